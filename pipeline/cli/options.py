@@ -1,0 +1,49 @@
+"""Options and error handling shared by every command."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pipeline.errors import JiafangError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_WORKSPACE = "jiafang-data"
+
+workspace_option = click.option(
+    "--workspace",
+    "-w",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="JIAFANG_WORKSPACE",
+    default=DEFAULT_WORKSPACE,
+    show_default=True,
+    show_envvar=True,
+    help="工作区目录（数据库与文件存储）。",
+)
+
+policy_option = click.option(
+    "--policy",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    envvar="JIAFANG_POLICY",
+    default=None,
+    show_envvar=True,
+    help="政策配置文件（YAML）；默认使用工作区中保存的配置。",
+)
+
+
+def library_errors(func: F) -> F:
+    """Turn the library's named errors into click errors (exit code 1, message in Chinese)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except JiafangError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper  # type: ignore[return-value]

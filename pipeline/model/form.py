@@ -1,0 +1,377 @@
+"""The form model: frozen dataclasses loaded once from ``forms/*.yaml``.
+
+A form file states what a person designs (fields, kinds, boxes, options); everything a
+renderer or reader needs beyond that (label and value areas, comb cells, option boxes,
+guide-line bands, markers, QR box) is derived here, once, so print and read never disagree.
+No stage attaches behaviour to these classes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline import defs
+from pipeline.errors import FormDefinitionError
+from pipeline.resources import forms_dir
+
+KINDS = (
+    "text",
+    "multiline",
+    "date",
+    "time_range",
+    "phone",
+    "digits",
+    "single_choice",
+    "multi_choice",
+    "signature",
+)
+COMB_KINDS = ("date", "time_range", "phone", "digits")
+CHOICE_KINDS = ("single_choice", "multi_choice")
+BOXED_LABEL_KINDS = ("multiline", "signature")  # label sits in a band at the top of the box
+
+# A comb pattern: "D" is one digit cell, any other character is printed between cells.
+DEFAULT_PATTERNS = {
+    "date": "DDDD年DD月DD日",
+    "time_range": "DD:DD—DD:DD",
+    "phone": "D" * 11,
+}
+
+PREFILL_SOURCES = (
+    "form.id",
+    "school.name",
+    "student.class_name",
+    "student.name",
+    "student.student_no",
+    "student.gender",
+    "student.guardian_name",
+    "student.guardian_relation",
+    "student.phone",
+    "student.address",
+)
+
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-aligned rectangle in mm, origin at the page's top-left."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+
+    def as_list(self) -> list[float]:
+        return [round(self.x, 3), round(self.y, 3), round(self.w, 3), round(self.h, 3)]
+
+    @property
+    def right(self) -> float:
+        return self.x + self.w
+
+    @property
+    def bottom(self) -> float:
+        return self.y + self.h
+
+    def contains(self, x: float, y: float, tolerance: float = 0.0) -> bool:
+        return (
+            self.x - tolerance <= x <= self.right + tolerance
+            and self.y - tolerance <= y <= self.bottom + tolerance
+        )
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    box: Box  # the checkbox square
+    label_at: tuple[float, float]  # mm, where the option's label text starts (baseline left)
+
+
+@dataclass(frozen=True)
+class Separator:
+    text: str
+    box: Box
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    id: str
+    label: str
+    kind: str
+    page: int
+    box: Box
+    label_box: Box
+    value_box: Box
+    prefill: str | None = None
+    required: bool = False
+    sensitive: bool = False  # left out of anything leaving the school unless asked for
+    rules: tuple[tuple[str, Any], ...] = ()
+    hint: str = ""
+    options: tuple[Option, ...] = ()
+    cells: tuple[Box, ...] = ()
+    separators: tuple[Separator, ...] = ()
+    lines: tuple[Box, ...] = ()  # guide-line bands of multi-line boxes, top to bottom
+
+    @property
+    def option_values(self) -> tuple[str, ...]:
+        return tuple(o.value for o in self.options)
+
+    @property
+    def fillable(self) -> bool:
+        """True when a teacher writes this field (it is not printed from the roster)."""
+        return self.prefill is None
+
+    def rule(self, name: str, default: Any = None) -> Any:
+        return dict(self.rules).get(name, default)
+
+
+@dataclass(frozen=True)
+class StaticText:
+    text: str
+    x: float
+    y: float  # baseline, mm from the top
+    size: float
+    bold: bool = False
+    align: str = "left"
+
+
+@dataclass(frozen=True)
+class Marker:
+    id: int
+    box: Box
+
+    @property
+    def center(self) -> tuple[float, float]:
+        return (self.box.x + self.box.w / 2, self.box.y + self.box.h / 2)
+
+
+@dataclass(frozen=True)
+class PageDef:
+    number: int
+    fields: tuple[FieldDef, ...]
+    texts: tuple[StaticText, ...]
+    content_boxes: tuple[Box, ...]  # regions for generated guidance text (the outline)
+    markers: tuple[Marker, ...]
+    qr_box: Box
+    footer_box: Box
+
+
+@dataclass(frozen=True)
+class FormDef:
+    id: str
+    title: str
+    version: int
+    page_size: tuple[float, float]
+    pages: tuple[PageDef, ...]
+    description: str = ""
+    layout_hash: str = field(default="", compare=False)
+
+    @property
+    def fields(self) -> tuple[FieldDef, ...]:
+        return tuple(f for p in self.pages for f in p.fields)
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+    def field(self, field_id: str) -> FieldDef:
+        for f in self.fields:
+            if f.id == field_id:
+                return f
+        raise KeyError(f"form {self.id!r} has no field {field_id!r}")
+
+
+def form_ids() -> list[str]:
+    """Ids of the forms shipped in ``forms/``, in file-name order."""
+    return sorted(p.stem for p in forms_dir().glob("*.yaml"))
+
+
+@cache
+def load_form(form_id: str) -> FormDef:
+    """Load and derive one form definition by id (``record``, ``outline``, ``memo``)."""
+    path = forms_dir() / f"{form_id}.yaml"
+    if not path.is_file():
+        raise FormDefinitionError(
+            f"没有名为 {form_id!r} 的表单定义（可用：{', '.join(form_ids())}）"
+        )
+    return form_from_file(path)
+
+
+def form_from_file(path: Path) -> FormDef:
+    """Parse one YAML form file into a :class:`FormDef` with all derived geometry."""
+    from pipeline.model.layout import layout_hash
+
+    with path.open(encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    try:
+        form = _form_from_dict(raw)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FormDefinitionError(f"{path.name}: 表单定义有误：{exc}") from exc
+    _check_unique_ids(form, path)
+    return FormDef(**{**form.__dict__, "layout_hash": layout_hash(form)})
+
+
+def _form_from_dict(raw: dict[str, Any]) -> FormDef:
+    width, height = (float(v) for v in raw["page_size_mm"])
+    pages = tuple(
+        _page_from_dict(p, number=i + 1, page_size=(width, height))
+        for i, p in enumerate(raw["pages"])
+    )
+    return FormDef(
+        id=str(raw["form"]),
+        title=str(raw["title"]),
+        version=int(raw["version"]),
+        page_size=(width, height),
+        pages=pages,
+        description=str(raw.get("description", "")),
+    )
+
+
+def _page_from_dict(raw: dict[str, Any], *, number: int, page_size: tuple[float, float]) -> PageDef:
+    return PageDef(
+        number=number,
+        fields=tuple(_field_from_dict(f, page=number) for f in raw.get("fields", [])),
+        texts=tuple(_text_from_dict(t) for t in raw.get("texts", [])),
+        content_boxes=tuple(Box(*map(float, b)) for b in raw.get("content_boxes", [])),
+        markers=page_markers(page_size),
+        qr_box=qr_box(page_size),
+        footer_box=Box(*defs.FOOTER_BOX),
+    )
+
+
+def _text_from_dict(raw: dict[str, Any]) -> StaticText:
+    x, y = (float(v) for v in raw["at"])
+    return StaticText(
+        text=str(raw["text"]),
+        x=x,
+        y=y,
+        size=float(raw.get("size", defs.LABEL_FONT_SIZE)),
+        bold=bool(raw.get("bold", False)),
+        align=str(raw.get("align", "left")),
+    )
+
+
+def _field_from_dict(raw: dict[str, Any], *, page: int) -> FieldDef:
+    kind = raw["kind"]
+    if kind not in KINDS:
+        raise ValueError(f"字段 {raw.get('id')}: 未知类型 {kind!r}（可用：{', '.join(KINDS)}）")
+    prefill = raw.get("prefill")
+    if prefill is not None and prefill not in PREFILL_SOURCES:
+        raise ValueError(f"字段 {raw['id']}: 未知预填来源 {prefill!r}")
+    box = Box(*map(float, raw["box"]))
+    label_box, value_box = _split_label(box, kind, float(raw.get("label_width", defs.LABEL_WIDTH)))
+    rules = {k: v for k, v in raw.get("rules", {}).items()}
+    base = dict(
+        id=str(raw["id"]),
+        label=str(raw["label"]),
+        kind=kind,
+        page=page,
+        box=box,
+        label_box=label_box,
+        value_box=value_box,
+        prefill=prefill,
+        required=bool(raw.get("required", False)),
+        sensitive=bool(raw.get("sensitive", False)),
+        rules=tuple(sorted(rules.items())),
+        hint=str(raw.get("hint", "")),
+    )
+    if kind in COMB_KINDS:
+        pattern = raw.get("pattern") or DEFAULT_PATTERNS.get(kind) or "D" * int(raw["cells"])
+        cells, separators = comb_geometry(value_box, pattern)
+        return FieldDef(**base, cells=cells, separators=separators)
+    if kind in CHOICE_KINDS:
+        values = [str(v) for v in raw["options"]]
+        columns = int(raw.get("columns", len(values)))
+        return FieldDef(**base, options=option_geometry(value_box, values, columns))
+    if kind == "multiline":
+        pitch = float(raw.get("line_pitch", defs.LINE_PITCH))
+        return FieldDef(**base, lines=line_bands(value_box, pitch))
+    return FieldDef(**base)
+
+
+def _split_label(box: Box, kind: str, label_width: float) -> tuple[Box, Box]:
+    """Split a field box into its printed label area and the area a value goes in."""
+    if kind in BOXED_LABEL_KINDS:
+        band = defs.LABEL_BAND
+        return Box(box.x, box.y, box.w, band), Box(box.x, box.y + band, box.w, box.h - band)
+    return (
+        Box(box.x, box.y, label_width, box.h),
+        Box(box.x + label_width, box.y, box.w - label_width, box.h),
+    )
+
+
+def comb_geometry(value_box: Box, pattern: str) -> tuple[tuple[Box, ...], tuple[Separator, ...]]:
+    """Lay a comb pattern out left to right, vertically centred in the value area."""
+    height = min(defs.CELL_HEIGHT, value_box.h - 2 * defs.PADDING)
+    y = value_box.y + (value_box.h - height) / 2
+    x = value_box.x + defs.PADDING
+    cells: list[Box] = []
+    separators: list[Separator] = []
+    for char in pattern:
+        if char == "D":
+            cells.append(Box(x, y, defs.CELL_WIDTH, height))
+            x += defs.CELL_WIDTH + defs.CELL_GAP
+        else:
+            width = defs.COLON_WIDTH if char == ":" else defs.SEPARATOR_WIDTH
+            separators.append(Separator(char, Box(x, y, width, height)))
+            x += width
+    if x > value_box.right + 1e-6:
+        raise ValueError(f"数字格 {pattern!r} 放不进 {value_box.w:.1f} mm 宽的区域")
+    return tuple(cells), tuple(separators)
+
+
+def option_geometry(value_box: Box, values: list[str], columns: int) -> tuple[Option, ...]:
+    """Place checkbox options on a grid of ``columns`` columns filling the value area."""
+    rows = math.ceil(len(values) / columns)
+    col_w = value_box.w / columns
+    row_h = value_box.h / rows
+    side = defs.OPTION_BOX
+    options = []
+    for i, value in enumerate(values):
+        row, col = divmod(i, columns)
+        x = value_box.x + col * col_w + defs.PADDING
+        y = value_box.y + row * row_h + (row_h - side) / 2
+        label_at = (x + side + defs.OPTION_LABEL_GAP, y + side * 0.82)
+        options.append(Option(value, Box(x, y, side, side), label_at))
+    return tuple(options)
+
+
+def line_bands(value_box: Box, pitch: float) -> tuple[Box, ...]:
+    """Writing bands of a multi-line box; each band's bottom edge is a printed guide line."""
+    count = max(1, int((value_box.h - defs.PADDING) // pitch))
+    return tuple(Box(value_box.x, value_box.y + i * pitch, value_box.w, pitch) for i in range(count))
+
+
+def page_markers(page_size: tuple[float, float]) -> tuple[Marker, ...]:
+    """Four ArUco markers, ids clockwise from top-left, inset from the paper edge."""
+    w, h = page_size
+    s, m = defs.MARKER_SIZE, defs.MARKER_INSET
+    return (
+        Marker(0, Box(m, m, s, s)),
+        Marker(1, Box(w - m - s, m, s, s)),
+        Marker(2, Box(w - m - s, h - m - s, s, s)),
+        Marker(3, Box(m, h - m - s, s, s)),
+    )
+
+
+def qr_box(page_size: tuple[float, float]) -> Box:
+    """Square reserved for the QR code, left of the top-right marker."""
+    side = qr_side_mm()
+    x = page_size[0] - defs.MARKER_INSET - defs.MARKER_SIZE - 3.0 - side
+    return Box(x, defs.MARKER_INSET, side, side)
+
+
+def qr_side_mm() -> float:
+    """Printed QR side for a version-3 symbol (29 modules) plus its quiet zone."""
+    return round((29 + 2 * defs.QR_BORDER_MODULES) * defs.QR_MODULE, 3)
+
+
+def _check_unique_ids(form: FormDef, path: Path) -> None:
+    seen: set[str] = set()
+    for f in form.fields:
+        if f.id in seen:
+            raise FormDefinitionError(f"{path.name}: 字段 id {f.id!r} 重复")
+        seen.add(f.id)

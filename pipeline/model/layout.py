@@ -1,0 +1,89 @@
+"""The layout contract: a form's geometry as JSON, and the layout hash printed on every page.
+
+The JSON shape is a public contract (later stages and outside tools read it); keys beyond the
+contract (``label_box_mm``, ``value_box_mm``, ``lines_mm``, ``separators``) are additions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.model.form import FieldDef, FormDef, PageDef
+
+
+def layout_dict(form: FormDef) -> dict[str, Any]:
+    """The layout contract for ``form`` (origin top-left, mm)."""
+    return {
+        "form": form.id,
+        "title": form.title,
+        "version": form.version,
+        "layout_hash": form.layout_hash,
+        "page_size_mm": list(form.page_size),
+        "pages": [_page_dict(p) for p in form.pages],
+    }
+
+
+def _page_dict(page: PageDef) -> dict[str, Any]:
+    return {
+        "page": page.number,
+        "markers": [
+            {"id": m.id, "box_mm": m.box.as_list(), "center_mm": [round(c, 3) for c in m.center]}
+            for m in page.markers
+        ],
+        "qr_box_mm": page.qr_box.as_list(),
+        "form_id_box_mm": page.footer_box.as_list(),
+        "content_boxes_mm": [b.as_list() for b in page.content_boxes],
+        "fields": [field_dict(f) for f in page.fields],
+    }
+
+
+def field_dict(f: FieldDef) -> dict[str, Any]:
+    """One field of the layout contract."""
+    out: dict[str, Any] = {
+        "id": f.id,
+        "kind": f.kind,
+        "label": f.label,
+        "box_mm": f.box.as_list(),
+        "label_box_mm": f.label_box.as_list(),
+        "value_box_mm": f.value_box.as_list(),
+        "prefill": f.prefill,
+        "required": f.required,
+    }
+    if f.cells:
+        out["cells_mm"] = [c.as_list() for c in f.cells]
+        out["separators"] = [{"text": s.text, "box_mm": s.box.as_list()} for s in f.separators]
+    if f.options:
+        out["options"] = [{"value": o.value, "box_mm": o.box.as_list()} for o in f.options]
+    if f.lines:
+        out["lines_mm"] = [b.as_list() for b in f.lines]
+    return out
+
+
+def layout_hash(form: FormDef) -> str:
+    """Hash of everything a reader depends on: ids, kinds, boxes, cells, options (not labels)."""
+    geometry = [
+        {
+            "page": p.number,
+            "size": list(form.page_size),
+            "markers": [m.box.as_list() for m in p.markers],
+            "qr": p.qr_box.as_list(),
+            "fields": [
+                {
+                    "id": f.id,
+                    "kind": f.kind,
+                    "box": f.box.as_list(),
+                    "value": f.value_box.as_list(),
+                    "cells": [c.as_list() for c in f.cells],
+                    "options": [[o.value, o.box.as_list()] for o in f.options],
+                    "lines": [b.as_list() for b in f.lines],
+                }
+                for f in p.fields
+            ],
+        }
+        for p in form.pages
+    ]
+    blob = json.dumps([form.id, geometry], sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(blob).hexdigest()[:8].upper()
