@@ -38,3 +38,67 @@ LABEL_FONT_SIZE = 9.0  # pt
 VALUE_FONT_SIZE = 11.0  # pt, pre-filled values
 MIN_VALUE_FONT_SIZE = 6.5  # pt, smallest size a long pre-filled value shrinks to
 TITLE_FONT_SIZE = 16.0  # pt
+FOOTER_FONT_SIZE = 9.0  # pt, "表单编号 … 第 x/y 页" footer
+TITLE_Y = 24.0  # mm, baseline of the title, between the top markers
+OUTLINE_FONT_SIZES = (10.0, 9.0, 8.0)  # pt, outline text sizes tried in turn until it fits
+OUTLINE_LEADING = 1.45  # line height as a multiple of the outline font size
+BLANK_PAGE_TEXT_SIZE = 40.0  # pt, "此页有意留空" on a duplex padding page
+BLANK_PAGE_GREY = 0.8  # grey level of that text: visible, clearly not a form
+VALUE_MAX_LINES = 2  # a pre-filled value that does not fit at the minimum size wraps to this
+TEXT_CENTER_RISE = 0.36  # em from the baseline up to the visual middle of a CJK line
+BOLD_STROKE = 0.25  # pt, outline stroke that thickens "bold" text (CJK fonts have no bold face)
+
+# CJK font files in order of preference (case-insensitive names), looked up in the system font
+# folders of Linux, Windows and macOS. TrueType outlines only: reportlab cannot embed CFF.
+# Each character is printed in the first font that has it, so the Ext-B fonts come last.
+FONT_FILES = (
+    "wqy-zenhei.ttc",  # Debian fonts-wqy-zenhei
+    "simsun.ttc",  # Windows 宋体
+    "msyh.ttc",  # Windows 微软雅黑
+    "simhei.ttf",  # Windows 黑体
+    "STHeiti Light.ttc",  # macOS
+    "Arial Unicode.ttf",  # macOS, BMP only
+    "wqy-microhei.ttc",
+    "uming.ttc",  # Debian fonts-arphic-uming
+    "ukai.ttc",  # Debian fonts-arphic-ukai
+    "simkai.ttf",
+    "HanaMinA.ttf",  # Debian fonts-hanazono: Ext-A and part of Ext-B
+    "HanaMinB.ttf",  # Ext-B to Ext-F (e.g. 𬱖 U+2CC56)
+    "simsunb.ttf",  # Windows SimSun-ExtB
+    "SimSun-ExtG.ttf",  # Windows 11 SimSun-ExtG
+    "mingliub.ttc",  # Windows MingLiU-ExtB
+)
+FONTS_ENV = "JIAFANG_FONTS"  # os.pathsep-separated font files tried before the system fonts
+
+# Storage
+DB_BUSY_TIMEOUT = 30.0  # s a SQLite writer waits for another writer's lock before failing
+SQL_IN_CHUNK = 500  # keys per "IN (...)" lookup; stays under every driver's parameter limit
+
+# Roster import
+ROSTER_HEADER_SEARCH_ROWS = 10  # rows from the top searched for the header row (below titles)
+
+# 访谈提纲 content
+# Items kept per section when blocks are combined, so an outline for a student in two or three
+# categories stays near 1.5 A4 pages; 交流五步 and 注意事项 are never cut.
+OUTLINE_SECTION_LIMITS = {
+    "核心目标": 3,  # seeds/003 篇四: set 1-3 core goals per visit
+    "拟了解的问题": 6,
+    "拟反馈的情况": 4,
+    "拟探讨的策略": 5,
+    "拟达成的目标": 3,
+    "携带材料": 4,
+}
+
+# Word (.docx) forms: flowing layout, so only page setup and styling are fixed here
+DOCX_MARGIN = 20.0  # mm, all four page margins
+DOCX_HEADER_DISTANCE = 10.0  # mm from the paper edge to the header (form id text + QR)
+DOCX_FONT_EAST_ASIA = "宋体"  # document default for CJK text (SimSun)
+DOCX_FONT_LATIN = "Times New Roman"  # document default for Latin text and digits
+DOCX_FONT_SIZE = 10.5  # pt (五号), document default
+DOCX_LINE_SPACING = 1.2  # multiple of single line spacing
+DOCX_LABEL_WIDTH = 28.0  # mm, label column of the field tables
+DOCX_CELL_MARGIN = 1.5  # mm, left/right padding inside table cells
+DOCX_LABEL_SHADE = "E7E6E6"  # RGB hex, light grey fill of label cells
+DOCX_PLACEHOLDER_COLOR = "808080"  # RGB hex, grey placeholder text of empty controls
+DOCX_CHECKBOX_FONT = "MS Gothic"  # font Word uses for its checkbox glyphs ☐ ☒
+DOCX_BULLET_INDENT = 5.0  # mm, hanging indent of outline bullet items

@@ -31,3 +31,21 @@ class FontCoverageError(JiafangError):
 
 class RenderError(JiafangError):
     """A document could not be rendered."""
+
+
+class GenerateError(JiafangError):
+    """Forms cannot be generated as asked (no students, unknown class or format)."""
+
+
+class RosterFileError(RosterError):
+    """One roster file cannot be read; the import goes on with the other files."""
+
+    def __init__(self, file: str, reason: str, fix: str) -> None:
+        self.file = file
+        self.reason = reason
+        self.fix = fix
+        super().__init__(f"{file}：{reason}{fix}")
+
+
+class TemplateError(JiafangError):
+    """A text template in templates/ is missing or malformed."""

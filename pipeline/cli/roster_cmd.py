@@ -1,0 +1,87 @@
+"""``jiafang roster``: import and list the school's students and teachers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from pipeline.cli.options import library_errors, workspace_option
+
+if TYPE_CHECKING:
+    from pipeline.roster import RosterImportReport
+
+
+@click.group()
+def roster() -> None:
+    """花名册：导入和查看学生、教师名单。
+
+    示例：jiafang roster import 花名册.xlsx
+    """
+
+
+@roster.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@workspace_option
+@library_errors
+def import_cmd(files: tuple[Path, ...], workspace: Path) -> None:
+    """导入花名册 FILES（.xlsx 或 .csv，可一次多个），按学籍号 / 工号新增或更新。
+
+    有问题的行不导入，并逐行说明文件、工作表、行号、列和改正方法；
+    只要有行被拒绝，退出码为 1（仅有提示时为 0）。
+
+    \b
+    示例：jiafang roster import 花名册.xlsx
+    示例：jiafang roster import 七年级学生.csv 教师名单.csv -w 明德学校数据
+    """
+    from pipeline.roster import import_roster
+    from pipeline.store.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    try:
+        report = import_roster(ws, files)
+    finally:
+        ws.close()
+    _print_report(report)
+    if report.errors:
+        raise click.exceptions.Exit(1)
+
+
+@roster.command("list")
+@click.option("--class", "class_name", default=None, help="只列出这个班级，如“七年级（1）班”。")
+@workspace_option
+@library_errors
+def list_cmd(class_name: str | None, workspace: Path) -> None:
+    """列出已导入的学生（班级、学籍号、姓名、监护人、电话、特殊群体）。
+
+    \b
+    示例：jiafang roster list
+    示例：jiafang roster list --class 七年级（1）班
+    """
+    from pipeline.store import repo
+    from pipeline.store.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    try:
+        with ws.session() as session:
+            students = repo.list_students(session, class_name=class_name)
+            classes = repo.list_classes(session)
+    finally:
+        ws.close()
+    if class_name is not None and not students:
+        raise click.ClickException(f"班级“{class_name}”没有学生。已有班级：{'、'.join(classes) or '（无）'}")
+    click.echo("班级\t学籍号\t姓名\t性别\t监护人\t关系\t联系电话\t特殊群体")
+    for s in students:
+        fields = (s.class_name, s.student_no, s.name, s.gender, s.guardian_name, s.guardian_relation, s.phone)
+        click.echo("\t".join((*fields, "、".join(s.groups))))
+    click.echo(f"共 {len(students)} 名学生")
+
+
+def _print_report(report: RosterImportReport) -> None:
+    click.echo(f"学生：新增 {report.students_added}，更新 {report.students_updated}")
+    click.echo(f"教师：新增 {report.teachers_added}，更新 {report.teachers_updated}")
+    click.echo(f"拒绝：{report.rejected_rows} 行")
+    for problem in report.problems:
+        label = "错误" if problem.is_error else "提示"
+        click.echo(f"[{label}] {problem}")

@@ -1,0 +1,237 @@
+"""Reading and writing the model through a Session: plain functions, dataclasses in and out.
+
+Callers never see ORM rows; every function takes the session first and leaves committing to
+the ``Workspace.session()`` block around it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from pipeline import defs
+from pipeline.model.classes import class_sort_key, normalize_class
+from pipeline.model.form import FormDef
+from pipeline.model.issuance import IssuedForm
+from pipeline.model.layout import layout_dict
+from pipeline.model.people import Student, Teacher
+from pipeline.store.schema import (
+    BatchRow,
+    ClassRow,
+    IssuedFormRow,
+    LayoutRow,
+    StudentRow,
+    TeacherClassRow,
+    TeacherRow,
+)
+
+_STUDENT_FIELDS = (
+    "student_no",
+    "name",
+    "class_name",
+    "grade",
+    "gender",
+    "address",
+    "guardian_name",
+    "guardian_relation",
+    "phone",
+    "caregiver",
+)
+
+
+def now() -> dt.datetime:
+    """The current time in UTC, as every timestamp in the database is kept."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+# --- roster -----------------------------------------------------------------------------
+
+
+def upsert_students(session: Session, students: Sequence[Student]) -> tuple[int, int]:
+    """Insert new students and overwrite known ones (by 学籍号); returns (added, updated)."""
+    _ensure_classes(session, {s.class_name: s.grade for s in students})
+    existing = _existing_keys(session, StudentRow.student_no, [s.student_no for s in students])
+    stamp = now()
+    new = [_student_values(s) | {"created_at": stamp, "updated_at": stamp} for s in students if s.student_no not in existing]
+    known = [_student_values(s) | {"updated_at": stamp} for s in students if s.student_no in existing]
+    if new:
+        session.execute(insert(StudentRow), new)
+    if known:
+        session.execute(update(StudentRow), known)
+    return len(new), len(known)
+
+
+def upsert_teachers(session: Session, teachers: Sequence[Teacher]) -> tuple[int, int]:
+    """Insert new teachers and overwrite known ones (by 工号) with their classes; (added, updated)."""
+    keys = [t.teacher_no for t in teachers]
+    existing = _existing_keys(session, TeacherRow.teacher_no, keys)
+    rows = [{"teacher_no": t.teacher_no, "name": t.name, "role": t.role} for t in teachers]
+    new = [r for r in rows if r["teacher_no"] not in existing]
+    known = [r for r in rows if r["teacher_no"] in existing]
+    if new:
+        session.execute(insert(TeacherRow), new)
+    if known:
+        session.execute(update(TeacherRow), known)
+    for chunk in _chunks(keys):
+        session.execute(delete(TeacherClassRow).where(TeacherClassRow.teacher_no.in_(chunk)))
+    links = [{"teacher_no": t.teacher_no, "class_name": c} for t in teachers for c in dict.fromkeys(t.classes)]
+    if links:
+        session.execute(insert(TeacherClassRow), links)
+    return len(new), len(known)
+
+
+def list_students(session: Session, *, class_name: str | None = None) -> list[Student]:
+    """Students (of one class, however its parentheses are written) ordered by class (七年级 before 八年级, （2）班 before （10）班), then 学籍号."""
+    query = select(StudentRow)
+    if class_name is not None:
+        query = query.where(StudentRow.class_name == normalize_class(class_name))
+    rows = session.scalars(query).all()
+    return [_student(r) for r in sorted(rows, key=lambda r: (class_sort_key(r.class_name), r.student_no))]
+
+
+def get_student(session: Session, student_no: str) -> Student | None:
+    row = session.get(StudentRow, student_no)
+    return _student(row) if row else None
+
+
+def list_teachers(session: Session) -> list[Teacher]:
+    classes: dict[str, list[str]] = {}
+    for link in session.scalars(select(TeacherClassRow)):
+        classes.setdefault(link.teacher_no, []).append(link.class_name)
+    rows = session.scalars(select(TeacherRow).order_by(TeacherRow.teacher_no))
+    return [
+        Teacher(r.teacher_no, r.name, r.role, tuple(sorted(classes.get(r.teacher_no, ()), key=class_sort_key)))
+        for r in rows
+    ]
+
+
+def list_classes(session: Session) -> list[str]:
+    return sorted(session.scalars(select(ClassRow.name)), key=class_sort_key)
+
+
+# --- layouts, issued forms, batches ----------------------------------------------------------
+
+
+def save_layout(session: Session, form: FormDef) -> None:
+    """Keep the layout of ``form`` under its hash (once), so old printouts stay readable."""
+    if session.get(LayoutRow, form.layout_hash) is None:
+        session.add(
+            LayoutRow(
+                layout_hash=form.layout_hash,
+                form=form.id,
+                version=form.version,
+                layout=layout_dict(form),
+                created_at=now(),
+            )
+        )
+        session.flush()
+
+
+def get_layout(session: Session, layout_hash: str) -> dict[str, Any] | None:
+    row = session.get(LayoutRow, layout_hash)
+    return row.layout if row else None
+
+
+def add_issued_forms(session: Session, items: Sequence[IssuedForm]) -> None:
+    """Record issued forms in one executemany (thousands per batch)."""
+    if items:
+        session.execute(
+            insert(IssuedFormRow),
+            [
+                {
+                    "form_id": i.form_id,
+                    "form": i.form,
+                    "form_version": i.form_version,
+                    "layout_hash": i.layout_hash,
+                    "student_no": i.student_no,
+                    "class_name": i.class_name,
+                    "pages": i.pages,
+                    "batch_id": i.batch_id,
+                    "files": list(i.files),
+                    "created_at": _as_utc(i.created_at),
+                }
+                for i in items
+            ],
+        )
+
+
+def get_issued_form(session: Session, form_id: str) -> IssuedForm | None:
+    row = session.get(IssuedFormRow, form_id)
+    return _issued(row) if row else None
+
+
+def issued_forms_for(session: Session, student_no: str) -> list[IssuedForm]:
+    query = (
+        select(IssuedFormRow)
+        .where(IssuedFormRow.student_no == student_no)
+        .order_by(IssuedFormRow.created_at, IssuedFormRow.form_id)
+    )
+    return [_issued(r) for r in session.scalars(query)]
+
+
+def add_batch(
+    session: Session, batch_id: str, kind: str, options: dict[str, Any], summary: dict[str, Any]
+) -> None:
+    session.add(BatchRow(batch_id=batch_id, kind=kind, created_at=now(), options=options, summary=summary))
+    session.flush()
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _ensure_classes(session: Session, grades: dict[str, str]) -> None:
+    existing = _existing_keys(session, ClassRow.name, list(grades))
+    new = [{"name": name, "grade": grade} for name, grade in grades.items() if name not in existing]
+    if new:
+        session.execute(insert(ClassRow), new)
+
+
+def _existing_keys(session: Session, column: Any, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(keys):
+        found.update(session.scalars(select(column).where(column.in_(chunk))))
+    return found
+
+
+def _chunks(keys: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(keys), defs.SQL_IN_CHUNK):
+        yield keys[start : start + defs.SQL_IN_CHUNK]
+
+
+def _student_values(s: Student) -> dict[str, Any]:
+    values: dict[str, Any] = {f: getattr(s, f) for f in _STUDENT_FIELDS}
+    values["groups"] = list(s.groups)
+    values["extra"] = [list(kv) for kv in s.extra]
+    return values
+
+
+def _student(row: StudentRow) -> Student:
+    return Student(
+        **{f: getattr(row, f) for f in _STUDENT_FIELDS},
+        groups=tuple(row.groups),
+        extra=tuple((k, v) for k, v in row.extra),
+    )
+
+
+def _issued(row: IssuedFormRow) -> IssuedForm:
+    return IssuedForm(
+        form_id=row.form_id,
+        form=row.form,
+        form_version=row.form_version,
+        layout_hash=row.layout_hash,
+        student_no=row.student_no,
+        class_name=row.class_name,
+        pages=row.pages,
+        batch_id=row.batch_id,
+        files=tuple(row.files),
+        created_at=_as_utc(row.created_at),
+    )
+
+
+def _as_utc(value: dt.datetime) -> dt.datetime:
+    # SQLite keeps timestamps without their zone, so everything is stored in UTC and a naive
+    # value read back is UTC.
+    return value.astimezone(dt.timezone.utc) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

@@ -1,0 +1,114 @@
+"""The database tables (SQLAlchemy 2.0 typed declarative).
+
+Only pipeline.store touches these classes; the rest of the code sees the dataclasses of
+pipeline.model. Changing a table means a new Alembic migration in store/migrations/versions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+# Named constraints, so later migrations can alter them (SQLite batch mode needs the names).
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        dt.datetime: DateTime(timezone=True),
+    }
+
+
+class ClassRow(Base):
+    __tablename__ = "classes"
+
+    name: Mapped[str] = mapped_column(String, primary_key=True)
+    grade: Mapped[str] = mapped_column(String, default="")
+
+
+class StudentRow(Base):
+    __tablename__ = "students"
+    __table_args__ = (Index("ix_students_class_name", "class_name"),)
+
+    student_no: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    class_name: Mapped[str] = mapped_column(ForeignKey("classes.name"))
+    grade: Mapped[str] = mapped_column(String, default="")
+    gender: Mapped[str] = mapped_column(String, default="")
+    address: Mapped[str] = mapped_column(String, default="")
+    guardian_name: Mapped[str] = mapped_column(String, default="")
+    guardian_relation: Mapped[str] = mapped_column(String, default="")
+    phone: Mapped[str] = mapped_column(String, default="")
+    caregiver: Mapped[str] = mapped_column(String, default="")
+    groups: Mapped[list[Any]] = mapped_column(default=list)
+    extra: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class TeacherRow(Base):
+    __tablename__ = "teachers"
+
+    teacher_no: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    role: Mapped[str] = mapped_column(String)
+
+
+class TeacherClassRow(Base):
+    __tablename__ = "teacher_classes"
+
+    teacher_no: Mapped[str] = mapped_column(
+        ForeignKey("teachers.teacher_no", ondelete="CASCADE"), primary_key=True
+    )
+    class_name: Mapped[str] = mapped_column(ForeignKey("classes.name"), primary_key=True)
+
+
+class LayoutRow(Base):
+    __tablename__ = "layouts"
+
+    layout_hash: Mapped[str] = mapped_column(String, primary_key=True)
+    form: Mapped[str] = mapped_column(String)
+    version: Mapped[int]
+    layout: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime]
+
+
+class IssuedFormRow(Base):
+    __tablename__ = "issued_forms"
+    __table_args__ = (
+        Index("ix_issued_forms_student_no", "student_no"),
+        Index("ix_issued_forms_batch_id", "batch_id"),
+    )
+
+    form_id: Mapped[str] = mapped_column(String, primary_key=True)
+    form: Mapped[str] = mapped_column(String)
+    form_version: Mapped[int]
+    layout_hash: Mapped[str] = mapped_column(ForeignKey("layouts.layout_hash"))
+    student_no: Mapped[str] = mapped_column(ForeignKey("students.student_no"))
+    class_name: Mapped[str] = mapped_column(String)
+    pages: Mapped[int]
+    batch_id: Mapped[str] = mapped_column(String)
+    files: Mapped[list[Any]]
+    created_at: Mapped[dt.datetime]
+
+
+class BatchRow(Base):
+    __tablename__ = "batches"
+
+    batch_id: Mapped[str] = mapped_column(String, primary_key=True)
+    kind: Mapped[str] = mapped_column(String)
+    created_at: Mapped[dt.datetime]
+    options: Mapped[dict[str, Any]]
+    summary: Mapped[dict[str, Any]]
