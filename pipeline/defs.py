@@ -46,7 +46,7 @@ BLANK_PAGE_TEXT_SIZE = 40.0  # pt, "此页有意留空" on a duplex padding page
 BLANK_PAGE_GREY = 0.8  # grey level of that text: visible, clearly not a form
 VALUE_MAX_LINES = 2  # a pre-filled value that does not fit at the minimum size wraps to this
 TEXT_CENTER_RISE = 0.36  # em from the baseline up to the visual middle of a CJK line
-BOLD_STROKE = 0.25  # pt, outline stroke that thickens "bold" text (CJK fonts have no bold face)
+BOLD_STROKE = 0.02  # em, outline stroke that thickens "bold" text (CJK fonts have no bold face)
 
 # CJK font files in order of preference (case-insensitive names), looked up in the system font
 # folders of Linux, Windows and macOS. TrueType outlines only: reportlab cannot embed CFF.
@@ -102,3 +102,22 @@ DOCX_LABEL_SHADE = "E7E6E6"  # RGB hex, light grey fill of label cells
 DOCX_PLACEHOLDER_COLOR = "808080"  # RGB hex, grey placeholder text of empty controls
 DOCX_CHECKBOX_FONT = "MS Gothic"  # font Word uses for its checkbox glyphs ☐ ☒
 DOCX_BULLET_INDENT = 5.0  # mm, hanging indent of outline bullet items
+
+# Readback: normalisation and validation of returned forms
+AUTO_MIN_CONFIDENCE = 0.9  # 0..1; a read value below this goes to review (Word controls read 1.0)
+PHONE_DIGITS = 11  # mainland mobile numbers; anything else is a landline or a misread
+
+# Record export
+XLSX_MIN_COLUMN_WIDTH = 6  # characters (Excel width units), narrowest export column
+XLSX_MAX_COLUMN_WIDTH = 60  # characters; longer text wraps instead of widening the column
+
+# Returned Word files: limits checked before anything is extracted (zip bombs), and reading
+DOCX_MAX_ENTRIES = 2000  # parts in one .docx (ours have ~15; a photo-heavy one a few dozen)
+DOCX_MAX_UNCOMPRESSED = 100 * 2**20  # bytes, all parts together once expanded (room for photos)
+DOCX_MAX_XML_PART = 20 * 2**20  # bytes, largest XML part we parse
+DOCX_MAX_RATIO = 100.0  # expanded / compressed size of one part; text XML stays under ~30
+DOCX_RATIO_MIN_SIZE = 4 * 2**20  # bytes, a part is judged by its ratio only above this size
+DOCX_MAX_IMAGE_PIXELS = 4_000_000  # pixels, largest header image decoded when looking for the QR
+DOCX_FALLBACK_CONFIDENCE = 0.85  # a field read by its label or alias after its tagged control was lost
+DOCX_DOUBT_CONFIDENCE = 0.5  # a field the Word reader has its own doubt about (goes to review)
+DOCX_REPEAT_WINDOW = 12  # characters; a stretch this long seen twice in a fallback read is doubted

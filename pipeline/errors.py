@@ -4,6 +4,10 @@ Messages are in Chinese because they reach the user; each names the file, row/pa
 and what to do.
 """
 
+from __future__ import annotations
+
+from pathlib import Path
+
 
 class JiafangError(Exception):
     """Base class of every error a user can cause or fix."""
@@ -49,3 +53,36 @@ class RosterFileError(RosterError):
 
 class TemplateError(JiafangError):
     """A text template in templates/ is missing or malformed."""
+
+
+class DocumentError(JiafangError):
+    """A returned document (Word, PDF, image) cannot be taken in; the batch goes on.
+
+    ``path`` is the file; the message names it, says what is wrong and what to do.
+    """
+
+    def __init__(self, path: Path, reason: str, fix: str = "") -> None:
+        self.path = path
+        self.reason = reason
+        self.fix = fix
+        super().__init__(f"{path}：{reason}" + (f"。{fix}" if fix else ""))
+
+
+class UnreadableFileError(DocumentError):
+    """Empty, damaged, password-protected or of a format we do not read (e.g. legacy .doc)."""
+
+
+class UnsafeFileError(DocumentError):
+    """Refused for safety without being opened further: macros, zip bombs, XML with DTDs."""
+
+
+class ForeignDocumentError(DocumentError):
+    """A readable document that is not one of our issued forms."""
+
+
+class UnknownFormError(DocumentError):
+    """One of our forms whose form id is missing, invalid, never issued or another school's."""
+
+
+class ExportError(JiafangError):
+    """Records cannot be exported as asked (unknown format, output not writable)."""

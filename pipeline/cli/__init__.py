@@ -1,7 +1,8 @@
 """The ``jiafang`` command line: thin commands over the library.
 
 Each command group lives in its own module and makes library calls; the library raises
-named errors and only this layer turns them into click errors.
+named errors and only this layer turns them into click errors. Commands import the heavy
+library modules (reportlab, OpenCV, SQLAlchemy) inside their bodies so `--help` stays fast.
 """
 
 from __future__ import annotations
@@ -9,7 +10,11 @@ from __future__ import annotations
 import click
 
 from pipeline import __version__
+from pipeline.cli.demo_cmd import demo_command
 from pipeline.cli.forms_cmd import forms
+from pipeline.cli.roster_cmd import roster
+from pipeline.cli.workspace_cmd import init
+from pipeline.cli.generate_cmd import generate_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,3 +32,7 @@ def main() -> None:
 
 
 main.add_command(forms)
+main.add_command(init)
+main.add_command(roster)
+main.add_command(generate_command)
+main.add_command(demo_command)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
 from pipeline.cli.options import library_errors
 from pipeline.model import form_ids, layout_dict, load_form
+from pipeline.render.docx_templates import build_docx_template, check_template
+from pipeline.resources import templates_dir
 
 
 @click.group()
@@ -45,3 +48,29 @@ def layout(form_id: str, as_json: bool) -> None:
         box = ", ".join(f"{v:g}" for v in f.box.as_list())
         source = f"预填 {f.prefill}" if f.prefill else "教师填写"
         click.echo(f"  第{f.page}页  {f.id:<20} {f.kind:<14} [{box}]  {f.label}（{source}）")
+
+
+@forms.command("build-docx-templates")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="模板输出目录；默认为程序自带的 templates 目录。",
+)
+@library_errors
+def build_docx_templates(out: Path | None) -> None:
+    """按表单定义重新生成 Word 模板（每个字段一个内容控件），并检查与定义一致。
+
+    修改 forms/*.yaml 后运行，再提交生成的 templates/*.docx。
+
+    示例：jiafang forms build-docx-templates --out templates
+    """
+    folder = out or templates_dir()
+    for fid in form_ids():
+        form = load_form(fid)
+        path = folder / f"{fid}.docx"
+        build_docx_template(form, path)
+        problems = check_template(form, path)
+        if problems:
+            raise click.ClickException("\n".join(problems))
+        click.echo(f"{path}\t{len(form.fields)} 个字段")

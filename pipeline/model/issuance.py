@@ -16,5 +16,5 @@ class IssuedForm:
     class_name: str
     pages: int
     batch_id: str
-    files: tuple[str, ...]  # file-store names of the generated documents ("<digest>.pdf")
+    files: tuple[str, ...]  # generated documents, as manifest paths relative to the output folder
     created_at: dt.datetime  # UTC

@@ -152,7 +152,7 @@ def add_issued_forms(session: Session, items: Sequence[IssuedForm]) -> None:
                     "pages": i.pages,
                     "batch_id": i.batch_id,
                     "files": list(i.files),
-                    "created_at": _as_utc(i.created_at),
+                    "created_at": as_utc(i.created_at),
                 }
                 for i in items
             ],
@@ -227,11 +227,11 @@ def _issued(row: IssuedFormRow) -> IssuedForm:
         pages=row.pages,
         batch_id=row.batch_id,
         files=tuple(row.files),
-        created_at=_as_utc(row.created_at),
+        created_at=as_utc(row.created_at),
     )
 
 
-def _as_utc(value: dt.datetime) -> dt.datetime:
+def as_utc(value: dt.datetime) -> dt.datetime:
     # SQLite keeps timestamps without their zone, so everything is stored in UTC and a naive
     # value read back is UTC.
     return value.astimezone(dt.timezone.utc) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, MetaData, String
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -112,3 +112,53 @@ class BatchRow(Base):
     created_at: Mapped[dt.datetime]
     options: Mapped[dict[str, Any]]
     summary: Mapped[dict[str, Any]]
+
+
+class ReturnedFileRow(Base):
+    """Every file handed to ingest, by content hash: what makes ingest idempotent."""
+
+    __tablename__ = "returned_files"
+
+    digest: Mapped[str] = mapped_column(String, primary_key=True)
+    suffix: Mapped[str] = mapped_column(String)
+    name: Mapped[str] = mapped_column(String)  # the file name it arrived under
+    kind: Mapped[str] = mapped_column(String)  # docx / pdf / image / unknown
+    size: Mapped[int]
+    outcome: Mapped[str] = mapped_column(String)  # record / rejected / waiting
+    message: Mapped[str] = mapped_column(String, default="")
+    form_id: Mapped[str | None] = mapped_column(String, nullable=True)
+    batch_id: Mapped[str] = mapped_column(String)
+    received_at: Mapped[dt.datetime]
+
+
+class RecordRow(Base):
+    __tablename__ = "records"
+    __table_args__ = (
+        UniqueConstraint("form_id", "version", name="uq_records_form_id_version"),
+        Index("ix_records_current", "current"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    form_id: Mapped[str] = mapped_column(ForeignKey("issued_forms.form_id"))
+    version: Mapped[int]
+    current: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String)
+    reader: Mapped[str] = mapped_column(String)
+    source_file: Mapped[str] = mapped_column(String)
+    notes: Mapped[list[Any]]
+    created_at: Mapped[dt.datetime]
+
+
+class FieldValueRow(Base):
+    __tablename__ = "field_values"
+
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), primary_key=True)
+    field_id: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    raw: Mapped[str] = mapped_column(String)
+    confidence: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String)
+    message: Mapped[str] = mapped_column(String, default="")
+    crop: Mapped[str | None] = mapped_column(String, nullable=True)
+    refs: Mapped[list[Any]]

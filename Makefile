@@ -1,0 +1,59 @@
+# Quick start: `make demo` (set up + run the demo), `make test` (set up + run the tests).
+# Both create .venv, install the Python dependencies and, on Debian/Ubuntu as root, the
+# system packages (CJK fonts, LibreOffice for the Word round-trip tests).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+APT_RUNTIME := fonts-wqy-zenhei fonts-hanazono fonts-arphic-ukai fonts-arphic-uming
+APT_TEST := $(APT_RUNTIME) libreoffice-writer-nogui poppler-utils
+
+.PHONY: demo test bench setup system-deps system-deps-test apt clean
+
+demo: system-deps setup
+	$(BIN)/jiafang doctor
+	$(BIN)/jiafang demo --out jiafang-demo
+
+test: system-deps-test setup
+	$(BIN)/pytest -q
+
+bench: system-deps-test setup
+	$(BIN)/python bench/run.py
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+	  { echo "需要 Python 3.10 或更高版本（当前：$$($(PYTHON) --version 2>&1)）。"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || \
+	  { echo "无法创建虚拟环境。Debian/Ubuntu 请先安装：apt-get install python3-venv"; exit 1; }
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+system-deps:
+	@$(MAKE) --no-print-directory apt PACKAGES="$(APT_RUNTIME)"
+
+system-deps-test:
+	@$(MAKE) --no-print-directory apt PACKAGES="$(APT_TEST)"
+
+# Installs missing Debian packages when run as root; otherwise says what to install.
+apt:
+	@missing=""; \
+	if command -v dpkg >/dev/null 2>&1; then \
+	  for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	else \
+	  echo "提示：不是 Debian/Ubuntu 系统，请自行安装中文 TrueType 字体（文泉驿正黑、花园明朝等），或用 JIAFANG_FONTS 指定字体文件。"; exit 0; \
+	fi; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "安装系统软件包：$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || \
+	    { echo "apt-get 安装失败：$$missing。请检查软件源后重试。"; exit 1; }; \
+	else \
+	  echo "缺少系统软件包：$$missing"; \
+	  echo "请运行：sudo apt-get install$$missing  然后重新执行 make。"; exit 1; \
+	fi
+
+clean:
+	rm -rf $(VENV) jiafang-demo bench/out .pytest_cache
