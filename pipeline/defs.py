@@ -17,6 +17,27 @@ QR_ERROR = "q"  # error-correction level (segno); never below M
 FOOTER_Y = 283.0  # mm, baseline of the "表单编号 · 第 x/y 页" footer, between the bottom markers
 FOOTER_BOX = (70.0, 279.0, 70.0, 6.0)  # mm, region holding the printed form id (OCR fallback)
 
+# Scan ingest: loading, identifying and registering scanned pages
+REGISTERED_PX_PER_MM = 8.0  # px/mm (~203 dpi); a box (x, y, w, h) in mm crops as [y*8:(y+h)*8, x*8:(x+w)*8]
+SCAN_RENDER_DPI = 200.0  # dpi a PDF page is rendered at when it is not one embedded image
+SCAN_DPI_RANGE = (100.0, 1200.0)  # dpi; file metadata outside this is ignored and inferred instead
+SCAN_PAGE_SHORT_SIDE = 210.0  # mm, A4 width: infers a scan's dpi from its pixel size
+SCAN_DOWNSCALE_ABOVE = 1.25  # scan px per registered px above which a scan is first area-averaged
+QR_SEARCH_SIZE = 75.0  # mm, side of the corner square searched for the QR before the whole page
+QR_DENOISE_KERNEL = 0.5  # mm, median filter applied to a noisy (1-bit) scan before the last QR try
+BLANK_PX_PER_MM = 4.0  # scale blank detection works at: averaging there erases speckle noise
+BLANK_MARGIN = 8.0  # mm along every image edge left out of blank detection (scanner lid, shadows)
+BLANK_INK_LEVEL = 128  # grey level (0..255) below which a pixel counts as ink
+BLANK_INK_RATIO = 0.0005  # ink fraction of the page below which it is blank (a form page has > 1 %)
+MARKER_SEARCH_SIZE = 60.0  # mm, side of the corner squares searched for markers before the whole page
+MARKER_RANSAC = 1.0  # mm, reprojection error beyond which a marker corner is an outlier of the fit
+MARKER_MIN_FOUND = 3  # markers needed; with 3 the fit is affine (no perspective can be measured)
+REGISTER_MAX_RESIDUAL = 0.6  # mm, RMS reprojection error of the marker corners for a usable fit
+REGISTER_SCALE_RANGE = (0.90, 1.05)  # printed size / template size at the page centre
+REGISTER_MAX_SHEAR = 3.0  # degrees the page's axes may deviate from a right angle
+REGISTER_MAX_ANISOTROPY = 0.05  # |horizontal scale / vertical scale - 1| at the page centre
+REGISTER_MAX_SCALE_SPREAD = 0.15  # largest / smallest local scale over the markers - 1 (perspective)
+
 # Field geometry
 LABEL_WIDTH = 20.0  # mm, label column of single-line fields (label left, value right)
 LABEL_BAND = 6.0  # mm, label band at the top of multi-line and signature boxes
@@ -121,3 +142,43 @@ DOCX_MAX_IMAGE_PIXELS = 4_000_000  # pixels, largest header image decoded when l
 DOCX_FALLBACK_CONFIDENCE = 0.85  # a field read by its label or alias after its tagged control was lost
 DOCX_DOUBT_CONFIDENCE = 0.5  # a field the Word reader has its own doubt about (goes to review)
 DOCX_REPEAT_WINDOW = 12  # characters; a stretch this long seen twice in a fallback read is doubted
+
+# Synthetic returns (pipeline/synth): handwriting, scanner model, filled stacks
+SYNTH_PX_PER_MM = 8.0  # px/mm at which issued pages are rasterised and written on (~203 dpi)
+HANDWRITING_FONT_FILES = ("ukai.ttc", "simkai.ttf", "STKaiti.ttc", "Kaiti.ttc")  # kaiti looks handwritten
+HAND_GLYPH_HEIGHT = (3.6, 5.2)  # mm, range of a writer's nominal CJK glyph size
+HAND_DIGIT_HEIGHT = (0.62, 0.8)  # fraction of a comb cell's height a writer's digits fill
+HAND_SLANT = 8.0  # degrees, largest writer slant either way (shear of every glyph)
+HAND_ANGLE_JITTER = (2.0, 6.0)  # degrees, range of a writer's per-glyph rotation jitter
+HAND_SIZE_JITTER = (0.04, 0.12)  # fraction of glyph size, range of per-glyph size jitter
+HAND_BASELINE_JITTER = (0.03, 0.09)  # fraction of glyph size, range of per-glyph baseline jitter
+HAND_SPACING = (0.92, 1.12)  # advance as a multiple of glyph size, range of a writer's spacing
+HAND_STROKE = (-0.04, 0.12)  # mm added to the font's stroke width (dilate; negative erodes)
+HAND_PEN = (0.3, 0.5)  # mm, pen width for ticks, crosses, scribbles and signatures
+HAND_INK_GREY = (10, 70)  # grey level of ink on a 0..255 page (0 = black)
+HAND_MARGIN = 0.6  # mm kept clear inside a box's printed frame
+
+# Scan recognition (pipeline/recognize): ink, checkboxes, digit cells, text bands, OCR engine
+INK_LEVEL = 0.45  # a pixel is ink when darker than this fraction of the crop's paper level
+INK_PAPER_PERCENTILE = 95  # percentile of a crop's grey levels taken as its paper level
+INK_MIN_PAPER = 128  # grey; a crop whose paper level is darker is judged against white (255)
+INK_SPECK_AREA = 0.12  # mm², connected ink smaller than this is scanner noise, not writing
+INK_MIN_AREA = 0.8  # mm², least ink that makes a cell, line or box "written" (a short digit 1 ~2 mm²)
+LINE_MIN_LENGTH = 12.0  # mm, a straight horizontal run this long anywhere is a printed line
+FRAME_MARGIN = 1.2  # mm from a crop's edge where printed frame lines may land after registration
+FRAME_MIN_SPAN = 0.5  # a run along an edge covering this share of the crop side is a frame line
+LINE_GAP_BRIDGE = 0.6  # mm, gaps a 1-bit scan dithers into a grey line, closed before line search
+OMR_INSET = 0.6  # mm inside a checkbox's printed outline where its inner area starts
+OMR_PAD = 1.5  # mm of page around a checkbox cropped with it (ring for strays over the border)
+OMR_TICK_MIN = 0.06  # inner-area fill at or above which a box counts as ticked (below: empty)
+OMR_AMBIGUOUS_MIN = 0.025  # inner-area fill from here up to OMR_TICK_MIN is ambiguous (review)
+OMR_FILLED_MIN = 0.55  # inner-area fill at or above which a box is filled in = crossed out
+OMR_STRAY_MIN = 0.04  # ring fill that, with ink reaching inside the box, makes a stray tick
+CELL_INSET = 0.4  # mm inside a comb cell's printed outline where the digit's area starts
+TEXT_INSET = 0.5  # mm inside a text field's value box, clear of its frame lines
+TRIM_PAD = 1.0  # mm of white kept around trimmed ink handed to the recognizer
+BAND_STRAY_MAX = 0.12  # share of a multi-line box's ink outside its band; above it, detect lines
+DIGIT_CONFUSION_PENALTY = 0.85  # factor on a cell's confidence when a letter was read as a digit
+OCR_THREADS = 1  # onnxruntime intra-op threads per engine (one engine per worker process)
+OCR_REC_BATCH = 16  # line images per recognizer batch (a phone comb is 11 cells)
+OCR_DET_SIDE = 960  # px, largest side the detector works at (larger crops are scaled down)

@@ -15,6 +15,8 @@ from pipeline.cli.forms_cmd import forms
 from pipeline.cli.roster_cmd import roster
 from pipeline.cli.workspace_cmd import init
 from pipeline.cli.generate_cmd import generate_command
+from pipeline.cli.ingest_cmd import ingest_command
+from pipeline.cli.records_cmd import records
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,3 +38,5 @@ main.add_command(init)
 main.add_command(roster)
 main.add_command(generate_command)
 main.add_command(demo_command)
+main.add_command(ingest_command)
+main.add_command(records)

@@ -1,6 +1,5 @@
 """Form issuance: pre-fill forms from the roster, render them, record them as issued."""
 
 from pipeline.generate.batch import GenerationReport, ManifestEntry, generate
-from pipeline.generate.prefill import prefill_values
 
-__all__ = ["GenerationReport", "ManifestEntry", "generate", "prefill_values"]
+__all__ = ["GenerationReport", "ManifestEntry", "generate"]

@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import os
 import re
-import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -18,7 +17,7 @@ from itertools import groupby
 from pathlib import Path
 
 from pipeline.errors import FontCoverageError, GenerateError
-from pipeline.generate.prefill import prefill_values
+from pipeline.model.prefill import prefill_values
 from pipeline.identity import new_form_id
 from pipeline.model.filled import FilledForm
 from pipeline.model.form import FormDef, load_form
@@ -87,7 +86,7 @@ def generate(
     with ws.session() as session:
         for form in form_defs:
             repo.save_layout(session, form)
-    report = GenerationReport(batch_id=_new_batch_id(), out_dir=out_dir)
+    report = GenerationReport(batch_id=repo.new_batch_id("G"), out_dir=out_dir)
     fonts = default_fonts() if "pdf" in formats else None
     total, done = len(students) * len(form_defs), 0
     for form in form_defs:
@@ -239,10 +238,6 @@ def _write_manifest(out_dir: Path, entries: list[ManifestEntry]) -> None:
 def safe_name(name: str) -> str:
     """A file name that every file system accepts (Windows forbids these characters)."""
     return re.sub(r'[\\/:*?"<>|\s]+', "_", name).strip("._") or "_"
-
-
-def _new_batch_id() -> str:
-    return dt.datetime.now().strftime("%Y%m%d%H%M%S") + secrets.token_hex(2).upper()
 
 
 def _options(forms: Sequence[str], formats: Sequence[str], out_dir: Path, class_name: str | None) -> dict[str, object]:

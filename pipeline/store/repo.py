@@ -7,6 +7,7 @@ the ``Workspace.session()`` block around it.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -171,6 +172,11 @@ def issued_forms_for(session: Session, student_no: str) -> list[IssuedForm]:
         .order_by(IssuedFormRow.created_at, IssuedFormRow.form_id)
     )
     return [_issued(r) for r in session.scalars(query)]
+
+
+def new_batch_id(prefix: str) -> str:
+    """A sortable, unique batch id: prefix + local time + 4 random hex digits."""
+    return f"{prefix}{dt.datetime.now():%Y%m%d%H%M%S}{secrets.token_hex(2).upper()}"
 
 
 def add_batch(

@@ -1,0 +1,50 @@
+"""Sort the paths handed to ingest into files of a kind a reader takes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+WORD_SUFFIXES = {".docx", ".docm", ".doc", ".dotx", ".wps"}
+PDF_SUFFIXES = {".pdf"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
+
+_MAGIC = (
+    (b"%PDF-", "pdf"),
+    (b"PK\x03\x04", "word"),  # every OOXML file is a zip; the Word reader checks the rest
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "word"),  # OLE: legacy .doc or an encrypted .docx
+    (b"\x89PNG\r\n\x1a\n", "image"),
+    (b"\xff\xd8\xff", "image"),
+    (b"II*\x00", "image"),
+    (b"MM\x00*", "image"),
+    (b"BM", "image"),
+)
+
+
+def collect(paths: Iterable[Path]) -> list[Path]:
+    """Files under ``paths`` (folders recursively), skipping hidden and Office lock files."""
+    found: list[Path] = []
+    for path in paths:
+        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        found += [p for p in candidates if not _ignored(p)]
+    return list(dict.fromkeys(found))
+
+
+def _ignored(path: Path) -> bool:
+    # "~$name.docx" is the lock file Word leaves beside an open document.
+    return path.name.startswith((".", "~$")) or path.name in ("manifest.json", "Thumbs.db")
+
+
+def kind_of(path: Path, head: bytes) -> str:
+    """``word``, ``pdf``, ``image`` or ``unknown``, from the file's first bytes, else its suffix."""
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    suffix = path.suffix.lower()
+    if suffix in WORD_SUFFIXES:
+        return "word"
+    if suffix in PDF_SUFFIXES:
+        return "pdf"
+    if suffix in IMAGE_SUFFIXES:
+        return "image"
+    return "unknown"

@@ -1,0 +1,58 @@
+"""Hand each returned file to the reader of its kind: identify first, then read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ForeignDocumentError, UnreadableFileError
+from pipeline.model.form import FormDef
+from pipeline.model.record import Reading
+
+
+@dataclass(frozen=True)
+class Identity:
+    form_id: str
+    school_code: str | None = None
+    needs_scan_reader: bool = False
+    notes: tuple[str, ...] = ()
+    detail: Any = None  # what the reader learnt while identifying, handed back to read()
+
+
+def identify(path: Path, kind: str) -> Identity:
+    """Whose form is this file? Raises the DocumentError family for files we cannot take."""
+    if kind == "word":
+        from pipeline.readback.docx_reader import docx_identity
+        from pipeline.readback.safety import check_zip_document
+
+        check_zip_document(path)
+        found = docx_identity(path)
+        return Identity(found.form_id, found.school_code, notes=found.notes)
+    if kind == "pdf":
+        from pipeline.readback.pdf_reader import inspect_pdf
+
+        info = inspect_pdf(path)
+        if info.kind == "image":
+            return Identity(info.form_id or "", info.school_code, needs_scan_reader=True)
+        if not info.form_id:
+            raise ForeignDocumentError(path, "PDF 中找不到表单编号，不是本系统生成的家访表单", "请确认文件是否交错")
+        return Identity(info.form_id, info.school_code, detail=info)
+    if kind == "image":
+        return Identity("", needs_scan_reader=True)
+    raise UnreadableFileError(path, "不支持的文件类型", "请交回 Word（.docx）、PDF 或扫描图片（PNG/JPEG/TIFF）")
+
+
+def read(path: Path, kind: str, form: FormDef, found: Identity) -> Reading:
+    """Read every field of ``form`` from the file identified as ``found``."""
+    if kind == "word":
+        from pipeline.readback.docx_reader import read_docx
+
+        reading = read_docx(path, form, form_id=found.form_id)
+    else:
+        from pipeline.readback.pdf_reader import read_pdf
+
+        reading = read_pdf(path, form, form_id=found.form_id, info=found.detail)
+    if found.notes:
+        reading = Reading(reading.form_id, reading.values, reading.reader, found.notes + reading.notes)
+    return reading

@@ -1,0 +1,168 @@
+"""The ingest batch: every returned file is identified, read, validated and stored once.
+
+Idempotent by content hash: a file already turned into a record is skipped and says so. A file
+that fails is reported with its reason and the batch goes on; nothing is stored for it but the
+fact that it was refused. Each record is written in one transaction after its original is in
+the file store, so a batch killed half-way leaves only whole records behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.errors import JiafangError, UnknownFormError
+from pipeline.ingest import readers
+from pipeline.ingest.classify import collect, kind_of
+from pipeline.model.form import load_form
+from pipeline.model.record import ReturnedFile
+from pipeline.progress import Progress
+from pipeline.store import records as record_store
+from pipeline.store import repo
+from pipeline.store.workspace import Workspace
+from pipeline.validate import ValidationContext, to_record
+
+log = logging.getLogger(__name__)
+
+OUTCOMES = ("new", "updated", "duplicate", "waiting", "rejected")
+
+
+@dataclass(frozen=True)
+class IngestItem:
+    path: Path
+    outcome: str  # one of OUTCOMES
+    message: str = ""
+    form_id: str | None = None
+    status: str | None = None  # record status for new/updated
+    version: int | None = None
+
+
+@dataclass
+class IngestReport:
+    batch_id: str
+    items: list[IngestItem] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for i in self.items if i.outcome == outcome)
+
+    @property
+    def needs_review(self) -> int:
+        return sum(1 for i in self.items if i.status == "review")
+
+    @property
+    def rejected(self) -> list[IngestItem]:
+        return [i for i in self.items if i.outcome == "rejected"]
+
+
+def ingest(ws: Workspace, paths: Sequence[Path], *, progress: Progress | None = None) -> IngestReport:
+    """Read every file under ``paths`` into records; see the module docstring for guarantees."""
+    started = time.perf_counter()
+    files = collect(paths)
+    report = IngestReport(batch_id=repo.new_batch_id("I"))
+    for n, path in enumerate(files, start=1):
+        report.items.append(_ingest_file(ws, path, report.batch_id))
+        if progress:
+            progress(n, len(files), path.name)
+    report.seconds = time.perf_counter() - started
+    with ws.session() as session:
+        repo.add_batch(session, report.batch_id, "ingest", {"paths": [str(p) for p in paths]}, _summary(report))
+    return report
+
+
+def _ingest_file(ws: Workspace, path: Path, batch_id: str) -> IngestItem:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return IngestItem(path, "rejected", f"{path}：无法读取文件（{exc.strerror}）。请检查文件是否存在、是否有权限")
+    digest = hashlib.sha256(data).hexdigest()
+    with ws.session() as session:
+        seen = record_store.returned_file(session, digest)
+    if seen is not None and seen.outcome == "record":
+        return IngestItem(path, "duplicate", f"与已导入的“{seen.name}”内容相同，已跳过。", seen.form_id)
+    kind = kind_of(path, data[:16])
+    try:
+        return _read_and_store(ws, path, data, digest, kind, batch_id)
+    except JiafangError as exc:
+        _remember(ws, path, data, digest, kind, batch_id, "rejected", str(exc), getattr(exc, "form_id", None))
+        return IngestItem(path, "rejected", str(exc))
+    except Exception as exc:  # a reader bug must not stop the batch; the log keeps the trace
+        log.exception("ingest failed on %s", path)
+        message = f"{path}：读取时出现程序错误（{type(exc).__name__}: {exc}）。请把该文件反馈给维护人员"
+        _remember(ws, path, data, digest, kind, batch_id, "rejected", message, None)
+        return IngestItem(path, "rejected", message)
+
+
+def _read_and_store(ws: Workspace, path: Path, data: bytes, digest: str, kind: str, batch_id: str) -> IngestItem:
+    found = readers.identify(path, kind)
+    if found.needs_scan_reader:
+        message = f"{path}：扫描件或图片，等待扫描识读（尚未启用），文件已保存"
+        _remember(ws, path, data, digest, kind, batch_id, "waiting", message, found.form_id)
+        return IngestItem(path, "waiting", message, found.form_id)
+    with ws.session() as session:
+        issued = repo.get_issued_form(session, found.form_id)
+        student = repo.get_student(session, issued.student_no) if issued else None
+        teachers = repo.list_teachers(session)
+    if issued is None or student is None:
+        raise _unknown_form(ws, path, found)
+    form = load_form(issued.form)
+    reading = readers.read(path, kind, form, found)
+    context = ValidationContext(policy=ws.policy, student=student, teachers=teachers, today=dt.date.today())
+    suffix = path.suffix.lower()
+    record = to_record(reading, form=form, issued=issued, context=context, source_file=f"{digest}{suffix}")
+    ws.files.put_bytes(data, suffix)
+    with ws.session() as session:
+        stored = record_store.add_record(session, record)
+        record_store.add_returned_file(session, _returned(path, data, digest, kind, batch_id, "record", "", found.form_id))
+    outcome = "new" if stored.version == 1 else "updated"
+    return IngestItem(path, outcome, "", found.form_id, stored.status, stored.version)
+
+
+def _unknown_form(ws: Workspace, path: Path, found: readers.Identity) -> UnknownFormError:
+    school = ws.policy.school
+    if found.school_code and found.school_code != school.code:
+        return UnknownFormError(
+            path,
+            f"表单编号 {found.form_id} 属于另一所学校（学校代码 {found.school_code}），不是{school.name}发放的表单",
+            "请退回原学校",
+        )
+    return UnknownFormError(
+        path,
+        f"表单编号 {found.form_id} 从未在本工作区发放",
+        "请确认是否用错了工作区（--workspace），或该表单是否由其他电脑生成",
+    )
+
+
+def _remember(
+    ws: Workspace, path: Path, data: bytes, digest: str, kind: str, batch_id: str, outcome: str, message: str, form_id: str | None
+) -> None:
+    """Keep the file and the reason, so a waiting scan can be read later and nothing is lost."""
+    ws.files.put_bytes(data, path.suffix.lower())
+    with ws.session() as session:
+        record_store.add_returned_file(session, _returned(path, data, digest, kind, batch_id, outcome, message, form_id))
+
+
+def _returned(
+    path: Path, data: bytes, digest: str, kind: str, batch_id: str, outcome: str, message: str, form_id: str | None
+) -> ReturnedFile:
+    return ReturnedFile(
+        digest=digest,
+        suffix=path.suffix.lower(),
+        name=path.name,
+        kind=kind,
+        size=len(data),
+        outcome=outcome,
+        message=message,
+        form_id=form_id,
+        batch_id=batch_id,
+        received_at=repo.now(),
+    )
+
+
+def _summary(report: IngestReport) -> dict[str, object]:
+    return {o: report.count(o) for o in OUTCOMES} | {"review": report.needs_review, "seconds": round(report.seconds, 2)}

@@ -1,0 +1,242 @@
+"""Text and tick marks out of WordprocessingML, as a person sees them in Word.
+
+Paragraphs are joined with "\\n", ``w:br``/``w:cr`` are line breaks, ``w:tab`` a space;
+deleted (tracked) text and field codes are left out. Tick marks typed or inserted as
+symbols (☒ ☑ ■ √ ✓ ✔, Wingdings boxes) read as ☒, empty boxes as ☐, so choice fields can be
+read from plain text when their checkbox controls are gone.
+
+LibreOffice (7.4) saves a text content control it imported as a run of controls with the
+same alias: the first holds the whole text T, each middle one a piece of T followed by T
+again, the last T; the pieces concatenate to T (details in :func:`_rejoin`). :func:`cell_text`
+undoes exactly that pattern and reports anything else as not clean.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+from lxml import etree
+
+from pipeline import defs
+from pipeline.render.docx_templates import CHECKED, NS, UNCHECKED
+
+__all__ = [
+    "Ticks",
+    "cell_text",
+    "checkbox_state",
+    "is_checkbox",
+    "looks_repeated",
+    "parse_ticks",
+    "sdt_property",
+    "text_of",
+]
+
+W = NS["w"]
+W14 = NS["w14"]
+P, R, T, SDT, PPR = (f"{{{W}}}{n}" for n in ("p", "r", "t", "sdt", "pPr"))
+TAB, BR, CR, SYM, NB_HYPHEN = (f"{{{W}}}{n}" for n in ("tab", "br", "cr", "sym", "noBreakHyphen"))
+MOVE_FROM = f"{{{W}}}moveFrom"
+SQUARE = re.compile(r"(\S{2,12})\1")  # a short stretch written twice in a row
+RFONTS = f"{{{W}}}rPr/{{{W}}}rFonts"
+TICK_GLYPHS = "☒☑■√✓✔" + CHECKED
+BOX_GLYPHS = "☐□" + UNCHECKED
+# (font, character) of box symbols in the Wingdings fonts Word offers under Insert → Symbol
+WINGDINGS_BOXES = {
+    ("wingdings 2", "R"): CHECKED,
+    ("wingdings 2", "S"): CHECKED,
+    ("wingdings 2", "T"): CHECKED,
+    ("wingdings 2", "£"): UNCHECKED,
+    ("wingdings", "þ"): CHECKED,
+    ("wingdings", "ý"): CHECKED,
+    ("wingdings", "x"): CHECKED,
+    ("wingdings", "¨"): UNCHECKED,
+    ("wingdings", "o"): UNCHECKED,
+}
+
+
+def text_of(el: etree._Element) -> str:
+    """The visible text of ``el``: paragraphs and line breaks as "\\n", outer blanks stripped."""
+    parts: list[str] = []
+    for node in el.iter(P, R):
+        if node.tag == P:
+            if parts:
+                parts.append("\n")
+        elif node.getparent().tag != MOVE_FROM:
+            parts.append(_run_text(node))
+    return _tidy("".join(parts))
+
+
+def _run_text(run: etree._Element) -> str:
+    fonts = run.find(RFONTS)
+    font = (fonts.get(f"{{{W}}}ascii") or "").lower() if fonts is not None else ""
+    out = []
+    for child in run:
+        if child.tag == T:
+            text = child.text or ""
+            out.append(WINGDINGS_BOXES.get((font, text), text) if font.startswith("wingdings") else text)
+        elif child.tag == TAB:
+            out.append(" ")
+        elif child.tag in (BR, CR):
+            out.append("\n")
+        elif child.tag == NB_HYPHEN:
+            out.append("-")
+        elif child.tag == SYM:
+            out.append(_symbol(child))
+    return "".join(out)
+
+
+def _symbol(sym: etree._Element) -> str:
+    """A ``w:sym`` box symbol as ☒/☐; other symbols are not text a reader needs."""
+    font = (sym.get(f"{{{W}}}font") or "").lower()
+    code = sym.get(f"{{{W}}}char") or ""
+    try:
+        char = chr(int(code, 16) & 0xFF)
+    except ValueError:
+        return ""
+    return WINGDINGS_BOXES.get((font, char), "")
+
+
+def _tidy(text: str) -> str:
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+
+
+def sdt_property(sdt: etree._Element, name: str) -> str:
+    """The ``w:val`` of a control's ``w:tag``, ``w:alias`` … ("" when it has none)."""
+    prop = sdt.find(f"{{{W}}}sdtPr/{{{W}}}{name}")
+    return (prop.get(f"{{{W}}}val") or "") if prop is not None else ""
+
+
+def is_checkbox(sdt: etree._Element) -> bool:
+    return sdt.find(f"{{{W}}}sdtPr/{{{W14}}}checkbox") is not None
+
+
+def checkbox_state(sdt: etree._Element) -> tuple[bool, bool]:
+    """(checked, consistent) of a ``w14:checkbox`` control: its state, and whether the glyph
+    it shows agrees with that state."""
+    box = sdt.find(f"{{{W}}}sdtPr/{{{W14}}}checkbox")
+    checked = box.xpath("string(w14:checked/@w14:val)", namespaces=NS).lower() in ("1", "true", "on")
+    glyph = text_of(sdt.find(f"{{{W}}}sdtContent"))
+    return checked, glyph == "" or (glyph in TICK_GLYPHS) == checked
+
+
+def cell_text(cell: etree._Element) -> tuple[str, bool]:
+    """A table cell's text with LibreOffice's split controls put back together.
+
+    Returns (text, clean); clean is False when a run of same-alias controls does not follow
+    LibreOffice's pattern, so the text cannot be trusted.
+    """
+    paragraphs, clean = [], True
+    for p in cell.iter(P):
+        pieces: list[str] = []
+        for alias, group in groupby((c for c in p if c.tag != PPR), key=_split_key):
+            members = list(group)
+            if alias is None:
+                pieces.extend(text_of(c) if c.tag != R else _run_text(c) for c in members)
+                continue
+            text, ok = _rejoin(members)
+            pieces.append(text)
+            clean = clean and ok
+        paragraphs.append("".join(pieces))
+    return _tidy("\n".join(paragraphs)), clean
+
+
+def _split_key(child: etree._Element) -> str | None:
+    """The alias of a text control (which LibreOffice may have split), else None."""
+    if child.tag != SDT or is_checkbox(child):
+        return None
+    return sdt_property(child, "alias") or None
+
+
+def _rejoin(controls: Sequence[etree._Element]) -> tuple[str, bool]:
+    """The text T of a run of split controls, and whether they follow LibreOffice's pattern:
+    [T], then [piece, T] per script run of T (a leading non-CJK run has none), then [T]
+    unless T ends in a non-CJK run."""
+    if len(controls) == 1:
+        return text_of(controls[0]), True
+    texts = [[t.text or "" for t in c.iter(T)] for c in controls]
+    whole = "".join(texts[0])
+    rest = texts[1:-1] if texts[-1] == [whole] else texts[1:]
+    pieces = "".join(t[0] for t in rest)
+    lead = whole[: len(whole) - len(pieces)]
+    ok = (
+        len(texts[0]) == 1
+        and all(len(t) == 2 and t[1] == whole for t in rest)
+        and whole.endswith(pieces)
+        and not any(_is_cjk(c) for c in lead)
+    )
+    return whole, ok
+
+
+def looks_repeated(text: str) -> bool:
+    """True when ``text`` repeats itself the way a twice-saved LibreOffice file does: a CJK
+    stretch written twice in a row ("李思远李思远"), or a long stretch occurring twice."""
+    if any(any(_is_cjk(c) for c in m.group(1)) for m in SQUARE.finditer(text)):
+        return True
+    size = defs.DOCX_REPEAT_WINDOW
+    first_seen: dict[str, int] = {}
+    for i in range(len(text) - size + 1):
+        if i - first_seen.setdefault(text[i : i + size], i) >= size:
+            return True
+    return False
+
+
+def _is_cjk(char: str) -> bool:
+    """CJK radicals, punctuation, kana, ideographs, full-width forms (LibreOffice's "Asian")."""
+    return ord(char) >= 0x2E80
+
+
+@dataclass(frozen=True)
+class Ticks:
+    """Options read from text with box glyphs: the ticked ones, and what could not be placed."""
+
+    ticked: tuple[str, ...]
+    problems: tuple[str, ...]
+
+
+def parse_ticks(text: str, options: Sequence[str]) -> Ticks:
+    """Which ``options`` are ticked in ``text``, reading the box glyph(s) just before each label.
+
+    Every option label must appear once, right after exactly one box; any other text or a
+    tick mark that belongs to no option is a problem, never guessed at.
+    """
+    segments = list(_segments(text))
+    wanted = {_squash(o): o for o in options}
+    ticked, problems = [], []
+    for option in options:
+        found = [boxes for boxes, label in segments if label == _squash(option)]
+        if len(found) != 1:
+            problems.append(f"选项“{option}”" + ("找不到" if not found else "出现了多次"))
+        elif len(found[0]) != 1:
+            problems.append(f"选项“{option}”前" + ("没有勾选框" if not found[0] else "有多个勾选符号"))
+        elif found[0][0]:
+            ticked.append(option)
+    for boxes, label in segments:
+        if label and label not in wanted:
+            problems.append(f"有无法对应到选项的文字“{label}”")
+        elif not label and any(boxes):
+            problems.append("有无法对应到选项的勾选符号")
+    return Ticks(tuple(ticked), tuple(problems))
+
+
+def _segments(text: str) -> Iterator[tuple[list[bool], str]]:
+    """(boxes, label) pairs: the run of box glyphs before each stretch of text."""
+    boxes: list[bool] = []
+    label: list[str] = []
+    for char in text:
+        if char in TICK_GLYPHS or char in BOX_GLYPHS:
+            if label and "".join(label).strip():
+                yield boxes, _squash("".join(label))
+                boxes, label = [], []
+            boxes.append(char in TICK_GLYPHS)
+        else:
+            label.append(char)
+    if boxes or "".join(label).strip():
+        yield boxes, _squash("".join(label))
+
+
+def _squash(text: str) -> str:
+    """Text without any whitespace (ideographic spaces and line breaks included)."""
+    return "".join(text.split())

@@ -1,0 +1,18 @@
+"""What validation knows beyond the returned form itself: profile, student, teachers, today."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pipeline.model.people import Student, Teacher
+from pipeline.model.policy import Policy
+
+
+@dataclass(frozen=True)
+class ValidationContext:
+    policy: Policy
+    student: Student  # the student the issued form belongs to (what was pre-filled)
+    teachers: Sequence[Teacher]  # the roster's teachers, to resolve names to 工号
+    today: dt.date  # local date of the return: dates after it are "in the future"

@@ -1,0 +1,183 @@
+"""`jiafang ingest`: returned files become records once; failures are reported, never silent."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from docx import Document
+
+from pipeline.cli import main
+from pipeline.generate import generate
+from pipeline.ingest import ingest
+from pipeline.resources import samples_dir
+from pipeline.roster.importer import import_roster
+from pipeline.store import records as record_store
+from pipeline.store import repo
+from pipeline.store.workspace import Workspace, init_workspace
+from pipeline.synth.docx_fill import fill_docx
+
+CLASS = "测试班"
+VALUES = {
+    "visit_date": "2025年11月3日",
+    "visit_time": "19:00-20:10",
+    "place": "学生家中",
+    "mode": ("入户走访",),
+    "visit_type": ("普访",),
+    "student_present": ("是",),
+    "topics": ("学习情况", "安全教育(防溺水·交通·防诈)"),
+    "family_situation": "父母在外务工，由祖母照看。\n作业由姐姐辅导。",
+    "followup_measures": ("家庭教育指导",),
+    "followup_due": "2025-11-10",
+    "teacher_signature": True,
+}
+
+
+def _workspace(root: Path, *, school_code: str | None = None) -> Workspace:
+    policy = samples_dir() / "policy.yaml"
+    if school_code:
+        data = yaml.safe_load(policy.read_text(encoding="utf-8"))
+        data["school"]["code"] = school_code
+        policy = root.parent / f"{root.name}-policy.yaml"
+        policy.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    ws = init_workspace(root, policy_path=policy)
+    import_roster(ws, [samples_dir() / "roster.xlsx"])
+    with ws.session() as s:
+        first = repo.list_students(s)[:2]
+        repo.upsert_students(s, [replace(st, class_name=CLASS) for st in first])
+    return ws
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    return _workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def issued_docx(ws: Workspace, tmp_path: Path) -> list[Path]:
+    report = generate(ws, forms=["record"], formats=["docx"], out_dir=tmp_path / "out", class_name=CLASS)
+    return [tmp_path / "out" / e.file for e in report.entries]
+
+
+def _filled(src: Path, out: Path, values: dict | None = None) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    values = dict(VALUES if values is None else values)
+    teacher = _class_teacher_name()
+    values.setdefault("teachers", teacher)
+    fill_docx(src, values, out)
+    return out
+
+
+def _class_teacher_name() -> str:
+    from pipeline.roster.reader import read_roster
+
+    teachers = next(s for s in read_roster(samples_dir() / "roster.xlsx") if s.kind == "teachers")
+    return next(r.values["姓名"] for r in teachers.rows if r.values.get("职务") == "班主任")
+
+
+def _tables(ws: Workspace) -> dict[str, list[tuple]]:
+    db = sqlite3.connect(ws.root / "jiafang.sqlite")
+    try:
+        return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in ("records", "field_values", "returned_files")}
+    finally:
+        db.close()
+
+
+def test_a_filled_docx_becomes_a_record_with_values_by_kind(ws: Workspace, issued_docx: list[Path], tmp_path: Path) -> None:
+    path = _filled(issued_docx[0], tmp_path / "back" / "a.docx")
+    report = ingest(ws, [path])
+    assert [i.outcome for i in report.items] == ["new"]
+    with ws.session() as s:
+        record = record_store.list_records(s)[0]
+    f = record.fields
+    assert f["visit_date"].value == "2025-11-03" and f["visit_date"].source == "docx"
+    assert f["visit_time"].value == "19:00-20:10"
+    assert f["mode"].value == "入户走访"
+    assert f["topics"].value == ["学习情况", "安全教育(防溺水·交通·防诈)"]
+    assert f["family_situation"].value == VALUES["family_situation"]
+    assert f["teacher_signature"].value is True
+    assert f["teachers"].refs, "teacher names resolve to teacher ids"
+    assert record.version == 1
+    assert ws.files.has(record.source_file.split(".")[0], ".docx"), "the original is kept"
+
+
+def test_ingesting_the_same_file_twice_changes_nothing(ws: Workspace, issued_docx: list[Path], tmp_path: Path) -> None:
+    path = _filled(issued_docx[0], tmp_path / "back" / "a.docx")
+    ingest(ws, [path])
+    before = _tables(ws)
+    again = ingest(ws, [path, tmp_path / "back"])
+    assert [i.outcome for i in again.items] == ["duplicate"]
+    assert "已跳过" in again.items[0].message
+    assert _tables(ws) == before
+
+
+def test_a_second_return_is_a_new_version_and_the_first_stays_in_history(
+    ws: Workspace, issued_docx: list[Path], tmp_path: Path
+) -> None:
+    first = _filled(issued_docx[0], tmp_path / "back" / "first.docx")
+    second = _filled(issued_docx[0], tmp_path / "back" / "second.docx", {**VALUES, "place": "学校会议室"})
+    ingest(ws, [first])
+    report = ingest(ws, [second])
+    assert report.items[0].outcome == "updated" and report.items[0].version == 2
+    with ws.session() as s:
+        form_id = report.items[0].form_id
+        history = record_store.record_history(s, form_id)
+        current = record_store.current_record(s, form_id)
+    assert [r.version for r in history] == [1, 2]
+    assert history[0].fields["place"].value == "学生家中"
+    assert current.fields["place"].value == "学校会议室"
+
+
+def test_a_folder_of_mixed_returns_reports_every_file_and_goes_on(
+    ws: Workspace, issued_docx: list[Path], tmp_path: Path
+) -> None:
+    back = tmp_path / "back"
+    _filled(issued_docx[0], back / "good.docx")
+    (back / "sub").mkdir()
+    (back / "sub" / "empty.docx").write_bytes(b"")
+    (back / "sub" / "notes.txt").write_text("家访心得")
+    (back / "sub" / "photo.png").write_bytes((samples_dir().parent / "tests").exists() and _png() or _png())
+    foreign = Document()
+    foreign.add_paragraph("这是一份普通的 Word 文档")
+    foreign.save(back / "sub" / "foreign.docx")
+    result = CliRunner().invoke(main, ["ingest", "-w", str(ws.root), str(back)])
+    assert result.exit_code == 1
+    output = result.output
+    for name in ("empty.docx", "notes.txt", "foreign.docx"):
+        assert name in output, name
+    assert "photo.png" in output and "等待扫描识读" in output
+    assert "新记录" in output
+    with ws.session() as s:
+        assert len(record_store.list_records(s)) == 1
+        waiting = [f for f in _tables(ws)["returned_files"] if f[5] == "waiting"]
+    assert len(waiting) == 1 and ws.files.has(waiting[0][0], ".png"), "a waiting scan is kept"
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("L", (20, 20), 255).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_a_form_never_issued_here_is_rejected(ws: Workspace, issued_docx: list[Path], tmp_path: Path) -> None:
+    other = _workspace(tmp_path / "other")
+    path = _filled(issued_docx[0], tmp_path / "back" / "a.docx")
+    report = ingest(other, [path])
+    assert report.items[0].outcome == "rejected"
+    assert "从未在本工作区发放" in report.items[0].message and "a.docx" in report.items[0].message
+
+
+def test_another_schools_form_is_rejected_as_such(ws: Workspace, issued_docx: list[Path], tmp_path: Path) -> None:
+    other = _workspace(tmp_path / "other", school_code="ZZXX09")
+    path = _filled(issued_docx[0], tmp_path / "back" / "a.docx")
+    report = ingest(other, [path])
+    assert report.items[0].outcome == "rejected"
+    assert "另一所学校" in report.items[0].message

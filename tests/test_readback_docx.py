@@ -1,0 +1,458 @@
+"""Word returns: safety checks, identity, reading by tag and by label, the LibreOffice round trip.
+
+Every document here is a real .docx issued by `generate` for a class of one, filled with
+`fill_docx` (as a teacher fills it in Word) or damaged on purpose.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import docx
+import pytest
+from lxml import etree
+
+from pipeline.errors import ForeignDocumentError, UnknownFormError, UnreadableFileError, UnsafeFileError
+from pipeline.generate import generate
+from pipeline.model.prefill import prefill_values
+from pipeline.identity import is_valid_form_id
+from pipeline.model.form import CHOICE_KINDS, FormDef, load_form
+from pipeline.readback import check_zip_document, docx_form_id, docx_identity, parse_xml, read_docx
+from pipeline.readback.docx_text import parse_ticks
+from pipeline.readback.safety import DOCUMENT_PART
+from pipeline.render.docx_templates import NS
+from pipeline.resources import samples_dir
+from pipeline.roster.importer import import_roster
+from pipeline.store import repo
+from pipeline.store.workspace import Workspace, init_workspace
+from pipeline.synth import fill_docx
+
+CLASS = "测试班"
+RECORD_VALUES = {
+    "visit_date": "2025-11-03",
+    "visit_time": "19:00—20:30",
+    "place": "学生家中（幸福里12栋）",
+    "mode": ("入户走访",),
+    "student_present": ("是",),
+    "teachers": "王芳、李明",
+    "topics": ("学习情况", "心理健康", "安全教育(防溺水·交通·防诈)"),
+    "family_situation": "父母在外务工，与爷爷奶奶同住。\n家庭经济一般，有低保。",
+    "followup_measures": ("家庭教育指导", "心理健康辅导"),
+    "followup_due": "2025年11月10日",
+    "teacher_signature": True,
+}
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """One student in a class of their own, with every form issued as .docx."""
+    root = tmp_path_factory.mktemp("issued")
+    ws = init_workspace(root / "ws", policy_path=samples_dir() / "policy.yaml")
+    import_roster(ws, [samples_dir() / "roster.xlsx"])
+    with ws.session() as s:
+        student = replace(repo.list_students(s)[0], class_name=CLASS)
+        repo.upsert_students(s, [student])
+    report = generate(ws, forms=["record", "outline", "memo"], formats=["docx"], out_dir=root / "out", class_name=CLASS)
+    files = {e.form: (e.form_id, report.out_dir / e.file) for e in report.entries}
+    ws.close()
+    return {"ws": ws, "student": student, "files": files}
+
+
+def _issued(issued: dict, form: str) -> tuple[str, Path]:
+    return issued["files"][form]  # type: ignore[index, no-any-return]
+
+
+def _expected(form: FormDef, issued: dict, filled: dict[str, object]) -> dict[str, object]:
+    """What a reader must give for every field: filled values, printed values, else empty."""
+    ws: Workspace = issued["ws"]  # type: ignore[assignment]
+    form_id, _ = _issued(issued, form.id)
+    printed = prefill_values(form, issued["student"], school_name=ws.policy.school.name, form_id=form_id)
+    empty = {"signature": False, **{k: () for k in CHOICE_KINDS}}
+    out: dict[str, object] = {}
+    for f in form.fields:
+        value = filled.get(f.id, printed.get(f.id, empty.get(f.kind, "")))
+        out[f.id] = bool(value) if f.kind == "signature" else value
+    return out
+
+
+def _rewrite(src: Path, out: Path, edits: dict[str, Callable[[bytes], bytes] | None], extra: dict[str, bytes] | None = None) -> Path:
+    """Copy a .docx, editing (or dropping, for None) some parts and adding others."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename in edits:
+                edit = edits[info.filename]
+                if edit is not None:
+                    zout.writestr(info.filename, edit(zin.read(info)))
+            else:
+                zout.writestr(info, zin.read(info))
+        for name, data in (extra or {}).items():
+            zout.writestr(name, data)
+    return out
+
+
+# --- reading intact controls --------------------------------------------------------------
+
+
+def test_filled_record_reads_back_exactly_by_tag(issued: dict, tmp_path: Path) -> None:
+    form_id, src = _issued(issued, "record")
+    form = load_form("record")
+    fill_docx(src, RECORD_VALUES, tmp_path / "filled.docx")
+    reading = read_docx(tmp_path / "filled.docx", form, form_id=form_id)
+    assert reading.reader == "docx" and reading.form_id == form_id and reading.notes == ()
+    assert {k: v.raw for k, v in reading.values.items()} == _expected(form, issued, RECORD_VALUES)
+    assert all(v.source == "docx" and v.confidence == 1.0 and v.doubt == "" for v in reading.values.values())
+
+
+def test_unfilled_forms_read_as_printed_and_empty(issued: dict) -> None:
+    for name in ("record", "outline", "memo"):
+        form_id, src = _issued(issued, name)
+        form = load_form(name)
+        reading = read_docx(src, form, form_id=form_id)
+        assert {k: v.raw for k, v in reading.values.items()} == _expected(form, issued, {})
+        assert reading.values["form_id"].raw == form_id
+
+
+def test_memo_and_outline_fields_read_back(issued: dict, tmp_path: Path) -> None:
+    cases = {
+        "memo": {"memo_date": "2025.11.3", "consensus": "每天阅读半小时。\n周末一起运动。", "home_actions": "家长每周检查作业",
+                 "next_review": "12月1日", "teacher_signature": "王芳", "parent_signature": True},
+        "outline": {"planned_date": "25/11/3", "planned_mode": ("电话", "视频(线上)"), "notes": "第一行\n第二行\n第三行"},
+    }
+    for name, values in cases.items():
+        form_id, src = _issued(issued, name)
+        form = load_form(name)
+        fill_docx(src, values, tmp_path / f"{name}.docx")
+        reading = read_docx(tmp_path / f"{name}.docx", form, form_id=form_id)
+        assert {k: v.raw for k, v in reading.values.items()} == _expected(form, issued, values)
+
+
+def test_fifty_differently_filled_records_read_back_exactly(issued: dict, tmp_path: Path) -> None:
+    form_id, src = _issued(issued, "record")
+    form = load_form("record")
+    rng = random.Random(7)
+    words = ["家长", "学习", "作业", "abc", "2025", "（注）", "A&B <x>", "心理", "  ", "、", "。"]
+    for i in range(50):
+        values: dict[str, object] = {}
+        for f in form.fields:
+            if not f.fillable or rng.random() < 0.3:
+                continue
+            if f.kind in CHOICE_KINDS:
+                values[f.id] = tuple(o for o in f.option_values if rng.random() < 0.4)
+            elif f.kind == "signature":
+                values[f.id] = rng.random() < 0.5
+            else:
+                lines = 1 + (rng.random() < 0.5 if f.kind == "multiline" else 0)
+                values[f.id] = "\n".join("".join(rng.choices(words, k=4)).strip() or "空" for _ in range(lines))
+        out = tmp_path / f"r{i}.docx"
+        fill_docx(src, values, out)
+        reading = read_docx(out, form, form_id=docx_form_id(out))
+        assert {k: v.raw for k, v in reading.values.items()} == _expected(form, issued, values), i
+
+
+def test_a_tick_typed_beside_the_checkboxes_is_doubted(issued: dict, tmp_path: Path) -> None:
+    form_id, src = _issued(issued, "record")
+    fill_docx(src, {"mode": ("电话",)}, tmp_path / "f.docx")
+
+    def type_tick(xml: bytes) -> bytes:
+        return xml.replace(" 入户走访".encode(), " 入户走访√".encode())
+
+    _rewrite(tmp_path / "f.docx", tmp_path / "typed.docx", {DOCUMENT_PART: type_tick})
+    value = read_docx(tmp_path / "typed.docx", load_form("record"), form_id=form_id).values["mode"]
+    assert value.raw == ("电话",) and "家访方式" in value.doubt and value.confidence < 1.0
+
+
+def test_fill_docx_refuses_unknown_fields_and_options(issued: dict, tmp_path: Path) -> None:
+    _, src = _issued(issued, "record")
+    with pytest.raises(KeyError):
+        fill_docx(src, {"no_such_field": "x"}, tmp_path / "x.docx")
+    with pytest.raises(ValueError, match="飞鸽传书"):
+        fill_docx(src, {"mode": ("飞鸽传书",)}, tmp_path / "x.docx")
+
+
+# --- identity -----------------------------------------------------------------------------
+
+
+def test_identity_comes_from_the_locked_control_with_school_from_the_qr(issued: dict) -> None:
+    form_id, src = _issued(issued, "memo")
+    ident = docx_identity(src)
+    ws: Workspace = issued["ws"]  # type: ignore[assignment]
+    assert (ident.form_id, ident.source, ident.form_kind) == (form_id, "control", "memo")
+    assert ident.school_code == ws.policy.school.code
+    assert ident.layout_hash == load_form("memo").layout_hash
+    assert docx_form_id(src) == form_id
+
+
+def _bad_check_symbol(form_id: str) -> str:
+    bad = next(form_id[:8] + c for c in "0123456789ABCDEFGHJKMNPQRSTVWXYZ" if c != form_id[8])
+    assert not is_valid_form_id(bad)
+    return bad
+
+
+def test_an_edited_form_id_is_recovered_from_the_core_properties(issued: dict, tmp_path: Path) -> None:
+    form_id, src = _issued(issued, "record")
+    bad = _bad_check_symbol(form_id)
+    fill_docx(src, {"form_id": bad}, tmp_path / "edited.docx")
+    ident = docx_identity(tmp_path / "edited.docx")
+    assert (ident.form_id, ident.source) == (form_id, "core")
+    assert any(bad in note for note in ident.notes)
+
+
+def test_an_edited_form_id_is_recovered_from_the_qr_when_properties_are_gone(issued: dict, tmp_path: Path) -> None:
+    form_id, src = _issued(issued, "record")
+    fill_docx(src, {"form_id": _bad_check_symbol(form_id)}, tmp_path / "edited.docx")
+    _rewrite(tmp_path / "edited.docx", tmp_path / "no-core.docx", {"docProps/core.xml": None})
+    ident = docx_identity(tmp_path / "no-core.docx")
+    assert (ident.form_id, ident.source) == (form_id, "qr")
+
+
+def test_a_form_with_no_valid_id_anywhere_is_an_unknown_form(issued: dict, tmp_path: Path) -> None:
+    form_id, src = _issued(issued, "record")
+    bad = _bad_check_symbol(form_id)
+    fill_docx(src, {"form_id": bad}, tmp_path / "edited.docx")
+    header = b'<w:hdr xmlns:w="%s"><w:p/></w:hdr>' % NS["w"].encode()
+    edits = {"docProps/core.xml": lambda xml: xml.replace(form_id.encode(), bad.encode()), "word/header1.xml": lambda _: header}
+    _rewrite(tmp_path / "edited.docx", tmp_path / "unknown.docx", edits)
+    with pytest.raises(UnknownFormError) as exc:
+        docx_identity(tmp_path / "unknown.docx")
+    assert "unknown.docx" in str(exc.value) and bad in str(exc.value)
+
+
+def test_a_foreign_word_document_is_refused(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("家访心得：本学期共走访学生 12 户。")
+    document.add_table(rows=1, cols=2).rows[0].cells[0].text = "学生姓名"
+    document.save(tmp_path / "心得.docx")
+    with pytest.raises(ForeignDocumentError) as exc:
+        docx_identity(tmp_path / "心得.docx")
+    assert "心得.docx" in str(exc.value)
+    with pytest.raises(ForeignDocumentError):
+        read_docx(tmp_path / "心得.docx", load_form("record"), form_id="R0000000X")
+
+
+# --- controls lost: reading by alias and label --------------------------------------------
+
+
+def _strip_tags(xml: bytes) -> bytes:
+    """What a round trip through another editor can do: every w:tag and checkbox alias gone."""
+    root = etree.fromstring(xml)
+    for tag in root.iter(f"{{{NS['w']}}}tag"):
+        tag.getparent().remove(tag)
+    for box in root.xpath("//w:sdt[w:sdtPr/w14:checkbox]/w:sdtPr/w:alias", namespaces=NS):
+        box.getparent().remove(box)
+    return etree.tostring(root)
+
+
+def test_a_record_without_tags_is_read_by_alias_and_label(issued: dict, tmp_path: Path) -> None:
+    form_id, src = _issued(issued, "record")
+    form = load_form("record")
+    fill_docx(src, RECORD_VALUES, tmp_path / "filled.docx")
+    _rewrite(tmp_path / "filled.docx", tmp_path / "untagged.docx", {DOCUMENT_PART: _strip_tags})
+    reading = read_docx(tmp_path / "untagged.docx", form, form_id=form_id)
+    assert reading.reader == "docx-labels" and reading.notes
+    assert {k: v.raw for k, v in reading.values.items()} == _expected(form, issued, RECORD_VALUES)
+    assert all(v.confidence == 0.85 and v.doubt == "" for v in reading.values.values())
+
+
+def test_a_deleted_control_is_read_from_its_cell_and_a_missing_row_is_reported(issued: dict, tmp_path: Path) -> None:
+    form_id, src = _issued(issued, "record")
+    fill_docx(src, {"place": "学校会议室", "interviewee": "母亲"}, tmp_path / "filled.docx")
+
+    def unwrap_place_and_drop_interviewee(xml: bytes) -> bytes:
+        root = etree.fromstring(xml)
+        place = root.xpath("//w:sdt[w:sdtPr/w:tag/@w:val='place']", namespaces=NS)[0]
+        place.getparent().replace(place, place.find("w:sdtContent/w:r", NS))
+        interviewee = root.xpath("//w:sdt[w:sdtPr/w:tag/@w:val='interviewee']", namespaces=NS)[0]
+        label_cell = next(interviewee.iterancestors(f"{{{NS['w']}}}tc")).getprevious()
+        label_cell.getparent().remove(label_cell.getnext())
+        label_cell.getparent().remove(label_cell)
+        return etree.tostring(root)
+
+    _rewrite(tmp_path / "filled.docx", tmp_path / "edited.docx", {DOCUMENT_PART: unwrap_place_and_drop_interviewee})
+    values = read_docx(tmp_path / "edited.docx", load_form("record"), form_id=form_id).values
+    assert (values["place"].raw, values["place"].confidence, values["place"].doubt) == ("学校会议室", 0.85, "")
+    assert values["interviewee"].raw is None and values["interviewee"].confidence == 0
+    assert "找不到" in values["interviewee"].doubt
+    assert values["teachers"].confidence == 1.0, "fields whose controls survive are still read by tag"
+
+
+def test_ticks_are_read_from_the_glyph_before_each_option_label() -> None:
+    options = ("入户走访", "电话", "视频(线上)")
+    assert parse_ticks("☒ 入户走访　☐ 电话\n☑ 视频( 线上)", options).ticked == ("入户走访", "视频(线上)")
+    assert parse_ticks("□入户走访 √电话 □视频(线上)", options).ticked == ("电话",)
+    clean = parse_ticks("☐ 入户走访　■ 电话　☐ 视频(线上)", options)
+    assert clean.ticked == ("电话",) and clean.problems == ()
+    for doubtful in ("√☐ 入户走访　☐ 电话　☐ 视频(线上)", "☐ 入户走访　☐ 电话 √　☐ 视频(线上)", "☐ 入户走访　☐ 电话", "☒ 入户 ☐ 电话 ☐ 视频(线上)"):
+        assert parse_ticks(doubtful, options).problems, doubtful
+
+
+# --- LibreOffice round trip ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def lo_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed")
+    return tmp_path_factory.mktemp("lo-profile")
+
+
+def _through_libreoffice(src: Path, out_dir: Path, profile: Path) -> Path:
+    """Open and save ``src`` as Word 2007 XML in LibreOffice, as a teacher editing in it does."""
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
+         "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out_dir), str(src)],
+        check=True, capture_output=True, timeout=180,
+    )
+    return out_dir / src.name
+
+
+def _right_or_doubted(reading: object, expected: dict[str, object]) -> list[str]:
+    wrong = []
+    for fid, want in expected.items():
+        got = reading.values[fid]  # type: ignore[attr-defined]
+        if got.raw != want and not got.doubt:
+            wrong.append(f"{fid}: {got.raw!r} != {want!r} without a doubt")
+    return wrong
+
+
+@pytest.mark.slow
+def test_libreoffice_round_trip_keeps_the_id_and_reads_every_field_or_doubts_it(
+    issued: dict, tmp_path: Path, lo_profile: Path
+) -> None:
+    form_id, src = _issued(issued, "record")
+    form = load_form("record")
+    fill_docx(src, RECORD_VALUES, tmp_path / "filled.docx")
+    (tmp_path / "lo").mkdir()
+    once = _through_libreoffice(tmp_path / "filled.docx", tmp_path / "lo", lo_profile)
+    assert docx_form_id(once) == form_id
+    reading = read_docx(once, form, form_id=form_id)
+    expected = _expected(form, issued, RECORD_VALUES)
+    assert reading.reader == "docx-labels"
+    assert _right_or_doubted(reading, expected) == []
+    right = [fid for fid, v in reading.values.items() if v.raw == expected[fid] and not v.doubt]
+    assert len(right) >= len(form.fields) - 2, "LibreOffice's split controls are put back together"
+    (tmp_path / "lo2").mkdir()
+    twice = _through_libreoffice(once, tmp_path / "lo2", lo_profile)
+    assert docx_form_id(twice) == form_id
+    assert _right_or_doubted(read_docx(twice, form, form_id=form_id), expected) == []
+
+
+@pytest.mark.slow
+def test_libreoffice_round_trip_of_memo_and_outline(issued: dict, tmp_path: Path, lo_profile: Path) -> None:
+    cases = {
+        "memo": {"memo_date": "2025年11月3日", "consensus": "每天阅读30分钟。\nWeekend 一起运动。", "teacher_signature": "王芳"},
+        "outline": {"planned_date": "2025-11-03", "planned_mode": ("电话",), "notes": "第一行\n第二行"},
+    }
+    for name, values in cases.items():
+        form_id, src = _issued(issued, name)
+        form = load_form(name)
+        fill_docx(src, values, tmp_path / f"{name}.docx")
+        (tmp_path / name).mkdir()
+        back = _through_libreoffice(tmp_path / f"{name}.docx", tmp_path / name, lo_profile)
+        assert docx_identity(back).form_id == form_id
+        assert _right_or_doubted(read_docx(back, form, form_id=form_id), _expected(form, issued, values)) == []
+
+
+# --- bad inputs ---------------------------------------------------------------------------
+
+
+def _refused(path: Path, error: type[Exception], *words: str) -> None:
+    with pytest.raises(error) as exc:
+        check_zip_document(path)
+    message = str(exc.value)
+    assert path.name in message and all(w in message for w in words), message
+    assert exc.value.path == path  # type: ignore[attr-defined]
+
+
+def test_an_empty_file_is_unreadable(tmp_path: Path) -> None:
+    (tmp_path / "空.docx").write_bytes(b"")
+    _refused(tmp_path / "空.docx", UnreadableFileError, "0 字节")
+
+
+def test_a_text_file_renamed_docx_is_not_a_word_document(tmp_path: Path) -> None:
+    (tmp_path / "notes.docx").write_text("家访记录：已完成", encoding="utf-8")
+    _refused(tmp_path / "notes.docx", UnreadableFileError, "另存为")
+
+
+def test_an_ole_file_is_reported_as_encrypted_or_legacy_word(tmp_path: Path) -> None:
+    magic = bytes.fromhex("D0CF11E0A1B11AE1")
+    (tmp_path / "junk.docx").write_bytes(magic + bytes(range(256)) * 8)
+    _refused(tmp_path / "junk.docx", UnreadableFileError, "密码", ".doc")
+    (tmp_path / "locked.docx").write_bytes(magic + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le"))
+    _refused(tmp_path / "locked.docx", UnreadableFileError, "取消密码")
+    (tmp_path / "old.docx").write_bytes(magic + b"\0" * 504 + "WordDocument".encode("utf-16-le"))
+    _refused(tmp_path / "old.docx", UnreadableFileError, "97-2003")
+
+
+def test_macro_documents_are_refused(issued: dict, tmp_path: Path) -> None:
+    _, src = _issued(issued, "record")
+    shutil.copy(src, tmp_path / "宏.docm")
+    _refused(tmp_path / "宏.docm", UnsafeFileError, "宏")
+
+    def macro_type(xml: bytes) -> bytes:
+        return xml.replace(
+            b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+            b"application/vnd.ms-word.document.macroEnabled.main+xml",
+        )
+
+    _rewrite(src, tmp_path / "disguised.docx", {"[Content_Types].xml": macro_type})
+    _refused(tmp_path / "disguised.docx", UnsafeFileError, "宏")
+    _rewrite(src, tmp_path / "vba.docx", {}, extra={"word/vbaProject.bin": b"\xd0\xcf\x11\xe0 not really vba"})
+    _refused(tmp_path / "vba.docx", UnsafeFileError, "宏")
+
+
+@pytest.mark.parametrize("megabytes, why", [(200, "解压后共 200 MB"), (30, "压缩比")])
+def test_a_zip_bomb_is_refused_without_being_expanded(issued: dict, tmp_path: Path, megabytes: int, why: str) -> None:
+    _, src = _issued(issued, "record")
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename != DOCUMENT_PART:
+                zout.writestr(info, zin.read(info))
+        with zout.open(DOCUMENT_PART, "w", force_zip64=True) as fh:
+            zeros = bytes(2**20)
+            for _ in range(megabytes):
+                fh.write(zeros)
+    assert bomb.stat().st_size < 2**20 * megabytes / 500
+    _refused(bomb, UnsafeFileError, "压缩炸弹", why)
+
+
+def test_an_xxe_document_is_refused_and_the_entity_never_resolved(issued: dict, tmp_path: Path) -> None:
+    form_id, src = _issued(issued, "record")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET-4711", encoding="utf-8")
+
+    def inject(xml: bytes) -> bytes:
+        head, _, body = xml.partition(b"?>")
+        doctype = f'<!DOCTYPE x [<!ENTITY e SYSTEM "{secret.as_uri()}">]>'.encode()
+        return head + b"?>" + doctype + body.replace(form_id.encode(), b"&e;", 1)
+
+    _rewrite(src, tmp_path / "xxe.docx", {DOCUMENT_PART: inject})
+    check_zip_document(tmp_path / "xxe.docx")  # the container itself is fine
+    for read in (lambda p: docx_identity(p), lambda p: read_docx(p, load_form("record"), form_id=form_id)):
+        with pytest.raises(UnsafeFileError) as exc:
+            read(tmp_path / "xxe.docx")
+        assert "xxe.docx" in str(exc.value) and "TOPSECRET" not in str(exc.value)
+
+
+def test_parse_xml_refuses_dtds_in_any_encoding(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET-4711", encoding="utf-8")
+    xml = f'<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY e SYSTEM "{secret.as_uri()}">]><x>&e;</x>'
+    laughs = b'<!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><l>&b;</l>'
+    for data in (xml.encode("utf-16"), laughs):
+        with pytest.raises(UnsafeFileError) as exc:
+            parse_xml(data, part=DOCUMENT_PART, path=tmp_path / "x.docx")
+        assert "TOPSECRET" not in str(exc.value) and "x.docx" in str(exc.value)
+
+
+def test_an_excel_file_renamed_docx_says_what_it_is(tmp_path: Path) -> None:
+    import openpyxl
+
+    openpyxl.Workbook().save(tmp_path / "名单.docx")
+    _refused(tmp_path / "名单.docx", UnreadableFileError, "Excel")
