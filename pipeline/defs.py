@@ -153,7 +153,7 @@ HAND_ANGLE_JITTER = (2.0, 6.0)  # degrees, range of a writer's per-glyph rotatio
 HAND_SIZE_JITTER = (0.04, 0.12)  # fraction of glyph size, range of per-glyph size jitter
 HAND_BASELINE_JITTER = (0.03, 0.09)  # fraction of glyph size, range of per-glyph baseline jitter
 HAND_SPACING = (0.92, 1.12)  # advance as a multiple of glyph size, range of a writer's spacing
-HAND_STROKE = (-0.04, 0.12)  # mm added to the font's stroke width (dilate; negative erodes)
+HAND_STROKE = (0.0, 0.17)  # mm added to the font's stroke width (dilate; negative erodes)
 HAND_PEN = (0.3, 0.5)  # mm, pen width for ticks, crosses, scribbles and signatures
 HAND_INK_GREY = (10, 70)  # grey level of ink on a 0..255 page (0 = black)
 HAND_MARGIN = 0.6  # mm kept clear inside a box's printed frame
@@ -182,3 +182,37 @@ DIGIT_CONFUSION_PENALTY = 0.85  # factor on a cell's confidence when a letter wa
 OCR_THREADS = 1  # onnxruntime intra-op threads per engine (one engine per worker process)
 OCR_REC_BATCH = 16  # line images per recognizer batch (a phone comb is 11 cells)
 OCR_DET_SIDE = 960  # px, largest side the detector works at (larger crops are scaled down)
+SCAN_BW_THRESHOLD = (150, 185)  # grey level range below which a 1-bit copier scan prints black
+SCAN_PAPER_TINT = (247, 245, 238)  # RGB of white paper in a colour scan
+SCAN_MARKER_KEEP = 3.0  # mm, a scanned marker stays at least this far inside the image edge
+SCAN_PDF_JPEG_QUALITY = 90  # JPEG quality of gray/colour pages inside a synthetic copier PDF
+# Scanner profiles: ranges each page's settings are drawn from (issue: skew <= 5 deg, print
+# scale 94-100 %, shift of several mm, 180 deg pages, slight perspective, 200/300 dpi).
+SCAN_PROFILES = {
+    "clean": {
+        "rotation": 0.5, "scale": (0.99, 1.0), "shift": 1.0, "perspective": 0.0, "blur": (0.3, 0.6),
+        "noise": (1.0, 3.0), "jpeg": (88, 95), "upside_down": 0.0, "dpi": (300, 200),
+        "modes": {"gray": 0.7, "colour": 0.3},
+    },
+    "office": {
+        "rotation": 2.0, "scale": (0.96, 1.0), "shift": 4.0, "perspective": 0.6, "blur": (0.4, 1.0),
+        "noise": (2.0, 6.0), "jpeg": (70, 90), "upside_down": 0.05, "dpi": (200, 300),
+        "modes": {"gray": 0.4, "colour": 0.3, "bw": 0.3},
+    },
+    "harsh": {
+        "rotation": 5.0, "scale": (0.94, 1.0), "shift": 6.0, "perspective": 2.0, "blur": (0.8, 1.6),
+        "noise": (5.0, 12.0), "jpeg": (45, 75), "upside_down": 0.15, "dpi": (200, 300),
+        "modes": {"gray": 0.3, "colour": 0.2, "bw": 0.5},
+    },
+}
+
+# Returned PDF files (fillable AcroForm, Word/WPS exports, our print PDF filled digitally)
+PDF_EOF_WINDOW = 4096  # bytes at the end of a PDF searched for "%%EOF" (missing: truncated file)
+PDF_QR_DPI = 150  # dpi page 1 is rendered at to decode its QR code (a 0.85 mm module = 5 px)
+PDF_LABEL_TOLERANCE = 2.0  # mm, a printed label this close to its layout position is ours
+PDF_LAYOUT_MATCH = 0.8  # share of page-1 labels found at their layout position for "our print"
+PDF_TEXT_CONFIDENCE = 0.9  # a value read next to its label in a Word/WPS export
+PDF_DOUBT_CONFIDENCE = 0.5  # a value a PDF reader has its own doubt about (goes to review)
+PDF_SPACE_GAP = 0.3  # em; a wider gap between two characters is read as a space
+PDF_GREY_RANGE = (0.3, 0.85)  # grey level (0 black, 1 white) of placeholder text in exports
+PDF_FRAME_INSET = 0.6  # mm; marks within this of an option box's edge are its printed frame

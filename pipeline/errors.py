@@ -86,3 +86,7 @@ class UnknownFormError(DocumentError):
 
 class ExportError(JiafangError):
     """Records cannot be exported as asked (unknown format, output not writable)."""
+
+
+class SamplesError(JiafangError):
+    """Synthetic returns cannot be made (missing or malformed manifest, issued PDF not found)."""

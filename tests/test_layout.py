@@ -96,3 +96,16 @@ def test_unknown_form_is_a_clear_cli_error() -> None:
     result = CliRunner().invoke(main, ["forms", "layout", "nosuchform", "--json"])
     assert result.exit_code == 1
     assert "nosuchform" in result.output and "record" in result.output
+
+
+def test_a_stored_layout_rebuilds_the_form_it_was_printed_from(tmp_path: Path) -> None:
+    from pipeline.model.layout import form_from_layout, layout_dict, layout_hash
+
+    original = (forms_dir() / "record.yaml").read_text(encoding="utf-8")
+    old_path = tmp_path / "record.yaml"
+    old_path.write_text(original.replace("box: [15, 121, 180, 10]", "box: [15, 122, 180, 9]"), encoding="utf-8")
+    old = form_from_file(old_path)
+    rebuilt = form_from_layout(json.loads(json.dumps(layout_dict(old))), load_form("record"))
+    assert rebuilt.layout_hash == old.layout_hash == layout_hash(rebuilt)
+    assert rebuilt.field("place").box == old.field("place").box
+    assert rebuilt.field("visit_date").rules == load_form("record").field("visit_date").rules

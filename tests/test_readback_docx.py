@@ -10,7 +10,7 @@ import random
 import shutil
 import subprocess
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,10 +31,10 @@ from pipeline.resources import samples_dir
 from pipeline.roster.importer import import_roster
 from pipeline.store import repo
 from pipeline.store.workspace import Workspace, init_workspace
-from pipeline.synth import fill_docx
+from pipeline.synth import FillValue, fill_docx
 
 CLASS = "测试班"
-RECORD_VALUES = {
+RECORD_VALUES: dict[str, FillValue] = {
     "visit_date": "2025-11-03",
     "visit_time": "19:00—20:30",
     "place": "学生家中（幸福里12栋）",
@@ -68,7 +68,7 @@ def _issued(issued: dict, form: str) -> tuple[str, Path]:
     return issued["files"][form]  # type: ignore[index, no-any-return]
 
 
-def _expected(form: FormDef, issued: dict, filled: dict[str, object]) -> dict[str, object]:
+def _expected(form: FormDef, issued: dict, filled: Mapping[str, FillValue]) -> dict[str, object]:
     """What a reader must give for every field: filled values, printed values, else empty."""
     ws: Workspace = issued["ws"]  # type: ignore[assignment]
     form_id, _ = _issued(issued, form.id)
@@ -81,7 +81,9 @@ def _expected(form: FormDef, issued: dict, filled: dict[str, object]) -> dict[st
     return out
 
 
-def _rewrite(src: Path, out: Path, edits: dict[str, Callable[[bytes], bytes] | None], extra: dict[str, bytes] | None = None) -> Path:
+def _rewrite(
+    src: Path, out: Path, edits: Mapping[str, Callable[[bytes], bytes] | None], extra: Mapping[str, bytes] | None = None
+) -> Path:
     """Copy a .docx, editing (or dropping, for None) some parts and adding others."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
@@ -119,7 +121,7 @@ def test_unfilled_forms_read_as_printed_and_empty(issued: dict) -> None:
 
 
 def test_memo_and_outline_fields_read_back(issued: dict, tmp_path: Path) -> None:
-    cases = {
+    cases: dict[str, dict[str, FillValue]] = {
         "memo": {"memo_date": "2025.11.3", "consensus": "每天阅读半小时。\n周末一起运动。", "home_actions": "家长每周检查作业",
                  "next_review": "12月1日", "teacher_signature": "王芳", "parent_signature": True},
         "outline": {"planned_date": "25/11/3", "planned_mode": ("电话", "视频(线上)"), "notes": "第一行\n第二行\n第三行"},
@@ -138,7 +140,7 @@ def test_fifty_differently_filled_records_read_back_exactly(issued: dict, tmp_pa
     rng = random.Random(7)
     words = ["家长", "学习", "作业", "abc", "2025", "（注）", "A&B <x>", "心理", "  ", "、", "。"]
     for i in range(50):
-        values: dict[str, object] = {}
+        values: dict[str, FillValue] = {}
         for f in form.fields:
             if not f.fillable or rng.random() < 0.3:
                 continue
@@ -227,7 +229,7 @@ def test_a_foreign_word_document_is_refused(tmp_path: Path) -> None:
     document = docx.Document()
     document.add_paragraph("家访心得：本学期共走访学生 12 户。")
     document.add_table(rows=1, cols=2).rows[0].cells[0].text = "学生姓名"
-    document.save(tmp_path / "心得.docx")
+    document.save(str(tmp_path / "心得.docx"))
     with pytest.raises(ForeignDocumentError) as exc:
         docx_identity(tmp_path / "心得.docx")
     assert "心得.docx" in str(exc.value)
@@ -344,7 +346,7 @@ def test_libreoffice_round_trip_keeps_the_id_and_reads_every_field_or_doubts_it(
 
 @pytest.mark.slow
 def test_libreoffice_round_trip_of_memo_and_outline(issued: dict, tmp_path: Path, lo_profile: Path) -> None:
-    cases = {
+    cases: dict[str, dict[str, FillValue]] = {
         "memo": {"memo_date": "2025年11月3日", "consensus": "每天阅读30分钟。\nWeekend 一起运动。", "teacher_signature": "王芳"},
         "outline": {"planned_date": "2025-11-03", "planned_mode": ("电话",), "notes": "第一行\n第二行"},
     }

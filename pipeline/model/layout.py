@@ -87,3 +87,63 @@ def layout_hash(form: FormDef) -> str:
     ]
     blob = json.dumps([form.id, geometry], sort_keys=True, ensure_ascii=False).encode()
     return hashlib.sha256(blob).hexdigest()[:8].upper()
+
+
+def form_from_layout(layout: dict[str, Any], current: FormDef) -> FormDef:
+    """Rebuild a form from a stored layout (a page printed from an older version).
+
+    Geometry comes from the stored layout; what the layout does not carry (rules, hints,
+    sensitivity) comes from the current definition's field of the same id.
+    """
+    from pipeline.model.form import Box, FieldDef, FormDef, Marker, Option, PageDef, Separator
+
+    def box(values: list[float]) -> Box:
+        return Box(*map(float, values))
+
+    known = {f.id: f for f in current.fields}
+
+    def field(raw: dict[str, Any], page: int) -> FieldDef:
+        now = known.get(raw["id"])
+        options = tuple(
+            Option(o["value"], b := box(o["box_mm"]), (b.right + 1.5, b.y + b.h * 0.82)) for o in raw.get("options", [])
+        )
+        return FieldDef(
+            id=raw["id"],
+            label=raw["label"],
+            kind=raw["kind"],
+            page=page,
+            box=box(raw["box_mm"]),
+            label_box=box(raw["label_box_mm"]),
+            value_box=box(raw["value_box_mm"]),
+            prefill=raw.get("prefill"),
+            required=bool(raw.get("required", False)),
+            sensitive=now.sensitive if now else False,
+            rules=now.rules if now else (),
+            hint=now.hint if now else "",
+            options=options,
+            cells=tuple(box(c) for c in raw.get("cells_mm", [])),
+            separators=tuple(Separator(s["text"], box(s["box_mm"])) for s in raw.get("separators", [])),
+            lines=tuple(box(b) for b in raw.get("lines_mm", [])),
+        )
+
+    pages = tuple(
+        PageDef(
+            number=p["page"],
+            fields=tuple(field(f, p["page"]) for f in p["fields"]),
+            texts=(),
+            content_boxes=tuple(box(b) for b in p.get("content_boxes_mm", [])),
+            markers=tuple(Marker(m["id"], box(m["box_mm"])) for m in p["markers"]),
+            qr_box=box(p["qr_box_mm"]),
+            footer_box=box(p["form_id_box_mm"]),
+        )
+        for p in layout["pages"]
+    )
+    return FormDef(
+        id=layout["form"],
+        title=layout.get("title", current.title),
+        version=int(layout["version"]),
+        page_size=(float(layout["page_size_mm"][0]), float(layout["page_size_mm"][1])),
+        pages=pages,
+        description=current.description,
+        layout_hash=layout["layout_hash"],
+    )

@@ -162,3 +162,43 @@ class FieldValueRow(Base):
     message: Mapped[str] = mapped_column(String, default="")
     crop: Mapped[str | None] = mapped_column(String, nullable=True)
     refs: Mapped[list[Any]]
+
+
+class ScanPageRow(Base):
+    """One scanned page, whatever became of it (see pipeline.model.scan)."""
+
+    __tablename__ = "scan_pages"
+    __table_args__ = (
+        Index("ix_scan_pages_form_id", "form_id"),
+        Index("ix_scan_pages_status", "status"),
+    )
+
+    digest: Mapped[str] = mapped_column(String, primary_key=True)
+    source_file: Mapped[str] = mapped_column(String)
+    page_index: Mapped[int]
+    status: Mapped[str] = mapped_column(String)
+    reason: Mapped[str] = mapped_column(String, default="")
+    form_id: Mapped[str | None] = mapped_column(String, nullable=True)
+    page_no: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    layout_hash: Mapped[str | None] = mapped_column(String, nullable=True)
+    image: Mapped[str | None] = mapped_column(String, nullable=True)
+    registered: Mapped[str | None] = mapped_column(String, nullable=True)
+    residual_mm: Mapped[float | None] = mapped_column(Float, nullable=True)
+    quality: Mapped[float] = mapped_column(Float)
+    values: Mapped[dict[str, Any]]
+    batch_id: Mapped[str] = mapped_column(String)
+    consumed: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime]
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime]
+    action: Mapped[str] = mapped_column(String)
+    operator: Mapped[str] = mapped_column(String)
+    scope: Mapped[str] = mapped_column(String)
+    options: Mapped[dict[str, Any]]
+    output: Mapped[str] = mapped_column(String)
+    output_sha256: Mapped[str] = mapped_column(String)

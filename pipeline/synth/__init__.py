@@ -3,6 +3,6 @@
 Used by tests, the demo and the benchmark to produce realistic returned files.
 """
 
-from pipeline.synth.docx_fill import SIGNED_NAME, fill_docx
+from pipeline.synth.docx_fill import SIGNED_NAME, FillValue, fill_docx
 
-__all__ = ["SIGNED_NAME", "fill_docx"]
+__all__ = ["SIGNED_NAME", "FillValue", "fill_docx"]

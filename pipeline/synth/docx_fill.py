@@ -18,7 +18,7 @@ from lxml import etree
 from pipeline.readback.safety import DOCUMENT_PART, parse_xml
 from pipeline.render.docx_templates import NS, write_atomic
 
-__all__ = ["SIGNED_NAME", "fill_docx"]
+__all__ = ["SIGNED_NAME", "FillValue", "fill_docx"]
 
 W = NS["w"]
 W14 = NS["w14"]

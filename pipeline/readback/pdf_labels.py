@@ -1,0 +1,108 @@
+"""Reading a Word/WPS/LibreOffice export of our .docx by its printed field labels.
+
+The geometry is not ours here, but the table is: every field sits in the value cell right
+of a label cell holding the field's label (see pipeline.render.docx_templates). Tables are
+found from their ruling lines (pdfplumber); a value is the text of the cell right of its
+label, with soft wraps joined and paragraph breaks kept. A row that Word split across a page
+break continues in the first row of the next page, whose label cell is empty. Checkboxes are
+the ☒/☐ glyphs before each option label; Word's grey placeholder text reads as empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline import defs
+from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef
+from pipeline.model.record import RawValue
+from pipeline.readback.docx_text import parse_ticks
+from pipeline.readback.pdf_text import MM_PER_PT, Glyph, Line, inside, join_lines, page_glyphs, squash, text_lines
+from pipeline.render.docx_templates import SIGNATURE_PLACEHOLDER, TEXT_PLACEHOLDER
+
+__all__ = ["read_by_labels"]
+
+SOURCE = "pdf-text"
+_EMPTY_COMB = "_＿"  # Word's comb placeholder "____年__月__日" is underscores and separators
+
+
+@dataclass
+class _Cell:
+    """A value cell, possibly continued on the next page."""
+
+    right: float  # mm, right edge of the cell's writing area
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def glyphs(self) -> list[Glyph]:
+        return [g for line in self.lines for g in line.glyphs if not g.text.isspace()]
+
+
+def read_by_labels(pdf: Any, form: FormDef) -> dict[str, RawValue]:
+    """Every field of ``form`` from the value cell right of its label."""
+    cells = _value_cells(pdf, form)
+    return {f.id: _read(f, cells[f.id]) for f in form.fields}
+
+
+def _value_cells(pdf: Any, form: FormDef) -> dict[str, list[_Cell]]:
+    by_label = {squash(f.label): f for f in form.fields}
+    found: dict[str, list[_Cell]] = {f.id: [] for f in form.fields}
+    last: _Cell | None = None
+    for page in pdf.pages:
+        glyphs = page_glyphs(page)
+        for t, table in enumerate(page.find_tables()):
+            for r, row in enumerate(table.rows):
+                boxes = [_box(c) for c in row.cells if c is not None]
+                texts = [squash("".join(g.text for g in inside(b, glyphs))) for b in boxes]
+                if t == 0 and r == 0 and last is not None and len(boxes) > 1 and not texts[0]:
+                    last.lines += text_lines(inside(boxes[1], glyphs, spaces=True))
+                    continue
+                for i, text in enumerate(texts[:-1]):
+                    f = by_label.get(text)
+                    if f is not None:
+                        last = _Cell(boxes[i + 1].right - defs.DOCX_CELL_MARGIN, text_lines(inside(boxes[i + 1], glyphs, spaces=True)))
+                        found[f.id].append(last)
+    return found
+
+
+def _box(bbox: Sequence[float]) -> Box:
+    x0, top, x1, bottom = (v * MM_PER_PT for v in bbox)
+    return Box(x0, top, x1 - x0, bottom - top)
+
+
+def _read(f: FieldDef, cells: list[_Cell]) -> RawValue:
+    if not cells:
+        return RawValue(None, 0.0, SOURCE, f"PDF 中找不到字段“{f.label}”，请人工核对")
+    texts = [_cell_text(f, c) for c in cells]
+    doubts = [f"“{f.label}”在 PDF 中出现 {len(cells)} 次且内容不同，已取第一处"] if len(set(texts)) > 1 else []
+    text = texts[0]
+    if f.kind in CHOICE_KINDS:
+        ticks = parse_ticks(text, f.option_values)
+        if ticks.problems:
+            doubts.append(f"“{f.label}”的勾选无法确定：{'；'.join(ticks.problems)}")
+        return _value(ticks.ticked, doubts)
+    if f.kind == "signature":
+        return _value(bool(text), doubts)
+    return _value(text, doubts)
+
+
+def _cell_text(f: FieldDef, cell: _Cell) -> str:
+    glyphs = cell.glyphs
+    if not glyphs or all(g.grey for g in glyphs):
+        return ""
+    text = join_lines(cell.lines, cell.right)
+    return "" if _is_placeholder(f, text) else text
+
+
+def _is_placeholder(f: FieldDef, text: str) -> bool:
+    """The prompt an empty control of the .docx shows, in case its grey colour was lost."""
+    if f.kind in COMB_KINDS:
+        printed = set(_EMPTY_COMB) | {c for s in f.separators for c in s.text}
+        return all(c in printed for c in squash(text))
+    return squash(text) in {squash(TEXT_PLACEHOLDER), squash(SIGNATURE_PLACEHOLDER), squash(f.hint)} - {""}
+
+
+def _value(raw: str | bool | tuple[str, ...], doubts: list[str]) -> RawValue:
+    confidence = defs.PDF_DOUBT_CONFIDENCE if doubts else defs.PDF_TEXT_CONFIDENCE
+    return RawValue(raw, confidence, SOURCE, "；".join(doubts))

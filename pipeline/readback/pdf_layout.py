@@ -1,0 +1,148 @@
+"""Reading our own print PDF filled digitally, by the layout boxes of the form definition.
+
+The page keeps our geometry, so each field is read from where the definition put it: text
+inside its value box, one digit per comb cell, a tick (any character, or a drawn mark that
+is not the printed frame) inside an option box, a signature as any text or stroke in its
+box. The printed static content (labels, option labels, separators) lies outside those
+areas; a pre-filled value printed by us lies inside and is read as the field's value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pipeline import defs
+from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, PageDef
+from pipeline.model.record import Raw, RawValue
+from pipeline.readback.pdf_text import (
+    Glyph,
+    Mark,
+    inset,
+    inside,
+    join_lines,
+    overlaps,
+    page_glyphs,
+    page_marks,
+    squash,
+    text_lines,
+)
+
+__all__ = ["FOOTER", "form_pages", "layout_matches", "read_by_layout"]
+
+SOURCE = "pdf-text"
+FOOTER = re.compile(r"表单编号\s*([0-9A-Z]{9})\s*第\s*(\d+)\s*/\s*(\d+)\s*页")
+
+
+def layout_matches(glyphs: Sequence[Glyph], page: PageDef) -> bool:
+    """True when the page's labels are printed where ``page`` puts them (our print geometry)."""
+    found = sum(_label_in_place(glyphs, f) for f in page.fields)
+    return bool(page.fields) and found >= defs.PDF_LAYOUT_MATCH * len(page.fields)
+
+
+def _label_in_place(glyphs: Sequence[Glyph], f: FieldDef) -> bool:
+    chars = sorted(inside(f.label_box, glyphs), key=lambda g: (round(g.cy), g.x0))
+    if not chars or not squash("".join(g.text for g in chars)).startswith(squash(f.label)):
+        return False
+    return abs(chars[0].x0 - (f.label_box.x + defs.PADDING)) <= defs.PDF_LABEL_TOLERANCE
+
+
+def form_pages(pdf: Any, form: FormDef, form_id: str) -> tuple[dict[int, Any], tuple[str, ...]]:
+    """Form page number → pdfplumber page, from each page's printed footer.
+
+    A PDF whose footers do not name ``form_id`` (e.g. re-printed without them) is taken
+    page by page from its first page, with a note.
+    """
+    pages: dict[int, Any] = {}
+    for page in pdf.pages:
+        footer = "".join(g.text for g in inside(form.pages[0].footer_box, page_glyphs(page)))
+        found = FOOTER.search(footer)
+        if found and found.group(1) == form_id:
+            pages.setdefault(int(found.group(2)), page)
+    if pages:
+        return pages, ()
+    fallback = dict(enumerate(pdf.pages[: form.page_count], start=1))
+    return fallback, (f"页脚中没有表单编号 {form_id}，已按页序读取",)
+
+
+def read_by_layout(pages: Mapping[int, Any], form: FormDef) -> dict[str, RawValue]:
+    """Every field of ``form`` from the pages holding it (form page number → pdfplumber page)."""
+    values: dict[str, RawValue] = {}
+    for page_def in form.pages:
+        page = pages.get(page_def.number)
+        if page is None:
+            missing = f"PDF 中没有表单第 {page_def.number} 页，请核对"
+            values.update({f.id: RawValue(None, 0.0, SOURCE, missing) for f in page_def.fields})
+            continue
+        glyphs, marks = page_glyphs(page), page_marks(page)
+        values.update({f.id: read_field(f, glyphs, marks) for f in page_def.fields})
+    return values
+
+
+def read_field(f: FieldDef, glyphs: Sequence[Glyph], marks: Sequence[Mark]) -> RawValue:
+    doubts: list[str] = []
+    raw: Raw
+    if f.kind in CHOICE_KINDS:
+        raw = tuple(o.value for o in f.options if _ticked(o.box, glyphs, marks))
+    elif f.kind in COMB_KINDS:
+        raw = _comb(f, glyphs, doubts)
+    elif f.kind == "signature":
+        area = inset(f.value_box, defs.PDF_FRAME_INSET)
+        raw = bool(inside(area, glyphs)) or any(m.kind != "rect" and overlaps(m.box, area) for m in marks)
+    else:
+        raw = _text(f, glyphs, doubts)
+    confidence = defs.PDF_DOUBT_CONFIDENCE if doubts else 1.0
+    return RawValue(raw, confidence, SOURCE, "；".join(doubts))
+
+
+def _text(f: FieldDef, glyphs: Sequence[Glyph], doubts: list[str]) -> str:
+    box = f.value_box
+    straddling = [g for g in glyphs if not g.centre_in(box) and not g.text.isspace() and _overlap(g, box) > 0.3]
+    if straddling:
+        doubts.append(f"“{f.label}”的文字超出了方框，请核对")
+    lines = text_lines(inside(box, glyphs, spaces=True))
+    return join_lines(lines, box.right - defs.PADDING)
+
+
+def _overlap(g: Glyph, box: Box) -> float:
+    """Share of a glyph's area that lies inside ``box``."""
+    w = max(0.0, min(g.x1, box.right) - max(g.x0, box.x))
+    h = max(0.0, min(g.bottom, box.bottom) - max(g.top, box.y))
+    area = (g.x1 - g.x0) * (g.bottom - g.top)
+    return w * h / area if area > 0 else 0.0
+
+
+def _comb(f: FieldDef, glyphs: Sequence[Glyph], doubts: list[str]) -> str:
+    """Digits cell by cell with the printed separators between them ("2025年11月03日")."""
+    in_field = inside(f.value_box, glyphs)
+    parts: list[tuple[float, str]] = []
+    for cell in f.cells:
+        chars = "".join(g.text for g in sorted(inside(cell, in_field), key=lambda g: g.x0))
+        if len(chars) > 1:
+            doubts.append(f"“{f.label}”的一个方格中有“{chars}”（应一格一个数字）")
+        parts.append((cell.x, chars))
+    placed = (*f.cells, *(s.box for s in f.separators))
+    stray = [g for g in in_field if not any(g.centre_in(b) for b in placed)]
+    if stray:
+        doubts.append(f"“{f.label}”有写在方格外的字符“{''.join(g.text for g in stray)}”")
+    if not any(chars for _, chars in parts):
+        return ""
+    parts += [(s.box.x, s.text) for s in f.separators]
+    return "".join(text for _, text in sorted(parts))
+
+
+def _ticked(box: Box, glyphs: Sequence[Glyph], marks: Sequence[Mark]) -> bool:
+    """A character or a drawn mark inside the option box; the box's own frame does not count."""
+    inner = inset(box, defs.PDF_FRAME_INSET)
+    if inside(inner, glyphs):
+        return True
+    return any(overlaps(m.box, inner) and not _is_frame(m, box) for m in marks)
+
+
+def _is_frame(mark: Mark, box: Box) -> bool:
+    """The printed square itself (or one of its sides), not something drawn in it."""
+    tol = defs.PDF_FRAME_INSET
+    b = mark.box
+    same_square = all(abs(a - c) <= tol for a, c in ((b.x, box.x), (b.y, box.y), (b.right, box.right), (b.bottom, box.bottom)))
+    return mark.kind == "rect" and same_square

@@ -1,0 +1,251 @@
+"""The PDF reader: what kind of returned PDF a file is, whose form it is, and its field values.
+
+Four kinds (:class:`PdfInfo`): ``acroform`` — our fillable PDF, read from its form fields
+(pipeline.render.fillable documents the names); ``ours`` — our print PDF filled digitally,
+read by the layout boxes (pipeline.readback.pdf_layout); ``text`` — any other text layer,
+normally a Word/WPS export of our .docx, read by its labels (pipeline.readback.pdf_labels);
+``image`` — pages without text, left to the scan reader. The form id comes from the first of:
+the AcroForm ``form_id`` field, the document information, the printed "表单编号 X", the QR code
+on page 1 (which also gives the school code).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pdfplumber
+import pypdfium2 as pdfium
+import zxingcpp
+from pdfminer.pdfparser import PDFSyntaxError
+from pdfminer.psparser import PSException
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError, PyPdfError
+from pypdf.generic import DictionaryObject
+
+from pipeline import defs
+from pipeline.errors import UnreadableFileError
+from pipeline.identity import FORM_PREFIX, decode_payload, is_valid_form_id
+from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, form_ids, load_form
+from pipeline.model.record import RawValue, Reading
+from pipeline.readback.pdf_labels import read_by_labels
+from pipeline.readback.pdf_layout import form_pages, layout_matches, read_by_layout
+from pipeline.readback.pdf_text import page_glyphs
+from pipeline.render.fillable import FORM_ID_FIELD, FORM_ID_INFO, comb_runs
+
+__all__ = ["KINDS", "PdfInfo", "inspect_pdf", "read_pdf"]
+
+KINDS = ("acroform", "ours", "text", "image")
+PRINTED_ID = re.compile(r"表单编号\s*[:：]?\s*([0-9A-Z]{9})(?![0-9A-Z])")
+_DAMAGED = "PDF 文件已损坏或不完整，无法读取"
+_REEXPORT = "请重新导出或重新扫描后再交回"
+
+
+@dataclass(frozen=True)
+class PdfInfo:
+    kind: str  # one of KINDS
+    form_id: str | None  # None: no valid form id anywhere (not one of ours, or unreadable id)
+    school_code: str | None  # from the page-1 QR code
+    pages: int
+    notes: tuple[str, ...] = ()  # e.g. two sources naming different form ids (Chinese)
+
+
+def inspect_pdf(path: Path) -> PdfInfo:
+    """Kind, form id, school code and page count of a returned PDF.
+
+    Raises UnreadableFileError for an empty, truncated, damaged or password-protected file.
+    """
+    _check_bytes(path)
+    fields, info = _acro_fields(path)
+    with _open(path) as pdf:
+        first = _page_text(pdf, path)
+        has_text = bool(first) or any(_guard(path, lambda p=p: p.chars) for p in pdf.pages[1:])
+        payload = _qr_payload(path)
+        candidates = [fields[FORM_ID_FIELD].get("/V") if FORM_ID_FIELD in fields else None, info]
+        candidates += [m for m in PRINTED_ID.findall("".join(g.text for g in first))]
+        candidates.append(payload.form_id if payload else None)
+        valid = list(dict.fromkeys(str(c).strip().upper() for c in candidates if c and is_valid_form_id(str(c).strip().upper())))
+        form_id = valid[0] if valid else None
+        kind = _kind(fields, first, has_text, form_id)
+        pages = len(pdf.pages)
+    notes = tuple(f"PDF 中另有表单编号 {other}，与 {form_id} 不一致，请核对" for other in valid[1:])
+    return PdfInfo(kind, form_id, payload.school if payload else None, pages, notes)
+
+
+def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Reading:
+    """Every field of ``form`` from the returned PDF ``path`` of kind ``info.kind``."""
+    if info.kind == "image":
+        raise ValueError(f"{path} has no text layer: the scan reader reads it")
+    with _open(path) as pdf:
+        if info.kind == "text":
+            values = _guard(path, lambda: read_by_labels(pdf, form))
+            return Reading(form_id, values, "pdf-labels", info.notes)
+        pages, notes = _guard(path, lambda: form_pages(pdf, form, form_id))
+        values = _guard(path, lambda: read_by_layout(pages, form))
+    if info.kind == "acroform":
+        fields, _ = _acro_fields(path)
+        values.update({f.id: _acro_value(f, fields) for f in form.fields if f.prefill is None})
+        return Reading(form_id, values, "acroform", info.notes)
+    return Reading(form_id, values, "pdf-layout", (*info.notes, *notes))
+
+
+# --- opening safely -------------------------------------------------------------------------
+
+
+def _check_bytes(path: Path) -> None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableFileError(path, f"无法读取文件（{exc.strerror}）", "请检查文件是否存在、是否有权限") from exc
+    if not data:
+        raise UnreadableFileError(path, "文件是空的（0 字节）", _REEXPORT)
+    if b"%PDF-" not in data[:1024]:
+        raise UnreadableFileError(path, "不是 PDF 文件", "请交回 PDF、Word 文件或扫描件")
+    if b"%%EOF" not in data[-defs.PDF_EOF_WINDOW :]:
+        raise UnreadableFileError(path, f"{_DAMAGED}（文件不完整，可能在下载或复制时中断）", _REEXPORT)
+
+
+def _acro_fields(path: Path) -> tuple[dict[str, DictionaryObject], str | None]:
+    """AcroForm terminal fields by qualified name, and the form id in the document information."""
+    try:
+        reader = PdfReader(path)
+        _decrypt(reader, path)
+        root = reader.trailer["/Root"].get_object()
+        fields: dict[str, DictionaryObject] = {}
+        if "/AcroForm" in root:
+            for ref in root["/AcroForm"].get_object().get("/Fields", []):
+                _collect(ref.get_object(), "", fields)
+        info = reader.metadata.get(FORM_ID_INFO) if reader.metadata else None
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UnreadableFileError(path, f"{_DAMAGED}（{exc}）", _REEXPORT) from exc
+    return fields, str(info) if info else None
+
+
+def _decrypt(reader: PdfReader, path: Path) -> None:
+    """Open a PDF protected by an owner password only; refuse one that needs a password to open."""
+    if not reader.is_encrypted:
+        return
+    try:
+        opened = reader.decrypt("")
+    except (PdfReadError, PyPdfError, NotImplementedError) as exc:
+        opened = 0
+        if "password" not in str(exc).lower():
+            raise UnreadableFileError(path, f"PDF 文件已加密，无法解密（{exc}）", "请去掉密码后重新导出（或“打印”为新的 PDF）再交回") from exc
+    if not opened:
+        raise UnreadableFileError(path, "PDF 文件设置了打开密码（已加密），无法读取", "请去掉密码后重新导出（或“打印”为新的 PDF）再交回")
+
+
+def _collect(node: DictionaryObject, prefix: str, out: dict[str, DictionaryObject]) -> None:
+    name = f"{prefix}.{node['/T']}" if prefix and "/T" in node else str(node.get("/T", prefix))
+    kids = [k.get_object() for k in node.get("/Kids", [])]
+    named = [k for k in kids if "/T" in k]
+    if not named:
+        out[name] = node
+    for kid in named:
+        _collect(kid, name, out)
+
+
+def _open(path: Path) -> Any:
+    try:
+        return pdfplumber.open(path)
+    except (PDFSyntaxError, PSException, ValueError, TypeError, KeyError) as exc:
+        raise UnreadableFileError(path, f"{_DAMAGED}（{type(exc).__name__}）", _REEXPORT) from exc
+    except Exception as exc:  # pdfminer raises a wide, undocumented range of errors
+        raise UnreadableFileError(path, f"{_DAMAGED}（{type(exc).__name__}: {exc}）", _REEXPORT) from exc
+
+
+def _guard(path: Path, read: Any) -> Any:
+    """Run ``read`` (which parses page content), turning a parser failure into UnreadableFileError."""
+    try:
+        return read()
+    except Exception as exc:  # pdfminer fails lazily on damaged page content, with any error type
+        raise UnreadableFileError(path, f"{_DAMAGED}（{type(exc).__name__}: {exc}）", _REEXPORT) from exc
+
+
+def _page_text(pdf: Any, path: Path) -> list[Any]:
+    if not pdf.pages:
+        raise UnreadableFileError(path, f"{_DAMAGED}（没有页面）", _REEXPORT)
+    return _guard(path, lambda: page_glyphs(pdf.pages[0]))
+
+
+# --- identity and kind ----------------------------------------------------------------------
+
+
+def _qr_payload(path: Path) -> Any:
+    """Our QR payload on page 1, if any (a form page's, not a duplex padding page's)."""
+    try:
+        doc = pdfium.PdfDocument(str(path))
+        try:
+            image = np.asarray(doc[0].render(scale=defs.PDF_QR_DPI / 72, grayscale=True).to_pil().convert("L"))
+        finally:
+            doc.close()
+    except pdfium.PdfiumError as exc:
+        raise UnreadableFileError(path, f"{_DAMAGED}（{exc}）", _REEXPORT) from exc
+    codes = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    payloads = [p for p in (decode_payload(c.text) for c in codes) if p is not None and not p.is_blank]
+    return payloads[0] if payloads else None
+
+
+def _kind(fields: Mapping[str, Any], first: list[Any], has_text: bool, form_id: str | None) -> str:
+    ours = {f.id for kind in form_ids() for f in load_form(kind).fields}
+    if {name.split(".")[0] for name in fields} & ours - {FORM_ID_FIELD}:
+        return "acroform"
+    if not has_text:
+        return "image"
+    form = _form_of(form_id)
+    if form is not None and layout_matches(first, form.pages[0]):
+        return "ours"
+    return "text"
+
+
+def _form_of(form_id: str | None) -> FormDef | None:
+    kinds = {prefix: kind for kind, prefix in FORM_PREFIX.items()}
+    return load_form(kinds[form_id[0]]) if form_id and form_id[0] in kinds else None
+
+
+# --- AcroForm values ------------------------------------------------------------------------
+
+
+def _acro_value(f: FieldDef, fields: Mapping[str, DictionaryObject]) -> RawValue:
+    """One field from its AcroForm field(s), named as pipeline.render.fillable names them."""
+    if f.kind in CHOICE_KINDS:
+        boxes = [fields.get(f"{f.id}.{i}") for i in range(len(f.options))]
+        if None in boxes:
+            return _missing(f)
+        return RawValue(tuple(o.value for o, box in zip(f.options, boxes) if _is_on(box)), 1.0, "acroform")
+    if f.kind in COMB_KINDS:
+        runs = [fields.get(f"{f.id}.{i}") for i in range(1, len(comb_runs(f)) + 1)]
+        if None in runs:
+            return _missing(f)
+        return RawValue(_comb_text(f, [_text(r) for r in runs]), 1.0, "acroform")
+    if f.id not in fields:
+        return _missing(f)
+    text = _text(fields[f.id])
+    return RawValue(bool(text.strip()) if f.kind == "signature" else text, 1.0, "acroform")
+
+
+def _missing(f: FieldDef) -> RawValue:
+    return RawValue(None, 0.0, "acroform", f"PDF 表单中没有字段“{f.label}”，请人工核对")
+
+
+def _text(field: Any) -> str:
+    value = field.get("/V")
+    return "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _is_on(box: Any) -> bool:
+    state = box.get("/V", box.get("/AS"))
+    return state is not None and str(state) not in ("/Off", "")
+
+
+def _comb_text(f: FieldDef, parts: list[str]) -> str:
+    """The runs' digits with the printed separators between and after them ("2025年11月3日")."""
+    if not any(p.strip() for p in parts):
+        return ""
+    starts = [run[0].x for run in comb_runs(f)]
+    pieces = [(x, p.strip()) for x, p in zip(starts, parts)] + [(s.box.x, s.text) for s in f.separators]
+    return "".join(text for _, text in sorted(pieces))

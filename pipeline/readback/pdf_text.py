@@ -1,0 +1,176 @@
+"""A PDF page's text and marks in layout units (mm, origin top-left), as lines a person reads.
+
+pdfplumber gives characters and vector objects in points; everything here is converted to
+millimetres once, so readers compare them with the form definition's boxes directly.
+Lines are joined the way they were typed: a line that ends because the next word would
+not have fitted is a soft wrap (joined), any other line end is a real line break.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline import defs
+from pipeline.model.form import Box
+
+MM_PER_PT = 25.4 / 72
+
+
+@dataclass(frozen=True)
+class Glyph:
+    text: str
+    x0: float  # mm
+    x1: float
+    top: float
+    bottom: float
+    size: float  # mm, the font size
+    grey: bool  # drawn in a mid grey (Word's placeholder text)
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    def centre_in(self, box: Box) -> bool:
+        return box.contains(self.cx, self.cy)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A vector object (rectangle, line, curve) by its bounding box in mm."""
+
+    kind: str  # rect / line / curve
+    box: Box
+
+
+@dataclass(frozen=True)
+class Line:
+    glyphs: tuple[Glyph, ...]
+
+    @property
+    def text(self) -> str:
+        return _spaced(self.glyphs).strip()
+
+    @property
+    def x1(self) -> float:
+        return max(g.x1 for g in self.glyphs if not g.text.isspace())
+
+
+def page_glyphs(page: Any) -> list[Glyph]:
+    """Every character of a pdfplumber page, in mm."""
+    return [
+        Glyph(
+            text=c["text"],
+            x0=c["x0"] * MM_PER_PT,
+            x1=c["x1"] * MM_PER_PT,
+            top=c["top"] * MM_PER_PT,
+            bottom=c["bottom"] * MM_PER_PT,
+            size=c["size"] * MM_PER_PT,
+            grey=_is_grey(c.get("non_stroking_color")),
+        )
+        for c in page.chars
+    ]
+
+
+def page_marks(page: Any) -> list[Mark]:
+    """Rectangles, lines and curves of a pdfplumber page, in mm."""
+    return [
+        Mark(kind, Box(o["x0"] * MM_PER_PT, o["top"] * MM_PER_PT, (o["x1"] - o["x0"]) * MM_PER_PT, (o["bottom"] - o["top"]) * MM_PER_PT))
+        for kind, objects in (("rect", page.rects), ("line", page.lines), ("curve", page.curves))
+        for o in objects
+    ]
+
+
+def _is_grey(colour: Any) -> bool:
+    values = colour if isinstance(colour, (tuple, list)) else (colour,)
+    if not values or not all(isinstance(v, (int, float)) for v in values):
+        return False
+    if len(values) == 4:  # CMYK: grey is K alone
+        return not any(values[:3]) and defs.PDF_GREY_RANGE[0] <= 1 - values[3] <= defs.PDF_GREY_RANGE[1]
+    low, high = defs.PDF_GREY_RANGE
+    return max(values) - min(values) < 0.02 and low <= values[0] <= high
+
+
+def text_lines(glyphs: Iterable[Glyph]) -> list[Line]:
+    """Glyphs grouped into lines, top to bottom; a glyph whose middle lies within a line's
+    height belongs to it (so a tick symbol of another font stays on its option's line)."""
+    lines: list[list[Glyph]] = []
+    for g in sorted(glyphs, key=lambda g: (g.cy, g.x0)):
+        if lines and lines[-1][0].top <= g.cy <= lines[-1][0].bottom:
+            lines[-1].append(g)
+        else:
+            lines.append([g])
+    return [Line(tuple(sorted(line, key=lambda g: g.x0))) for line in lines if not all(g.text.isspace() for g in line)]
+
+
+def _spaced(glyphs: Sequence[Glyph]) -> str:
+    """Glyph texts in order, with a space where the gap between two glyphs is a word gap."""
+    out: list[str] = []
+    for prev, g in zip((None, *glyphs), glyphs):
+        gap = g.x0 - prev.x1 if prev is not None else 0.0
+        if prev is not None and gap > defs.PDF_SPACE_GAP * g.size and not (g.text.isspace() or prev.text.isspace()):
+            out.append(" ")
+        out.append(g.text)
+    return re.sub(" {2,}", " ", "".join(out))
+
+
+def join_lines(lines: Sequence[Line], right: float) -> str:
+    """The text of ``lines`` with soft wraps joined; ``right`` is the writing area's right edge (mm)."""
+    out = ""
+    for prev, line in zip((None, *lines), lines):
+        text = line.text
+        if prev is not None:
+            out += _joiner(prev, line, right)
+        out += text
+    return out
+
+
+def _joiner(prev: Line, line: Line, right: float) -> str:
+    first = _first_word(line)
+    room = right - prev.x1
+    if first > room:
+        return " " if not (is_cjk(prev.text[-1]) or is_cjk(line.text[0])) else ""
+    return "\n"
+
+
+def _first_word(line: Line) -> float:
+    """Width (mm) of the line's first word: its first glyph if CJK, else up to a space."""
+    glyphs = [g for g in line.glyphs if not g.text.isspace()] or list(line.glyphs)
+    start = glyphs[0]
+    if is_cjk(start.text):
+        return start.x1 - start.x0
+    end = start
+    for g in glyphs[1:]:
+        if g.x0 - end.x1 > defs.PDF_SPACE_GAP * g.size or is_cjk(g.text):
+            break
+        end = g
+    return end.x1 - start.x0 + defs.PDF_SPACE_GAP * start.size
+
+
+def is_cjk(char: str) -> bool:
+    """CJK ideographs, punctuation and full-width forms: lines of these wrap without spaces."""
+    return bool(char) and ord(char[0]) >= 0x2E80
+
+
+def squash(text: str) -> str:
+    """Text without any whitespace (ideographic spaces and line breaks included)."""
+    return "".join(text.split())
+
+
+def inside(box: Box, glyphs: Iterable[Glyph], *, spaces: bool = False) -> list[Glyph]:
+    """Glyphs whose middle lies in ``box`` (spaces only when asked: they separate words)."""
+    return [g for g in glyphs if g.centre_in(box) and (spaces or not g.text.isspace())]
+
+
+def inset(box: Box, by: float) -> Box:
+    return Box(box.x + by, box.y + by, max(box.w - 2 * by, 0.0), max(box.h - 2 * by, 0.0))
+
+
+def overlaps(a: Box, b: Box) -> bool:
+    return a.x < b.right and b.x < a.right and a.y < b.bottom and b.y < a.bottom

@@ -1,0 +1,59 @@
+"""The audit log in the database: append-only."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.model.audit import AuditEvent
+from pipeline.store.repo import as_utc, now
+from pipeline.store.schema import AuditRow
+
+
+def log_event(session: Session, event: AuditEvent) -> AuditEvent:
+    """Append ``event``; returns it with its time."""
+    stamped = replace(event, at=now())
+    session.add(
+        AuditRow(
+            at=stamped.at,
+            action=event.action,
+            operator=event.operator,
+            scope=event.scope,
+            options=dict(event.options),
+            output=event.output,
+            output_sha256=event.output_sha256,
+        )
+    )
+    session.flush()
+    return stamped
+
+
+def list_events(session: Session, *, limit: int = 100, action: str | None = None) -> list[AuditEvent]:
+    """Newest first."""
+    query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+    if action:
+        query = query.where(AuditRow.action == action)
+    return [
+        AuditEvent(
+            action=r.action,
+            operator=r.operator,
+            scope=r.scope,
+            options=r.options,
+            output=r.output,
+            output_sha256=r.output_sha256,
+            at=as_utc(r.at),
+        )
+        for r in session.scalars(query)
+    ]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

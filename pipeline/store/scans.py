@@ -1,0 +1,107 @@
+"""Scanned pages in the database: plain functions, pipeline.model.scan dataclasses in and out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from pipeline.model.record import RawValue
+from pipeline.model.scan import ScannedPage
+from pipeline.store.repo import as_utc, now
+from pipeline.store.schema import ScanPageRow
+
+
+def scanned_page(session: Session, digest: str) -> ScannedPage | None:
+    row = session.get(ScanPageRow, digest)
+    return _page(row) if row else None
+
+
+def add_scanned_page(session: Session, page: ScannedPage) -> None:
+    session.merge(
+        ScanPageRow(
+            digest=page.digest,
+            source_file=page.source_file,
+            page_index=page.page_index,
+            status=page.status,
+            reason=page.reason,
+            form_id=page.form_id,
+            page_no=page.page_no,
+            layout_hash=page.layout_hash,
+            image=page.image,
+            registered=page.registered,
+            residual_mm=page.residual_mm,
+            quality=page.quality,
+            values={fid: _raw_json(v) for fid, v in page.values.items()},
+            batch_id=page.batch_id,
+            consumed=page.consumed,
+            created_at=page.created_at or now(),
+        )
+    )
+    session.flush()
+
+
+def read_pages(session: Session, form_id: str) -> list[ScannedPage]:
+    """The pages of one form that were read (not duplicates), by page number."""
+    query = (
+        select(ScanPageRow)
+        .where(ScanPageRow.form_id == form_id, ScanPageRow.status == "read")
+        .order_by(ScanPageRow.page_no, ScanPageRow.created_at)
+    )
+    return [_page(r) for r in session.scalars(query)]
+
+
+def forms_with_new_pages(session: Session) -> list[str]:
+    """Form ids with read pages not yet part of a record version."""
+    query = select(ScanPageRow.form_id).where(ScanPageRow.status == "read", ScanPageRow.consumed.is_(False)).distinct()
+    return sorted(fid for fid in session.scalars(query) if fid)
+
+
+def mark_consumed(session: Session, form_id: str) -> None:
+    session.execute(update(ScanPageRow).where(ScanPageRow.form_id == form_id).values(consumed=True))
+
+
+def set_status(session: Session, digest: str, status: str, reason: str) -> None:
+    session.execute(update(ScanPageRow).where(ScanPageRow.digest == digest).values(status=status, reason=reason))
+
+
+def pages_with_status(session: Session, status: str) -> list[ScannedPage]:
+    query = select(ScanPageRow).where(ScanPageRow.status == status).order_by(ScanPageRow.created_at)
+    return [_page(r) for r in session.scalars(query)]
+
+
+def _raw_json(v: RawValue) -> dict[str, Any]:
+    raw = list(v.raw) if isinstance(v.raw, tuple) else v.raw
+    return {"raw": raw, "confidence": v.confidence, "source": v.source, "doubt": v.doubt, "crop": v.crop}
+
+
+def _raw_value(d: dict[str, Any]) -> RawValue:
+    raw = tuple(d["raw"]) if isinstance(d["raw"], list) else d["raw"]
+    return RawValue(raw=raw, confidence=d["confidence"], source=d["source"], doubt=d["doubt"], crop=d["crop"])
+
+
+def _page(row: ScanPageRow) -> ScannedPage:
+    return ScannedPage(
+        digest=row.digest,
+        source_file=row.source_file,
+        page_index=row.page_index,
+        status=row.status,
+        reason=row.reason,
+        form_id=row.form_id,
+        page_no=row.page_no,
+        layout_hash=row.layout_hash,
+        image=row.image,
+        registered=row.registered,
+        residual_mm=row.residual_mm,
+        quality=row.quality,
+        values={fid: _raw_value(v) for fid, v in row.values.items()},
+        batch_id=row.batch_id,
+        consumed=row.consumed,
+        created_at=as_utc(row.created_at),
+    )
+
+
+def page_count(pages: Sequence[ScannedPage]) -> int:
+    return len({p.page_no for p in pages})
