@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 APT_RUNTIME := fonts-wqy-zenhei fonts-hanazono fonts-arphic-ukai fonts-arphic-uming
-APT_TEST := $(APT_RUNTIME) libreoffice-writer-nogui poppler-utils
+APT_TEST := $(APT_RUNTIME) libreoffice-writer-nogui poppler-utils chromium
 
 .PHONY: demo test bench setup system-deps system-deps-test apt clean
 

@@ -25,13 +25,20 @@ SCAN_PAGE_SHORT_SIDE = 210.0  # mm, A4 width: infers a scan's dpi from its pixel
 SCAN_DOWNSCALE_ABOVE = 1.25  # scan px per registered px above which a scan is first area-averaged
 QR_SEARCH_SIZE = 75.0  # mm, side of the corner square searched for the QR before the whole page
 QR_DENOISE_KERNEL = 0.5  # mm, median filter applied to a noisy (1-bit) scan before the last QR try
-BLANK_PX_PER_MM = 4.0  # scale blank detection works at: averaging there erases speckle noise
+BLANK_PX_PER_MM = 4.0  # scale blank detection works at (then a 3x3 median): erases speckle noise
 BLANK_MARGIN = 8.0  # mm along every image edge left out of blank detection (scanner lid, shadows)
 BLANK_INK_LEVEL = 128  # grey level (0..255) below which a pixel counts as ink
 BLANK_INK_RATIO = 0.0005  # ink fraction of the page below which it is blank (a form page has > 1 %)
 MARKER_SEARCH_SIZE = 60.0  # mm, side of the corner squares searched for markers before the whole page
 MARKER_RANSAC = 1.0  # mm, reprojection error beyond which a marker corner is an outlier of the fit
-MARKER_MIN_FOUND = 3  # markers needed; with 3 the fit is affine (no perspective can be measured)
+MARKER_MIN_FOUND = 3  # markers needed; with 3 the fit is affine and checked against the field frames
+MARKER_CELL_MARGIN = 0.3  # fraction of each marker cell ignored when reading its bit (1-bit scans bleed)
+MARKER_THRESHOLD_CONSTANT = 10  # grey levels under the local mean a marker pixel must be (paper noise stays out)
+FRAME_CHECK_WINDOW = 50.0  # mm, side of the square around a missing marker whose field frames check a 3-marker fit
+FRAME_CHECK_SEARCH = 3.0  # mm, largest frame offset searched for (less than half a 6 mm comb cell)
+FRAME_CHECK_PX_PER_MM = 8.0  # scale the frame check works at
+FRAME_CHECK_MAX_SHIFT = 0.4  # mm, largest frame offset a 3-marker fit may leave (perspective it cannot see)
+FRAME_CHECK_MIN_SCORE = 0.3  # normalised correlation below which the frames are not found at all
 REGISTER_MAX_RESIDUAL = 0.6  # mm, RMS reprojection error of the marker corners for a usable fit
 REGISTER_SCALE_RANGE = (0.90, 1.05)  # printed size / template size at the page centre
 REGISTER_MAX_SHEAR = 3.0  # degrees the page's axes may deviate from a right angle
@@ -159,7 +166,7 @@ HAND_INK_GREY = (10, 70)  # grey level of ink on a 0..255 page (0 = black)
 HAND_MARGIN = 0.6  # mm kept clear inside a box's printed frame
 
 # Scan recognition (pipeline/recognize): ink, checkboxes, digit cells, text bands, OCR engine
-INK_LEVEL = 0.45  # a pixel is ink when darker than this fraction of the crop's paper level
+INK_LEVEL = 0.7  # a pixel is ink when darker than this fraction of the crop's paper level (light pens reach ~0.65)
 INK_PAPER_PERCENTILE = 95  # percentile of a crop's grey levels taken as its paper level
 INK_MIN_PAPER = 128  # grey; a crop whose paper level is darker is judged against white (255)
 INK_SPECK_AREA = 0.12  # mm², connected ink smaller than this is scanner noise, not writing
@@ -170,18 +177,30 @@ FRAME_MIN_SPAN = 0.5  # a run along an edge covering this share of the crop side
 LINE_GAP_BRIDGE = 0.6  # mm, gaps a 1-bit scan dithers into a grey line, closed before line search
 OMR_INSET = 0.6  # mm inside a checkbox's printed outline where its inner area starts
 OMR_PAD = 1.5  # mm of page around a checkbox cropped with it (ring for strays over the border)
-OMR_TICK_MIN = 0.06  # inner-area fill at or above which a box counts as ticked (below: empty)
-OMR_AMBIGUOUS_MIN = 0.025  # inner-area fill from here up to OMR_TICK_MIN is ambiguous (review)
-OMR_FILLED_MIN = 0.55  # inner-area fill at or above which a box is filled in = crossed out
-OMR_STRAY_MIN = 0.04  # ring fill that, with ink reaching inside the box, makes a stray tick
+OMR_SEARCH = 0.8  # mm, how far from its registered spot a checkbox outline is looked for
+OMR_RING = 0.8  # mm, width of the ring outside a checkbox where strays are measured
+# Synthetic marks (pens 0.3-0.5 mm) fill the inner area: ticks 0.22-0.36, crosses 0.34-0.47,
+# ticks straying over the border 0.16-0.32 (ring 0.04-0.10), filled boxes 1.0, empty 0.0.
+# The thresholds leave room for thinner real pens and for scribbled fills with gaps.
+OMR_TICK_MIN = 0.08  # inner-area fill at or above which a box counts as ticked
+OMR_AMBIGUOUS_MIN = 0.03  # inner-area fill from here up to OMR_TICK_MIN is ambiguous (review)
+OMR_FILLED_MIN = 0.65  # inner-area fill at or above which a box is filled in = crossed out
+OMR_STRAY_MIN = 0.03  # ring fill that, with some ink inside the box, makes a faint mark a stray tick
 CELL_INSET = 0.4  # mm inside a comb cell's printed outline where the digit's area starts
 TEXT_INSET = 0.5  # mm inside a text field's value box, clear of its frame lines
 TRIM_PAD = 1.0  # mm of white kept around trimmed ink handed to the recognizer
 BAND_STRAY_MAX = 0.12  # share of a multi-line box's ink outside its band; above it, detect lines
+BAND_BRIDGE_PX = 5  # px, vertical bridge over a removed guide line when grouping ink into pieces
 DIGIT_CONFUSION_PENALTY = 0.85  # factor on a cell's confidence when a letter was read as a digit
+SIGNATURE_MIN_AREA = 4.0  # mm² of ink from which a signature box is signed (a signature has 20+)
+LEXICON_NEAR_MIN = 0.66  # similarity (1 - edits / length) from which text is a roster value misread
+LEXICON_EXACT_CONFIDENCE = 0.97  # confidence of text that reads exactly as a roster value
+LEXICON_NEAR_CONFIDENCE = 0.92  # confidence of text corrected to the one roster value near it
+LEXICON_MISS_FACTOR = 0.7  # factor on the confidence of a teacher name matching no teacher
 OCR_THREADS = 1  # onnxruntime intra-op threads per engine (one engine per worker process)
 OCR_REC_BATCH = 16  # line images per recognizer batch (a phone comb is 11 cells)
-OCR_DET_SIDE = 960  # px, largest side the detector works at (larger crops are scaled down)
+OCR_REC_MIN_WIDTH = 96  # px at 48 px line height: narrower inputs are padded to this, not to 320
+# (bench/ocr_engines.py: digit cells 6x faster than at the default 320, same accuracy)
 SCAN_BW_THRESHOLD = (150, 185)  # grey level range below which a 1-bit copier scan prints black
 SCAN_PAPER_TINT = (247, 245, 238)  # RGB of white paper in a colour scan
 SCAN_MARKER_KEEP = 3.0  # mm, a scanned marker stays at least this far inside the image edge
@@ -216,3 +235,44 @@ PDF_DOUBT_CONFIDENCE = 0.5  # a value a PDF reader has its own doubt about (goes
 PDF_SPACE_GAP = 0.3  # em; a wider gap between two characters is read as a space
 PDF_GREY_RANGE = (0.3, 0.85)  # grey level (0 black, 1 white) of placeholder text in exports
 PDF_FRAME_INSET = 0.6  # mm; marks within this of an option box's edge are its printed frame
+PDF_STRADDLE_SHARE = 0.3  # a glyph this much inside a value box, centred outside it, strays out
+
+# Compliance to-do lists and the problem ledger (台账)
+TODO_PROBLEM_CHARS = 30  # characters of 发现的问题 quoted in a to-do line (the ledger keeps it all)
+TODO_TITLE_ROW_HEIGHT = 28  # points, the merged title row of the office-style sheets
+
+# Scan ingest (pipeline/ingest/scan_run.py)
+CROP_PAD_MM = 1.0  # mm of context kept around a field's box in its stored crop
+PAGE_JPEG_QUALITY = 80  # stored page images (grey/colour scans; 1-bit pages are kept as PNG)
+SCAN_QUEUE_PER_WORKER = 2  # pages in flight per worker process: bounds memory on long stacks
+
+# Review station (pipeline/review/)
+REVIEW_PAGE_PX_PER_MM = 4.0  # px/mm of page images shown in the record view (~100 dpi)
+REVIEW_SHEET_CROP_HEIGHT_PX = 60  # px; crops embedded in the review spreadsheet are scaled to this
+REVIEW_SHEET_ROW_HEIGHT_PT = 48  # points; rows of the review spreadsheet hold one crop image
+REVIEW_RECENT_BATCHES = 10  # batches listed on the dashboard
+
+# Archives: 一生一档 dossiers and 督导检查 inspection packets
+ARCHIVE_MARGIN = 15.0  # mm, page margin of dossier and packet pages
+ARCHIVE_FONT_SIZE = 9.5  # points, body text of record pages and tables
+ARCHIVE_TITLE_SIZE = 15.0  # points, page titles
+ARCHIVE_SCAN_DPI = 100  # dpi a scanned page is embedded at (readable handwriting, small packet)
+ARCHIVE_SCAN_JPEG_QUALITY = 75  # grayscale JPEG quality of embedded scan pages
+ARCHIVE_CHUNK_RECORDS = 40  # records per intermediate PDF part: bounds memory whatever the school size
+ARCHIVE_REVIEW_SHADE = 0.88  # grey level of a table row whose value waits for review
+
+# 统计表 (monthly statistics): xlsx and printed PDF
+STATS_XLSX_TITLE_SIZE = 16  # pt, merged title
+STATS_XLSX_TITLE_HEIGHT = 30  # points, title row
+STATS_XLSX_LINE_HEIGHT = 14  # points per wrapped line of a header or note cell
+STATS_XLSX_ROW_PADDING = 4  # points added to a wrapped row's height
+STATS_PDF_MARGIN = 12.0  # mm on every side of the A4 landscape page
+STATS_PDF_TITLE_SIZE = 15.0  # pt
+STATS_PDF_TEXT_SIZE = 9.0  # pt, info line, captions, notes, 填报人 line
+STATS_PDF_CELL_SIZE = 8.0  # pt, table cells
+STATS_PDF_ROW_HEIGHT = 6.5  # mm, one table row (and the least height of a header row)
+STATS_PDF_LEADING = 1.3  # line height as a multiple of the cell font size, wrapped headings
+STATS_PDF_CELL_PADDING = 0.8  # mm inside a cell before wrapped text
+STATS_PDF_MAX_MM_PER_WIDTH = 2.4  # mm per Excel width unit at most (narrow tables stay narrow)
+STATS_PDF_GAP = 5.0  # mm between blocks (title, tables, notes)
+STATS_PDF_HEADER_GREY = 0.88  # fill of heading cells (0 black, 1 white)

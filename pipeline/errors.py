@@ -90,3 +90,32 @@ class ExportError(JiafangError):
 
 class SamplesError(JiafangError):
     """Synthetic returns cannot be made (missing or malformed manifest, issued PDF not found)."""
+
+
+class ReportError(JiafangError):
+    """A report cannot be made as asked (date outside the school year, output not writable)."""
+
+
+class ArchiveError(JiafangError):
+    """A dossier or packet cannot be built or checked (unknown student or term, bad packet file)."""
+
+
+class ReviewError(JiafangError):
+    """A review action cannot be done: unknown form or field, or the field is not under review."""
+
+
+class CorrectionError(ReviewError):
+    """A value typed by a reviewer is refused; ``overridable`` when only a rule objects (the
+    reviewer may confirm it against the paper), not when the value cannot be read at all."""
+
+    def __init__(self, message: str, *, overridable: bool = False) -> None:
+        self.overridable = overridable
+        super().__init__(message)
+
+
+class ReviewSheetError(ReviewError):
+    """A review spreadsheet cannot be imported as a whole (not an xlsx, not one we exported)."""
+
+
+class ScanError(JiafangError):
+    """A scanned page cannot be read as asked (e.g. assigned by hand to a form it does not fit)."""

@@ -140,21 +140,25 @@ def test_a_folder_of_mixed_returns_reports_every_file_and_goes_on(
     (back / "sub").mkdir()
     (back / "sub" / "empty.docx").write_bytes(b"")
     (back / "sub" / "notes.txt").write_text("家访心得")
-    (back / "sub" / "photo.png").write_bytes((samples_dir().parent / "tests").exists() and _png() or _png())
+    (back / "sub" / "photo.png").write_bytes(_png())
     foreign = Document()
     foreign.add_paragraph("这是一份普通的 Word 文档")
     foreign.save(back / "sub" / "foreign.docx")
-    result = CliRunner().invoke(main, ["ingest", "-w", str(ws.root), str(back)])
-    assert result.exit_code == 1
-    output = result.output
+    report = ingest(ws, [back], workers=1)
+    outcome = {i.path.name: i for i in report.items}
+    assert outcome["good.docx"].outcome == "new"
     for name in ("empty.docx", "notes.txt", "foreign.docx"):
-        assert name in output, name
-    assert "photo.png" in output and "等待扫描识读" in output
-    assert "新记录" in output
+        assert outcome[name].outcome == "rejected" and name in outcome[name].message, name
+    assert outcome["photo.png"].outcome == "blank", "a blank scan is recognised and skipped"
     with ws.session() as s:
         assert len(record_store.list_records(s)) == 1
-        waiting = [f for f in _tables(ws)["returned_files"] if f[5] == "waiting"]
-    assert len(waiting) == 1 and ws.files.has(waiting[0][0], ".png"), "a waiting scan is kept"
+
+
+def test_ingest_command_exits_non_zero_when_a_file_is_rejected(ws: Workspace, tmp_path: Path) -> None:
+    (tmp_path / "empty.docx").write_bytes(b"")
+    result = CliRunner().invoke(main, ["ingest", "-w", str(ws.root), str(tmp_path / "empty.docx")])
+    assert result.exit_code == 1
+    assert "empty.docx" in result.output and "拒收" in result.output
 
 
 def _png() -> bytes:

@@ -17,6 +17,11 @@ from pipeline.cli.workspace_cmd import init
 from pipeline.cli.generate_cmd import generate_command
 from pipeline.cli.ingest_cmd import ingest_command
 from pipeline.cli.records_cmd import records
+from pipeline.cli.archive_cmd import archive
+from pipeline.cli.audit_cmd import audit
+from pipeline.cli.review_cmd import review
+from pipeline.cli.report_cmd import report
+from pipeline.cli.samples_cmd import samples
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,3 +45,8 @@ main.add_command(generate_command)
 main.add_command(demo_command)
 main.add_command(ingest_command)
 main.add_command(records)
+main.add_command(samples)
+main.add_command(report)
+main.add_command(review)
+main.add_command(archive)
+main.add_command(audit)

@@ -7,15 +7,18 @@ from pathlib import Path
 import click
 
 from pipeline.cli.generate_cmd import print_generation_summary
+from pipeline.cli.ingest_cmd import print_ingest_summary
 from pipeline.cli.options import library_errors
-from pipeline.cli.progress import progress_bar
+from pipeline.cli.progress import progress_bar, summary_table
 
 
 @click.command("demo")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default="jiafang-demo", show_default=True, help="演示输出目录（重跑时会替换上次的演示结果）。")
+@click.option("--workers", type=click.IntRange(1), default=None, help="识读扫描页的进程数（默认：全部 CPU 核）。")
 @library_errors
-def demo_command(out_dir: Path) -> None:
-    """用示例学校演示：建工作区、导入花名册、生成全部班级的三种表单（PDF 与 Word）。
+def demo_command(out_dir: Path, workers: int | None) -> None:
+    """用示例学校演示全过程：建工作区、导入花名册、生成三种表单（PDF 与 Word）、
+    模拟教师填写部分 Word 表单和纸质表单（扫描件）、读回、导出，并与标准答案对比识别效果。
 
     \b
     示例：
@@ -25,12 +28,22 @@ def demo_command(out_dir: Path) -> None:
     from pipeline.demo import run_demo
 
     click.echo(f"演示目录：{out_dir.resolve()}")
-    with progress_bar("生成表单") as progress:
-        report = run_demo(out_dir, progress=progress)
+    with progress_bar("演示") as progress:
+        report = run_demo(out_dir, workers=workers, progress=progress)
     r = report.roster
     click.echo(f"花名册：学生 {r.students_added + r.students_updated} 名，教师 {r.teachers_added + r.teachers_updated} 名，拒绝 {r.rejected_rows} 行")
     print_generation_summary(report.generation)
+    if report.ingest:
+        print_ingest_summary(report.ingest)
+    if report.evaluation:
+        e = report.evaluation
+        summary_table(
+            f"扫描识别效果（与标准答案对比，{e.forms_read}/{e.forms_expected} 份表单读出）",
+            [(f"{g}：字段 {n}", f"准确率 {acc:.1%} · 自动通过 {st:.1%} · 自动通过的准确率 {prec:.1%}") for g, n, acc, st, prec in e.rows()],
+        )
     click.echo(f"工作区：{report.workspace}")
     click.echo(f"打印文件：{report.generation.out_dir / 'pdf'}")
     click.echo(f"Word 文件：{report.generation.out_dir / 'docx'}")
+    for path in report.exports:
+        click.echo(f"导出：{path}")
     click.echo(f"总用时 {report.seconds:.1f} 秒")

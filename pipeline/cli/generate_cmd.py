@@ -21,7 +21,7 @@ def _split(value: str) -> list[str]:
 @click.command("generate")
 @workspace_option
 @click.option("--forms", "forms_", default="record", show_default=True, help="表单，逗号分隔：record,outline,memo")
-@click.option("--format", "formats", default="pdf", show_default=True, help="格式，逗号分隔：pdf,docx")
+@click.option("--format", "formats", default="pdf", show_default=True, help="格式，逗号分隔：pdf,docx,fillable-pdf")
 @click.option("--class", "class_name", default=None, help="只生成该班级（默认全部班级）。")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="输出目录。")
 @click.option("--no-duplex", is_flag=True, help="单面打印：不插入空白页。")

@@ -47,3 +47,10 @@ def library_errors(func: F) -> F:
             raise click.ClickException(str(exc)) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+operator_option = click.option(
+    "--operator",
+    default=None,
+    help="操作人姓名，写入审计日志；默认为当前系统用户。",
+)

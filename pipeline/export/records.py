@@ -50,7 +50,7 @@ def export_records(
     if fmt not in FORMATS:
         raise ExportError(f"不支持的导出格式 {fmt!r}（可用：{'、'.join(FORMATS)}）")
     sensitive = include_sensitive or not outward
-    prepared = [_prepare(r, outward=outward, sensitive=sensitive) for r in records]
+    prepared = [prepare_record(r, outward=outward, sensitive=sensitive) for r in records]
     if fmt == "json":
         data = json.dumps([r.as_json() for r in prepared], ensure_ascii=False, indent=1)
         return [_atomic_write(out, lambda tmp: tmp.write_text(data, encoding="utf-8"))]
@@ -112,7 +112,7 @@ def cell_text(fv: FieldValue | None) -> str:
     return str(value)
 
 
-def _prepare(record: Record, *, outward: bool, sensitive: bool) -> Record:
+def prepare_record(record: Record, *, outward: bool, sensitive: bool) -> Record:
     """The record as exported: fields in the form's order, sensitive ones only if asked for;
     phone and ID numbers masked when ``outward``."""
     form = load_form(record.form)

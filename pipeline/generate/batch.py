@@ -1,4 +1,5 @@
-"""Issue forms in batches: one print PDF per class and form, one .docx per student and form.
+"""Issue forms in batches: one print PDF per class and form, one .docx (and fillable PDF) per
+student and form.
 
 Every generated form gets a fresh form id, is recorded in the issuance table (so a returned
 page can be matched to its student without reading a name) and listed in ``manifest.json``.
@@ -27,12 +28,14 @@ from pipeline.model.policy import Policy
 from pipeline.outline import outline_for
 from pipeline.progress import Progress
 from pipeline.render.docx import render_docx
+from pipeline.render.fillable import render_fillable_pdf
 from pipeline.render.fonts import FontSet, default_fonts
 from pipeline.render.pdf import check_coverage, render_pdf
 from pipeline.store import repo
 from pipeline.store.workspace import Workspace
 
-FORMATS = ("pdf", "docx")
+FORMATS = ("pdf", "docx", "fillable-pdf")
+PDF_FORMATS = ("pdf", "fillable-pdf")  # formats drawn with the CJK font chain
 MANIFEST = "manifest.json"
 
 
@@ -87,7 +90,7 @@ def generate(
         for form in form_defs:
             repo.save_layout(session, form)
     report = GenerationReport(batch_id=repo.new_batch_id("G"), out_dir=out_dir)
-    fonts = default_fonts() if "pdf" in formats else None
+    fonts = default_fonts() if set(PDF_FORMATS) & set(formats) else None
     total, done = len(students) * len(form_defs), 0
     for form in form_defs:
         for cls, members in groupby(students, key=lambda s: s.class_name):
@@ -132,6 +135,8 @@ def _issue_class(
         entries += _write_class_pdf(form, cls, filled, fonts=fonts, duplex=duplex, report=report)
     if "docx" in formats:
         entries += _write_docx_files(form, cls, filled, report=report)
+    if "fillable-pdf" in formats:
+        entries += _write_fillable_files(form, cls, filled, fonts=fonts, report=report)
     files_by_id: dict[str, list[str]] = {}
     for e in entries:
         files_by_id.setdefault(e.form_id, []).append(e.file)
@@ -202,6 +207,20 @@ def _write_docx_files(
         render_docx(ff, path)
         report.files.append(path)
         entries.append(ManifestEntry(ff.form_id, form.id, student.student_no, cls, rel.as_posix(), 1, form.page_count, "docx"))
+    return entries
+
+
+def _write_fillable_files(
+    form: FormDef, cls: str, filled: list[tuple[Student, FilledForm]], *, fonts: FontSet | None, report: GenerationReport
+) -> list[ManifestEntry]:
+    entries = []
+    for student, ff in filled:
+        rel = Path("fillable") / form.id / safe_name(cls) / safe_name(f"{student.student_no}_{student.name}_{ff.form_id}.pdf")
+        path = report.out_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        render_fillable_pdf(ff, path, fonts=fonts, batch_id=report.batch_id)
+        report.files.append(path)
+        entries.append(ManifestEntry(ff.form_id, form.id, student.student_no, cls, rel.as_posix(), 1, form.page_count, "fillable-pdf"))
     return entries
 
 

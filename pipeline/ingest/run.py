@@ -19,6 +19,7 @@ from pathlib import Path
 from pipeline.errors import JiafangError, UnknownFormError
 from pipeline.ingest import readers
 from pipeline.ingest.classify import collect, kind_of
+from pipeline.ingest.scan_run import ScanFile, ingest_scan_files
 from pipeline.model.form import load_form
 from pipeline.model.record import ReturnedFile
 from pipeline.progress import Progress
@@ -29,7 +30,9 @@ from pipeline.validate import ValidationContext, to_record
 
 log = logging.getLogger(__name__)
 
-OUTCOMES = ("new", "updated", "duplicate", "waiting", "rejected")
+# Per file: new / updated (a record), duplicate (same file again), rejected. Per scanned page:
+# read, blank, duplicate (a worse scan of a page), quarantined, skipped (read by an earlier run).
+OUTCOMES = ("new", "updated", "duplicate", "rejected", "read", "blank", "quarantined", "skipped")
 
 
 @dataclass(frozen=True)
@@ -60,22 +63,45 @@ class IngestReport:
         return [i for i in self.items if i.outcome == "rejected"]
 
 
-def ingest(ws: Workspace, paths: Sequence[Path], *, progress: Progress | None = None) -> IngestReport:
-    """Read every file under ``paths`` into records; see the module docstring for guarantees."""
+def ingest(
+    ws: Workspace, paths: Sequence[Path], *, workers: int | None = None, progress: Progress | None = None
+) -> IngestReport:
+    """Read every file under ``paths`` into records; see the module docstring for guarantees.
+
+    Word and text PDFs are read one by one; scans (images, image-only PDFs) are gathered and
+    read page by page in ``workers`` processes (default: all cores).
+    """
     started = time.perf_counter()
     files = collect(paths)
     report = IngestReport(batch_id=repo.new_batch_id("I"))
+    scan_files: list[tuple[ScanFile, bytes]] = []
     for n, path in enumerate(files, start=1):
-        report.items.append(_ingest_file(ws, path, report.batch_id))
+        item = _ingest_file(ws, path, report.batch_id)
+        if isinstance(item, tuple):
+            scan_files.append(item)
+        else:
+            report.items.append(item)
         if progress:
             progress(n, len(files), path.name)
+    if scan_files:
+        report.items += _ingest_scans(ws, scan_files, report.batch_id, workers, progress)
     report.seconds = time.perf_counter() - started
     with ws.session() as session:
         repo.add_batch(session, report.batch_id, "ingest", {"paths": [str(p) for p in paths]}, _summary(report))
     return report
 
 
-def _ingest_file(ws: Workspace, path: Path, batch_id: str) -> IngestItem:
+def _ingest_scans(
+    ws: Workspace, files: list[tuple[ScanFile, bytes]], batch_id: str, workers: int | None, progress: Progress | None
+) -> list[IngestItem]:
+    events = ingest_scan_files(ws, [f for f, _ in files], batch_id=batch_id, workers=workers, progress=progress)
+    for scan_file, data in files:
+        digest = scan_file.stored_as.split(".")[0]
+        _remember(ws, scan_file.path, data, digest, "scan", batch_id, "record", "", None)
+    return [IngestItem(e.path, e.outcome, e.message, e.form_id, e.status, e.version) for e in events]
+
+
+def _ingest_file(ws: Workspace, path: Path, batch_id: str) -> IngestItem | tuple[ScanFile, bytes]:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -98,12 +124,14 @@ def _ingest_file(ws: Workspace, path: Path, batch_id: str) -> IngestItem:
         return IngestItem(path, "rejected", message)
 
 
-def _read_and_store(ws: Workspace, path: Path, data: bytes, digest: str, kind: str, batch_id: str) -> IngestItem:
+def _read_and_store(
+    ws: Workspace, path: Path, data: bytes, digest: str, kind: str, batch_id: str
+) -> IngestItem | tuple[ScanFile, bytes]:
     found = readers.identify(path, kind)
     if found.needs_scan_reader:
-        message = f"{path}：扫描件或图片，等待扫描识读（尚未启用），文件已保存"
-        _remember(ws, path, data, digest, kind, batch_id, "waiting", message, found.form_id)
-        return IngestItem(path, "waiting", message, found.form_id)
+        suffix = path.suffix.lower()
+        ws.files.put_bytes(data, suffix)
+        return ScanFile(path, f"{digest}{suffix}"), data
     with ws.session() as session:
         issued = repo.get_issued_form(session, found.form_id)
         student = repo.get_student(session, issued.student_no) if issued else None

@@ -10,7 +10,7 @@ the ☒/☐ glyphs before each option label; Word's grey placeholder text reads 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,7 @@ class _Cell:
 
     right: float  # mm, right edge of the cell's writing area
     lines: list[Line] = field(default_factory=list)
+    stray: bool = False  # more text in the row before the next label: not our table's shape
 
     @property
     def glyphs(self) -> list[Glyph]:
@@ -62,8 +63,19 @@ def _value_cells(pdf: Any, form: FormDef) -> dict[str, list[_Cell]]:
                     f = by_label.get(text)
                     if f is not None:
                         last = _Cell(boxes[i + 1].right - defs.DOCX_CELL_MARGIN, text_lines(inside(boxes[i + 1], glyphs, spaces=True)))
+                        last.stray = _more_text(texts[i + 2 :], by_label)
                         found[f.id].append(last)
     return found
+
+
+def _more_text(rest: list[str], labels: Mapping[str, FieldDef]) -> bool:
+    """True when cells after a value cell hold text before the row's next label."""
+    for text in rest:
+        if text in labels:
+            return False
+        if text:
+            return True
+    return False
 
 
 def _box(bbox: Sequence[float]) -> Box:
@@ -76,6 +88,8 @@ def _read(f: FieldDef, cells: list[_Cell]) -> RawValue:
         return RawValue(None, 0.0, SOURCE, f"PDF 中找不到字段“{f.label}”，请人工核对")
     texts = [_cell_text(f, c) for c in cells]
     doubts = [f"“{f.label}”在 PDF 中出现 {len(cells)} 次且内容不同，已取第一处"] if len(set(texts)) > 1 else []
+    if cells[0].stray:
+        doubts.append(f"“{f.label}”的内容分在几个单元格中，可能没有读全，请核对")
     text = texts[0]
     if f.kind in CHOICE_KINDS:
         ticks = parse_ticks(text, f.option_values)

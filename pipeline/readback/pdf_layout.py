@@ -17,6 +17,7 @@ from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, PageDef
 from pipeline.model.record import Raw, RawValue
 from pipeline.readback.pdf_text import (
+    MM_PER_PT,
     Glyph,
     Mark,
     inset,
@@ -42,27 +43,33 @@ def layout_matches(glyphs: Sequence[Glyph], page: PageDef) -> bool:
 
 
 def _label_in_place(glyphs: Sequence[Glyph], f: FieldDef) -> bool:
-    chars = sorted(inside(f.label_box, glyphs), key=lambda g: (round(g.cy), g.x0))
-    if not chars or not squash("".join(g.text for g in chars)).startswith(squash(f.label)):
+    lines = text_lines(inside(f.label_box, glyphs))
+    if not lines or not squash("".join(line.text for line in lines)).startswith(squash(f.label)):
         return False
-    return abs(chars[0].x0 - (f.label_box.x + defs.PADDING)) <= defs.PDF_LABEL_TOLERANCE
+    return abs(lines[0].glyphs[0].x0 - (f.label_box.x + defs.PADDING)) <= defs.PDF_LABEL_TOLERANCE
 
 
-def form_pages(pdf: Any, form: FormDef, form_id: str) -> tuple[dict[int, Any], tuple[str, ...]]:
-    """Form page number → pdfplumber page, from each page's printed footer.
+def form_pages(doc: Any, form: FormDef, form_id: str) -> tuple[dict[int, int], tuple[str, ...]]:
+    """Form page number → 0-based page index of a pypdfium2 document, from the printed footers.
 
-    A PDF whose footers do not name ``form_id`` (e.g. re-printed without them) is taken
-    page by page from its first page, with a note.
+    A class PDF holds many forms; only the footer region is read (fast). A PDF whose footers do
+    not name ``form_id`` (e.g. re-printed without them) is taken page by page from its start.
     """
-    pages: dict[int, Any] = {}
-    for page in pdf.pages:
-        footer = "".join(g.text for g in inside(form.pages[0].footer_box, page_glyphs(page)))
+    box = form.pages[0].footer_box
+    left, right = box.x / MM_PER_PT, box.right / MM_PER_PT
+    pages: dict[int, int] = {}
+    for index in range(len(doc)):
+        page = doc[index]
+        height = page.get_height()  # points; pdfium's origin is bottom-left
+        footer = page.get_textpage().get_text_bounded(left, height - box.bottom / MM_PER_PT, right, height - box.y / MM_PER_PT)
         found = FOOTER.search(footer)
         if found and found.group(1) == form_id:
-            pages.setdefault(int(found.group(2)), page)
+            pages.setdefault(int(found.group(2)), index)
+            if len(pages) == form.page_count:
+                break
     if pages:
         return pages, ()
-    fallback = dict(enumerate(pdf.pages[: form.page_count], start=1))
+    fallback = {number: number - 1 for number in range(1, min(form.page_count, len(doc)) + 1)}
     return fallback, (f"页脚中没有表单编号 {form_id}，已按页序读取",)
 
 
@@ -98,7 +105,7 @@ def read_field(f: FieldDef, glyphs: Sequence[Glyph], marks: Sequence[Mark]) -> R
 
 def _text(f: FieldDef, glyphs: Sequence[Glyph], doubts: list[str]) -> str:
     box = f.value_box
-    straddling = [g for g in glyphs if not g.centre_in(box) and not g.text.isspace() and _overlap(g, box) > 0.3]
+    straddling = [g for g in glyphs if not g.centre_in(box) and not g.text.isspace() and _overlap(g, box) > defs.PDF_STRADDLE_SHARE]
     if straddling:
         doubts.append(f"“{f.label}”的文字超出了方框，请核对")
     lines = text_lines(inside(box, glyphs, spaces=True))
@@ -141,8 +148,7 @@ def _ticked(box: Box, glyphs: Sequence[Glyph], marks: Sequence[Mark]) -> bool:
 
 
 def _is_frame(mark: Mark, box: Box) -> bool:
-    """The printed square itself (or one of its sides), not something drawn in it."""
+    """A printed rectangle around the option box: its own square or the field's frame."""
     tol = defs.PDF_FRAME_INSET
     b = mark.box
-    same_square = all(abs(a - c) <= tol for a, c in ((b.x, box.x), (b.y, box.y), (b.right, box.right), (b.bottom, box.bottom)))
-    return mark.kind == "rect" and same_square
+    return mark.kind == "rect" and b.x <= box.x + tol and b.y <= box.y + tol and b.right >= box.right - tol and b.bottom >= box.bottom - tol

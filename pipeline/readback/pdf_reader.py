@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pdfplumber
@@ -23,18 +23,18 @@ import pypdfium2 as pdfium
 import zxingcpp
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
-from pypdf import PdfReader
+from pypdf import PasswordType, PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import DictionaryObject
 
 from pipeline import defs
 from pipeline.errors import UnreadableFileError
-from pipeline.identity import FORM_PREFIX, decode_payload, is_valid_form_id
+from pipeline.identity import FORM_PREFIX, PagePayload, decode_payload, is_valid_form_id
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, form_ids, load_form
 from pipeline.model.record import RawValue, Reading
 from pipeline.readback.pdf_labels import read_by_labels
 from pipeline.readback.pdf_layout import form_pages, layout_matches, read_by_layout
-from pipeline.readback.pdf_text import page_glyphs
+from pipeline.readback.pdf_text import Glyph, pdfium_glyphs
 from pipeline.render.fillable import FORM_ID_FIELD, FORM_ID_INFO, comb_runs
 
 __all__ = ["KINDS", "PdfInfo", "inspect_pdf", "read_pdf"]
@@ -43,6 +43,8 @@ KINDS = ("acroform", "ours", "text", "image")
 PRINTED_ID = re.compile(r"表单编号\s*[:：]?\s*([0-9A-Z]{9})(?![0-9A-Z])")
 _DAMAGED = "PDF 文件已损坏或不完整，无法读取"
 _REEXPORT = "请重新导出或重新扫描后再交回"
+QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+_NO_PASSWORD = "请去掉密码后重新导出（或“打印”为新的 PDF）再交回"
 
 
 @dataclass(frozen=True)
@@ -61,18 +63,27 @@ def inspect_pdf(path: Path) -> PdfInfo:
     """
     _check_bytes(path)
     fields, info = _acro_fields(path)
-    with _open(path) as pdf:
-        first = _page_text(pdf, path)
-        has_text = bool(first) or any(_guard(path, lambda p=p: p.chars) for p in pdf.pages[1:])
-        payload = _qr_payload(path)
-        candidates = [fields[FORM_ID_FIELD].get("/V") if FORM_ID_FIELD in fields else None, info]
-        candidates += [m for m in PRINTED_ID.findall("".join(g.text for g in first))]
-        candidates.append(payload.form_id if payload else None)
-        valid = list(dict.fromkeys(str(c).strip().upper() for c in candidates if c and is_valid_form_id(str(c).strip().upper())))
-        form_id = valid[0] if valid else None
-        kind = _kind(fields, first, has_text, form_id)
-        pages = len(pdf.pages)
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        raise UnreadableFileError(path, f"{_DAMAGED}（{exc}）", _REEXPORT) from exc
+    try:
+        if len(doc) == 0:
+            raise UnreadableFileError(path, f"{_DAMAGED}（没有页面）", _REEXPORT)
+        first = pdfium_glyphs(doc[0])
+        has_text = bool(first) or any(doc[i].get_textpage().count_chars() for i in range(1, len(doc)))
+        payload = _qr_payload(doc[0])
+        text = doc[0].get_textpage().get_text_range()
+        pages = len(doc)
+    finally:
+        doc.close()
+    candidates = [_text(fields[FORM_ID_FIELD]) if FORM_ID_FIELD in fields else None, info]
+    candidates += PRINTED_ID.findall(text)
+    candidates.append(payload.form_id if payload else None)
+    valid = list(dict.fromkeys(c.strip().upper() for c in candidates if c and is_valid_form_id(c.strip().upper())))
+    form_id = valid[0] if valid else None
     notes = tuple(f"PDF 中另有表单编号 {other}，与 {form_id} 不一致，请核对" for other in valid[1:])
+    kind = _kind(fields, first, has_text, form_id)
     return PdfInfo(kind, form_id, payload.school if payload else None, pages, notes)
 
 
@@ -80,12 +91,17 @@ def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Readi
     """Every field of ``form`` from the returned PDF ``path`` of kind ``info.kind``."""
     if info.kind == "image":
         raise ValueError(f"{path} has no text layer: the scan reader reads it")
-    with _open(path) as pdf:
-        if info.kind == "text":
+    if info.kind == "text":
+        with _open(path) as pdf:
             values = _guard(path, lambda: read_by_labels(pdf, form))
-            return Reading(form_id, values, "pdf-labels", info.notes)
-        pages, notes = _guard(path, lambda: form_pages(pdf, form, form_id))
-        values = _guard(path, lambda: read_by_layout(pages, form))
+        return Reading(form_id, values, "pdf-labels", info.notes)
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        indices, notes = form_pages(doc, form, form_id)
+    finally:
+        doc.close()
+    with _open(path) as pdf:
+        values = _guard(path, lambda: read_by_layout({n: pdf.pages[i] for n, i in indices.items()}, form))
     if info.kind == "acroform":
         fields, _ = _acro_fields(path)
         values.update({f.id: _acro_value(f, fields) for f in form.fields if f.prefill is None})
@@ -114,11 +130,11 @@ def _acro_fields(path: Path) -> tuple[dict[str, DictionaryObject], str | None]:
     try:
         reader = PdfReader(path)
         _decrypt(reader, path)
-        root = reader.trailer["/Root"].get_object()
+        root = cast(DictionaryObject, reader.trailer["/Root"].get_object())
         fields: dict[str, DictionaryObject] = {}
-        if "/AcroForm" in root:
-            for ref in root["/AcroForm"].get_object().get("/Fields", []):
-                _collect(ref.get_object(), "", fields)
+        acroform = cast(DictionaryObject, root.get("/AcroForm", DictionaryObject()).get_object())
+        for ref in acroform.get("/Fields", []):
+            _collect(ref.get_object(), "", fields)
         info = reader.metadata.get(FORM_ID_INFO) if reader.metadata else None
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UnreadableFileError(path, f"{_DAMAGED}（{exc}）", _REEXPORT) from exc
@@ -130,13 +146,11 @@ def _decrypt(reader: PdfReader, path: Path) -> None:
     if not reader.is_encrypted:
         return
     try:
-        opened = reader.decrypt("")
+        opened = reader.decrypt("") != PasswordType.NOT_DECRYPTED
     except (PdfReadError, PyPdfError, NotImplementedError) as exc:
-        opened = 0
-        if "password" not in str(exc).lower():
-            raise UnreadableFileError(path, f"PDF 文件已加密，无法解密（{exc}）", "请去掉密码后重新导出（或“打印”为新的 PDF）再交回") from exc
+        raise UnreadableFileError(path, f"PDF 文件已加密，无法解密（{exc}）", _NO_PASSWORD) from exc
     if not opened:
-        raise UnreadableFileError(path, "PDF 文件设置了打开密码（已加密），无法读取", "请去掉密码后重新导出（或“打印”为新的 PDF）再交回")
+        raise UnreadableFileError(path, "PDF 文件设置了打开密码（已加密），无法读取", _NO_PASSWORD)
 
 
 def _collect(node: DictionaryObject, prefix: str, out: dict[str, DictionaryObject]) -> None:
@@ -166,31 +180,18 @@ def _guard(path: Path, read: Any) -> Any:
         raise UnreadableFileError(path, f"{_DAMAGED}（{type(exc).__name__}: {exc}）", _REEXPORT) from exc
 
 
-def _page_text(pdf: Any, path: Path) -> list[Any]:
-    if not pdf.pages:
-        raise UnreadableFileError(path, f"{_DAMAGED}（没有页面）", _REEXPORT)
-    return _guard(path, lambda: page_glyphs(pdf.pages[0]))
-
-
 # --- identity and kind ----------------------------------------------------------------------
 
 
-def _qr_payload(path: Path) -> Any:
-    """Our QR payload on page 1, if any (a form page's, not a duplex padding page's)."""
-    try:
-        doc = pdfium.PdfDocument(str(path))
-        try:
-            image = np.asarray(doc[0].render(scale=defs.PDF_QR_DPI / 72, grayscale=True).to_pil().convert("L"))
-        finally:
-            doc.close()
-    except pdfium.PdfiumError as exc:
-        raise UnreadableFileError(path, f"{_DAMAGED}（{exc}）", _REEXPORT) from exc
-    codes = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+def _qr_payload(page: Any) -> PagePayload | None:
+    """Our QR payload on ``page`` (a pypdfium2 page), if any; a padding page's does not count."""
+    image = np.asarray(page.render(scale=defs.PDF_QR_DPI / 72, grayscale=True).to_pil().convert("L"))
+    codes = zxingcpp.read_barcodes(image, formats=QR_ONLY)
     payloads = [p for p in (decode_payload(c.text) for c in codes) if p is not None and not p.is_blank]
     return payloads[0] if payloads else None
 
 
-def _kind(fields: Mapping[str, Any], first: list[Any], has_text: bool, form_id: str | None) -> str:
+def _kind(fields: Mapping[str, Any], first: list[Glyph], has_text: bool, form_id: str | None) -> str:
     ours = {f.id for kind in form_ids() for f in load_form(kind).fields}
     if {name.split(".")[0] for name in fields} & ours - {FORM_ID_FIELD}:
         return "acroform"

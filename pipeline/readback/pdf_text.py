@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pypdfium2.raw as pdfium_c
+
 from pipeline import defs
 from pipeline.model.form import Box
 
@@ -76,6 +78,22 @@ def page_glyphs(page: Any) -> list[Glyph]:
         )
         for c in page.chars
     ]
+
+
+def pdfium_glyphs(page: Any) -> list[Glyph]:
+    """Every character of a pypdfium2 page, in mm (fast; no colour). Boxes span the font's
+    ascent to descent, as pdfplumber's do, so a flat glyph (一, 、) still sits on its line."""
+    textpage = page.get_textpage()
+    height = page.get_height()
+    glyphs = []
+    for i in range(textpage.count_chars()):
+        if pdfium_c.FPDFText_IsGenerated(textpage.raw, i):
+            continue
+        left, bottom, right, top = textpage.get_charbox(i, loose=True)
+        size = pdfium_c.FPDFText_GetFontSize(textpage.raw, i)
+        text = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i))
+        glyphs.append(Glyph(text, left * MM_PER_PT, right * MM_PER_PT, (height - top) * MM_PER_PT, (height - bottom) * MM_PER_PT, size * MM_PER_PT, False))
+    return glyphs
 
 
 def page_marks(page: Any) -> list[Mark]:

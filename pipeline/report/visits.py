@@ -32,6 +32,7 @@ class Visit:
     followup_due: dt.date | None
     recorded_at: dt.datetime | None  # when the first version was stored (entry time)
     end_time: str | None  # "HH:MM" end of the visit, when written
+    student_name: str = ""  # as pre-filled on the form (what the record says, not the roster)
 
     @property
     def counted(self) -> bool:
@@ -74,6 +75,7 @@ def _visit(record: Record, recorded_at: dt.datetime | None) -> Visit:
         followup_due=_date(value("followup_due")),
         recorded_at=recorded_at,
         end_time=time_range.split("-")[1] if isinstance(time_range, str) and "-" in time_range else None,
+        student_name=str(value("student_name") or ""),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -184,6 +185,28 @@ def add_batch(
 ) -> None:
     session.add(BatchRow(batch_id=batch_id, kind=kind, created_at=now(), options=options, summary=summary))
     session.flush()
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One generate or ingest run, with the summary it ended with."""
+
+    batch_id: str
+    kind: str  # "generate", "ingest", …
+    created_at: dt.datetime
+    options: dict[str, Any]
+    summary: dict[str, Any]
+
+
+def list_batches(session: Session, *, limit: int = 20, kind: str | None = None) -> list[Batch]:
+    """The most recent batches, newest first."""
+    query = select(BatchRow).order_by(BatchRow.created_at.desc(), BatchRow.batch_id.desc()).limit(limit)
+    if kind:
+        query = query.where(BatchRow.kind == kind)
+    return [
+        Batch(r.batch_id, r.kind, as_utc(r.created_at), dict(r.options), dict(r.summary))
+        for r in session.scalars(query)
+    ]
 
 
 # --- helpers ---------------------------------------------------------------------------------

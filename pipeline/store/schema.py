@@ -202,3 +202,23 @@ class AuditRow(Base):
     options: Mapped[dict[str, Any]]
     output: Mapped[str] = mapped_column(String)
     output_sha256: Mapped[str] = mapped_column(String)
+
+
+class CorrectionRow(Base):
+    """One reviewer decision on one field of one record version (see pipeline.model.correction)."""
+
+    __tablename__ = "corrections"
+    __table_args__ = (Index("ix_corrections_form_id", "form_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    form_id: Mapped[str] = mapped_column(String)
+    version: Mapped[int]
+    field_id: Mapped[str] = mapped_column(String)
+    action: Mapped[str] = mapped_column(String)
+    old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    old_raw: Mapped[str] = mapped_column(String)
+    old_source: Mapped[str] = mapped_column(String)
+    old_status: Mapped[str] = mapped_column(String)
+    new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    operator: Mapped[str] = mapped_column(String)
+    at: Mapped[dt.datetime]

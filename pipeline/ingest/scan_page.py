@@ -1,0 +1,236 @@
+"""One scanned page → identified, registered, recognised: the work a scan worker does.
+
+Pure with respect to the database: a worker gets a :class:`ScanContext` snapshot (issued
+forms, layouts, roster) once, and returns a :class:`PageOutcome` that the main process stores.
+Chain: ``identify`` (QR; else the printed footer; else the printed header) → ``register``
+(markers → homography, fit checked) → ``recognise`` (every teacher-filled field of the page).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+from PIL import Image
+
+from pipeline import defs
+from pipeline.identity import PagePayload
+from pipeline.model.form import FormDef, PageDef, load_form
+from pipeline.model.layout import form_from_layout
+from pipeline.model.people import Student, Teacher
+from pipeline.model.record import RawValue
+from pipeline.scan.geometry import crop_mm
+from pipeline.scan.identify import identify_page, read_footer
+from pipeline.scan.register import Registration, register_page, warp_to_template
+
+
+@dataclass(frozen=True)
+class IssueInfo:
+    form: str
+    layout_hash: str
+    student_no: str
+    class_name: str
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """What a worker needs to know about the school, snapshot at the start of a batch."""
+
+    school_code: str
+    issued: Mapping[str, IssueInfo]  # form id → issue
+    layouts: Mapping[str, dict]  # layout hash → stored layout JSON
+    students: Mapping[str, Student]
+    teachers: Sequence[Teacher]
+
+
+@dataclass
+class PageOutcome:
+    status: str  # read / blank / quarantined
+    reason: str = ""
+    form_id: str | None = None
+    page_no: int | None = None
+    layout_hash: str | None = None
+    residual_mm: float | None = None
+    quality: float = 0.0
+    values: dict[str, RawValue] = field(default_factory=dict)
+    page_image: bytes = b""  # the page as scanned (JPEG, or PNG for 1-bit scans)
+    page_suffix: str = ".jpg"
+    registered_image: bytes | None = None  # JPEG of the page in template space
+    crops: dict[str, bytes] = field(default_factory=dict)  # field id → PNG crop
+    notes: tuple[str, ...] = ()
+
+
+def read_page(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, assigned: PagePayload | None = None) -> PageOutcome:
+    """Everything the scan reader can learn from one page image; ``assigned`` is the identity
+    a person gave a quarantined page (then the page is not identified again)."""
+    page_image, suffix = _encode_page(image)
+    outcome = _read_as(image, dpi, ctx, assigned, None, ()) if assigned else _read(image, dpi, ctx)
+    outcome.page_image, outcome.page_suffix = page_image, suffix
+    return outcome
+
+
+def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext) -> PageOutcome:
+    found = identify_page(image, dpi=dpi or _dpi_of(image))
+    if found.blank:
+        return PageOutcome("blank", "空白页（双面扫描的背面或有意留空的页）")
+    payload, rotation, notes = found.payload, found.rotation, ()
+    if payload is None:
+        payload, notes = _fallback_identity(image, dpi or _dpi_of(image), ctx, found.reason)
+        rotation = None
+        if payload is None:
+            return PageOutcome("quarantined", notes[0] if notes else found.reason)
+    return _read_as(image, dpi, ctx, payload, rotation, notes)
+
+
+def _read_as(
+    image: np.ndarray, dpi: float | None, ctx: ScanContext, payload: PagePayload, rotation: int | None, notes: tuple[str, ...]
+) -> PageOutcome:
+    """Register and recognise a page whose identity is known."""
+    problem = _issue_problem(payload, ctx)
+    if problem:
+        return PageOutcome("quarantined", problem, form_id=payload.form_id, page_no=payload.page)
+    form = form_for(ctx.issued[payload.form_id], ctx.layouts)
+    if not 1 <= payload.page <= form.page_count:
+        return PageOutcome("quarantined", f"页码 {payload.page} 超出表单页数 {form.page_count}", form_id=payload.form_id)
+    form_page = form.pages[payload.page - 1]
+    registration = register_page(image, form_page, dpi=dpi, rotation=rotation)
+    if not registration.ok:
+        return PageOutcome("quarantined", f"配准失败：{registration.reason}", form_id=payload.form_id, page_no=payload.page)
+    registered = warp_to_template(image, registration, form.page_size)
+    issue = ctx.issued[payload.form_id]
+    values, crops = recognise_page(registered, form_page, ctx.students[issue.student_no], ctx.teachers, issue.class_name)
+    return PageOutcome(
+        "read",
+        form_id=payload.form_id,
+        page_no=payload.page,
+        layout_hash=form.layout_hash,
+        residual_mm=registration.residual_mm,
+        quality=_quality(registration, values),
+        values=values,
+        registered_image=_jpeg(registered),
+        crops=crops,
+        notes=notes,
+    )
+
+
+def recognise_page(
+    registered: np.ndarray, page: PageDef, student: Student, teachers: Sequence[Teacher], class_name: str
+) -> tuple[dict[str, RawValue], dict[str, bytes]]:
+    """Raw values and PNG crops of every teacher-filled field of a registered page."""
+    from pipeline.recognize.engine import default_engine
+    from pipeline.recognize.fields import recognize_page
+    from pipeline.recognize.lexicon import Lexicon
+
+    lexicon = Lexicon.from_roster(student, teachers, class_name)
+    values = recognize_page(registered, page, engine=default_engine(), lexicon=lexicon)
+    boxes = {f.id: f.box for f in page.fields}
+    crops = {fid: _png(crop_mm(registered, boxes[fid], pad_mm=defs.CROP_PAD_MM)) for fid in values}
+    return values, crops
+
+
+def form_for(issue: IssueInfo, layouts: Mapping[str, dict]) -> FormDef:
+    """The form as it was printed: the current definition, or the stored older layout."""
+    current = load_form(issue.form)
+    if issue.layout_hash == current.layout_hash or issue.layout_hash not in layouts:
+        return current
+    return form_from_layout(layouts[issue.layout_hash], current)
+
+
+def _dpi_of(image: np.ndarray) -> float:
+    """A page image's resolution judged from its width against A4 (for stored page images)."""
+    return min(image.shape[:2]) / 210 * 25.4
+
+
+def _issue_problem(payload: PagePayload, ctx: ScanContext) -> str:
+    if payload.is_blank:
+        return ""
+    if payload.school != ctx.school_code:
+        return f"其他学校的表单（学校代码 {payload.school}，表单编号 {payload.form_id}），请退回原学校"
+    if payload.form_id not in ctx.issued:
+        return f"表单编号 {payload.form_id} 从未在本工作区发放（是否用错了工作区？）"
+    return ""
+
+
+def _fallback_identity(
+    image: np.ndarray, dpi: float, ctx: ScanContext, qr_reason: str
+) -> tuple[PagePayload | None, tuple[str, ...]]:
+    """A page whose QR is unreadable: register on the markers (all our pages share them), then
+    read the printed footer's form id, else match the printed header against the roster."""
+    from pipeline.recognize.engine import default_engine
+
+    generic = _generic_page()
+    registration = register_page(image, generic, dpi=dpi)
+    if not registration.ok:
+        return None, (f"{qr_reason}；且无法配准：{registration.reason}",)
+    registered = warp_to_template(image, registration, _page_size())
+    footer = read_footer(registered, generic, default_engine().recognize_line)
+    if footer and footer.form_id in ctx.issued:
+        issue = ctx.issued[footer.form_id]
+        form = form_for(issue, ctx.layouts)
+        page = footer.page if footer.page and 1 <= footer.page <= form.page_count else 1
+        note = f"二维码无法识读，已按页脚印刷的表单编号 {footer.form_id} 识别"
+        return PagePayload(ctx.school_code, footer.form_id, page, form.page_count, form.layout_hash), (note,)
+    return _header_identity(registered, ctx, qr_reason)
+
+
+def _header_identity(
+    registered: np.ndarray, ctx: ScanContext, qr_reason: str
+) -> tuple[PagePayload | None, tuple[str, ...]]:
+    """Last resort: the printed student name and class on page 1, matched to exactly one
+    issued, not yet identified form of that student."""
+    from pipeline.recognize.engine import default_engine
+
+    engine = default_engine()
+    record = load_form("record")
+    name, _ = engine.recognize_line(np.ascontiguousarray(crop_mm(registered, record.field("student_name").value_box)))
+    class_name, _ = engine.recognize_line(np.ascontiguousarray(crop_mm(registered, record.field("class_name").value_box)))
+    students = [s for s in ctx.students.values() if s.name == name.strip() and _same_class(s.class_name, class_name)]
+    candidates = [
+        fid for fid, i in ctx.issued.items() if students and i.student_no == students[0].student_no and i.form == "record"
+    ]
+    if len(students) == 1 and len(candidates) == 1:
+        fid = candidates[0]
+        form = form_for(ctx.issued[fid], ctx.layouts)
+        note = f"二维码和页脚均无法识读，已按页眉的学生姓名“{name}”和班级识别，请核对"
+        return PagePayload(ctx.school_code, fid, 1, form.page_count, form.layout_hash), (note,)
+    return None, (f"{qr_reason}；页脚表单编号和页眉学生信息也无法确定是哪一份表单，已隔离待人工指定",)
+
+
+def _same_class(roster: str, read: str) -> bool:
+    strip = str.maketrans("", "", "()（） ")
+    return roster.translate(strip) == read.translate(strip)
+
+
+@cache
+def _generic_page() -> PageDef:
+    return load_form("record").pages[0]
+
+
+def _page_size() -> tuple[float, float]:
+    return load_form("record").page_size
+
+
+def _quality(registration: Registration, values: Mapping[str, RawValue]) -> float:
+    """Mean confidence of the fields, less the registration error: picks the better duplicate."""
+    confidences = [v.confidence for v in values.values()] or [0.0]
+    return float(np.mean(confidences)) - registration.residual_mm / 10
+
+
+def _encode_page(image: np.ndarray) -> tuple[bytes, str]:
+    bilevel = bool(np.isin(image, (0, 255)).all())
+    return (_png(image), ".png") if bilevel else (_jpeg(image), ".jpg")
+
+
+def _png(image: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="PNG", optimize=False)
+    return buf.getvalue()
+
+
+def _jpeg(image: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="JPEG", quality=defs.PAGE_JPEG_QUALITY)
+    return buf.getvalue()

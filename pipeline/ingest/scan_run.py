@@ -1,0 +1,266 @@
+"""Scan ingest: every page of the returned stacks read in worker processes, stored once.
+
+Each page is stored in its own transaction (files first, then the row), keyed by the hash of
+its pixels, so a batch killed at any moment and run again skips what it finished and ends with
+the same database. Records are built last, from the read pages of each form not yet part of a
+record; a page that arrives later (a missing page, a better duplicate) makes a new version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import multiprocessing
+import os
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from pipeline import defs
+from pipeline.errors import ScanError
+from pipeline.identity import PagePayload
+from pipeline.ingest.scan_page import IssueInfo, PageOutcome, ScanContext, form_for, read_page
+from pipeline.model.audit import AuditEvent
+from pipeline.model.record import RawValue, Reading
+from pipeline.model.scan import ScannedPage
+from pipeline.progress import Progress
+from pipeline.scan.load import ScanPage, page_count, scan_pages
+from pipeline.store import records as record_store
+from pipeline.store import repo, scans
+from pipeline.store.audit import log_event
+from pipeline.store.schema import IssuedFormRow, LayoutRow
+from pipeline.store.workspace import Workspace
+from pipeline.validate import ValidationContext, to_record
+
+
+@dataclass(frozen=True)
+class ScanFile:
+    path: Path
+    stored_as: str  # file-store name of the whole scan file
+
+
+@dataclass(frozen=True)
+class PageEvent:
+    """What became of one page, or of one form once its pages were put together."""
+
+    path: Path
+    outcome: str  # read / blank / duplicate / quarantined / skipped / new / updated
+    message: str = ""
+    form_id: str | None = None
+    status: str | None = None
+    version: int | None = None
+
+
+def ingest_scan_files(
+    ws: Workspace, files: Sequence[ScanFile], *, batch_id: str, workers: int | None = None, progress: Progress | None = None
+) -> list[PageEvent]:
+    """Read every page of ``files``, then build the records of the forms that gained pages."""
+    ctx = scan_context(ws)
+    total = sum(page_count(f.path) for f in files)
+    events: list[PageEvent] = []
+    started, done = time.perf_counter(), 0
+    for ref, outcome in _read_all(files, ctx, workers or os.cpu_count() or 1, ws):
+        events.append(_store_page(ws, ref, outcome, batch_id))
+        done += 1
+        if progress:
+            rate = done / max(time.perf_counter() - started, 1e-6) * 60
+            progress(done, total, f"{ref.file.path.name} 第{ref.index + 1}页 · {rate:.0f} 页/分钟")
+    return events + build_records(ws)
+
+
+def scan_context(ws: Workspace) -> ScanContext:
+    """The snapshot of issued forms, layouts and roster that every worker reads pages with."""
+    with ws.session() as session:
+        issued = {
+            r.form_id: IssueInfo(r.form, r.layout_hash, r.student_no, r.class_name)
+            for r in session.query(IssuedFormRow)
+        }
+        layouts = {r.layout_hash: r.layout for r in session.query(LayoutRow)}
+        students = {s.student_no: s for s in repo.list_students(session)}
+        teachers = repo.list_teachers(session)
+    return ScanContext(ws.policy.school.code, issued, layouts, students, teachers)
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """A page on its way through the readers, without its pixels (they go to the worker)."""
+
+    file: ScanFile
+    index: int
+    digest: str  # hash of the pixels (see page_digest)
+
+
+def _read_all(
+    files: Sequence[ScanFile], ctx: ScanContext, workers: int, ws: Workspace
+) -> Iterator[tuple[PageRef, PageOutcome | None]]:
+    """(page, outcome) for every page of ``files``; outcome None for a page stored earlier."""
+    if workers <= 1:
+        for ref, page in _pages(files, ws):
+            yield ref, None if page is None else _outcome(page, ctx)
+        return
+    spawn = multiprocessing.get_context("spawn")  # safe with ONNX Runtime threads, and Windows' only way
+    with ProcessPoolExecutor(workers, mp_context=spawn, initializer=_init_worker, initargs=(ctx,)) as pool:
+        in_flight: dict[Future[PageOutcome], PageRef] = {}
+        for ref, page in _pages(files, ws):
+            if page is None or page.image is None:
+                yield ref, None if page is None else _outcome(page, ctx)
+                continue
+            in_flight[pool.submit(_worker_read, page.image, page.dpi)] = ref
+            if len(in_flight) >= workers * defs.SCAN_QUEUE_PER_WORKER:
+                yield from _collect(in_flight, wait(in_flight, return_when=FIRST_COMPLETED).done)
+        yield from _collect(in_flight, list(in_flight))
+
+
+def _collect(in_flight: dict[Future[PageOutcome], PageRef], done: Iterable[Future[PageOutcome]]) -> Iterator[tuple[PageRef, PageOutcome]]:
+    for future in done:
+        yield in_flight.pop(future), future.result()
+
+
+def _pages(files: Sequence[ScanFile], ws: Workspace) -> Iterator[tuple[PageRef, ScanPage | None]]:
+    """Every page with its digest; the page is None when it was stored by an earlier run."""
+    for scan_file in files:
+        for page in scan_pages(scan_file.path):
+            digest = page_digest(page) if page.image is not None else f"{scan_file.stored_as}#{page.index}"
+            with ws.session() as session:
+                seen = scans.scanned_page(session, digest) is not None
+            yield PageRef(scan_file, page.index, digest), None if seen else page
+
+
+def _outcome(page: ScanPage, ctx: ScanContext) -> PageOutcome:
+    if page.image is None:
+        return PageOutcome("quarantined", page.error)
+    return read_page(page.image, page.dpi, ctx)
+
+
+_WORKER_CTX: ScanContext | None = None
+
+
+def _init_worker(ctx: ScanContext) -> None:
+    global _WORKER_CTX
+    _WORKER_CTX = ctx
+
+
+def _worker_read(image: np.ndarray, dpi: float) -> PageOutcome:
+    assert _WORKER_CTX is not None, "worker started without its context"
+    return read_page(image, dpi, _WORKER_CTX)
+
+
+def page_digest(page: ScanPage) -> str:
+    """Hash of the page's pixels and shape: the same page scanned into another file is the same."""
+    assert page.image is not None
+    h = hashlib.sha256(repr(page.image.shape).encode())
+    h.update(page.image.tobytes())
+    return h.hexdigest()
+
+
+def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch_id: str) -> PageEvent:
+    where = f"{ref.file.path} 第 {ref.index + 1} 页"
+    if outcome is None:
+        return PageEvent(ref.file.path, "skipped", f"{where}：此前已读入，跳过")
+    image = ws.files.put_bytes(outcome.page_image, outcome.page_suffix) + outcome.page_suffix if outcome.page_image else None
+    registered = ws.files.put_bytes(outcome.registered_image, ".jpg") + ".jpg" if outcome.registered_image else None
+    crops = {fid: ws.files.put_bytes(png, ".png") + ".png" for fid, png in outcome.crops.items()}
+    values = {fid: replace(v, crop=crops.get(fid)) for fid, v in outcome.values.items()}
+    stored = ScannedPage(
+        digest=ref.digest,
+        source_file=ref.file.stored_as,
+        page_index=ref.index,
+        status=outcome.status,
+        reason=outcome.reason,
+        form_id=outcome.form_id,
+        page_no=outcome.page_no,
+        layout_hash=outcome.layout_hash,
+        image=image,
+        registered=registered,
+        residual_mm=outcome.residual_mm,
+        quality=outcome.quality,
+        values=values,
+        batch_id=batch_id,
+    )
+    with ws.session() as session:
+        stored = _settle_duplicate(session, stored)
+        scans.add_scanned_page(session, stored)
+    message = stored.reason or "；".join(outcome.notes)
+    return PageEvent(ref.file.path, stored.status, f"{where}：{message}" if message else where, stored.form_id)
+
+
+def _settle_duplicate(session, page: ScannedPage) -> ScannedPage:  # type: ignore[no-untyped-def]
+    """Of two reads of one page of one form, keep the better; the other becomes a duplicate."""
+    if page.status != "read":
+        return page
+    rivals = [p for p in scans.read_pages(session, page.form_id) if p.page_no == page.page_no]
+    for rival in rivals:
+        if rival.quality >= page.quality:
+            return replace(page, status="duplicate", reason=f"与已读入的同一页重复（第 {page.page_no} 页），保留质量更好的一份")
+        scans.set_status(session, rival.digest, "duplicate", f"被质量更好的重扫页取代（第 {page.page_no} 页）")
+    return page
+
+
+def build_records(ws: Workspace) -> list[PageEvent]:
+    """One record version per form whose read pages are not yet part of a record."""
+    with ws.session() as session:
+        form_ids = scans.forms_with_new_pages(session)
+    return [_build_record(ws, fid) for fid in form_ids]
+
+
+def _build_record(ws: Workspace, form_id: str) -> PageEvent:
+    with ws.session() as session:
+        pages = scans.read_pages(session, form_id)
+        issued = repo.get_issued_form(session, form_id)
+        student = repo.get_student(session, issued.student_no)
+        teachers = repo.list_teachers(session)
+        layout = repo.get_layout(session, issued.layout_hash)
+        form = form_for(IssueInfo(issued.form, issued.layout_hash, issued.student_no, issued.class_name), {issued.layout_hash: layout} if layout else {})
+        values: dict[str, RawValue] = {}
+        for p in pages:
+            values.update(p.values)
+        missing = sorted(set(range(1, form.page_count + 1)) - {p.page_no for p in pages})
+        for f in form.fields:
+            if f.page in missing and f.prefill is None:
+                values[f.id] = RawValue(None, 0.0, "ocr", doubt=f"第 {f.page} 页没有扫描到，请补扫该页或人工录入")
+        notes = tuple(f"缺第 {n} 页" for n in missing)
+        reading = Reading(form_id, values, "scan", notes)
+        context = ValidationContext(policy=ws.policy, student=student, teachers=teachers, today=dt.date.today())
+        record = to_record(reading, form=form, issued=issued, context=context, source_file=pages[0].source_file)
+        stored = record_store.add_record(session, record)
+        scans.mark_consumed(session, form_id)
+    outcome = "new" if stored.version == 1 else "updated"
+    message = f"表单 {form_id}：缺第 {'、'.join(map(str, missing))} 页" if missing else ""
+    path = Path(pages[0].source_file)
+    return PageEvent(path, outcome, message, form_id, stored.status, stored.version)
+
+
+def assign_page(ws: Workspace, digest: str, form_id: str, page_no: int, *, operator: str) -> ScannedPage:
+    """Read a quarantined page as page ``page_no`` of ``form_id``, as a person assigned it.
+
+    The page is registered and recognised like any other; its record gets a new version.
+    Raises ScanError when the page, the form or the registration does not fit.
+    """
+    with ws.session() as session:
+        page = scans.scanned_page(session, digest)
+    if page is None or page.image is None:
+        raise ScanError(f"找不到待指定的扫描页 {digest[:12]}…")
+    ctx = scan_context(ws)
+    issue = ctx.issued.get(form_id)
+    if issue is None:
+        raise ScanError(f"表单编号 {form_id} 未在本工作区发放，无法指定")
+    form = form_for(issue, ctx.layouts)
+    payload = PagePayload(ctx.school_code, form_id, page_no, form.page_count, form.layout_hash)
+    image = np.asarray(Image.open(ws.files.path_of(*page.image.split("."))).convert("L"))
+    outcome = read_page(image, None, ctx, assigned=payload)
+    if outcome.status != "read":
+        raise ScanError(f"该页不能作为表单 {form_id} 第 {page_no} 页读取：{outcome.reason}")
+    source = ScanFile(Path(page.source_file), page.source_file)
+    _store_page(ws, PageRef(source, page.page_index, digest), outcome, page.batch_id)
+    with ws.session() as session:
+        log_event(session, AuditEvent("assign_page", operator, f"扫描页 {digest[:12]} → {form_id} 第 {page_no} 页"))
+    build_records(ws)
+    with ws.session() as session:
+        stored = scans.scanned_page(session, digest)
+    assert stored is not None
+    return stored

@@ -1,0 +1,85 @@
+"""Per-field recognition on a registered page: crop each field's boxes and read them by kind.
+
+Pre-filled fields are not read: their values come from the issuance. Checkboxes and signatures
+are OMR (ink measures), everything written is OCR; boxes without ink are empty and cost no OCR.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline import defs
+from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, PageDef
+from pipeline.model.record import RawValue
+from pipeline.recognize.combs import read_digits
+from pipeline.recognize.engine import OcrEngine
+from pipeline.recognize.ink import ink_map
+from pipeline.recognize.lexicon import Lexicon
+from pipeline.recognize.omr import read_choice_group
+from pipeline.recognize.text import read_multiline, read_short_text
+from pipeline.scan.geometry import crop_mm, mm_to_px
+
+PX = defs.REGISTERED_PX_PER_MM
+DOUBT_FAINT_SIGNATURE = "签名处只有少量笔迹"
+DOUBT_DRAFT = "手写段落的识别结果仅作草稿，请对照原图核对"
+
+
+def recognize_page(
+    registered: np.ndarray, page: PageDef, *, engine: OcrEngine, lexicon: Lexicon | None = None
+) -> dict[str, RawValue]:
+    """Every field a teacher fills on one registered page, by field id."""
+    return {
+        f.id: recognize_field(registered, f, engine=engine, lexicon=lexicon)
+        for f in page.fields
+        if f.fillable
+    }
+
+
+def recognize_field(
+    registered: np.ndarray, field: FieldDef, *, engine: OcrEngine, lexicon: Lexicon | None = None
+) -> RawValue:
+    """Read one fillable field from a registered page (8 px/mm, template space)."""
+    if not field.fillable:
+        raise ValueError(f"field {field.id!r} is pre-filled; its value comes from the issuance")
+    if field.kind in COMB_KINDS:
+        cells = [crop_mm(registered, c, pad_mm=-defs.CELL_INSET) for c in field.cells]
+        return read_digits(cells, engine)
+    if field.kind in CHOICE_KINDS:
+        boxes = [crop_mm(registered, o.box, pad_mm=defs.OMR_PAD) for o in field.options]
+        return read_choice_group(boxes, field)
+    if field.kind == "signature":
+        return read_signature(crop_mm(registered, field.value_box, pad_mm=-defs.TEXT_INSET))
+    if field.kind == "multiline":
+        return _multiline(registered, field, engine)
+    return _short_text(registered, field, engine, lexicon)
+
+
+def read_signature(crop: np.ndarray) -> RawValue:
+    """Signed or not, by the amount of ink in the signature box."""
+    pixels = ink_map(crop).pixels
+    least = defs.INK_MIN_AREA * PX * PX
+    enough = defs.SIGNATURE_MIN_AREA * PX * PX
+    if pixels >= enough:
+        return RawValue(raw=True, confidence=min(1.0, 0.9 + 0.1 * pixels / (4 * enough)), source="omr")
+    if pixels >= least:
+        return RawValue(raw=True, confidence=0.5, source="omr", doubt=DOUBT_FAINT_SIGNATURE)
+    return RawValue(raw=False, confidence=1.0 - 0.5 * pixels / least, source="omr")
+
+
+def _short_text(registered: np.ndarray, field: FieldDef, engine: OcrEngine, lexicon: Lexicon | None) -> RawValue:
+    text, confidence = read_short_text(crop_mm(registered, field.value_box, pad_mm=-defs.TEXT_INSET), engine)
+    if text and lexicon is not None:
+        kind = "teacher" if field.rule("teacher_names") else "person"
+        text, confidence = lexicon.adjust(text, confidence, kind)
+    return RawValue(raw=text, confidence=round(confidence, 4), source="ocr")
+
+
+def _multiline(registered: np.ndarray, field: FieldDef, engine: OcrEngine) -> RawValue:
+    inset = defs.TEXT_INSET
+    crop = crop_mm(registered, field.value_box, pad_mm=-inset)
+    top = field.value_box.y + inset
+    bands = [(mm_to_px(b.y - top), mm_to_px(b.bottom - top)) for b in field.lines]
+    text, confidence = read_multiline(crop, bands, engine)
+    # Handwritten paragraphs are read as a draft only (DESIGN §3): a person always confirms them.
+    doubt = DOUBT_DRAFT if text else ""
+    return RawValue(raw=text, confidence=round(confidence, 4), source="ocr", doubt=doubt)

@@ -1,0 +1,84 @@
+"""The 统计表 end to end: load the workspace, count, write xlsx or PDF, log the export.
+
+Statistics hold no personal data, but which students are in a special group is a sensitive
+label: a table that leaves the school (``outward``) drops the special-group counts unless
+``include_sensitive`` is given, and the audit log records which it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.errors import ReportError
+from pipeline.model.audit import AuditEvent, default_operator
+from pipeline.model.policy import Policy
+from pipeline.report.stats import StatsTable, compute_stats, without_groups
+from pipeline.report.stats_pdf import write_stats_pdf
+from pipeline.report.stats_xlsx import write_stats_xlsx
+from pipeline.report.visits import load_visits
+from pipeline.store import repo
+from pipeline.store.audit import file_sha256, log_event
+from pipeline.store.workspace import Workspace
+
+STATS_WRITERS: dict[str, Callable[..., Path]] = {".xlsx": write_stats_xlsx, ".pdf": write_stats_pdf}
+
+
+@dataclass(frozen=True)
+class StatsReport:
+    table: StatsTable
+    path: Path
+    sha256: str
+
+
+def make_stats_report(
+    ws: Workspace,
+    *,
+    month: str,
+    out: Path,
+    class_name: str | None = None,
+    policy: Policy | None = None,
+    operator: str | None = None,
+    outward: bool = False,
+    include_sensitive: bool = False,
+    filled_on: dt.date | None = None,
+) -> StatsReport:
+    """Write the 统计表 of ``month`` to ``out`` (.xlsx or .pdf, by suffix) and log it."""
+    writer = STATS_WRITERS.get(out.suffix.lower())
+    if writer is None:
+        raise ReportError(f"{out}：统计表只能写成 .xlsx（报送用）或 .pdf（打印用），请换一个文件名后缀。")
+    with ws.session() as session:
+        visits = load_visits(session)
+        students = repo.list_students(session)
+        teachers = repo.list_teachers(session)
+    table = compute_stats(
+        visits=visits,
+        students=students,
+        teachers=teachers,
+        policy=policy or ws.policy,
+        month=month,
+        class_name=class_name,
+    )
+    if outward and not include_sensitive:
+        table = without_groups(table)
+    path = writer(table, out, filled_on=filled_on).resolve()
+    digest = file_sha256(path)
+    event = AuditEvent(
+        action="report",
+        operator=operator or default_operator(),
+        scope=f"class {table.class_name}" if table.class_name else "school",
+        options={
+            "report": "stats",
+            "month": table.month,
+            "format": path.suffix.lstrip(".").lower(),
+            "outward": outward,
+            "include_sensitive": include_sensitive,
+        },
+        output=str(path),
+        output_sha256=digest,
+    )
+    with ws.session() as session:
+        log_event(session, event)
+    return StatsReport(table, path, digest)

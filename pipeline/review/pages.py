@@ -1,0 +1,85 @@
+"""Whole-page images for the reviewer: the registered scan with every field's box drawn in
+the colour of its status, or the returned PDF's page as it is."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+from PIL import Image, ImageDraw
+
+from pipeline import defs
+from pipeline.model.form import load_form
+from pipeline.model.record import Record
+from pipeline.store.scans import read_pages
+from pipeline.store.workspace import Workspace
+
+# RGB by field status; the field the reviewer is looking at is drawn thicker in its own colour.
+STATUS_COLOURS = {"review": (230, 120, 0), "auto": (40, 110, 220), "verified": (20, 150, 60)}
+HIGHLIGHT = (220, 0, 90)
+MM_PER_INCH = 25.4
+
+
+@dataclass(frozen=True)
+class PageSource:
+    page_no: int
+    name: str  # file-store name "<sha256>.<suffix>"
+    registered: bool  # in template space (scans): the layout's boxes fall on the ink
+
+
+def page_sources(ws: Workspace, record: Record) -> dict[int, PageSource]:
+    """Page number → the image to show: registered scans first, then the returned PDF."""
+    with ws.session() as session:
+        scans = read_pages(session, record.form_id)
+    found = {
+        p.page_no: PageSource(p.page_no, p.registered or p.image or "", bool(p.registered))
+        for p in scans
+        if p.page_no is not None and (p.registered or p.image)
+    }
+    if not found and record.source_file.lower().endswith(".pdf"):
+        pages = load_form(record.form).page_count
+        found = {n: PageSource(n, record.source_file, False) for n in range(1, pages + 1)}
+    return found
+
+
+def page_png(ws: Workspace, record: Record, source: PageSource, *, highlight: str | None = None) -> bytes:
+    """PNG of one page at the review scale, with field boxes when the page is registered."""
+    image = _load(ws, source).convert("RGB")
+    if source.registered:
+        _draw_boxes(image, record, source.page_no, highlight)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False, compress_level=1)
+    return buffer.getvalue()
+
+
+def _load(ws: Workspace, source: PageSource) -> Image.Image:
+    digest, _, suffix = source.name.partition(".")
+    path = ws.files.path_of(digest, suffix)
+    scale = defs.REVIEW_PAGE_PX_PER_MM
+    if suffix.lower() == "pdf":
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            return pdf[source.page_no - 1].render(scale=scale * MM_PER_INCH / 72).to_pil()
+        finally:
+            pdf.close()
+    image = Image.open(path)
+    if source.registered:
+        factor = scale / defs.REGISTERED_PX_PER_MM
+        return image.resize((round(image.width * factor), round(image.height * factor)), Image.Resampling.BILINEAR)
+    image.thumbnail((round(210 * scale * 1.5), round(297 * scale * 1.5)))
+    return image
+
+
+def _draw_boxes(image: Image.Image, record: Record, page_no: int, highlight: str | None) -> None:
+    pen = ImageDraw.Draw(image)
+    scale = defs.REVIEW_PAGE_PX_PER_MM
+    for field in load_form(record.form).pages[page_no - 1].fields:
+        fv = record.fields.get(field.id)
+        if fv is None:
+            continue
+        box = [field.box.x * scale, field.box.y * scale, field.box.right * scale, field.box.bottom * scale]
+        if field.id == highlight:
+            pen.rectangle(box, outline=HIGHLIGHT, width=4)
+        else:
+            pen.rectangle(box, outline=STATUS_COLOURS.get(fv.status, (0, 0, 0)), width=2)

@@ -1,0 +1,189 @@
+"""Page identity: which issued form page a scanned image is, which way up, or that it is blank.
+
+The QR code is looked for where it prints (the top-right corner, or bottom-left on a page
+scanned upside down; top-left / bottom-right on a landscape image) at native resolution,
+then on the whole page, then on a denoised, binarised copy for noisy 1-bit scans. zxing's QR
+detector finds symbols at any angle, so the whole-page passes also cover pages turned by 90°
+or 270°; the page's rotation is read from the symbol's own orientation. Blank pages (empty
+backs of duplex scans) are recognised by their ink before the costlier whole-page search; an
+intentional padding page is blank by its BLANK payload.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import zxingcpp
+
+from pipeline import defs
+from pipeline.identity import PagePayload, decode_payload, is_valid_form_id
+from pipeline.model.form import PageDef
+from pipeline.scan.geometry import crop_mm
+
+Point = tuple[float, float]
+ReadText = Callable[[np.ndarray], tuple[str, float]]
+
+_FOREIGN_SHOWN = 40  # characters of another product's QR text quoted in the reason
+_FOOTER_PAD = 1.0  # mm around the footer box handed to OCR
+
+
+@dataclass(frozen=True)
+class PageIdentity:
+    payload: PagePayload | None
+    rotation: int  # 0, 90, 180 or 270: clockwise turn that makes the image upright
+    blank: bool
+    # The QR symbol's corners in page px: top-left, top-right, bottom-right, bottom-left of the
+    # upright symbol (so they correspond to the layout's QR corners whatever the rotation).
+    qr_points: tuple[Point, Point, Point, Point] | None
+    reason: str = ""  # Chinese, why the page is not identified (empty when it is)
+
+
+@dataclass(frozen=True)
+class _Found:
+    text: str
+    points: tuple[Point, Point, Point, Point]
+
+
+def identify_page(page: np.ndarray, *, dpi: float) -> PageIdentity:
+    """Identify one grayscale page image scanned at ``dpi``."""
+    foreign: _Found | None = None
+    blank_checked = False
+    for stage, found in _qr_passes(page, dpi):
+        if stage == "whole" and not blank_checked:
+            blank_checked = True
+            if is_blank(page, dpi=dpi):
+                return PageIdentity(None, 0, True, None, "空白页（没有二维码，几乎没有墨迹）")
+        for symbol in found:
+            payload = decode_payload(symbol.text)
+            if payload is not None:
+                return PageIdentity(payload, rotation_of(symbol.points), payload.is_blank, symbol.points)
+            foreign = foreign or symbol
+    if foreign is not None:
+        shown = foreign.text[:_FOREIGN_SHOWN] + ("…" if len(foreign.text) > _FOREIGN_SHOWN else "")
+        reason = f"页面上的二维码不是本系统打印的（内容“{shown}”）：这一页可能不是家访表单，或来自其他系统"
+        return PageIdentity(None, rotation_of(foreign.points), False, foreign.points, reason)
+    reason = "找不到可读的二维码（可能被污损、遮挡、裁掉或扫描太淡）：可用页脚表单编号识别，或人工指定"
+    return PageIdentity(None, 0, False, None, reason)
+
+
+def _qr_passes(page: np.ndarray, dpi: float) -> Iterator[tuple[str, list[_Found]]]:
+    """QR symbols found by each search pass in turn, cheapest first."""
+    for top, left, region in _expected_corners(page, dpi):
+        yield "corner", _read_qr(region, top, left, native=True)
+    yield "whole", _read_qr(page, 0, 0, native=False)
+    yield "denoised", _read_qr(_denoised(page, dpi), 0, 0, native=False)
+
+
+def _expected_corners(page: np.ndarray, dpi: float) -> Iterator[tuple[int, int, np.ndarray]]:
+    """(top, left, view) of the corner squares where the QR prints for each likely rotation."""
+    rows, cols = page.shape
+    side = min(round(defs.QR_SEARCH_SIZE * dpi / 25.4), rows, cols)
+    if rows >= cols:  # portrait: upright (top-right) or upside down (bottom-left)
+        corners = ((0, cols - side), (rows - side, 0))
+    else:  # landscape: turned 90° (top-left) or 270° (bottom-right)
+        corners = ((0, 0), (rows - side, cols - side))
+    for top, left in corners:
+        yield top, left, page[top : top + side, left : left + side]
+
+
+def _read_qr(image: np.ndarray, top: int, left: int, *, native: bool) -> list[_Found]:
+    results = zxingcpp.read_barcodes(
+        np.ascontiguousarray(image), formats=zxingcpp.BarcodeFormat.QRCode, try_downscale=not native
+    )
+    found = []
+    for result in results:
+        p = result.position
+        corners = (p.top_left, p.top_right, p.bottom_right, p.bottom_left)
+        points = tuple((float(c.x + left), float(c.y + top)) for c in corners)
+        found.append(_Found(result.text, points))  # type: ignore[arg-type]
+    return found
+
+
+def _denoised(page: np.ndarray, dpi: float) -> np.ndarray:
+    """Speckle removed by a median filter, then Otsu-binarised: rescues noisy 1-bit scans."""
+    kernel = max(3, round(defs.QR_DENOISE_KERNEL * dpi / 25.4) | 1)
+    smooth = cv2.medianBlur(page, kernel)
+    _, binary = cv2.threshold(smooth, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    return binary
+
+
+def rotation_of(points: tuple[Point, ...]) -> int:
+    """Clockwise turn (0/90/180/270) that brings a symbol's top edge to point right."""
+    (x0, y0), (x1, y1) = points[0], points[1]
+    angle = math.degrees(math.atan2(y1 - y0, x1 - x0))  # image y points down
+    return round(-angle / 90) % 4 * 90
+
+
+def ink_ratio(page: np.ndarray, *, dpi: float) -> float:
+    """Fraction of the page that is ink, leaving out the edge margin and dark areas touching it."""
+    factor = defs.BLANK_PX_PER_MM * 25.4 / dpi
+    # Averaging down to BLANK_PX_PER_MM and a 3x3 median erase speckle, even a noisy 1-bit scan's.
+    small = cv2.medianBlur(cv2.resize(page, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA), 3)
+    margin = round(defs.BLANK_MARGIN * defs.BLANK_PX_PER_MM)
+    inner = small[margin:-margin, margin:-margin]
+    if inner.size == 0:
+        return 0.0
+    ink = (inner < defs.BLANK_INK_LEVEL).astype(np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    edge = edge[edge != 0]  # label 0 is the background
+    return float(int(ink.sum()) - int(stats[edge, cv2.CC_STAT_AREA].sum())) / ink.size
+
+
+def is_blank(page: np.ndarray, *, dpi: float) -> bool:
+    return ink_ratio(page, dpi=dpi) < defs.BLANK_INK_RATIO
+
+
+@dataclass(frozen=True)
+class PrintedFooter:
+    """What the footer "表单编号 R1234567X  第 1/2 页" of a registered page says."""
+
+    form_id: str
+    page: int | None
+    pages: int | None
+    confidence: float  # the OCR engine's own confidence in the footer line
+
+
+def read_footer(registered: np.ndarray, form_page: PageDef, read_text: ReadText) -> PrintedFooter | None:
+    """The printed footer read by ``read_text`` (an OCR line recognizer) from a registered page.
+
+    None unless a valid form id (check symbol matching) is in the text.
+    """
+    crop = np.ascontiguousarray(crop_mm(registered, form_page.footer_box, pad_mm=_FOOTER_PAD))
+    text, confidence = read_text(crop)
+    form_id = form_id_in(text)
+    if form_id is None:
+        return None
+    # The page reference follows the id, so the last "x/y" in the line is it.
+    numbers = re.findall(r"(\d{1,2})\s*/\s*(\d{1,2})", text)
+    page, pages = (int(numbers[-1][0]), int(numbers[-1][1])) if numbers else (None, None)
+    return PrintedFooter(form_id, page, pages, confidence)
+
+
+def printed_form_id(registered: np.ndarray, form_page: PageDef, read_text: ReadText) -> str | None:
+    """Fallback identity for a page with a damaged QR: the form id printed in its footer."""
+    footer = read_footer(registered, form_page, read_text)
+    return footer.form_id if footer else None
+
+
+# Crockford base32 reading of letters outside the id alphabet; the prefix letter is never a digit.
+_BODY_CONFUSIONS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_PREFIX_CONFUSIONS = str.maketrans({"0": "O"})
+
+
+def form_id_in(text: str) -> str | None:
+    """The first valid form id in OCR text, forgiving O/0 and I/L/1 only where the check symbol agrees."""
+    tokens = re.findall(r"[0-9A-Za-z]+", text)
+    for token in (*tokens, "".join(tokens)):
+        token = token.upper()
+        for start in range(len(token) - 8):
+            window = token[start : start + 9]
+            candidate = window[0].translate(_PREFIX_CONFUSIONS) + window[1:].translate(_BODY_CONFUSIONS)
+            if is_valid_form_id(candidate):
+                return candidate
+    return None

@@ -1,0 +1,197 @@
+"""Scan inputs → page images: image-only PDFs, multi-page TIFF, JPEG, PNG and BMP.
+
+Pages are produced one at a time (a 100-page copier PDF is never held in memory at once).
+A file that cannot be opened at all raises :class:`UnreadableFileError`; one bad page inside a
+file that opens is yielded as a :class:`ScanPage` with ``image`` None and the reason in
+``error``, and the pages after it still come.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image, ImageOps
+
+from pipeline import defs
+from pipeline.errors import UnreadableFileError
+
+_FIX = "请检查文件是否完整（可重新扫描或重新导出），支持 PDF、TIFF、JPEG、PNG、BMP"
+_PAGE_ERRORS = (pdfium.PdfiumError, OSError, ValueError, MemoryError)  # a damaged PDF page
+_A4_ASPECT_TOLERANCE = 0.03  # an image within 3 % of A4's aspect ratio is taken to be the whole page
+_SAME_DPI_TOLERANCE = 0.02  # an embedded image scaled differently along x and y is rendered instead
+
+
+@dataclass(frozen=True, eq=False)
+class ScanPage:
+    """One page image of an input file.
+
+    ``dpi`` is always a usable estimate; ``dpi_measured`` is False when it is only a guess
+    (no metadata and not an A4-shaped image, e.g. a phone photo) — then print scale cannot be
+    checked against it.
+    """
+
+    source: Path
+    index: int  # 0-based page in the file
+    image: np.ndarray | None  # uint8 grayscale (1-bit scans as 0/255); None when unreadable
+    dpi: float
+    dpi_measured: bool = True
+    error: str = ""  # Chinese, why this page could not be read (image is None)
+
+    @property
+    def ok(self) -> bool:
+        return self.image is not None
+
+
+def scan_pages(path: Path) -> Iterator[ScanPage]:
+    """The pages of one scan file, in order. Raises UnreadableFileError for a damaged file."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(5)
+    except OSError as exc:
+        raise UnreadableFileError(path, f"无法打开文件（{exc.strerror or exc}）", _FIX) from exc
+    if head == b"%PDF-":
+        yield from _pdf_pages(path)
+    else:
+        yield from _image_pages(path)
+
+
+def _pdf_pages(path: Path) -> Iterator[ScanPage]:
+    try:
+        doc = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        raise UnreadableFileError(path, f"PDF 文件已损坏、加密或无法解析（{exc}）", _FIX) from exc
+    try:
+        if len(doc) == 0:
+            raise UnreadableFileError(path, "PDF 文件没有任何页面", _FIX)
+        for index in range(len(doc)):
+            try:
+                image, dpi = _pdf_page_image(doc[index])
+            except _PAGE_ERRORS as exc:
+                yield _bad_page(path, index, exc)
+                continue
+            yield ScanPage(path, index, image, dpi)
+    finally:
+        doc.close()
+
+
+def _pdf_page_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float]:
+    """A page's one embedded image as stored, or else the page rendered at SCAN_RENDER_DPI."""
+    try:
+        embedded = _single_image(page)
+        if embedded is not None:
+            return embedded
+        scale = defs.SCAN_RENDER_DPI / 72
+        bitmap = page.render(scale=scale, grayscale=True)
+        return to_gray(bitmap.to_pil()), defs.SCAN_RENDER_DPI
+    finally:
+        page.close()
+
+
+def _single_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float] | None:
+    """The page's image and its dpi when the page is exactly one upright image filling it."""
+    if page.get_rotation() != 0:
+        return None
+    objects = list(page.get_objects(max_depth=2))
+    images = [o for o in objects if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
+    # A copier's invisible OCR text layer may sit over the image; anything else means render.
+    if len(images) != 1 or any(o.type not in (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_TEXT) for o in objects):
+        return None
+    image = images[0]
+    a, b, c, d, _, _ = image.get_matrix().get()
+    page_w, page_h = page.get_size()
+    if b or c or a <= 0 or d <= 0 or a < 0.9 * page_w or d < 0.9 * page_h:
+        return None
+    px_w, px_h = image.get_px_size()
+    dpi_x, dpi_y = px_w * 72 / a, px_h * 72 / d
+    if abs(dpi_x / dpi_y - 1) > _SAME_DPI_TOLERANCE:
+        return None
+    return to_gray(image.get_bitmap(render=False).to_pil()), (dpi_x + dpi_y) / 2
+
+
+def _image_pages(path: Path) -> Iterator[ScanPage]:
+    try:
+        image = Image.open(path)
+    except Exception as exc:  # Pillow raises many types on damaged headers
+        raise UnreadableFileError(path, "不是可读取的图像或 PDF 文件，或文件已损坏", _FIX) from exc
+    with image:
+        multi_page = image.format == "TIFF"  # a phone JPEG's extra frames (MPO) are not pages
+        index = 0
+        while index == 0 or multi_page:
+            try:
+                image.seek(index)
+            except EOFError:
+                return
+            except Exception as exc:  # a broken page directory: the pages after it cannot be found
+                if index == 0:
+                    raise UnreadableFileError(path, f"图像文件已损坏（{exc}）", _FIX) from exc
+                yield _bad_page(path, index, exc, after="文件可能不完整，之后的页也无法定位；请重新导出或扫描")
+                return
+            yield _image_page(path, image, index, multi_page)
+            index += 1
+
+
+def _image_page(path: Path, image: Image.Image, index: int, multi_page: bool) -> ScanPage:
+    try:
+        gray = to_gray(ImageOps.exif_transpose(image))
+    except Exception as exc:  # decoder errors of damaged image data come in many types
+        if not multi_page:
+            raise UnreadableFileError(path, f"图像数据已损坏或不完整（{exc}）", _FIX) from exc
+        return _bad_page(path, index, exc)
+    dpi, measured = image_dpi(image.info.get("dpi"), gray.shape)
+    return ScanPage(path, index, gray, dpi, measured)
+
+
+def _bad_page(path: Path, index: int, exc: BaseException, *, after: str = "其余页照常处理；请重新扫描这一页") -> ScanPage:
+    reason = f"第 {index + 1} 页无法读取（{type(exc).__name__}: {exc}），{after}"
+    return ScanPage(path, index, None, 0.0, dpi_measured=False, error=reason)
+
+
+def image_dpi(metadata: object, shape: tuple[int, ...]) -> tuple[float, bool]:
+    """(dpi, measured): the file's dpi when plausible, else inferred from the A4 page width."""
+    low, high = defs.SCAN_DPI_RANGE
+    if isinstance(metadata, tuple) and len(metadata) == 2:
+        x, y = (float(v) for v in metadata)
+        if low <= x <= high and abs(x / y - 1) <= _SAME_DPI_TOLERANCE:
+            return x, True
+    short, long = sorted(shape[:2])
+    dpi = short * 25.4 / defs.SCAN_PAGE_SHORT_SIDE
+    a4 = abs((long / short) / (297 / 210) - 1) <= _A4_ASPECT_TOLERANCE
+    return dpi, a4 and low <= dpi <= high
+
+
+def to_gray(image: Image.Image) -> np.ndarray:
+    """A writable uint8 grayscale array of ``image``; transparency composited on white."""
+    if image.mode in ("1", "L"):
+        return np.array(image.convert("L"))
+    if image.mode.startswith("I"):  # 16/32-bit grayscale: keep the top 8 bits of the used range
+        wide = np.asarray(image).astype(np.uint32)
+        return (wide >> max(0, int(wide.max()).bit_length() - 8)).astype(np.uint8)
+    if "A" in image.mode or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return np.array(Image.alpha_composite(white, rgba).convert("L"))
+    return np.array(image.convert("RGB").convert("L"))
+
+
+def page_count(path: Path) -> int:
+    """How many pages :func:`scan_pages` will yield for ``path``, without decoding them (0 when
+    the file cannot be opened: scan_pages then reports why)."""
+    try:
+        with path.open("rb") as fh:
+            is_pdf = fh.read(5) == b"%PDF-"
+        if is_pdf:
+            pdf = pdfium.PdfDocument(str(path))
+            try:
+                return len(pdf)
+            finally:
+                pdf.close()
+        with Image.open(path) as image:
+            return int(getattr(image, "n_frames", 1))
+    except (OSError, ValueError, pdfium.PdfiumError):
+        return 0

@@ -1,0 +1,95 @@
+"""Reviewer decisions in the database: a field of the current record version set in place,
+the record's status recomputed, the old value kept in the ``corrections`` table."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from pipeline.model.correction import Correction
+from pipeline.model.record import FieldValue, weakest
+from pipeline.store.repo import as_utc, now
+from pipeline.store.schema import CorrectionRow, FieldValueRow, RecordRow
+
+
+def set_field_value(session: Session, form_id: str, field_id: str, value: FieldValue) -> str:
+    """Replace one field of the current version of ``form_id``'s record; returns the record's
+    new status (the weakest of its fields')."""
+    record_id = session.scalar(
+        select(RecordRow.id).where(RecordRow.form_id == form_id, RecordRow.current.is_(True))
+    )
+    if record_id is None:
+        raise LookupError(f"no current record for form {form_id}")
+    session.execute(
+        update(FieldValueRow)
+        .where(FieldValueRow.record_id == record_id, FieldValueRow.field_id == field_id)
+        .values(
+            value=value.value,
+            raw=value.raw,
+            confidence=value.confidence,
+            source=value.source,
+            status=value.status,
+            message=value.message,
+            crop=value.crop,
+            refs=list(value.refs),
+        )
+    )
+    statuses = session.scalars(select(FieldValueRow.status).where(FieldValueRow.record_id == record_id))
+    status = weakest(statuses)
+    session.execute(update(RecordRow).where(RecordRow.id == record_id).values(status=status))
+    return status
+
+
+def add_correction(session: Session, correction: Correction) -> Correction:
+    stamped = replace(correction, at=now())
+    session.add(
+        CorrectionRow(
+            form_id=stamped.form_id,
+            version=stamped.version,
+            field_id=stamped.field_id,
+            action=stamped.action,
+            old_value=stamped.old_value,
+            old_raw=stamped.old_raw,
+            old_source=stamped.old_source,
+            old_status=stamped.old_status,
+            new_value=stamped.new_value,
+            operator=stamped.operator,
+            at=stamped.at,
+        )
+    )
+    session.flush()
+    return stamped
+
+
+def corrections_for(session: Session, form_id: str) -> list[Correction]:
+    """Every decision on ``form_id``'s records, oldest first."""
+    query = select(CorrectionRow).where(CorrectionRow.form_id == form_id).order_by(CorrectionRow.id)
+    return [
+        Correction(
+            form_id=r.form_id,
+            version=r.version,
+            field_id=r.field_id,
+            action=r.action,
+            old_value=r.old_value,
+            old_raw=r.old_raw,
+            old_source=r.old_source,
+            old_status=r.old_status,
+            new_value=r.new_value,
+            operator=r.operator,
+            at=as_utc(r.at),
+        )
+        for r in session.scalars(query)
+    ]
+
+
+def pending_count(session: Session) -> int:
+    """Fields of current record versions still waiting for review."""
+    query = (
+        select(func.count())
+        .select_from(FieldValueRow)
+        .join(RecordRow, RecordRow.id == FieldValueRow.record_id)
+        .where(RecordRow.current.is_(True), FieldValueRow.status == "review")
+    )
+    return session.scalar(query) or 0

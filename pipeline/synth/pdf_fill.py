@@ -1,0 +1,177 @@
+"""Fill our PDFs digitally, as a teacher would, for tests, the demo and the benchmark.
+
+:func:`fill_fillable_pdf` types into the AcroForm fields of a fillable PDF (as in a PDF
+viewer); :func:`fill_print_pdf` writes onto the print PDF itself (as a PDF editor's
+typewriter and stamp tools do): text in the value boxes, one digit per comb cell, a drawn
+check mark in each ticked option box and a drawn stroke for a signature.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import cast
+
+import pdfplumber
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, NameObject, TextStringObject
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from pipeline import defs
+from pipeline.identity import FORM_PREFIX
+from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, load_form
+from pipeline.render.docx_templates import write_atomic
+from pipeline.render.fillable import ON
+from pipeline.render.fonts import default_fonts
+from pipeline.render.pen import PT, Pen
+from pipeline.synth.docx_fill import SIGNED_NAME, FillValue
+
+__all__ = ["fill_fillable_pdf", "fill_print_pdf"]
+
+_PRINTED_ID = re.compile(r"表单编号\s*([0-9A-Z]{9})")
+_MULTILINE_SIZE = 10.0  # pt, typed narrative text
+
+
+def fill_fillable_pdf(src: Path, values: Mapping[str, FillValue], out: Path) -> None:
+    """Write ``src`` (a fillable PDF) to ``out`` with ``values`` typed into its fields.
+
+    Text goes into the field named by the id (comb fields: the digits spread over its runs),
+    choice options are ticked, a signature of True is typed as a name. Raises KeyError for a
+    field the PDF does not have and ValueError for an option the field does not offer.
+    """
+    writer = PdfWriter(clone_from=PdfReader(src))
+    acroform = cast(DictionaryObject, writer._root_object["/AcroForm"].get_object())
+    fields = {str(f.get_object()["/T"]): f.get_object() for f in cast(ArrayObject, acroform["/Fields"])}
+    for field_id, value in values.items():
+        if field_id not in fields:
+            raise KeyError(f"{src.name} has no field {field_id!r}")
+        _fill_field(fields[field_id], field_id, value)
+    acroform[NameObject("/NeedAppearances")] = BooleanObject(True)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    write_atomic(out, buffer.getvalue())
+
+
+def _fill_field(field: DictionaryObject, field_id: str, value: FillValue) -> None:
+    kids = [k.get_object() for k in field.get("/Kids", [])]
+    if isinstance(value, tuple):
+        _tick(kids, field_id, value)
+    elif kids:
+        for kid, part in zip(kids, _comb_parts(str(value), [int(k["/MaxLen"]) for k in kids])):
+            kid[NameObject("/V")] = TextStringObject(part)
+    elif value is not False:
+        field[NameObject("/V")] = TextStringObject(SIGNED_NAME if value is True else value)
+
+
+def _tick(boxes: list[DictionaryObject], field_id: str, ticked: tuple[str, ...]) -> None:
+    offered = [str(box["/TU"]) for box in boxes]
+    unknown = set(ticked) - set(offered)
+    if unknown:
+        raise ValueError(f"field {field_id!r} has no option {sorted(unknown)} (offers {offered})")
+    for box, option in zip(boxes, offered):
+        state = NameObject(ON if option in ticked else "/Off")
+        box[NameObject("/V")] = state
+        box[NameObject("/AS")] = state
+
+
+def _comb_parts(value: str, sizes: list[int]) -> list[str]:
+    """Digits of ``value`` per comb run: by its own digit groups when they fit, else in order."""
+    groups = re.findall(r"\d+", value)
+    if len(groups) == len(sizes) and all(len(g) <= n for g, n in zip(groups, sizes)):
+        return groups
+    digits = "".join(groups)
+    parts = []
+    for n in sizes:
+        parts.append(digits[:n])
+        digits = digits[n:]
+    return parts
+
+
+def fill_print_pdf(
+    src: Path, values: Mapping[str, FillValue], out: Path, *, first_page: int = 1, form: FormDef | None = None
+) -> None:
+    """Write ``src`` to ``out`` with ``values`` drawn onto the form starting at ``first_page``.
+
+    The form is found from the printed form id when ``form`` is not given. A signature of
+    True is drawn as a pen stroke, a signature given as text is typed.
+    """
+    form = form or _printed_form(src, first_page)
+    fonts = default_fonts()
+    overlay = io.BytesIO()
+    canvas = Canvas(overlay, pagesize=(form.page_size[0] * mm, form.page_size[1] * mm))
+    for page in form.pages:
+        pen = Pen(canvas, fonts, form.page_size[1])
+        for f in page.fields:
+            if f.id in values:
+                _draw(pen, f, values[f.id])
+        canvas.showPage()
+    canvas.save()
+    writer = PdfWriter(clone_from=PdfReader(src))
+    for target, drawn in zip(writer.pages[first_page - 1 :], PdfReader(overlay).pages):
+        target.merge_page(drawn)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    write_atomic(out, buffer.getvalue())
+
+
+def _printed_form(src: Path, first_page: int) -> FormDef:
+    with pdfplumber.open(src) as pdf:
+        found = _PRINTED_ID.search(pdf.pages[first_page - 1].extract_text() or "")
+    kinds = {prefix: kind for kind, prefix in FORM_PREFIX.items()}
+    if found is None or found.group(1)[0] not in kinds:
+        raise ValueError(f"{src.name} page {first_page} shows no form id")
+    return load_form(kinds[found.group(1)[0]])
+
+
+def _draw(pen: Pen, f: FieldDef, value: FillValue) -> None:
+    if f.kind in CHOICE_KINDS:
+        if not isinstance(value, tuple) or set(value) - set(f.option_values):
+            raise ValueError(f"field {f.id!r} offers {list(f.option_values)}, not {value!r}")
+        for option in f.options:
+            if option.value in value:
+                _tick_mark(pen, option.box)
+    elif f.kind == "signature" and value is True:
+        _scribble(pen, f.value_box)
+    elif f.kind in COMB_KINDS:
+        size = defs.VALUE_FONT_SIZE
+        for digit, cell in zip(re.sub(r"\D", "", str(value)), f.cells):
+            pen.text(digit, cell.x + cell.w / 2, pen.centred_baseline(cell, size), size, align="center")
+    elif f.kind == "multiline":
+        _lines(pen, f, str(value))
+    elif value is not False:
+        size = defs.VALUE_FONT_SIZE
+        pen.text(str(value), f.value_box.x + defs.PADDING, pen.centred_baseline(f.value_box, size), size)
+
+
+def _lines(pen: Pen, f: FieldDef, text: str) -> None:
+    """Typed narrative: one line per guide-line band, wrapped at the box width."""
+    room = f.value_box.w - 2 * defs.PADDING
+    lines = [line for paragraph in text.split("\n") for line in pen.wrap(paragraph, _MULTILINE_SIZE, room)]
+    if len(lines) > len(f.lines):
+        raise ValueError(f"field {f.id!r}: {len(lines)} lines do not fit {len(f.lines)} bands")
+    for line, band in zip(lines, f.lines):
+        pen.text(line, band.x + defs.PADDING, band.bottom - _MULTILINE_SIZE * PT * 0.3, _MULTILINE_SIZE)
+
+
+def _tick_mark(pen: Pen, box: Box) -> None:
+    c = pen.canvas
+    c.setLineWidth(1.2)
+    path = c.beginPath()
+    path.moveTo((box.x + box.w * 0.2) * mm, pen.y(box.y + box.h * 0.5))
+    path.lineTo((box.x + box.w * 0.42) * mm, pen.y(box.y + box.h * 0.8))
+    path.lineTo((box.x + box.w * 0.85) * mm, pen.y(box.y + box.h * 0.15))
+    c.drawPath(path, stroke=1, fill=0)
+
+
+def _scribble(pen: Pen, box: Box) -> None:
+    c = pen.canvas
+    c.setLineWidth(1.0)
+    x, y = box.x + box.w * 0.2, box.y + box.h * 0.6
+    path = c.beginPath()
+    path.moveTo(x * mm, pen.y(y))
+    path.curveTo((x + 8) * mm, pen.y(y - 8), (x + 14) * mm, pen.y(y + 6), (x + 24) * mm, pen.y(y - 3))
+    path.curveTo((x + 30) * mm, pen.y(y - 7), (x + 34) * mm, pen.y(y + 2), (x + 40) * mm, pen.y(y - 1))
+    c.drawPath(path, stroke=1, fill=0)

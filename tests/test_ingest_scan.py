@@ -1,0 +1,124 @@
+"""Scan ingest end to end: a synthetic stack is identified, registered, read and stored once."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from pipeline.generate import generate
+from pipeline.ingest import ingest
+from pipeline.resources import samples_dir
+from pipeline.roster.importer import import_roster
+from pipeline.store import records as record_store
+from pipeline.store import repo
+from pipeline.store.workspace import Workspace, init_workspace
+from pipeline.synth.evaluate import evaluate
+from pipeline.synth.returns import StackEvents, fill_returns
+
+pytestmark = pytest.mark.slow
+CLASS = "扫描班"
+
+
+def _workspace(root: Path, students: int = 2) -> Workspace:
+    ws = init_workspace(root, policy_path=samples_dir() / "policy.yaml")
+    import_roster(ws, [samples_dir() / "roster.xlsx"])
+    with ws.session() as s:
+        chosen = repo.list_students(s, class_name="七年级（1）班")[:students]
+        repo.upsert_students(s, [replace(st, class_name=CLASS) for st in chosen])
+    return ws
+
+
+def _stack(ws: Workspace, tmp: Path, *, events: StackEvents, profile: str = "clean", seed: int = 3) -> tuple[Path, dict]:
+    generate(ws, forms=["record"], formats=["pdf"], out_dir=tmp / "forms", class_name=CLASS)
+    filled = fill_returns(tmp / "forms" / "manifest.json", tmp / "ret", seed=seed, forms=("record",), profile=profile, events=events, policy=ws.policy)
+    return tmp / "ret" / "scans", json.loads(filled.truth_path.read_text(encoding="utf-8"))
+
+
+def _rows(ws: Workspace) -> dict[str, list[tuple]]:
+    db = sqlite3.connect(ws.root / "jiafang.sqlite")
+    try:
+        return {
+            "records": sorted(db.execute("SELECT form_id, version, status FROM records").fetchall()),
+            "fields": sorted(
+                db.execute(
+                    "SELECT r.form_id, f.field_id, f.value, f.status FROM field_values f JOIN records r ON r.id = f.record_id"
+                ).fetchall(),
+                key=repr,
+            ),
+            "pages": sorted(db.execute("SELECT digest, status, form_id, page_no FROM scan_pages").fetchall(), key=repr),
+        }
+    finally:
+        db.close()
+
+
+def test_a_clean_scanned_stack_becomes_records_with_checkboxes_read_right(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path / "ws")
+    scans, truth = _stack(ws, tmp_path, events=StackEvents.none())
+    report = ingest(ws, [scans], workers=1)
+    assert report.count("new") == 2 and report.count("quarantined") == 0
+    with ws.session() as s:
+        records = record_store.list_records(s)
+    result = evaluate(records, truth)
+    assert result.forms_read == 2
+    assert result.checkbox_options.accuracy == 1.0
+    for group in ("checkbox", "digits", "signature"):
+        assert result.groups[group].auto_precision == 1.0, group
+    record = records[0]
+    assert all(fv.crop for fid, fv in record.fields.items() if fv.source in ("ocr", "omr")), "crops are kept"
+    assert record.fields["family_situation"].status == "review", "handwritten paragraphs are drafts"
+
+
+def test_the_stack_events_are_recognised_and_reported(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path / "ws", students=3)
+    scans, truth = _stack(ws, tmp_path, events=StackEvents(blank_back_rate=0.0, duplicates=1, missing=1, foreign=1, upside_down=1))
+    report = ingest(ws, [scans], workers=1)
+    outcomes = [i.outcome for i in report.items]
+    assert outcomes.count("quarantined") == 1, "the foreign page is quarantined"
+    assert outcomes.count("duplicate") == 1, "a page fed twice is kept once"
+    missing = [i for i in report.items if "缺第" in i.message]
+    assert len(missing) == 1, "the form with a page missing is reported"
+    assert report.count("new") == 3
+
+
+def test_ingesting_the_same_stack_twice_adds_nothing(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path / "ws", students=1)
+    scans, _ = _stack(ws, tmp_path, events=StackEvents.none())
+    ingest(ws, [scans], workers=1)
+    before = _rows(ws)
+    again = ingest(ws, [scans], workers=1)
+    assert {i.outcome for i in again.items} == {"duplicate"}
+    assert _rows(ws) == before
+
+
+def test_a_batch_killed_mid_way_resumes_to_the_same_database(tmp_path: Path) -> None:
+    whole = _workspace(tmp_path / "whole", students=3)
+    scans, _ = _stack(whole, tmp_path, events=StackEvents.none())
+    # the same issued forms in a second workspace: copy the first before any ingest
+    import shutil
+
+    shutil.copytree(whole.root, tmp_path / "killed")
+    ingest(whole, [scans], workers=1)
+
+    cmd = [sys.executable, "-m", "pipeline", "ingest", "-w", str(tmp_path / "killed"), "--workers", "1", str(scans)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db = tmp_path / "killed" / "jiafang.sqlite"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        with sqlite3.connect(db) as conn:
+            if conn.execute("SELECT count(*) FROM scan_pages").fetchone()[0] >= 2:
+                break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    subprocess.run(cmd, check=False, capture_output=True)
+    from pipeline.store.workspace import open_workspace
+
+    assert _rows(open_workspace(tmp_path / "killed")) == _rows(whole)

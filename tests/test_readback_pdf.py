@@ -1,0 +1,269 @@
+"""PDF readback: fillable AcroForm PDFs, Word exports read by labels, our print PDF filled
+digitally read by the layout, image-only PDFs, and the PDFs a reader must refuse."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+from pypdf import PdfReader, PdfWriter
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+
+from pipeline.errors import UnreadableFileError
+from pipeline.generate import generate
+from pipeline.model.form import load_form
+from pipeline.readback import PdfInfo, inspect_pdf, read_pdf
+from pipeline.render.fonts import default_fonts
+from pipeline.resources import samples_dir
+from pipeline.roster.importer import import_roster
+from pipeline.store.workspace import Workspace, init_workspace
+from pipeline.synth import fill_docx, fill_fillable_pdf, fill_print_pdf
+
+CLASS = "七年级（1）班"
+VALUES: dict[str, str | tuple[str, ...] | bool] = {
+    "visit_date": "2025-11-03",
+    "visit_time": "18:30—19:40",
+    "place": "学生家中（幸福路12号）",
+    "mode": ("入户走访",),
+    "visit_type": ("重点",),
+    "student_present": ("是",),
+    "teachers": "王老师、李明",
+    "interviewee": "父亲 李建国",
+    "attachments": (),
+    "topics": ("学习情况", "心理健康", "安全教育(防溺水·交通·防诈)"),
+    "family_situation": "父母均在本地务工，家中有一个妹妹。\n住房为自建房，学习环境较安静。",
+    "school_feedback": "在校表现积极，数学成绩进步明显，课堂上能主动回答问题，与同学相处融洽，担任小组长。",
+    "parent_opinion": "希望老师多关注孩子的英语学习。",
+    "consensus": "家长每天督促孩子九点前交手机。",
+    "followup_measures": ("家庭教育指导",),
+    "followup_due": "2025-11-10",
+    "teacher_signature": True,
+}
+LEFT_EMPTY = {"problems": "", "measures": "", "parent_signature": False}
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
+    """Record forms of one class as print PDF, .docx and fillable PDF; manifest entries by format."""
+    root = tmp_path_factory.mktemp("pdf-readback")
+    ws: Workspace = init_workspace(root / "ws", policy_path=samples_dir() / "policy.yaml")
+    import_roster(ws, [samples_dir() / "roster.xlsx"])
+    out = root / "out"
+    generate(ws, forms=["record"], formats=["pdf", "docx", "fillable-pdf"], out_dir=out, class_name=CLASS)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    by_format: dict[str, list[dict]] = {}
+    for entry in manifest:
+        by_format.setdefault(entry["format"], []).append({**entry, "path": out / entry["file"]})
+    return by_format
+
+
+def _expected_text(fid: str) -> object:
+    value = {**VALUES, **LEFT_EMPTY}[fid]
+    return value
+
+
+def _ink(path: Path, page: int, box_mm: tuple[float, float, float, float], *, forms: bool) -> int:
+    """Dark pixels inside a layout box (mm) of a page rendered at 200 dpi."""
+    doc = pdfium.PdfDocument(str(path))
+    if forms:
+        doc.init_forms()
+    scale = 200 / 25.4
+    image = np.asarray(doc[page].render(scale=200 / 72, may_draw_forms=forms).to_pil().convert("L"))
+    x, y, w, h = (round(v * scale) for v in box_mm)
+    return int((image[y : y + h, x : x + w] < 128).sum())
+
+
+# --- fillable PDF (AcroForm) --------------------------------------------------------------
+
+
+def test_fillable_pdf_reads_back_what_was_typed_into_its_fields(issued: dict, tmp_path: Path) -> None:
+    entry = issued["fillable-pdf"][0]
+    assert entry["file"].startswith("fillable/record/") and entry["file"].endswith(f"_{entry['form_id']}.pdf")
+    filled = tmp_path / "filled.pdf"
+    fill_fillable_pdf(entry["path"], {**VALUES, **LEFT_EMPTY}, filled)
+
+    info = inspect_pdf(filled)
+    assert (info.kind, info.form_id, info.pages) == ("acroform", entry["form_id"], 2)
+    assert info.school_code is not None
+    reading = read_pdf(filled, load_form("record"), form_id=info.form_id, info=info)
+    got = {fid: v.raw for fid, v in reading.values.items()}
+    assert got["visit_date"] == "2025年11月03日"
+    assert got["visit_time"] == "18:30—19:40"
+    assert got["followup_due"] == "2025年11月10日"
+    for fid in set(VALUES) - {"visit_date", "followup_due"} | set(LEFT_EMPTY):
+        assert got[fid] == _expected_text(fid), fid
+    assert reading.values["place"].source == "acroform" and reading.values["place"].confidence == 1.0
+    assert got["form_id"] == entry["form_id"], "pre-filled fields are read from the printed page"
+    assert not any(v.doubt for v in reading.values.values())
+
+
+def test_chinese_typed_into_a_fillable_pdf_is_displayed(issued: dict, tmp_path: Path) -> None:
+    entry = issued["fillable-pdf"][0]
+    filled = tmp_path / "filled.pdf"
+    fill_fillable_pdf(entry["path"], {"place": "学生家中", "mode": ("电话",)}, filled)
+    place = load_form("record").field("place").value_box
+    phone_option = load_form("record").field("mode").options[1].box
+    for box in (place, phone_option):
+        inner = (box.x + 1, box.y + 1, box.w - 2, box.h - 2)  # inside the printed frame
+        assert _ink(entry["path"], 0, inner, forms=True) == 0
+        assert _ink(filled, 0, inner, forms=True) > 10
+
+
+def test_fillable_pdf_without_values_reads_empty(issued: dict) -> None:
+    entry = issued["fillable-pdf"][1]
+    info = inspect_pdf(entry["path"])
+    reading = read_pdf(entry["path"], load_form("record"), form_id=info.form_id, info=info)
+    assert reading.values["place"].raw == "" and reading.values["mode"].raw == ()
+    assert reading.values["visit_date"].raw == "" and reading.values["teacher_signature"].raw is False
+
+
+# --- our print PDF filled digitally --------------------------------------------------------
+
+
+def test_print_pdf_filled_digitally_is_read_by_the_layout_boxes(issued: dict, tmp_path: Path) -> None:
+    entry = issued["pdf"][0]
+    assert entry["first_page"] == 1
+    filled = tmp_path / "typed.pdf"
+    fill_print_pdf(entry["path"], {**VALUES, **LEFT_EMPTY}, filled)
+
+    info = inspect_pdf(filled)
+    assert (info.kind, info.form_id) == ("ours", entry["form_id"])
+    reading = read_pdf(filled, load_form("record"), form_id=info.form_id, info=info)
+    got = {fid: v.raw for fid, v in reading.values.items()}
+    assert got["visit_date"] == "2025年11月03日" and got["followup_due"] == "2025年11月10日"
+    assert got["visit_time"] == "18:30—19:40"
+    for fid in set(VALUES) - {"visit_date", "followup_due", "visit_time"} | set(LEFT_EMPTY):
+        assert got[fid] == _expected_text(fid), fid
+    assert got["form_id"] == entry["form_id"] and got["student_name"], "printed pre-filled values are values"
+    assert reading.reader == "pdf-layout" and not any(v.doubt for v in reading.values.values())
+
+
+def test_layout_reader_finds_a_later_form_of_a_class_pdf_by_its_footer(issued: dict, tmp_path: Path) -> None:
+    second = issued["pdf"][1]
+    filled = tmp_path / "typed.pdf"
+    fill_print_pdf(second["path"], {"place": "社区活动室"}, filled, first_page=second["first_page"])
+    info = inspect_pdf(filled)
+    reading = read_pdf(filled, load_form("record"), form_id=second["form_id"], info=info)
+    assert reading.values["place"].raw == "社区活动室"
+    assert reading.values["form_id"].raw == second["form_id"]
+
+
+def test_text_straying_out_of_a_box_is_doubted(issued: dict, tmp_path: Path) -> None:
+    entry = issued["pdf"][0]
+    f = load_form("record").field("place")
+    overlay = io.BytesIO()
+    canvas = Canvas(overlay, pagesize=A4)
+    canvas.setFont(default_fonts().primary, 11)
+    canvas.drawString((f.value_box.x - 6) * 72 / 25.4, (297 - f.value_box.y - 6) * 72 / 25.4, "学生家中")
+    canvas.save()
+    writer = PdfWriter(clone_from=PdfReader(entry["path"]))
+    writer.pages[0].merge_page(PdfReader(overlay).pages[0])
+    typed = tmp_path / "stray.pdf"
+    writer.write(typed)
+    info = inspect_pdf(typed)
+    value = read_pdf(typed, load_form("record"), form_id=info.form_id, info=info).values["place"]
+    assert value.doubt and value.confidence < 0.9
+
+
+# --- Word export (text layer, read by labels) ----------------------------------------------
+
+
+@pytest.mark.slow
+def test_word_export_is_read_by_its_labels(issued: dict, tmp_path: Path) -> None:
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed")
+    entry = issued["docx"][0]
+    filled = tmp_path / f"{entry['form_id']}.docx"
+    fill_docx(entry["path"], {**VALUES, **{k: v for k, v in LEFT_EMPTY.items() if v}}, filled)
+    profile = tmp_path / "lo-profile"
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), str(filled)],
+        check=True, capture_output=True, timeout=180,
+    )
+    exported = filled.with_suffix(".pdf")
+
+    started = time.perf_counter()
+    info = inspect_pdf(exported)
+    inspected = time.perf_counter()
+    reading = read_pdf(exported, load_form("record"), form_id=info.form_id, info=info)
+    done = time.perf_counter()
+    print(f"\ntext-PDF reader: inspect {1000 * (inspected - started):.0f} ms, "
+          f"read {1000 * (done - inspected) / info.pages:.0f} ms/page over {info.pages} page(s)")
+
+    assert (info.kind, info.form_id) == ("text", entry["form_id"])
+    assert reading.reader == "pdf-labels"
+    wrong = []
+    for fid, want in {**VALUES, **LEFT_EMPTY}.items():
+        got = reading.values[fid]
+        if got.raw != want and not got.doubt:
+            wrong.append(f"{fid}: {got.raw!r} != {want!r} without a doubt")
+    assert not wrong, wrong
+    undoubted = [fid for fid, v in reading.values.items() if not v.doubt]
+    assert len(undoubted) == len(reading.values), "an export of an intact .docx reads without doubt"
+    assert reading.values["place"].confidence == pytest.approx(0.9)
+
+
+# --- image-only, foreign and broken PDFs ---------------------------------------------------
+
+
+def test_image_only_pdf_is_left_for_the_scan_reader(issued: dict, tmp_path: Path) -> None:
+    entry = issued["pdf"][0]
+    page = pdfium.PdfDocument(str(entry["path"]))[0].render(scale=150 / 72).to_pil().convert("RGB")
+    scan = tmp_path / "scan.pdf"
+    page.save(scan, "PDF", resolution=150)
+    info = inspect_pdf(scan)
+    assert (info.kind, info.form_id) == ("image", entry["form_id"]), "the QR still identifies it"
+    with pytest.raises(ValueError):
+        read_pdf(scan, load_form("record"), form_id=entry["form_id"], info=info)
+
+
+def test_foreign_text_pdf_has_no_form_id(tmp_path: Path) -> None:
+    path = tmp_path / "通知.pdf"
+    canvas = Canvas(str(path), pagesize=A4)
+    canvas.setFont(default_fonts().primary, 12)
+    canvas.drawString(72, 760, "关于开展家访活动的通知：请各班主任于本月底前完成家访。")
+    canvas.save()
+    info = inspect_pdf(path)
+    assert info == PdfInfo(kind="text", form_id=None, school_code=None, pages=1)
+
+
+def test_empty_pdf_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "empty.pdf"
+    path.write_bytes(b"")
+    with pytest.raises(UnreadableFileError, match="empty.pdf.*0 字节"):
+        inspect_pdf(path)
+
+
+def test_truncated_pdf_is_unreadable(issued: dict, tmp_path: Path) -> None:
+    data = issued["pdf"][0]["path"].read_bytes()
+    path = tmp_path / "half.pdf"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(UnreadableFileError, match="half.pdf.*损坏或不完整") as caught:
+        inspect_pdf(path)
+    assert "重新导出" in str(caught.value)
+
+
+def test_garbage_after_a_pdf_header_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "garbage.pdf"
+    path.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40 + b"\n%%EOF\n")
+    with pytest.raises(UnreadableFileError, match="garbage.pdf"):
+        inspect_pdf(path)
+
+
+def test_password_protected_pdf_is_refused_with_what_to_do(issued: dict, tmp_path: Path) -> None:
+    writer = PdfWriter(clone_from=PdfReader(issued["fillable-pdf"][0]["path"]))
+    writer.encrypt(user_password="1234", owner_password="owner", algorithm="AES-128")
+    path = tmp_path / "locked.pdf"
+    writer.write(path)
+    with pytest.raises(UnreadableFileError, match="locked.pdf.*密码") as caught:
+        inspect_pdf(path)
+    assert "去掉密码" in str(caught.value)

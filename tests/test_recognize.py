@@ -1,0 +1,285 @@
+"""Recognition on real pages: record forms rendered, rasterised at the registered resolution
+(8 px/mm, so a clean page is its own registered page), written on with the synthetic hand,
+and read with the real OCR engine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+
+from pipeline import defs
+from pipeline.generate.batch import filled_form
+from pipeline.model.form import Box, FieldDef, load_form
+from pipeline.model.people import Student, Teacher
+from pipeline.model.policy import load_policy
+from pipeline.recognize import (
+    Lexicon,
+    TextLine,
+    default_engine,
+    has_ink,
+    read_checkbox,
+    read_choice_group,
+    recognize_field,
+    recognize_page,
+)
+from pipeline.recognize.combs import digits_only, read_digits
+from pipeline.recognize.lexicon import similarity
+from pipeline.render.pdf import render_pdf
+from pipeline.scan.geometry import crop_mm, registered_shape
+from pipeline.synth.handwriting import (
+    HandwritingStyle,
+    draw_correction,
+    draw_digit_cells,
+    draw_lines,
+    draw_signature,
+    draw_text,
+    draw_tick,
+    handwriting_font,
+    px_box,
+)
+
+PX = defs.REGISTERED_PX_PER_MM
+FORM = load_form("record")
+STUDENT = Student(
+    "G990102201201010011", "孙丽华", "七年级（1）班", address="青山镇下溪村五组18号",
+    guardian_name="孙建国", guardian_relation="父亲", phone="13912345678",
+)
+TEACHERS = (
+    Teacher("T001", "王芳", "班主任", ("七年级（1）班",)),
+    Teacher("T002", "陈思远", "科任教师", ("七年级（1）班",)),
+    Teacher("T003", "赵磊", "科任教师", ("八年级（1）班",)),
+)
+NARRATIVE = ("父母在外务工由祖父母照顾", "孩子在家能按时完成作业")
+
+
+class CountingEngine:
+    """The real engine, counting how often each stage is asked for."""
+
+    def __init__(self) -> None:
+        self.inner = default_engine()
+        self.calls = 0
+        self.detections = 0
+
+    def recognize_line(self, img: np.ndarray) -> tuple[str, float]:
+        self.calls += 1
+        return self.inner.recognize_line(img)
+
+    def recognize_lines(self, imgs: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+        self.calls += 1
+        return self.inner.recognize_lines(imgs)
+
+    def detect_and_recognize(self, img: np.ndarray) -> list[TextLine]:
+        self.calls += 1
+        self.detections += 1
+        return self.inner.detect_and_recognize(img)
+
+
+@pytest.fixture(scope="module")
+def blank_pages(tmp_path_factory: pytest.TempPathFactory) -> list[np.ndarray]:
+    """Both pages of a record form for STUDENT as registered pages (nothing written)."""
+    pdf = tmp_path_factory.mktemp("recognize") / "record.pdf"
+    render_pdf([filled_form(FORM, STUDENT, load_policy())], pdf, batch_id="t", duplex=False)
+    rows, cols = registered_shape(FORM.page_size)
+    doc = pdfium.PdfDocument(pdf)
+    try:
+        pages = [np.asarray(doc[i].render(scale=PX * 25.4 / 72, grayscale=True).to_pil().convert("L")) for i in range(2)]
+    finally:
+        doc.close()
+    return [np.ascontiguousarray(p[:rows, :cols]) for p in pages]
+
+
+@pytest.fixture
+def pages(blank_pages: list[np.ndarray]) -> list[np.ndarray]:
+    return [p.copy() for p in blank_pages]
+
+
+@pytest.fixture
+def hand() -> HandwritingStyle:
+    """A tidy, fixed writer, so OCR tests do not hinge on an unlucky draw."""
+    return HandwritingStyle(
+        font_path=handwriting_font(), glyph_mm=4.6, digit_fill=0.72, slant=2.0, angle_jitter=1.5,
+        size_jitter=0.04, baseline_jitter=0.03, spacing=1.0, stroke_mm=0.04, pen_mm=0.4, ink=40,
+    )
+
+
+def lexicon() -> Lexicon:
+    return Lexicon.from_roster(STUDENT, TEACHERS, STUDENT.class_name)
+
+
+def tick(page: np.ndarray, field_id: str, value: str, hand: HandwritingStyle, kind: str = "tick", seed: int = 1) -> None:
+    option = next(o for o in FORM.field(field_id).options if o.value == value)
+    draw_tick(page, px_box(option.box), style=hand, rng=np.random.default_rng(seed), kind=kind)
+
+
+def read(page: np.ndarray, field_id: str, engine: object | None = None):
+    return recognize_field(page, FORM.field(field_id), engine=engine or default_engine(), lexicon=lexicon())
+
+
+def option_crops(page: np.ndarray, field: FieldDef) -> list[np.ndarray]:
+    return [crop_mm(page, o.box, pad_mm=defs.OMR_PAD) for o in field.options]
+
+
+@pytest.mark.slow
+def test_written_page_reads_every_field_kind_right(pages: list[np.ndarray], hand: HandwritingStyle) -> None:
+    rng = np.random.default_rng(7)
+    one, two = pages
+    draw_digit_cells(one, [px_box(c) for c in FORM.field("visit_date").cells], "20251103", style=hand, rng=rng)
+    draw_digit_cells(one, [px_box(c) for c in FORM.field("visit_time").cells], "18301930", style=hand, rng=rng)
+    draw_text(one, px_box(FORM.field("teachers").value_box), "王芳、陈思远", style=hand, rng=rng)
+    draw_text(one, px_box(FORM.field("interviewee").value_box), "父亲 孙建国", style=hand, rng=rng)
+    tick(one, "mode", "入户走访", hand)
+    for topic in ("学习情况", "心理健康", "资助政策"):
+        tick(one, "topics", topic, hand)
+    bands = [px_box(b) for b in FORM.field("family_situation").lines]
+    draw_lines(one, bands[:2], "\n".join(NARRATIVE), style=hand, rng=rng)
+    draw_signature(two, px_box(FORM.field("teacher_signature").value_box), style=hand, rng=rng)
+
+    engine = CountingEngine()
+    values = recognize_page(one, FORM.pages[0], engine=engine, lexicon=lexicon())
+    assert values["visit_date"].raw == "20251103" and not values["visit_date"].doubt
+    assert values["visit_time"].raw == "18301930"
+    assert values["teachers"].raw == "王芳、陈思远"
+    assert values["interviewee"].raw.replace(" ", "") == "父亲孙建国"
+    assert values["mode"].raw == ("入户走访",) and values["mode"].source == "omr"
+    assert values["topics"].raw == ("学习情况", "心理健康", "资助政策")
+    narrative = values["family_situation"].raw.split("\n")
+    assert len(narrative) == 2
+    assert all(similarity(read, truth) >= 0.8 for read, truth in zip(narrative, NARRATIVE))
+    assert values["place"].raw == "" and values["school_feedback"].raw == ""
+    assert set(values) == {f.id for f in FORM.pages[0].fields if f.fillable}
+
+    assert engine.detections == 0  # writing on the guide lines needs the recognizer alone
+    signed = recognize_page(two, FORM.pages[1], engine=engine, lexicon=lexicon())
+    assert signed["teacher_signature"].raw is True and not signed["teacher_signature"].doubt
+    assert signed["parent_signature"].raw is False
+    assert signed["followup_due"].raw == ""
+
+
+@pytest.mark.slow
+def test_phone_comb_and_short_text_read_with_the_recognizer(pages: list[np.ndarray], hand: HandwritingStyle) -> None:
+    rng = np.random.default_rng(3)
+    page = pages[0]
+    phone = FORM.field("phone")
+    for cell in phone.cells:  # rub out the printed number inside the cells, keep their frames
+        inner = crop_mm(page, cell, pad_mm=-0.3)
+        inner[:] = 255
+    draw_digit_cells(page, [px_box(c) for c in phone.cells], "13987654321", style=hand, rng=rng)
+    draw_text(page, px_box(FORM.field("place").value_box), "学生家中", style=hand, rng=rng)
+    assert read(page, "place").raw == "学生家中"
+    cells = [crop_mm(page, c, pad_mm=-defs.CELL_INSET) for c in phone.cells]
+    assert read_digits(cells, default_engine()).raw == "13987654321"
+
+
+@pytest.mark.slow
+def test_writing_across_the_guide_lines_is_read_by_detection(pages: list[np.ndarray], hand: HandwritingStyle) -> None:
+    field = FORM.field("school_feedback")
+    first = field.lines[0]
+    rng = np.random.default_rng(9)
+    for i, line in enumerate(NARRATIVE):  # each line centred on a guide line, not above it
+        straddling = Box(first.x, first.bottom + i * first.h - first.h / 2, first.w, first.h)
+        draw_text(pages[0], px_box(straddling), line, style=hand, rng=rng)
+    engine = CountingEngine()
+    reading = recognize_field(pages[0], field, engine=engine)
+    assert engine.detections == 1
+    lines = reading.raw.split("\n")
+    assert len(lines) == 2
+    assert all(similarity(read, truth) >= 0.8 for read, truth in zip(lines, NARRATIVE))
+
+
+@pytest.mark.slow
+def test_partly_filled_comb_is_doubted(pages: list[np.ndarray], hand: HandwritingStyle) -> None:
+    due = FORM.field("followup_due")
+    draw_digit_cells(pages[1], [px_box(c) for c in due.cells], "2025", style=hand, rng=np.random.default_rng(5))
+    reading = read(pages[1], "followup_due")
+    assert reading.raw == "2025____" and reading.doubt and reading.confidence <= 0.5
+
+
+def test_empty_boxes_read_empty_without_any_ocr(pages: list[np.ndarray]) -> None:
+    engine = CountingEngine()
+    values = {}
+    for image, page in zip(pages, FORM.pages):
+        values |= recognize_page(image, page, engine=engine, lexicon=lexicon())
+    assert engine.calls == 0
+    for field_id, value in values.items():
+        kind = FORM.field(field_id).kind
+        expected = {"single_choice": (), "multi_choice": (), "signature": False}.get(kind, "")
+        assert value.raw == expected, field_id
+        assert not value.doubt and value.confidence >= 0.9, field_id
+
+
+def test_guide_lines_of_a_1bit_scan_are_not_ink(blank_pages: list[np.ndarray]) -> None:
+    one_bit = np.where(blank_pages[1] < 200, 0, 255).astype(np.uint8)  # guide lines turn black
+    for field in FORM.pages[1].fields:
+        if field.kind == "multiline":
+            assert has_ink(crop_mm(one_bit, field.value_box, pad_mm=-defs.TEXT_INSET)) is False, field.id
+
+
+def test_faint_short_mark_is_ambiguous_and_doubted(pages: list[np.ndarray]) -> None:
+    field = FORM.field("visit_type")
+    box = field.options[1].box
+    cx, cy = round((box.x + box.w / 2) * PX), round((box.y + box.h / 2) * PX)
+    cv2.line(pages[0], (cx - 4, cy), (cx + 3, cy + 2), 60, 2)
+    assert read_checkbox(option_crops(pages[0], field)[1]).state == "ambiguous"
+    reading = read_choice_group(option_crops(pages[0], field), field)
+    assert reading.doubt and reading.confidence <= 0.5
+
+
+def test_two_ticks_in_a_single_choice_are_doubted(pages: list[np.ndarray], hand: HandwritingStyle) -> None:
+    tick(pages[0], "visit_type", "普访", hand)
+    tick(pages[0], "visit_type", "回访", hand, seed=2)
+    reading = read(pages[0], "visit_type")
+    assert reading.raw == ("普访", "回访") and reading.doubt == "选了多个"
+
+
+def test_crossed_out_box_and_another_tick_read_as_the_other(pages: list[np.ndarray], hand: HandwritingStyle) -> None:
+    field = FORM.field("mode")
+    draw_correction(pages[0], px_box(field.options[0].box), style=hand, rng=np.random.default_rng(4))
+    tick(pages[0], "mode", "电话", hand)
+    assert read_checkbox(option_crops(pages[0], field)[0]).state == "crossed_out"
+    reading = read(pages[0], "mode")
+    assert reading.raw == ("电话",) and not reading.doubt
+
+
+def test_tick_straying_over_the_border_counts_as_ticked(pages: list[np.ndarray], hand: HandwritingStyle) -> None:
+    tick(pages[0], "student_present", "否", hand, kind="stray_tick")
+    reading = read(pages[0], "student_present")
+    assert reading.raw == ("否",) and not reading.doubt
+
+
+def test_marks_are_told_apart_with_a_margin(pages: list[np.ndarray]) -> None:
+    """Every synthetic writer's ticks, crosses and fills fall clear of the thresholds."""
+    field = FORM.field("topics")
+    rng = np.random.default_rng(11)
+    fills: dict[str, list[float]] = {"tick": [], "cross": [], "fill": []}
+    for kind in fills:
+        page = pages[0].copy()
+        for option in field.options:
+            draw_tick(page, px_box(option.box), style=HandwritingStyle.random(rng), rng=rng, kind=kind)
+        fills[kind] = [read_checkbox(c).fill_ratio for c in option_crops(page, field)]
+    empty = [read_checkbox(c).fill_ratio for c in option_crops(pages[0], field)]
+    assert max(empty) < defs.OMR_AMBIGUOUS_MIN / 2
+    assert min(fills["tick"] + fills["cross"]) > 1.5 * defs.OMR_TICK_MIN
+    assert max(fills["tick"] + fills["cross"]) < defs.OMR_FILLED_MIN
+    assert min(fills["fill"]) > defs.OMR_FILLED_MIN
+
+
+def test_letters_read_in_digit_cells_map_to_digits() -> None:
+    assert digits_only("l3O5") == ("1305", True)
+    assert digits_only("Z0S8") == ("2058", True)
+    assert digits_only("2025") == ("2025", False)
+    assert digits_only("年") == ("", False)
+
+
+def test_lexicon_lifts_a_near_miss_name_and_doubts_unknown_teachers() -> None:
+    lex = lexicon()
+    assert lex.adjust("孙酒华", 0.8, "person") == ("孙丽华", defs.LEXICON_NEAR_CONFIDENCE)
+    assert lex.adjust("王芳、陈思达", 0.8, "teacher") == ("王芳、陈思远", defs.LEXICON_NEAR_CONFIDENCE)
+    assert lex.adjust("王芳", 0.8, "teacher") == ("王芳", defs.LEXICON_EXACT_CONFIDENCE)
+    text, confidence = lex.adjust("赵磊", 0.95, "teacher")  # teaches another class
+    assert text == "赵磊" and confidence < 0.95
+    assert lex.adjust("父亲孙建目", 0.8, "person")[0] == "父亲孙建国"
+    assert lex.teacher_ids == {"王芳": "T001", "陈思远": "T002"}
