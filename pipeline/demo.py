@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.archive.dossier import build_dossier
+from pipeline.archive.packet import build_packet
 from pipeline.errors import JiafangError
 from pipeline.export.records import export_records
 from pipeline.generate import GenerationReport, generate
@@ -20,7 +22,9 @@ from pipeline.progress import Progress
 from pipeline.resources import samples_dir
 from pipeline.roster.importer import RosterImportReport, import_roster
 from pipeline.store import records as record_store
-from pipeline.store.workspace import init_workspace
+from pipeline.report.stats_report import make_stats_report
+from pipeline.report.todo_report import Written, make_compliance_report, make_ledger_report
+from pipeline.store.workspace import Workspace, init_workspace
 from pipeline.synth.evaluate import Evaluation, evaluate
 from pipeline.synth.returns import StackEvents, fill_returns
 from pipeline.synth.word_returns import fill_word_returns
@@ -29,6 +33,8 @@ MARKER = ".jiafang-demo"  # marks a folder the demo made, so a rerun may replace
 SEED = 20251103
 WORD_RETURNS = 6  # filled .docx handed back
 PAPER_RETURNS = 8  # filled paper record forms scanned as one stack
+DEMO_MONTH = "2025-11"  # the sample visits fall in the first semester of the sample school year
+OPERATOR = "演示"
 
 
 @dataclass
@@ -41,6 +47,7 @@ class DemoReport:
     scan_truth: Path | None = None
     evaluation: Evaluation | None = None
     exports: list[Path] = field(default_factory=list)
+    reports: dict[str, Path] = field(default_factory=dict)  # what the office hands in, by name
     seconds: float = 0.0
 
 
@@ -69,8 +76,32 @@ def run_demo(out_dir: Path, *, workers: int | None = None, progress: Progress | 
         *export_records(records, fmt="json", out=exports / "records.json"),
         *export_records(records, fmt="xlsx", out=exports / "records.xlsx"),
     ]
+    report.reports = _school_reports(ws, out_dir / "reports", records[0].student_no if records else None)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _school_reports(ws: Workspace, out: Path, student_no: str | None) -> dict[str, Path]:
+    """The month's 统计表, the compliance list, the ledger, one dossier and the term's packet."""
+    semester = ws.policy.semesters[0]
+    month = DEMO_MONTH
+    made = {
+        "统计表（xlsx）": make_stats_report(ws, month=month, out=out / f"统计表-{month}.xlsx", operator=OPERATOR).path,
+        "统计表（PDF）": make_stats_report(ws, month=month, out=out / f"统计表-{month}.pdf", operator=OPERATOR).path,
+        "待办清单": _path(make_compliance_report(ws, as_of=semester.end, out=out / "待办清单.xlsx", operator=OPERATOR).written),
+        "问题台账": _path(make_ledger_report(ws, as_of=semester.end, out=out / "问题台账.xlsx", operator=OPERATOR).written),
+    }
+    if student_no:
+        made["一生一档"] = build_dossier(ws, student_no, out / f"一生一档-{student_no}.pdf", operator=OPERATOR)
+    packet = build_packet(ws, scope="school", term=semester.id, out_dir=out / "督导检查", operator=OPERATOR)
+    made["督导检查材料（PDF）"] = packet.pdf
+    made["督导检查材料（ZIP）"] = packet.zip
+    return made
+
+
+def _path(written: Written | None) -> Path:
+    assert written is not None, "a report asked to be written names its file"
+    return written.path
 
 
 def _truth(path: Path) -> dict:

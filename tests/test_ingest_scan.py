@@ -15,6 +15,7 @@ import pytest
 
 from pipeline.generate import generate
 from pipeline.ingest import ingest
+from pipeline.model.form import load_form
 from pipeline.resources import samples_dir
 from pipeline.roster.importer import import_roster
 from pipeline.store import records as record_store
@@ -72,8 +73,10 @@ def test_a_clean_scanned_stack_becomes_records_with_checkboxes_read_right(tmp_pa
     for group in ("checkbox", "digits", "signature"):
         assert result.groups[group].auto_precision == 1.0, group
     record = records[0]
-    assert all(fv.crop for fid, fv in record.fields.items() if fv.source in ("ocr", "omr")), "crops are kept"
-    assert record.fields["family_situation"].status == "review", "handwritten paragraphs are drafts"
+    form = load_form("record")
+    assert all(record.fields[f.id].crop for f in form.fields if f.fillable), "every read field keeps its crop"
+    narratives = [record.fields[f.id] for f in form.fields if f.kind == "multiline" and record.fields[f.id].value]
+    assert narratives and all(fv.status == "review" for fv in narratives), "handwritten paragraphs are drafts"
 
 
 def test_the_stack_events_are_recognised_and_reported(tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ from pipeline.cli.progress import progress_bar, summary_table
 @library_errors
 def demo_command(out_dir: Path, workers: int | None) -> None:
     """用示例学校演示全过程：建工作区、导入花名册、生成三种表单（PDF 与 Word）、
-    模拟教师填写部分 Word 表单和纸质表单（扫描件）、读回、导出，并与标准答案对比识别效果。
+    模拟教师填写部分 Word 表单和纸质表单（扫描件）、读回、导出、与标准答案对比识别效果，
+    最后生成本月统计表、待办清单、问题台账、一名学生的一生一档和督导检查材料。
 
     \b
     示例：
@@ -46,4 +47,6 @@ def demo_command(out_dir: Path, workers: int | None) -> None:
     click.echo(f"Word 文件：{report.generation.out_dir / 'docx'}")
     for path in report.exports:
         click.echo(f"导出：{path}")
+    for name, path in report.reports.items():
+        click.echo(f"{name}：{path}")
     click.echo(f"总用时 {report.seconds:.1f} 秒")

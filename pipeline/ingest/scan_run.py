@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from sqlalchemy.orm import Session
 
 from pipeline import defs
 from pipeline.errors import ScanError
@@ -65,7 +66,7 @@ def ingest_scan_files(
     events: list[PageEvent] = []
     started, done = time.perf_counter(), 0
     for ref, outcome in _read_all(files, ctx, workers or os.cpu_count() or 1, ws):
-        events.append(_store_page(ws, ref, outcome, batch_id))
+        events += _store_page(ws, ref, outcome, batch_id)
         done += 1
         if progress:
             rate = done / max(time.perf_counter() - started, 1e-6) * 60
@@ -158,10 +159,11 @@ def page_digest(page: ScanPage) -> str:
     return h.hexdigest()
 
 
-def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch_id: str) -> PageEvent:
+def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch_id: str) -> list[PageEvent]:
+    """Store one page; the events say what became of it (and of a worse scan it replaced)."""
     where = f"{ref.file.path} 第 {ref.index + 1} 页"
     if outcome is None:
-        return PageEvent(ref.file.path, "skipped", f"{where}：此前已读入，跳过")
+        return [PageEvent(ref.file.path, "skipped", f"{where}：此前已读入，跳过")]
     image = ws.files.put_bytes(outcome.page_image, outcome.page_suffix) + outcome.page_suffix if outcome.page_image else None
     registered = ws.files.put_bytes(outcome.registered_image, ".jpg") + ".jpg" if outcome.registered_image else None
     crops = {fid: ws.files.put_bytes(png, ".png") + ".png" for fid, png in outcome.crops.items()}
@@ -183,22 +185,28 @@ def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch_
         batch_id=batch_id,
     )
     with ws.session() as session:
-        stored = _settle_duplicate(session, stored)
+        stored, replaced = _settle_duplicate(session, stored)
         scans.add_scanned_page(session, stored)
     message = stored.reason or "；".join(outcome.notes)
-    return PageEvent(ref.file.path, stored.status, f"{where}：{message}" if message else where, stored.form_id)
+    events = [PageEvent(ref.file.path, stored.status, f"{where}：{message}" if message else where, stored.form_id)]
+    return events + [
+        PageEvent(ref.file.path, "duplicate", f"{where}：表单 {stored.form_id} 第 {stored.page_no} 页扫描了两次，保留本页，先前较差的一份不再使用", stored.form_id)
+        for _ in replaced
+    ]
 
 
-def _settle_duplicate(session, page: ScannedPage) -> ScannedPage:  # type: ignore[no-untyped-def]
-    """Of two reads of one page of one form, keep the better; the other becomes a duplicate."""
+def _settle_duplicate(session: Session, page: ScannedPage) -> tuple[ScannedPage, list[str]]:
+    """Of two reads of one page of one form, keep the better; the other becomes a duplicate.
+    Returns the page as it is to be stored and the digests of worse reads it replaced."""
     if page.status != "read":
-        return page
-    rivals = [p for p in scans.read_pages(session, page.form_id) if p.page_no == page.page_no]
+        return page, []
+    rivals = [p for p in scans.read_pages(session, page.form_id) if p.page_no == page.page_no and p.digest != page.digest]
+    if any(r.quality >= page.quality for r in rivals):
+        reason = f"表单 {page.form_id} 第 {page.page_no} 页扫描了两次，保留质量更好的另一份"
+        return replace(page, status="duplicate", reason=reason), []
     for rival in rivals:
-        if rival.quality >= page.quality:
-            return replace(page, status="duplicate", reason=f"与已读入的同一页重复（第 {page.page_no} 页），保留质量更好的一份")
         scans.set_status(session, rival.digest, "duplicate", f"被质量更好的重扫页取代（第 {page.page_no} 页）")
-    return page
+    return page, [r.digest for r in rivals]
 
 
 def build_records(ws: Workspace) -> list[PageEvent]:

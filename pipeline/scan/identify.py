@@ -30,6 +30,7 @@ ReadText = Callable[[np.ndarray], tuple[str, float]]
 
 _FOREIGN_SHOWN = 40  # characters of another product's QR text quoted in the reason
 _FOOTER_PAD = 1.0  # mm around the footer box handed to OCR
+_QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def _expected_corners(page: np.ndarray, dpi: float) -> Iterator[tuple[int, int, 
 
 def _read_qr(image: np.ndarray, top: int, left: int, *, native: bool) -> list[_Found]:
     results = zxingcpp.read_barcodes(
-        np.ascontiguousarray(image), formats=zxingcpp.BarcodeFormat.QRCode, try_downscale=not native
+        np.ascontiguousarray(image), formats=_QR_ONLY, try_downscale=not native
     )
     found = []
     for result in results:

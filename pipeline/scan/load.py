@@ -24,6 +24,7 @@ _FIX = "请检查文件是否完整（可重新扫描或重新导出），支持
 _PAGE_ERRORS = (pdfium.PdfiumError, OSError, ValueError, MemoryError)  # a damaged PDF page
 _A4_ASPECT_TOLERANCE = 0.03  # an image within 3 % of A4's aspect ratio is taken to be the whole page
 _SAME_DPI_TOLERANCE = 0.02  # an embedded image scaled differently along x and y is rendered instead
+_FILLS_PAGE = 0.9  # an embedded image covering less of the page than this is not "the page"
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,12 +101,13 @@ def _single_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float] | None:
     objects = list(page.get_objects(max_depth=2))
     images = [o for o in objects if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
     # A copier's invisible OCR text layer may sit over the image; anything else means render.
-    if len(images) != 1 or any(o.type not in (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_TEXT) for o in objects):
+    kinds = {o.type for o in objects}
+    if len(images) != 1 or not kinds <= {pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_TEXT}:
         return None
     image = images[0]
     a, b, c, d, _, _ = image.get_matrix().get()
     page_w, page_h = page.get_size()
-    if b or c or a <= 0 or d <= 0 or a < 0.9 * page_w or d < 0.9 * page_h:
+    if b or c or a < _FILLS_PAGE * page_w or d < _FILLS_PAGE * page_h:
         return None
     px_w, px_h = image.get_px_size()
     dpi_x, dpi_y = px_w * 72 / a, px_h * 72 / d

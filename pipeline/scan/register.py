@@ -2,11 +2,12 @@
 
 Marker ids (0..3 clockwise from top-left) fix which printed corner each detected corner is, so
 the fit maps any rotation (upright, 90°, 180°, 270°) straight onto the template without
-turning the image first. With four markers all 16 corners fit a homography (RANSAC); with
-three, an affine map (a flatbed scan has no perspective to fit, and three corner clusters
-cannot measure any). A fit is usable only when its residual, print scale, shear, aspect and
-perspective are all plausible — a page that fails is quarantined, never read with misplaced
-boxes.
+turning the image first. With four markers all 16 corners fit a homography (RANSAC). With
+three (a corner cut off by a skewed sheet, or covered), the 12 corners fit an affine map — a
+flatbed scan has no perspective — and because three corner clusters cannot show perspective,
+the printed field frames nearest the missing marker must then sit where the fit puts them.
+A fit is usable only when its residual, print scale, shear, aspect and perspective are all
+plausible — a page that fails is quarantined, never read with misplaced boxes.
 """
 
 from __future__ import annotations
@@ -61,12 +62,12 @@ def register_page(
         return Registration(None, len(ids), _NO_FIT, False, reason, ids)
     src = np.concatenate([found[i] for i in ids]).astype(np.float64)
     dst = np.concatenate([expected[i] for i in ids])
-    homography = _fit(src, dst)
+    homography = _fit(src, dst, perspective=len(ids) == len(expected))
     if homography is None:
         return Registration(None, len(ids), _NO_FIT, False, "定位标记的位置互相矛盾，无法配准：请重新扫描这一页", ids)
     residual = float(np.sqrt(np.mean(np.sum((_project(homography, src) - dst) ** 2, axis=1))))
     shape = _shape_of(homography, form_page, dpi)
-    reason = _problem(residual, shape, dpi, rotation)
+    reason = _problem(residual, shape, rotation)
     if not reason and len(ids) < len(expected):
         reason = _missing_corner_problem(page, homography, form_page, ids)
     return Registration(
@@ -74,8 +75,8 @@ def register_page(
     )
 
 
-def _fit(src: np.ndarray, dst: np.ndarray) -> np.ndarray | None:
-    if len(src) >= 16:
+def _fit(src: np.ndarray, dst: np.ndarray, *, perspective: bool) -> np.ndarray | None:
+    if perspective:
         homography, _ = cv2.findHomography(src, dst, cv2.RANSAC, defs.MARKER_RANSAC)
         return homography
     affine, _ = cv2.estimateAffine2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=defs.MARKER_RANSAC)
@@ -112,7 +113,7 @@ def _shape_of(homography: np.ndarray, form_page: PageDef, dpi: float | None) -> 
     return _Shape(
         px_per_mm=px_per_mm,
         scale=px_per_mm / (dpi / 25.4) if dpi else None,
-        shear=abs(90.0 - math.degrees(math.acos(max(-1.0, min(1.0, cosine))))),
+        shear=abs(90.0 - math.degrees(math.acos(float(np.clip(cosine, -1.0, 1.0))))),
         anisotropy=abs(float(np.linalg.norm(ax) / np.linalg.norm(ay)) - 1),
         spread=max(local) / min(local) - 1,
         mirrored=det < 0,
@@ -126,10 +127,11 @@ def _jacobian(g: np.ndarray, point: tuple[float, float]) -> np.ndarray:
     w = g[2, 0] * x + g[2, 1] * y + g[2, 2]
     u = (g[0, 0] * x + g[0, 1] * y + g[0, 2]) / w
     v = (g[1, 0] * x + g[1, 1] * y + g[1, 2]) / w
-    return np.array([[g[0, 0] - u * g[2, 0], g[0, 1] - u * g[2, 1]], [g[1, 0] - v * g[2, 0], g[1, 1] - v * g[2, 1]]]) / w
+    rows = [[g[0, 0] - u * g[2, 0], g[0, 1] - u * g[2, 1]], [g[1, 0] - v * g[2, 0], g[1, 1] - v * g[2, 1]]]
+    return np.array(rows) / w
 
 
-def _problem(residual: float, shape: _Shape, dpi: float | None, rotation: int | None) -> str:
+def _problem(residual: float, shape: _Shape, rotation: int | None) -> str:
     """Why the fit must not be used, in Chinese; empty when it may."""
     low, high = defs.REGISTER_SCALE_RANGE
     rescan = "请把纸放平、按 100% 比例重新扫描这一页"
@@ -157,7 +159,7 @@ def _missing_corner_problem(page: np.ndarray, homography: np.ndarray, form_page:
     printed field frames there must sit where the fit puts them.
     """
     (missing,) = [m for m in form_page.markers if m.id not in ids]
-    shift = frame_shift(page, homography, form_page, near=_framed_corner(form_page, missing.center))
+    shift = _frame_shift(page, homography, form_page, near=_framed_corner(form_page, missing.center))
     if shift is None:
         return f"缺少第 {missing.id + 1} 个定位标记，附近也没有可核对的表格线：请完整地重新扫描这一页"
     if shift > defs.FRAME_CHECK_MAX_SHIFT:
@@ -174,14 +176,18 @@ def _framed_corner(form_page: PageDef, point: tuple[float, float]) -> tuple[floa
     Fields are where misplaced boxes would matter, so the corner of the framed area nearest a
     missing marker is where a 3-marker fit is checked.
     """
+    boxes = [f.box for f in form_page.fields]
+    if not boxes:
+        return point
     half = defs.FRAME_CHECK_WINDOW / 2
-    boxes = [f.box for f in form_page.fields] or [m.box for m in form_page.markers]
     x0, x1 = min(b.x for b in boxes) + half, max(b.right for b in boxes) - half
     y0, y1 = min(b.y for b in boxes) + half, max(b.bottom for b in boxes) - half
     return (min(max(point[0], x0), max(x0, x1)), min(max(point[1], y0), max(y0, y1)))
 
 
-def frame_shift(page: np.ndarray, homography: np.ndarray, form_page: PageDef, *, near: tuple[float, float]) -> float | None:
+def _frame_shift(
+    page: np.ndarray, homography: np.ndarray, form_page: PageDef, *, near: tuple[float, float]
+) -> float | None:
     """How far (mm) the printed field frames in a window around ``near`` lie from where
     ``homography`` puts them; None when there are none there or they cannot be found.
     """
@@ -190,14 +196,16 @@ def frame_shift(page: np.ndarray, homography: np.ndarray, form_page: PageDef, *,
     size = round((2 * half + 2 * search) * k)
     expected = np.zeros((size, size), np.float32)
     for f in form_page.fields:
-        corners = [(round((x - left) * k), round((y - top) * k)) for x, y in ((f.box.x, f.box.y), (f.box.right, f.box.bottom))]
-        cv2.rectangle(expected, *corners, 1.0, 1)
+        top_left = (round((f.box.x - left) * k), round((f.box.y - top) * k))
+        bottom_right = (round((f.box.right - left) * k), round((f.box.bottom - top) * k))
+        cv2.rectangle(expected, top_left, bottom_right, 1.0, 1)
     pad = round(search * k)
     template = cv2.GaussianBlur(expected, (0, 0), 1.0)[pad:-pad, pad:-pad]
     if template.max() == 0:
         return None
-    to_region = np.array([[k, 0, -left * k - 0.5], [0, k, -top * k - 0.5], [0, 0, 1.0]]) @ homography @ _translation(0.5)
-    region = cv2.warpPerspective(page, to_region, (size, size), flags=cv2.INTER_AREA, borderValue=255)
+    mm_to_region = np.array([[k, 0, -left * k], [0, k, -top * k], [0, 0, 1.0]])
+    to_region = _translation(-0.5) @ mm_to_region @ homography @ _translation(0.5)
+    region = cv2.warpPerspective(page, to_region, (size, size), flags=cv2.INTER_LINEAR, borderValue=255)
     ink = cv2.GaussianBlur(255 - region.astype(np.float32), (0, 0), 1.0)
     scores = cv2.matchTemplate(ink, template, cv2.TM_CCOEFF_NORMED)
     _, best, _, (x, y) = cv2.minMaxLoc(scores)
