@@ -119,3 +119,7 @@ class ReviewSheetError(ReviewError):
 
 class ScanError(JiafangError):
     """A scanned page cannot be read as asked (e.g. assigned by hand to a form it does not fit)."""
+
+
+class OutputError(JiafangError):
+    """An output file (export, report, document) cannot be written."""

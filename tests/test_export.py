@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.errors import ExportError
+from pipeline.errors import ExportError, OutputError
 from pipeline.export import export_records
 from pipeline.generate import generate
 from pipeline.model.form import load_form
@@ -239,7 +239,7 @@ def test_internal_export_keeps_everything_unmasked(school: School, tmp_path: Pat
 def test_export_to_an_unwritable_place_is_a_named_error(school: School, tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x", encoding="utf-8")
-    with pytest.raises(ExportError, match="无法写入"):
+    with pytest.raises(OutputError, match="无法写入"):
         export_records(_records(school), fmt="json", out=blocker / "r.json")
     with pytest.raises(ExportError, match="不支持"):
         export_records([], fmt="pdf", out=tmp_path / "r.pdf")

@@ -5,7 +5,6 @@ Distorted pages come from the scanner model (pipeline/synth/scanner.py), seeded.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import cv2
 import numpy as np

@@ -23,7 +23,7 @@ from pipeline.roster.importer import import_roster
 from pipeline.roster.reader import read_roster
 from pipeline.store.workspace import init_workspace
 from pipeline.synth import handwriting as hw
-from pipeline.synth.returns import StackEvents, fill_returns
+from pipeline.synth.returns import fill_returns
 from pipeline.synth.scanner import ScannerModel, output_size, random_settings, scan
 
 CLASS = "七年级（1）班"

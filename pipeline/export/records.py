@@ -9,18 +9,17 @@ school: phone and ID numbers masked, fields marked ``sensitive`` left out.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
-import os
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pipeline import defs
+from pipeline.atomic import atomic_write
 from pipeline.errors import ExportError
 from pipeline.export.mask import mask_text, mask_value
 from pipeline.model.form import FormDef, load_form
@@ -53,16 +52,16 @@ def export_records(
     prepared = [prepare_record(r, outward=outward, sensitive=sensitive) for r in records]
     if fmt == "json":
         data = json.dumps([r.as_json() for r in prepared], ensure_ascii=False, indent=1)
-        return [_atomic_write(out, lambda tmp: tmp.write_text(data, encoding="utf-8"))]
+        return [atomic_write(out, lambda tmp: tmp.write_text(data, encoding="utf-8"))]
     tables = [(form, record_table(form, rs, sensitive=sensitive)) for form, rs in _by_form(prepared)]
     if fmt == "xlsx":
         sheets = {form.title: table for form, table in tables} or {"记录": _empty_table()}
-        return [_atomic_write(out, partial(_write_xlsx, sheets))]
+        return [atomic_write(out, partial(_write_xlsx, sheets))]
     if len(tables) <= 1:
         table = tables[0][1] if tables else _empty_table()
-        return [_atomic_write(out, partial(_write_csv, table))]
+        return [atomic_write(out, partial(_write_csv, table))]
     return [
-        _atomic_write(out.with_name(f"{out.stem}_{form.id}{out.suffix}"), partial(_write_csv, table))
+        atomic_write(out.with_name(f"{out.stem}_{form.id}{out.suffix}"), partial(_write_csv, table))
         for form, table in tables
     ]
 
@@ -170,29 +169,14 @@ def _write_xlsx(tables: dict[str, Table], path: Path) -> None:
                     cell.data_type = "s"  # text that starts with "=" is text, not a formula
         ws.freeze_panes = "A2"
         for i, header in enumerate(headers, start=1):
-            width = max([_display_width(header), *(_display_width(str(r[i - 1])) for r in rows)])
+            width = max([display_width(header), *(display_width(str(r[i - 1])) for r in rows)])
             ws.column_dimensions[get_column_letter(i)].width = min(
                 max(width + 2, defs.XLSX_MIN_COLUMN_WIDTH), defs.XLSX_MAX_COLUMN_WIDTH
             )
     wb.save(path)
 
 
-def _display_width(text: str) -> int:
+def display_width(text: str) -> int:
     """Width in Excel character units: CJK characters take two."""
     longest = max(text.split("\n"), key=len, default="")
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in longest)
-
-
-def _atomic_write(out: Path, write: Callable[[Path], Any]) -> Path:
-    """Write through a temporary file next to ``out`` so a reader never sees half a file."""
-    tmp = out.with_name(f".{out.name}.partial")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        write(tmp)
-        os.replace(tmp, out)
-    except OSError as exc:
-        raise ExportError(f"{out}：无法写入导出文件（{exc.strerror}），请换一个输出位置或关闭正在打开它的程序。") from exc
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
-    return out

@@ -78,6 +78,13 @@ class Lexicon:
         separator = "、" if kind == "teacher" else " "
         return separator.join(fixed), confidence
 
+    def confirms(self, text: str, kind: str) -> bool:
+        """True when every part of ``text`` (or the text after a relation word such as 父亲)
+        is a value the roster knows exactly."""
+        known = self.entries.get(kind, ())
+        parts = [p for p in _SEPARATORS.split(text) if p]
+        return bool(parts) and all(p in known or any(p.endswith(v) and len(v) >= 2 for v in known) for p in parts)
+
     def _segment(self, part: str, kind: str) -> list[str]:
         """``part`` cut into known values written without separators ("蒋建国许玉梅" → both
         names: the small 、 between names is what the recognizer most often drops), else as is."""

@@ -21,7 +21,8 @@ from pipeline.errors import RenderError
 from pipeline.identity import PagePayload, encode_payload
 from pipeline.model.filled import FilledForm
 from pipeline.model.form import qr_side_mm
-from pipeline.render.docx_templates import template_path, write_atomic
+from pipeline.atomic import atomic_write_bytes
+from pipeline.render.docx_templates import template_path
 from pipeline.render.qr import qr_png
 
 __all__ = ["docx_context", "render_docx"]
@@ -89,7 +90,7 @@ def render_docx(filled: FilledForm, out: Path) -> None:
     template.docx.core_properties.created = template.docx.core_properties.modified = now
     buffer = io.BytesIO()
     template.save(buffer)
-    write_atomic(out, buffer.getvalue())
+    atomic_write_bytes(out, buffer.getvalue())
 
 
 def docx_context(filled: FilledForm, template: DocxTemplate) -> dict[str, Any]:

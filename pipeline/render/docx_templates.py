@@ -20,8 +20,6 @@ Each tag is written into one run, as docxtpl requires.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from itertools import count, groupby
@@ -38,6 +36,7 @@ from docx.shared import Mm
 from lxml import etree
 
 from pipeline import defs
+from pipeline.atomic import atomic_write_bytes
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, PageDef, qr_side_mm
 from pipeline.resources import templates_dir
 
@@ -101,7 +100,7 @@ def build_docx_template(form: FormDef, out: Path) -> None:
     _trim_package(doc)
     buffer = io.BytesIO()
     doc.save(buffer)
-    write_atomic(out, buffer.getvalue())
+    atomic_write_bytes(out, buffer.getvalue())
 
 
 # --- document setup ---------------------------------------------------------------------
@@ -394,19 +393,6 @@ def _twips(mm: float) -> str:
 
 def _half_points(pt: float) -> str:
     return str(round(pt * 2))
-
-
-def write_atomic(out: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder, so ``out`` is never half-written."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, partial = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".partial")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(partial, out)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
 
 
 # --- reading the controls back ------------------------------------------------------------

@@ -43,7 +43,7 @@ from reportlab.lib.units import mm
 from pipeline import defs
 from pipeline.model.filled import FilledForm
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef
-from pipeline.render.docx_templates import write_atomic
+from pipeline.atomic import atomic_write_bytes
 from pipeline.render.fonts import FontSet
 from pipeline.render.pdf import render_pdf
 
@@ -82,7 +82,7 @@ def render_fillable_pdf(filled: FilledForm, out: Path, *, fonts: FontSet | None 
     with tempfile.SpooledTemporaryFile() as buffer:
         writer.write(buffer)
         buffer.seek(0)
-        write_atomic(Path(out), buffer.read())
+        atomic_write_bytes(Path(out), buffer.read())
 
 
 def comb_runs(f: FieldDef) -> list[list[Box]]:

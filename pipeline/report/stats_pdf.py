@@ -17,7 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from pipeline import defs
-from pipeline.export.records import _atomic_write
+from pipeline.atomic import atomic_write
 from pipeline.model.form import Box
 from pipeline.render.fonts import FontSet, default_fonts
 from pipeline.render.pen import PT, Pen
@@ -34,7 +34,7 @@ def write_stats_pdf(
 ) -> Path:
     """Print the 统计表 to ``out`` (atomically); ``filled_on`` is the 填报日期 (today)."""
     sheets = stats_sheets(table, filled_on=filled_on or dt.date.today())
-    return _atomic_write(out, lambda tmp: _render(sheets, tmp, fonts or default_fonts()))
+    return atomic_write(out, lambda tmp: _render(sheets, tmp, fonts or default_fonts()))
 
 
 def _render(sheets: tuple[Sheet, ...], path: Path, fonts: FontSet) -> None:

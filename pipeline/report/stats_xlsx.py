@@ -17,7 +17,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import defs
-from pipeline.export.records import _atomic_write, _display_width
+from pipeline.atomic import atomic_write
+from pipeline.export.records import display_width
 from pipeline.report.stats import StatsTable
 from pipeline.report.stats_sheet import Grid, Sheet, stats_sheets
 
@@ -32,7 +33,7 @@ _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 def write_stats_xlsx(table: StatsTable, out: Path, *, filled_on: dt.date | None = None) -> Path:
     """Write the 统计表 workbook to ``out`` (atomically); ``filled_on`` is the 填报日期 (today)."""
     sheets = stats_sheets(table, filled_on=filled_on or dt.date.today())
-    return _atomic_write(out, lambda tmp: _workbook(sheets).save(tmp))
+    return atomic_write(out, lambda tmp: _workbook(sheets).save(tmp))
 
 
 def _workbook(sheets: tuple[Sheet, ...]) -> Workbook:
@@ -101,7 +102,7 @@ def _header_height(grid: Grid, row: int) -> float:
 
 def _line_count(text: str, width: float) -> int:
     """Lines ``text`` takes in a cell ``width`` characters wide (explicit breaks included)."""
-    return sum(max(1, math.ceil(_display_width(part) / max(width, 1))) for part in text.split("\n"))
+    return sum(max(1, math.ceil(display_width(part) / max(width, 1))) for part in text.split("\n"))
 
 
 def _line(

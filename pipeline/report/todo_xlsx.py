@@ -20,7 +20,8 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import defs
-from pipeline.export.records import _atomic_write, _display_width
+from pipeline.atomic import atomic_write
+from pipeline.export.records import display_width
 from pipeline.report.compliance import LEADERS_GROUP, ComplianceItem, ComplianceReport, teacher_label
 from pipeline.report.ledger import LedgerItem, status_counts
 from pipeline.report.stats_sheet import SIGN_BLANK, cn_date
@@ -80,7 +81,7 @@ def write_compliance_xlsx(report: ComplianceReport, out: Path) -> Path:
             for kind, label in report.labels.items()
         ),
     ]
-    return _atomic_write(out, lambda tmp: _workbook(sheets).save(tmp))
+    return atomic_write(out, lambda tmp: _workbook(sheets).save(tmp))
 
 
 def write_ledger_xlsx(items: Sequence[LedgerItem], out: Path, *, school: str, as_of: dt.date, scope: str) -> Path:
@@ -94,7 +95,7 @@ def write_ledger_xlsx(items: Sequence[LedgerItem], out: Path, *, school: str, as
         [_ledger_row(n, i) for n, i in enumerate(items, start=1)],
         merge_runs=(1,),
     )
-    return _atomic_write(out, lambda tmp: _workbook([sheet]).save(tmp))
+    return atomic_write(out, lambda tmp: _workbook([sheet]).save(tmp))
 
 
 def _compliance_info(report: ComplianceReport) -> str:
@@ -217,7 +218,7 @@ def _merge_column(ws: Worksheet, column: int, top: int, bottom: int) -> None:
 def _size_columns(ws: Worksheet, sheet: _Sheet) -> None:
     for i, header in enumerate(sheet.headers):
         texts = {header, *(_text(r[i]) for r in sheet.rows)}
-        width = max(_display_width(t) for t in texts)
+        width = max(display_width(t) for t in texts)
         ws.column_dimensions[get_column_letter(i + 1)].width = min(
             max(width + 2, defs.XLSX_MIN_COLUMN_WIDTH), defs.XLSX_MAX_COLUMN_WIDTH
         )

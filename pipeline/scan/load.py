@@ -194,6 +194,6 @@ def page_count(path: Path) -> int:
             finally:
                 pdf.close()
         with Image.open(path) as image:
-            return int(getattr(image, "n_frames", 1))
-    except (OSError, ValueError, pdfium.PdfiumError):
+            return int(getattr(image, "n_frames", 1)) if image.format == "TIFF" else 1
+    except Exception:  # Pillow and pdfium raise many types on damaged files
         return 0

@@ -16,7 +16,8 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline.readback.safety import DOCUMENT_PART, parse_xml
-from pipeline.render.docx_templates import NS, write_atomic
+from pipeline.atomic import atomic_write_bytes
+from pipeline.render.docx_templates import NS
 
 __all__ = ["SIGNED_NAME", "FillValue", "fill_docx"]
 
@@ -44,7 +45,7 @@ def fill_docx(src: Path, values: Mapping[str, FillValue], out: Path) -> None:
             if info.filename == DOCUMENT_PART:
                 data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
             zout.writestr(info, data)
-    write_atomic(out, buffer.getvalue())
+    atomic_write_bytes(out, buffer.getvalue())
 
 
 def _field_control(root: etree._Element, field_id: str) -> etree._Element:

@@ -23,7 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from pipeline import defs
 from pipeline.identity import FORM_PREFIX
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, load_form
-from pipeline.render.docx_templates import write_atomic
+from pipeline.atomic import atomic_write_bytes
 from pipeline.render.fillable import ON
 from pipeline.render.fonts import default_fonts
 from pipeline.render.pen import PT, Pen
@@ -52,7 +52,7 @@ def fill_fillable_pdf(src: Path, values: Mapping[str, FillValue], out: Path) -> 
     acroform[NameObject("/NeedAppearances")] = BooleanObject(True)
     buffer = io.BytesIO()
     writer.write(buffer)
-    write_atomic(out, buffer.getvalue())
+    atomic_write_bytes(out, buffer.getvalue())
 
 
 def _fill_field(field: DictionaryObject, field_id: str, value: FillValue) -> None:
@@ -114,7 +114,7 @@ def fill_print_pdf(
         target.merge_page(drawn)
     buffer = io.BytesIO()
     writer.write(buffer)
-    write_atomic(out, buffer.getvalue())
+    atomic_write_bytes(out, buffer.getvalue())
 
 
 def _printed_form(src: Path, first_page: int) -> FormDef:
