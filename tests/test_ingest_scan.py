@@ -125,3 +125,49 @@ def test_a_batch_killed_mid_way_resumes_to_the_same_database(tmp_path: Path) -> 
     from pipeline.store.workspace import open_workspace
 
     assert _rows(open_workspace(tmp_path / "killed")) == _rows(whole)
+
+
+def test_a_page_printed_from_an_older_layout_is_read_with_that_layout(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    from pipeline.generate.batch import filled_form
+    from pipeline.model.form import form_from_file
+    from pipeline.model.issuance import IssuedForm
+    from pipeline.render.pdf import render_pdf
+    from pipeline.resources import forms_dir
+    from pipeline.synth.handwriting import HandwritingStyle, draw_text, px_box
+
+    ws = _workspace(tmp_path / "ws", students=1)
+    # the older layout had 家访地点 and 参与教师 in each other's rows
+    text = (forms_dir() / "record.yaml").read_text(encoding="utf-8")
+    swapped = text.replace("box: [15, 121, 180, 10]}", "box: [15, 151, 180, 10]}", 1).replace(
+        "        box: [15, 151, 180, 10]\n", "        box: [15, 121, 180, 10]\n", 1
+    )
+    (tmp_path / "record.yaml").write_text(swapped, encoding="utf-8")
+    old = form_from_file(tmp_path / "record.yaml")
+    assert old.layout_hash != load_form("record").layout_hash and old.field("place").box.y == 151
+    with ws.session() as s:
+        student = repo.list_students(s, class_name=CLASS)[0]
+        teacher = next(t.name for t in repo.list_teachers(s) if t.role == "班主任")
+    filled = filled_form(old, student, ws.policy)
+    render_pdf([filled], tmp_path / "old.pdf", batch_id="OLD")
+    with ws.session() as s:
+        repo.save_layout(s, old)
+        repo.add_issued_forms(s, [IssuedForm(filled.form_id, "record", old.version, old.layout_hash, student.student_no, CLASS, 2, "OLD", (), dt.datetime.now(dt.timezone.utc))])
+    page = np.asarray(pdfium.PdfDocument(tmp_path / "old.pdf")[0].render(scale=8 * 25.4 / 72, grayscale=True).to_pil())[:2376].copy()
+    rng = np.random.default_rng(4)
+    style = HandwritingStyle.random(rng)
+    draw_text(page, px_box(old.field("place").value_box), "学校会议室", style=style, rng=rng)
+    draw_text(page, px_box(old.field("teachers").value_box), teacher, style=style, rng=rng)
+    Image.fromarray(page).save(tmp_path / "scan.png", dpi=(203.2, 203.2))
+    ingest(ws, [tmp_path / "scan.png"], workers=1)
+    with ws.session() as s:
+        record = record_store.current_record(s, filled.form_id)
+    assert record is not None and record.layout_hash == old.layout_hash
+    teachers = record.fields["teachers"]
+    assert teachers.value == teacher or teachers.status == "review", "a misread name is never accepted"
+    assert teachers.raw and "会议" in (record.fields["place"].raw or ""), "each value is read from its old box"

@@ -40,6 +40,7 @@ class Lexicon:
             "address": _known(student.address),
         }
         names["person"] = _known(*names["student"], *names["guardian"], *names["teacher"])
+        names["school"] = _known(*names["person"], *(t.name for t in teachers))  # every name a misread could land on
         return cls(names, {t.name: t.teacher_no for t in staff})
 
     def match(self, text: str, kind: str) -> tuple[str | None, float]:
@@ -79,11 +80,17 @@ class Lexicon:
         return separator.join(fixed), confidence
 
     def confirms(self, text: str, kind: str) -> bool:
-        """True when every part of ``text`` (or the text after a relation word such as 父亲)
-        is a value the roster knows exactly."""
+        """True when every part of ``text`` (or its end, after a relation word such as 父亲) is
+        a value the roster knows exactly and that no other known value is one edit away from:
+        林春燕 cannot confirm itself in a class that also has 唐春燕."""
         known = self.entries.get(kind, ())
+        everyone = self.entries.get("school", known)
         parts = [p for p in _SEPARATORS.split(text) if p]
-        return bool(parts) and all(p in known or any(p.endswith(v) and len(v) >= 2 for v in known) for p in parts)
+        return bool(parts) and all(any(p.endswith(v) and self._unmistakable(v, everyone) for v in known) for p in parts)
+
+    @staticmethod
+    def _unmistakable(value: str, known: Sequence[str]) -> bool:
+        return len(value) >= 2 and all(v == value or edit_distance(v, value) > 1 for v in known)
 
     def _segment(self, part: str, kind: str) -> list[str]:
         """``part`` cut into known values written without separators ("蒋建国许玉梅" → both
