@@ -6,11 +6,8 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.options import library_errors, workspace_option
+from pipeline.cli.options import library_errors, operator_option, workspace_option
 
-operator_option = click.option(
-    "--operator", default=None, help="操作员姓名，记入审计日志（默认为当前系统用户）。"
-)
 sensitive_option = click.option(
     "--include-sensitive",
     is_flag=True,

@@ -18,10 +18,12 @@ from PIL import Image
 
 from pipeline import defs
 from pipeline.identity import PagePayload
+from pipeline.model.classes import normalize_class
 from pipeline.model.form import FormDef, PageDef, load_form
 from pipeline.model.layout import form_from_layout
 from pipeline.model.people import Student, Teacher
 from pipeline.model.record import RawValue
+from pipeline.recognize.text import read_short_text
 from pipeline.scan.geometry import crop_mm
 from pipeline.scan.identify import identify_page, read_footer
 from pipeline.scan.register import Registration, register_page, warp_to_template
@@ -185,9 +187,13 @@ def _header_identity(
 
     engine = default_engine()
     record = load_form("record")
-    name, _ = engine.recognize_line(np.ascontiguousarray(crop_mm(registered, record.field("student_name").value_box)))
-    class_name, _ = engine.recognize_line(np.ascontiguousarray(crop_mm(registered, record.field("class_name").value_box)))
-    students = [s for s in ctx.students.values() if s.name == name.strip() and _same_class(s.class_name, class_name)]
+
+    def printed(field_id: str) -> str:
+        box = record.field(field_id).value_box
+        return read_short_text(crop_mm(registered, box, pad_mm=-defs.TEXT_INSET), engine)[0]
+
+    name, class_name = printed("student_name"), normalize_class(printed("class_name"))
+    students = [s for s in ctx.students.values() if s.name == name and normalize_class(s.class_name) == class_name]
     candidates = [
         fid for fid, i in ctx.issued.items() if students and i.student_no == students[0].student_no and i.form == "record"
     ]
@@ -197,11 +203,6 @@ def _header_identity(
         note = f"二维码和页脚均无法识读，已按页眉的学生姓名“{name}”和班级识别，请核对"
         return PagePayload(ctx.school_code, fid, 1, form.page_count, form.layout_hash), (note,)
     return None, (f"{qr_reason}；页脚表单编号和页眉学生信息也无法确定是哪一份表单，已隔离待人工指定",)
-
-
-def _same_class(roster: str, read: str) -> bool:
-    strip = str.maketrans("", "", "()（） ")
-    return roster.translate(strip) == read.translate(strip)
 
 
 @cache

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select, update
@@ -101,7 +100,3 @@ def _page(row: ScanPageRow) -> ScannedPage:
         consumed=row.consumed,
         created_at=as_utc(row.created_at),
     )
-
-
-def page_count(pages: Sequence[ScannedPage]) -> int:
-    return len({p.page_no for p in pages})
