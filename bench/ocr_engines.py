@@ -50,21 +50,21 @@ def written_crops(writers: int) -> dict[str, list[tuple[np.ndarray, str]]]:
     """Trimmed crops by kind: short text, one narrative line, single digit cells."""
     rng = np.random.default_rng(20240915)
     kinds: dict[str, list[tuple[np.ndarray, str]]] = {"short": [], "line": [], "digit": []}
-    pad = round(defs.TRIM_PAD * PX)
+    pad = round(defs.LINE_PAD * PX)
     for _ in range(writers):
         style = HandwritingStyle.random(rng)
         for kind, texts, width in (("short", SHORT, 80), ("line", LINES, 170)):
             for text in texts:
                 page = np.full((round(9 * PX), round(width * PX)), 255, np.uint8)
                 draw_text(page, (0, 0, page.shape[1], page.shape[0]), text, style=style, rng=rng)
-                kinds[kind].append((ink_map(page).trimmed(pad), text))
+                kinds[kind].append((ink_map(page).line_image(pad), text))
         for digits in DIGITS:
             cells = [(i * 6 * PX, 0, 6 * PX, 8 * PX) for i in range(len(digits))]
             page = np.full((round(8 * PX), round(len(digits) * 6 * PX)), 255, np.uint8)
             draw_digit_cells(page, cells, digits, style=style, rng=rng)
             for (x, _, w, h), digit in zip(cells, digits):
                 cell = page[:, round(x) : round(x + w)]
-                kinds["digit"].append((ink_map(cell).trimmed(pad), digit))
+                kinds["digit"].append((ink_map(cell).line_image(pad), digit))
     return kinds
 
 

@@ -179,26 +179,59 @@ OMR_INSET = 0.6  # mm inside a checkbox's printed outline where its inner area s
 OMR_PAD = 1.5  # mm of page around a checkbox cropped with it (ring for strays over the border)
 OMR_SEARCH = 0.8  # mm, how far from its registered spot a checkbox outline is looked for
 OMR_RING = 0.8  # mm, width of the ring outside a checkbox where strays are measured
-# Synthetic marks (pens 0.3-0.5 mm) fill the inner area: ticks 0.22-0.36, crosses 0.34-0.47,
-# ticks straying over the border 0.16-0.32 (ring 0.04-0.10), filled boxes 1.0, empty 0.0.
-# The thresholds leave room for thinner real pens and for scribbled fills with gaps.
-OMR_TICK_MIN = 0.08  # inner-area fill at or above which a box counts as ticked
-OMR_AMBIGUOUS_MIN = 0.03  # inner-area fill from here up to OMR_TICK_MIN is ambiguous (review)
-OMR_FILLED_MIN = 0.65  # inner-area fill at or above which a box is filled in = crossed out
+OMR_GRID = 4  # sub-cells per side of the inner area (0.8 mm cells); its emptiest quarter is "cover"
+# Measured (fill / cover / blot) on a 100-form office-profile stack (pens 0.3-0.5 mm, blur,
+# 1-bit copies): empty 0 / 0 / 0; ticks and crosses 0.18-0.62 / 0-0.22 / 0.7-1.5 mm (99 %:
+# fill 0.58); ticks straying over the border 0.22-0.43 (ring to 0.12); filled boxes 1 / 1 / 3.3.
+# Marks drawn wider through the same scanner model: marker ticks (1.2 mm pen) 0.54-0.73 / <= 0.2
+# / 1.6-2.3, marker crosses (0.9-1.2 mm) 0.59-0.92 / 0.05-0.74 / 1.75-2.75; ballpoint scribbles
+# with gaps 0.6-1.0 / cover >= 0.86 at rows 1.3 pen widths apart, >= 0.64 at 1.7, 0.2-0.7 at
+# 2.8; boxes blackened in part blot 1.8-3.1. Marker crosses and loose scribbles overlap: the
+# bands between the states send them to review (none read as a sure withdrawal; one in ten
+# scribbles with rows >= 3 pen widths apart, a zigzag more than a fill, reads as a sure tick).
+OMR_AMBIGUOUS_MIN = 0.03  # fill from here up to OMR_TICK_MIN is a faint mark (review)
+OMR_TICK_MIN = 0.08  # fill at or above which a mark counts as a tick (thinnest ticks seen: 0.18)
+OMR_HEAVY_MIN = 0.72  # fill from which an uneven mark is too heavy for a plain tick (review)
+OMR_COVER_HEAVY_MIN = 0.35  # cover from which a mark is too even for a tick or cross (review)
+OMR_COVER_FILLED_MIN = 0.6  # cover at or above which a box is filled in = crossed out
+OMR_BLOT_MIN = 2.2  # mm, a solid patch of ink this wide is no pen stroke: a box blackened in part (review)
 OMR_STRAY_MIN = 0.03  # ring fill that, with some ink inside the box, makes a faint mark a stray tick
+# Softness of each threshold: confidence is 0.5 at it and 1.0 this far from it (0.9 at 80 %)
+OMR_AMBIGUOUS_SOFT = 0.02  # fill; an empty box with a speck of dirt (< 0.014) stays auto
+OMR_TICK_SOFT = 0.05  # fill; ticks from 0.13 up are auto
+OMR_HEAVY_SOFT = 0.15  # fill; ticks up to 0.6 are auto, heavier ones (marker pens, loose scribbles) not
+OMR_COVER_HEAVY_SOFT = 0.15  # cover; ticks and crosses up to 0.23 are auto
+OMR_COVER_FILLED_SOFT = 0.2  # cover; a withdrawal is auto from 0.76 (a dense scribble)
+OMR_BLOT_SOFT = 0.5  # mm; ticks with patches up to 1.8 mm are auto
+OMR_STRAY_SOFT = 0.03  # ring fill; a faint mark straying 0.054 or more over the border is an auto tick
 CELL_INSET = 0.4  # mm inside a comb cell's printed outline where the digit's area starts
 TEXT_INSET = 0.5  # mm inside a text field's value box, clear of its frame lines
-TRIM_PAD = 1.0  # mm of white kept around trimmed ink handed to the recognizer
+LINE_PAD = 1.5  # mm of paper before and after a line's ink handed to the recognizer (none above or below)
+CELL_PAD = 1.0  # mm of paper left and right of a digit handed to the recognizer
+LINE_MIN_HEIGHT = 6.0  # mm = the recognizer's 48 px input height: lower lines are padded to it, never enlarged
+LINE_MAX_RATIO = 32  # width / height of the longest piece a narrative line is read in (longer ones are cut at a gap)
 BAND_STRAY_MAX = 0.12  # share of a multi-line box's ink outside its band; above it, detect lines
 BAND_BRIDGE_PX = 5  # px, vertical bridge over a removed guide line when grouping ink into pieces
-DIGIT_CONFUSION_PENALTY = 0.85  # factor on a cell's confidence when a letter was read as a digit
+DATE_WINDOW_MARGIN = 366  # days before and after the school year a written date is still read as one
+PRINT_LINE_SEARCH = 0.4  # mm above and below its layout position a printed frame line is looked for
+PRINT_LINE_INSET = 0.4  # mm at each end of a frame line left out (corners, where vertical lines meet it)
+PRINT_LINE_LEVEL = 0.85  # a column shows its printed line when darker than this share of the paper (a blurred grey line is)
+# Grey and colour scans show 0.99-1.0 of the frame lines; 1-bit scans at a threshold of 180 or
+# more, 1.0; at 157, 0.46-1.0 (readings still right); the harsh profile's 1-bit scans at 152-156
+# with heavy blur, 0.35-0.5, and there a 4 reads as a sure 1.
+PRINT_SURVIVAL_MIN = 0.6  # share of frame lines found below which a page's handwriting is all reviewed
 SIGNATURE_MIN_AREA = 4.0  # mm² of ink from which a signature box is signed (a signature has 20+)
-LEXICON_NEAR_MIN = 0.66  # similarity (1 - edits / length) from which text is a roster value misread
-LEXICON_EXACT_CONFIDENCE = 0.97  # confidence of text that reads exactly as a roster value
-LEXICON_NEAR_CONFIDENCE = 0.92  # confidence of text corrected to the one roster value near it
-LEXICON_MISS_FACTOR = 0.7  # factor on the confidence of a teacher name matching no teacher
+LEXICON_NEAR_MIN = 0.66  # similarity (1 - edits / length) from which text may be a misread roster value
+LEXICON_PER_PART = 4  # closest roster names scored for each name written in a field
+LEXICON_MAX_NAMES = 3  # names in one teacher field scored against the roster (more: read as written)
+LEXICON_MAX_CANDIDATES = 64  # name combinations scored for one teacher field
+LEXICON_OTHER_WEIGHT = 0.1  # prior weight of text outside the roster against a roster value (1)
+COMB_AUTO_MIN = 0.95  # P(digits) a comb needs to pass unchecked (held-out hands: 2 of 20 wrong at 0.90-0.95, 0 of 611 above)
+SHORT_TEXT_AUTO_MIN = 0.95  # P(text) a short text needs when the roster does not confirm it (0 wrong of 400 above 0.9 on 4 stacks)
 OCR_THREADS = 1  # onnxruntime intra-op threads per engine (one engine per worker process)
+OCR_ENGINE_ENV = "JIAFANG_OCR_ENGINE"  # "module:factory" building another engine (e.g. PaddleOCR with local models)
 OCR_REC_BATCH = 16  # line images per recognizer batch (a phone comb is 11 cells)
+OCR_REC_WIDTH_SPREAD = 1.25  # widest / narrowest line (at 48 px high) sharing one recognizer batch
 OCR_REC_MIN_WIDTH = 96  # px at 48 px line height: narrower inputs are padded to this, not to 320
 # (bench/ocr_engines.py: digit cells 6x faster than at the default 320, same accuracy)
 SCAN_BW_THRESHOLD = (150, 185)  # grey level range below which a 1-bit copier scan prints black
@@ -244,6 +277,7 @@ TODO_TITLE_ROW_HEIGHT = 28  # points, the merged title row of the office-style s
 # Scan ingest (pipeline/ingest/scan_run.py)
 CROP_PAD_MM = 1.0  # mm of context kept around a field's box in its stored crop
 PAGE_JPEG_QUALITY = 80  # stored page images (grey/colour scans; 1-bit pages are kept as PNG)
+PNG_COMPRESS_LEVEL = 1  # zlib level of stored PNGs (1-bit pages, field crops): 2x faster than 6, ~25 % larger
 SCAN_QUEUE_PER_WORKER = 2  # pages in flight per worker process: bounds memory on long stacks
 
 # Review station (pipeline/review/)
@@ -276,4 +310,3 @@ STATS_PDF_CELL_PADDING = 0.8  # mm inside a cell before wrapped text
 STATS_PDF_MAX_MM_PER_WIDTH = 2.4  # mm per Excel width unit at most (narrow tables stay narrow)
 STATS_PDF_GAP = 5.0  # mm between blocks (title, tables, notes)
 STATS_PDF_HEADER_GREY = 0.88  # fill of heading cells (0 black, 1 white)
-SHORT_TEXT_AUTO_MIN = 0.99  # recognizer confidence a short text needs when the roster cannot confirm it

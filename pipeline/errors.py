@@ -37,6 +37,10 @@ class RenderError(JiafangError):
     """A document could not be rendered."""
 
 
+class OcrEngineError(JiafangError):
+    """The OCR engine named in the settings cannot be loaded or does not fit the interface."""
+
+
 class GenerateError(JiafangError):
     """Forms cannot be generated as asked (no students, unknown class or format)."""
 

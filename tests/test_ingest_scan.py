@@ -69,6 +69,8 @@ def test_a_clean_scanned_stack_becomes_records_with_checkboxes_read_right(tmp_pa
         records = record_store.list_records(s)
     result = evaluate(records, truth)
     assert result.forms_read == 2
+    assert report.fields("auto") + report.fields("review") == sum(len(r.fields) for r in records)
+    assert report.fields("auto") > report.fields("review"), "a clean stack goes mostly straight through"
     assert result.checkbox_options.accuracy == 1.0
     for group in ("checkbox", "digits", "signature"):
         assert result.groups[group].auto_precision == 1.0, group

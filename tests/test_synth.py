@@ -18,6 +18,7 @@ from pipeline.cli import main
 from pipeline.generate import generate
 from pipeline.identity import decode_payload
 from pipeline.model import load_form
+from pipeline.render.fonts import discover_font_files
 from pipeline.resources import samples_dir
 from pipeline.roster.importer import import_roster
 from pipeline.roster.reader import read_roster
@@ -186,6 +187,38 @@ def test_same_seed_gives_identical_truth_and_page_bytes(issued: Path, tmp_path: 
     assert fill("again", 5) == first
     other = fill("other", 6)
     assert other[0] != first[0] and other[1] != first[1]
+
+
+def _other_font() -> Path:
+    """An installed CJK font that is not the default handwriting font."""
+    return next(p for p in discover_font_files() if p != hw.handwriting_font())
+
+
+def test_a_held_out_hand_font_writes_the_same_forms_in_another_hand(issued: Path, tmp_path: Path) -> None:
+    def fill(name: str, fonts: list[Path] | None) -> tuple[dict, bytes]:
+        out = tmp_path / name
+        fill_returns(issued, out, seed=5, profile="clean", limit=1, hand_fonts=fonts)
+        truth = _truth(out)
+        return truth, (out / truth["stack"][0]["file"]).read_bytes()
+
+    font = _other_font()
+    held_out, pages = fill("held-out", [font])
+    assert fill("again", [font]) == (held_out, pages), "same seed and font, same stack"
+    default, default_pages = fill("default", None)
+    assert held_out["hand_fonts"] == [font.name] and default["hand_fonts"] == [hw.handwriting_font().name]
+    assert {k: f["values"] for k, f in held_out["forms"].items()} == {k: f["values"] for k, f in default["forms"].items()}
+    assert pages != default_pages, "the font reaches the drawing"
+    assert fill("kaiti", [hw.handwriting_font()])[1] == default_pages, "and nothing but the font changed"
+
+
+def test_samples_fill_rejects_a_hand_font_that_is_no_font(issued: Path, tmp_path: Path) -> None:
+    bogus = tmp_path / "hand.ttf"
+    bogus.write_text("not a font", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["samples", "fill", "--manifest", str(issued), "--out", str(tmp_path / "x"), "--hand-font", str(bogus)]
+    )
+    assert result.exit_code == 1
+    assert "无法作为手写字体打开" in result.output
 
 
 def test_clean_scanned_pages_still_carry_a_readable_qr(filled: Path) -> None:

@@ -22,6 +22,7 @@ from pipeline.cli.audit_cmd import audit
 from pipeline.cli.review_cmd import review
 from pipeline.cli.report_cmd import report
 from pipeline.cli.samples_cmd import samples
+from pipeline.cli.scan_cmd import scan
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,3 +51,4 @@ main.add_command(report)
 main.add_command(review)
 main.add_command(archive)
 main.add_command(audit)
+main.add_command(scan)

@@ -49,7 +49,7 @@ def print_ingest_summary(report: IngestReport) -> None:
         if item.outcome in labels:
             message = item.message if item.message.startswith(str(item.path)) else f"{item.path}：{item.message}"
             click.echo(f"{labels[item.outcome]}：{message}", err=True)
-        elif item.outcome in ("new", "updated") and item.message:
+        elif item.outcome in ("new", "updated", "read") and item.message:
             click.echo(f"注意：{item.message}", err=True)
     summary_table(
         "读入结果",
@@ -57,6 +57,8 @@ def print_ingest_summary(report: IngestReport) -> None:
             ("新记录", report.count("new")),
             ("更新（新版本）", report.count("updated")),
             ("需要复核", report.needs_review),
+            ("字段：自动通过", report.fields("auto")),
+            ("字段：待复核", report.fields("review")),
             ("扫描页：识读", report.count("read")),
             ("扫描页：空白跳过", report.count("blank")),
             ("扫描页：此前已读", report.count("skipped")),

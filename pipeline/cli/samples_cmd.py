@@ -36,10 +36,14 @@ def samples() -> None:
 @click.option("--tidy-stack", is_flag=True, help="不加入空白背面、重复页、缺页、无关页和倒置页。")
 @click.option("--roster", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None, help="取监护人和教师姓名的花名册（默认示例学校的花名册）。")
 @click.option("--policy", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None, help="政策配置文件（YAML，取学期日期与跟进期限；默认示例学校的配置）。")
+@click.option(
+    "--hand-font", "hand_fonts", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="手写字体文件（可重复，每位书写人随机用其中一种；默认楷体）。用调参时没用过的字体可检验识别效果。",
+)
 @library_errors
 def fill_command(
     manifest: Path, out_dir: Path, seed: int, limit: int | None, profile: str, forms_: str,
-    images: bool, tidy_stack: bool, roster: Path | None, policy: Path | None,
+    images: bool, tidy_stack: bool, roster: Path | None, policy: Path | None, hand_fonts: tuple[Path, ...],
 ) -> None:
     """模拟老师手写填表并扫描：为清单中的 PDF 表单写上手写内容，按复印机方式扫描，并写出标准答案 truth.json（每份表单每个字段的值、勾选状态、每页的扫描参数）。
 
@@ -49,6 +53,7 @@ def fill_command(
     示例：
       jiafang generate --forms record --class 七年级（1）班 --out 打印
       jiafang samples fill --manifest 打印/manifest.json --out 回收 --seed 1 --profile office
+      jiafang samples fill --manifest 打印/manifest.json --out 回收 --hand-font /usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf
     """
     from pipeline.model.policy import load_policy
     from pipeline.synth.returns import StackEvents, fill_returns
@@ -65,6 +70,7 @@ def fill_command(
             events=StackEvents.none() if tidy_stack else None,
             roster=roster,
             policy=load_policy(policy) if policy else None,
+            hand_fonts=hand_fonts or None,
             progress=progress,
         )
     summary_table(

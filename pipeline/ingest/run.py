@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +43,7 @@ class IngestItem:
     form_id: str | None = None
     status: str | None = None  # record status for new/updated
     version: int | None = None
+    field_statuses: Mapping[str, int] = field(default_factory=dict)  # fields of the record by status
 
 
 @dataclass
@@ -57,6 +58,10 @@ class IngestReport:
     @property
     def needs_review(self) -> int:
         return sum(1 for i in self.items if i.status == "review")
+
+    def fields(self, status: str) -> int:
+        """Fields of the records this batch made that have ``status`` (auto / review)."""
+        return sum(i.field_statuses.get(status, 0) for i in self.items)
 
     @property
     def rejected(self) -> list[IngestItem]:
@@ -98,7 +103,7 @@ def _ingest_scans(
     for scan_file, data in files:
         digest = scan_file.stored_as.split(".")[0]
         _remember(ws, scan_file.path, data, digest, "scan", batch_id, "record", "", None)
-    return [IngestItem(e.path, e.outcome, e.message, e.form_id, e.status, e.version) for e in events]
+    return [IngestItem(e.path, e.outcome, e.message, e.form_id, e.status, e.version, e.field_statuses) for e in events]
 
 
 def _ingest_file(ws: Workspace, path: Path, batch_id: str) -> IngestItem | tuple[ScanFile, bytes]:
@@ -148,7 +153,7 @@ def _read_and_store(
         stored = record_store.add_record(session, record)
         record_store.add_returned_file(session, _returned(path, data, digest, kind, batch_id, "record", "", found.form_id))
     outcome = "new" if stored.version == 1 else "updated"
-    return IngestItem(path, outcome, "", found.form_id, stored.status, stored.version)
+    return IngestItem(path, outcome, "", found.form_id, stored.status, stored.version, record.status_counts())
 
 
 def _unknown_form(ws: Workspace, path: Path, found: readers.Identity) -> UnknownFormError:
@@ -193,4 +198,5 @@ def _returned(
 
 
 def _summary(report: IngestReport) -> dict[str, object]:
-    return {o: report.count(o) for o in OUTCOMES} | {"review": report.needs_review, "seconds": round(report.seconds, 2)}
+    fields = {f"fields_{s}": report.fields(s) for s in ("auto", "review")}
+    return {o: report.count(o) for o in OUTCOMES} | {"review": report.needs_review, "seconds": round(report.seconds, 2)} | fields

@@ -8,10 +8,11 @@ Chain: ``identify`` (QR; else the printed footer; else the printed header) → `
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass, field, replace
+from functools import cache, partial
 
 import numpy as np
 from PIL import Image
@@ -23,10 +24,17 @@ from pipeline.model.form import FormDef, PageDef, load_form
 from pipeline.model.layout import form_from_layout
 from pipeline.model.people import Student, Teacher
 from pipeline.model.record import RawValue
+from pipeline.recognize.lexicon import Lexicon
+from pipeline.recognize.lines import line_text
+from pipeline.recognize.quality import print_survival
 from pipeline.recognize.text import read_short_text
 from pipeline.scan.geometry import crop_mm
 from pipeline.scan.identify import identify_page, read_footer
 from pipeline.scan.register import Registration, register_page, warp_to_template
+
+
+FAINT_SCAN = "扫描质量差：表格细线只显示出 {share:.0%}，手写的细笔画可能已丢失，本页手写内容均需复核；建议改用灰度模式或更高分辨率重新扫描"
+DOUBT_FAINT_SCAN = "本页扫描质量差，细笔画可能丢失"
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,7 @@ class ScanContext:
     layouts: Mapping[str, dict]  # layout hash → stored layout JSON
     students: Mapping[str, Student]
     teachers: Sequence[Teacher]
+    dates: tuple[dt.date, dt.date]  # first and last day a date written on a form is read as
 
 
 @dataclass
@@ -103,7 +112,12 @@ def _read_as(
         return PageOutcome("quarantined", f"配准失败：{registration.reason}", form_id=payload.form_id, page_no=payload.page)
     registered = warp_to_template(image, registration, form.page_size)
     issue = ctx.issued[payload.form_id]
-    values, crops = recognise_page(registered, form_page, ctx.students[issue.student_no], ctx.teachers, issue.class_name)
+    lexicon = Lexicon.from_roster(ctx.students[issue.student_no], ctx.teachers, issue.class_name, dates=ctx.dates)
+    values, crops = recognise_page(registered, form_page, lexicon)
+    survival = print_survival(registered, form_page)
+    if survival < defs.PRINT_SURVIVAL_MIN:
+        values = {fid: _doubted(v) if v.source == "ocr" else v for fid, v in values.items()}
+        notes = (*notes, FAINT_SCAN.format(share=survival))
     return PageOutcome(
         "read",
         form_id=payload.form_id,
@@ -118,19 +132,19 @@ def _read_as(
     )
 
 
-def recognise_page(
-    registered: np.ndarray, page: PageDef, student: Student, teachers: Sequence[Teacher], class_name: str
-) -> tuple[dict[str, RawValue], dict[str, bytes]]:
+def recognise_page(registered: np.ndarray, page: PageDef, lexicon: Lexicon) -> tuple[dict[str, RawValue], dict[str, bytes]]:
     """Raw values and PNG crops of every teacher-filled field of a registered page."""
     from pipeline.recognize.engine import default_engine
     from pipeline.recognize.fields import recognize_page
-    from pipeline.recognize.lexicon import Lexicon
 
-    lexicon = Lexicon.from_roster(student, teachers, class_name)
     values = recognize_page(registered, page, engine=default_engine(), lexicon=lexicon)
     boxes = {f.id: f.box for f in page.fields}
     crops = {fid: _png(crop_mm(registered, boxes[fid], pad_mm=defs.CROP_PAD_MM)) for fid in values}
     return values, crops
+
+
+def _doubted(value: RawValue) -> RawValue:
+    return replace(value, doubt="；".join(d for d in (value.doubt, DOUBT_FAINT_SCAN) if d))
 
 
 def form_for(issue: IssueInfo, layouts: Mapping[str, dict]) -> FormDef:
@@ -168,7 +182,7 @@ def _fallback_identity(
     if not registration.ok:
         return None, (f"{qr_reason}；且无法配准：{registration.reason}",)
     registered = warp_to_template(image, registration, _page_size())
-    footer = read_footer(registered, generic, default_engine().recognize_line)
+    footer = read_footer(registered, generic, partial(line_text, default_engine()))
     if footer and footer.form_id in ctx.issued:
         issue = ctx.issued[footer.form_id]
         form = form_for(issue, ctx.layouts)
@@ -190,7 +204,8 @@ def _header_identity(
 
     def printed(field_id: str) -> str:
         box = record.field(field_id).value_box
-        return read_short_text(crop_mm(registered, box, pad_mm=-defs.TEXT_INSET), engine)[0]
+        reading = read_short_text(crop_mm(registered, box, pad_mm=-defs.TEXT_INSET), engine)
+        return reading.text.strip() if reading is not None else ""
 
     name, class_name = printed("student_name"), normalize_class(printed("class_name"))
     students = [s for s in ctx.students.values() if s.name == name and normalize_class(s.class_name) == class_name]
@@ -221,13 +236,14 @@ def _quality(registration: Registration, values: Mapping[str, RawValue]) -> floa
 
 
 def _encode_page(image: np.ndarray) -> tuple[bytes, str]:
-    bilevel = bool(np.isin(image, (0, 255)).all())
+    bilevel = not ((image > 0) & (image < 255)).any()
     return (_png(image), ".png") if bilevel else (_jpeg(image), ".jpg")
 
 
 def _png(image: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    Image.fromarray(image).save(buf, format="PNG", optimize=False)
+    # Scans are noisy: the strongest compression saves little and costs twice the time.
+    Image.fromarray(image).save(buf, format="PNG", compress_level=defs.PNG_COMPRESS_LEVEL)
     return buf.getvalue()
 
 

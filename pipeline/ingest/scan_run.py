@@ -13,9 +13,9 @@ import hashlib
 import multiprocessing
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +55,7 @@ class PageEvent:
     form_id: str | None = None
     status: str | None = None
     version: int | None = None
+    field_statuses: Mapping[str, int] = field(default_factory=dict)  # of the record built
 
 
 def ingest_scan_files(
@@ -84,7 +85,8 @@ def scan_context(ws: Workspace) -> ScanContext:
         layouts = {r.layout_hash: r.layout for r in session.query(LayoutRow)}
         students = {s.student_no: s for s in repo.list_students(session)}
         teachers = repo.list_teachers(session)
-    return ScanContext(ws.policy.school.code, issued, layouts, students, teachers)
+    year, margin = ws.policy.school_year, dt.timedelta(days=defs.DATE_WINDOW_MARGIN)
+    return ScanContext(ws.policy.school.code, issued, layouts, students, teachers, (year.start - margin, year.end + margin))
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,7 @@ def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch_
     """Store one page; the events say what became of it (and of a worse scan it replaced)."""
     where = f"{ref.file.path} 第 {ref.index + 1} 页"
     if outcome is None:
-        return [PageEvent(ref.file.path, "skipped", f"{where}：此前已读入，跳过")]
+        return [PageEvent(ref.file.path, "skipped", f"{where}：与已读入的一页完全相同（此前读过，或是相同的空白页），跳过")]
     image = ws.files.put_bytes(outcome.page_image, outcome.page_suffix) + outcome.page_suffix if outcome.page_image else None
     registered = ws.files.put_bytes(outcome.registered_image, ".jpg") + ".jpg" if outcome.registered_image else None
     crops = {fid: ws.files.put_bytes(png, ".png") + ".png" for fid, png in outcome.crops.items()}
@@ -188,7 +190,7 @@ def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch_
         stored, replaced = _settle_duplicate(session, stored)
         scans.add_scanned_page(session, stored)
     message = stored.reason or "；".join(outcome.notes)
-    events = [PageEvent(ref.file.path, stored.status, f"{where}：{message}" if message else where, stored.form_id)]
+    events = [PageEvent(ref.file.path, stored.status, f"{where}：{message}" if message else "", stored.form_id)]
     return events + [
         PageEvent(ref.file.path, "duplicate", f"{where}：表单 {stored.form_id} 第 {stored.page_no} 页扫描了两次，保留本页，先前较差的一份不再使用", stored.form_id)
         for _ in replaced
@@ -240,7 +242,7 @@ def _build_record(ws: Workspace, form_id: str) -> PageEvent:
     outcome = "new" if stored.version == 1 else "updated"
     message = f"表单 {form_id}：缺第 {'、'.join(map(str, missing))} 页" if missing else ""
     path = Path(pages[0].source_file)
-    return PageEvent(path, outcome, message, form_id, stored.status, stored.version)
+    return PageEvent(path, outcome, message, form_id, stored.status, stored.version, record.status_counts())
 
 
 def assign_page(ws: Workspace, digest: str, form_id: str, page_no: int, *, operator: str) -> ScannedPage:

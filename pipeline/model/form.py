@@ -127,6 +127,18 @@ class FieldDef:
     def rule(self, name: str, default: Any = None) -> Any:
         return dict(self.rules).get(name, default)
 
+    @property
+    def cell_groups(self) -> tuple[int, ...]:
+        """Sizes of the runs of adjacent comb cells (a date's 4, 2, 2), split where a printed
+        separator sits between cells."""
+        sizes: list[int] = []
+        for i, cell in enumerate(self.cells):
+            if i and cell.x - self.cells[i - 1].right <= defs.CELL_GAP + 1e-6:
+                sizes[-1] += 1
+            else:
+                sizes.append(1)
+        return tuple(sizes)
+
 
 @dataclass(frozen=True)
 class StaticText:

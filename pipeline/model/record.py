@@ -10,6 +10,7 @@ list of option values, ``signature`` true/false, text kinds a string; None when 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,6 +92,10 @@ class Record:
     @property
     def status(self) -> str:
         return weakest(f.status for f in self.fields.values())
+
+    def status_counts(self) -> dict[str, int]:
+        """How many fields have each status."""
+        return dict(Counter(f.status for f in self.fields.values()))
 
     def as_json(self) -> dict[str, Any]:
         """The export contract: one record with every field's value, raw text and status."""

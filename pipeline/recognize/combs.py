@@ -1,76 +1,142 @@
 """Digit combs (dates, times, phones): one handwritten digit per printed cell.
 
 Empty cells are found by ink alone and never reach the recognizer. The written cells of one
-comb, each trimmed to its ink, go to the recognizer in one batch (so a cell's reading cannot
-shift to its neighbour, as it can when a whole comb is read as one line). Output is reduced
-to the digits 0-9 (full-width forms folded), mapping the letters a handwritten digit is
-commonly read as, with lower confidence. The whole value is validated later (a real date, an
-11-digit phone) by pipeline.validate.
+comb, each cut to its ink, go to the recognizer in one batch (so a cell's reading cannot
+shift to its neighbour, as it can when a whole comb is read as one line). Each cell is then
+read with a digits-only vocabulary: the recognizer's classes folded into the ten digits (with
+the letters and CJK signs a handwritten digit is commonly taken for: O/〇 for 0, l/| for 1 …),
+and the cell's probability of being each digit computed from its frames.
+
+A comb whose value has a grammar (a date inside a window of years, a time of day) is then
+judged as a whole: the digits read cell by cell are kept, and their confidence is the
+probability of that value among all the values the grammar allows — so the "2" of "2025",
+which can only be a 2 in this school's years, costs no confidence, while a day that could be
+16 or 18 does. The value itself is never bent to fit the grammar: a reading the grammar does
+not allow keeps its own digits and the validator sends it to review.
 """
 
 from __future__ import annotations
 
-import unicodedata
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
 from pipeline import defs
+from pipeline.model.form import FieldDef
 from pipeline.model.record import RawValue
+from pipeline.recognize import ctc
 from pipeline.recognize.engine import OcrEngine
 from pipeline.recognize.ink import ink_map
+from pipeline.recognize.lines import Vocabulary, vocabulary_of
 
 PX = defs.REGISTERED_PX_PER_MM
-CONFUSIONS = str.maketrans({
-    "l": "1", "I": "1", "|": "1", "i": "1", "!": "1",
-    "O": "0", "o": "0", "D": "0", "Q": "0",
-    "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "g": "9", "q": "9", "b": "6", "G": "6",
-})
+# what a recognizer may answer for each handwritten digit, the digit first
+DIGIT_SHAPES = ("0OoDQ〇○口()", "1lI|i!丨", "2Zz", "3", "4", "5Ss", "6bG", "7", "8B", "9gq")
 EMPTY_CELL = "_"  # stands for an unwritten cell in a partly filled comb
-UNREADABLE = "?"
 DOUBT_PARTIAL = "数字格未填满"
-DOUBT_UNREADABLE = "有数字看不清"
+DOUBT_UNSURE = "有数字写得不够清楚"
+DateWindow = tuple[dt.date, dt.date]
 
 
-def read_digits(cells: Sequence[np.ndarray], engine: OcrEngine) -> RawValue:
+@dataclass(frozen=True)
+class Segment:
+    """A run of cells whose digits together must be one of ``values`` (equal-length strings)."""
+
+    start: int
+    values: tuple[str, ...]
+
+    @property
+    def stop(self) -> int:
+        return self.start + len(self.values[0])
+
+
+def read_digits(
+    cells: Sequence[np.ndarray], engine: OcrEngine, *, segments: Sequence[Segment] = ()
+) -> RawValue:
     """The digits written in a comb's cells (crops inset from each cell's printed outline)."""
     maps = [ink_map(c) for c in cells]
-    pad = round(defs.TRIM_PAD * PX)
+    pad = round(defs.CELL_PAD * PX)
     written = [i for i, m in enumerate(maps) if m.present]
     if not written:
         return RawValue(raw="", confidence=1.0, source="ocr")
-    images = [maps[i].trimmed(pad) for i in written]
-    digits = _read_cells(images, engine)
-    text = [EMPTY_CELL] * len(cells)
-    for i, (digit, _) in zip(written, digits):
-        text[i] = digit
-    confidence = min(c for _, c in digits)  # a comb is as sure as its least sure digit
-    doubts = []
-    if UNREADABLE in text:
-        doubts.append(DOUBT_UNREADABLE)
+    posteriors = digit_posteriors([maps[i].line_image(pad) for i in written], engine)
+    cell_probs: list[np.ndarray | None] = [None] * len(cells)
+    for i, p in zip(written, posteriors):
+        cell_probs[i] = p
+    text = "".join(EMPTY_CELL if p is None else str(int(p.argmax())) for p in cell_probs)
     if len(written) < len(cells):
-        doubts.append(DOUBT_PARTIAL)
-    if doubts:
-        confidence = min(confidence, 0.5)
-    return RawValue(raw="".join(text), confidence=round(confidence, 4), source="ocr", doubt="；".join(doubts))
+        return RawValue(raw=text, confidence=0.5, source="ocr", doubt=DOUBT_PARTIAL)
+    full = [p for p in cell_probs if p is not None]
+    confidence = comb_confidence(full, text, segments)
+    doubt = DOUBT_UNSURE if confidence < defs.COMB_AUTO_MIN else ""
+    return RawValue(raw=text, confidence=round(confidence, 4), source="ocr", doubt=doubt)
 
 
-def digits_only(text: str) -> tuple[str, bool]:
-    """``text`` reduced to 0-9 after mapping look-alike letters; True when a letter was mapped."""
-    text = unicodedata.normalize("NFKC", text)
-    mapped = text.replace("()", "0").translate(CONFUSIONS)  # a narrow handwritten 0 reads as "()"
-    return "".join(c for c in mapped if c.isdigit() and c.isascii()), any(
-        c != m and m.isdigit() for c, m in zip(text, mapped)
-    )
+def digit_posteriors(images: Sequence[np.ndarray], engine: OcrEngine) -> list[np.ndarray]:
+    """For each single-digit image, the probability that it is 0, 1, … 9."""
+    vocabulary = vocabulary_of(engine)
+    return [cell_posterior(p, vocabulary) for p in engine.line_probabilities(images)]
 
 
-def _read_cells(images: list[np.ndarray], engine: OcrEngine) -> list[tuple[str, float]]:
-    out = []
-    for text, confidence in engine.recognize_lines(images):
-        digits, mapped = digits_only(text)
-        if len(digits) != 1:
-            out.append((UNREADABLE, 0.0))
-        else:
-            out.append((digits, confidence * (defs.DIGIT_CONFUSION_PENALTY if mapped else 1.0)))
-    return out
+def cell_posterior(probs: np.ndarray, vocabulary: Vocabulary) -> np.ndarray:
+    """P(0) … P(9) of one cell's recognizer frames, read with the digits-only vocabulary."""
+    folded = ctc.fold(vocabulary.canonical(probs), _digit_groups(vocabulary.charset))
+    return ctc.single_symbol_posteriors(folded)
 
+
+def comb_confidence(cells: Sequence[np.ndarray], text: str, segments: Sequence[Segment]) -> float:
+    """Probability that ``text`` (the digits read, one per cell) is what was written: per
+    grammar segment, its share among the values the segment allows; elsewhere per cell."""
+    confidence, covered = 1.0, set()
+    for seg in segments:
+        covered.update(range(seg.start, seg.stop))
+        confidence *= _segment_probability(cells[seg.start : seg.stop], text[seg.start : seg.stop], seg.values)
+    for i, p in enumerate(cells):
+        if i not in covered:
+            confidence *= float(p[int(text[i])])
+    return confidence
+
+
+def comb_segments(field: FieldDef, dates: DateWindow | None) -> tuple[Segment, ...]:
+    """The grammar of a comb from its kind and cell groups: a date's cells together spell a
+    day inside ``dates``; each half of a time range spells a time of day."""
+    groups = tuple(field.cell_groups)
+    if field.kind == "date" and dates is not None and groups in DATE_FORMATS:
+        return (Segment(0, _dates(DATE_FORMATS[groups], *dates)),)
+    if field.kind == "time_range" and groups == (2, 2, 2, 2):
+        return (Segment(0, _TIMES), Segment(4, _TIMES))
+    return ()
+
+
+def _segment_probability(cells: Sequence[np.ndarray], text: str, values: Sequence[str]) -> float:
+    if text not in values:
+        return float(np.prod([p[int(d)] for p, d in zip(cells, text)]))
+    digits = _as_matrix(tuple(values))
+    table = np.stack(cells)  # (cells, 10)
+    scores = table[np.arange(len(cells))[None, :], digits].prod(axis=1)
+    total = scores.sum()
+    return float(scores[values.index(text)] / total) if total > 0 else 0.0
+
+
+DATE_FORMATS = {(4, 2, 2): "%Y%m%d", (2, 2, 2): "%y%m%d", (2, 2): "%m%d"}
+_TIMES = tuple(f"{h:02d}{m:02d}" for h in range(24) for m in range(60))
+
+
+@cache
+def _dates(pattern: str, first: dt.date, last: dt.date) -> tuple[str, ...]:
+    days = (last - first).days + 1
+    return tuple(dict.fromkeys((first + dt.timedelta(days=d)).strftime(pattern) for d in range(days)))
+
+
+@cache
+def _as_matrix(values: tuple[str, ...]) -> np.ndarray:
+    return np.array([[int(c) for c in v] for v in values], np.int64)
+
+
+@cache
+def _digit_groups(charset: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
+    index = {c: i for i, c in enumerate(charset) if i}
+    return tuple(tuple(index[c] for c in shapes if c in index) for shapes in DIGIT_SHAPES)

@@ -1,8 +1,10 @@
 """The OCR engine behind a small interface, and its RapidOCR (ONNX Runtime) implementation.
 
-Readers need three things from an engine: recognise one tightly trimmed line, recognise many
-such lines in one batch (the cells of a comb, the bands of a box), and, where handwriting
-ignores the printed bands, detect the lines in a crop and recognise each.
+Readers need two things from an engine: the recognizer's per-frame character probabilities for
+tightly trimmed single-line images (many in one batch: the cells of a comb, the bands of a box),
+and, where handwriting ignores the printed bands, the text lines a detector finds in a crop.
+Everything else (best-path text, how sure it is, which roster name or date it most likely says)
+is computed from those probabilities in :mod:`pipeline.recognize.ctc`, the same for any engine.
 
 Why ``rapidocr_onnxruntime`` (1.4.x, PP-OCRv4) rather than ``rapidocr`` 3.x (PP-OCRv6-small):
 bench/ocr_engines.py (12 seeded writers in a jittered AR PL UKai hand, crops trimmed as the
@@ -23,14 +25,20 @@ opencv-python beside the headless build. Swapping engines touches only this modu
 A PaddleOCR engine with local models would implement the same Protocol: build
 ``paddleocr.PaddleOCR`` once per process with ``text_detection_model_dir`` and
 ``text_recognition_model_dir`` pointing at the user's model folders (so it never downloads),
-answer ``recognize_lines`` with its text-recognition module on the list of crops (one
-predict call, batch size set), and ``detect_and_recognize`` with the full pipeline, turning
-each result's polygon into an axis-aligned ``box_px``. It would ship as an optional extra and be
-chosen by a setting; nothing else in the readers changes.
+answer ``line_probabilities`` from its text-recognition predictor's softmax output (the CTC
+head's (frames, classes) matrix per image), ``charset`` from the model's character dictionary
+with the blank first, and ``detect_lines`` from its detection module, turning each polygon into
+an axis-aligned box. Such an engine is plugged in without touching jiafang: a factory
+function that builds it, named in the environment as ``JIAFANG_OCR_ENGINE=module:factory``
+(the module importable from the user's Python path), is what :func:`default_engine` builds in
+every process instead; nothing else in the readers changes.
 """
 
 from __future__ import annotations
 
+import importlib
+import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -40,28 +48,33 @@ import cv2
 import numpy as np
 
 from pipeline import defs
+from pipeline.errors import OcrEngineError
+
+BoxPx = tuple[int, int, int, int]  # x, y, w, h in the image's pixels
 
 
 @dataclass(frozen=True)
 class TextLine:
     """A line found by detection: its box in the crop's pixels (x, y, w, h) and reading."""
 
-    box_px: tuple[int, int, int, int]
+    box_px: BoxPx
     text: str
     confidence: float
 
 
 class OcrEngine(Protocol):
-    def recognize_line(self, img: np.ndarray) -> tuple[str, float]:
-        """Text and confidence of one tightly trimmed single-line image (recognizer only)."""
+    @property
+    def charset(self) -> Sequence[str]:
+        """The recognizer's classes by index; index 0 is the CTC blank."""
         ...
 
-    def recognize_lines(self, imgs: Sequence[np.ndarray]) -> list[tuple[str, float]]:
-        """``recognize_line`` for many images in as few model calls as possible."""
+    def line_probabilities(self, imgs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """For each single-line image, its (frames, classes) matrix of character probabilities
+        (each row sums to 1), cut to the frames that cover the image itself."""
         ...
 
-    def detect_and_recognize(self, img: np.ndarray) -> list[TextLine]:
-        """Every text line found in ``img``, top to bottom."""
+    def detect_lines(self, img: np.ndarray) -> list[BoxPx]:
+        """Boxes of the text lines a detector finds in ``img``."""
         ...
 
 
@@ -83,37 +96,88 @@ class RapidOcrEngine:
             rec_img_shape=[3, 48, defs.OCR_REC_MIN_WIDTH],
             print_verbose=False,
         )
+        self._rec = self._ocr.text_rec
 
-    def recognize_line(self, img: np.ndarray) -> tuple[str, float]:
-        return self.recognize_lines([img])[0]
+    @property
+    def charset(self) -> Sequence[str]:
+        return self._rec.postprocess_op.character
 
-    def recognize_lines(self, imgs: Sequence[np.ndarray]) -> list[tuple[str, float]]:
-        if not imgs:
-            return []
-        # The pipeline's own call takes one image; its recognizer takes a batch.
-        results, _ = self._ocr.text_rec([_bgr(i) for i in imgs])
-        return [(str(text), float(score)) for text, score, *_ in results]
+    def line_probabilities(self, imgs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        images = [_bgr(i) for i in imgs]
+        _, height, min_width = self._rec.rec_image_shape
+        ratios = [max(i.shape[1] / max(i.shape[0], 1), min_width / height) for i in images]
+        out: list[np.ndarray] = [np.empty((0, 0), np.float32)] * len(images)
+        for batch in _batches(ratios):
+            widest = max(ratios[i] for i in batch)
+            tensor = np.stack([self._rec.resize_norm_img(images[i], widest) for i in batch]).astype(np.float32)
+            probs = self._rec.session(tensor)[0]
+            frames_per_px = probs.shape[1] / tensor.shape[3]
+            for row, i in zip(probs, batch):
+                used = min(math.ceil(height * ratios[i]), tensor.shape[3])
+                out[i] = row[: max(1, min(len(row), math.ceil(used * frames_per_px) + 1))]
+        return out
+
+    def detect_lines(self, img: np.ndarray) -> list[BoxPx]:
+        found, _ = self._ocr(
+            _bgr(img), use_det=True, use_cls=False, use_rec=False, box_thresh=0.5, unclip_ratio=1.6,
+        )
+        return [_axis_box(points) for points in found or []]
 
     def detect_and_recognize(self, img: np.ndarray) -> list[TextLine]:
+        """The wheel's own whole pipeline (detection, then recognition with its own decoding):
+        the whole-page OCR that bench/ingest.py measures the field readers against."""
         found, _ = self._ocr(
             _bgr(img), use_det=True, use_cls=False, use_rec=True,
             text_score=0.0, box_thresh=0.5, unclip_ratio=1.6,
         )
-        lines = [_text_line(points, text, score) for points, text, score in found or []]
+        lines = [TextLine(_axis_box(points), str(text), float(score)) for points, text, score in found or []]
         return sorted(lines, key=lambda line: (line.box_px[1], line.box_px[0]))
 
 
+def _batches(ratios: Sequence[float]) -> list[list[int]]:
+    """Image indices in batches of similar width: every image of a batch is padded to its
+    widest, and the recognizer's time grows with the padded width."""
+    batches: list[list[int]] = []
+    for i in np.argsort(ratios):
+        batch = batches[-1] if batches else None
+        if batch and len(batch) < defs.OCR_REC_BATCH and ratios[i] <= ratios[batch[0]] * defs.OCR_REC_WIDTH_SPREAD:
+            batch.append(int(i))
+        else:
+            batches.append([int(i)])
+    return batches
+
+
 @cache
-def default_engine() -> RapidOcrEngine:
-    """The process's one engine (models load once; worker processes each build their own)."""
-    return RapidOcrEngine()
+def default_engine() -> OcrEngine:
+    """The process's one engine (models load once; worker processes each build their own):
+    the one ``JIAFANG_OCR_ENGINE`` names ("module:factory"), else PP-OCRv4 from the wheel."""
+    spec = os.environ.get(defs.OCR_ENGINE_ENV, "").strip()
+    return plugged_engine(spec) if spec else RapidOcrEngine()
 
 
-def _text_line(points: list[list[float]], text: str, score: float) -> TextLine:
+def plugged_engine(spec: str) -> OcrEngine:
+    """The engine a user's factory builds, checked against the interface the readers use."""
+    module, _, name = spec.partition(":")
+    how = f"{defs.OCR_ENGINE_ENV}={spec}"
+    try:
+        factory = getattr(importlib.import_module(module), name or "engine")
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise OcrEngineError(f"{how}：无法加载 OCR 引擎（{exc}）。格式为“模块:函数”，例如 my_engines:paddle") from exc
+    engine = factory()
+    missing = [m for m in _INTERFACE if not hasattr(engine, m)]
+    if missing:
+        raise OcrEngineError(f"{how}：引擎缺少 {'、'.join(missing)}，请按 pipeline/recognize/engine.py 中 OcrEngine 的说明实现")
+    return engine
+
+
+_INTERFACE = ("charset", "line_probabilities", "detect_lines")
+
+
+def _axis_box(points: Sequence[Sequence[float]]) -> BoxPx:
     pts = np.asarray(points, dtype=np.float32)
     x0, y0 = pts.min(axis=0)
     x1, y1 = pts.max(axis=0)
-    return TextLine((int(x0), int(y0), int(x1 - x0), int(y1 - y0)), str(text), float(score))
+    return int(x0), int(y0), int(math.ceil(x1 - x0)), int(math.ceil(y1 - y0))
 
 
 def _bgr(img: np.ndarray) -> np.ndarray:

@@ -11,10 +11,10 @@ import numpy as np
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, PageDef
 from pipeline.model.record import RawValue
-from pipeline.recognize.combs import read_digits
+from pipeline.recognize.combs import comb_segments, read_digits
 from pipeline.recognize.engine import OcrEngine
 from pipeline.recognize.ink import ink_map
-from pipeline.recognize.lexicon import Lexicon
+from pipeline.recognize.lexicon import Lexicon, resolve
 from pipeline.recognize.omr import read_choice_group
 from pipeline.recognize.text import read_multiline, read_short_text
 from pipeline.scan.geometry import crop_mm, mm_to_px
@@ -44,7 +44,8 @@ def recognize_field(
         raise ValueError(f"field {field.id!r} is pre-filled; its value comes from the issuance")
     if field.kind in COMB_KINDS:
         cells = [crop_mm(registered, c, pad_mm=-defs.CELL_INSET) for c in field.cells]
-        return read_digits(cells, engine)
+        segments = comb_segments(field, lexicon.dates if lexicon is not None else None)
+        return read_digits(cells, engine, segments=segments)
     if field.kind in CHOICE_KINDS:
         boxes = [crop_mm(registered, o.box, pad_mm=defs.OMR_PAD) for o in field.options]
         return read_choice_group(boxes, field)
@@ -68,15 +69,15 @@ def read_signature(crop: np.ndarray) -> RawValue:
 
 
 def _short_text(registered: np.ndarray, field: FieldDef, engine: OcrEngine, lexicon: Lexicon | None) -> RawValue:
-    text, confidence = read_short_text(crop_mm(registered, field.value_box, pad_mm=-defs.TEXT_INSET), engine)
+    reading = read_short_text(crop_mm(registered, field.value_box, pad_mm=-defs.TEXT_INSET), engine)
+    if reading is None:
+        return RawValue(raw="", confidence=1.0, source="ocr")
     kind = "teacher" if field.rule("teacher_names") else "person"
-    if text and lexicon is not None:
-        text, confidence = lexicon.adjust(text, confidence, kind)
-    confirmed = lexicon is not None and lexicon.confirms(text, kind)
-    # Measured on synthetic stacks: a dropped first character or a struck-out word still reads
-    # at 0.95-0.97, so text the roster cannot confirm must be near certain to pass unchecked.
-    doubt = DOUBT_UNCONFIRMED if text and not confirmed and confidence < defs.SHORT_TEXT_AUTO_MIN else ""
-    return RawValue(raw=text, confidence=round(confidence, 4), source="ocr", doubt=doubt)
+    found = resolve(reading, lexicon, kind)
+    # Text the roster does not confirm has nothing to be checked against: only a reading the
+    # recognizer is all but certain of passes unchecked.
+    doubt = DOUBT_UNCONFIRMED if found.text and not found.confirmed and found.confidence < defs.SHORT_TEXT_AUTO_MIN else ""
+    return RawValue(raw=found.text, confidence=round(found.confidence, 4), source="ocr", doubt=doubt)
 
 
 def _multiline(registered: np.ndarray, field: FieldDef, engine: OcrEngine) -> RawValue:

@@ -52,30 +52,28 @@ class InkMap:
             return None
         return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
 
-    def trimmed(self, pad_px: int) -> np.ndarray:
-        """The crop's own grey pixels around the writing, with ``pad_px`` more paper on each
-        side (just the paper margin when there is no writing).
+    def line_image(self, pad_px: int) -> np.ndarray:
+        """The crop's own grey pixels of the writing's rows, from ``pad_px`` of paper before the
+        writing to ``pad_px`` after it (a paper square when there is no writing).
 
-        The mask only finds the writing; the recognizer gets the scan's grey strokes, because a
-        thin or light pen leaves anti-aliased strokes that a mask would break into specks.
+        No paper above and below beyond what makes the line ``LINE_MIN_HEIGHT`` high: the
+        recognizer scales every line to 48 px high, and reads glyphs best when they fill that
+        height (bench: 92 % of short texts and 92-95 % of narrative characters right, against
+        84 % and 87-91 % with a millimetre of paper all round). The
+        recognizer gets the scan's grey strokes, not the mask, because a thin or light pen
+        leaves anti-aliased strokes that a mask would break into specks.
         """
         box = self.bbox()
         if box is None:
             return np.full((2 * pad_px + 1, 2 * pad_px + 1), PAPER, np.uint8)
         x0, y0, x1, y1 = box
-        h, w = self.gray.shape
-        inner = self.gray[max(0, y0 - pad_px) : min(h, y1 + pad_px), max(0, x0 - pad_px) : min(w, x1 + pad_px)]
-        return cv2.copyMakeBorder(inner, pad_px, pad_px, pad_px, pad_px, cv2.BORDER_CONSTANT, value=PAPER)
-
-
-    def rows(self, pad_px: int) -> np.ndarray:
-        """The crop's full width, cut to the writing's rows: a single line whose faint first or
-        last stroke the mask missed is still whole."""
-        box = self.bbox()
-        if box is None:
-            return self.gray
-        _, y0, _, y1 = box
-        return np.ascontiguousarray(self.gray[max(0, y0 - pad_px) : min(self.gray.shape[0], y1 + pad_px), :])
+        inner = self.gray[y0:y1, max(0, x0 - pad_px) : x1 + pad_px]
+        # Lower writing is padded to the recognizer's input height rather than enlarged to it:
+        # a flat mark (a dash, a lone 一) would otherwise become tens of thousands of pixels
+        # wide, and its whole batch with it.
+        short = max(0, round(defs.LINE_MIN_HEIGHT * PX) - inner.shape[0])
+        top = short // 2
+        return cv2.copyMakeBorder(inner, top, short - top, pad_px, pad_px, cv2.BORDER_CONSTANT, value=PAPER)
 
 
 def ink_map(crop: np.ndarray) -> InkMap:
@@ -96,12 +94,6 @@ def ink_ratio(crop: np.ndarray) -> float:
 def has_ink(crop: np.ndarray) -> bool:
     """True when the crop holds at least a short stroke of writing."""
     return ink_map(crop).present
-
-
-def trim_to_ink(crop: np.ndarray, pad_px: int) -> np.ndarray | None:
-    """The writing of ``crop`` tightly cut (print removed), or None when the crop is empty."""
-    ink = ink_map(crop)
-    return ink.trimmed(pad_px) if ink.pixels else None
 
 
 def binarize(gray: np.ndarray) -> np.ndarray:

@@ -1,18 +1,33 @@
-"""Checkboxes: how much of a box's inner area is inked, and what that means.
+"""Checkboxes: how much of a box is inked, how evenly, and what that means.
 
 A checkbox crop is the option box cut from the registered page with ``defs.OMR_PAD`` mm of
 page around it. The printed outline is located in the crop (registration leaves a pixel or two
-of error) and left out: fill is measured in the inner area inset from the outline, strays in a
-ring outside it.
+of error) and left out. Four measures:
+- ``fill``: the inked share of the inner area, inset from the outline;
+- ``cover``: the fill of the inner area's emptiest quarter (the quarter of its ``OMR_GRID`` x
+  ``OMR_GRID`` sub-cells with the least ink). A tick or a cross leaves whole corners or edge
+  triangles bare, however thick the pen; a filled box leaves none, even when it is a ballpoint
+  scribble with gaps between the strokes;
+- ``blot``: the width in mm of the widest solid patch of ink. A pen stroke, even where a
+  tick's arms meet, stays narrow; a box blackened in part has a wide patch;
+- ``ring``: the inked share of a band just outside the outline (a tick straying over it).
 
-The rule (thresholds in defs, calibrated on synthetic ticks, crosses and fills, see the
-lead's report):
-- fill >= OMR_FILLED_MIN: ``crossed_out`` — the form tells writers to withdraw a choice by
-  filling its box completely, so a filled box is never a choice, ticked before or not;
-- fill >= OMR_TICK_MIN: ``ticked``;
-- fill >= OMR_AMBIGUOUS_MIN: ``ticked`` when ink also crosses the border into the ring (a tick
-  whose arm strays out of the box), else ``ambiguous`` (a faint or short mark: a person looks);
-- below: ``empty``.
+The rule (thresholds in defs, with the measurements they come from):
+- fill < OMR_AMBIGUOUS_MIN: ``empty``;
+- fill < OMR_TICK_MIN: ``ticked`` when ink also crosses the border into the ring (a tick whose
+  arm strays out of the box), else ``ambiguous_light`` (a faint or short mark);
+- cover >= OMR_COVER_FILLED_MIN: ``crossed_out`` — the form tells writers to withdraw a choice
+  by filling its box, so a filled box is never a choice, ticked before or not;
+- cover >= OMR_COVER_HEAVY_MIN, fill >= OMR_HEAVY_MIN or blot >= OMR_BLOT_MIN:
+  ``ambiguous_heavy`` — more ink than a tick yet not a filled box (a marker pen's cross, a box
+  filled loosely or in part);
+- else ``ticked``.
+
+Confidence is 0.5 at a threshold and grows linearly with the distance from the nearest
+threshold bounding the state, reaching 1.0 at that threshold's softness (``OMR_*_SOFT``), so
+ordinary ticks, empty and filled boxes are sure and only marks near a boundary are not. An
+ambiguous box reads 0.5 and puts its field in doubt, so a person looks; so does a
+single-choice field with more than one tick.
 """
 
 from __future__ import annotations
@@ -29,17 +44,20 @@ from pipeline.model.record import RawValue
 from pipeline.recognize.ink import binarize
 
 PX = defs.REGISTERED_PX_PER_MM
-STATES = ("empty", "ticked", "ambiguous", "crossed_out")
+STATES = ("empty", "ambiguous_light", "ticked", "ambiguous_heavy", "crossed_out")
+AMBIGUOUS = ("ambiguous_light", "ambiguous_heavy")
 DOUBT_MANY = "选了多个"
-DOUBT_AMBIGUOUS = "勾选不清"
+DOUBTS = {"ambiguous_light": "勾选不清", "ambiguous_heavy": "笔迹过重，分不清是勾选还是涂掉"}
 
 
 @dataclass(frozen=True)
 class CheckboxReading:
     fill_ratio: float  # inked share of the inner area
     state: str  # one of STATES
-    confidence: float  # 0.5 at a threshold, 1.0 far from every threshold
+    confidence: float  # 0.5 at a threshold, 1.0 clearly inside the state's range
     ring_ratio: float = 0.0  # inked share of the ring just outside the box
+    cover_ratio: float = 0.0  # fill of the inner area's emptiest quarter
+    blot_mm: float = 0.0  # width of the widest solid patch of ink in the inner area
 
 
 def read_checkbox(crop: np.ndarray, *, pad_mm: float = defs.OMR_PAD) -> CheckboxReading:
@@ -51,42 +69,83 @@ def read_checkbox(crop: np.ndarray, *, pad_mm: float = defs.OMR_PAD) -> Checkbox
     inset = round(defs.OMR_INSET * PX)
     inner = dark[y + inset : y + side - inset, x + inset : x + side - inset]
     fill = float(inner.mean()) if inner.size else 0.0
-    ring = _ring_ratio(dark, x, y, side, inset)
-    return _judge(fill, ring)
+    return _judge(fill, _cover_ratio(inner), _blot_mm(inner), _ring_ratio(dark, x, y, side, inset))
 
 
 def read_choice_group(crops: Sequence[np.ndarray], field: FieldDef) -> RawValue:
     """The ticked option values of one choice field, with doubt where a person must look."""
     readings = [read_checkbox(c) for c in crops]
     ticked = tuple(o.value for o, r in zip(field.options, readings) if r.state == "ticked")
-    ambiguous = [o.value for o, r in zip(field.options, readings) if r.state == "ambiguous"]
     confidence = min((r.confidence for r in readings), default=1.0)
-    doubt = ""
-    if ambiguous:
-        doubt = f"{DOUBT_AMBIGUOUS}：{'、'.join(ambiguous)}"
-    elif field.kind == "single_choice" and len(ticked) > 1:
-        doubt = DOUBT_MANY
-    if doubt:
+    unclear = {s: [o.value for o, r in zip(field.options, readings) if r.state == s] for s in AMBIGUOUS}
+    doubts = [f"{DOUBTS[s]}：{'、'.join(values)}" for s, values in unclear.items() if values]
+    if not doubts and field.kind == "single_choice" and len(ticked) > 1:
+        doubts = [DOUBT_MANY]
+    if doubts:
         confidence = min(confidence, 0.5)
-    return RawValue(raw=ticked, confidence=confidence, source="omr", doubt=doubt)
+    return RawValue(raw=ticked, confidence=confidence, source="omr", doubt="；".join(doubts))
 
 
-def _judge(fill: float, ring: float) -> CheckboxReading:
-    if fill >= defs.OMR_FILLED_MIN:
-        state = "crossed_out"
-    elif fill >= defs.OMR_TICK_MIN:
-        state = "ticked"
-    elif fill >= defs.OMR_AMBIGUOUS_MIN:
-        state = "ticked" if ring >= defs.OMR_STRAY_MIN else "ambiguous"
+def _judge(fill: float, cover: float, blot: float, ring: float) -> CheckboxReading:
+    state = _state(fill, cover, blot, ring)
+    confidence = _confidence(state, fill, cover, blot, ring)
+    return CheckboxReading(fill, state, round(confidence, 4), ring, cover, blot)
+
+
+def _state(fill: float, cover: float, blot: float, ring: float) -> str:
+    """The rule in the module docstring."""
+    if fill < defs.OMR_AMBIGUOUS_MIN:
+        return "empty"
+    if fill < defs.OMR_TICK_MIN:
+        return "ticked" if ring >= defs.OMR_STRAY_MIN else "ambiguous_light"
+    if cover >= defs.OMR_COVER_FILLED_MIN:
+        return "crossed_out"
+    if cover >= defs.OMR_COVER_HEAVY_MIN or fill >= defs.OMR_HEAVY_MIN or blot >= defs.OMR_BLOT_MIN:
+        return "ambiguous_heavy"
+    return "ticked"
+
+
+def _confidence(state: str, fill: float, cover: float, blot: float, ring: float) -> float:
+    """0.5 at the nearest threshold bounding ``state``, 1.0 at that threshold's softness."""
+    if state in AMBIGUOUS:
+        return 0.5
+    if state == "empty":
+        bounds = [(fill, defs.OMR_AMBIGUOUS_MIN, defs.OMR_AMBIGUOUS_SOFT)]
+    elif state == "crossed_out":
+        bounds = [(cover, defs.OMR_COVER_FILLED_MIN, defs.OMR_COVER_FILLED_SOFT)]
+    elif fill < defs.OMR_TICK_MIN:  # a faint mark that strays over the border
+        bounds = [
+            (fill, defs.OMR_AMBIGUOUS_MIN, defs.OMR_AMBIGUOUS_SOFT),
+            (ring, defs.OMR_STRAY_MIN, defs.OMR_STRAY_SOFT),
+        ]
     else:
-        state = "empty"
-    if state == "ambiguous":
-        confidence = 0.5
-    else:
-        thresholds = (defs.OMR_AMBIGUOUS_MIN, defs.OMR_TICK_MIN, defs.OMR_FILLED_MIN)
-        margin = min(abs(fill - t) / t for t in thresholds)
-        confidence = 0.5 + 0.5 * min(1.0, 2 * margin)
-    return CheckboxReading(fill, state, round(confidence, 4), ring)
+        bounds = [
+            (fill, defs.OMR_TICK_MIN, defs.OMR_TICK_SOFT),
+            (fill, defs.OMR_HEAVY_MIN, defs.OMR_HEAVY_SOFT),
+            (cover, defs.OMR_COVER_HEAVY_MIN, defs.OMR_COVER_HEAVY_SOFT),
+            (blot, defs.OMR_BLOT_MIN, defs.OMR_BLOT_SOFT),
+        ]
+    return min(_sure(value, threshold, soft) for value, threshold, soft in bounds)
+
+
+def _sure(value: float, threshold: float, soft: float) -> float:
+    """0.5 at ``threshold``, rising linearly to 1.0 at ``soft`` from it."""
+    return min(1.0, 0.5 + 0.5 * abs(value - threshold) / soft)
+
+
+def _cover_ratio(inner: np.ndarray) -> float:
+    """Fill of the emptiest quarter of the inner area's OMR_GRID x OMR_GRID sub-cells."""
+    n = defs.OMR_GRID
+    if inner.shape[0] < n or inner.shape[1] < n:
+        return float(inner.mean()) if inner.size else 0.0
+    cells = sorted(float(c.mean()) for band in np.array_split(inner, n, axis=0) for c in np.array_split(band, n, axis=1))
+    return float(np.mean(cells[: max(1, len(cells) // 4)]))
+
+
+def _blot_mm(inner: np.ndarray) -> float:
+    """Width in mm of the widest solid patch of ink: twice the largest disk that fits in it."""
+    ink = cv2.copyMakeBorder(inner.astype(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    return 2 * float(cv2.distanceTransform(ink, cv2.DIST_L2, cv2.DIST_MASK_PRECISE).max()) / PX
 
 
 def _locate_box(dark: np.ndarray, side: int, pad: int) -> tuple[int, int]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -157,6 +158,7 @@ def read_footer(registered: np.ndarray, form_page: PageDef, read_text: ReadText)
     """
     crop = np.ascontiguousarray(crop_mm(registered, form_page.footer_box, pad_mm=_FOOTER_PAD))
     text, confidence = read_text(crop)
+    text = unicodedata.normalize("NFKC", text)  # "1／2" and "1/2" alike
     form_id = form_id_in(text)
     if form_id is None:
         return None

@@ -436,15 +436,21 @@ def _cmap(path: Path) -> frozenset[int]:
         return frozenset()
 
 
+@cache
 def _font_for(char: str, preferred: Path) -> Path:
-    """The writer's font when it has ``char``, else the first system CJK font that does."""
-    code = ord(char)
-    if code in _cmap(preferred):
+    """The writer's font when it draws ``char``, else the first system CJK font that does."""
+    if char.isspace():
         return preferred
-    for path in discover_font_files():
-        if code in _cmap(path):
+    for path in (preferred, *discover_font_files()):
+        if _draws(path, char):
             return path
-    raise FontCoverageError(f"没有字体能写出字符 {char!r}（U+{code:04X}）")
+    raise FontCoverageError(f"没有字体能写出字符 {char!r}（U+{ord(char):04X}）")
+
+
+def _draws(path: Path, char: str) -> bool:
+    """True when the font maps ``char`` to a glyph with ink: some fonts (SetoFont) map
+    characters they lack to an empty glyph."""
+    return ord(char) in _cmap(path) and _font(path, 32).getmask(char).getbbox() is not None
 
 
 def _smooth(points: np.ndarray, per_segment: int = 12) -> np.ndarray:

@@ -34,7 +34,7 @@ from pipeline.roster.reader import read_roster
 from pipeline.roster.validate import split_list
 from pipeline.synth import phrases
 from pipeline.synth.filling import FormPlan, People, draw_page, plan_values
-from pipeline.synth.handwriting import HandwritingStyle
+from pipeline.synth.handwriting import HandwritingStyle, handwriting_font
 from pipeline.synth.scanner import ScannerModel, random_device, random_settings, scan
 
 TRUTH = "truth.json"
@@ -99,19 +99,26 @@ def fill_returns(
     events: StackEvents | None = None,
     roster: Path | None = None,
     policy: Policy | None = None,
+    hand_fonts: Sequence[Path] | None = None,
     progress: Progress | None = None,
 ) -> FillReport:
     """Fill, stack and scan the issued PDF forms of ``manifest_path``; write scans and truth.
 
     ``roster`` (default: the sample school's) supplies guardian and teacher names.
+    ``hand_fonts`` (default: the kaiti font of :func:`handwriting_font`) are the fonts writers
+    write in, each writer one of them drawn from the seed: a font the recognition thresholds
+    were not tuned on makes a held-out stack.
     """
     started = time.perf_counter()
     entries, skipped = _select(manifest_path, forms, limit)
     policy = policy or load_policy()
     people = RosterPeople(roster or samples_dir() / "roster.xlsx")
+    fonts = _check_fonts(hand_fonts) if hand_fonts else None
     plan_events = _plan_events(entries, events or StackEvents(), np.random.default_rng([seed, 2]))
     report = FillReport(out_dir=out_dir, truth_path=out_dir / TRUTH, skipped=skipped)
-    truth: dict[str, Any] = {"seed": seed, "profile": profile, "forms": {}, "stack": []}
+    truth: dict[str, Any] = {
+        "seed": seed, "profile": profile, "hand_fonts": [p.name for p in fonts or (handwriting_font(),)], "forms": {}, "stack": [],
+    }
     groups = _by_file(entries)
 
     def on_form(label: str) -> None:
@@ -124,7 +131,7 @@ def fill_returns(
         target = _output_path(out_dir, rel, pdf_per_class)
         try:
             sheets = _class_sheets(
-                pdf, group, _covered_pages(manifest_path, rel), policy, people, plan_events, seed, truth, on_form
+                pdf, group, _covered_pages(manifest_path, rel), policy, people, plan_events, seed, truth, on_form, fonts
             )
             blanks_rng = np.random.default_rng([seed, 4, file_index])
             stack = _with_blank_backs(sheets, (events or StackEvents()).blank_back_rate, blanks_rng)
@@ -183,6 +190,22 @@ def _covered_pages(manifest_path: Path, rel: str) -> set[int]:
         if e.get("file") == rel
         for p in range(int(e["first_page"]), int(e["first_page"]) + int(e["pages"]))
     }
+
+
+def _check_fonts(paths: Sequence[Path]) -> tuple[Path, ...]:
+    """``paths`` as fonts a writer can write in; raises SamplesError for one that is none."""
+    for path in paths:
+        try:
+            ImageFont.truetype(str(path), 12, index=0)
+        except OSError as exc:
+            raise SamplesError(f"{path}: 无法作为手写字体打开（{exc}）。请指定 TrueType/OpenType 字体文件") from exc
+    return tuple(Path(p) for p in paths)
+
+
+def _writer(rng: np.random.Generator, fonts: Sequence[Path] | None) -> HandwritingStyle:
+    """A new writer, in one of ``fonts`` (drawn from ``rng``) or else the default kaiti font."""
+    font = fonts[int(rng.integers(len(fonts)))] if fonts else None
+    return HandwritingStyle.random(rng, font_path=font)
 
 
 def _open_pdf(path: Path, manifest_path: Path) -> pdfium.PdfDocument:
@@ -266,6 +289,7 @@ def _class_sheets(
     seed: int,
     truth: dict[str, Any],
     on_form: Callable[[str], None],
+    fonts: Sequence[Path] | None,
 ) -> Iterator[_Sheet]:
     """The sheets of one class PDF's forms, filled, in the order they go into the scanner."""
     period = policy.semesters[0] if policy.semesters else policy.school_year
@@ -274,7 +298,7 @@ def _class_sheets(
         rng = np.random.default_rng([seed, 1, index])
         people = roster.people(str(entry["student_id"]), str(entry["class"]))
         plan = plan_values(form, people, period=period, deadlines=policy.deadlines, rng=rng)
-        teacher, parent = HandwritingStyle.random(rng), HandwritingStyle.random(rng)
+        teacher, parent = _writer(rng, fonts), _writer(rng, fonts)
         first = int(entry["first_page"])
         for page in range(1, int(entry["pages"]) + 1):
             image = rasterise(pdf, first + page - 2)

@@ -1,0 +1,138 @@
+"""The scan debug commands on real files: a generated form, written on, "scanned" and ingested."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from pipeline.cli import main
+from pipeline.generate import generate
+from pipeline.ingest import ingest
+from pipeline.model.form import load_form
+from pipeline.resources import samples_dir
+from pipeline.roster.importer import import_roster
+from pipeline.scan.geometry import registered_shape
+from pipeline.scan.inspect import checkbox_gallery, stored_checkbox_tiles
+from pipeline.store import repo
+from pipeline.store.workspace import Workspace, init_workspace
+from pipeline.synth.handwriting import HandwritingStyle, draw_tick, handwriting_font, px_box
+from pipeline.synth.scanner import ScannerModel
+from tests.scan_support import rasterise, scanned
+
+CLASS = "调试班"
+FORM = load_form("record")
+MARKS = {("mode", "电话"): "tick", ("topics", "学习情况"): "cross", ("topics", "资助政策"): "fill"}
+
+
+@dataclass(frozen=True)
+class Scanned:
+    ws: Workspace
+    forms_dir: Path
+    scan: Path  # one PNG: page 1 of the record form, written on and scanned
+    form_id: str
+
+
+@pytest.fixture(scope="module")
+def scanned_form(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
+    tmp = tmp_path_factory.mktemp("inspect")
+    ws = init_workspace(tmp / "ws", policy_path=samples_dir() / "policy.yaml")
+    import_roster(ws, [samples_dir() / "roster.xlsx"])
+    with ws.session() as s:
+        student = repo.list_students(s, class_name="七年级（1）班")[0]
+        repo.upsert_students(s, [replace(student, class_name=CLASS)])
+    generate(ws, forms=["record"], formats=["pdf"], out_dir=tmp / "forms", class_name=CLASS)
+    entry = json.loads((tmp / "forms" / "manifest.json").read_text(encoding="utf-8"))[0]
+    page = rasterise(tmp / "forms" / entry["file"], entry["first_page"] - 1)
+    hand = HandwritingStyle(
+        font_path=handwriting_font(), glyph_mm=4.6, digit_fill=0.72, slant=2.0, angle_jitter=1.5,
+        size_jitter=0.04, baseline_jitter=0.03, spacing=1.0, stroke_mm=0.04, pen_mm=0.4, ink=40,
+    )
+    for i, ((field_id, value), kind) in enumerate(MARKS.items()):
+        option = next(o for o in FORM.field(field_id).options if o.value == value)
+        draw_tick(page, px_box(option.box), style=hand, rng=np.random.default_rng(i), kind=kind)
+    image = scanned(page, ScannerModel(dpi=200, rotation=1.5, shift_mm=(2.0, 1.0), blur=0.5, noise=3.0))
+    scan = tmp / "scan.png"
+    Image.fromarray(image).save(scan, dpi=(200, 200))
+    ingest(ws, [scan], workers=1)
+    return Scanned(ws, tmp / "forms", scan, entry["form_id"])
+
+
+def run(*args: object):
+    return CliRunner().invoke(main, ["scan", *map(str, args)])
+
+
+@pytest.mark.parametrize("how", ["workspace", "manifest", "layout_hash"])
+def test_overlay_draws_the_layout_on_the_identified_registered_page(scanned_form: Scanned, tmp_path: Path, how: str) -> None:
+    out = tmp_path / "overlay.png"
+    where = {"workspace": ["-w", scanned_form.ws.root], "manifest": ["--forms-dir", scanned_form.forms_dir], "layout_hash": []}
+    result = run("overlay", scanned_form.scan, "--out", out, *where[how])
+    assert result.exit_code == 0, result.output
+    assert f"表单 {scanned_form.form_id}（record）第 1 页" in result.output
+    rows, cols = registered_shape(FORM.page_size)
+    with Image.open(out) as image:
+        assert image.width == cols and image.height > rows  # the registered page under a caption
+        option = FORM.field("mode").options[0].box  # its outline is drawn in colour on the grey page
+        r, g, b = image.convert("RGB").getpixel((round(option.x * 8), round(option.y * 8) + image.height - rows))
+        assert len({r, g, b}) > 1
+
+
+def test_overlay_of_a_blank_page_names_file_and_page_and_exits_1(tmp_path: Path) -> None:
+    blank = tmp_path / "blank.png"
+    Image.new("L", (1654, 2339), 255).save(blank, dpi=(200, 200))
+    result = run("overlay", blank, "--out", tmp_path / "o.png")
+    assert result.exit_code == 1
+    assert f"{blank} 第 1 页" in result.output and "空白页" in result.output
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_overlay_of_an_image_that_is_no_form_says_why(tmp_path: Path) -> None:
+    photo = tmp_path / "photo.jpg"
+    rng = np.random.default_rng(1)
+    Image.fromarray(rng.integers(0, 256, (1200, 900), dtype=np.uint8)).save(photo)
+    result = run("overlay", photo, "--out", tmp_path / "o.png")
+    assert result.exit_code == 1
+    assert f"{photo} 第 1 页：无法识别：找不到可读的二维码" in result.output
+
+
+def test_overlay_of_a_page_beyond_the_file_says_how_many_there_are(scanned_form: Scanned, tmp_path: Path) -> None:
+    result = run("overlay", scanned_form.scan, "--page", 2, "--out", tmp_path / "o.png")
+    assert result.exit_code == 1 and "文件只有 1 页" in result.output
+
+
+def test_gallery_shows_the_stored_checkboxes_sorted_by_fill(scanned_form: Scanned, tmp_path: Path) -> None:
+    out = tmp_path / "gallery.png"
+    result = run("gallery", "-w", scanned_form.ws.root, "--out", out)
+    assert result.exit_code == 0, result.output
+    options = sum(len(f.options) for f in FORM.pages[0].fields if f.options)
+    assert f"{options} 个复选框" in result.output
+    gallery = checkbox_gallery(stored_checkbox_tiles(scanned_form.ws))
+    with Image.open(out) as image:
+        assert image.size == gallery.image.size
+    fills = [t.reading.fill_ratio for t in gallery.tiles]
+    assert fills == sorted(fills)
+    states = {t.label: t.reading.state for t in gallery.tiles}
+    assert states["mode·电话"] == states["topics·学习情况"] == "ticked"
+    assert states["topics·资助政策"] == "crossed_out"
+    assert [t.label for t in gallery.tiles][-1] == "topics·资助政策"
+
+
+def test_gallery_of_one_field_with_a_limit_spreads_over_the_fills(scanned_form: Scanned, tmp_path: Path) -> None:
+    tiles = stored_checkbox_tiles(scanned_form.ws, field_id="topics")
+    assert {t.label.split("·")[0] for t in tiles} == {"topics"}
+    shown = checkbox_gallery(tiles, limit=3).tiles
+    assert len(shown) == 3 and shown[0].reading.state == "empty" and shown[-1].reading.state == "crossed_out"
+    result = run("gallery", "-w", scanned_form.ws.root, "--out", tmp_path / "g.png", "--field", "topics", "--limit", 3)
+    assert result.exit_code == 0 and "3 个复选框" in result.output
+
+
+def test_gallery_of_a_workspace_without_scans_says_so(workspace: Workspace, tmp_path: Path) -> None:
+    result = run("gallery", "-w", workspace.root, "--out", tmp_path / "g.png")
+    assert result.exit_code == 1 and "没有已识读的扫描页" in result.output
+    unknown = run("gallery", "-w", workspace.root, "--out", tmp_path / "g.png", "--field", "nope")
+    assert unknown.exit_code == 1 and "没有名为 'nope' 的勾选字段" in unknown.output
