@@ -22,6 +22,7 @@ from pipeline.recognize import (
     Lexicon,
     default_engine,
     has_ink,
+    ink_map,
     read_checkbox,
     read_choice_group,
     recognize_field,
@@ -229,6 +230,22 @@ def test_guide_lines_of_a_1bit_scan_are_not_ink(blank_pages: list[np.ndarray]) -
     for field in FORM.pages[1].fields:
         if field.kind == "multiline":
             assert has_ink(crop_mm(one_bit, field.value_box, pad_mm=-defs.TEXT_INSET)) is False, field.id
+
+
+def test_broken_guide_line_is_cleared_but_a_stroke_across_it_is_kept() -> None:
+    crop = np.full((80, 400), 255, np.uint8)
+    row = 40
+    rng = np.random.default_rng(3)
+    x = 0
+    while x < 400:  # a guide line a 1-bit scan broke into uneven dashes
+        dash, gap, dy = rng.integers(3, 8), rng.integers(5, 12), rng.integers(-1, 2)
+        crop[row - 1 + dy : row + 1 + dy, x : x + dash] = 0
+        x += dash + gap
+    crop[10:70, 200:204] = 0  # a written stroke crossing the line
+    assert ink_map(crop).mask[row - 1 : row + 1, :150].any()
+    cleared = ink_map(crop, rules=[row]).mask
+    assert not cleared[row - 3 : row + 4, :190].any() and not cleared[row - 3 : row + 4, 215:].any()
+    assert cleared[12:68, 200:204].all()
 
 
 def test_faint_short_mark_is_ambiguous_and_doubted(pages: list[np.ndarray]) -> None:

@@ -8,6 +8,7 @@ morphologically, and specks below a writing-sized area are dropped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -76,13 +77,16 @@ class InkMap:
         return cv2.copyMakeBorder(inner, top, short - top, pad_px, pad_px, cv2.BORDER_CONSTANT, value=PAPER)
 
 
-def ink_map(crop: np.ndarray) -> InkMap:
-    """Separate writing from print and noise on one grey (or 1-bit) crop."""
+def ink_map(crop: np.ndarray, *, rules: Sequence[int] = ()) -> InkMap:
+    """Separate writing from print and noise on one grey (or 1-bit) crop; ``rules`` are the
+    rows where the layout prints horizontal lines inside the crop (guide lines)."""
     gray = _as_gray(crop)
     if gray.size == 0:
         return InkMap(gray, np.zeros(gray.shape, bool))
     dark = binarize(gray)
     dark &= ~printed_lines(dark)
+    for row in rules:
+        _clear_rule(dark, row)
     return InkMap(gray, drop_specks(dark))
 
 
@@ -115,6 +119,19 @@ def printed_lines(dark: np.ndarray) -> np.ndarray:
     found = lines | ((frame_h | frame_v) & edge)
     # anti-aliased line edges sit one pixel beside the run
     return cv2.dilate(_u8(found), np.ones((3, 3), np.uint8)).astype(bool) & dark
+
+
+def _clear_rule(dark: np.ndarray, row: int) -> None:
+    """Remove a known printed line at ``row``, however broken a 1-bit scan left it (too broken
+    for :func:`printed_lines`): ink near the row in columns where nothing continues above or
+    below it. A stroke written across the line continues, and is kept."""
+    reach, edge = _px(defs.RULE_SEARCH), _px(defs.RULE_EDGE)
+    top, bottom = max(0, row - reach), min(dark.shape[0], row + reach + 1)
+    if top >= bottom:
+        return
+    above = dark[max(0, top - edge) : top].any(axis=0)
+    below = dark[bottom : bottom + edge].any(axis=0)
+    dark[top:bottom, ~(above | below)] = False
 
 
 def drop_specks(dark: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ def read_short_text(crop: np.ndarray, engine: OcrEngine) -> LineReading | None:
 def read_multiline(crop: np.ndarray, bands: Sequence[tuple[int, int]], engine: OcrEngine) -> tuple[str, float]:
     """Text of a multi-line box; ``bands`` are (top, bottom) pixel rows of its guide-line bands
     in the crop. Lines are joined with newlines; confidence is the weakest line's."""
-    ink = ink_map(crop)
+    ink = ink_map(crop, rules=[bottom for _, bottom in bands])  # each band's bottom is a guide line
     if not ink.present:
         return "", 1.0
     labels, owner, stray = _assign_to_bands(ink.mask, bands)
