@@ -134,6 +134,7 @@ def test_demo_generates_every_form_for_every_class_and_reruns_cleanly(tmp_path: 
     for _ in range(2):
         result = CliRunner().invoke(main, ["demo", "--out", str(out)])
         assert result.exit_code == 0, result.output
+    assert "扫描识别效果" in result.output and "勾选题" in result.output and "叙述文字" in result.output
     manifest = json.loads((out / "forms" / "manifest.json").read_text(encoding="utf-8"))
     assert {e["form"] for e in manifest} == {"record", "outline", "memo"}
     assert {e["format"] for e in manifest} == {"pdf", "docx"}

@@ -40,3 +40,6 @@ def test_wheel_installed_in_a_fresh_venv_runs_jiafang(tmp_path: Path) -> None:
     for line in where.stdout.split():
         assert Path(line).is_dir() and str(venv) in line, line
     assert list((Path(where.stdout.split()[1])).glob("*.docx")), "Word templates missing from the wheel"
+
+    checked = subprocess.run([str(jiafang), "doctor"], capture_output=True, text=True, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr  # OCR models and form texts in the wheel

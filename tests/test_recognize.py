@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
+from PIL import Image
 
 from pipeline import defs
 from pipeline.generate.batch import filled_form
@@ -32,6 +33,7 @@ from pipeline.recognize.combs import read_digits
 from pipeline.recognize.engine import BoxPx
 from pipeline.recognize.lexicon import similarity
 from pipeline.render.pdf import render_pdf
+from pipeline.scan.load import to_gray
 from pipeline.scan.geometry import crop_mm, registered_shape
 from pipeline.synth.handwriting import (
     HandwritingStyle,
@@ -171,6 +173,28 @@ def test_written_page_reads_every_field_kind_right(pages: list[np.ndarray], hand
     assert signed["teacher_signature"].raw is True and not signed["teacher_signature"].doubt
     assert signed["parent_signature"].raw is False
     assert signed["followup_due"].raw == ""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ink_rgb", [(30, 50, 140), (70, 130, 230), (190, 30, 40)], ids=["ballpoint", "light-gel", "red"])
+def test_coloured_pen_on_a_colour_scan_reads_as_black_ink_does(
+    blank_pages: list[np.ndarray], pages: list[np.ndarray], hand: HandwritingStyle, ink_rgb: tuple[int, int, int]
+) -> None:
+    rng = np.random.default_rng(5)
+    page = pages[0]
+    draw_digit_cells(page, [px_box(c) for c in FORM.field("visit_date").cells], "20251103", style=hand, rng=rng)
+    draw_text(page, px_box(FORM.field("teachers").value_box), "王芳、陈思远", style=hand, rng=rng)
+    tick(page, "mode", "电话", hand)
+    draw_lines(page, [px_box(b) for b in FORM.field("family_situation").lines][:1], NARRATIVE[0], style=hand, rng=rng)
+    printed = blank_pages[0].astype(np.float32)[:, :, None]
+    pen_cover = np.clip(printed - page.astype(np.float32)[:, :, None], 0, 255) / 255.0  # the writing alone
+    rgb = printed * (1.0 - pen_cover * (1.0 - np.array(ink_rgb, np.float32) / 255.0))  # black print, coloured pen
+    colour_page = to_gray(Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8), "RGB"))
+    values = recognize_page(colour_page, FORM.pages[0], engine=default_engine(), lexicon=lexicon())
+    assert values["visit_date"].raw == "20251103" and not values["visit_date"].doubt
+    assert values["teachers"].raw == "王芳、陈思远"
+    assert values["mode"].raw == ("电话",) and not values["mode"].doubt
+    assert similarity(values["family_situation"].raw, NARRATIVE[0]) >= 0.8
 
 
 @pytest.mark.slow

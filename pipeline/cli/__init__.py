@@ -11,6 +11,7 @@ import click
 
 from pipeline import __version__
 from pipeline.cli.demo_cmd import demo_command
+from pipeline.cli.doctor_cmd import doctor_command
 from pipeline.cli.forms_cmd import forms
 from pipeline.cli.roster_cmd import roster
 from pipeline.cli.workspace_cmd import init
@@ -36,6 +37,7 @@ def main() -> None:
       jiafang roster import 花名册.xlsx
       jiafang generate --forms record --format pdf --out 打印
       jiafang demo                 用示例学校跑一遍全过程
+      jiafang doctor               检查本机字体与识别引擎
     """
 
 
@@ -44,6 +46,7 @@ main.add_command(init)
 main.add_command(roster)
 main.add_command(generate_command)
 main.add_command(demo_command)
+main.add_command(doctor_command)
 main.add_command(ingest_command)
 main.add_command(records)
 main.add_command(samples)

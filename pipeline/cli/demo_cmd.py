@@ -9,7 +9,17 @@ import click
 from pipeline.cli.generate_cmd import print_generation_summary
 from pipeline.cli.ingest_cmd import print_ingest_summary
 from pipeline.cli.options import library_errors
-from pipeline.cli.progress import progress_bar, summary_table
+from pipeline.cli.progress import columns_table, progress_bar
+
+# The evaluation's groups (pipeline.synth.evaluate.GROUPS) as the office reads them
+_GROUP_NAMES = {
+    "checkbox": "勾选题",
+    "checkbox options": "勾选题的选项",
+    "digits": "数字格（日期、时间、电话）",
+    "short text": "短文本（姓名、地点）",
+    "free text": "叙述文字（按字计）",
+    "signature": "签名（有无）",
+}
 
 
 @click.command("demo")
@@ -38,9 +48,10 @@ def demo_command(out_dir: Path, workers: int | None) -> None:
         print_ingest_summary(report.ingest)
     if report.evaluation:
         e = report.evaluation
-        summary_table(
+        columns_table(
             f"扫描识别效果（与标准答案对比，{e.forms_read}/{e.forms_expected} 份表单读出）",
-            [(f"{g}：字段 {n}", f"准确率 {acc:.1%} · 自动通过 {st:.1%} · 自动通过的准确率 {prec:.1%}") for g, n, acc, st, prec in e.rows()],
+            ("类别", "字段数", "准确率", "自动通过", "自动通过的准确率"),
+            [(_GROUP_NAMES.get(g, g), n, f"{acc:.1%}", f"{st:.1%}", f"{prec:.1%}") for g, n, acc, st, prec in e.rows()],
         )
     click.echo(f"工作区：{report.workspace}")
     click.echo(f"打印文件：{report.generation.out_dir / 'pdf'}")

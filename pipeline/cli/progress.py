@@ -37,9 +37,14 @@ def progress_bar(description: str) -> Iterator[ProgressCallback]:
 
 def summary_table(title: str, rows: Sequence[tuple[str, object]]) -> None:
     """Print a two-column summary table."""
-    table = Table(title=title, show_header=False)
-    table.add_column("项目")
-    table.add_column("数值", justify="right")
-    for name, value in rows:
-        table.add_row(name, str(value))
+    columns_table(title, ("项目", "数值"), rows, header=False)
+
+
+def columns_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]], *, header: bool = True) -> None:
+    """Print a table: the first column names the row, the others are right-aligned figures."""
+    table = Table(title=title, show_header=header)
+    for i, name in enumerate(headers):
+        table.add_column(name, justify="left" if i == 0 else "right")
+    for row in rows:
+        table.add_row(*(str(v) for v in row))
     Console().print(table)
