@@ -94,6 +94,8 @@ def measure_ingest(root: Path, stacks: list[dict[str, Any]], workers: int) -> di
     started, cpu_before = time.perf_counter(), _cpu_s(resource.RUSAGE_SELF)
     report = ingest(ws, [Path(s["returns"]) / "scans" for s in stacks], workers=workers)
     seconds = time.perf_counter() - started
+    # Linux keeps a process's max RSS across fork and exec, so a worker's figure is at least
+    # what this process held when the pool started it (reported as is, never subtracted).
     rss = {"main_mb": _rss_mb(resource.RUSAGE_SELF), "largest_worker_mb": _rss_mb(resource.RUSAGE_CHILDREN)}
     cpu = {"main_s": _cpu_s(resource.RUSAGE_SELF) - cpu_before, "workers_s": _cpu_s(resource.RUSAGE_CHILDREN)}
     evaluation = _score(ws, stacks)

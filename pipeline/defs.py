@@ -20,6 +20,7 @@ FOOTER_BOX = (70.0, 279.0, 70.0, 6.0)  # mm, region holding the printed form id 
 # Scan ingest: loading, identifying and registering scanned pages
 REGISTERED_PX_PER_MM = 8.0  # px/mm (~203 dpi); a box (x, y, w, h) in mm crops as [y*8:(y+h)*8, x*8:(x+w)*8]
 SCAN_RENDER_DPI = 200.0  # dpi a PDF page is rendered at when it is not one embedded image
+PDF_REOPEN_PAGES = 16  # pages read from a scan PDF before it is reopened (bounds PDFium's object cache)
 SCAN_DPI_RANGE = (100.0, 1200.0)  # dpi; file metadata outside this is ignored and inferred instead
 SCAN_PAGE_SHORT_SIDE = 210.0  # mm, A4 width: infers a scan's dpi from its pixel size
 SCAN_DOWNSCALE_ABOVE = 1.25  # scan px per registered px above which a scan is first area-averaged

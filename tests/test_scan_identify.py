@@ -217,6 +217,32 @@ def test_copier_pdf_of_page_images_takes_each_embedded_image_with_its_dpi(tmp_pa
     assert identify_page(loaded[2].image, dpi=loaded[2].dpi).payload.form_id == batch.memo.form_id
 
 
+def test_long_copier_pdf_yields_every_page_in_order_across_reopens(tmp_path) -> None:
+    count = defs.PDF_REOPEN_PAGES * 2 + 3
+    images = [Image.new("L", (210, 297), 255) for _ in range(count)]
+    for i, image in enumerate(images):  # each page marked with its own number of dark rows
+        image.paste(0, (0, 0, 210, i + 1))
+    path = tmp_path / "长扫描.pdf"
+    images[0].save(path, save_all=True, append_images=images[1:], resolution=25.4)
+    loaded = list(scan_pages(path))
+    assert [p.index for p in loaded] == list(range(count))
+    assert [int((p.image[:, 100] < 128).sum()) for p in loaded] == [i + 1 for i in range(count)]
+
+
+def test_pdf_that_breaks_mid_read_reports_its_remaining_pages(tmp_path) -> None:
+    count = defs.PDF_REOPEN_PAGES + 2
+    images = [Image.new("L", (210, 297), 255) for _ in range(count)]
+    path = tmp_path / "扫描中被改.pdf"
+    images[0].save(path, save_all=True, append_images=images[1:], resolution=25.4)
+    pages = scan_pages(path)
+    first = [next(pages) for _ in range(defs.PDF_REOPEN_PAGES)]
+    path.write_bytes(b"%PDF-1.7\n" + b"garbage" * 20)  # replaced while the batch was reading it
+    rest = list(pages)
+    assert all(p.ok for p in first)
+    assert [p.index for p in rest] == [count - 2, count - 1]
+    assert not any(p.ok for p in rest) and f"第 {count} 页" in rest[-1].error
+
+
 def test_vector_pdf_pages_are_rendered_at_the_scan_dpi(batch) -> None:
     loaded = list(scan_pages(batch.pdf))
     assert len(loaded) == 4

@@ -1,15 +1,16 @@
 """The ingest batch: every returned file is identified, read, validated and stored once.
 
+Every file received is first copied into the file store (hashed as it streams, so a scan
+stack of any size is never held in memory) and keeps its outcome there, refused ones included.
 Idempotent by content hash: a file already turned into a record is skipped and says so. A file
-that fails is reported with its reason and the batch goes on; nothing is stored for it but the
-fact that it was refused. Each record is written in one transaction after its original is in
-the file store, so a batch killed half-way leaves only whole records behind.
+that fails is reported with its reason and the batch goes on. Each record is written in one
+transaction after its original is in the file store, so a batch killed half-way leaves only
+whole records behind.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -79,7 +80,7 @@ def ingest(
     started = time.perf_counter()
     files = collect(paths)
     report = IngestReport(batch_id=repo.new_batch_id("I"))
-    scan_files: list[tuple[ScanFile, bytes]] = []
+    scan_files: list[tuple[ScanFile, int]] = []
     for n, path in enumerate(files, start=1):
         item = _ingest_file(ws, path, report.batch_id)
         if isinstance(item, tuple):
@@ -97,46 +98,46 @@ def ingest(
 
 
 def _ingest_scans(
-    ws: Workspace, files: list[tuple[ScanFile, bytes]], batch_id: str, workers: int | None, progress: Progress | None
+    ws: Workspace, files: list[tuple[ScanFile, int]], batch_id: str, workers: int | None, progress: Progress | None
 ) -> list[IngestItem]:
     events = ingest_scan_files(ws, [f for f, _ in files], batch_id=batch_id, workers=workers, progress=progress)
-    for scan_file, data in files:
+    for scan_file, size in files:
         digest = scan_file.stored_as.split(".")[0]
-        _remember(ws, scan_file.path, data, digest, "scan", batch_id, "record", "", None)
+        _remember(ws, scan_file.path, size, digest, "scan", batch_id, "record", "", None)
     return [IngestItem(e.path, e.outcome, e.message, e.form_id, e.status, e.version, e.field_statuses) for e in events]
 
 
-def _ingest_file(ws: Workspace, path: Path, batch_id: str) -> IngestItem | tuple[ScanFile, bytes]:
+def _ingest_file(ws: Workspace, path: Path, batch_id: str) -> IngestItem | tuple[ScanFile, int]:
     try:
-        data = path.read_bytes()
+        digest = ws.files.put_file(path, suffix=path.suffix.lower())
+        size = path.stat().st_size
+        with path.open("rb") as file:
+            head = file.read(16)
     except OSError as exc:
         return IngestItem(path, "rejected", f"{path}：无法读取文件（{exc.strerror}）。请检查文件是否存在、是否有权限")
-    digest = hashlib.sha256(data).hexdigest()
     with ws.session() as session:
         seen = record_store.returned_file(session, digest)
     if seen is not None and seen.outcome == "record":
         return IngestItem(path, "duplicate", f"与已导入的“{seen.name}”内容相同，已跳过。", seen.form_id)
-    kind = kind_of(path, data[:16])
+    kind = kind_of(path, head)
     try:
-        return _read_and_store(ws, path, data, digest, kind, batch_id)
+        return _read_and_store(ws, path, size, digest, kind, batch_id)
     except JiafangError as exc:
-        _remember(ws, path, data, digest, kind, batch_id, "rejected", str(exc), getattr(exc, "form_id", None))
+        _remember(ws, path, size, digest, kind, batch_id, "rejected", str(exc), getattr(exc, "form_id", None))
         return IngestItem(path, "rejected", str(exc))
     except Exception as exc:  # a reader bug must not stop the batch; the log keeps the trace
         log.exception("ingest failed on %s", path)
         message = f"{path}：读取时出现程序错误（{type(exc).__name__}: {exc}）。请把该文件反馈给维护人员"
-        _remember(ws, path, data, digest, kind, batch_id, "rejected", message, None)
+        _remember(ws, path, size, digest, kind, batch_id, "rejected", message, None)
         return IngestItem(path, "rejected", message)
 
 
 def _read_and_store(
-    ws: Workspace, path: Path, data: bytes, digest: str, kind: str, batch_id: str
-) -> IngestItem | tuple[ScanFile, bytes]:
+    ws: Workspace, path: Path, size: int, digest: str, kind: str, batch_id: str
+) -> IngestItem | tuple[ScanFile, int]:
     found = readers.identify(path, kind)
     if found.needs_scan_reader:
-        suffix = path.suffix.lower()
-        ws.files.put_bytes(data, suffix)
-        return ScanFile(path, f"{digest}{suffix}"), data
+        return ScanFile(path, f"{digest}{path.suffix.lower()}"), size
     with ws.session() as session:
         issued = repo.get_issued_form(session, found.form_id)
         student = repo.get_student(session, issued.student_no) if issued else None
@@ -148,10 +149,9 @@ def _read_and_store(
     context = ValidationContext(policy=ws.policy, student=student, teachers=teachers, today=dt.date.today())
     suffix = path.suffix.lower()
     record = to_record(reading, form=form, issued=issued, context=context, source_file=f"{digest}{suffix}")
-    ws.files.put_bytes(data, suffix)
     with ws.session() as session:
         stored = record_store.add_record(session, record)
-        record_store.add_returned_file(session, _returned(path, data, digest, kind, batch_id, "record", "", found.form_id))
+        record_store.add_returned_file(session, _returned(path, size, digest, kind, batch_id, "record", "", found.form_id))
     outcome = "new" if stored.version == 1 else "updated"
     return IngestItem(path, outcome, "", found.form_id, stored.status, stored.version, record.status_counts())
 
@@ -172,23 +172,22 @@ def _unknown_form(ws: Workspace, path: Path, found: readers.Identity) -> Unknown
 
 
 def _remember(
-    ws: Workspace, path: Path, data: bytes, digest: str, kind: str, batch_id: str, outcome: str, message: str, form_id: str | None
+    ws: Workspace, path: Path, size: int, digest: str, kind: str, batch_id: str, outcome: str, message: str, form_id: str | None
 ) -> None:
-    """Keep the file and the reason, so a waiting scan can be read later and nothing is lost."""
-    ws.files.put_bytes(data, path.suffix.lower())
+    """Record what became of a stored file, so a waiting scan can be read later and nothing is lost."""
     with ws.session() as session:
-        record_store.add_returned_file(session, _returned(path, data, digest, kind, batch_id, outcome, message, form_id))
+        record_store.add_returned_file(session, _returned(path, size, digest, kind, batch_id, outcome, message, form_id))
 
 
 def _returned(
-    path: Path, data: bytes, digest: str, kind: str, batch_id: str, outcome: str, message: str, form_id: str | None
+    path: Path, size: int, digest: str, kind: str, batch_id: str, outcome: str, message: str, form_id: str | None
 ) -> ReturnedFile:
     return ReturnedFile(
         digest=digest,
         suffix=path.suffix.lower(),
         name=path.name,
         kind=kind,
-        size=len(data),
+        size=size,
         outcome=outcome,
         message=message,
         form_id=form_id,

@@ -32,6 +32,7 @@ from pipeline.errors import UnreadableFileError
 from pipeline.identity import FORM_PREFIX, PagePayload, decode_payload, is_valid_form_id
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, form_ids, load_form
 from pipeline.model.record import RawValue, Reading
+from pipeline.pdf_runs import page_runs
 from pipeline.readback.pdf_labels import read_by_labels
 from pipeline.readback.pdf_layout import form_pages, layout_matches, read_by_layout
 from pipeline.readback.pdf_text import Glyph, pdfium_glyphs
@@ -71,12 +72,12 @@ def inspect_pdf(path: Path) -> PdfInfo:
         if len(doc) == 0:
             raise UnreadableFileError(path, f"{_DAMAGED}（没有页面）", _REEXPORT)
         first = pdfium_glyphs(doc[0])
-        has_text = bool(first) or any(doc[i].get_textpage().count_chars() for i in range(1, len(doc)))
         payload = _qr_payload(doc[0])
         text = doc[0].get_textpage().get_text_range()
         pages = len(doc)
     finally:
         doc.close()
+    has_text = bool(first) or _later_pages_have_text(path, pages)
     candidates = [_text(fields[FORM_ID_FIELD]) if FORM_ID_FIELD in fields else None, info]
     candidates += PRINTED_ID.findall(text)
     candidates.append(payload.form_id if payload else None)
@@ -112,30 +113,42 @@ def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Readi
 # --- opening safely -------------------------------------------------------------------------
 
 
-def _check_bytes(path: Path) -> None:
+def _later_pages_have_text(path: Path, count: int) -> bool:
     try:
-        data = path.read_bytes()
+        return any(doc[i].get_textpage().count_chars() for doc, run in page_runs(path, count, start=1) for i in run)
+    except pdfium.PdfiumError as exc:
+        raise UnreadableFileError(path, f"{_DAMAGED}（{exc}）", _REEXPORT) from exc
+
+
+def _check_bytes(path: Path) -> None:
+    """Head and tail only: a scanned stack can be hundreds of megabytes."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(1024)
+            file.seek(max(0, path.stat().st_size - defs.PDF_EOF_WINDOW))
+            tail = file.read()
     except OSError as exc:
         raise UnreadableFileError(path, f"无法读取文件（{exc.strerror}）", "请检查文件是否存在、是否有权限") from exc
-    if not data:
+    if not head:
         raise UnreadableFileError(path, "文件是空的（0 字节）", _REEXPORT)
-    if b"%PDF-" not in data[:1024]:
+    if b"%PDF-" not in head:
         raise UnreadableFileError(path, "不是 PDF 文件", "请交回 PDF、Word 文件或扫描件")
-    if b"%%EOF" not in data[-defs.PDF_EOF_WINDOW :]:
+    if b"%%EOF" not in tail:
         raise UnreadableFileError(path, f"{_DAMAGED}（文件不完整，可能在下载或复制时中断）", _REEXPORT)
 
 
 def _acro_fields(path: Path) -> tuple[dict[str, DictionaryObject], str | None]:
     """AcroForm terminal fields by qualified name, and the form id in the document information."""
     try:
-        reader = PdfReader(path)
-        _decrypt(reader, path)
-        root = cast(DictionaryObject, reader.trailer["/Root"].get_object())
-        fields: dict[str, DictionaryObject] = {}
-        acroform = cast(DictionaryObject, root.get("/AcroForm", DictionaryObject()).get_object())
-        for ref in acroform.get("/Fields", []):
-            _collect(ref.get_object(), "", fields)
-        info = reader.metadata.get(FORM_ID_INFO) if reader.metadata else None
+        with path.open("rb") as file:  # an open file is read on demand; a path pypdf reads whole
+            reader = PdfReader(file)
+            _decrypt(reader, path)
+            root = cast(DictionaryObject, reader.trailer["/Root"].get_object())
+            fields: dict[str, DictionaryObject] = {}
+            acroform = cast(DictionaryObject, root.get("/AcroForm", DictionaryObject()).get_object())
+            for ref in acroform.get("/Fields", []):
+                _collect(ref.get_object(), "", fields)
+            info = reader.metadata.get(FORM_ID_INFO) if reader.metadata else None
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UnreadableFileError(path, f"{_DAMAGED}（{exc}）", _REEXPORT) from exc
     return fields, str(info) if info else None

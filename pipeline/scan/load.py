@@ -19,6 +19,7 @@ from PIL import Image, ImageOps
 
 from pipeline import defs
 from pipeline.errors import UnreadableFileError
+from pipeline.pdf_runs import page_runs
 
 _FIX = "请检查文件是否完整（可重新扫描或重新导出），支持 PDF、TIFF、JPEG、PNG、BMP"
 _PAGE_ERRORS = (pdfium.PdfiumError, OSError, ValueError, MemoryError)  # a damaged PDF page
@@ -63,22 +64,35 @@ def scan_pages(path: Path) -> Iterator[ScanPage]:
 
 
 def _pdf_pages(path: Path) -> Iterator[ScanPage]:
+    doc = _open_pdf(path)
+    count = len(doc)
+    doc.close()
+    if count == 0:
+        raise UnreadableFileError(path, "PDF 文件没有任何页面", _FIX)
+    done = 0
     try:
-        doc = pdfium.PdfDocument(path)
+        for run, indices in page_runs(path, count):
+            yield from _pdf_run(path, run, indices)
+            done = indices.stop
+    except pdfium.PdfiumError as exc:  # the file changed or vanished mid-batch
+        yield from (_bad_page(path, index, exc) for index in range(done, count))
+
+
+def _pdf_run(path: Path, doc: pdfium.PdfDocument, indices: range) -> Iterator[ScanPage]:
+    for index in indices:
+        try:
+            image, dpi = _pdf_page_image(doc[index])
+        except _PAGE_ERRORS as exc:
+            yield _bad_page(path, index, exc)
+            continue
+        yield ScanPage(path, index, image, dpi)
+
+
+def _open_pdf(path: Path) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
         raise UnreadableFileError(path, f"PDF 文件已损坏、加密或无法解析（{exc}）", _FIX) from exc
-    try:
-        if len(doc) == 0:
-            raise UnreadableFileError(path, "PDF 文件没有任何页面", _FIX)
-        for index in range(len(doc)):
-            try:
-                image, dpi = _pdf_page_image(doc[index])
-            except _PAGE_ERRORS as exc:
-                yield _bad_page(path, index, exc)
-                continue
-            yield ScanPage(path, index, image, dpi)
-    finally:
-        doc.close()
 
 
 def _pdf_page_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float]:

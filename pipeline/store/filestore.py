@@ -38,10 +38,11 @@ class FileStore:
         """Store ``data``; returns its SHA-256 hex digest."""
         return self._store([data], suffix)
 
-    def put_file(self, path: Path) -> str:
-        """Store a copy of the file at ``path`` under its own suffix; returns the digest."""
+    def put_file(self, path: Path, *, suffix: str | None = None) -> str:
+        """Store a copy of the file at ``path`` (streamed) under ``suffix``, by default its own;
+        returns the digest."""
         with path.open("rb") as src:
-            return self._store(iter(lambda: src.read(_CHUNK), b""), path.suffix)
+            return self._store(iter(lambda: src.read(_CHUNK), b""), path.suffix if suffix is None else suffix)
 
     def _store(self, chunks: Iterable[bytes], suffix: str) -> str:
         # Hash while spooling to a temporary file, so a large scan is read only once.
