@@ -22,16 +22,12 @@ on narrative lines, which always go to review as drafts. Precision first, so v4;
 ship inside the wheel, so nothing is ever downloaded. Its costs: Python < 3.13, and it pulls in
 opencv-python beside the headless build. Swapping engines touches only this module.
 
-A PaddleOCR engine with local models would implement the same Protocol: build
-``paddleocr.PaddleOCR`` once per process with ``text_detection_model_dir`` and
-``text_recognition_model_dir`` pointing at the user's model folders (so it never downloads),
-answer ``line_probabilities`` from its text-recognition predictor's softmax output (the CTC
-head's (frames, classes) matrix per image), ``charset`` from the model's character dictionary
-with the blank first, and ``detect_lines`` from its detection module, turning each polygon into
-an axis-aligned box. Such an engine is plugged in without touching jiafang: a factory
-function that builds it, named in the environment as ``JIAFANG_OCR_ENGINE=module:factory``
-(the module importable from the user's Python path), is what :func:`default_engine` builds in
-every process instead; nothing else in the readers changes.
+PaddleOCR's own models, where a school keeps them locally, run through
+:mod:`pipeline.recognize.paddle_engine` (the ``paddle`` extra). Any other engine is plugged in
+without touching jiafang: a factory function that builds it, named in the environment as
+``JIAFANG_OCR_ENGINE=module:factory`` (the module importable from the user's Python path), is
+what :func:`default_engine` builds in every process instead; nothing else in the readers
+changes.
 """
 
 from __future__ import annotations
