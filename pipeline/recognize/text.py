@@ -17,7 +17,7 @@ import numpy as np
 
 from pipeline import defs
 from pipeline.recognize.engine import BoxPx, OcrEngine
-from pipeline.recognize.ink import InkMap, binarize, ink_map
+from pipeline.recognize.ink import PAPER, InkMap, binarize, ink_map
 from pipeline.recognize.lines import LineReading, read_line, read_lines
 
 PX = defs.REGISTERED_PX_PER_MM
@@ -87,7 +87,7 @@ def _detect_lines(ink: InkMap, engine: OcrEngine) -> tuple[str, float]:
     boxes = _reading_order(engine.detect_lines(clean))
     pad = _pad()
     crops = [
-        cv2.copyMakeBorder(clean[max(0, y) : y + h, max(0, x) : x + w], 0, 0, pad, pad, cv2.BORDER_CONSTANT, value=255)
+        cv2.copyMakeBorder(clean[max(0, y) : y + h, max(0, x) : x + w], 0, 0, pad, pad, cv2.BORDER_CONSTANT, value=PAPER)
         for x, y, w, h in boxes
         if w > 0 and h > 0
     ]

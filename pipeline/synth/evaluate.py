@@ -12,8 +12,6 @@ ingest said it was.
 
 from __future__ import annotations
 
-import unicodedata
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +19,7 @@ from typing import Any
 from pipeline.model.form import FieldDef, load_form
 from pipeline.model.record import Record
 from pipeline.recognize.lexicon import edit_distance
+from pipeline.validate.dates import canonical_text
 
 GROUPS = {
     "single_choice": "checkbox",
@@ -200,4 +199,4 @@ def _option_results(f: FieldDef, want: Any, got: Any) -> list[bool]:
 
 def _squash(text: Any) -> str:
     """Text without spaces and in one width: handwriting has neither (（ and ( say the same)."""
-    return unicodedata.normalize("NFKC", "".join(str(text or "").split()))
+    return canonical_text(str(text or ""))
