@@ -127,3 +127,15 @@ class ScanError(JiafangError):
 
 class OutputError(JiafangError):
     """An output file (export, report, document) cannot be written."""
+
+
+class StorageError(WorkspaceError):
+    """The workspace cannot be written (disk full, read-only folder or database, no permission).
+
+    Raised by the store layer; a batch does not treat it as one bad input file but stops,
+    reporting what it finished, because every further write would fail the same way.
+    """
+
+
+class StaleVersionError(ReviewError):
+    """A decision was made on a record version that is no longer current; nothing is written."""
