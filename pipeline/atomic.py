@@ -20,7 +20,7 @@ def atomic_write(out: Path, write: Callable[[Path], object]) -> Path:
         os.close(fd)
         partial = Path(name)
         write(partial)
-        os.replace(partial, out)
+        _move_into_place(partial, out)
     except OSError as exc:
         raise OutputError(f"{out}：无法写入文件（{exc.strerror}），请换一个输出位置，或关闭正在打开它的程序。") from exc
     finally:
@@ -28,6 +28,16 @@ def atomic_write(out: Path, write: Callable[[Path], object]) -> Path:
             with contextlib.suppress(OSError):
                 partial.unlink(missing_ok=True)
     return out
+
+
+def _move_into_place(partial: Path, out: Path) -> None:
+    try:
+        os.replace(partial, out)
+    except PermissionError as exc:
+        # Windows refuses to replace a file another program holds open (Excel, WPS, a viewer).
+        if out.exists():
+            raise OutputError(f"文件“{out}”正被其他程序（如 Excel）打开，请关闭后重试。") from exc
+        raise
 
 
 def atomic_write_bytes(out: Path, data: bytes) -> Path:

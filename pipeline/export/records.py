@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline import defs
 from pipeline.atomic import atomic_write
@@ -24,6 +24,10 @@ from pipeline.errors import ExportError
 from pipeline.export.mask import mask_text, mask_value
 from pipeline.model.form import FormDef, load_form
 from pipeline.model.record import FieldValue, Record
+from pipeline.workbook import could_be_formula, save_workbook
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 FORMATS = ("json", "csv", "xlsx")
 STATUS_LABELS = {"auto": "自动通过", "review": "待复核", "verified": "已核实"}
@@ -31,7 +35,6 @@ BASE_HEADERS = ("表单编号", "表单", "学籍号", "姓名", "班级", "版�
 REVIEW_HEADER = "待复核字段"
 # Pre-filled fields whose values the base columns already show.
 _IN_BASE_COLUMNS = frozenset({"form.id", "student.name", "student.student_no", "student.class_name"})
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # Excel would run such a CSV cell as a formula
 
 Table = tuple[list[str], list[list[Any]]]
 
@@ -56,7 +59,7 @@ def export_records(
     tables = [(form, record_table(form, rs, sensitive=sensitive)) for form, rs in _by_form(prepared)]
     if fmt == "xlsx":
         sheets = {form.title: table for form, table in tables} or {"记录": _empty_table()}
-        return [atomic_write(out, partial(_write_xlsx, sheets))]
+        return [save_workbook(_xlsx_book(sheets), out)]
     if len(tables) <= 1:
         table = tables[0][1] if tables else _empty_table()
         return [atomic_write(out, partial(_write_csv, table))]
@@ -144,12 +147,12 @@ def _write_csv(table: Table, path: Path) -> None:
 
 
 def _csv_safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if could_be_formula(value):  # Excel would run such a CSV cell as a formula
         return "'" + value
     return value
 
 
-def _write_xlsx(tables: dict[str, Table], path: Path) -> None:
+def _xlsx_book(tables: dict[str, Table]) -> Workbook:
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -163,17 +166,13 @@ def _write_xlsx(tables: dict[str, Table], path: Path) -> None:
             cell.font = Font(bold=True)
         for row in rows:
             ws.append(row)
-        for line in ws.iter_rows(min_row=2):
-            for cell in line:
-                if cell.data_type == "f":
-                    cell.data_type = "s"  # text that starts with "=" is text, not a formula
         ws.freeze_panes = "A2"
         for i, header in enumerate(headers, start=1):
             width = max([display_width(header), *(display_width(str(r[i - 1])) for r in rows)])
             ws.column_dimensions[get_column_letter(i)].width = min(
                 max(width + 2, defs.XLSX_MIN_COLUMN_WIDTH), defs.XLSX_MAX_COLUMN_WIDTH
             )
-    wb.save(path)
+    return wb
 
 
 def display_width(text: str) -> int:

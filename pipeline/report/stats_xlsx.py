@@ -17,10 +17,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import defs
-from pipeline.atomic import atomic_write
 from pipeline.export.records import display_width
 from pipeline.report.stats import StatsTable
 from pipeline.report.stats_sheet import Grid, Sheet, stats_sheets
+from pipeline.workbook import save_workbook
 
 PERCENT_FORMAT = "0.0%"
 _THIN = Side(style="thin")
@@ -33,7 +33,7 @@ _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 def write_stats_xlsx(table: StatsTable, out: Path, *, filled_on: dt.date | None = None) -> Path:
     """Write the 统计表 workbook to ``out`` (atomically); ``filled_on`` is the 填报日期 (today)."""
     sheets = stats_sheets(table, filled_on=filled_on or dt.date.today())
-    return atomic_write(out, lambda tmp: _workbook(sheets).save(tmp))
+    return save_workbook(_workbook(sheets), out)
 
 
 def _workbook(sheets: tuple[Sheet, ...]) -> Workbook:

@@ -20,11 +20,11 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import defs
-from pipeline.atomic import atomic_write
 from pipeline.export.records import display_width
 from pipeline.report.compliance import LEADERS_GROUP, ComplianceItem, ComplianceReport, teacher_label
 from pipeline.report.ledger import LedgerItem, status_counts
 from pipeline.report.stats_sheet import SIGN_BLANK, cn_date
+from pipeline.workbook import save_workbook
 
 SUMMARY_SHEET = "待办汇总"
 LEDGER_SHEET = "问题台账"
@@ -81,7 +81,7 @@ def write_compliance_xlsx(report: ComplianceReport, out: Path) -> Path:
             for kind, label in report.labels.items()
         ),
     ]
-    return atomic_write(out, lambda tmp: _workbook(sheets).save(tmp))
+    return save_workbook(_workbook(sheets), out)
 
 
 def write_ledger_xlsx(items: Sequence[LedgerItem], out: Path, *, school: str, as_of: dt.date, scope: str) -> Path:
@@ -95,7 +95,7 @@ def write_ledger_xlsx(items: Sequence[LedgerItem], out: Path, *, school: str, as
         [_ledger_row(n, i) for n, i in enumerate(items, start=1)],
         merge_runs=(1,),
     )
-    return atomic_write(out, lambda tmp: _workbook([sheet]).save(tmp))
+    return save_workbook(_workbook([sheet]), out)
 
 
 def _compliance_info(report: ComplianceReport) -> str:
@@ -186,8 +186,6 @@ def _fill(ws: Worksheet, sheet: _Sheet) -> None:
 
 def _style_cell(cell: Any) -> None:
     cell.style = _DATE_STYLE if isinstance(cell.value, dt.date) else _CELL_STYLE
-    if cell.data_type == "f":
-        cell.data_type = "s"  # text that starts with "=" is text, not a formula
 
 
 def _merge_runs(ws: Worksheet, rows: Sequence[Sequence[Any]], columns: Sequence[int]) -> None:

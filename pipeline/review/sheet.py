@@ -12,8 +12,6 @@ record got a newer version after the export.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Sequence
@@ -37,6 +35,7 @@ from pipeline.roster.reader import cell_text
 from pipeline.store.audit import file_sha256, log_event
 from pipeline.store.records import current_record
 from pipeline.store.workspace import Workspace
+from pipeline.workbook import save_workbook
 
 SHEET = "待复核"
 CHECKED_MARKS = frozenset({"√", "✓", "✔", "是", "y", "yes", "1", "ok"})
@@ -98,7 +97,7 @@ def export_sheet(
         _write_item(ws, sheet, row, item)
     _add_checked_validation(sheet, len(items))
     _write_instructions(book.create_sheet("说明"))
-    _save_atomic(book, out)
+    save_workbook(book, out)
     with ws.session() as session:
         log_event(
             session,
@@ -208,17 +207,6 @@ def _write_instructions(sheet: Worksheet) -> None:
         sheet.append([line])
     sheet.column_dimensions["A"].width = 110
     sheet["A1"].font = Font(bold=True, size=13)
-
-
-def _save_atomic(book: openpyxl.Workbook, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=out.parent, prefix=".review-", suffix=".xlsx")
-    os.close(fd)
-    try:
-        book.save(name)
-        os.replace(name, out)
-    finally:
-        Path(name).unlink(missing_ok=True)
 
 
 def _open_sheet(path: Path) -> Worksheet:
