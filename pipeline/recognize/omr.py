@@ -27,7 +27,9 @@ Confidence is 0.5 at a threshold and grows linearly with the distance from the n
 threshold bounding the state, reaching 1.0 at that threshold's softness (``OMR_*_SOFT``), so
 ordinary ticks, empty and filled boxes are sure and only marks near a boundary are not. An
 ambiguous box reads 0.5 and puts its field in doubt, so a person looks; so does a
-single-choice field with more than one tick.
+single-choice field with more than one tick. A group whose only marks are filled boxes is in
+doubt too (withdrawn, or chosen by a writer who fills boxes as on an answer sheet?), though
+each box is read surely; with a tick beside them, the filled boxes are withdrawn.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ PX = defs.REGISTERED_PX_PER_MM
 STATES = ("empty", "ambiguous_light", "ticked", "ambiguous_heavy", "crossed_out")
 AMBIGUOUS = ("ambiguous_light", "ambiguous_heavy")
 DOUBT_MANY = "选了多个"
+DOUBT_FILLED_ONLY = "只有涂满的框，没有勾选：请核对是改选还是选中"
 DOUBTS = {"ambiguous_light": "勾选不清", "ambiguous_heavy": "笔迹过重，分不清是勾选还是涂掉"}
 
 
@@ -83,6 +86,10 @@ def read_choice_group(crops: Sequence[np.ndarray], field: FieldDef) -> RawValue:
         doubts = [DOUBT_MANY]
     if doubts:
         confidence = min(confidence, 0.5)
+    elif not ticked and any(r.state == "crossed_out" for r in readings):
+        # Every box is read surely, but what the writer meant is not: many fill boxes to
+        # choose, as on an answer sheet, though the form says a filled box is withdrawn.
+        doubts = [DOUBT_FILLED_ONLY]
     return RawValue(raw=ticked, confidence=confidence, source="omr", doubt="；".join(doubts))
 
 
