@@ -49,6 +49,12 @@ LOOK = Path("/tmp/jiafang-look")
 TOKEN = "t0ken-for-tests"
 OPERATOR = "测试复核员"
 VIEWPORT = {"width": 1366, "height": 768}
+# Reported to the console so that a test sees every violation of the station's
+# Content-Security-Policy (Playwright's init scripts are not subject to it).
+REPORT_CSP = (
+    "document.addEventListener('securitypolicyviolation', function (e) {"
+    " console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI); });"
+)
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +94,7 @@ def serving(ws: Workspace) -> Iterator[str]:
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
+    """A headless Chromium context; after the test, no page may have violated the CSP."""
     if not CHROMIUM.exists():
         pytest.skip("需要 Debian 的 chromium（/usr/bin/chromium）：apt-get install chromium")
     from playwright.sync_api import sync_playwright
@@ -101,10 +108,14 @@ def browser(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
             viewport=VIEWPORT,
             locale="zh-CN",
         )
+        violations: list[str] = []
+        context.on("console", lambda m: violations.append(m.text) if m.text.startswith("CSP violation") else None)
+        context.add_init_script(REPORT_CSP)
         try:
             yield context
         finally:
             context.close()
+        assert violations == [], "the pages broke their own Content-Security-Policy"
 
 
 def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -129,7 +140,9 @@ def test_pages_need_the_token(ws: Workspace, issued: list[Issued], browser) -> N
             assert httpx.get(f"{base}{path}").status_code == 403, path
         assert httpx.post(f"{base}/fields/{issued[0].form_id}/mode", data={"value": "电话"}).status_code == 403
         assert page.goto(f"{base}/queue?token={TOKEN}").status == 200
+        assert page.url == f"{base}/queue", "the token does not stay in the address bar"
         assert page.goto(f"{base}/dashboard").status == 200, "the cookie set by the link is enough afterwards"
+        assert httpx.get(f"{base}/queue", params={"token": TOKEN}).status_code == 403, "the link works once"
     with ws.session() as s:
         assert current_record(s, issued[0].form_id).fields["mode"].status == "review"  # type: ignore[union-attr]
 
@@ -191,6 +204,8 @@ def test_reviewer_corrects_and_accepts_by_keyboard_and_the_statistics_follow(  #
         assert page.locator("#stat-pending").inner_text() == "1"
         assert page.locator("#stat-records-verified").inner_text() == "1"
         assert coverage.inner_text().startswith("1/")
+        bar = page.locator(f".bar-row[data-class='{CLASS}'] .fill")
+        assert bar.evaluate("e => e.getBoundingClientRect().width > 0"), "the bar is sized by the script"
         _shot(page, "review-dashboard.png")
 
     with ws.session() as s:
@@ -319,9 +334,13 @@ def test_serve_command_prints_a_link_with_the_token(ws: Workspace, issued: list[
         line = server.stdout.readline()  # type: ignore[union-attr]
         assert line.startswith("复核网页已启动：http://127.0.0.1:"), line
         url = line.split("：", 1)[1].strip()
-        assert httpx.get(url.split("?")[0]).status_code == 403
-        queue = httpx.get(url)
-        assert queue.status_code == 200 and "家访日期" in queue.text
+        clean = url.split("?")[0]
+        assert httpx.get(clean).status_code == 403
+        with httpx.Client() as reviewer:
+            queue = reviewer.get(url, follow_redirects=True)
+            assert queue.status_code == 200 and "家访日期" in queue.text
+            assert str(queue.url) == clean
+        assert httpx.get(url).status_code == 403, "the printed link opens the station once"
     finally:
         server.terminate()
         server.wait(timeout=10)

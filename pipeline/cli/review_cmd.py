@@ -38,6 +38,8 @@ def review() -> None:
 def serve_cmd(port: int, host: str, operator: str | None, workspace: Path) -> None:
     """启动本机复核网页，打印带一次性访问令牌的链接；按 Ctrl+C 停止。
 
+    链接只能打开一次：第一次打开的浏览器得到登录状态，之后链接失效。换浏览器时请重新启动。
+
     键盘操作：Enter 确认（改过则保存更正），Tab/Shift+Tab 上下移动，Esc 还原，
     F8 标记无法辨认，F9 查看整页图像。
 
@@ -61,7 +63,7 @@ def serve_cmd(port: int, host: str, operator: str | None, workspace: Path) -> No
     sock = socket.create_server((host, port))  # bound first, so the printed URL has the real port
     shown = "127.0.0.1" if host in LOCAL_HOSTS else host
     click.echo(f"复核网页已启动：http://{shown}:{sock.getsockname()[1]}/queue?token={token}")
-    click.echo("请用 Chromium、Chrome、Edge 或 Firefox 打开上面的链接；按 Ctrl+C 停止。")
+    click.echo("请用 Chromium、Chrome、Edge 或 Firefox 打开上面的链接；链接只能打开一次，换浏览器请重新启动。按 Ctrl+C 停止。")
     try:
         uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
     finally:

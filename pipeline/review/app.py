@@ -1,17 +1,15 @@
 """The review station as a local web app: queue, record view, dashboard.
 
 FastAPI with Jinja2 templates and htmx, every asset served from the package (no CDN, no build
-step). Each request must carry the one-time token printed at start-up, either as ``?token=``
-(the printed link; it then sets a cookie) or as that cookie, so another user of the same
-machine cannot open the page without the link.
+step, no inline script or style). Access is guarded by pipeline.review.guard: the one-time
+token of the printed link is exchanged for a session cookie, changes are accepted only from
+the station's own pages, and every response carries a Content-Security-Policy.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Form, Request
@@ -26,6 +24,7 @@ from pipeline.model.form import form_ids, load_form
 from pipeline.model.record import Record
 from pipeline.review.corrections import display_text, mark_unreadable, review_field, value_text
 from pipeline.review.dashboard import dashboard
+from pipeline.review.guard import Sessions, guard_middleware
 from pipeline.review.pages import page_png, page_sources
 from pipeline.review.queue import group_items, queue_item, review_queue
 from pipeline.store import repo
@@ -34,7 +33,6 @@ from pipeline.store.corrections import corrections_for, pending_count
 from pipeline.store.records import current_record, record_history
 from pipeline.store.workspace import Workspace
 
-TOKEN_COOKIE = "jiafang_review"
 _FILE_NAME = re.compile(r"([0-9a-f]{64})\.(png|jpg|jpeg|tif|tiff)")
 KIND_LABELS = {
     "text": "短文本",
@@ -78,7 +76,7 @@ def create_app(ws: Workspace, *, operator: str, token: str) -> FastAPI:
     app.state.ws = ws
     app.state.operator = operator
     app.state.templates = Jinja2Templates(env=_environment())
-    app.middleware("http")(_token_guard(token, app.state.templates))
+    app.middleware("http")(guard_middleware(Sessions(token), app.state.templates))
     app.mount("/static", StaticFiles(packages=[("pipeline.review", "static")]), name="static")
     app.include_router(router)
     return app
@@ -97,24 +95,6 @@ def _environment() -> Environment:
     )
     env.filters.update(shown=_shown_value, local=_local_time, scope=_scope_text)
     return env
-
-
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-def _token_guard(token: str, templates: Jinja2Templates) -> Callable[[Request, Handler], Awaitable[Response]]:
-    async def guard(request: Request, call_next: Handler) -> Response:
-        given = request.query_params.get("token")
-        cookie = request.cookies.get(TOKEN_COOKIE, "")
-        if given is not None and secrets.compare_digest(given.encode(), token.encode()):
-            response = await call_next(request)
-            response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
-            return response
-        if cookie and secrets.compare_digest(cookie.encode(), token.encode()):
-            return await call_next(request)
-        return templates.TemplateResponse(request, "forbidden.html", {}, status_code=403)
-
-    return guard
 
 
 def _ws(request: Request) -> Workspace:

@@ -92,8 +92,15 @@
     tell(ev, "无法连接复核服务：请确认 jiafang review serve 仍在运行");
   });
 
+  // Coverage bars: the width comes from a data attribute, since the page allows no inline style.
+  function sizeBars(root) {
+    var bars = root.querySelectorAll ? root.querySelectorAll(".meter .fill[data-percent]") : [];
+    for (var i = 0; i < bars.length; i++) bars[i].style.width = bars[i].dataset.percent + "%";
+  }
+
   // Runs for the page and for every piece htmx swaps in.
   htmx.onLoad(function (elt) {
+    sizeBars(elt);
     if (elt === document.body) {
       focusItem(document.querySelector(".item.pending"));
     } else if (elt.classList && elt.classList.contains("item")) {
