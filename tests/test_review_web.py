@@ -180,7 +180,7 @@ def test_reviewer_corrects_and_accepts_by_keyboard_and_the_statistics_follow(  #
         mode_input = _item(page, first.form_id, "mode").locator("input[name=value]")
         assert mode_input.evaluate("e => e === document.activeElement"), "focus moves to the next pending field"
         page.keyboard.press("F9")
-        page.wait_for_function("document.querySelector('#page-modal img').naturalWidth > 0")
+        page.wait_for_function("() => document.querySelector('#page-modal img').naturalWidth > 0")
         _shot(page, "review-page-modal.png")
         page.keyboard.press("Escape")
         assert mode_input.evaluate("e => e === document.activeElement"), "closing the page gives the focus back"
@@ -195,7 +195,7 @@ def test_reviewer_corrects_and_accepts_by_keyboard_and_the_statistics_follow(  #
 
         page.goto(f"{base}/records/{first.form_id}")
         assert page.locator(".rechead .badge").inner_text() == "已核实"
-        page.wait_for_function("[...document.querySelectorAll('.pages img')].every(i => i.complete && i.naturalWidth > 0)")
+        page.wait_for_function("() => [...document.querySelectorAll('.pages img')].every(i => i.complete && i.naturalWidth > 0)")
         assert page.locator(".pages img").count() == 2
         assert "2025-11-08（待复核）→ 2025-11-03" in page.locator("body").inner_text()
         _shot(page, "review-record.png")
@@ -228,7 +228,7 @@ def test_scripted_reviewer_over_200_fields(ws: Workspace, issued: list[Issued], 
             if n % 3 == 0:  # every third field is corrected by typing, the rest accepted
                 page.keyboard.type("2025年11月3日" if n % 6 == 0 else "1")
             page.keyboard.press("Enter")
-            page.wait_for_function(f"document.querySelectorAll('.item.done').length === {n + 1}")
+            page.wait_for_function(f"() => document.querySelectorAll('.item.done').length === {n + 1}")
         elapsed = time.perf_counter() - started
         trips = page.evaluate(
             "performance.getEntriesByType('resource')"
@@ -318,7 +318,7 @@ def test_dashboard_lists_a_quarantined_page_with_its_reason(  # type: ignore[no-
         row = page.locator("table.quarantine tbody tr")
         assert row.count() == 1
         assert "二维码" in row.inner_text()
-        page.wait_for_function("[...document.querySelectorAll('img.thumb')].every(i => i.complete && i.naturalWidth > 0)")
+        page.wait_for_function("() => [...document.querySelectorAll('img.thumb')].every(i => i.complete && i.naturalWidth > 0)")
         _shot(page, "review-dashboard-quarantine.png")
 
 
