@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -10,6 +12,7 @@ import numpy as np
 import pypdfium2 as pdfium
 
 from pipeline import defs
+from pipeline.generate import generate
 from pipeline.generate.batch import filled_form
 from pipeline.model.filled import FilledForm
 from pipeline.model.form import FormDef, load_form
@@ -17,6 +20,10 @@ from pipeline.model.people import Student
 from pipeline.model.policy import load_policy
 from pipeline.render.pdf import render_pdf
 from pipeline.resources import samples_dir
+from pipeline.roster.importer import import_roster
+from pipeline.store import repo
+from pipeline.store.workspace import Workspace, init_workspace
+from pipeline.synth.handwriting import HandwritingStyle, draw_tick, handwriting_font, px_box
 from pipeline.synth.scanner import ScannerModel, page_transform, scan
 
 STUDENT = Student(
@@ -47,6 +54,40 @@ def print_batch(folder: Path) -> Batch:
     pdf = folder / "batch.pdf"
     render_pdf([record, memo], pdf, batch_id="B7")
     return Batch(pdf, record, memo)
+
+
+@dataclass(frozen=True)
+class IssuedPage:
+    ws: Workspace
+    forms_dir: Path  # the print PDF and manifest.json
+    form_id: str
+    page: np.ndarray  # page 1 of the record form as printed, at TEMPLATE_DPI
+
+
+def issue_one_record_form(folder: Path, class_name: str) -> IssuedPage:
+    """A workspace with the sample roster whose first student of 七年级（1）班, moved alone
+    to ``class_name``, has been issued a record form."""
+    ws = init_workspace(folder / "ws", policy_path=samples_dir() / "policy.yaml")
+    import_roster(ws, [samples_dir() / "roster.xlsx"])
+    with ws.session() as s:
+        student = repo.list_students(s, class_name="七年级（1）班")[0]
+        repo.upsert_students(s, [replace(student, class_name=class_name)])
+    generate(ws, forms=["record"], formats=["pdf"], out_dir=folder / "forms", class_name=class_name)
+    entry = json.loads((folder / "forms" / "manifest.json").read_text(encoding="utf-8"))[0]
+    page = rasterise(folder / "forms" / entry["file"], entry["first_page"] - 1)
+    return IssuedPage(ws, folder / "forms", entry["form_id"], page)
+
+
+def mark_options(page: np.ndarray, form: FormDef, marks: Mapping[tuple[str, str], str]) -> None:
+    """Mark option boxes of a page at TEMPLATE_DPI: (field id, option value) -> tick kind
+    (tick, cross, fill, stray_tick), in a tidy fixed hand."""
+    hand = HandwritingStyle(
+        font_path=handwriting_font(), glyph_mm=4.6, digit_fill=0.72, slant=2.0, angle_jitter=1.5,
+        size_jitter=0.04, baseline_jitter=0.03, spacing=1.0, stroke_mm=0.04, pen_mm=0.4, ink=40,
+    )
+    for i, ((field_id, value), kind) in enumerate(marks.items()):
+        option = next(o for o in form.field(field_id).options if o.value == value)
+        draw_tick(page, px_box(option.box), style=hand, rng=np.random.default_rng(i), kind=kind)
 
 
 def rasterise(pdf: Path, index: int, dpi: float = TEMPLATE_DPI) -> np.ndarray:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,18 +11,13 @@ from click.testing import CliRunner
 from PIL import Image
 
 from pipeline.cli import main
-from pipeline.generate import generate
 from pipeline.ingest import ingest
 from pipeline.model.form import load_form
-from pipeline.resources import samples_dir
-from pipeline.roster.importer import import_roster
 from pipeline.scan.geometry import registered_shape
 from pipeline.scan.inspect import checkbox_gallery, stored_checkbox_tiles
-from pipeline.store import repo
-from pipeline.store.workspace import Workspace, init_workspace
-from pipeline.synth.handwriting import HandwritingStyle, draw_tick, handwriting_font, px_box
+from pipeline.store.workspace import Workspace
 from pipeline.synth.scanner import ScannerModel
-from tests.scan_support import rasterise, scanned
+from tests.scan_support import issue_one_record_form, mark_options, scanned
 
 CLASS = "调试班"
 FORM = load_form("record")
@@ -41,26 +35,14 @@ class Scanned:
 @pytest.fixture(scope="module")
 def scanned_form(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
     tmp = tmp_path_factory.mktemp("inspect")
-    ws = init_workspace(tmp / "ws", policy_path=samples_dir() / "policy.yaml")
-    import_roster(ws, [samples_dir() / "roster.xlsx"])
-    with ws.session() as s:
-        student = repo.list_students(s, class_name="七年级（1）班")[0]
-        repo.upsert_students(s, [replace(student, class_name=CLASS)])
-    generate(ws, forms=["record"], formats=["pdf"], out_dir=tmp / "forms", class_name=CLASS)
-    entry = json.loads((tmp / "forms" / "manifest.json").read_text(encoding="utf-8"))[0]
-    page = rasterise(tmp / "forms" / entry["file"], entry["first_page"] - 1)
-    hand = HandwritingStyle(
-        font_path=handwriting_font(), glyph_mm=4.6, digit_fill=0.72, slant=2.0, angle_jitter=1.5,
-        size_jitter=0.04, baseline_jitter=0.03, spacing=1.0, stroke_mm=0.04, pen_mm=0.4, ink=40,
-    )
-    for i, ((field_id, value), kind) in enumerate(MARKS.items()):
-        option = next(o for o in FORM.field(field_id).options if o.value == value)
-        draw_tick(page, px_box(option.box), style=hand, rng=np.random.default_rng(i), kind=kind)
+    issued = issue_one_record_form(tmp, CLASS)
+    page, ws = issued.page, issued.ws
+    mark_options(page, FORM, MARKS)
     image = scanned(page, ScannerModel(dpi=200, rotation=1.5, shift_mm=(2.0, 1.0), blur=0.5, noise=3.0))
     scan = tmp / "scan.png"
     Image.fromarray(image).save(scan, dpi=(200, 200))
     ingest(ws, [scan], workers=1)
-    return Scanned(ws, tmp / "forms", scan, entry["form_id"])
+    return Scanned(ws, issued.forms_dir, scan, issued.form_id)
 
 
 def run(*args: object):
