@@ -147,6 +147,20 @@ def test_pages_need_the_token(ws: Workspace, issued: list[Issued], browser) -> N
         assert current_record(s, issued[0].form_id).fields["mode"].status == "review"  # type: ignore[union-attr]
 
 
+def test_decision_after_the_session_ended_says_to_open_a_new_link(ws: Workspace, issued: list[Issued], browser) -> None:  # type: ignore[no-untyped-def]
+    store_record(ws, issued[0], typical_fields(ws))
+    with serving(ws) as base:
+        page = browser.new_page()
+        page.goto(f"{base}/queue?token={TOKEN}")
+        browser.clear_cookies()  # as after a restart of jiafang review serve
+        page.keyboard.press("Enter")
+        note = _item(page, issued[0].form_id, "visit_date").locator(".note .err")
+        note.wait_for()
+        assert note.inner_text().startswith("未保存：复核网页的登录已失效")
+    with ws.session() as s:
+        assert current_record(s, issued[0].form_id).fields["visit_date"].status == "review"  # type: ignore[union-attr]
+
+
 def test_reviewer_corrects_and_accepts_by_keyboard_and_the_statistics_follow(  # type: ignore[no-untyped-def]
     ws: Workspace, issued: list[Issued], browser
 ) -> None:

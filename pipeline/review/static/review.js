@@ -86,6 +86,10 @@
   }
 
   document.addEventListener("htmx:responseError", function (ev) {
+    if (ev.detail.xhr.status === 403) {  // the session ends when jiafang review serve is restarted
+      tell(ev, "未保存：复核网页的登录已失效（复核服务可能已重新启动），请用 jiafang review serve 新打印的链接重新打开");
+      return;
+    }
     tell(ev, "保存失败（服务器错误 " + ev.detail.xhr.status + "），请重试；如仍失败请查看启动复核网页的窗口");
   });
   document.addEventListener("htmx:sendError", function (ev) {
