@@ -58,32 +58,31 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 class Sessions:
-    """The one-time token and the session it was exchanged for (thread-safe: uvicorn may
+    """The one-time token and the one session it is exchanged for (thread-safe: uvicorn may
     serve two requests at once, and only one of them may spend the token)."""
 
     def __init__(self, token: str) -> None:
         self._token: str | None = token
-        self._sessions: list[str] = []
+        self._session: str | None = None
         self._lock = threading.Lock()
 
     def exchange(self, given: str) -> str | None:
-        """A new session for the right, unspent token; None otherwise (the token is spent by
+        """The new session for the right, unspent token; None otherwise (the token is spent by
         its first successful use)."""
         with self._lock:
             if self._token is None or not secrets.compare_digest(given.encode(), self._token.encode()):
                 return None
             self._token = None
-            session = secrets.token_urlsafe(32)
-            self._sessions.append(session)
-            return session
+            self._session = secrets.token_urlsafe(32)
+            return self._session
 
     @property
     def spent(self) -> bool:
         return self._token is None
 
     def valid(self, cookie: str) -> bool:
-        with self._lock:
-            return any(secrets.compare_digest(cookie.encode(), s.encode()) for s in self._sessions)
+        session = self._session
+        return session is not None and secrets.compare_digest(cookie.encode(), session.encode())
 
 
 def guard_middleware(sessions: Sessions, templates: Jinja2Templates) -> Callable[[Request, Handler], Awaitable[Response]]:
