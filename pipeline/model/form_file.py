@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 from pipeline.errors import FormDefinitionError
@@ -88,6 +96,15 @@ OPTION_MEANINGS: Mapping[str, str] = {
 # withheld: left out of anything leaving the school unless sensitive content is asked for.
 OUTWARD_FLAGS = ("shown", "masked", "withheld")
 
+# Keys that only some kinds of field may carry.
+_KIND_KEYS: Mapping[str, tuple[str, ...]] = {
+    "options": CHOICE_KINDS,
+    "columns": CHOICE_KINDS,
+    "pattern": COMB_KINDS,
+    "cells": ("digits",),
+    "line_pitch": ("multiline",),
+}
+
 Box4 = Annotated[list[float], Field(min_length=4, max_length=4)]
 Point = Annotated[list[float], Field(min_length=2, max_length=2)]
 
@@ -142,8 +159,12 @@ class FieldSpec(_Strict):
 
     @field_validator("role")
     @classmethod
-    def _known_role(cls, v: str | None) -> str | None:
-        return _one_of(v, tuple(FIELD_ROLES), "字段角色")
+    def _known_role_of_the_kind(cls, v: str | None, info: ValidationInfo) -> str | None:
+        _one_of(v, tuple(FIELD_ROLES), "字段角色")
+        kind = info.data.get("kind")
+        if v is not None and kind is not None and kind not in FIELD_ROLES[v]:
+            raise ValueError(f"角色 {v} 须用于 {'、'.join(FIELD_ROLES[v])} 类型的字段，不能用于 {kind}")
+        return v
 
     @field_validator("outward")
     @classmethod
@@ -156,36 +177,37 @@ class FieldSpec(_Strict):
         # A plain option is just its text; one with a meaning is a mapping.
         return [{"value": o} if isinstance(o, str) else o for o in v] if isinstance(v, list) else v
 
-    @model_validator(mode="after")
-    def _keys_fit_the_kind(self) -> FieldSpec:
-        choice = self.kind in CHOICE_KINDS
-        if choice != (self.options is not None):
-            raise ValueError("单选、多选字段必须写 options，其他类型不能写" if choice else f"{self.kind} 类型的字段不能写 options")
-        misplaced = [
-            key
-            for key, allowed in (("columns", choice), ("pattern", self.kind in COMB_KINDS), ("cells", self.kind == "digits"),
-                                 ("line_pitch", self.kind == "multiline"))
-            if getattr(self, key) is not None and not allowed
-        ]
-        if misplaced:
-            raise ValueError(f"{self.kind} 类型的字段不能写 {'、'.join(misplaced)}")
-        if self.kind == "digits" and self.pattern is None and self.cells is None:
-            raise ValueError("digits 类型的字段须写 cells（格数）或 pattern")
-        if self.role is not None and self.kind not in FIELD_ROLES[self.role]:
-            raise ValueError(f"角色 {self.role} 须用于 {'、'.join(FIELD_ROLES[self.role])} 类型的字段，不能用于 {self.kind}")
-        self._check_meanings()
-        return self
-
-    def _check_meanings(self) -> None:
+    @field_validator("options")
+    @classmethod
+    def _meanings_fit_the_role(cls, v: list[OptionSpec], info: ValidationInfo) -> list[OptionSpec]:
+        if "role" not in info.data:
+            return v  # the role itself is wrong and already reported
         seen: set[str] = set()
-        for o in self.options or ():
+        for o in v:
             if o.counts_as is None:
                 continue
-            if OPTION_MEANINGS[o.counts_as] != self.role:
+            if OPTION_MEANINGS[o.counts_as] != info.data.get("role"):
                 raise ValueError(f"选项“{o.value}”的 counts_as: {o.counts_as} 只能用在角色为 {OPTION_MEANINGS[o.counts_as]} 的字段上")
             if o.counts_as in seen:
                 raise ValueError(f"counts_as: {o.counts_as} 只能标在一个选项上")
             seen.add(o.counts_as)
+        return v
+
+    @field_validator("options", "columns", "pattern", "cells", "line_pitch")
+    @classmethod
+    def _key_fits_the_kind(cls, v: Any, info: ValidationInfo) -> Any:
+        kind = info.data.get("kind")
+        if kind is not None and kind not in _KIND_KEYS[str(info.field_name)]:
+            raise ValueError(f"{kind} 类型的字段不能写这个键（只有 {'、'.join(_KIND_KEYS[str(info.field_name)])} 类型可以）")
+        return v
+
+    @model_validator(mode="after")
+    def _kind_has_its_keys(self) -> FieldSpec:
+        if self.kind in CHOICE_KINDS and self.options is None:
+            raise ValueError("单选、多选字段须写 options（选项列表）")
+        if self.kind == "digits" and self.pattern is None and self.cells is None:
+            raise ValueError("digits 类型的字段须写 cells（格数）或 pattern")
+        return self
 
 
 class TextSpec(_Strict):
@@ -221,10 +243,10 @@ _MODELS: Mapping[str, type[BaseModel]] = {"pages": PageSpec, "fields": FieldSpec
 # How a message names an item of each list: (where its list sits, 1-based number, field id).
 _THINGS: Mapping[str, Callable[[str, int, str | None], str]] = {
     "pages": lambda _up, n, _id: f"第 {n} 页",
-    "fields": lambda up, n, fid: f"字段 {fid}" if fid else f"{up}的第 {n} 个字段",
-    "texts": lambda up, n, _id: f"{up}的第 {n} 条文字",
-    "content_boxes": lambda up, n, _id: f"{up}的第 {n} 个内容区",
-    "options": lambda up, n, _id: f"{up}的第 {n} 个选项",
+    "fields": lambda up, n, fid: f"字段 {fid}" if fid else f"{up} 的第 {n} 个字段",
+    "texts": lambda up, n, _id: f"{up} 的第 {n} 条文字",
+    "content_boxes": lambda up, n, _id: f"{up} 的第 {n} 个内容区",
+    "options": lambda up, n, _id: f"{up} 的第 {n} 个选项",
 }
 _TYPE_NAMES = {
     "string_type": "文字",
@@ -351,15 +373,18 @@ def _model_at(at: Sequence[str | int]) -> type[BaseModel]:
 def _form_problems(spec: FormSpec, lines: Mapping[tuple[str | int, ...], int], name: str) -> list[str]:
     """Checks across fields: ids and roles are unique within a form."""
     problems = []
-    seen_ids: set[str] = set()
-    seen_roles: set[str] = set()
+    first: dict[tuple[str, str], tuple[str, int]] = {}  # ("id"|"role", value) -> (field id, line)
     for p, page in enumerate(spec.pages):
         for i, f in enumerate(page.fields):
-            line = lines.get(("pages", p, "fields", i), 1)
-            if f.id in seen_ids:
-                problems.append(f"{name} 第 {line} 行：字段 id {f.id!r} 重复。每个字段的 id 须唯一。")
-            if f.role is not None and f.role in seen_roles:
-                problems.append(f"{name} 第 {line} 行：字段 {f.id} 的角色 {f.role} 已用在另一个字段上。一个角色只能标在一个字段上。")
-            seen_ids.add(f.id)
-            seen_roles.update([f.role] if f.role else [])
+            for key, value in (("id", f.id), ("role", f.role)):
+                if value is None:
+                    continue
+                line = lines.get(("pages", p, "fields", i, key), 1)
+                if (key, value) in first:
+                    other, other_line = first[(key, value)]
+                    problems.append(
+                        f"{name} 第 {line} 行：字段 {f.id} 的 {key} “{value}”已用在字段 {other}（第 {other_line} 行）上。"
+                        f"一个表单里每个 {key} 只能出现一次，请改正其中一处。"
+                    )
+                first.setdefault((key, value), (f.id, line))
     return problems
