@@ -31,7 +31,7 @@ from pipeline.model.form import FieldDef, FormDef, load_form
 from pipeline.resources import samples_dir
 
 ROLES = ("校长", "副校长", "中层", "班主任", "科任")
-VISIT_FORM = "record"  # the form whose options the profile's mode names must be
+VISIT_FORM = "record"  # the 家访记录表: one record per visit; the profile's mode names are its options
 
 
 class _Frozen(BaseModel):

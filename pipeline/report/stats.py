@@ -35,9 +35,9 @@ from pipeline.errors import ReportError
 from pipeline.model.classes import class_sort_key, normalize_class
 from pipeline.model.people import Student, Teacher
 from pipeline.model.form import FormDef, load_form
-from pipeline.model.policy import ROLES, Period, Policy
+from pipeline.model.policy import ROLES, VISIT_FORM, Period, Policy
 from pipeline.report.ledger import build_ledger
-from pipeline.report.visits import VISIT_FORM, Visit
+from pipeline.report.visits import Visit
 
 TOTAL = "合计"
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from pipeline.model.form import FormDef, load_form
+from pipeline.model.policy import VISIT_FORM
 from pipeline.model.record import FieldValue, Record
 from pipeline.store import records as record_store
 
 COUNTED_STATUSES = ("auto", "verified")
-VISIT_FORM = "record"  # the 家访记录表: one record per visit
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,8 @@ def visit_of(record: Record, form: FormDef, recorded_at: dt.datetime | None = No
     teachers = field_value("teachers")
     time_range = value("visit_time")
     visit_type = value("visit_type") or None
-    kinds = form.with_role("visit_type")
+    type_field = form.with_role("visit_type")
+    followup_type = type_field.option_meaning("followup") if type_field else None
     return Visit(
         form_id=record.form_id,
         student_no=record.student_no,
@@ -89,7 +90,7 @@ def visit_of(record: Record, form: FormDef, recorded_at: dt.datetime | None = No
         recorded_at=recorded_at,
         end_time=time_range.split("-")[1] if isinstance(time_range, str) and "-" in time_range else None,
         student_name=str(value("student") or ""),
-        followup=kinds is not None and visit_type is not None and visit_type == kinds.option_meaning("followup"),
+        followup=visit_type is not None and visit_type == followup_type,
     )
 
 
