@@ -258,7 +258,7 @@ _TYPE_NAMES = {
     "dict_type": "映射（键: 值）",
     "model_type": "映射（键: 值）",
 }
-FIX = "请改正后再运行。"
+_FIX = "请改正后再运行。"
 
 
 def read_form_file(path: Path) -> FormSpec:
@@ -267,7 +267,8 @@ def read_form_file(path: Path) -> FormSpec:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise FormDefinitionError(f"{name}：无法读取表单定义文件（{getattr(exc, 'strerror', None) or '不是 UTF-8 文本'}）。") from exc
+        reason = getattr(exc, "strerror", None) or "不是 UTF-8 文本"
+        raise FormDefinitionError(f"{name}：无法读取表单定义文件（{reason}）：请检查文件是否存在、能否打开、是否以 UTF-8 保存。") from exc
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         raw = yaml.safe_load(text)
@@ -276,7 +277,7 @@ def read_form_file(path: Path) -> FormSpec:
         where = f" 第 {mark.line + 1} 行" if mark is not None else ""
         raise FormDefinitionError(f"{name}{where}：YAML 格式有误，请检查缩进、冒号和括号。") from exc
     if not isinstance(raw, dict) or node is None:
-        raise FormDefinitionError(f"{name}：表单定义应是一个映射（form: …、title: …、pages: …）。{FIX}")
+        raise FormDefinitionError(f"{name}：表单定义应是一个映射（form: …、title: …、pages: …）。{_FIX}")
     lines = node_lines(node)
     try:
         spec = FormSpec.model_validate(raw)
@@ -332,16 +333,16 @@ def _message(error: ErrorDetails, raw: Mapping[str, Any], lines: Mapping[tuple[s
     subject = f"{head}的“{key}”" if key else head.rstrip()
     ctx = error.get("ctx", {})
     if kind == "value_error":
-        return f"{subject}：{ctx.get('error', '')}。{FIX}"
+        return f"{subject}：{ctx.get('error', '')}。{_FIX}"
     if kind in _TYPE_NAMES:
-        return f"{subject}应为{_TYPE_NAMES[kind]}，现在是 {error['input']!r}。{FIX}"
+        return f"{subject}应为{_TYPE_NAMES[kind]}，现在是 {error['input']!r}。{_FIX}"
     if kind in ("too_short", "too_long"):
         size = ctx.get("min_length") if kind == "too_short" else ctx.get("max_length")
-        return f"{subject}应有{'至少' if kind == 'too_short' else '至多'} {size} 项，现在有 {ctx.get('actual_length')} 项。{FIX}"
+        return f"{subject}应有{'至少' if kind == 'too_short' else '至多'} {size} 项，现在有 {ctx.get('actual_length')} 项。{_FIX}"
     if kind in ("greater_than", "greater_than_equal"):
         bound = ctx.get("gt", ctx.get("ge"))
-        return f"{subject}应{'大于' if kind == 'greater_than' else '不小于'} {bound}，现在是 {error['input']!r}。{FIX}"
-    return f"{subject}的值 {error['input']!r} 不符合要求。{FIX}"
+        return f"{subject}应{'大于' if kind == 'greater_than' else '不小于'} {bound}，现在是 {error['input']!r}。{_FIX}"
+    return f"{subject}的值 {error['input']!r} 不符合要求。{_FIX}"
 
 
 def _thing_path(loc: Sequence[str | int]) -> tuple[str | int, ...]:
