@@ -69,13 +69,13 @@ def test_errors_in_the_shipped_folder_name_the_file_as_forms_slash_name(tmp_path
             "kind: signature, box: [105, 218, 90, 26], role: parent_signature, required: 是}",
             "字段 parent_signature 的“required”应为 true 或 false，现在是 '是'",
         ),
-        ("box: [15, 121, 180, 10], role: place}", "box: [15, 121, 180], role: place}", "字段 place 的“box”应有至少 4 项，现在有 3 项"),
-        ("box: [15, 121, 180, 10], role: place}", "box: [15, 121, 180, 10], role: plase}", "未知的字段角色“plase”"),
+        ("role: place, box: [15, 121, 180, 10]}", "role: place, box: [15, 121, 180]}", "字段 place 的“box”应有至少 4 项，现在有 3 项"),
+        ("role: place, box: [15, 121, 180, 10]}", "role: plase, box: [15, 121, 180, 10]}", "未知的字段角色“plase”"),
         ("role: problems, outward: withheld}", "role: problems, outward: hidden}", "未知的对外标记“hidden”"),
         ("        role: visit_type\n", "        role: visit_date\n", "角色 visit_date 须用于 date 类型的字段"),
-        ("box: [15, 121, 180, 10], role: place}", "box: [15, 121, 180, 10], role: teachers}", "字段 teachers 的 role “teachers”已用在字段 place"),
+        ("role: place, box: [15, 121, 180, 10]}", "role: teachers, box: [15, 121, 180, 10]}", "字段 teachers 的 role “teachers”已用在字段 place"),
         ("{value: 回访, counts_as: followup}", "{value: 回访, counts_as: home_visit}", "counts_as: home_visit 只能用在角色为 visit_mode 的字段上"),
-        ("kind: text, box: [15, 121, 180, 10], role: place}", "kind: text, box: [15, 121, 180, 10], role: place, columns: 2}", "字段 place 的“columns”：text 类型的字段不能写这个键"),
+        ("role: place, box: [15, 121, 180, 10]}", "role: place, box: [15, 121, 180, 10], columns: 2}", "字段 place 的“columns”：text 类型的字段不能写这个键"),
     ],
 )
 def test_each_kind_of_mistake_is_told_in_chinese_with_its_line(tmp_path: Path, old: str, new: str, expected: str) -> None:
@@ -86,7 +86,7 @@ def test_each_kind_of_mistake_is_told_in_chinese_with_its_line(tmp_path: Path, o
 
 
 def test_broken_yaml_names_the_line(tmp_path: Path) -> None:
-    path = _variant(tmp_path, "box: [15, 121, 180, 10], role: place}", "box: [15, 121, 180, 10, role: place}")
+    path = _variant(tmp_path, "role: place, box: [15, 121, 180, 10]}", "role: place, box: [15, 121, 180, 10}")
     message = _error(path)
     assert str(path) in message and "YAML 格式有误" in message and " 行" in message
 
@@ -125,7 +125,7 @@ def test_layout_contract_carries_roles_outward_flags_and_option_meanings() -> No
 
 
 def test_a_field_declared_withheld_is_left_out_of_outward_documents(tmp_path: Path) -> None:
-    place = "box: [15, 121, 180, 10], role: place}"
+    place = "role: place, box: [15, 121, 180, 10]}"
     form = form_from_file(_variant(tmp_path, place, place.replace("}", ", outward: withheld}")))
     record = Record(
         "R1", "record", "S01", "七年级（1）班", form.layout_hash,
