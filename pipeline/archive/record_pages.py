@@ -145,8 +145,7 @@ def date_of(record: Record, form: FormDef) -> str | None:
 
 
 def _shown(record: Record, form: FormDef, role: str) -> str:
-    field = form.with_role(role)
-    fv = record.fields.get(field.id) if field else None
+    fv = form.by_role(record.fields, role)
     return str(fv.value) if fv is not None and fv.value not in (None, "") else ""
 
 

@@ -68,8 +68,7 @@ def export_records(
 
 def student_name(record: Record) -> str:
     """The student's name as pre-filled on the form (what the record says, not the roster)."""
-    field = load_form(record.form).with_role("student")
-    fv = record.fields.get(field.id) if field else None
+    fv = load_form(record.form).by_role(record.fields, "student")
     return str(fv.value) if fv is not None and fv.value is not None else ""
 
 

@@ -11,10 +11,11 @@ archives ask a form for the field with a role (:meth:`FormDef.with_role`), never
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline import defs
 from pipeline.errors import FormDefinitionError
@@ -60,6 +61,8 @@ __all__ = [
     "qr_box",
     "qr_side_mm",
 ]
+
+V = TypeVar("V")
 
 BOXED_LABEL_KINDS = ("multiline", "signature")  # label sits in a band at the top of the box
 
@@ -226,6 +229,12 @@ class FormDef:
         if role not in FIELD_ROLES:
             raise KeyError(f"unknown field role {role!r}")
         return next((f for f in self.fields if f.role == role), None)
+
+    def by_role(self, values: Mapping[str, V], role: str) -> V | None:
+        """The entry of ``values`` (keyed by field id, e.g. a record's fields) for the field
+        declared ``role``; None when the form has no such field or ``values`` no entry."""
+        field = self.with_role(role)
+        return values.get(field.id) if field else None
 
 
 def form_ids() -> list[str]:

@@ -28,18 +28,6 @@ from pydantic_core import ErrorDetails
 
 from pipeline.errors import FormDefinitionError
 
-__all__ = [
-    "CHOICE_KINDS",
-    "COMB_KINDS",
-    "FIELD_ROLES",
-    "KINDS",
-    "OPTION_MEANINGS",
-    "OUTWARD_FLAGS",
-    "PREFILL_SOURCES",
-    "FieldSpec",
-    "FormSpec",
-    "read_form_file",
-]
 
 KINDS = (
     "text",

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.model.form import FormDef, load_form
 from pipeline.model.policy import VISIT_FORM
-from pipeline.model.record import FieldValue, Record
+from pipeline.model.record import Record
 from pipeline.store import records as record_store
 
 COUNTED_STATUSES = ("auto", "verified")
@@ -62,15 +62,11 @@ def _first_time(session: Session, record: Record) -> dt.datetime | None:
 def visit_of(record: Record, form: FormDef, recorded_at: dt.datetime | None = None) -> Visit:
     """One record as the reports see it, each value taken from the field with its role."""
 
-    def field_value(role: str) -> FieldValue | None:
-        field = form.with_role(role)
-        return record.fields.get(field.id) if field else None
-
     def value(role: str) -> object:
-        fv = field_value(role)
+        fv = form.by_role(record.fields, role)
         return fv.value if fv else None
 
-    teachers = field_value("teachers")
+    teachers = form.by_role(record.fields, "teachers")
     time_range = value("visit_time")
     visit_type = value("visit_type") or None
     type_field = form.with_role("visit_type")
