@@ -28,7 +28,6 @@ from pydantic_core import ErrorDetails
 
 from pipeline.errors import FormDefinitionError
 
-
 KINDS = (
     "text",
     "multiline",
