@@ -130,7 +130,7 @@ class FieldSpec(_Strict):
     label_width: float | None = Field(None, gt=0)
     pattern: str | None = None
     cells: int | None = Field(None, ge=1)
-    options: list[OptionSpec] | None = None
+    options: list[OptionSpec] | None = Field(None, min_length=1)
     columns: int | None = Field(None, ge=1)
     line_pitch: float | None = Field(None, gt=0)
 
