@@ -213,11 +213,14 @@ def test_outward_export_masks_phones_and_leaves_out_sensitive_fields(school: Sch
     assert first.student_no not in text, "学籍号 holds the ID number"
     assert "英语偏弱" not in text and "父母在外务工" not in text
     item = next(i for i in json.loads(text) if i["form_id"] == school.auto_id)
-    assert "family_situation" not in item["fields"] and "problems" not in item["fields"]
+    withheld = {f.id for f in load_form("record").fields if f.outward == "withheld"}
+    assert withheld == {"family_situation", "problems", "followup_measures"}, "as forms/record.yaml declares"
+    assert not withheld & item["fields"].keys(), "四措施 name the student's difficulty: withheld like 家庭情况"
+    assert "学困生学习提升" not in text
     assert item["student_id"] == first.student_no[:7] + "********" + first.student_no[-4:]
     [csv_out] = export_records(records, fmt="csv", out=tmp_path / "out.csv", outward=True)
     rows = _read_csv(csv_out)
-    assert "家庭情况" not in rows[0] and "发现的问题" not in rows[0]
+    assert not {"家庭情况", "发现的问题", "四措施"} & rows[0].keys()
     assert {r["联系电话"] for r in rows} == {_masked(first.phone), "139****1111"}
 
 

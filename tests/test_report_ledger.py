@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
+from pipeline.model.form import load_form
 from pipeline.model.policy import load_policy
 from pipeline.report.ledger import LedgerItem, build_ledger, has_problem
 from pipeline.report.todo_xlsx import LEDGER_HEADERS, LEDGER_SHEET, write_ledger_xlsx
@@ -22,6 +23,7 @@ from pipeline.store.workspace import Workspace
 from report_support import AS_OF, CLASS_1, CLASS_2, build_school
 
 WIDE = {"COLUMNS": "200"}
+FOLLOWUP_TYPE = load_form("record").with_role("visit_type").option_meaning("followup")  # type: ignore[union-attr]
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +70,7 @@ def _v(form_id: str, day: str, visit_type: str = "普访", *, problems: str | No
     return Visit(
         form_id=form_id, student_no="S01", class_name=CLASS_1, status=status, date=dt.date.fromisoformat(day),
         mode="电话", visit_type=visit_type, teacher_nos=(), problems=problems, measures=(), followup_due=None,
-        recorded_at=None, end_time=None,
+        recorded_at=None, end_time=None, followup=visit_type == FOLLOWUP_TYPE,
     )
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import openpyxl
@@ -35,14 +35,16 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.errors import ReportError
-from pipeline.model.form import load_form
+from pipeline.model.form import FormDef, form_from_file, load_form
 from pipeline.model.issuance import IssuedForm
 from pipeline.model.people import Student, Teacher
+from pipeline.model.policy import load_policy
 from pipeline.model.record import FieldValue, Record
 from pipeline.report import compute_stats, load_visits, make_stats_report, write_stats_pdf
 from pipeline.report.stats import TOTAL, StatsTable
-from pipeline.report.stats_sheet import class_cells
-from pipeline.resources import samples_dir
+from pipeline.report.stats_sheet import class_cells, stats_sheets
+from pipeline.report.visits import visit_of
+from pipeline.resources import forms_dir, samples_dir
 from pipeline.store import repo
 from pipeline.store.audit import file_sha256, list_events
 from pipeline.store.records import add_record
@@ -205,6 +207,52 @@ def test_every_cell_of_the_class_and_total_rows(school: Workspace) -> None:
     got = [class_cells(r) for r in (*table.classes, table.total)]
     assert got == EXPECTED_CLASS_ROWS
     assert table.pending_review == PENDING
+
+
+RENAMED = {"入户走访": "入户家访", "电话": "电话联系", "回访": "跟进回访"}
+
+
+def _renamed_record_form(folder: Path) -> FormDef:
+    """The record form with the mode field's id and three option texts changed; the options
+    keep their declared meaning (counts_as)."""
+    text = (forms_dir() / "record.yaml").read_text(encoding="utf-8")
+    for old, new in (
+        ("      - id: mode\n", "      - id: visit_mode\n"),
+        ("{value: 入户走访, counts_as: home_visit}, 电话,", "{value: 入户家访, counts_as: home_visit}, 电话联系,"),
+        ("{value: 回访, counts_as: followup}", "{value: 跟进回访, counts_as: followup}"),
+    ):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    (folder / "record.yaml").write_text(text, encoding="utf-8")
+    return form_from_file(folder / "record.yaml")
+
+
+def test_renamed_options_keep_their_columns_home_visits_and_follow_ups(tmp_path: Path) -> None:
+    form = _renamed_record_form(tmp_path)
+    by_no = {s.student_no: s for s in STUDENTS}
+
+    def record(v: V) -> Record:
+        shipped = _record(v, by_no[v.student], form.layout_hash)
+        values = {load_form("record").field(fid).role: fv for fid, fv in shipped.fields.items()}
+        fields = {
+            form.with_role(role).id: replace(fv, value=RENAMED.get(fv.value, fv.value) if isinstance(fv.value, str) else fv.value)  # type: ignore[union-attr, arg-type]
+            for role, fv in values.items()
+        }
+        return replace(shipped, fields=fields)
+
+    policy = load_policy(_policy_file(tmp_path), form=form)
+    assert policy.coverage.home_visit_mode == "入户家访", "the option the form declares counts_as: home_visit"
+    table = compute_stats(
+        visits=[visit_of(record(v), form) for v in VISITS], students=STUDENTS, teachers=TEACHERS,
+        policy=policy, month=MONTH, form=form,
+    )
+    assert table.modes == ("入户家访", "电话联系", "视频(线上)", "邀请来校", "书面联系")
+    # The same counts as under the shipped texts: 入户率 and 特殊群体 through counts_as:
+    # home_visit, V01's item closed by V02's late 跟进回访 through counts_as: followup.
+    assert [class_cells(r) for r in (*table.classes, table.total)] == EXPECTED_CLASS_ROWS
+    assert [(g.group if g.group != TOTAL else "合计（去重）", g.expected, g.visited, g.missing) for g in table.groups] == EXPECTED_GROUPS
+    headings = {h.text for sheet in stats_sheets(table, filled_on=FILLED_ON) for g in sheet.grids for h in g.headings}
+    assert {"入户\n家访", "电话\n联系"} <= headings
 
 
 def test_repeat_visit_counts_one_student_and_two_visits(school: Workspace) -> None:

@@ -90,8 +90,8 @@ def _order(page: RecordPage) -> tuple[str, str]:
 
 
 def _visit_title(page: RecordPage) -> str:
-    mode = page.record.fields.get("mode")
-    parts = [date_of(page.record, page.form) or UNDATED, page.form.title, mode.value if mode and mode.value else ""]
+    mode = _role_text(page, "visit_mode")
+    parts = [date_of(page.record, page.form) or UNDATED, page.form.title, "" if mode == "—" else mode]
     return "　".join(p for p in parts if p)
 
 
@@ -134,19 +134,20 @@ def _profile_rows(student: Student, privacy: Privacy) -> list[list[str]]:
 
 def _timeline_row(page: RecordPage) -> list[str]:
     r = page.record
-    form = page.form
-
-    def shown(field_id: str) -> str:
-        fv = r.fields.get(field_id)
-        return value_text(form.field(field_id), fv.value, ticks=False) if fv is not None else "—"
-
-    has = {f.id for f in form.fields}
     return [
-        date_of(r, form) or UNDATED,
-        form.title,
-        shown("mode") if "mode" in has else "—",
-        shown("visit_type") if "visit_type" in has else "—",
-        shown("teachers") if "teachers" in has else "—",
+        date_of(r, page.form) or UNDATED,
+        page.form.title,
+        _role_text(page, "visit_mode"),
+        _role_text(page, "visit_type"),
+        _role_text(page, "teachers"),
         STATUS_LABELS[r.status],
         f"第 {r.version} 版",
     ]
+
+
+def _role_text(page: RecordPage, role: str) -> str:
+    """The value of the record's field with ``role`` as the timeline shows it; "—" when the
+    form has no such field or the record no value."""
+    field = page.form.with_role(role)
+    fv = page.record.fields.get(field.id) if field else None
+    return value_text(field, fv.value, ticks=False) if field and fv is not None else "—"

@@ -43,6 +43,7 @@ from pipeline.archive.privacy import Privacy
 from pipeline.archive.record_pages import convert_scans, date_of, load_record_page, record_story
 from pipeline.archive.story import write_part
 from pipeline.errors import ArchiveError
+from pipeline.export.records import student_name
 from pipeline.generate.batch import safe_name
 from pipeline.model.audit import AuditEvent, default_operator
 from pipeline.model.form import load_form
@@ -313,9 +314,8 @@ def _chunks(items: Sequence[Record], size: int) -> Iterator[Sequence[Record]]:
 
 
 def _record_title(record: Record) -> str:
-    name = record.fields.get("student_name")
     day = date_of(record, load_form(record.form)) or "日期不详"
-    return f"{name.value if name and name.value else record.form_id}　{day}"
+    return f"{student_name(record) or record.form_id}　{day}"
 
 
 def _footer(ws: Workspace, period: Period) -> str:

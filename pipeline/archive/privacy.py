@@ -2,9 +2,10 @@
 
 Outward documents mask phone and ID numbers (pipeline.export.mask, through the export's own
 record preparation) and, unless the operator asks for sensitive content, leave out the
-fields marked ``sensitive`` in forms/*.yaml (家庭情况, 发现的问题), the 四措施 ticks, the
-student's special-group labels, and any special-group term (policy names and aliases) still
-standing in the remaining text.
+fields declared ``outward: withheld`` in forms/*.yaml (家庭情况, 发现的问题, the 四措施 ticks),
+the student's special-group labels, and any special-group term (policy names and aliases)
+still standing in the remaining text. Which fields those are is the form's to say, never
+this module's.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from pipeline.model.record import FieldValue, Record
 
 WITHHELD = "（对外材料不含此项）"
 TERM_WITHHELD = "［已隐去］"
-# The 四措施 name the student's difficulty (学困生, 心理健康, 困难家庭): as telling as a label.
-OUTWARD_SENSITIVE_FIELDS = frozenset({"followup_measures"})
 NOTE_OUTWARD = "本材料为对外材料：联系电话、身份证号已打码；学生类别标签、家庭情况与发现的问题等敏感内容未包含。"
 NOTE_SENSITIVE = "本材料应操作员 {operator} 的要求包含敏感信息（已记入审计日志），请妥善保管，不得外传。"
 NOTE_INTERNAL = "本材料为校内档案，含未打码的个人信息，请妥善保管。"
@@ -54,7 +53,7 @@ class Privacy:
         """Ids of ``form``'s fields an outward document leaves out."""
         if not self.hides_sensitive:
             return frozenset()
-        return frozenset(f.id for f in form.fields if f.sensitive or f.id in OUTWARD_SENSITIVE_FIELDS)
+        return frozenset(f.id for f in form.fields if f.withheld)
 
     def record(self, record: Record, form: FormDef) -> Record:
         """``record`` as the document shows it (unchanged unless outward)."""

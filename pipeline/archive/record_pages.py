@@ -61,7 +61,7 @@ def load_record_page(ws: Workspace, session: Session, record: Record, privacy: P
     form = load_form(record.form)
     shown = privacy.record(record, form)
     withheld = privacy.withheld_fields(form)
-    phones = {f.id for f in form.fields if f.kind == "phone"} if privacy.outward else set()
+    masked = {f.id for f in form.fields if f.outward == "masked"} if privacy.outward else set()
     history = record_store.record_history(session, record.form_id)
     pages = scan_store.read_pages(session, record.form_id)
     # Only a page warped onto the template can have its boxes blanked.
@@ -71,7 +71,7 @@ def load_record_page(ws: Workspace, session: Session, record: Record, privacy: P
         record=shown,
         form=form,
         withheld=withheld,
-        redact=_changed_fields(record, shown) | withheld | phones,
+        redact=_changed_fields(record, shown) | withheld | masked,
         earlier=tuple(r for r in history if r.version < record.version),
         source=_source_line(session, record, len(scans)),
         scans=scans,
@@ -108,7 +108,7 @@ def record_story(page: RecordPage, scans: Sequence[ScanImage], *, mark: str) -> 
     r = page.record
     story: list[Flowable] = [
         PageMark(mark),
-        para(f"{page.form.title}　{_shown(r, 'student_name')}　{date_of(r, page.form) or ''}".strip(), s.title),
+        para(f"{page.form.title}　{_shown(r, page.form, 'student')}　{date_of(r, page.form) or ''}".strip(), s.title),
         grid(_header_rows(page), (22, 65, 22, 66), head=False),
         Spacer(1, 2 * mm),
         para(page.source, s.body),
@@ -144,15 +144,15 @@ def date_of(record: Record, form: FormDef) -> str | None:
     return None
 
 
-def _shown(record: Record, field_id: str) -> str:
-    fv = record.fields.get(field_id)
+def _shown(record: Record, form: FormDef, role: str) -> str:
+    fv = form.by_role(record.fields, role)
     return str(fv.value) if fv is not None and fv.value not in (None, "") else ""
 
 
 def _header_rows(page: RecordPage) -> list[list[str]]:
     r = page.record
     return [
-        ["学校", _shown(r, "school") or "—", "班级", r.class_name],
+        ["学校", _shown(r, page.form, "school") or "—", "班级", r.class_name],
         ["学籍号", r.student_no, "表单编号", r.form_id],
         ["版本", f"第 {r.version} 版", "记录状态", STATUS_LABELS[r.status]],
     ]

@@ -4,7 +4,7 @@ JSON is a list of ``Record.as_json()``. CSV and XLSX have the record's identity 
 then one column per field of the form definition headed by its label, then the labels of the
 fields still waiting for review. Records of several forms go to one XLSX sheet per form, or
 one CSV file per form (``<stem>_<form>.csv``). ``outward`` prepares files that leave the
-school: phone and ID numbers masked, fields marked ``sensitive`` left out.
+school: phone and ID numbers masked, fields declared ``outward: withheld`` left out.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def export_records(
 
 def student_name(record: Record) -> str:
     """The student's name as pre-filled on the form (what the record says, not the roster)."""
-    fv = record.fields.get("student_name")
+    fv = load_form(record.form).by_role(record.fields, "student")
     return str(fv.value) if fv is not None and fv.value is not None else ""
 
 
@@ -83,7 +83,7 @@ def review_labels(record: Record, form: FormDef) -> list[str]:
 def record_table(form: FormDef, records: Sequence[Record], *, sensitive: bool = True) -> Table:
     """Header and rows of one form's records for CSV and XLSX (without the columns of
     sensitive fields unless ``sensitive``)."""
-    columns = [f for f in form.fields if f.prefill not in _IN_BASE_COLUMNS and (sensitive or not f.sensitive)]
+    columns = [f for f in form.fields if f.prefill not in _IN_BASE_COLUMNS and (sensitive or not f.withheld)]
     headers = [*BASE_HEADERS, *(f.label for f in columns), REVIEW_HEADER]
     rows = [
         [
@@ -118,7 +118,7 @@ def prepare_record(record: Record, *, outward: bool, sensitive: bool) -> Record:
     """The record as exported: fields in the form's order, sensitive ones only if asked for;
     phone and ID numbers masked when ``outward``."""
     form = load_form(record.form)
-    keep = [f for f in form.fields if f.id in record.fields and (sensitive or not f.sensitive)]
+    keep = [f for f in form.fields if f.id in record.fields and (sensitive or not f.withheld)]
     fields = {f.id: record.fields[f.id] for f in keep}
     if not outward:
         return replace(record, fields=fields)

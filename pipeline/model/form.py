@@ -1,38 +1,69 @@
 """The form model: frozen dataclasses loaded once from ``forms/*.yaml``.
 
-A form file states what a person designs (fields, kinds, boxes, options); everything a
-renderer or reader needs beyond that (label and value areas, comb cells, option boxes,
-guide-line bands, markers, QR box) is derived here, once, so print and read never disagree.
-No stage attaches behaviour to these classes.
+A form file states what a person designs (fields, kinds, boxes, options) and what fields and
+options mean (``role``, ``outward``, ``counts_as``); everything a renderer or reader needs
+beyond that (label and value areas, comb cells, option boxes, guide-line bands, markers, QR
+box) is derived here, once, so print and read never disagree. The file is validated strictly
+first (pipeline.model.form_file). No stage attaches behaviour to these classes; reports and
+archives ask a form for the field with a role (:meth:`FormDef.with_role`), never for an id.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import Any, TypeVar
 
 from pipeline import defs
 from pipeline.errors import FormDefinitionError
+from pipeline.model.form_file import (
+    CHOICE_KINDS,
+    COMB_KINDS,
+    FIELD_ROLES,
+    KINDS,
+    OPTION_MEANINGS,
+    OUTWARD_FLAGS,
+    PREFILL_SOURCES,
+    FieldSpec,
+    FormSpec,
+    display_name,
+    read_form_file,
+)
 from pipeline.resources import forms_dir
 
-KINDS = (
-    "text",
-    "multiline",
-    "date",
-    "time_range",
-    "phone",
-    "digits",
-    "single_choice",
-    "multi_choice",
-    "signature",
-)
-COMB_KINDS = ("date", "time_range", "phone", "digits")
-CHOICE_KINDS = ("single_choice", "multi_choice")
+__all__ = [
+    "BOXED_LABEL_KINDS",
+    "CHOICE_KINDS",
+    "COMB_KINDS",
+    "FIELD_ROLES",
+    "KINDS",
+    "OPTION_MEANINGS",
+    "OUTWARD_FLAGS",
+    "PREFILL_SOURCES",
+    "Box",
+    "FieldDef",
+    "FormDef",
+    "Marker",
+    "Option",
+    "PageDef",
+    "Separator",
+    "StaticText",
+    "comb_geometry",
+    "form_from_file",
+    "form_ids",
+    "line_bands",
+    "load_form",
+    "option_geometry",
+    "page_markers",
+    "qr_box",
+    "qr_side_mm",
+]
+
+V = TypeVar("V")
+
 BOXED_LABEL_KINDS = ("multiline", "signature")  # label sits in a band at the top of the box
 
 # A comb pattern: "D" is one digit cell, any other character is printed between cells.
@@ -41,19 +72,6 @@ DEFAULT_PATTERNS = {
     "time_range": "DD:DD—DD:DD",
     "phone": "D" * 11,
 }
-
-PREFILL_SOURCES = (
-    "form.id",
-    "school.name",
-    "student.class_name",
-    "student.name",
-    "student.student_no",
-    "student.gender",
-    "student.guardian_name",
-    "student.guardian_relation",
-    "student.phone",
-    "student.address",
-)
 
 
 @dataclass(frozen=True)
@@ -88,6 +106,7 @@ class Option:
     value: str
     box: Box  # the checkbox square
     label_at: tuple[float, float]  # mm, where the option's label text starts (baseline left)
+    counts_as: str | None = None  # what the option means to reports (OPTION_MEANINGS)
 
 
 @dataclass(frozen=True)
@@ -107,7 +126,8 @@ class FieldDef:
     value_box: Box
     prefill: str | None = None
     required: bool = False
-    sensitive: bool = False  # left out of anything leaving the school unless asked for
+    role: str | None = None  # what the field means to reports and archives (FIELD_ROLES)
+    outward: str = "shown"  # shown / masked / withheld in documents leaving the school
     rules: tuple[tuple[str, Any], ...] = ()
     hint: str = ""
     options: tuple[Option, ...] = ()
@@ -118,6 +138,15 @@ class FieldDef:
     @property
     def option_values(self) -> tuple[str, ...]:
         return tuple(o.value for o in self.options)
+
+    def option_meaning(self, meaning: str) -> str | None:
+        """The value of the option declared ``counts_as: meaning`` (None when none is)."""
+        return next((o.value for o in self.options if o.counts_as == meaning), None)
+
+    @property
+    def withheld(self) -> bool:
+        """Left out of outward documents unless sensitive content is asked for."""
+        return self.outward == "withheld"
 
     @property
     def fillable(self) -> bool:
@@ -195,6 +224,18 @@ class FormDef:
                 return f
         raise KeyError(f"form {self.id!r} has no field {field_id!r}")
 
+    def with_role(self, role: str) -> FieldDef | None:
+        """The field declared ``role: role`` (roles are unique within a form), None if none is."""
+        if role not in FIELD_ROLES:
+            raise KeyError(f"unknown field role {role!r}")
+        return next((f for f in self.fields if f.role == role), None)
+
+    def by_role(self, values: Mapping[str, V], role: str) -> V | None:
+        """The entry of ``values`` (keyed by field id, e.g. a record's fields) for the field
+        declared ``role``; None when the form has no such field or ``values`` no entry."""
+        field = self.with_role(role)
+        return values.get(field.id) if field else None
+
 
 def form_ids() -> list[str]:
     """Ids of the forms shipped in ``forms/``, in file-name order."""
@@ -213,94 +254,72 @@ def load_form(form_id: str) -> FormDef:
 
 
 def form_from_file(path: Path) -> FormDef:
-    """Parse one YAML form file into a :class:`FormDef` with all derived geometry."""
+    """Validate one YAML form file and build its :class:`FormDef` with all derived geometry."""
     from pipeline.model.layout import layout_hash
 
-    with path.open(encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+    spec = read_form_file(path)
     try:
-        form = _form_from_dict(raw)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise FormDefinitionError(f"{path.name}: 表单定义有误：{exc}") from exc
-    _check_unique_ids(form, path)
+        form = _form_from_spec(spec)
+    except ValueError as exc:
+        raise FormDefinitionError(f"{display_name(path)}：表单定义有误：{exc}") from exc
     return FormDef(**{**form.__dict__, "layout_hash": layout_hash(form)})
 
 
-def _form_from_dict(raw: dict[str, Any]) -> FormDef:
-    width, height = (float(v) for v in raw["page_size_mm"])
+def _form_from_spec(spec: FormSpec) -> FormDef:
+    width, height = spec.page_size_mm
     pages = tuple(
-        _page_from_dict(p, number=i + 1, page_size=(width, height))
-        for i, p in enumerate(raw["pages"])
+        PageDef(
+            number=number,
+            fields=tuple(_field_from_spec(f, page=number) for f in p.fields),
+            texts=tuple(
+                StaticText(t.text, t.at[0], t.at[1], t.size or defs.LABEL_FONT_SIZE, t.bold, t.align) for t in p.texts
+            ),
+            content_boxes=tuple(Box(*b) for b in p.content_boxes),
+            markers=page_markers((width, height)),
+            qr_box=qr_box((width, height)),
+            footer_box=Box(*defs.FOOTER_BOX),
+        )
+        for number, p in enumerate(spec.pages, start=1)
     )
     return FormDef(
-        id=str(raw["form"]),
-        title=str(raw["title"]),
-        version=int(raw["version"]),
+        id=spec.form,
+        title=spec.title,
+        version=spec.version,
         page_size=(width, height),
         pages=pages,
-        description=str(raw.get("description", "")),
+        description=spec.description,
     )
 
 
-def _page_from_dict(raw: dict[str, Any], *, number: int, page_size: tuple[float, float]) -> PageDef:
-    return PageDef(
-        number=number,
-        fields=tuple(_field_from_dict(f, page=number) for f in raw.get("fields", [])),
-        texts=tuple(_text_from_dict(t) for t in raw.get("texts", [])),
-        content_boxes=tuple(Box(*map(float, b)) for b in raw.get("content_boxes", [])),
-        markers=page_markers(page_size),
-        qr_box=qr_box(page_size),
-        footer_box=Box(*defs.FOOTER_BOX),
-    )
-
-
-def _text_from_dict(raw: dict[str, Any]) -> StaticText:
-    x, y = (float(v) for v in raw["at"])
-    return StaticText(
-        text=str(raw["text"]),
-        x=x,
-        y=y,
-        size=float(raw.get("size", defs.LABEL_FONT_SIZE)),
-        bold=bool(raw.get("bold", False)),
-        align=str(raw.get("align", "left")),
-    )
-
-
-def _field_from_dict(raw: dict[str, Any], *, page: int) -> FieldDef:
-    kind = raw["kind"]
-    if kind not in KINDS:
-        raise ValueError(f"字段 {raw.get('id')}: 未知类型 {kind!r}（可用：{', '.join(KINDS)}）")
-    prefill = raw.get("prefill")
-    if prefill is not None and prefill not in PREFILL_SOURCES:
-        raise ValueError(f"字段 {raw['id']}: 未知预填来源 {prefill!r}")
-    box = Box(*map(float, raw["box"]))
-    label_box, value_box = _split_label(box, kind, float(raw.get("label_width", defs.LABEL_WIDTH)))
-    rules = {k: v for k, v in raw.get("rules", {}).items()}
+def _field_from_spec(spec: FieldSpec, *, page: int) -> FieldDef:
+    box = Box(*spec.box)
+    label_box, value_box = _split_label(box, spec.kind, spec.label_width or defs.LABEL_WIDTH)
     base = dict(
-        id=str(raw["id"]),
-        label=str(raw["label"]),
-        kind=kind,
+        id=spec.id,
+        label=spec.label,
+        kind=spec.kind,
         page=page,
         box=box,
         label_box=label_box,
         value_box=value_box,
-        prefill=prefill,
-        required=bool(raw.get("required", False)),
-        sensitive=bool(raw.get("sensitive", False)),
-        rules=tuple(sorted(rules.items())),
-        hint=str(raw.get("hint", "")),
+        prefill=spec.prefill,
+        required=spec.required,
+        role=spec.role,
+        outward=spec.outward,
+        rules=tuple(sorted(spec.rules.items())),
+        hint=spec.hint,
     )
-    if kind in COMB_KINDS:
-        pattern = raw.get("pattern") or DEFAULT_PATTERNS.get(kind) or "D" * int(raw["cells"])
+    if spec.kind in COMB_KINDS:
+        pattern = spec.pattern or DEFAULT_PATTERNS.get(spec.kind) or "D" * (spec.cells or 0)
         cells, separators = comb_geometry(value_box, pattern)
         return FieldDef(**base, cells=cells, separators=separators)
-    if kind in CHOICE_KINDS:
-        values = [str(v) for v in raw["options"]]
-        columns = int(raw.get("columns", len(values)))
-        return FieldDef(**base, options=option_geometry(value_box, values, columns))
-    if kind == "multiline":
-        pitch = float(raw.get("line_pitch", defs.LINE_PITCH))
-        return FieldDef(**base, lines=line_bands(value_box, pitch))
+    if spec.options is not None:
+        values = [o.value for o in spec.options]
+        placed = option_geometry(value_box, values, spec.columns or len(values))
+        meanings = (o.counts_as for o in spec.options)
+        return FieldDef(**base, options=tuple(replace(o, counts_as=m) for o, m in zip(placed, meanings, strict=True)))
+    if spec.kind == "multiline":
+        return FieldDef(**base, lines=line_bands(value_box, spec.line_pitch or defs.LINE_PITCH))
     return FieldDef(**base)
 
 
@@ -379,11 +398,3 @@ def qr_box(page_size: tuple[float, float]) -> Box:
 def qr_side_mm() -> float:
     """Printed QR side for a version-3 symbol (29 modules) plus its quiet zone."""
     return round((29 + 2 * defs.QR_BORDER_MODULES) * defs.QR_MODULE, 3)
-
-
-def _check_unique_ids(form: FormDef, path: Path) -> None:
-    seen: set[str] = set()
-    for f in form.fields:
-        if f.id in seen:
-            raise FormDefinitionError(f"{path.name}: 字段 id {f.id!r} 重复")
-        seen.add(f.id)

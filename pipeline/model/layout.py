@@ -1,7 +1,10 @@
 """The layout contract: a form's geometry as JSON, and the layout hash printed on every page.
 
 The JSON shape is a public contract (later stages and outside tools read it); keys beyond the
-contract (``label_box_mm``, ``value_box_mm``, ``lines_mm``, ``separators``) are additions.
+contract (``label_box_mm``, ``value_box_mm``, ``lines_mm``, ``separators``, ``role``,
+``outward``, an option's ``counts_as``) are additions. Roles, outward flags and option
+meanings are not geometry: the layout hash leaves them out, so declaring them never orphans
+a printed page.
 """
 
 from __future__ import annotations
@@ -51,12 +54,17 @@ def field_dict(f: FieldDef) -> dict[str, Any]:
         "value_box_mm": f.value_box.as_list(),
         "prefill": f.prefill,
         "required": f.required,
+        "role": f.role,
+        "outward": f.outward,
     }
     if f.cells:
         out["cells_mm"] = [c.as_list() for c in f.cells]
         out["separators"] = [{"text": s.text, "box_mm": s.box.as_list()} for s in f.separators]
     if f.options:
-        out["options"] = [{"value": o.value, "box_mm": o.box.as_list()} for o in f.options]
+        out["options"] = [
+            {"value": o.value, "box_mm": o.box.as_list(), **({"counts_as": o.counts_as} if o.counts_as else {})}
+            for o in f.options
+        ]
     if f.lines:
         out["lines_mm"] = [b.as_list() for b in f.lines]
     return out
@@ -92,8 +100,9 @@ def layout_hash(form: FormDef) -> str:
 def form_from_layout(layout: dict[str, Any], current: FormDef) -> FormDef:
     """Rebuild a form from a stored layout (a page printed from an older version).
 
-    Geometry comes from the stored layout; what the layout does not carry (rules, hints,
-    sensitivity) comes from the current definition's field of the same id.
+    Geometry comes from the stored layout; what is not geometry (rules, hints, roles, outward
+    flags, option meanings) comes from the current definition's field of the same id, so an
+    old printout is reported and protected the way the form is declared today.
     """
     from pipeline.model.form import Box, FieldDef, FormDef, Marker, Option, PageDef, Separator
 
@@ -104,8 +113,10 @@ def form_from_layout(layout: dict[str, Any], current: FormDef) -> FormDef:
 
     def field(raw: dict[str, Any], page: int) -> FieldDef:
         now = known.get(raw["id"])
+        meanings = {o.value: o.counts_as for o in now.options} if now else {}
         options = tuple(
-            Option(o["value"], b := box(o["box_mm"]), (b.right + 1.5, b.y + b.h * 0.82)) for o in raw.get("options", [])
+            Option(o["value"], b := box(o["box_mm"]), (b.right + 1.5, b.y + b.h * 0.82), meanings.get(o["value"]))
+            for o in raw.get("options", [])
         )
         return FieldDef(
             id=raw["id"],
@@ -117,7 +128,8 @@ def form_from_layout(layout: dict[str, Any], current: FormDef) -> FormDef:
             value_box=box(raw["value_box_mm"]),
             prefill=raw.get("prefill"),
             required=bool(raw.get("required", False)),
-            sensitive=now.sensitive if now else False,
+            role=now.role if now else None,
+            outward=now.outward if now else "shown",
             rules=now.rules if now else (),
             hint=now.hint if now else "",
             options=options,

@@ -1,7 +1,9 @@
 """The policy profile: the locality's rules, kept in YAML because quotas differ by place.
 
 Special-group vocabulary, school-year and semester dates, quotas by role, coverage rules and
-deadlines all come from here, never from code.
+deadlines all come from here, never from code. Option texts the profile names (the visit mode
+that counts as 入户) are checked against the record form's options when the profile loads;
+left out, the mode is the option the form declares ``counts_as: home_visit``.
 """
 
 from __future__ import annotations
@@ -10,15 +12,26 @@ import datetime as dt
 import re
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
 
 from pipeline.errors import PolicyError
+from pipeline.model.form import FieldDef, FormDef, load_form
 from pipeline.resources import samples_dir
 
 ROLES = ("校长", "副校长", "中层", "班主任", "科任")
-VISIT_MODES = ("入户走访", "电话", "视频(线上)", "邀请来校", "书面联系")
+VISIT_FORM = "record"  # the 家访记录表: one record per visit; the profile's mode names are its options
 
 
 class _Frozen(BaseModel):
@@ -73,9 +86,30 @@ class Quota(_Frozen):
 
 
 class Coverage(_Frozen):
-    home_visit_mode: str = "入户走访"
+    home_visit_mode: str  # an option of the record form's visit_mode field
     every_student_per: str = "school_year"
     special_group_per: str = "semester"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _home_mode_from_the_form(cls, data: Any, info: ValidationInfo) -> Any:
+        if not isinstance(data, dict) or data.get("home_visit_mode") is not None:
+            return data
+        declared = _visit_modes(info).option_meaning("home_visit")
+        if declared is None:
+            raise ValueError("没有写 home_visit_mode，表单的家访方式也没有标明哪个选项算入户（counts_as: home_visit）：请在此写明")
+        return {**data, "home_visit_mode": declared}
+
+    @field_validator("home_visit_mode")
+    @classmethod
+    def _offered_by_the_form(cls, v: str, info: ValidationInfo) -> str:
+        modes = _visit_modes(info)
+        if v not in modes.option_values:
+            raise ValueError(
+                f"“{v}”不是表单“{modes.label}”的选项（可用：{'、'.join(modes.option_values)}）："
+                "请改成其中之一，或删去此项以采用表单上标明 counts_as: home_visit 的选项"
+            )
+        return v
 
     @field_validator("every_student_per", "special_group_per")
     @classmethod
@@ -99,7 +133,7 @@ class Policy(_Frozen):
     semesters: tuple[Period, ...]
     special_groups: tuple[SpecialGroup, ...]
     quotas: tuple[Quota, ...] = ()
-    coverage: Coverage = Coverage()
+    coverage: Coverage = Field(default_factory=dict, validate_default=True)  # type: ignore[arg-type]
     deadlines: Deadlines = Deadlines()
     retention_years: int = Field(3, ge=1)
 
@@ -132,8 +166,9 @@ class Policy(_Frozen):
         return next((q.visits_per_year for q in self.quotas if q.role == role), None)
 
 
-def load_policy(path: Path | None = None) -> Policy:
-    """Load and validate a policy profile; the sample school's profile when ``path`` is None."""
+def load_policy(path: Path | None = None, *, form: FormDef | None = None) -> Policy:
+    """Load and validate a policy profile; the sample school's profile when ``path`` is None.
+    Mode names are checked against ``form`` (the shipped record form unless given)."""
     path = path or samples_dir() / "policy.yaml"
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -142,9 +177,21 @@ def load_policy(path: Path | None = None) -> Policy:
     except yaml.YAMLError as exc:
         raise PolicyError(f"{path}: 不是有效的 YAML：{exc}") from exc
     try:
-        return Policy.model_validate(raw)
+        return Policy.model_validate(raw, context={"form": form})
     except ValidationError as exc:
-        problems = "；".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
+        problems = "；".join(f"{'.'.join(str(p) for p in e['loc'])}: {_error_text(e)}" for e in exc.errors())
         raise PolicyError(f"{path}: 政策配置有误：{problems}") from exc
+
+
+def _error_text(error: ErrorDetails) -> str:
+    # Our validators speak Chinese; pydantic would prefix them with "Value error, ".
+    return str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
+
+
+def _visit_modes(info: ValidationInfo) -> FieldDef:
+    """The visit_mode field of the form the profile is checked against."""
+    form = (info.context or {}).get("form") or load_form(VISIT_FORM)
+    field = form.with_role("visit_mode")
+    if field is None:
+        raise ValueError(f"表单 {form.id} 没有标明 role: visit_mode 的字段，无法核对家访方式")
+    return field

@@ -6,9 +6,10 @@ short follow-up within 3–7 days. An item is due on the follow-up date written 
 ``policy.deadlines.followup_max_days`` after the visit when none was written.
 
 A follow-up is a later counted visit of the same student, dated after the visit that found the
-problem and no later than ``as_of``, that is either marked 回访 (whenever it happened: a late
-回访 still closes the item) or falls inside the follow-up window (on or before the due date,
-whatever its type: a teacher who phoned on day 4 has followed up even without ticking 回访).
+problem and no later than ``as_of``, that is either of the visit type the record form declares
+``counts_as: followup`` (回访; whenever it happened: a late 回访 still closes the item) or falls
+inside the follow-up window (on or before the due date, whatever its type: a teacher who
+phoned on day 4 has followed up even without ticking 回访).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from pipeline.model.people import Teacher
 from pipeline.model.policy import Policy
 from pipeline.report.visits import Visit
 
-FOLLOWUP_TYPE = "回访"
 HEAD_TEACHER_ROLE = "班主任"
 STATUSES = ("open", "done", "overdue")
 STATUS_LABELS = {"open": "未完成", "done": "已完成", "overdue": "已逾期"}
@@ -127,7 +127,7 @@ def _item(
     followups = tuple(
         FollowUp(w.form_id, w.date, w.visit_type, w.mode)
         for w in same_student
-        if w.date is not None and _follows_up(w.date, w.visit_type, visit.date, due)
+        if w.date is not None and _follows_up(w.date, w.followup, visit.date, due)
     )
     status = "done" if followups else "overdue" if as_of > due else "open"
     teacher = responsible_teacher(visit, heads, known)
@@ -148,5 +148,5 @@ def _item(
     )
 
 
-def _follows_up(day: dt.date, visit_type: str | None, opened: dt.date, due: dt.date) -> bool:
-    return day > opened and (visit_type == FOLLOWUP_TYPE or day <= due)
+def _follows_up(day: dt.date, followup: bool, opened: dt.date, due: dt.date) -> bool:
+    return day > opened and (followup or day <= due)

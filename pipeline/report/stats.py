@@ -8,8 +8,10 @@ Rules (each one is also printed on the sheet, so the office can check a number b
 - The month is the calendar month clipped to the school year; "cumulative" runs from the
   school year's start to the month's end.
 - 走访学生数 counts distinct students (人), 家访人次 counts visits; a student visited twice is
-  1 人 and 2 人次. A home visit (入户) is a visit whose mode is the policy's
-  ``coverage.home_visit_mode``.
+  1 人 and 2 人次. 人次 are split by the options of the record form's visit_mode field, in
+  the form's order. A home visit (入户) is a visit whose mode is the policy's
+  ``coverage.home_visit_mode`` (by default the option the form declares ``counts_as:
+  home_visit``).
 - Special groups: 应访 are the students in the group, 已访 those with a counted home visit in
   the group period (the semester of the month, or the school year, as
   ``coverage.special_group_per`` says) up to the month's end.
@@ -32,7 +34,8 @@ from dataclasses import dataclass, replace
 from pipeline.errors import ReportError
 from pipeline.model.classes import class_sort_key, normalize_class
 from pipeline.model.people import Student, Teacher
-from pipeline.model.policy import ROLES, VISIT_MODES, Period, Policy
+from pipeline.model.form import FormDef, load_form
+from pipeline.model.policy import ROLES, VISIT_FORM, Period, Policy
 from pipeline.report.ledger import build_ledger
 from pipeline.report.visits import Visit
 
@@ -55,7 +58,7 @@ class Tally:
 
     visited: int  # distinct students with a counted visit (人)
     visits: int  # counted visits (人次)
-    by_mode: tuple[int, ...]  # visits per mode, in VISIT_MODES order
+    by_mode: tuple[int, ...]  # visits per mode, in StatsTable.modes order
     home_visited: int  # distinct students with a counted home visit (人)
     coverage: float  # visited / students, 0..1
     home_rate: float  # home_visited / students, 0..1
@@ -113,6 +116,7 @@ class StatsTable:
     year_range: DateRange
     group_period: str  # e.g. "2025—2026学年第一学期"
     home_mode: str
+    modes: tuple[str, ...]  # the visit_mode options of the record form, the by_mode columns
     classes: tuple[ClassRow, ...]
     total: ClassRow
     groups: tuple[GroupRow, ...]  # empty when left out (outward without --include-sensitive)
@@ -130,8 +134,11 @@ def compute_stats(
     policy: Policy,
     month: str,
     class_name: str | None = None,
+    form: FormDef | None = None,
 ) -> StatsTable:
-    """The 统计表 of ``month`` ("YYYY-MM") for the school, or for one class."""
+    """The 统计表 of ``month`` ("YYYY-MM") for the school, or for one class; ``form`` is the
+    record form whose visit_mode options head the 人次 columns (the shipped one unless given)."""
+    modes = visit_modes(form or load_form(VISIT_FORM))
     month_range = month_in_school_year(month, policy)
     year_range = DateRange(policy.school_year.start, month_range.end)
     group_period = group_period_of(month_range, policy)
@@ -148,8 +155,8 @@ def compute_stats(
         return ClassRow(
             name,
             pupils,
-            _tally(own, pupils, month_range, home, closures),
-            _tally(own, pupils, year_range, home, closures),
+            _tally(own, pupils, month_range, closures, home=home, modes=modes),
+            _tally(own, pupils, year_range, closures, home=home, modes=modes),
         )
 
     names = sorted({s.class_name for s in scoped_students} | {v.class_name for v in counted}, key=class_sort_key)
@@ -166,6 +173,7 @@ def compute_stats(
         year_range=year_range,
         group_period=group_period.name,
         home_mode=home,
+        modes=modes,
         classes=per_class,
         total=row(TOTAL, len(scoped_students), counted),
         groups=_groups(scoped_students, counted, policy, group_range),
@@ -229,8 +237,20 @@ def _scope(class_name: str | None, students: Sequence[Student], visits: Sequence
     return lambda name: name == class_name
 
 
+def visit_modes(form: FormDef) -> tuple[str, ...]:
+    """The options of ``form``'s visit_mode field (none when it has no such field)."""
+    field = form.with_role("visit_mode")
+    return field.option_values if field else ()
+
+
 def _tally(
-    visits: list[Visit], students: int, period: DateRange, home: str, closures: dict[str, dt.date | None]
+    visits: list[Visit],
+    students: int,
+    period: DateRange,
+    closures: dict[str, dt.date | None],
+    *,
+    home: str,
+    modes: tuple[str, ...],
 ) -> Tally:
     inside = [v for v in visits if v.date in period]
     visited = len({v.student_no for v in inside})
@@ -238,7 +258,7 @@ def _tally(
     return Tally(
         visited=visited,
         visits=len(inside),
-        by_mode=tuple(sum(v.mode == m for v in inside) for m in VISIT_MODES),
+        by_mode=tuple(sum(v.mode == m for v in inside) for m in modes),
         home_visited=home_visited,
         coverage=_rate(visited, students),
         home_rate=_rate(home_visited, students),

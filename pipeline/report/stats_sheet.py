@@ -9,13 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pipeline.model.policy import VISIT_MODES
 from pipeline.report.stats import TOTAL, ClassRow, StatsTable, Tally
 
 Cell = str | int | float
 
 SIGN_BLANK = "＿＿＿＿＿＿"
-PERIOD_COLUMNS = 11  # per period: 人, 人次, five modes, two rates, two ledger counts
+FIXED_PERIOD_COLUMNS = 6  # per period: 人, 人次, two rates, two ledger counts (then one per mode)
 WIDE, NUMBER, NAME = 14.0, 7.0, 12.0  # column widths in Excel character units
 
 
@@ -98,23 +97,23 @@ def _main_grid(table: StatsTable) -> Grid:
         f"本月（{cn_month(table.month_range.start)}）",
         f"本学年累计（{cn_date(year.start)}至{cn_date(year.end)}）",
     )
+    width = FIXED_PERIOD_COLUMNS + len(table.modes)
     headings = [Heading("班级", 0, 0, rows=3), Heading("学生数", 0, 1, rows=3)]
     for i, label in enumerate(periods):
-        headings += _period_headings(label, 2 + i * PERIOD_COLUMNS)
+        headings += _period_headings(label, 2 + i * width, table.modes)
     rows = tuple(class_cells(r) for r in (*table.classes, table.total))
-    widths = (WIDE, NUMBER) + (NUMBER,) * (2 * PERIOD_COLUMNS)
+    widths = (WIDE, NUMBER) + (NUMBER,) * (2 * width)
     return Grid("", tuple(headings), 3, widths, rows, total_rows=1)
 
 
-def _period_headings(label: str, col: int) -> list[Heading]:
-    modes = [Heading(_two_lines(m), 2, col + 2 + i) for i, m in enumerate(VISIT_MODES)]
-    after = col + 2 + len(VISIT_MODES)
+def _period_headings(label: str, col: int, modes: tuple[str, ...]) -> list[Heading]:
+    after = col + 2 + len(modes)
     return [
-        Heading(label, 0, col, cols=PERIOD_COLUMNS),
+        Heading(label, 0, col, cols=FIXED_PERIOD_COLUMNS + len(modes)),
         Heading("走访\n学生数", 1, col, rows=2),
         Heading("家访\n人次", 1, col + 1, rows=2),
-        Heading("其中：按家访方式（人次）", 1, col + 2, cols=len(VISIT_MODES)),
-        *modes,
+        Heading("其中：按家访方式（人次）", 1, col + 2, cols=len(modes)),
+        *(Heading(_two_lines(m), 2, col + 2 + i) for i, m in enumerate(modes)),
         Heading("覆盖率", 1, after, rows=2),
         Heading("入户率", 1, after + 1, rows=2),
         Heading("台账问题", 1, after + 2, cols=2),

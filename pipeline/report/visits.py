@@ -1,7 +1,8 @@
 """Visits as the reports count them: current record versions of the 家访记录表.
 
 Only records whose status is ``auto`` or ``verified`` count; ``review`` ones are pending and
-reported as such, never silently dropped.
+reported as such, never silently dropped. Values are read from the fields the form declares
+by ``role`` and options by ``counts_as`` (forms/record.yaml), never by field id or option text.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from pipeline.model.form import FormDef, load_form
+from pipeline.model.policy import VISIT_FORM
 from pipeline.model.record import Record
 from pipeline.store import records as record_store
 
@@ -24,7 +27,7 @@ class Visit:
     class_name: str
     status: str  # record status
     date: dt.date | None
-    mode: str | None  # option value of the record form's `mode` field
+    mode: str | None  # option ticked in the record form's visit_mode field
     visit_type: str | None
     teacher_nos: tuple[str, ...]  # 工号 resolved from the teachers field
     problems: str | None
@@ -33,17 +36,20 @@ class Visit:
     recorded_at: dt.datetime | None  # when the first version was stored (entry time)
     end_time: str | None  # "HH:MM" end of the visit, when written
     student_name: str = ""  # as pre-filled on the form (what the record says, not the roster)
+    followup: bool = False  # its visit type is the one the form declares counts_as: followup
 
     @property
     def counted(self) -> bool:
         return self.status in COUNTED_STATUSES
 
 
-def load_visits(session: Session, *, class_name: str | None = None) -> list[Visit]:
-    """Every returned record form (current version), counted or pending."""
-    records = record_store.list_records(session, form="record", class_name=class_name)
+def load_visits(session: Session, *, class_name: str | None = None, form: FormDef | None = None) -> list[Visit]:
+    """Every returned record form (current version), counted or pending; ``form`` is the
+    definition its fields are read by (the shipped record form unless given)."""
+    form = form or load_form(VISIT_FORM)
+    records = record_store.list_records(session, form=form.id, class_name=class_name)
     first_stored = {r.form_id: _first_time(session, r) for r in records}
-    return [_visit(r, first_stored[r.form_id]) for r in records]
+    return [visit_of(r, form, first_stored[r.form_id]) for r in records]
 
 
 def _first_time(session: Session, record: Record) -> dt.datetime | None:
@@ -53,29 +59,34 @@ def _first_time(session: Session, record: Record) -> dt.datetime | None:
     return history[0].created_at if history else record.created_at
 
 
-def _visit(record: Record, recorded_at: dt.datetime | None) -> Visit:
-    f = record.fields
+def visit_of(record: Record, form: FormDef, recorded_at: dt.datetime | None = None) -> Visit:
+    """One record as the reports see it, each value taken from the field with its role."""
 
-    def value(field_id: str) -> object:
-        fv = f.get(field_id)
+    def value(role: str) -> object:
+        fv = form.by_role(record.fields, role)
         return fv.value if fv else None
 
+    teachers = form.by_role(record.fields, "teachers")
     time_range = value("visit_time")
+    visit_type = value("visit_type") or None
+    type_field = form.with_role("visit_type")
+    followup_type = type_field.option_meaning("followup") if type_field else None
     return Visit(
         form_id=record.form_id,
         student_no=record.student_no,
         class_name=record.class_name,
         status=record.status,
         date=_date(value("visit_date")),
-        mode=value("mode") or None,  # type: ignore[arg-type]
-        visit_type=value("visit_type") or None,  # type: ignore[arg-type]
-        teacher_nos=tuple(f["teachers"].refs) if "teachers" in f else (),
+        mode=value("visit_mode") or None,  # type: ignore[arg-type]
+        visit_type=visit_type,  # type: ignore[arg-type]
+        teacher_nos=tuple(teachers.refs) if teachers else (),
         problems=value("problems") or None,  # type: ignore[arg-type]
-        measures=tuple(value("followup_measures") or ()),  # type: ignore[arg-type]
+        measures=tuple(value("four_measures") or ()),  # type: ignore[arg-type]
         followup_due=_date(value("followup_due")),
         recorded_at=recorded_at,
         end_time=time_range.split("-")[1] if isinstance(time_range, str) and "-" in time_range else None,
-        student_name=str(value("student_name") or ""),
+        student_name=str(value("student") or ""),
+        followup=visit_type is not None and visit_type == followup_type,
     )
 
 
