@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import shutil
 import sqlite3
+import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.synchronize import Barrier
@@ -19,13 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.errors import StaleVersionError
+from pipeline import defs
+from pipeline.errors import StaleVersionError, StorageError
 from pipeline.generate import generate
 from pipeline.ingest import ingest
 from pipeline.review.corrections import accept_field
 from pipeline.store.corrections import corrections_for
+from pipeline.store import repo
 from pipeline.store.records import current_record
-from pipeline.store.workspace import open_workspace
+from pipeline.store.workspace import Workspace, open_workspace
 from tests.test_ingest import CLASS, VALUES, _filled, _workspace
 
 ROUNDS = 4
@@ -159,3 +162,25 @@ def test_two_concurrent_ingests_and_a_reviewer_store_each_version_once_and_keep_
         else:
             assert place.status == "review" and "此前人工核对为“学生家中”，新读到“学校会议室”" in place.message
         ws.close()
+
+
+def test_a_write_waits_out_another_writers_lock_and_gives_up_with_a_clear_message(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(defs, "DB_BUSY_TIMEOUT", 0.2)  # SQLite's wait for the lock, per try
+    ws = open_workspace(workspace.root)
+    other = sqlite3.connect(workspace.root / "jiafang.sqlite", isolation_level=None, check_same_thread=False)  # another writer
+    other.execute("BEGIN IMMEDIATE")
+    threading.Timer(1.0, other.commit).start()
+    ws.write(lambda s: repo.add_batch(s, "I-waited", "ingest", {}, {}))
+    with ws.session() as s:
+        assert [b.batch_id for b in repo.list_batches(s)] == ["I-waited"], "written once the lock was free"
+
+    other.execute("BEGIN IMMEDIATE")  # and now never released
+    with pytest.raises(StorageError, match="一直被另一个导入或复核占用"):
+        ws.write(lambda s: repo.add_batch(s, "I-gave-up", "ingest", {}, {}))
+    other.rollback()
+    other.close()
+    with ws.session() as s:
+        assert [b.batch_id for b in repo.list_batches(s)] == ["I-waited"], "nothing half-written"
+    ws.close()
