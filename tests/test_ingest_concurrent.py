@@ -14,9 +14,11 @@ import shutil
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,17 +92,22 @@ def _review_process(root: Path, form_id: str, start: Barrier, results: multiproc
 
 
 def _run_round(root: Path, returns: Returns) -> tuple[list[list[tuple[str, str, str]]], list[tuple[str, int]]]:
+    got = _together([(_ingest_process, (root, returns.folder))] * 2 + [(_review_process, (root, returns.form_id))])
+    return [items for kind, items in got if kind == "ingest"], next(saved for kind, saved in got if kind == "review")
+
+
+def _together(jobs: list[tuple[Callable[..., None], tuple[object, ...]]]) -> list[tuple[str, Any]]:
+    """Run each job in its own process, released together once all are ready; their results."""
     spawn = multiprocessing.get_context("spawn")
-    start, results = spawn.Barrier(3), spawn.Queue()
-    procs = [spawn.Process(target=_ingest_process, args=(root, returns.folder, start, results)) for _ in range(2)]
-    procs.append(spawn.Process(target=_review_process, args=(root, returns.form_id, start, results)))
+    start, results = spawn.Barrier(len(jobs)), spawn.Queue()
+    procs = [spawn.Process(target=target, args=(*args, start, results)) for target, args in jobs]
     for p in procs:
         p.start()
-    got = [results.get(timeout=300) for _ in procs]
+    got = [results.get(timeout=600) for _ in procs]
     for p in procs:
         p.join(timeout=30)
         assert p.exitcode == 0
-    return [items for kind, items in got if kind == "ingest"], next(saved for kind, saved in got if kind == "review")
+    return got
 
 
 def _database(root: Path, *, skip_fields: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
@@ -162,6 +169,26 @@ def test_two_concurrent_ingests_and_a_reviewer_store_each_version_once_and_keep_
         else:
             assert place.status == "review" and "此前人工核对为“学生家中”，新读到“学校会议室”" in place.message
         ws.close()
+
+
+@pytest.mark.slow
+def test_two_concurrent_scan_ingests_of_one_stack_give_the_records_of_one(tmp_path: Path) -> None:
+    from pipeline.synth.returns import StackEvents
+    from tests.test_ingest_scan import _rows, _stack
+    from tests.test_ingest_scan import _workspace as scan_workspace
+
+    template = tmp_path / "template"
+    scan_workspace(template, students=2).close()
+    folder, _ = _stack(open_workspace(template), tmp_path, events=StackEvents.none())
+    twin = tmp_path / "twin"
+    shutil.copytree(template, twin)
+    ingest(open_workspace(twin), [folder], workers=1)
+    both = tmp_path / "both"
+    shutil.copytree(template, both)
+    runs = _together([(_ingest_process, (both, folder))] * 2)
+    outcomes = sorted(outcome for _, items in runs for _, outcome, _ in items)
+    assert outcomes.count("new") == 2 and "updated" not in outcomes, "one version per form"
+    assert _rows(open_workspace(both)) == _rows(open_workspace(twin)), "the same database as one ingest"
 
 
 def test_a_write_waits_out_another_writers_lock_and_gives_up_with_a_clear_message(

@@ -191,8 +191,8 @@ def _remember(
     ws: Workspace, path: Path, size: int, digest: str, kind: str, batch_id: str, outcome: str, message: str, form_id: str | None
 ) -> None:
     """Record what became of a stored file, so a waiting scan can be read later and nothing is lost."""
-    with ws.session() as session:
-        record_store.add_returned_file(session, _returned(path, size, digest, kind, batch_id, outcome, message, form_id))
+    returned = _returned(path, size, digest, kind, batch_id, outcome, message, form_id)
+    ws.write(lambda session: record_store.add_returned_file(session, returned))
 
 
 def _returned(
