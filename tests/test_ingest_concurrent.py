@@ -4,7 +4,9 @@ Each round starts two real ingest processes over the same folder of Word returns
 of one form, one of another) and a reviewer process that accepts fields on whatever version
 is current, all released together. The database must hold each version once, exactly as
 after two ingests one after the other, and every decision the reviewer was told was saved
-must be in the current version (carried forward when it was made on version 1).
+must be in the current version (carried forward when it was made on version 1). Two scan
+ingests of one stack must likewise give the records of one, and a writer blocked by another
+waits, then gives up with a clear message rather than half-writing.
 """
 
 from __future__ import annotations

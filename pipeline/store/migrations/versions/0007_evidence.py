@@ -63,32 +63,36 @@ def downgrade() -> None:
 
 
 def _backfill(conn: sa.Connection) -> None:
+    _backfill_fields(conn)
+    _backfill_corrections(conn)
+
+
+def _backfill_fields(conn: sa.Connection) -> None:
     read_before = _first_reading_decided(conn)
-    rows = conn.execute(
-        sa.select(_fields.c.record_id, _fields.c.field_id, _fields.c.raw, _fields.c.source, _fields.c.crop, _records.c.form_id, _records.c.version)
-        .join(_records, _records.c.id == _fields.c.record_id)
-    ).all()
+    query = sa.select(
+        _fields.c.record_id, _fields.c.field_id, _fields.c.raw, _fields.c.source, _fields.c.crop, _records.c.form_id, _records.c.version
+    ).join(_records, _records.c.id == _fields.c.record_id)
     updates = []
-    for r in rows:
+    for r in conn.execute(query):
+        # a decided value's raw is what the person typed; the reading is in its first correction
         raw = read_before.get((r.form_id, r.version, r.field_id)) if r.source == "human" else r.raw
         if r.crop or raw is not None:
             updates.append({"rid": r.record_id, "fid": r.field_id, "ev": field_evidence(raw or "", r.crop)})
     if updates:
-        conn.execute(
-            _fields.update()
-            .where(_fields.c.record_id == sa.bindparam("rid"), _fields.c.field_id == sa.bindparam("fid"))
-            .values(evidence=sa.bindparam("ev")),
-            updates,
-        )
-    evidence = {(r.form_id, r.version, r.field_id): r.evidence for r in conn.execute(
-        sa.select(_records.c.form_id, _records.c.version, _fields.c.field_id, _fields.c.evidence).join(_records, _records.c.id == _fields.c.record_id)
-    )}
-    decided = [
-        {"cid": c.id, "ev": evidence.get((c.form_id, c.version, c.field_id))}
-        for c in conn.execute(sa.select(_corrections.c.id, _corrections.c.form_id, _corrections.c.version, _corrections.c.field_id))
-    ]
-    if decided:
-        conn.execute(_corrections.update().where(_corrections.c.id == sa.bindparam("cid")).values(evidence=sa.bindparam("ev")), decided)
+        where = (_fields.c.record_id == sa.bindparam("rid")) & (_fields.c.field_id == sa.bindparam("fid"))
+        conn.execute(_fields.update().where(where).values(evidence=sa.bindparam("ev")), updates)
+
+
+def _backfill_corrections(conn: sa.Connection) -> None:
+    """Each decision gets the evidence of the field row it decided."""
+    query = sa.select(_records.c.form_id, _records.c.version, _fields.c.field_id, _fields.c.evidence).join(
+        _records, _records.c.id == _fields.c.record_id
+    )
+    evidence = {(r.form_id, r.version, r.field_id): r.evidence for r in conn.execute(query)}
+    corrections = conn.execute(sa.select(_corrections.c.id, _corrections.c.form_id, _corrections.c.version, _corrections.c.field_id))
+    updates = [{"cid": c.id, "ev": evidence.get((c.form_id, c.version, c.field_id))} for c in corrections]
+    if updates:
+        conn.execute(_corrections.update().where(_corrections.c.id == sa.bindparam("cid")).values(evidence=sa.bindparam("ev")), updates)
 
 
 def _first_reading_decided(conn: sa.Connection) -> dict[tuple[str, int, str], str]:
