@@ -81,9 +81,10 @@ class Workspace:
                 with self.session() as session:
                     return work(session)
             except (OperationalError, IntegrityError) as exc:
-                if not _conflict(exc) or (attempt == defs.DB_WRITE_ATTEMPTS and isinstance(exc, IntegrityError)):
-                    raise
-                if attempt == defs.DB_WRITE_ATTEMPTS:
+                last = attempt == defs.DB_WRITE_ATTEMPTS
+                if not _conflict(exc) or (last and isinstance(exc, IntegrityError)):
+                    raise  # not a conflict, or a unique row that stays there: a real error
+                if last:
                     raise StorageError(
                         f"工作区 {self.root} 的数据库一直被另一个导入或复核占用，重试 {attempt} 次仍未写入。"
                         "请等其他导入结束后重新运行（已写入的内容不会丢失）。"
