@@ -23,7 +23,7 @@ from pipeline.atomic import atomic_write
 from pipeline.errors import ExportError
 from pipeline.export.mask import mask_text, mask_value
 from pipeline.model.form import FormDef, load_form
-from pipeline.model.record import FieldValue, Record
+from pipeline.model.record import FieldValue, Record, value_text
 
 FORMATS = ("json", "csv", "xlsx")
 STATUS_LABELS = {"auto": "自动通过", "review": "待复核", "verified": "已核实"}
@@ -101,14 +101,7 @@ def record_table(form: FormDef, records: Sequence[Record], *, sensitive: bool = 
 
 def cell_text(fv: FieldValue | None) -> str:
     """A value as one spreadsheet cell: lists joined with 、, signatures 是/否, None empty."""
-    value = fv.value if fv is not None else None
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    return str(value)
+    return value_text(fv.value) if fv is not None else ""
 
 
 def prepare_record(record: Record, *, outward: bool, sensitive: bool) -> Record:
