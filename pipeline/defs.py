@@ -101,6 +101,8 @@ FONTS_ENV = "JIAFANG_FONTS"  # os.pathsep-separated font files tried before the 
 
 # Storage
 DB_BUSY_TIMEOUT = 30.0  # s a SQLite writer waits for another writer's lock before failing
+DB_WRITE_ATTEMPTS = 4  # tries of one write transaction that met another writer's lock or row
+DB_WRITE_BACKOFF = 0.2  # s before the second try; doubled (with jitter) before each further one
 SQL_IN_CHUNK = 500  # keys per "IN (...)" lookup; stays under every driver's parameter limit
 
 # Roster import

@@ -55,7 +55,7 @@ def test_typed_chinese_date_is_stored_iso_verified_by_a_human_with_the_old_value
 ) -> None:
     form_id = issued[0].form_id
     store_record(ws, issued[0], typical_fields(ws))
-    record = correct_field(ws, form_id, "visit_date", "2025年11月3日", operator=OPERATOR)
+    record = correct_field(ws, form_id, "visit_date", "2025年11月3日", version=1, operator=OPERATOR)
     fv = record.fields["visit_date"]
     assert (fv.value, fv.status, fv.source, fv.message) == ("2025-11-03", "verified", "human", "")
     assert fv.crop is not None, "the crop stays with the field"
@@ -74,14 +74,14 @@ def test_record_status_follows_its_last_review_field(ws: Workspace, issued: list
     store_record(ws, issued[0], typical_fields(ws, others="verified"))
     store_record(ws, issued[1], typical_fields(ws, others="auto"))
 
-    correct_field(ws, verified_form, "visit_date", "2025-11-03", operator=OPERATOR)
+    correct_field(ws, verified_form, "visit_date", "2025-11-03", version=1, operator=OPERATOR)
     with ws.session() as s:
         assert {r.form_id for r in list_records(s, status="review")} == {verified_form, auto_form}
-    record = accept_field(ws, verified_form, "mode", operator=OPERATOR)
+    record = accept_field(ws, verified_form, "mode", version=1, operator=OPERATOR)
     assert record.status == "verified"
 
-    correct_field(ws, auto_form, "visit_date", "2025/11/3", operator=OPERATOR)
-    assert mark_unreadable(ws, auto_form, "mode", operator=OPERATOR).status == "auto"
+    correct_field(ws, auto_form, "visit_date", "2025/11/3", version=1, operator=OPERATOR)
+    assert mark_unreadable(ws, auto_form, "mode", version=1, operator=OPERATOR).status == "auto"
     with ws.session() as s:
         assert [r.form_id for r in list_records(s, status="verified")] == [verified_form]
         assert [r.form_id for r in list_records(s, status="auto")] == [auto_form]
@@ -94,7 +94,7 @@ def test_unparseable_typed_date_is_refused_with_the_message_and_nothing_changes(
     form_id = issued[0].form_id
     store_record(ws, issued[0], typical_fields(ws))
     with pytest.raises(CorrectionError, match="家访日期.*2025年13月40日.*无法识别") as caught:
-        correct_field(ws, form_id, "visit_date", "2025年13月40日", operator=OPERATOR)
+        correct_field(ws, form_id, "visit_date", "2025年13月40日", version=1, operator=OPERATOR)
     assert not caught.value.overridable
     assert _field(ws, form_id, "visit_date").status == "review"
     with ws.session() as s:
@@ -106,9 +106,9 @@ def test_value_breaking_a_rule_needs_the_reviewer_to_confirm_it(ws: Workspace, i
     form_id = issued[0].form_id
     store_record(ws, issued[0], typical_fields(ws))
     with pytest.raises(CorrectionError, match="不在2025—2026学年") as caught:
-        correct_field(ws, form_id, "visit_date", "2024年3月1日", operator=OPERATOR)
+        correct_field(ws, form_id, "visit_date", "2024年3月1日", version=1, operator=OPERATOR)
     assert caught.value.overridable
-    record = correct_field(ws, form_id, "visit_date", "2024年3月1日", operator=OPERATOR, confirm=True)
+    record = correct_field(ws, form_id, "visit_date", "2024年3月1日", version=1, operator=OPERATOR, confirm=True)
     fv = record.fields["visit_date"]
     assert (fv.value, fv.status) == ("2024-03-01", "verified")
     assert fv.message.startswith("人工确认：")
@@ -117,7 +117,7 @@ def test_value_breaking_a_rule_needs_the_reviewer_to_confirm_it(ws: Workspace, i
 def test_accept_keeps_the_value_as_read(ws: Workspace, issued: list[Issued]) -> None:
     form_id = issued[0].form_id
     store_record(ws, issued[0], typical_fields(ws))
-    record = accept_field(ws, form_id, "mode", operator=OPERATOR)
+    record = accept_field(ws, form_id, "mode", version=1, operator=OPERATOR)
     fv = record.fields["mode"]
     assert (fv.value, fv.raw, fv.status, fv.source) == ("电话", "电话", "verified", "human")
     with ws.session() as s:
@@ -128,8 +128,8 @@ def test_accept_keeps_the_value_as_read(ws: Workspace, issued: list[Issued]) -> 
 def test_enter_on_the_shown_value_accepts_and_a_changed_value_corrects(ws: Workspace, issued: list[Issued]) -> None:
     form_id = issued[0].form_id
     store_record(ws, issued[0], typical_fields(ws))
-    review_field(ws, form_id, "mode", "电话", operator=OPERATOR)
-    review_field(ws, form_id, "visit_date", "11月3日", operator=OPERATOR)  # school year implied
+    review_field(ws, form_id, "mode", "电话", version=1, operator=OPERATOR)
+    review_field(ws, form_id, "visit_date", "11月3日", version=1, operator=OPERATOR)  # school year implied
     with ws.session() as s:
         decisions = [(c.field_id, c.action, c.new_value) for c in corrections_for(s, form_id)]
     assert decisions == [("mode", "accept", "电话"), ("visit_date", "correction", "2025-11-03")]
@@ -139,28 +139,28 @@ def test_option_numbers_and_signature_words_are_understood(ws: Workspace, issued
     form_id = issued[0].form_id
     fields = typical_fields(ws) | {"topics": review(None, "", 0.5), "parent_signature": review(False, "否", 0.5)}
     store_record(ws, issued[0], fields)
-    assert correct_field(ws, form_id, "mode", "1", operator=OPERATOR).fields["mode"].value == "入户走访"
-    assert correct_field(ws, form_id, "topics", "1、3", operator=OPERATOR).fields["topics"].value == ["学习情况", "心理健康"]
-    assert correct_field(ws, form_id, "parent_signature", "有", operator=OPERATOR).fields["parent_signature"].value is True
+    assert correct_field(ws, form_id, "mode", "1", version=1, operator=OPERATOR).fields["mode"].value == "入户走访"
+    assert correct_field(ws, form_id, "topics", "1、3", version=1, operator=OPERATOR).fields["topics"].value == ["学习情况", "心理健康"]
+    assert correct_field(ws, form_id, "parent_signature", "有", version=1, operator=OPERATOR).fields["parent_signature"].value is True
     with pytest.raises(CorrectionError, match="家长签名"):
-        correct_field(ws, form_id, "parent_signature", "也许", operator=OPERATOR)
+        correct_field(ws, form_id, "parent_signature", "也许", version=1, operator=OPERATOR)
     with pytest.raises(CorrectionError, match="只能选一项"):
-        correct_field(ws, form_id, "mode", "1、2", operator=OPERATOR)
+        correct_field(ws, form_id, "mode", "1、2", version=1, operator=OPERATOR)
 
 
 def test_unreadable_field_is_empty_and_verified(ws: Workspace, issued: list[Issued]) -> None:
     form_id = issued[0].form_id
     store_record(ws, issued[0], typical_fields(ws))
-    fv = mark_unreadable(ws, form_id, "visit_date", operator=OPERATOR).fields["visit_date"]
+    fv = mark_unreadable(ws, form_id, "visit_date", version=1, operator=OPERATOR).fields["visit_date"]
     assert (fv.value, fv.status, fv.source, fv.message, fv.raw) == (None, "verified", "human", UNREADABLE, "2025.11.8")
 
 
 def test_decision_on_an_unknown_form_or_field_is_refused(ws: Workspace, issued: list[Issued]) -> None:
     store_record(ws, issued[0], typical_fields(ws))
     with pytest.raises(ReviewError, match="没有字段 nonsense"):
-        accept_field(ws, issued[0].form_id, "nonsense", operator=OPERATOR)
+        accept_field(ws, issued[0].form_id, "nonsense", version=1, operator=OPERATOR)
     with pytest.raises(ReviewError, match=f"{issued[1].form_id} 还没有读回的记录"):
-        accept_field(ws, issued[1].form_id, "mode", operator=OPERATOR)
+        accept_field(ws, issued[1].form_id, "mode", version=1, operator=OPERATOR)
 
 
 def test_queue_lists_review_fields_with_context_and_filters(ws: Workspace, issued: list[Issued]) -> None:
@@ -178,7 +178,7 @@ def test_queue_lists_review_fields_with_context_and_filters(ws: Workspace, issue
     assert {i.field_id for i in review_queue(ws, kind="date")} == {"visit_date"}
     assert review_queue(ws, class_name="八年级（1）班") == []
     assert review_queue(ws, form="memo") == []
-    accept_field(ws, issued[0].form_id, "mode", operator=OPERATOR)
+    accept_field(ws, issued[0].form_id, "mode", version=1, operator=OPERATOR)
     assert len(review_queue(ws)) == 3
 
 

@@ -136,7 +136,9 @@ def test_row_of_a_record_replaced_after_export_is_refused(ws: Workspace, issued:
     store_record(ws, issued[0], typical_fields(ws))  # a second return: version 2
     rows = _edit(out, {(issued[0].form_id, "mode"): {"已核对": "√"}})
     result = import_sheet(ws, out, operator=OPERATOR)
-    assert [(p.row, "新版本" in p.message) for p in result.problems] == [(rows[(issued[0].form_id, "mode")], True)]
+    assert [(p.row, "此记录已有新版本" in p.message) for p in result.problems] == [(rows[(issued[0].form_id, "mode")], True)]
+    assert "重新导出复核表" in result.problems[0].message
+    assert _value(ws, issued[0].form_id, "mode").status == "review", "nothing written on the new version"
 
 
 def test_file_that_is_not_a_review_sheet_is_refused(ws: Workspace, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from pipeline.atomic import atomic_write
 from pipeline.errors import ExportError
 from pipeline.export.mask import mask_text, mask_value
 from pipeline.model.form import FormDef, load_form
-from pipeline.model.record import FieldValue, Record
+from pipeline.model.record import FieldValue, Record, value_text
 from pipeline.workbook import could_be_formula, save_workbook
 
 if TYPE_CHECKING:
@@ -104,14 +104,7 @@ def record_table(form: FormDef, records: Sequence[Record], *, sensitive: bool = 
 
 def cell_text(fv: FieldValue | None) -> str:
     """A value as one spreadsheet cell: lists joined with 、, signatures 是/否, None empty."""
-    value = fv.value if fv is not None else None
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    return str(value)
+    return value_text(fv.value) if fv is not None else ""
 
 
 def prepare_record(record: Record, *, outward: bool, sensitive: bool) -> Record:

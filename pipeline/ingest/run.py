@@ -17,12 +17,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from pipeline.errors import JiafangError, UnknownFormError
 from pipeline.ingest import readers
 from pipeline.ingest.classify import collect, kind_of
 from pipeline.ingest.scan_run import ScanFile, ingest_scan_files
 from pipeline.model.form import load_form
-from pipeline.model.record import ReturnedFile
+from pipeline.model.record import Record, ReturnedFile
 from pipeline.progress import Progress
 from pipeline.store import records as record_store
 from pipeline.store import repo
@@ -118,7 +120,7 @@ def _ingest_file(ws: Workspace, path: Path, batch_id: str) -> IngestItem | tuple
     with ws.session() as session:
         seen = record_store.returned_file(session, digest)
     if seen is not None and seen.outcome == "record":
-        return IngestItem(path, "duplicate", f"与已导入的“{seen.name}”内容相同，已跳过。", seen.form_id)
+        return _duplicate(path, seen)
     kind = kind_of(path, head)
     try:
         return _read_and_store(ws, path, size, digest, kind, batch_id)
@@ -149,11 +151,25 @@ def _read_and_store(
     context = ValidationContext(policy=ws.policy, student=student, teachers=teachers, today=dt.date.today())
     suffix = path.suffix.lower()
     record = to_record(reading, form=form, issued=issued, context=context, source_file=f"{digest}{suffix}")
-    with ws.session() as session:
-        stored = record_store.add_record(session, record)
-        record_store.add_returned_file(session, _returned(path, size, digest, kind, batch_id, "record", "", found.form_id))
+    returned = _returned(path, size, digest, kind, batch_id, "record", "", found.form_id)
+    return ws.write(lambda session: _store_record(session, path, record, returned))
+
+
+def _store_record(session: Session, path: Path, record: Record, returned: ReturnedFile) -> IngestItem:
+    """Inside the write transaction: the same file stored meanwhile (another ingest) is a
+    duplicate; otherwise the record's next version, with the file that made it."""
+    record_store.lock_form(session, record.form_id)
+    seen = record_store.returned_file(session, returned.digest)
+    if seen is not None and seen.outcome == "record":
+        return _duplicate(path, seen)
+    stored = record_store.add_record(session, record)
+    record_store.add_returned_file(session, returned)
     outcome = "new" if stored.version == 1 else "updated"
-    return IngestItem(path, outcome, "", found.form_id, stored.status, stored.version, record.status_counts())
+    return IngestItem(path, outcome, "", record.form_id, stored.status, stored.version, stored.status_counts())
+
+
+def _duplicate(path: Path, seen: ReturnedFile) -> IngestItem:
+    return IngestItem(path, "duplicate", f"与已导入的“{seen.name}”内容相同，已跳过。", seen.form_id)
 
 
 def _unknown_form(ws: Workspace, path: Path, found: readers.Identity) -> UnknownFormError:
@@ -175,8 +191,8 @@ def _remember(
     ws: Workspace, path: Path, size: int, digest: str, kind: str, batch_id: str, outcome: str, message: str, form_id: str | None
 ) -> None:
     """Record what became of a stored file, so a waiting scan can be read later and nothing is lost."""
-    with ws.session() as session:
-        record_store.add_returned_file(session, _returned(path, size, digest, kind, batch_id, outcome, message, form_id))
+    returned = _returned(path, size, digest, kind, batch_id, outcome, message, form_id)
+    ws.write(lambda session: record_store.add_returned_file(session, returned))
 
 
 def _returned(

@@ -164,8 +164,9 @@ def page_digest(page: ScanPage) -> str:
 def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch_id: str) -> list[PageEvent]:
     """Store one page; the events say what became of it (and of a worse scan it replaced)."""
     where = f"{ref.file.path} 第 {ref.index + 1} 页"
+    skipped = [PageEvent(ref.file.path, "skipped", f"{where}：与已读入的一页完全相同（此前读过，或是相同的空白页），跳过")]
     if outcome is None:
-        return [PageEvent(ref.file.path, "skipped", f"{where}：与已读入的一页完全相同（此前读过，或是相同的空白页），跳过")]
+        return skipped
     image = ws.files.put_bytes(outcome.page_image, outcome.page_suffix) + outcome.page_suffix if outcome.page_image else None
     registered = ws.files.put_bytes(outcome.registered_image, ".jpg") + ".jpg" if outcome.registered_image else None
     crops = {fid: ws.files.put_bytes(png, ".png") + ".png" for fid, png in outcome.crops.items()}
@@ -187,6 +188,8 @@ def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch_
         batch_id=batch_id,
     )
     with ws.session() as session:
+        if scans.is_read(session, ref.digest):  # another ingest read the same page meanwhile
+            return skipped
         stored, replaced = _settle_duplicate(session, stored)
         scans.add_scanned_page(session, stored)
     message = stored.reason or "；".join(outcome.notes)
@@ -215,11 +218,17 @@ def build_records(ws: Workspace) -> list[PageEvent]:
     """One record version per form whose read pages are not yet part of a record."""
     with ws.session() as session:
         form_ids = scans.forms_with_new_pages(session)
-    return [_build_record(ws, fid) for fid in form_ids]
+    built = [_build_record(ws, fid) for fid in form_ids]
+    return [event for event in built if event is not None]
 
 
-def _build_record(ws: Workspace, form_id: str) -> PageEvent:
+def _build_record(ws: Workspace, form_id: str) -> PageEvent | None:
+    """The form's next version from all its read pages, decided in one transaction with the
+    form locked: None when a concurrent ingest built it from these pages meanwhile."""
     with ws.session() as session:
+        record_store.lock_form(session, form_id)
+        if not scans.has_new_pages(session, form_id):
+            return None
         pages = scans.read_pages(session, form_id)
         issued = repo.get_issued_form(session, form_id)
         student = repo.get_student(session, issued.student_no)
@@ -242,7 +251,7 @@ def _build_record(ws: Workspace, form_id: str) -> PageEvent:
     outcome = "new" if stored.version == 1 else "updated"
     message = f"表单 {form_id}：缺第 {'、'.join(map(str, missing))} 页" if missing else ""
     path = Path(pages[0].source_file)
-    return PageEvent(path, outcome, message, form_id, stored.status, stored.version, record.status_counts())
+    return PageEvent(path, outcome, message, form_id, stored.status, stored.version, stored.status_counts())
 
 
 def assign_page(ws: Workspace, digest: str, form_id: str, page_no: int, *, operator: str) -> ScannedPage:

@@ -30,3 +30,4 @@ class Correction:
     new_value: Any
     operator: str
     at: dt.datetime | None = None  # set by the store
+    evidence: str | None = None  # what the person judged (see store.records.field_evidence); set by the store

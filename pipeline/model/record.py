@@ -75,6 +75,22 @@ class FieldValue:
         }
 
 
+def value_text(value: Any) -> str:
+    """A normalised value as text: option lists joined with 、, signatures 是/否, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def display_text(fv: FieldValue) -> str:
+    """The text a reviewer sees in the input: the value by kind, else what was read."""
+    return fv.raw if fv.value is None else value_text(fv.value)
+
+
 @dataclass(frozen=True)
 class Record:
     form_id: str

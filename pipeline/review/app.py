@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from pipeline.errors import CorrectionError, JiafangError
+from pipeline.errors import CorrectionError, JiafangError, ReviewError
 from pipeline.export import STATUS_LABELS
 from pipeline.model.form import form_ids, load_form
 from pipeline.model.record import Record
@@ -152,13 +152,25 @@ def queue_page(
 
 @router.post("/fields/{form_id}/{field_id}", response_class=HTMLResponse)
 def decide_field(
-    request: Request, form_id: str, field_id: str, value: str = Form(""), confirm_value: str | None = Form(None)
+    request: Request,
+    form_id: str,
+    field_id: str,
+    value: str = Form(""),
+    confirm_value: str | None = Form(None),
+    version: str = Form(""),
 ) -> HTMLResponse:
-    """Enter in the queue: accept the shown value or correct it (see review_field)."""
+    """Enter in the queue: accept the shown value or correct it (see review_field), on the
+    record version the page showed."""
     ws = _ws(request)
     try:
         record = review_field(
-            ws, form_id, field_id, value, operator=request.app.state.operator, confirm=confirm_value == value
+            ws,
+            form_id,
+            field_id,
+            value,
+            version=_seen_version(version),
+            operator=request.app.state.operator,
+            confirm=confirm_value == value,
         )
     except CorrectionError as exc:
         return _item_response(request, form_id, field_id, typed=value, error=str(exc), overridable=exc.overridable)
@@ -168,12 +180,21 @@ def decide_field(
 
 
 @router.post("/fields/{form_id}/{field_id}/unreadable", response_class=HTMLResponse)
-def unreadable_field(request: Request, form_id: str, field_id: str) -> HTMLResponse:
+def unreadable_field(request: Request, form_id: str, field_id: str, version: str = Form("")) -> HTMLResponse:
     try:
-        record = mark_unreadable(_ws(request), form_id, field_id, operator=request.app.state.operator)
+        record = mark_unreadable(
+            _ws(request), form_id, field_id, version=_seen_version(version), operator=request.app.state.operator
+        )
     except JiafangError as exc:
         return _item_response(request, form_id, field_id, error=str(exc))
     return _item_response(request, form_id, field_id, record=record)
+
+
+def _seen_version(posted: str) -> int:
+    """The record version the page showed; a page without one (opened before an upgrade) must be reloaded."""
+    if not posted.isdigit():
+        raise ReviewError("页面没有带上记录的版本号，请刷新页面后再核对")
+    return int(posted)
 
 
 def _item_response(

@@ -1,6 +1,13 @@
 """Reviewer decisions on single fields: accept, correct, mark unreadable.
 
-Each decision applies to the current version of a record: the field becomes ``verified``
+Each decision names the record version the person was looking at (``version``, required:
+every decision here is a person's, and a person always saw one version). It applies only
+while that version is current; after a newer return it raises StaleVersionError and writes
+nothing, because the person judged evidence the record no longer holds. The check and the
+write are one transaction with the form locked, so a new version cannot slip in between.
+Later versions keep the decision while its evidence is unchanged (pipeline.store.records).
+
+A decision makes the field ``verified``
 with source ``human``, the record's status is recomputed (reports count it from then on),
 the old value is kept in the ``corrections`` table and the decision is written to the audit
 log as "old → new". A typed value is normalised and validated like a value read from a
@@ -26,11 +33,11 @@ from pipeline.errors import CorrectionError, ReviewError
 from pipeline.model.audit import AuditEvent
 from pipeline.model.correction import UNREADABLE, Correction
 from pipeline.model.form import FieldDef, load_form
-from pipeline.model.record import FieldValue, Raw, Record
+from pipeline.model.record import FieldValue, Raw, Record, display_text, value_text
 from pipeline.store import repo
 from pipeline.store.audit import log_event
 from pipeline.store.corrections import add_correction, set_field_value
-from pipeline.store.records import current_record
+from pipeline.store.records import current_for_decision
 from pipeline.store.workspace import Workspace
 from pipeline.validate import ValidationContext, normalise, raw_text
 from pipeline.validate.rules import Finding, check_field
@@ -45,58 +52,54 @@ _SIGNED = frozenset({"是", "有", "√", "✓", "✔", "已签", "1", "y", "yes
 _UNSIGNED = frozenset({"", "否", "无", "没有", "未签", "0", "n", "no", "false"})
 
 
-def value_text(value: Any) -> str:
-    """A normalised value as text: option lists joined with 、, signatures 是/否, None empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    return str(value)
-
-
-def display_text(fv: FieldValue) -> str:
-    """The text a reviewer sees in the input: the value by kind, else what was read."""
-    return fv.raw if fv.value is None else value_text(fv.value)
-
-
 def review_field(
-    ws: Workspace, form_id: str, field_id: str, typed: str, *, operator: str, confirm: bool = False
+    ws: Workspace, form_id: str, field_id: str, typed: str, *, version: int, operator: str, confirm: bool = False
 ) -> Record:
     """What a reviewer pressing Enter means: the shown value unchanged accepts it, anything
     else corrects it."""
-    with ws.session() as session:
-        record, field, old = _field(session, form_id, field_id)
+
+    def decide(session: Session) -> Record:
+        record, field, old = _field(session, form_id, field_id, version)
         if old.value is not None and typed.strip() == display_text(old):
             return _decide(session, record, field_id, old, _accepted(old), "accept", operator)
         new = _corrected(session, ws, record, field, old, typed, confirm)
         return _decide(session, record, field_id, old, new, "correction", operator)
 
+    return ws.write(decide)
+
 
 def correct_field(
-    ws: Workspace, form_id: str, field_id: str, typed: Typed, *, operator: str, confirm: bool = False
+    ws: Workspace, form_id: str, field_id: str, typed: Typed, *, version: int, operator: str, confirm: bool = False
 ) -> Record:
     """Set the field to the value a person typed (validated by the field's kind and rules)."""
-    with ws.session() as session:
-        record, field, old = _field(session, form_id, field_id)
+
+    def decide(session: Session) -> Record:
+        record, field, old = _field(session, form_id, field_id, version)
         new = _corrected(session, ws, record, field, old, typed, confirm)
         return _decide(session, record, field_id, old, new, "correction", operator)
 
+    return ws.write(decide)
 
-def accept_field(ws: Workspace, form_id: str, field_id: str, *, operator: str) -> Record:
+
+def accept_field(ws: Workspace, form_id: str, field_id: str, *, version: int, operator: str) -> Record:
     """Confirm the value as read: same value, now ``verified`` by a person."""
-    with ws.session() as session:
-        record, _, old = _field(session, form_id, field_id)
+
+    def decide(session: Session) -> Record:
+        record, _, old = _field(session, form_id, field_id, version)
         return _decide(session, record, field_id, old, _accepted(old), "accept", operator)
 
+    return ws.write(decide)
 
-def mark_unreadable(ws: Workspace, form_id: str, field_id: str, *, operator: str) -> Record:
+
+def mark_unreadable(ws: Workspace, form_id: str, field_id: str, *, version: int, operator: str) -> Record:
     """A person looked and cannot read the ink: value None, ``verified``, message UNREADABLE."""
-    with ws.session() as session:
-        record, _, old = _field(session, form_id, field_id)
+
+    def decide(session: Session) -> Record:
+        record, _, old = _field(session, form_id, field_id, version)
         new = FieldValue(None, old.raw, 1.0, "human", "verified", UNREADABLE, old.crop)
         return _decide(session, record, field_id, old, new, "unreadable", operator)
+
+    return ws.write(decide)
 
 
 def _accepted(old: FieldValue) -> FieldValue:
@@ -127,8 +130,8 @@ def _corrected(
     )
 
 
-def _field(session: Session, form_id: str, field_id: str) -> tuple[Record, FieldDef, FieldValue]:
-    record = current_record(session, form_id)
+def _field(session: Session, form_id: str, field_id: str, version: int) -> tuple[Record, FieldDef, FieldValue]:
+    record = current_for_decision(session, form_id, version)
     if record is None:
         raise ReviewError(f"表单 {form_id} 还没有读回的记录，无法复核。请检查表单编号")
     form = load_form(record.form)
@@ -187,7 +190,7 @@ def _rule_findings(
 def _decide(
     session: Session, record: Record, field_id: str, old: FieldValue, new: FieldValue, action: str, operator: str
 ) -> Record:
-    set_field_value(session, record.form_id, field_id, new)
+    set_field_value(session, record.form_id, record.version, field_id, new)
     add_correction(
         session,
         Correction(

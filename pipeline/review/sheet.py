@@ -27,7 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from PIL import Image
 
 from pipeline import defs
-from pipeline.errors import CorrectionError, ReviewError, ReviewSheetError
+from pipeline.errors import CorrectionError, ReviewError, ReviewSheetError, StaleVersionError
 from pipeline.model.audit import AuditEvent
 from pipeline.review.corrections import accept_field, correct_field, mark_unreadable
 from pipeline.review.queue import QueueItem, review_queue
@@ -246,22 +246,28 @@ def _apply_row(ws: Workspace, values: dict[str, str], operator: str, result: She
         result.untouched += 1
         return
     form_id, field_id = values.get("表单编号", ""), values.get("字段编号", "")
+    version = _version(values.get("版本", ""))
     with ws.session() as session:
         record = current_record(session, form_id)
     if record is None or field_id not in record.fields:
         raise ReviewError(f"表单 {form_id} 没有字段 {field_id} 的记录，请勿修改表单编号、字段编号两列")
-    if values.get("版本") and values["版本"] != str(record.version):
-        raise ReviewError(f"表单 {form_id} 已有新版本（第 {record.version} 版），此行未导入，请重新导出复核表")
-    if record.fields[field_id].status != "review":
+    if record.version == version and record.fields[field_id].status != "review":
         result.already += 1
         return
+    # the decision functions refuse a version that is no longer current (StaleVersionError)
     if decision == "unreadable":
-        mark_unreadable(ws, form_id, field_id, operator=operator)
+        mark_unreadable(ws, form_id, field_id, version=version, operator=operator)
     elif decision == "correction":
-        correct_field(ws, form_id, field_id, typed, operator=operator, confirm=checked)
+        correct_field(ws, form_id, field_id, typed, version=version, operator=operator, confirm=checked)
     else:
-        accept_field(ws, form_id, field_id, operator=operator)
+        accept_field(ws, form_id, field_id, version=version, operator=operator)
     result.decided[decision] += 1
+
+
+def _version(text: str) -> int:
+    if not text.isdigit():
+        raise ReviewError(f"“版本”列为“{text or '空'}”，不是导出时的版本号。请勿修改表单编号、字段编号、版本三列，或重新导出复核表")
+    return int(text)
 
 
 def _decision(typed: str, read: str, checked: bool) -> str | None:
@@ -276,6 +282,8 @@ def _decision(typed: str, read: str, checked: bool) -> str | None:
 def _row_message(exc: ReviewError) -> str:
     if isinstance(exc, CorrectionError) and exc.overridable:
         return f"{exc}（如原件确实如此，请在“已核对”列选 √ 后重新导入）"
+    if isinstance(exc, StaleVersionError):
+        return f"{exc}。此行未导入，请重新导出复核表"
     return str(exc)
 
 

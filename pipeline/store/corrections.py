@@ -1,5 +1,8 @@
 """Reviewer decisions in the database: a field of the current record version set in place,
-the record's status recomputed, the old value kept in the ``corrections`` table."""
+the record's status recomputed, the old value and the evidence judged kept in the
+``corrections`` table. Callers first take the record with
+:func:`pipeline.store.records.current_for_decision` in the same transaction, which refuses a
+decision made on an older version."""
 
 from __future__ import annotations
 
@@ -14,14 +17,10 @@ from pipeline.store.repo import as_utc, now
 from pipeline.store.schema import CorrectionRow, FieldValueRow, RecordRow
 
 
-def set_field_value(session: Session, form_id: str, field_id: str, value: FieldValue) -> str:
-    """Replace one field of the current version of ``form_id``'s record; returns the record's
-    new status (the weakest of its fields')."""
-    record_id = session.scalar(
-        select(RecordRow.id).where(RecordRow.form_id == form_id, RecordRow.current.is_(True))
-    )
-    if record_id is None:
-        raise LookupError(f"no current record for form {form_id}")
+def set_field_value(session: Session, form_id: str, version: int, field_id: str, value: FieldValue) -> str:
+    """Replace one field of version ``version`` of ``form_id``'s record (its evidence stays:
+    the decision was made on it); returns the record's new status (the weakest of its fields')."""
+    record_id = _record_id(session, form_id, version)
     session.execute(
         update(FieldValueRow)
         .where(FieldValueRow.record_id == record_id, FieldValueRow.field_id == field_id)
@@ -43,7 +42,14 @@ def set_field_value(session: Session, form_id: str, field_id: str, value: FieldV
 
 
 def add_correction(session: Session, correction: Correction) -> Correction:
-    stamped = replace(correction, at=now())
+    """Keep ``correction`` with its time and the evidence of the field it decided."""
+    evidence = session.scalar(
+        select(FieldValueRow.evidence).where(
+            FieldValueRow.record_id == _record_id(session, correction.form_id, correction.version),
+            FieldValueRow.field_id == correction.field_id,
+        )
+    )
+    stamped = replace(correction, at=now(), evidence=evidence)
     session.add(
         CorrectionRow(
             form_id=stamped.form_id,
@@ -57,10 +63,18 @@ def add_correction(session: Session, correction: Correction) -> Correction:
             new_value=stamped.new_value,
             operator=stamped.operator,
             at=stamped.at,
+            evidence=stamped.evidence,
         )
     )
     session.flush()
     return stamped
+
+
+def _record_id(session: Session, form_id: str, version: int) -> int:
+    record_id = session.scalar(select(RecordRow.id).where(RecordRow.form_id == form_id, RecordRow.version == version))
+    if record_id is None:
+        raise LookupError(f"no record version {version} for form {form_id}")
+    return record_id
 
 
 def corrections_for(session: Session, form_id: str) -> list[Correction]:
@@ -79,6 +93,7 @@ def corrections_for(session: Session, form_id: str) -> list[Correction]:
             new_value=r.new_value,
             operator=r.operator,
             at=as_utc(r.at),
+            evidence=r.evidence,
         )
         for r in session.scalars(query)
     ]

@@ -3,17 +3,27 @@
 Plain functions over a Session, dataclasses of pipeline.model.record in and out. A second
 return for the same form id never overwrites: it becomes the current version and the earlier
 one stays in the history.
+
+A version is the readings of that return plus the human decisions that still apply: each
+field row keeps its evidence (what it was read from, see :func:`field_evidence`), and a
+decision on the version being replaced carries over while its evidence is unchanged. The
+version number and the carried decisions are decided inside the write transaction with the
+form locked (:func:`lock_form`), so concurrent ingests and decisions can neither allocate one
+version twice nor slip a decision in between reading and writing.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 
 from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from pipeline.model.record import FieldValue, Record, ReturnedFile
+from pipeline.errors import StaleVersionError
+from pipeline.model.correction import UNREADABLE
+from pipeline.model.record import FieldValue, Record, ReturnedFile, display_text, value_text
 from pipeline.store.repo import as_utc, now
 from pipeline.store.schema import FieldValueRow, IssuedFormRow, RecordRow, ReturnedFileRow
 
@@ -54,8 +64,47 @@ def add_returned_file(session: Session, f: ReturnedFile) -> None:
     session.flush()
 
 
+def field_evidence(raw: str, crop: str | None) -> str:
+    """What a value was read from: the digest of its crop for scans (the image a reviewer
+    judged), else the digest of the text the reader got (Word, PDF)."""
+    if crop:
+        return crop.split(".")[0]
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def lock_form(session: Session, form_id: str) -> None:
+    """Hold ``form_id`` against concurrent new versions and decisions until the transaction ends.
+
+    PostgreSQL locks the issued form's row; on SQLite every transaction already holds the
+    database's write lock (BEGIN IMMEDIATE, see pipeline.store.workspace) and FOR UPDATE is
+    not rendered.
+    """
+    session.execute(select(IssuedFormRow.form_id).where(IssuedFormRow.form_id == form_id).with_for_update())
+
+
+def current_for_decision(session: Session, form_id: str, version: int) -> Record | None:
+    """The current version of ``form_id``'s record, locked for a decision a person made while
+    looking at ``version``; None when the form has no record.
+
+    Raises StaleVersionError when ``version`` is no longer current: the person saw other
+    evidence than the record now holds, so nothing may be written.
+    """
+    lock_form(session, form_id)
+    record = current_record(session, form_id)
+    if record is not None and record.version != version:
+        raise StaleVersionError(
+            f"表单 {form_id}：此记录已有新版本，请刷新后再核对（您核对的是第 {version} 版，现在是第 {record.version} 版）"
+        )
+    return record
+
+
 def add_record(session: Session, record: Record) -> Record:
-    """Store ``record`` as the newest version of its form; returns it with version and time."""
+    """Store ``record`` as the newest version of its form, keeping the decisions of the version
+    it replaces that still apply; returns it as stored (fields, version and time)."""
+    lock_form(session, record.form_id)
+    previous = _current_fields(session, record.form_id)
+    evidence = {fid: field_evidence(fv.raw, fv.crop) for fid, fv in record.fields.items()}
+    record = replace(record, fields={fid: _carried(previous.get(fid), fv, evidence[fid]) for fid, fv in record.fields.items()})
     latest = session.scalar(select(func.max(RecordRow.version)).where(RecordRow.form_id == record.form_id))
     version = (latest or 0) + 1
     session.execute(update(RecordRow).where(RecordRow.form_id == record.form_id).values(current=False))
@@ -87,11 +136,37 @@ def add_record(session: Session, record: Record) -> Record:
                     "message": fv.message,
                     "crop": fv.crop,
                     "refs": list(fv.refs),
+                    "evidence": evidence[fid],
                 }
                 for fid, fv in record.fields.items()
             ],
         )
     return replace(record, version=version, created_at=stamp)
+
+
+def _current_fields(session: Session, form_id: str) -> dict[str, tuple[FieldValue, str | None]]:
+    """Each field of the current version with its evidence (empty when there is no version)."""
+    query = (
+        select(FieldValueRow)
+        .join(RecordRow, RecordRow.id == FieldValueRow.record_id)
+        .where(RecordRow.form_id == form_id, RecordRow.current.is_(True))
+    )
+    return {row.field_id: (_field_value(row), row.evidence) for row in session.scalars(query)}
+
+
+def _carried(previous: tuple[FieldValue, str | None] | None, new: FieldValue, evidence: str) -> FieldValue:
+    """A field of a new version: a person's decision stays while the evidence they judged is
+    unchanged; when it changed, the new reading goes to review showing both values."""
+    if previous is None:
+        return new
+    old, judged = previous
+    if (old.source, old.status) != ("human", "verified"):
+        return new
+    if judged == evidence:
+        return old
+    decided = value_text(old.value) if old.value is not None else ("无法辨认" if old.message == UNREADABLE else "（空）")
+    note = f"此前人工核对为“{decided}”，新读到“{display_text(new) or '（空）'}”，请核对"
+    return replace(new, status="review", message="；".join(m for m in (note, new.message) if m))
 
 
 def current_record(session: Session, form_id: str) -> Record | None:
@@ -137,16 +212,7 @@ def _load(session: Session, query: Select[tuple[RecordRow]]) -> list[Record]:
     ids = [r.id for r in rows]
     values: dict[int, dict[str, FieldValue]] = {i: {} for i in ids}
     for fv in session.scalars(select(FieldValueRow).where(FieldValueRow.record_id.in_(ids))):
-        values[fv.record_id][fv.field_id] = FieldValue(
-            value=fv.value,
-            raw=fv.raw,
-            confidence=fv.confidence,
-            source=fv.source,
-            status=fv.status,
-            message=fv.message,
-            crop=fv.crop,
-            refs=tuple(fv.refs),
-        )
+        values[fv.record_id][fv.field_id] = _field_value(fv)
     issued = {
         i.form_id: i
         for i in session.scalars(select(IssuedFormRow).where(IssuedFormRow.form_id.in_({r.form_id for r in rows})))
@@ -167,3 +233,16 @@ def _load(session: Session, query: Select[tuple[RecordRow]]) -> list[Record]:
         )
         for r in rows
     ]
+
+
+def _field_value(row: FieldValueRow) -> FieldValue:
+    return FieldValue(
+        value=row.value,
+        raw=row.raw,
+        confidence=row.confidence,
+        source=row.source,
+        status=row.status,
+        message=row.message,
+        crop=row.crop,
+        refs=tuple(row.refs),
+    )

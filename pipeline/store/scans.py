@@ -58,6 +58,19 @@ def forms_with_new_pages(session: Session) -> list[str]:
     return sorted(fid for fid in session.scalars(query) if fid)
 
 
+def has_new_pages(session: Session, form_id: str) -> bool:
+    """True when ``form_id`` has read pages not yet part of a record version."""
+    query = select(ScanPageRow.digest).where(
+        ScanPageRow.form_id == form_id, ScanPageRow.status == "read", ScanPageRow.consumed.is_(False)
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
+def is_read(session: Session, digest: str) -> bool:
+    """True when the page ``digest`` is stored as read (it may already be part of a record)."""
+    return session.scalar(select(ScanPageRow.status).where(ScanPageRow.digest == digest)) == "read"
+
+
 def mark_consumed(session: Session, form_id: str) -> None:
     session.execute(update(ScanPageRow).where(ScanPageRow.form_id == form_id).values(consumed=True))
 

@@ -162,6 +162,10 @@ class FieldValueRow(Base):
     message: Mapped[str] = mapped_column(String, default="")
     crop: Mapped[str | None] = mapped_column(String, nullable=True)
     refs: Mapped[list[Any]]
+    # What the value was read from (crop digest, or hash of the text read): a person's decision
+    # carries into the next version while this stays the same. None for rows of old workspaces
+    # whose evidence could not be told.
+    evidence: Mapped[str | None] = mapped_column(String, nullable=True)
 
 
 class ScanPageRow(Base):
@@ -222,3 +226,4 @@ class CorrectionRow(Base):
     new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
     operator: Mapped[str] = mapped_column(String)
     at: Mapped[dt.datetime]
+    evidence: Mapped[str | None] = mapped_column(String, nullable=True)  # what the person saw

@@ -3,29 +3,38 @@
 SQLite (WAL, foreign keys on) is the default; ``db_url`` or ``JIAFANG_DB_URL`` points a
 district at PostgreSQL instead. The schema is created and upgraded by Alembic, from
 migrations shipped inside the package.
+
+Concurrency lives in the database, not in one process: on SQLite every transaction begins
+IMMEDIATE (it takes the write lock up front and waits up to ``DB_BUSY_TIMEOUT`` for it), so a
+transaction that reads and then writes can never act on what another writer changed meanwhile;
+on PostgreSQL the store locks the rows it decides on (``SELECT … FOR UPDATE``). Unique
+constraints are the last guard, and :meth:`Workspace.write` tries a transaction again when a
+lock or such a constraint got in its way.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Engine, create_engine, event, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline import defs
-from pipeline.errors import WorkspaceError
+from pipeline.errors import StorageError, WorkspaceError
 from pipeline.model.policy import Policy, load_policy
 from pipeline.resources import samples_dir
 from pipeline.store.filestore import FileStore
@@ -35,6 +44,12 @@ FILES_DIR = "files"
 POLICY_FILE = "policy.yaml"
 DB_URL_ENV = "JIAFANG_DB_URL"
 _MIGRATIONS = "pipeline.store:migrations"  # package resource: works from a wheel too
+# PostgreSQL's serialization failure and deadlock: the transaction may simply be run again.
+_PG_RETRY_CODES = frozenset({"40001", "40P01"})
+_PG_UNIQUE_VIOLATION = "23505"
+_SQLITE_BUSY_WORDS = ("database is locked", "database is busy")
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -53,6 +68,29 @@ class Workspace:
         """A session inside one transaction: committed on success, rolled back on error."""
         with self._sessions.begin() as session:
             yield session
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        """``work(session)`` in one short transaction, tried again when another writer's lock or
+        a unique row it had just written got in the way.
+
+        ``work`` must decide inside the transaction (re-read what it depends on), so running it
+        again after a conflict gives the answer it would have given had it run second.
+        """
+        for attempt in range(1, defs.DB_WRITE_ATTEMPTS + 1):
+            try:
+                with self.session() as session:
+                    return work(session)
+            except (OperationalError, IntegrityError) as exc:
+                last = attempt == defs.DB_WRITE_ATTEMPTS
+                if not _conflict(exc) or (last and isinstance(exc, IntegrityError)):
+                    raise  # not a conflict, or a unique row that stays there: a real error
+                if last:
+                    raise StorageError(
+                        f"工作区 {self.root} 的数据库一直被另一个导入或复核占用，重试 {attempt} 次仍未写入。"
+                        "请等其他导入结束后重新运行（已写入的内容不会丢失）。"
+                    ) from exc
+                time.sleep(defs.DB_WRITE_BACKOFF * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -112,6 +150,7 @@ def _engine(root: Path, db_url: str | None) -> Engine:
         return create_engine(url, pool_pre_ping=True)
     engine = create_engine(url, connect_args={"timeout": defs.DB_BUSY_TIMEOUT})
     event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _begin_immediate)
     return engine
 
 
@@ -121,6 +160,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # pysqlite would start transactions itself, deferred and only before a write; _begin_immediate does it
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(conn: Any) -> None:
+    # A deferred transaction that reads, then writes, fails (or acts on stale reads) when another
+    # writer committed in between; IMMEDIATE takes the write lock first, waiting busy_timeout for it.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _conflict(exc: DBAPIError) -> bool:
+    """True for a lock wait that ran out, a serialization failure or deadlock, or a unique row
+    written by a concurrent transaction: each is over when the transaction runs again."""
+    code = getattr(exc.orig, "pgcode", None)
+    text = str(exc.orig).lower()
+    if isinstance(exc, IntegrityError):
+        return code == _PG_UNIQUE_VIOLATION or "unique constraint" in text
+    return code in _PG_RETRY_CODES or any(word in text for word in _SQLITE_BUSY_WORDS)
 
 
 def alembic_config() -> Config:
