@@ -59,7 +59,7 @@ class ScanContext:
 
 @dataclass
 class PageOutcome:
-    status: str  # read / blank / quarantined
+    status: str  # read / blank / quarantined; for a whole file: refused / incomplete
     reason: str = ""
     form_id: str | None = None
     page_no: int | None = None
@@ -72,6 +72,7 @@ class PageOutcome:
     registered_image: bytes | None = None  # JPEG of the page in template space
     crops: dict[str, bytes] = field(default_factory=dict)  # field id → PNG crop
     notes: tuple[str, ...] = ()
+    unreadable: bool = False  # the page image could not be decoded (never reached a reader)
 
 
 def read_page(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, assigned: PagePayload | None = None) -> PageOutcome:

@@ -9,13 +9,16 @@ file that opens is yielded as a :class:`ScanPage` with ``image`` None and the re
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import BinaryIO
 from dataclasses import dataclass
 from pathlib import Path
+
+import warnings
 
 import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from pipeline import defs
 from pipeline.errors import UnreadableFileError
@@ -43,6 +46,7 @@ class ScanPage:
     dpi: float
     dpi_measured: bool = True
     error: str = ""  # Chinese, why this page could not be read (image is None)
+    lost_rest: bool = False  # the file breaks off here: this page and any after it are lost
 
     @property
     def ok(self) -> bool:
@@ -92,7 +96,7 @@ def _open_pdf(path: Path) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
-        raise UnreadableFileError(path, f"PDF 文件已损坏、加密或无法解析（{exc}）", _FIX) from exc
+        raise UnreadableFileError(path, "PDF 文件已损坏、加密或无法解析", _FIX) from exc
 
 
 def _pdf_page_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float]:
@@ -134,7 +138,7 @@ def _image_pages(path: Path) -> Iterator[ScanPage]:
     try:
         image = Image.open(path)
     except Exception as exc:  # Pillow raises many types on damaged headers
-        raise UnreadableFileError(path, "不是可读取的图像或 PDF 文件，或文件已损坏", _FIX) from exc
+        raise UnreadableFileError(path, decode_reason(exc), _FIX) from exc
     with image:
         multi_page = image.format == "TIFF"  # a phone JPEG's extra frames (MPO) are not pages
         index = 0
@@ -142,11 +146,13 @@ def _image_pages(path: Path) -> Iterator[ScanPage]:
             try:
                 image.seek(index)
             except EOFError:
+                if multi_page and tiff_chain_broken(path):
+                    yield _lost_pages(path, index)
                 return
             except Exception as exc:  # a broken page directory: the pages after it cannot be found
                 if index == 0:
-                    raise UnreadableFileError(path, f"图像文件已损坏（{exc}）", _FIX) from exc
-                yield _bad_page(path, index, exc, after="文件可能不完整，之后的页也无法定位；请重新导出或扫描")
+                    raise UnreadableFileError(path, decode_reason(exc), _FIX) from exc
+                yield _lost_pages(path, index)
                 return
             yield _image_page(path, image, index, multi_page)
             index += 1
@@ -154,18 +160,72 @@ def _image_pages(path: Path) -> Iterator[ScanPage]:
 
 def _image_page(path: Path, image: Image.Image, index: int, multi_page: bool) -> ScanPage:
     try:
-        gray = to_gray(ImageOps.exif_transpose(image))
+        with warnings.catch_warnings():
+            # Pillow only warns when a TIFF page's image data stops short: that page is damaged.
+            warnings.filterwarnings("error", message="Truncated File Read")
+            gray = to_gray(ImageOps.exif_transpose(image))
     except Exception as exc:  # decoder errors of damaged image data come in many types
         if not multi_page:
-            raise UnreadableFileError(path, f"图像数据已损坏或不完整（{exc}）", _FIX) from exc
+            raise UnreadableFileError(path, decode_reason(exc), _FIX) from exc
         return _bad_page(path, index, exc)
+    if min(gray.shape) < defs.SCAN_MIN_SIDE_PX:
+        reason = f"第 {index + 1} 页图像只有 {gray.shape[1]}×{gray.shape[0]} 像素，太小，不可能是扫描的表单页"
+        return ScanPage(path, index, None, 0.0, dpi_measured=False, error=reason)
     dpi, measured = image_dpi(image.info.get("dpi"), gray.shape)
     return ScanPage(path, index, gray, dpi, measured)
 
 
 def _bad_page(path: Path, index: int, exc: BaseException, *, after: str = "其余页照常处理；请重新扫描这一页") -> ScanPage:
-    reason = f"第 {index + 1} 页无法读取（{type(exc).__name__}: {exc}），{after}"
+    reason = f"第 {index + 1} 页无法读取：{decode_reason(exc)}，{after}"
     return ScanPage(path, index, None, 0.0, dpi_measured=False, error=reason)
+
+
+def _lost_pages(path: Path, index: int) -> ScanPage:
+    """The page where a TIFF's page chain breaks off: it and any pages after it are lost."""
+    reason = f"文件在第 {index} 页之后中断（不完整），第 {index + 1} 页起的内容无法读取；请重新扫描或重新复制该文件"
+    return ScanPage(path, index, None, 0.0, dpi_measured=False, error=reason, lost_rest=True)
+
+
+def decode_reason(exc: BaseException) -> str:
+    """Why an image could not be decoded, in words a clerk understands (never the library's)."""
+    if isinstance(exc, Image.DecompressionBombError):
+        return "图像像素数大得异常，超过安全上限，疑似恶意构造的“解压炸弹”，为安全起见不予读取"
+    if isinstance(exc, MemoryError):
+        return "图像太大，无法读入内存"
+    if isinstance(exc, UnidentifiedImageError):
+        return "不是可识别的图像文件（文件已损坏，或只是改了扩展名）"
+    return "图像数据已损坏或不完整（可能在扫描、复制或传输时中断）"
+
+
+def tiff_chain_broken(path: Path) -> bool:
+    """Whether a TIFF's chain of page directories points past the end of the file (a copy cut
+    short), which Pillow reports as a plain end of pages."""
+    try:
+        with path.open("rb") as fh:
+            return _chain_broken(fh, path.stat().st_size)
+    except OSError:
+        return True
+
+
+def _chain_broken(fh: BinaryIO, size: int) -> bool:
+    header = fh.read(16)
+    order = {b"II": "little", b"MM": "big"}.get(header[:2])
+    if order is None or len(header) < 8:
+        return True
+    big = int.from_bytes(header[2:4], order) == 43  # BigTIFF: 8-byte offsets and counts
+    offset_size, count_size, entry_size = (8, 8, 20) if big else (4, 2, 12)
+    offset = int.from_bytes(header[8:16] if big else header[4:8], order)
+    seen: set[int] = set()
+    while offset and offset not in seen and len(seen) < defs.TIFF_MAX_PAGES:
+        seen.add(offset)
+        fh.seek(offset)
+        entries = int.from_bytes(fh.read(count_size), order)
+        link = offset + count_size + entries * entry_size
+        if link + offset_size > size:
+            return True
+        fh.seek(link)
+        offset = int.from_bytes(fh.read(offset_size), order)
+    return False
 
 
 def image_dpi(metadata: object, shape: tuple[int, ...]) -> tuple[float, bool]:
