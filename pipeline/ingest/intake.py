@@ -52,7 +52,8 @@ def _rolled_up(path: Path, pages: dict[int, PageEvent], held: list[PageEvent]) -
         return "already_read", f"{path}：每一页都已在此前读入"
     if "duplicate" in outcomes:
         return "duplicate", "；".join(e.message for e in pages.values() if e.outcome == "duplicate")
-    return "blank", f"{path}：空白页（没有二维码，几乎没有墨迹，或表上没有填写任何内容）"
+    first = next(e for e in pages.values() if e.outcome == "blank")
+    return "blank", first.message or f"{path}：空白页"
 
 
 def _page_list(pages: Sequence[int]) -> str:
@@ -74,7 +75,7 @@ def write_intake_report(files: Sequence[FileIntake], out: Path) -> Path:
         else:
             _write_xlsx(rows, out)
     except OSError as exc:
-        raise OutputError(f"{out}：无法写入读入报告（{exc.strerror or '没有权限'}）。若文件正在 Excel 中打开，请先关闭") from exc
+        raise OutputError(f"{out}：无法写入读入报告（目录不存在、没有权限，或文件正在 Excel 中打开）。请关闭该文件或换一个位置") from exc
     return out
 
 

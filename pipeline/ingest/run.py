@@ -155,7 +155,7 @@ def _ingest_file(
         with path.open("rb") as file:
             head = file.read(16)
     except OSError as exc:
-        message = f"{path}：无法读取文件（{exc.strerror or '无法访问'}）。请检查文件是否存在、是否有权限"
+        message = f"{path}：无法读取文件（文件不存在、正被占用或没有读取权限）。请检查后重新读入"
         _account(ws, batch_id, FileIntake(str(path), "refused", message))
         return IngestItem(path, "rejected", message)
     digest = _store_original(ws, path)

@@ -383,7 +383,9 @@ def _build_record(ws: Workspace, form_id: str) -> PageEvent:
         values: dict[str, RawValue] = {}
         for p in pages:
             values.update(p.values)
-        missing = sorted(set(range(1, form.page_count + 1)) - {p.page_no for p in pages})
+        # A page scanned with nothing written on it was returned, not lost.
+        present = {p.page_no for p in pages} | scans.unfilled_page_numbers(session, form_id)
+        missing = sorted(set(range(1, form.page_count + 1)) - present)
         for f in form.fields:
             if f.page in missing and f.prefill is None:
                 values[f.id] = RawValue(None, 0.0, "ocr", doubt=f"第 {f.page} 页没有扫描到，请补扫该页或人工录入")

@@ -23,6 +23,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from pipeline import defs
 from pipeline.errors import UnreadableFileError
 from pipeline.pdf_runs import page_runs
+from pipeline.scan import salvage
 
 _FIX = "请检查文件是否完整（可重新扫描或重新导出），支持 PDF、TIFF、JPEG、PNG、BMP"
 _PAGE_ERRORS = (pdfium.PdfiumError, OSError, ValueError, MemoryError)  # a damaged PDF page
@@ -60,7 +61,7 @@ def scan_pages(path: Path) -> Iterator[ScanPage]:
         with path.open("rb") as fh:
             head = fh.read(5)
     except OSError as exc:
-        raise UnreadableFileError(path, f"无法打开文件（{exc.strerror or exc}）", _FIX) from exc
+        raise UnreadableFileError(path, "无法打开文件（文件不存在或没有读取权限）", _FIX) from exc
     if head == b"%PDF-":
         yield from _pdf_pages(path)
     else:
@@ -68,35 +69,66 @@ def scan_pages(path: Path) -> Iterator[ScanPage]:
 
 
 def _pdf_pages(path: Path) -> Iterator[ScanPage]:
-    doc = _open_pdf(path)
+    if salvage.has_eof(path):
+        yield from _pdf_file_pages(path, path, cut=False)
+        return
+    # Cut short: read the pages before the cut from a copy with a rebuilt cross-reference table.
+    copy = salvage.salvaged_copy(path)
+    if copy is None:
+        raise UnreadableFileError(path, "PDF 文件不完整（在复制或下载时中断），连第一页也无法读取", _FIX)
+    try:
+        yield from _pdf_file_pages(path, copy, cut=True)
+    finally:
+        copy.unlink(missing_ok=True)
+
+
+def _pdf_file_pages(path: Path, source: Path, *, cut: bool) -> Iterator[ScanPage]:
+    """The pages of ``path``, read from ``source`` (itself, or its salvaged copy when ``cut``)."""
+    doc = _open_pdf(path, source)
     count = len(doc)
     doc.close()
     if count == 0:
         raise UnreadableFileError(path, "PDF 文件没有任何页面", _FIX)
     done = 0
     try:
-        for run, indices in page_runs(path, count):
-            yield from _pdf_run(path, run, indices)
+        for run, indices in page_runs(source, count):
+            yield from _pdf_run(path, run, indices, cut=cut)
             done = indices.stop
     except pdfium.PdfiumError as exc:  # the file changed or vanished mid-batch
         yield from (_bad_page(path, index, exc) for index in range(done, count))
 
 
-def _pdf_run(path: Path, doc: pdfium.PdfDocument, indices: range) -> Iterator[ScanPage]:
+def _pdf_run(path: Path, doc: pdfium.PdfDocument, indices: range, *, cut: bool) -> Iterator[ScanPage]:
     for index in indices:
         try:
-            image, dpi = _pdf_page_image(doc[index])
+            page = doc[index]
+        except _PAGE_ERRORS as exc:
+            yield _lost_page(path, index) if cut else _bad_page(path, index, exc)
+            continue
+        if cut and not any(True for _ in page.get_objects()):  # its content was after the cut
+            page.close()
+            yield _lost_page(path, index)
+            continue
+        try:
+            image, dpi = _pdf_page_image(page)
         except _PAGE_ERRORS as exc:
             yield _bad_page(path, index, exc)
             continue
         yield ScanPage(path, index, image, dpi)
 
 
-def _open_pdf(path: Path) -> pdfium.PdfDocument:
+def _open_pdf(path: Path, source: Path) -> pdfium.PdfDocument:
     try:
-        return pdfium.PdfDocument(path)
+        return pdfium.PdfDocument(source)
     except pdfium.PdfiumError as exc:
-        raise UnreadableFileError(path, "PDF 文件已损坏、加密或无法解析", _FIX) from exc
+        raise UnreadableFileError(path, pdf_open_reason(exc), _FIX) from exc
+
+
+def pdf_open_reason(exc: pdfium.PdfiumError) -> str:
+    """Why PDFium could not open a file, in a clerk's words."""
+    if "password" in str(exc).lower():
+        return "PDF 文件已加密（有密码），请去掉密码后再交"
+    return "PDF 文件已损坏或无法解析"
 
 
 def _pdf_page_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float]:
@@ -177,6 +209,12 @@ def _image_page(path: Path, image: Image.Image, index: int, multi_page: bool) ->
 
 def _bad_page(path: Path, index: int, exc: BaseException, *, after: str = "其余页照常处理；请重新扫描这一页") -> ScanPage:
     reason = f"第 {index + 1} 页无法读取：{decode_reason(exc)}，{after}"
+    return ScanPage(path, index, None, 0.0, dpi_measured=False, error=reason)
+
+
+def _lost_page(path: Path, index: int) -> ScanPage:
+    """A page of a PDF cut short whose content is past the cut."""
+    reason = f"第 {index + 1} 页在文件中断处之后，内容已丢失；请重新扫描或重新复制该文件"
     return ScanPage(path, index, None, 0.0, dpi_measured=False, error=reason)
 
 
