@@ -21,9 +21,10 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would ru
 def scan_file_intake(path: Path, digest: str, events: Sequence[PageEvent]) -> FileIntake:
     """One scan file's outcome from its pages' events (``events`` are the file's own).
 
-    A file that could not be opened is refused; one that broke off or has pages that could not
-    be decoded is incomplete (naming the pages read and not read); a page that needs a person
-    makes the file quarantined; otherwise read, a duplicate, blank or already read.
+    A file that could not be opened, or none of whose pages could be decoded, is refused; one
+    that broke off or has pages that could not be decoded is incomplete (naming the pages read
+    and not read); a page that needs a person makes the file quarantined; otherwise read, a
+    duplicate, blank or already read.
     """
     pages = {e.index: e for e in events if e.index is not None}
     broke = [e for e in events if e.index is None and e.outcome in ("refused", "incomplete")]
@@ -34,9 +35,11 @@ def scan_file_intake(path: Path, digest: str, events: Sequence[PageEvent]) -> Fi
     count = len(pages)
     if broke and not pages:
         return FileIntake(str(path), "refused", broke[0].message, digest)
+    if lost and not taken and not held and not broke:
+        return FileIntake(str(path), "refused", "；".join(e.message for e in lost), digest, (), count)
     if broke or lost:
         read = f"已读第 {_page_list(taken)} 页" if taken else "没有读到任何一页"
-        reason = f"{path}：文件不完整，{read}；" + "；".join(e.message for e in (*lost, *broke))
+        reason = f"{path}：文件不完整，{read}；" + "；".join(e.message for e in (*lost, *broke, *held))
         return FileIntake(str(path), "incomplete", reason, digest, form_ids, count, tuple(taken))
     outcome, reason = _rolled_up(path, pages, held)
     return FileIntake(str(path), outcome, reason, digest, form_ids, count, tuple(taken))

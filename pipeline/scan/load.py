@@ -9,10 +9,12 @@ file that opens is yielded as a :class:`ScanPage` with ``image`` None and the re
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import BinaryIO
 from dataclasses import dataclass
 from pathlib import Path
 
+import os
 import warnings
 
 import numpy as np
@@ -166,9 +168,32 @@ def _single_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float] | None:
     return to_gray(image.get_bitmap(render=False).to_pil()), (dpi_x + dpi_y) / 2
 
 
+@contextmanager
+def _decoding() -> Iterator[None]:
+    """Decode quietly: libtiff prints its complaints about damaged files straight to the
+    console (file descriptor 2) and Pillow warns about odd metadata; the reasons we give are our
+    own. The one warning that matters, image data stopping short, is raised as an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.filterwarnings("error", message="Truncated File Read")
+        try:
+            saved = os.dup(2)
+        except OSError:  # no console to protect
+            yield
+            return
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def _image_pages(path: Path) -> Iterator[ScanPage]:
     try:
-        image = Image.open(path)
+        with _decoding():
+            image = Image.open(path)
     except Exception as exc:  # Pillow raises many types on damaged headers
         raise UnreadableFileError(path, decode_reason(exc), _FIX) from exc
     with image:
@@ -176,7 +201,8 @@ def _image_pages(path: Path) -> Iterator[ScanPage]:
         index = 0
         while index == 0 or multi_page:
             try:
-                image.seek(index)
+                with _decoding():
+                    image.seek(index)
             except EOFError:
                 if multi_page and tiff_chain_broken(path):
                     yield _lost_pages(path, index)
@@ -192,9 +218,7 @@ def _image_pages(path: Path) -> Iterator[ScanPage]:
 
 def _image_page(path: Path, image: Image.Image, index: int, multi_page: bool) -> ScanPage:
     try:
-        with warnings.catch_warnings():
-            # Pillow only warns when a TIFF page's image data stops short: that page is damaged.
-            warnings.filterwarnings("error", message="Truncated File Read")
+        with _decoding():
             gray = to_gray(ImageOps.exif_transpose(image))
     except Exception as exc:  # decoder errors of damaged image data come in many types
         if not multi_page:
@@ -305,7 +329,7 @@ def page_count(path: Path) -> int:
                 return len(pdf)
             finally:
                 pdf.close()
-        with Image.open(path) as image:
+        with _decoding(), Image.open(path) as image:
             return int(getattr(image, "n_frames", 1)) if image.format == "TIFF" else 1
     except Exception:  # Pillow and pdfium raise many types on damaged files
         return 0
