@@ -25,9 +25,14 @@ class _QuietFileHandler(logging.FileHandler):
         pass
 
 
+# Parsers that log their complaints about damaged files (in English, to the console by default).
+_PARSER_LOGGERS = ("pypdf", "pdfminer", "PIL")
+
+
 @contextmanager
 def error_log(workspace_root: Path) -> Iterator[Path]:
-    """Write the pipeline's errors to ``<workspace>/logs/jiafang.log`` while the block runs."""
+    """Write the pipeline's errors, and the parsers' complaints instead of the console, to
+    ``<workspace>/logs/jiafang.log`` while the block runs."""
     path = workspace_root / LOG_FILE
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -35,12 +40,19 @@ def error_log(workspace_root: Path) -> Iterator[Path]:
         pass  # the handler stays quiet; the batch itself reports an unwritable workspace
     handler = _QuietFileHandler(path, encoding="utf-8", delay=True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger = logging.getLogger("pipeline")
-    logger.addHandler(handler)
+    parsers = [logging.getLogger(name) for name in _PARSER_LOGGERS]
+    propagated = [p.propagate for p in parsers]
+    for logger in (logging.getLogger("pipeline"), *parsers):
+        logger.addHandler(handler)
+    for parser in parsers:
+        parser.propagate = False
     try:
         yield path
     finally:
-        logger.removeHandler(handler)
+        for logger, before in zip(parsers, propagated):
+            logger.propagate = before
+        for logger in (logging.getLogger("pipeline"), *parsers):
+            logger.removeHandler(handler)
         handler.close()
 
 
