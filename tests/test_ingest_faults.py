@@ -97,7 +97,7 @@ def test_undecodable_files_are_refused_with_clerk_reasons_and_the_batch_goes_on(
         assert not any(word in f.reason for word in DEVELOPER_TEXT), f.reason
     assert "解压炸弹" in outcomes["bomb.png"].reason
     flipped = outcomes["flipped.tif"]
-    assert "已读第 1、3 页" in flipped.reason and "第 2 页无法读取" in flipped.reason
+    assert "已读第 1、3 页" in flipped.reason and "第 2 页：无法读取" in flipped.reason
     assert flipped.pages_read == (1, 3)
     with ws.session() as s:
         assert record_store.list_records(s) == []

@@ -90,7 +90,7 @@ def test_a_pdf_cut_half_way_is_incomplete_and_the_cli_says_so(stack: tuple[Path,
     cut = _saved_and_cut(pages, tmp_path / "stack.pdf", resolution=DPI)
     result = CliRunner().invoke(main, ["ingest", "-w", str(ws.root), "--workers", "1", str(cut)])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert f"不完整：{cut}" in result.output and "第 3 页在文件中断处之后" in result.output
+    assert f"不完整：{cut}" in result.output and "第 3、4 页：这一页在文件中断处之后" in result.output
     from pipeline.store.workspace import open_workspace
 
     ws = open_workspace(ws.root)

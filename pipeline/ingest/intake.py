@@ -36,10 +36,10 @@ def scan_file_intake(path: Path, digest: str, events: Sequence[PageEvent]) -> Fi
     if broke and not pages:
         return FileIntake(str(path), "refused", broke[0].message, digest)
     if lost and not taken and not held and not broke:
-        return FileIntake(str(path), "refused", "；".join(e.message for e in lost), digest, (), count)
+        return FileIntake(str(path), "refused", _by_reason(path, lost), digest, (), count)
     if broke or lost:
         read = f"已读第 {_page_list(taken)} 页" if taken else "没有读到任何一页"
-        reason = f"{path}：文件不完整，{read}；" + "；".join(e.message for e in (*lost, *broke, *held))
+        reason = f"{path}：文件不完整，{read}；" + "；".join([_by_reason(path, [*lost, *held]), *(e.message for e in broke)])
         return FileIntake(str(path), "incomplete", reason, digest, form_ids, count, tuple(taken))
     outcome, reason = _rolled_up(path, pages, held)
     return FileIntake(str(path), outcome, reason, digest, form_ids, count, tuple(taken))
@@ -48,15 +48,25 @@ def scan_file_intake(path: Path, digest: str, events: Sequence[PageEvent]) -> Fi
 def _rolled_up(path: Path, pages: dict[int, PageEvent], held: list[PageEvent]) -> tuple[str, str]:
     outcomes = {e.outcome for e in pages.values()}
     if held:
-        return "quarantined", "；".join(e.message for e in held)
+        return "quarantined", _by_reason(path, held)
     if "read" in outcomes:
         return "read", "；".join(e.message for e in pages.values() if e.outcome == "read" and e.message)
     if outcomes == {"skipped"}:
-        return "already_read", f"{path}：每一页都已在此前读入"
+        return "already_read", f"{path}：每一页都已在此前的读入中读过"
     if "duplicate" in outcomes:
-        return "duplicate", "；".join(e.message for e in pages.values() if e.outcome == "duplicate")
+        return "duplicate", _by_reason(path, [e for e in pages.values() if e.outcome == "duplicate"])
     first = next(e for e in pages.values() if e.outcome == "blank")
     return "blank", first.message or f"{path}：空白页"
+
+
+def _by_reason(path: Path, events: Sequence[PageEvent]) -> str:
+    """Page events as "path 第 1、3 页：reason", one clause per distinct reason."""
+    pages: dict[str, list[int]] = {}
+    for e in sorted(events, key=lambda e: e.index or 0):
+        index = e.index or 0
+        reason = e.message.removeprefix(f"{path} 第 {index + 1} 页：")
+        pages.setdefault(reason, []).append(index + 1)
+    return "；".join(f"{path} 第 {_page_list(numbers)} 页：{reason}" for reason, numbers in pages.items())
 
 
 def _page_list(pages: Sequence[int]) -> str:

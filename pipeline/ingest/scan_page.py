@@ -214,8 +214,8 @@ def _fallback_identity(
     generic = _generic_page()
     registration = register_page(image, generic, dpi=dpi)
     if not registration.ok:
-        if registration.markers_found == 0 and found.qr_points is None:
-            return None, (FOREIGN_PAGE,)
+        if registration.markers_found == 0:  # not our page at all; a QR of its own is named
+            return None, (FOREIGN_PAGE if found.qr_points is None else qr_reason,)
         return None, (f"{qr_reason}；且无法配准：{registration.reason}",)
     registered = warp_to_template(image, registration, _page_size())
     footer = read_footer(registered, generic, partial(line_text, default_engine()))

@@ -122,6 +122,7 @@ class PageRef:
     file: ScanFile
     index: int  # -1: the file as a whole, which could not be opened or broke off
     digest: str  # hash of the pixels (see page_digest)
+    stored_in: str = ""  # batch that stored the same page already ("" when it is new)
 
     @property
     def where(self) -> str:
@@ -273,8 +274,8 @@ def _file_pages(scan_file: ScanFile, ws: Workspace, log_file: Path) -> Iterator[
             came += 1
             digest = page_digest(page) if page.image is not None else f"{scan_file.stored_as}#{page.index}"
             with ws.session() as session:
-                seen = scans.scanned_page(session, digest) is not None
-            yield PageRef(scan_file, page.index, digest), None if seen else page
+                seen = scans.scanned_page(session, digest)
+            yield PageRef(scan_file, page.index, digest, seen.batch_id if seen else ""), None if seen else page
     except DocumentError as exc:
         yield PageRef(scan_file, -1, ""), _whole_file(scan_file, came, str(exc))
     except StorageError:
@@ -315,6 +316,8 @@ def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch_
     """Store one page; the events say what became of it (and of a worse scan it replaced).
     A whole-file failure (index -1) stores nothing and comes back as the file's event."""
     where = ref.where
+    if outcome is None and ref.stored_in == batch_id:
+        return [PageEvent(ref.file.path, "duplicate", f"{where}：与本批另一个文件中的一页完全相同，只读入一次", index=ref.index)]
     if outcome is None:
         return [PageEvent(ref.file.path, "skipped", f"{where}：与已读入的一页完全相同（此前读过，或是相同的空白页），跳过", index=ref.index)]
     if ref.index < 0:

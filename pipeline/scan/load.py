@@ -48,7 +48,7 @@ class ScanPage:
     image: np.ndarray | None  # uint8 grayscale (1-bit scans as 0/255); None when unreadable
     dpi: float
     dpi_measured: bool = True
-    error: str = ""  # Chinese, why this page could not be read (image is None)
+    error: str = ""  # Chinese, why this page could not be read (image is None); the caller names the page
     lost_rest: bool = False  # the file breaks off here: this page and any after it are lost
 
     @property
@@ -225,20 +225,20 @@ def _image_page(path: Path, image: Image.Image, index: int, multi_page: bool) ->
             raise UnreadableFileError(path, decode_reason(exc), _FIX) from exc
         return _bad_page(path, index, exc)
     if min(gray.shape) < defs.SCAN_MIN_SIDE_PX:
-        reason = f"第 {index + 1} 页图像只有 {gray.shape[1]}×{gray.shape[0]} 像素，太小，不可能是扫描的表单页"
+        reason = f"图像只有 {gray.shape[1]}×{gray.shape[0]} 像素，太小，不可能是扫描的表单页"
         return ScanPage(path, index, None, 0.0, dpi_measured=False, error=reason)
     dpi, measured = image_dpi(image.info.get("dpi"), gray.shape)
     return ScanPage(path, index, gray, dpi, measured)
 
 
 def _bad_page(path: Path, index: int, exc: BaseException, *, after: str = "其余页照常处理；请重新扫描这一页") -> ScanPage:
-    reason = f"第 {index + 1} 页无法读取：{decode_reason(exc)}，{after}"
+    reason = f"无法读取：{decode_reason(exc)}，{after}"
     return ScanPage(path, index, None, 0.0, dpi_measured=False, error=reason)
 
 
 def _lost_page(path: Path, index: int) -> ScanPage:
     """A page of a PDF cut short whose content is past the cut."""
-    reason = f"第 {index + 1} 页在文件中断处之后，内容已丢失；请重新扫描或重新复制该文件"
+    reason = "这一页在文件中断处之后，内容已丢失；请重新扫描或重新复制该文件"
     return ScanPage(path, index, None, 0.0, dpi_measured=False, error=reason)
 
 
