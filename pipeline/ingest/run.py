@@ -109,10 +109,13 @@ def ingest(
         except StorageError as exc:
             report.stopped = str(exc)
         report.seconds = time.perf_counter() - started
-        with ws.session() as session:
-            report.files = intake_store.batch_intake(session, report.batch_id)
-            if not report.stopped:
-                repo.add_batch(session, report.batch_id, "ingest", {"paths": [str(p) for p in paths]}, _summary(report))
+        try:
+            with ws.session() as session:
+                report.files = intake_store.batch_intake(session, report.batch_id)
+                if not report.stopped:
+                    repo.add_batch(session, report.batch_id, "ingest", {"paths": [str(p) for p in paths]}, _summary(report))
+        except StorageError as exc:  # what was accounted for stays in report.files
+            report.stopped = report.stopped or str(exc)
     return report
 
 
