@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from fault_readers import CRASHES_WIDTH, HANGS_WIDTH, RAISES_WIDTH, faulty_reader
 from ingest_support import make_workspace
@@ -59,6 +60,9 @@ def _bad_files(folder: Path) -> dict[str, str]:
     bomb = io.BytesIO()
     Image.new("1", (20000, 20000), 1).save(bomb, format="PNG")  # 400 Mpx in 90 kB
     (folder / "bomb.png").write_bytes(bomb.getvalue())
+    text_bomb = PngInfo()
+    text_bomb.add_text("Comment", "a" * (8 << 20), zip=True)  # 8 MB of text in a few kB
+    _white(600, 850).save(folder / "text_bomb.png", pnginfo=text_bomb)
     (folder / "fuzzed.tif").write_bytes(b"II*\x00" + np.random.default_rng(5).bytes(4000))
     _white(1, 1).save(folder / "child_ifd_like.tif")  # a 1-pixel page, as a TIFF's child IFD can be
     _flipped_tiff(folder / "flipped.tif")
@@ -67,6 +71,7 @@ def _bad_files(folder: Path) -> dict[str, str]:
         "truncated.png": "refused",
         "truncated.jpg": "refused",
         "bomb.png": "refused",
+        "text_bomb.png": "refused",
         "fuzzed.tif": "refused",
         "child_ifd_like.tif": "refused",
         "flipped.tif": "incomplete",
@@ -95,7 +100,7 @@ def test_undecodable_files_are_refused_with_clerk_reasons_and_the_batch_goes_on(
     for name, f in outcomes.items():
         assert name in f.reason, name
         assert not any(word in f.reason for word in DEVELOPER_TEXT), f.reason
-    assert "解压炸弹" in outcomes["bomb.png"].reason
+    assert "解压炸弹" in outcomes["bomb.png"].reason and "解压炸弹" in outcomes["text_bomb.png"].reason
     flipped = outcomes["flipped.tif"]
     assert "已读第 1、3 页" in flipped.reason and "第 2 页：无法读取" in flipped.reason
     assert flipped.pages_read == (1, 3)
@@ -137,7 +142,7 @@ def test_the_intake_rows_in_the_database_are_what_the_report_says(ws: Workspace,
     finally:
         db.close()
     assert rows == [(f.path, f.outcome, f.reason) for f in report.files]
-    assert len(rows) == len(report.files) == 7
+    assert len(rows) == len(report.files) == 8
 
 
 def _pages_folder(folder: Path, widths: list[int]) -> Path:

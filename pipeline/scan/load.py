@@ -252,6 +252,8 @@ def decode_reason(exc: BaseException) -> str:
     """Why an image could not be decoded, in words a clerk understands (never the library's)."""
     if isinstance(exc, Image.DecompressionBombError):
         return "图像像素数大得异常，超过安全上限，疑似恶意构造的“解压炸弹”，为安全起见不予读取"
+    if isinstance(exc, ValueError) and "too large" in str(exc).lower():  # Pillow's limit on text chunks
+        return "图像文件里的附加数据解压后大得异常，疑似恶意构造的“解压炸弹”，为安全起见不予读取"
     if isinstance(exc, MemoryError):
         return "图像太大，无法读入内存"
     if isinstance(exc, UnidentifiedImageError):
