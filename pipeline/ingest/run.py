@@ -164,8 +164,9 @@ def _ingest_file(
     digest = _store_original(ws, path)
     with ws.session() as session:
         seen = record_store.returned_file(session, digest)
-    if seen is not None and seen.outcome == "record" or digest in scan_files:
-        return _already_taken(ws, path, digest, batch_id, seen.name if seen else scan_files[digest][0].path.name, seen)
+    taken = seen if seen is not None and seen.outcome == "record" else None
+    if taken is not None or digest in scan_files:
+        return _already_taken(ws, path, digest, batch_id, taken.name if taken else scan_files[digest][0].path.name, taken)
     kind = kind_of(path, head)
     try:
         item = _read_and_store(ws, path, size, digest, kind, batch_id)
