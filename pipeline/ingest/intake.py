@@ -33,8 +33,8 @@ def scan_file_intake(path: Path, digest: str, events: Sequence[PageEvent]) -> Fi
     held = [e for e in pages.values() if e.outcome == "quarantined"]
     form_ids = tuple(sorted({e.form_id for e in pages.values() if e.form_id}))
     count = len(pages)
-    if broke and not pages:
-        return FileIntake(str(path), "refused", broke[0].message, digest)
+    if not pages:
+        return FileIntake(str(path), "refused", broke[0].message if broke else f"{path}：文件中没有可读的页面", digest)
     if lost and not taken and not held and not broke:
         return FileIntake(str(path), "refused", _by_reason(path, lost), digest, (), count)
     if broke or lost:
@@ -53,10 +53,10 @@ def _rolled_up(path: Path, pages: dict[int, PageEvent], held: list[PageEvent]) -
         return "read", "；".join(e.message for e in pages.values() if e.outcome == "read" and e.message)
     if outcomes == {"skipped"}:
         return "already_read", f"{path}：每一页都已在此前的读入中读过"
-    if "duplicate" in outcomes:
-        return "duplicate", _by_reason(path, [e for e in pages.values() if e.outcome == "duplicate"])
-    first = next(e for e in pages.values() if e.outcome == "blank")
-    return "blank", first.message or f"{path}：空白页"
+    blank = [e for e in pages.values() if e.outcome == "blank"]
+    if blank:
+        return "blank", _by_reason(path, blank)
+    return "duplicate", _by_reason(path, [e for e in pages.values() if e.outcome == "duplicate"])
 
 
 def _by_reason(path: Path, events: Sequence[PageEvent]) -> str:

@@ -66,7 +66,8 @@ def identify_page(page: np.ndarray, *, dpi: float) -> PageIdentity:
                 return PageIdentity(payload, rotation_of(symbol.points), payload.is_blank, symbol.points)
             foreign = foreign or symbol
     if foreign is not None:
-        shown = foreign.text[:_FOREIGN_SHOWN] + ("…" if len(foreign.text) > _FOREIGN_SHOWN else "")
+        text = " ".join(foreign.text.split())  # quoted on one line, whatever the symbol holds
+        shown = text[:_FOREIGN_SHOWN] + ("…" if len(text) > _FOREIGN_SHOWN else "")
         reason = f"页面上的二维码不是本系统打印的（内容“{shown}”）：这一页可能不是家访表单，或来自其他系统"
         return PageIdentity(None, rotation_of(foreign.points), False, foreign.points, reason)
     reason = "找不到可读的二维码（可能被污损、遮挡、裁掉或扫描太淡）：可用页脚表单编号识别，或人工指定"
