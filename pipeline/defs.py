@@ -23,11 +23,14 @@ SCAN_RENDER_DPI = 200.0  # dpi a PDF page is rendered at when it is not one embe
 PDF_REOPEN_PAGES = 16  # pages read from a scan PDF before it is reopened (bounds PDFium's object cache)
 SCAN_DPI_RANGE = (100.0, 1200.0)  # dpi; file metadata outside this is ignored and inferred instead
 SCAN_PAGE_SHORT_SIDE = 210.0  # mm, A4 width: infers a scan's dpi from its pixel size
+SCAN_MIN_SIDE_PX = 64  # px; a page image narrower than this cannot be a form (thumbnails, child IFDs)
+TIFF_MAX_PAGES = 10_000  # page directories followed when checking that a TIFF is complete
 SCAN_DOWNSCALE_ABOVE = 1.25  # scan px per registered px above which a scan is first area-averaged
 QR_SEARCH_SIZE = 75.0  # mm, side of the corner square searched for the QR before the whole page
+QR_MIN_SEARCH_PX = 21  # px; a view smaller than a QR symbol's 21 modules is not searched (zxing raises on empty views)
 QR_DENOISE_KERNEL = 0.5  # mm, median filter applied to a noisy (1-bit) scan before the last QR try
-BLANK_PX_PER_MM = 4.0  # scale blank detection works at (then a 3x3 median): erases speckle noise
-BLANK_MARGIN = 8.0  # mm along every image edge left out of blank detection (scanner lid, shadows)
+BLANK_WORK_SIDE = 1188  # px, long side blank detection scales every page to (A4 at 4 px/mm), then a 3x3 median
+BLANK_EDGE_BAND = 0.1  # share of the width/height: dark bands along an edge this thin are the scanner lid, not ink
 BLANK_INK_LEVEL = 128  # grey level (0..255) below which a pixel counts as ink
 BLANK_INK_RATIO = 0.0005  # ink fraction of the page below which it is blank (a form page has > 1 %)
 MARKER_SEARCH_SIZE = 60.0  # mm, side of the corner squares searched for markers before the whole page
@@ -284,6 +287,7 @@ CROP_PAD_MM = 1.0  # mm of context kept around a field's box in its stored crop
 PAGE_JPEG_QUALITY = 80  # stored page images (grey/colour scans; 1-bit pages are kept as PNG)
 PNG_COMPRESS_LEVEL = 1  # zlib level of stored PNGs (1-bit pages, field crops): 2x faster than 6, ~25 % larger
 SCAN_QUEUE_PER_WORKER = 2  # pages in flight per worker process: bounds memory on long stacks
+SCAN_PAGE_TIMEOUT = 300.0  # s with no page finished before the workers are taken to hang (then read one by one)
 
 # Review station (pipeline/review/)
 REVIEW_PAGE_PX_PER_MM = 4.0  # px/mm of page images shown in the record view (~100 dpi)

@@ -3,80 +3,29 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
 from docx import Document
 
 from pipeline.cli import main
 from pipeline.generate import generate
 from pipeline.ingest import ingest
-from pipeline.resources import samples_dir
-from pipeline.roster.importer import import_roster
 from pipeline.store import records as record_store
-from pipeline.store import repo
-from pipeline.store.workspace import Workspace, init_workspace
-from pipeline.synth.docx_fill import fill_docx
-
-CLASS = "测试班"
-VALUES = {
-    "visit_date": "2025年11月3日",
-    "visit_time": "19:00-20:10",
-    "place": "学生家中",
-    "mode": ("入户走访",),
-    "visit_type": ("普访",),
-    "student_present": ("是",),
-    "topics": ("学习情况", "安全教育(防溺水·交通·防诈)"),
-    "family_situation": "父母在外务工，由祖母照看。\n作业由姐姐辅导。",
-    "followup_measures": ("家庭教育指导",),
-    "followup_due": "2025-11-10",
-    "teacher_signature": True,
-}
-
-
-def _workspace(root: Path, *, school_code: str | None = None) -> Workspace:
-    policy = samples_dir() / "policy.yaml"
-    if school_code:
-        data = yaml.safe_load(policy.read_text(encoding="utf-8"))
-        data["school"]["code"] = school_code
-        policy = root.parent / f"{root.name}-policy.yaml"
-        policy.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    ws = init_workspace(root, policy_path=policy)
-    import_roster(ws, [samples_dir() / "roster.xlsx"])
-    with ws.session() as s:
-        first = repo.list_students(s)[:2]
-        repo.upsert_students(s, [replace(st, class_name=CLASS) for st in first])
-    return ws
+from pipeline.store.workspace import Workspace
+from ingest_support import CLASS, VALUES, filled_docx, make_workspace
 
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
-    return _workspace(tmp_path / "ws")
+    return make_workspace(tmp_path / "ws")
 
 
 @pytest.fixture
 def issued_docx(ws: Workspace, tmp_path: Path) -> list[Path]:
     report = generate(ws, forms=["record"], formats=["docx"], out_dir=tmp_path / "out", class_name=CLASS)
     return [tmp_path / "out" / e.file for e in report.entries]
-
-
-def _filled(src: Path, out: Path, values: dict | None = None) -> Path:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    values = dict(VALUES if values is None else values)
-    teacher = _class_teacher_name()
-    values.setdefault("teachers", teacher)
-    fill_docx(src, values, out)
-    return out
-
-
-def _class_teacher_name() -> str:
-    from pipeline.roster.reader import read_roster
-
-    teachers = next(s for s in read_roster(samples_dir() / "roster.xlsx") if s.kind == "teachers")
-    return next(r.values["姓名"] for r in teachers.rows if r.values.get("职务") == "班主任")
 
 
 def _tables(ws: Workspace) -> dict[str, list[tuple]]:
@@ -88,7 +37,7 @@ def _tables(ws: Workspace) -> dict[str, list[tuple]]:
 
 
 def test_a_filled_docx_becomes_a_record_with_values_by_kind(ws: Workspace, issued_docx: list[Path], tmp_path: Path) -> None:
-    path = _filled(issued_docx[0], tmp_path / "back" / "a.docx")
+    path = filled_docx(issued_docx[0], tmp_path / "back" / "a.docx")
     report = ingest(ws, [path])
     assert [i.outcome for i in report.items] == ["new"]
     with ws.session() as s:
@@ -106,7 +55,7 @@ def test_a_filled_docx_becomes_a_record_with_values_by_kind(ws: Workspace, issue
 
 
 def test_ingesting_the_same_file_twice_changes_nothing(ws: Workspace, issued_docx: list[Path], tmp_path: Path) -> None:
-    path = _filled(issued_docx[0], tmp_path / "back" / "a.docx")
+    path = filled_docx(issued_docx[0], tmp_path / "back" / "a.docx")
     ingest(ws, [path])
     before = _tables(ws)
     again = ingest(ws, [path, tmp_path / "back"])
@@ -118,8 +67,8 @@ def test_ingesting_the_same_file_twice_changes_nothing(ws: Workspace, issued_doc
 def test_a_second_return_is_a_new_version_and_the_first_stays_in_history(
     ws: Workspace, issued_docx: list[Path], tmp_path: Path
 ) -> None:
-    first = _filled(issued_docx[0], tmp_path / "back" / "first.docx")
-    second = _filled(issued_docx[0], tmp_path / "back" / "second.docx", {**VALUES, "place": "学校会议室"})
+    first = filled_docx(issued_docx[0], tmp_path / "back" / "first.docx")
+    second = filled_docx(issued_docx[0], tmp_path / "back" / "second.docx", {**VALUES, "place": "学校会议室"})
     ingest(ws, [first])
     report = ingest(ws, [second])
     assert report.items[0].outcome == "updated" and report.items[0].version == 2
@@ -136,7 +85,7 @@ def test_a_folder_of_mixed_returns_reports_every_file_and_goes_on(
     ws: Workspace, issued_docx: list[Path], tmp_path: Path
 ) -> None:
     back = tmp_path / "back"
-    _filled(issued_docx[0], back / "good.docx")
+    filled_docx(issued_docx[0], back / "good.docx")
     (back / "sub").mkdir()
     (back / "sub" / "empty.docx").write_bytes(b"")
     (back / "sub" / "notes.txt").write_text("家访心得")
@@ -167,21 +116,21 @@ def _png() -> bytes:
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.new("L", (20, 20), 255).save(buf, format="PNG")
+    Image.new("L", (210, 297), 255).save(buf, format="PNG")
     return buf.getvalue()
 
 
 def test_a_form_never_issued_here_is_rejected(ws: Workspace, issued_docx: list[Path], tmp_path: Path) -> None:
-    other = _workspace(tmp_path / "other")
-    path = _filled(issued_docx[0], tmp_path / "back" / "a.docx")
+    other = make_workspace(tmp_path / "other")
+    path = filled_docx(issued_docx[0], tmp_path / "back" / "a.docx")
     report = ingest(other, [path])
     assert report.items[0].outcome == "rejected"
     assert "从未在本工作区发放" in report.items[0].message and "a.docx" in report.items[0].message
 
 
 def test_another_schools_form_is_rejected_as_such(ws: Workspace, issued_docx: list[Path], tmp_path: Path) -> None:
-    other = _workspace(tmp_path / "other", school_code="ZZXX09")
-    path = _filled(issued_docx[0], tmp_path / "back" / "a.docx")
+    other = make_workspace(tmp_path / "other", school_code="ZZXX09")
+    path = filled_docx(issued_docx[0], tmp_path / "back" / "a.docx")
     report = ingest(other, [path])
     assert report.items[0].outcome == "rejected"
     assert "另一所学校" in report.items[0].message

@@ -7,6 +7,11 @@ library modules (reportlab, OpenCV, SQLAlchemy) inside their bodies so `--help` 
 
 from __future__ import annotations
 
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
 import click
 
 from pipeline import __version__
@@ -17,6 +22,7 @@ from pipeline.cli.roster_cmd import roster
 from pipeline.cli.workspace_cmd import init
 from pipeline.cli.generate_cmd import generate_command
 from pipeline.cli.ingest_cmd import ingest_command
+from pipeline.cli.options import WORKSPACE_META
 from pipeline.cli.records_cmd import records
 from pipeline.cli.archive_cmd import archive
 from pipeline.cli.audit_cmd import audit
@@ -26,7 +32,31 @@ from pipeline.cli.samples_cmd import samples
 from pipeline.cli.scan_cmd import scan
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _JiafangGroup(click.Group):
+    """The command group; an error nobody foresaw becomes "程序错误" and a log entry, never a
+    traceback on the clerk's screen."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            log_file = _log_unexpected(exc, ctx.meta.get(WORKSPACE_META))
+            raise click.ClickException(f"程序错误：命令没有完成（详细信息已写入日志 {log_file}）。请把日志交给维护人员") from exc
+
+
+def _log_unexpected(exc: Exception, workspace: Path | None) -> Path:
+    """Write ``exc`` with its trace to the workspace's log (else the temp folder's); returns it."""
+    from pipeline.ingest.faults import error_log
+
+    folder = workspace if workspace is not None and Path(workspace).is_dir() else Path(tempfile.gettempdir()) / "jiafang"
+    with error_log(folder) as log_file:
+        logging.getLogger("pipeline.cli").error("unexpected error", exc_info=exc)
+    return log_file
+
+
+@click.group(cls=_JiafangGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="jiafang")
 def main() -> None:
     """jiafang（家访）：打印家访表单、读回填好的表单、生成档案与报表。

@@ -13,58 +13,76 @@ from pipeline.cli.progress import progress_bar, summary_table
 if TYPE_CHECKING:
     from pipeline.ingest import IngestReport
 
+# Outcomes that need someone to act, listed file by file; the others are only counted.
+_LISTED = ("refused", "quarantined", "incomplete", "duplicate", "already_read", "blank")
+_PROBLEMS = ("refused", "quarantined", "incomplete")
+
 
 @click.command("ingest")
 @workspace_option
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--workers", type=click.IntRange(1), default=None, help="识读扫描页的进程数（默认：全部 CPU 核）。")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="把每个文件的结果和原因写入 .csv 或 .xlsx 文件。",
+)
 @library_errors
-def ingest_command(workspace: Path, paths: tuple[Path, ...], workers: int | None) -> None:
+def ingest_command(workspace: Path, paths: tuple[Path, ...], workers: int | None, report_path: Path | None) -> None:
     """读入交回的表单：Word（.docx）、PDF、扫描件（PDF/TIFF/JPEG/PNG），以及文件夹（递归）。
 
+    每个文件都有一个结果：已读入、空白跳过、已读过、重复、拒收、隔离或不完整，并说明原因。
     同一文件再次导入不会重复建记录；同一表单第二次交回成为新版本，旧版本保留在历史中。
     扫描页逐页识别：空白页跳过，无法识别或配准的页隔离并说明原因；中途中断后重跑会从断点继续。
-    有文件被拒收或有页被隔离时退出码为 1。
+    有文件被拒收、隔离或不完整时退出码为 1。
 
     \b
     示例：
-      jiafang ingest 交回/七年级1班/
+      jiafang ingest 交回/七年级1班/ --report 读入结果.csv
       jiafang ingest 扫描件.pdf 张三_家访记录表.docx --workers 2
     """
     from pipeline.ingest import ingest
+    from pipeline.ingest.intake import write_intake_report
     from pipeline.store.workspace import open_workspace
 
     ws = open_workspace(workspace)
     with progress_bar("读入表单") as progress:
         report = ingest(ws, list(paths), workers=workers, progress=progress)
     print_ingest_summary(report)
-    refused = len(report.rejected) + report.count("quarantined")
-    if refused:
-        raise click.ClickException(f"{len(report.rejected)} 个文件被拒收，{report.count('quarantined')} 页被隔离，原因见上方。")
+    if report_path is not None:
+        click.echo(f"读入报告：{write_intake_report(report.files, report_path)}", err=True)
+    if report.stopped:
+        raise click.ClickException(report.stopped)
+    problems = sum(len(report.files_with(o)) for o in _PROBLEMS)
+    if problems:
+        raise click.ClickException(f"{problems} 个文件被拒收、隔离或不完整，原因见上方。")
 
 
 def print_ingest_summary(report: IngestReport) -> None:
-    labels = {"rejected": "拒收", "quarantined": "隔离", "duplicate": "重复"}
+    """Every file that did not simply go in, with its reason; then the counts."""
+    from pipeline.model.intake import FILE_OUTCOMES
+
+    for outcome in _LISTED:
+        for f in report.files_with(outcome):
+            reason = f.reason if f.reason.startswith(f.path) else f"{f.path}：{f.reason}"
+            click.echo(f"{f.label}：{reason}", err=True)
     for item in report.items:
-        if item.outcome in labels:
-            message = item.message if item.message.startswith(str(item.path)) else f"{item.path}：{item.message}"
-            click.echo(f"{labels[item.outcome]}：{message}", err=True)
-        elif item.outcome in ("new", "updated", "read") and item.message:
+        if item.outcome in ("new", "updated", "read") and item.message:
             click.echo(f"注意：{item.message}", err=True)
     summary_table(
         "读入结果",
         [
+            ("文件", len(report.files)),
+            *((f"文件：{label}", len(report.files_with(o))) for o, label in FILE_OUTCOMES.items()),
             ("新记录", report.count("new")),
             ("更新（新版本）", report.count("updated")),
             ("需要复核", report.needs_review),
             ("字段：自动通过", report.fields("auto")),
             ("字段：待复核", report.fields("review")),
             ("扫描页：识读", report.count("read")),
-            ("扫描页：空白跳过", report.count("blank")),
-            ("扫描页：此前已读", report.count("skipped")),
-            ("重复（文件或页）", report.count("duplicate")),
-            ("隔离的页", report.count("quarantined")),
-            ("拒收的文件", len(report.rejected)),
+            ("扫描页：隔离", report.count("quarantined") + report.count("unreadable")),
             ("用时（秒）", f"{report.seconds:.1f}"),
         ],
     )

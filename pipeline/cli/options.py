@@ -14,6 +14,13 @@ from pipeline.errors import JiafangError
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_WORKSPACE = "jiafang-data"
+WORKSPACE_META = "jiafang.workspace"  # ctx.meta key: where a program error's trace is logged
+
+
+def _remember_workspace(ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
+    ctx.meta[WORKSPACE_META] = value
+    return value
+
 
 workspace_option = click.option(
     "--workspace",
@@ -24,6 +31,7 @@ workspace_option = click.option(
     show_default=True,
     show_envvar=True,
     help="工作区目录（数据库与文件存储）。",
+    callback=_remember_workspace,
 )
 
 policy_option = click.option(

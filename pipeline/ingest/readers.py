@@ -31,7 +31,10 @@ def identify(path: Path, kind: str) -> Identity:
         return Identity(found.form_id, found.school_code, notes=found.notes)
     if kind == "pdf":
         from pipeline.readback.pdf_reader import inspect_pdf
+        from pipeline.scan.salvage import cut_short
 
+        if cut_short(path):  # the scan reader reads what came before the cut and names what did not
+            return Identity("", needs_scan_reader=True)
         info = inspect_pdf(path)
         if info.kind == "image":
             return Identity(info.form_id or "", info.school_code, needs_scan_reader=True)

@@ -3,9 +3,14 @@
 Every file received is first copied into the file store (hashed as it streams, so a scan
 stack of any size is never held in memory) and keeps its outcome there, refused ones included.
 Idempotent by content hash: a file already turned into a record is skipped and says so. A file
-that fails is reported with its reason and the batch goes on. Each record is written in one
-transaction after its original is in the file store, so a batch killed half-way leaves only
-whole records behind.
+that fails is reported with its reason and the batch goes on; an unexpected error in one file
+or page is a "程序错误" whose trace goes to the workspace log (pipeline.ingest.faults). Only a
+workspace that cannot be written (StorageError) ends the batch, keeping what it finished.
+Each record is written in one transaction after its original is in the file store, so a batch
+killed half-way leaves only whole records behind.
+
+Every input file gets one intake row (pipeline.model.intake) with its outcome and reason,
+written with what the file produced; the report's ``files`` are read back from those rows.
 """
 
 from __future__ import annotations
@@ -19,13 +24,18 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from pipeline.errors import JiafangError, UnknownFormError
+from pipeline.errors import JiafangError, StorageError, UnknownFormError
 from pipeline.ingest import readers
 from pipeline.ingest.classify import collect, kind_of
-from pipeline.ingest.scan_run import ScanFile, ingest_scan_files
+from pipeline.ingest.faults import error_log, program_error
+from pipeline.ingest.intake import scan_file_intake
+from pipeline.ingest.scan_page import read_page
+from pipeline.ingest.scan_run import PageReader, ScanFile, ingest_scan_files
 from pipeline.model.form import load_form
+from pipeline.model.intake import FILE_OUTCOMES, FileIntake
 from pipeline.model.record import Record, ReturnedFile
 from pipeline.progress import Progress
+from pipeline.store import intake as intake_store
 from pipeline.store import records as record_store
 from pipeline.store import repo
 from pipeline.store.workspace import Workspace
@@ -33,9 +43,10 @@ from pipeline.validate import ValidationContext, to_record
 
 log = logging.getLogger(__name__)
 
-# Per file: new / updated (a record), duplicate (same file again), rejected. Per scanned page:
-# read, blank, duplicate (a worse scan of a page), quarantined, skipped (read by an earlier run).
-OUTCOMES = ("new", "updated", "duplicate", "rejected", "read", "blank", "quarantined", "skipped")
+# Events of the batch. Per file: new / updated (a record), duplicate (same file again), rejected.
+# Per scanned page: read, blank, duplicate (a worse scan of a page), quarantined, unreadable,
+# skipped (read by an earlier run). What became of each input file is in IngestReport.files.
+OUTCOMES = ("new", "updated", "duplicate", "rejected", "read", "blank", "quarantined", "unreadable", "skipped")
 
 
 @dataclass(frozen=True)
@@ -54,9 +65,16 @@ class IngestReport:
     batch_id: str
     items: list[IngestItem] = field(default_factory=list)
     seconds: float = 0.0
+    files: list[FileIntake] = field(default_factory=list)  # every input file, from the intake table
+    stopped: str = ""  # why the batch ended early (the workspace cannot be written), else ""
+    log_file: Path | None = None  # where program errors are traced
 
     def count(self, outcome: str) -> int:
         return sum(1 for i in self.items if i.outcome == outcome)
+
+    def files_with(self, outcome: str) -> list[FileIntake]:
+        """Input files with ``outcome`` (a key of pipeline.model.intake.FILE_OUTCOMES)."""
+        return [f for f in self.files if f.outcome == outcome]
 
     @property
     def needs_review(self) -> int:
@@ -72,74 +90,147 @@ class IngestReport:
 
 
 def ingest(
-    ws: Workspace, paths: Sequence[Path], *, workers: int | None = None, progress: Progress | None = None
+    ws: Workspace,
+    paths: Sequence[Path],
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    page_reader: PageReader = read_page,
 ) -> IngestReport:
     """Read every file under ``paths`` into records; see the module docstring for guarantees.
 
     Word and text PDFs are read one by one; scans (images, image-only PDFs) are gathered and
-    read page by page in ``workers`` processes (default: all cores).
+    read page by page in ``workers`` processes (default: all cores) by ``page_reader``.
     """
     started = time.perf_counter()
-    files = collect(paths)
     report = IngestReport(batch_id=repo.new_batch_id("I"))
-    scan_files: list[tuple[ScanFile, int]] = []
+    with error_log(ws.root) as log_file:
+        report.log_file = log_file
+        try:
+            _ingest_all(ws, collect(paths), report, workers, progress, page_reader)
+        except StorageError as exc:
+            report.stopped = str(exc)
+        report.seconds = time.perf_counter() - started
+        try:
+            with ws.session() as session:
+                report.files = intake_store.batch_intake(session, report.batch_id)
+                if not report.stopped:
+                    repo.add_batch(session, report.batch_id, "ingest", {"paths": [str(p) for p in paths]}, _summary(report))
+        except StorageError as exc:  # what was accounted for stays in report.files
+            report.stopped = report.stopped or str(exc)
+    return report
+
+
+def _ingest_all(
+    ws: Workspace, files: list[Path], report: IngestReport, workers: int | None, progress: Progress | None, page_reader: PageReader
+) -> None:
+    assert report.log_file is not None
+    scan_files: dict[str, tuple[ScanFile, int]] = {}  # by digest: a scan handed twice is read once
     for n, path in enumerate(files, start=1):
-        item = _ingest_file(ws, path, report.batch_id)
-        if isinstance(item, tuple):
-            scan_files.append(item)
-        else:
+        item = _ingest_file(ws, path, report.batch_id, report.log_file, scan_files)
+        if item is not None:
             report.items.append(item)
         if progress:
             progress(n, len(files), path.name)
     if scan_files:
-        report.items += _ingest_scans(ws, scan_files, report.batch_id, workers, progress)
-    report.seconds = time.perf_counter() - started
-    with ws.session() as session:
-        repo.add_batch(session, report.batch_id, "ingest", {"paths": [str(p) for p in paths]}, _summary(report))
-    return report
+        report.items += _ingest_scans(ws, list(scan_files.values()), report, workers, progress, page_reader)
 
 
 def _ingest_scans(
-    ws: Workspace, files: list[tuple[ScanFile, int]], batch_id: str, workers: int | None, progress: Progress | None
+    ws: Workspace, files: list[tuple[ScanFile, int]], report: IngestReport, workers: int | None, progress: Progress | None, page_reader: PageReader
 ) -> list[IngestItem]:
-    events = ingest_scan_files(ws, [f for f, _ in files], batch_id=batch_id, workers=workers, progress=progress)
+    assert report.log_file is not None
+    scan_files = [f for f, _ in files]
+    events = ingest_scan_files(
+        ws, scan_files, batch_id=report.batch_id, log_file=report.log_file, workers=workers, progress=progress, page_reader=page_reader
+    )
     for scan_file, size in files:
         digest = scan_file.stored_as.split(".")[0]
-        _remember(ws, scan_file.path, size, digest, "scan", batch_id, "record", "", None)
+        intake = scan_file_intake(scan_file.path, digest, [e for e in events if e.path == scan_file.path])
+        _remember(ws, scan_file.path, size, digest, "scan", report.batch_id, "record", intake.reason, None, intake)
     return [IngestItem(e.path, e.outcome, e.message, e.form_id, e.status, e.version, e.field_statuses) for e in events]
 
 
-def _ingest_file(ws: Workspace, path: Path, batch_id: str) -> IngestItem | tuple[ScanFile, int]:
+def _ingest_file(
+    ws: Workspace, path: Path, batch_id: str, log_file: Path, scan_files: dict[str, tuple[ScanFile, int]]
+) -> IngestItem | None:
+    """Take in one file; None when it is a scan, left for the page readers in ``scan_files``."""
     try:
-        digest = ws.files.put_file(path, suffix=path.suffix.lower())
         size = path.stat().st_size
         with path.open("rb") as file:
             head = file.read(16)
     except OSError as exc:
-        return IngestItem(path, "rejected", f"{path}：无法读取文件（{exc.strerror}）。请检查文件是否存在、是否有权限")
+        message = f"{path}：无法读取文件（文件不存在、正被占用或没有读取权限）。请检查后重新读入"
+        _account(ws, batch_id, FileIntake(str(path), "refused", message))
+        return IngestItem(path, "rejected", message)
+    digest = _store_original(ws, path)
     with ws.session() as session:
         seen = record_store.returned_file(session, digest)
-    if seen is not None and seen.outcome == "record":
-        return _duplicate(path, seen)
+    taken = seen if seen is not None and seen.outcome == "record" else None
+    if taken is not None or digest in scan_files:
+        return _already_taken(ws, path, digest, batch_id, taken.name if taken else scan_files[digest][0].path.name, taken)
     kind = kind_of(path, head)
     try:
-        return _read_and_store(ws, path, size, digest, kind, batch_id)
+        item = _read_and_store(ws, path, size, digest, kind, batch_id)
+    except StorageError:
+        raise
     except JiafangError as exc:
-        _remember(ws, path, size, digest, kind, batch_id, "rejected", str(exc), getattr(exc, "form_id", None))
+        refused = FileIntake(str(path), "refused", str(exc), digest, _form_ids(getattr(exc, "form_id", None)))
+        _remember(ws, path, size, digest, kind, batch_id, "rejected", str(exc), getattr(exc, "form_id", None), refused)
         return IngestItem(path, "rejected", str(exc))
     except Exception as exc:  # a reader bug must not stop the batch; the log keeps the trace
-        log.exception("ingest failed on %s", path)
-        message = f"{path}：读取时出现程序错误（{type(exc).__name__}: {exc}）。请把该文件反馈给维护人员"
-        _remember(ws, path, size, digest, kind, batch_id, "rejected", message, None)
+        message = f"{path}：{program_error(str(path), exc, log_file)}"
+        failed = FileIntake(str(path), "quarantined", message, digest)
+        _remember(ws, path, size, digest, kind, batch_id, "rejected", message, None, failed)
         return IngestItem(path, "rejected", message)
+    if isinstance(item, ScanFile):
+        scan_files[digest] = (item, size)
+        return None
+    return item
 
 
-def _read_and_store(
-    ws: Workspace, path: Path, size: int, digest: str, kind: str, batch_id: str
-) -> IngestItem | tuple[ScanFile, int]:
+def _store_original(ws: Workspace, path: Path) -> str:
+    """Copy the input into the file store. The input was just read, so a failure here is the
+    workspace's: the batch cannot go on."""
+    try:
+        return ws.files.put_file(path, suffix=path.suffix.lower())
+    except OSError as exc:
+        raise StorageError(f"工作区无法写入（{ws.files.root}）：磁盘已满、只读或没有权限。已完成的文件都已保存；请腾出空间或换一个工作区后重新运行") from exc
+
+
+def _already_taken(ws: Workspace, path: Path, digest: str, batch_id: str, first_name: str, seen: ReturnedFile | None) -> IngestItem:
+    item, intake = _taken(path, digest, batch_id, first_name, seen)
+    _account(ws, batch_id, intake)
+    return item
+
+
+def _taken(
+    path: Path, digest: str, batch_id: str, first_name: str, seen: ReturnedFile | None
+) -> tuple[IngestItem, FileIntake]:
+    """The same content was read before: in this batch (duplicate) or an earlier one (already read)."""
+    if seen is None or seen.batch_id == batch_id:
+        reason = f"{path}：与本批的“{first_name}”内容完全相同，只读入一次"
+        outcome = "duplicate"
+    else:
+        reason = f"{path}：与此前已导入的“{first_name}”内容相同，已跳过。"
+        outcome = "already_read"
+    form_id = seen.form_id if seen else None
+    return IngestItem(path, "duplicate", reason, form_id), FileIntake(str(path), outcome, reason, digest, _form_ids(form_id))
+
+
+def _account(ws: Workspace, batch_id: str, intake: FileIntake) -> None:
+    with ws.session() as session:
+        intake_store.add_intake(session, batch_id, intake)
+
+
+def _form_ids(form_id: str | None) -> tuple[str, ...]:
+    return (form_id,) if form_id else ()
+
+
+def _read_and_store(ws: Workspace, path: Path, size: int, digest: str, kind: str, batch_id: str) -> IngestItem | ScanFile:
     found = readers.identify(path, kind)
     if found.needs_scan_reader:
-        return ScanFile(path, f"{digest}{path.suffix.lower()}"), size
+        return ScanFile(path, f"{digest}{path.suffix.lower()}")
     with ws.session() as session:
         issued = repo.get_issued_form(session, found.form_id)
         student = repo.get_student(session, issued.student_no) if issued else None
@@ -156,20 +247,21 @@ def _read_and_store(
 
 
 def _store_record(session: Session, path: Path, record: Record, returned: ReturnedFile) -> IngestItem:
-    """Inside the write transaction: the same file stored meanwhile (another ingest) is a
-    duplicate; otherwise the record's next version, with the file that made it."""
+    """Inside the write transaction: the same file stored meanwhile (another ingest) is already
+    read; otherwise the record's next version, with the file that made it and its intake row."""
     record_store.lock_form(session, record.form_id)
     seen = record_store.returned_file(session, returned.digest)
     if seen is not None and seen.outcome == "record":
-        return _duplicate(path, seen)
+        item, intake = _taken(path, returned.digest, returned.batch_id, seen.name, seen)
+        intake_store.add_intake(session, returned.batch_id, intake)
+        return item
     stored = record_store.add_record(session, record)
     record_store.add_returned_file(session, returned)
+    read = FileIntake(str(path), "read", "；".join(record.notes), returned.digest, (record.form_id,))
+    intake_store.add_intake(session, returned.batch_id, read)
     outcome = "new" if stored.version == 1 else "updated"
     return IngestItem(path, outcome, "", record.form_id, stored.status, stored.version, stored.status_counts())
 
-
-def _duplicate(path: Path, seen: ReturnedFile) -> IngestItem:
-    return IngestItem(path, "duplicate", f"与已导入的“{seen.name}”内容相同，已跳过。", seen.form_id)
 
 
 def _unknown_form(ws: Workspace, path: Path, found: readers.Identity) -> UnknownFormError:
@@ -188,11 +280,26 @@ def _unknown_form(ws: Workspace, path: Path, found: readers.Identity) -> Unknown
 
 
 def _remember(
-    ws: Workspace, path: Path, size: int, digest: str, kind: str, batch_id: str, outcome: str, message: str, form_id: str | None
+    ws: Workspace,
+    path: Path,
+    size: int,
+    digest: str,
+    kind: str,
+    batch_id: str,
+    outcome: str,
+    message: str,
+    form_id: str | None,
+    intake: FileIntake,
 ) -> None:
-    """Record what became of a stored file, so a waiting scan can be read later and nothing is lost."""
+    """Record what became of a stored file, so a waiting scan can be read later and nothing is
+    lost, and account for it in the same transaction."""
     returned = _returned(path, size, digest, kind, batch_id, outcome, message, form_id)
-    ws.write(lambda session: record_store.add_returned_file(session, returned))
+
+    def write(session: Session) -> None:
+        record_store.add_returned_file(session, returned)
+        intake_store.add_intake(session, batch_id, intake)
+
+    ws.write(write)
 
 
 def _returned(
@@ -214,4 +321,5 @@ def _returned(
 
 def _summary(report: IngestReport) -> dict[str, object]:
     fields = {f"fields_{s}": report.fields(s) for s in ("auto", "review")}
-    return {o: report.count(o) for o in OUTCOMES} | {"review": report.needs_review, "seconds": round(report.seconds, 2)} | fields
+    files = {f"files_{o}": len(report.files_with(o)) for o in FILE_OUTCOMES}
+    return {o: report.count(o) for o in OUTCOMES} | {"review": report.needs_review, "seconds": round(report.seconds, 2)} | fields | files

@@ -20,7 +20,7 @@ from PIL import Image
 from pipeline import defs
 from pipeline.identity import PagePayload
 from pipeline.model.classes import normalize_class
-from pipeline.model.form import FormDef, PageDef, load_form
+from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FormDef, PageDef, load_form
 from pipeline.model.layout import form_from_layout
 from pipeline.model.people import Student, Teacher
 from pipeline.model.record import RawValue
@@ -29,12 +29,17 @@ from pipeline.recognize.lines import line_text
 from pipeline.recognize.quality import print_survival
 from pipeline.recognize.text import read_short_text
 from pipeline.scan.geometry import crop_mm
-from pipeline.scan.identify import identify_page, read_footer
+from pipeline.recognize.ink import has_ink
+from pipeline.scan.identify import PageIdentity, identify_page, read_footer
 from pipeline.scan.register import Registration, register_page, warp_to_template
 
 
+FOREIGN_PAGE = "不是本系统的家访表：找不到定位标记和二维码（可能是其他材料、照片或别的系统的表格）"
+UNFILLED_PAGE = "本页是本系统的表，但所有填写栏里都没有笔迹（空白表）"
 FAINT_SCAN = "扫描质量差：表格细线只显示出 {share:.0%}，手写的细笔画可能已丢失，本页手写内容均需复核；建议改用灰度模式或更高分辨率重新扫描"
-DOUBT_FAINT_SCAN = "本页扫描质量差，细笔画可能丢失"
+DOUBT_FOREIGN_PAGE = "不是本系统的家访表：找不到定位标记和二维码（可能是其他材料、照片或别的系统的表格）"
+UNFILLED_PAGE = "本页是本系统的表，但所有填写栏里都没有笔迹（空白表）"
+FAINT_SCAN = "本页扫描质量差，细笔画可能丢失"
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ class ScanContext:
 
 @dataclass
 class PageOutcome:
-    status: str  # read / blank / quarantined
+    status: str  # read / blank / quarantined; for a whole file: refused / incomplete
     reason: str = ""
     form_id: str | None = None
     page_no: int | None = None
@@ -72,6 +77,7 @@ class PageOutcome:
     registered_image: bytes | None = None  # JPEG of the page in template space
     crops: dict[str, bytes] = field(default_factory=dict)  # field id → PNG crop
     notes: tuple[str, ...] = ()
+    unreadable: bool = False  # the page image could not be decoded (never reached a reader)
 
 
 def read_page(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, assigned: PagePayload | None = None) -> PageOutcome:
@@ -89,17 +95,25 @@ def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext) -> PageOutcome
         return PageOutcome("blank", "空白页（双面扫描的背面或有意留空的页）")
     payload, rotation, notes = found.payload, found.rotation, ()
     if payload is None:
-        payload, notes = _fallback_identity(image, dpi or _dpi_of(image), ctx, found.reason)
+        payload, notes = _fallback_identity(image, dpi or _dpi_of(image), ctx, found)
         rotation = None
         if payload is None:
             return PageOutcome("quarantined", notes[0] if notes else found.reason)
-    return _read_as(image, dpi, ctx, payload, rotation, notes)
+    return _read_as(image, dpi, ctx, payload, rotation, notes, unfilled_is_blank=True)
 
 
 def _read_as(
-    image: np.ndarray, dpi: float | None, ctx: ScanContext, payload: PagePayload, rotation: int | None, notes: tuple[str, ...]
+    image: np.ndarray,
+    dpi: float | None,
+    ctx: ScanContext,
+    payload: PagePayload,
+    rotation: int | None,
+    notes: tuple[str, ...],
+    *,
+    unfilled_is_blank: bool = False,
 ) -> PageOutcome:
-    """Register and recognise a page whose identity is known."""
+    """Register and recognise a page whose identity is known; with ``unfilled_is_blank`` a
+    page with no writing in any box a teacher fills is blank (a person's assignment is read)."""
     problem = _issue_problem(payload, ctx)
     if problem:
         return PageOutcome("quarantined", problem, form_id=payload.form_id, page_no=payload.page)
@@ -111,6 +125,8 @@ def _read_as(
     if not registration.ok:
         return PageOutcome("quarantined", f"配准失败：{registration.reason}", form_id=payload.form_id, page_no=payload.page)
     registered = warp_to_template(image, registration, form.page_size)
+    if unfilled_is_blank and not _has_writing(registered, form_page):
+        return PageOutcome("blank", UNFILLED_PAGE, form_id=payload.form_id, page_no=payload.page, layout_hash=form.layout_hash)
     issue = ctx.issued[payload.form_id]
     lexicon = Lexicon.from_roster(ctx.students[issue.student_no], ctx.teachers, issue.class_name, dates=ctx.dates)
     values, crops = recognise_page(registered, form_page, lexicon)
@@ -143,6 +159,22 @@ def recognise_page(registered: np.ndarray, page: PageDef, lexicon: Lexicon) -> t
     return values, crops
 
 
+def _has_writing(registered: np.ndarray, page: PageDef) -> bool:
+    """Ink inside any box a teacher fills (inside its printed frame): the page was filled in."""
+    for f in page.fields:
+        if not f.fillable:
+            continue
+        if f.kind in COMB_KINDS:
+            boxes = [crop_mm(registered, c, pad_mm=-defs.CELL_INSET) for c in f.cells]
+        elif f.kind in CHOICE_KINDS:
+            boxes = [crop_mm(registered, o.box, pad_mm=-defs.CELL_INSET) for o in f.options]
+        else:
+            boxes = [crop_mm(registered, f.value_box, pad_mm=-defs.TEXT_INSET)]
+        if any(has_ink(box) for box in boxes):
+            return True
+    return False
+
+
 def _doubted(value: RawValue) -> RawValue:
     return replace(value, doubt="；".join(d for d in (value.doubt, DOUBT_FAINT_SCAN) if d))
 
@@ -171,15 +203,19 @@ def _issue_problem(payload: PagePayload, ctx: ScanContext) -> str:
 
 
 def _fallback_identity(
-    image: np.ndarray, dpi: float, ctx: ScanContext, qr_reason: str
+    image: np.ndarray, dpi: float, ctx: ScanContext, found: PageIdentity
 ) -> tuple[PagePayload | None, tuple[str, ...]]:
     """A page whose QR is unreadable: register on the markers (all our pages share them), then
-    read the printed footer's form id, else match the printed header against the roster."""
+    read the printed footer's form id, else match the printed header against the roster. A page
+    with neither a QR symbol nor a single marker is not our form at all."""
     from pipeline.recognize.engine import default_engine
 
+    qr_reason = found.reason
     generic = _generic_page()
     registration = register_page(image, generic, dpi=dpi)
     if not registration.ok:
+        if registration.markers_found == 0:  # not our page at all; a QR of its own is named
+            return None, (FOREIGN_PAGE if found.qr_points is None else qr_reason,)
         return None, (f"{qr_reason}；且无法配准：{registration.reason}",)
     registered = warp_to_template(image, registration, _page_size())
     footer = read_footer(registered, generic, partial(line_text, default_engine()))

@@ -4,6 +4,11 @@ Each page is stored in its own transaction (files first, then the row), keyed by
 its pixels, so a batch killed at any moment and run again skips what it finished and ends with
 the same database. Records are built last, from the read pages of each form not yet part of a
 record; a page that arrives later (a missing page, a better duplicate) makes a new version.
+
+One page never stops the batch: a file that cannot be opened is refused, a page whose reader
+raises is quarantined as a program error (trace in the workspace log), and when a worker
+process dies or no page finishes within SCAN_PAGE_TIMEOUT the pages in flight are read again
+one at a time in a fresh process, so only the page that crashes or hangs is quarantined.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ import hashlib
 import multiprocessing
 import os
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,7 +30,8 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from pipeline import defs
-from pipeline.errors import ScanError
+from pipeline.errors import DocumentError, ScanError, StorageError
+from pipeline.ingest.faults import program_error
 from pipeline.identity import PagePayload
 from pipeline.ingest.scan_page import IssueInfo, PageOutcome, ScanContext, form_for, read_page
 from pipeline.model.audit import AuditEvent
@@ -45,28 +53,46 @@ class ScanFile:
     stored_as: str  # file-store name of the whole scan file
 
 
+PageReader = Callable[[np.ndarray, float, ScanContext], PageOutcome]
+
+
 @dataclass(frozen=True)
 class PageEvent:
-    """What became of one page, or of one form once its pages were put together."""
+    """What became of one page (``index`` its 0-based place in the file), of a whole file that
+    could not be opened or broke off (``index`` None, outcome refused / incomplete), or of one
+    form once its pages were put together."""
 
     path: Path
-    outcome: str  # read / blank / duplicate / quarantined / skipped / new / updated
+    outcome: str  # read / blank / duplicate / quarantined / unreadable / skipped / refused / incomplete / new / updated
     message: str = ""
     form_id: str | None = None
     status: str | None = None
     version: int | None = None
     field_statuses: Mapping[str, int] = field(default_factory=dict)  # of the record built
+    index: int | None = None
 
 
 def ingest_scan_files(
-    ws: Workspace, files: Sequence[ScanFile], *, batch_id: str, workers: int | None = None, progress: Progress | None = None
+    ws: Workspace,
+    files: Sequence[ScanFile],
+    *,
+    batch_id: str,
+    log_file: Path,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    page_reader: PageReader = read_page,
 ) -> list[PageEvent]:
-    """Read every page of ``files``, then build the records of the forms that gained pages."""
+    """Read every page of ``files``, then build the records of the forms that gained pages.
+
+    ``page_reader`` reads one page in a worker (a picklable top-level function; fault-injection
+    tests pass one that fails on a chosen page); ``log_file`` is named in program-error messages.
+    """
     ctx = scan_context(ws)
     total = sum(page_count(f.path) for f in files)
     events: list[PageEvent] = []
     started, done = time.perf_counter(), 0
-    for ref, outcome in _read_all(files, ctx, workers or os.cpu_count() or 1, ws):
+    readers = _Readers(ctx, page_reader, log_file)
+    for ref, outcome in _read_all(files, readers, workers or os.cpu_count() or 1, ws):
         events += _store_page(ws, ref, outcome, batch_id)
         done += 1
         if progress:
@@ -94,63 +120,188 @@ class PageRef:
     """A page on its way through the readers, without its pixels (they go to the worker)."""
 
     file: ScanFile
-    index: int
+    index: int  # -1: the file as a whole, which could not be opened or broke off
     digest: str  # hash of the pixels (see page_digest)
+    stored_in: str = ""  # batch that stored the same page already ("" when it is new)
+
+    @property
+    def where(self) -> str:
+        return f"{self.file.path} 第 {self.index + 1} 页"
+
+
+@dataclass(frozen=True)
+class _Readers:
+    """What reading one page needs, in the worker and in the main process alike."""
+
+    ctx: ScanContext
+    read: PageReader
+    log_file: Path
+
+    def guarded(self, ref: PageRef, page: ScanPage) -> PageOutcome:
+        """Read in this process; an exception quarantines the page as a program error."""
+        try:
+            return self.read(page.image, page.dpi, self.ctx)
+        except StorageError:
+            raise
+        except Exception as exc:  # a reader bug must not stop the batch; the log keeps the trace
+            return PageOutcome("quarantined", program_error(ref.where, exc, self.log_file))
 
 
 def _read_all(
-    files: Sequence[ScanFile], ctx: ScanContext, workers: int, ws: Workspace
+    files: Sequence[ScanFile], readers: _Readers, workers: int, ws: Workspace
 ) -> Iterator[tuple[PageRef, PageOutcome | None]]:
     """(page, outcome) for every page of ``files``; outcome None for a page stored earlier."""
+    pages = _pages(files, ws, readers.log_file)
     if workers <= 1:
-        for ref, page in _pages(files, ws):
-            yield ref, None if page is None else _outcome(page, ctx)
+        for ref, page in pages:
+            local = _local_outcome(page)
+            yield ref, local if local is not None or page is None else readers.guarded(ref, page)
         return
-    spawn = multiprocessing.get_context("spawn")  # safe with ONNX Runtime threads, and Windows' only way
-    with ProcessPoolExecutor(workers, mp_context=spawn, initializer=_init_worker, initargs=(ctx,)) as pool:
-        in_flight: dict[Future[PageOutcome], PageRef] = {}
-        for ref, page in _pages(files, ws):
-            if page is None or page.image is None:
-                yield ref, None if page is None else _outcome(page, ctx)
+    pool = _Pool(workers, readers)
+    in_flight: dict[Future[PageOutcome], tuple[PageRef, ScanPage]] = {}
+    try:
+        for ref, page in pages:
+            local = _local_outcome(page)
+            if local is not None or page is None:
+                yield ref, local
                 continue
-            in_flight[pool.submit(_worker_read, page.image, page.dpi)] = ref
+            in_flight[pool.submit(page)] = (ref, page)
             if len(in_flight) >= workers * defs.SCAN_QUEUE_PER_WORKER:
-                yield from _collect(in_flight, wait(in_flight, return_when=FIRST_COMPLETED).done)
-        yield from _collect(in_flight, list(in_flight))
+                yield from _settle(pool, in_flight)
+        while in_flight:
+            yield from _settle(pool, in_flight)
+    finally:
+        pool.kill()
 
 
-def _collect(in_flight: dict[Future[PageOutcome], PageRef], done: Iterable[Future[PageOutcome]]) -> Iterator[tuple[PageRef, PageOutcome]]:
+def _local_outcome(page: ScanPage | None) -> PageOutcome | None:
+    """The outcome of a page no reader needs to see: an unreadable page, a whole-file failure."""
+    if page is None or page.image is not None:
+        return None
+    if page.index < 0:
+        return PageOutcome("incomplete" if page.lost_rest else "refused", page.error)
+    return PageOutcome("quarantined", page.error, unreadable=True)
+
+
+def _settle(pool: _Pool, in_flight: dict[Future[PageOutcome], tuple[PageRef, ScanPage]]) -> Iterator[tuple[PageRef, PageOutcome]]:
+    """Outcomes of the pages that finish next. When a worker died, or no page finished within
+    SCAN_PAGE_TIMEOUT, the pool is replaced and the pages in flight are read one at a time."""
+    done, _ = wait(in_flight, timeout=defs.SCAN_PAGE_TIMEOUT, return_when=FIRST_COMPLETED)
+    broken = not done
     for future in done:
-        yield in_flight.pop(future), future.result()
+        ref, _page = in_flight[future]
+        try:
+            outcome = pool.outcome(ref, future)
+        except BrokenProcessPool:
+            broken = True
+            break
+        del in_flight[future]
+        yield ref, outcome
+    if broken:
+        pool.kill()
+        stranded = list(in_flight.values())
+        in_flight.clear()
+        for ref, page in stranded:
+            yield ref, pool.alone(ref, page)
 
 
-def _pages(files: Sequence[ScanFile], ws: Workspace) -> Iterator[tuple[PageRef, ScanPage | None]]:
-    """Every page with its digest; the page is None when it was stored by an earlier run."""
+class _Pool:
+    """The worker processes, replaced whole when one of them dies or hangs."""
+
+    def __init__(self, workers: int, readers: _Readers) -> None:
+        self.workers, self.readers = workers, readers
+        self.executor: ProcessPoolExecutor | None = None
+
+    def submit(self, page: ScanPage) -> Future[PageOutcome]:
+        if self.executor is None:
+            self.executor = self._start(self.workers)
+        return self.executor.submit(_worker_read, page.image, page.dpi)
+
+    def _start(self, workers: int) -> ProcessPoolExecutor:
+        spawn = multiprocessing.get_context("spawn")  # safe with ONNX Runtime threads, and Windows' only way
+        ctx, read = self.readers.ctx, self.readers.read
+        executor = ProcessPoolExecutor(workers, mp_context=spawn, initializer=_init_worker, initargs=(ctx, read))
+        # Workers start and import before any page is timed against SCAN_PAGE_TIMEOUT.
+        for started in [executor.submit(os.getpid) for _ in range(workers)]:
+            started.result()
+        return executor
+
+    def outcome(self, ref: PageRef, future: Future[PageOutcome], timeout: float | None = None) -> PageOutcome:
+        """The page's outcome; an exception raised by its reader quarantines it. Raises
+        BrokenProcessPool when a worker died, TimeoutError after ``timeout`` seconds."""
+        try:
+            return future.result(timeout)
+        except (BrokenProcessPool, FutureTimeout):
+            raise
+        except Exception as exc:  # raised in the worker by a reader bug; its trace came along
+            return PageOutcome("quarantined", program_error(ref.where, exc, self.readers.log_file))
+
+    def alone(self, ref: PageRef, page: ScanPage) -> PageOutcome:
+        """Read one page in a process of its own: its crash or hang quarantines it alone."""
+        self.executor = self._start(1)
+        try:
+            return self.outcome(ref, self.submit(page), defs.SCAN_PAGE_TIMEOUT)
+        except BrokenProcessPool:
+            return PageOutcome("quarantined", "读取这一页时识读进程意外退出（程序错误），已隔离；请把该页交给维护人员")
+        except FutureTimeout:
+            return PageOutcome("quarantined", f"读取这一页超过 {defs.SCAN_PAGE_TIMEOUT:.0f} 秒仍未完成，已隔离；可人工指定或重新扫描")
+        finally:
+            self.kill()
+
+    def kill(self) -> None:
+        """Stop every worker now, hung ones included (shutdown alone would wait for them)."""
+        if self.executor is None:
+            return
+        processes = list((getattr(self.executor, "_processes", None) or {}).values())  # no public handle before 3.14
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.kill()
+            process.join()
+        self.executor = None
+
+
+def _pages(files: Sequence[ScanFile], ws: Workspace, log_file: Path) -> Iterator[tuple[PageRef, ScanPage | None]]:
+    """Every page with its digest; the page is None when it was stored by an earlier run. A file
+    that cannot be opened, or breaks off, comes as a page with index -1 and its reason."""
     for scan_file in files:
+        yield from _file_pages(scan_file, ws, log_file)
+
+
+def _file_pages(scan_file: ScanFile, ws: Workspace, log_file: Path) -> Iterator[tuple[PageRef, ScanPage | None]]:
+    came = 0
+    try:
         for page in scan_pages(scan_file.path):
+            came += 1
             digest = page_digest(page) if page.image is not None else f"{scan_file.stored_as}#{page.index}"
             with ws.session() as session:
-                seen = scans.scanned_page(session, digest) is not None
-            yield PageRef(scan_file, page.index, digest), None if seen else page
+                seen = scans.scanned_page(session, digest)
+            yield PageRef(scan_file, page.index, digest, seen.batch_id if seen else ""), None if seen else page
+    except DocumentError as exc:
+        yield PageRef(scan_file, -1, ""), _whole_file(scan_file, came, str(exc))
+    except StorageError:
+        raise
+    except Exception as exc:  # a loader bug: the rest of this file is lost, the batch goes on
+        reason = f"{scan_file.path}：{program_error(str(scan_file.path), exc, log_file)}"
+        yield PageRef(scan_file, -1, ""), _whole_file(scan_file, came, reason)
 
 
-def _outcome(page: ScanPage, ctx: ScanContext) -> PageOutcome:
-    if page.image is None:
-        return PageOutcome("quarantined", page.error)
-    return read_page(page.image, page.dpi, ctx)
+def _whole_file(scan_file: ScanFile, came: int, reason: str) -> ScanPage:
+    """A whole-file failure as a page without image: ``came`` pages were yielded before it."""
+    return ScanPage(scan_file.path, -1, None, 0.0, dpi_measured=False, error=reason, lost_rest=came > 0)
 
 
-_WORKER_CTX: ScanContext | None = None
+_WORKER: tuple[ScanContext, PageReader] | None = None
 
 
-def _init_worker(ctx: ScanContext) -> None:
-    global _WORKER_CTX
-    _WORKER_CTX = ctx
+def _init_worker(ctx: ScanContext, read: PageReader) -> None:
+    global _WORKER
+    _WORKER = (ctx, read)
 
 
 def _worker_read(image: np.ndarray, dpi: float) -> PageOutcome:
-    assert _WORKER_CTX is not None, "worker started without its context"
-    return read_page(image, dpi, _WORKER_CTX)
+    assert _WORKER is not None, "worker started without its context"
+    ctx, read = _WORKER
+    return read(image, dpi, ctx)
 
 
 def page_digest(page: ScanPage) -> str:
@@ -162,11 +313,16 @@ def page_digest(page: ScanPage) -> str:
 
 
 def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch_id: str) -> list[PageEvent]:
-    """Store one page; the events say what became of it (and of a worse scan it replaced)."""
-    where = f"{ref.file.path} 第 {ref.index + 1} 页"
-    skipped = [PageEvent(ref.file.path, "skipped", f"{where}：与已读入的一页完全相同（此前读过，或是相同的空白页），跳过")]
+    """Store one page; the events say what became of it (and of a worse scan it replaced).
+    A whole-file failure (index -1) stores nothing and comes back as the file's event."""
+    where = ref.where
+    skipped = [PageEvent(ref.file.path, "skipped", f"{where}：与已读入的一页完全相同（此前读过，或是相同的空白页），跳过", index=ref.index)]
+    if outcome is None and ref.stored_in == batch_id:
+        return [PageEvent(ref.file.path, "duplicate", f"{where}：与本批另一个文件中的一页完全相同，只读入一次", index=ref.index)]
     if outcome is None:
         return skipped
+    if ref.index < 0:
+        return [PageEvent(ref.file.path, outcome.status, outcome.reason)]
     image = ws.files.put_bytes(outcome.page_image, outcome.page_suffix) + outcome.page_suffix if outcome.page_image else None
     registered = ws.files.put_bytes(outcome.registered_image, ".jpg") + ".jpg" if outcome.registered_image else None
     crops = {fid: ws.files.put_bytes(png, ".png") + ".png" for fid, png in outcome.crops.items()}
@@ -193,7 +349,8 @@ def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch_
         stored, replaced = _settle_duplicate(session, stored)
         scans.add_scanned_page(session, stored)
     message = stored.reason or "；".join(outcome.notes)
-    events = [PageEvent(ref.file.path, stored.status, f"{where}：{message}" if message else "", stored.form_id)]
+    status = "unreadable" if outcome.unreadable else stored.status
+    events = [PageEvent(ref.file.path, status, f"{where}：{message}" if message else "", stored.form_id, index=ref.index)]
     return events + [
         PageEvent(ref.file.path, "duplicate", f"{where}：表单 {stored.form_id} 第 {stored.page_no} 页扫描了两次，保留本页，先前较差的一份不再使用", stored.form_id)
         for _ in replaced
@@ -238,7 +395,9 @@ def _build_record(ws: Workspace, form_id: str) -> PageEvent | None:
         values: dict[str, RawValue] = {}
         for p in pages:
             values.update(p.values)
-        missing = sorted(set(range(1, form.page_count + 1)) - {p.page_no for p in pages})
+        # A page scanned with nothing written on it was returned, not lost.
+        present = {p.page_no for p in pages} | scans.unfilled_page_numbers(session, form_id)
+        missing = sorted(set(range(1, form.page_count + 1)) - present)
         for f in form.fields:
             if f.page in missing and f.prefill is None:
                 values[f.id] = RawValue(None, 0.0, "ocr", doubt=f"第 {f.page} 页没有扫描到，请补扫该页或人工录入")

@@ -324,16 +324,22 @@ def _forms() -> tuple[FormDef, ...]:
 def _no_valid_id(pkg: _Package, candidates: list[tuple[str, str]], has_qr: bool) -> Exception:
     subject = pkg.core.xpath("string(dc:subject)", namespaces=CORE_NS) if pkg.core is not None else ""
     tagged = _tagged_controls(pkg.document).keys() & _all_field_ids()
-    if not (candidates or has_qr or subject in form_ids() or tagged):
+    ours = [fid for source, fid in candidates if source != "core" or _shaped_like_form_id(fid)]
+    if not (ours or has_qr or subject in form_ids() or tagged):
         return ForeignDocumentError(
-            pkg.path, "不是本系统发放的家访表格（文档中没有表单编号，也没有表单的字段控件）",
+            pkg.path, "不是本系统生成的家访表（文档中没有本系统的表单编号、二维码或字段控件）",
             "请交回系统生成的 .docx 文件（文件名中含表单编号），不要另建新文档",
         )
-    seen = "、".join(sorted({fid for _, fid in candidates})) or "无"
+    seen = "、".join(sorted(set(ours))) or "无"
     return UnknownFormError(
         pkg.path, f"是本系统的表格，但找不到有效的表单编号（文档中的编号：{seen}，校验位不符或已被改动）",
         "请用系统发放的原始 .docx 重新填写，或联系德育处按学生姓名核对后人工录入",
     )
+
+
+def _shaped_like_form_id(text: str) -> bool:
+    """A document identifier that could be one of our form ids (any other program may set one)."""
+    return len(text) == 9 and text.isalnum() and text[0] in FORM_PREFIX.values()
 
 
 @cache

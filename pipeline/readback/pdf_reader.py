@@ -28,7 +28,7 @@ from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import DictionaryObject
 
 from pipeline import defs
-from pipeline.errors import UnreadableFileError
+from pipeline.errors import ForeignDocumentError, UnreadableFileError
 from pipeline.identity import FORM_PREFIX, PagePayload, decode_payload, is_valid_form_id
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, form_ids, load_form
 from pipeline.model.record import RawValue, Reading
@@ -42,10 +42,12 @@ __all__ = ["KINDS", "PdfInfo", "inspect_pdf", "read_pdf"]
 
 KINDS = ("acroform", "ours", "text", "image")
 PRINTED_ID = re.compile(r"表单编号\s*[:：]?\s*([0-9A-Z]{9})(?![0-9A-Z])")
+BLANK_PRINT = "这是打印用的空白表，不是交回的表"
 _DAMAGED = "PDF 文件已损坏或不完整，无法读取"
 _REEXPORT = "请重新导出或重新扫描后再交回"
 QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
-_NO_PASSWORD = "请去掉密码后重新导出（或“打印”为新的 PDF）再交回"
+_ENCRYPTED = "PDF 文件已加密（有密码），请去掉密码后再交"
+_NO_PASSWORD = "可在原软件中取消密码后重新导出，或“打印”为新的 PDF"
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def inspect_pdf(path: Path) -> PdfInfo:
     try:
         doc = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
-        raise UnreadableFileError(path, f"{_DAMAGED}（{exc}）", _REEXPORT) from exc
+        raise _pdfium_error(path, exc) from exc
     try:
         if len(doc) == 0:
             raise UnreadableFileError(path, f"{_DAMAGED}（没有页面）", _REEXPORT)
@@ -107,7 +109,15 @@ def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Readi
         fields, _ = _acro_fields(path)
         values.update({f.id: _acro_value(f, fields) for f in form.fields if f.prefill is None})
         return Reading(form_id, values, "acroform", info.notes)
+    if not any(_filled(values[f.id]) for f in form.fields if f.fillable and f.id in values):
+        # Our print layout with its text layer and not one value typed in: the print file itself.
+        raise ForeignDocumentError(path, BLANK_PRINT, "请交回老师填写后的表：纸质表的扫描件，或填好的 Word、PDF 文件")
     return Reading(form_id, values, "pdf-layout", (*info.notes, *notes))
+
+
+def _filled(value: RawValue) -> bool:
+    raw = value.raw
+    return bool(raw.strip()) if isinstance(raw, str) else bool(raw)
 
 
 # --- opening safely -------------------------------------------------------------------------
@@ -117,7 +127,13 @@ def _later_pages_have_text(path: Path, count: int) -> bool:
     try:
         return any(doc[i].get_textpage().count_chars() for doc, run in page_runs(path, count, start=1) for i in run)
     except pdfium.PdfiumError as exc:
-        raise UnreadableFileError(path, f"{_DAMAGED}（{exc}）", _REEXPORT) from exc
+        raise _pdfium_error(path, exc) from exc
+
+
+def _pdfium_error(path: Path, exc: pdfium.PdfiumError) -> UnreadableFileError:
+    if "password" in str(exc).lower():
+        return UnreadableFileError(path, _ENCRYPTED, _NO_PASSWORD)
+    return UnreadableFileError(path, _DAMAGED, _REEXPORT)
 
 
 def _check_bytes(path: Path) -> None:
@@ -128,7 +144,7 @@ def _check_bytes(path: Path) -> None:
             file.seek(max(0, path.stat().st_size - defs.PDF_EOF_WINDOW))
             tail = file.read()
     except OSError as exc:
-        raise UnreadableFileError(path, f"无法读取文件（{exc.strerror}）", "请检查文件是否存在、是否有权限") from exc
+        raise UnreadableFileError(path, "无法读取文件（文件不存在或没有读取权限）", "请检查文件是否存在、是否有权限") from exc
     if not head:
         raise UnreadableFileError(path, "文件是空的（0 字节）", _REEXPORT)
     if b"%PDF-" not in head:
@@ -150,7 +166,7 @@ def _acro_fields(path: Path) -> tuple[dict[str, DictionaryObject], str | None]:
                 _collect(ref.get_object(), "", fields)
             info = reader.metadata.get(FORM_ID_INFO) if reader.metadata else None
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise UnreadableFileError(path, f"{_DAMAGED}（{exc}）", _REEXPORT) from exc
+        raise UnreadableFileError(path, _DAMAGED, _REEXPORT) from exc
     return fields, str(info) if info else None
 
 
@@ -161,9 +177,9 @@ def _decrypt(reader: PdfReader, path: Path) -> None:
     try:
         opened = reader.decrypt("") != PasswordType.NOT_DECRYPTED
     except (PdfReadError, PyPdfError, NotImplementedError) as exc:
-        raise UnreadableFileError(path, f"PDF 文件已加密，无法解密（{exc}）", _NO_PASSWORD) from exc
+        raise UnreadableFileError(path, _ENCRYPTED, _NO_PASSWORD) from exc
     if not opened:
-        raise UnreadableFileError(path, "PDF 文件设置了打开密码（已加密），无法读取", _NO_PASSWORD)
+        raise UnreadableFileError(path, _ENCRYPTED, _NO_PASSWORD)
 
 
 def _collect(node: DictionaryObject, prefix: str, out: dict[str, DictionaryObject]) -> None:
@@ -180,9 +196,9 @@ def _open(path: Path) -> Any:
     try:
         return pdfplumber.open(path)
     except (PDFSyntaxError, PSException, ValueError, TypeError, KeyError) as exc:
-        raise UnreadableFileError(path, f"{_DAMAGED}（{type(exc).__name__}）", _REEXPORT) from exc
+        raise UnreadableFileError(path, _DAMAGED, _REEXPORT) from exc
     except Exception as exc:  # pdfminer raises a wide, undocumented range of errors
-        raise UnreadableFileError(path, f"{_DAMAGED}（{type(exc).__name__}: {exc}）", _REEXPORT) from exc
+        raise UnreadableFileError(path, _DAMAGED, _REEXPORT) from exc
 
 
 def _guard(path: Path, read: Any) -> Any:
@@ -190,7 +206,7 @@ def _guard(path: Path, read: Any) -> Any:
     try:
         return read()
     except Exception as exc:  # pdfminer fails lazily on damaged page content, with any error type
-        raise UnreadableFileError(path, f"{_DAMAGED}（{type(exc).__name__}: {exc}）", _REEXPORT) from exc
+        raise UnreadableFileError(path, _DAMAGED, _REEXPORT) from exc
 
 
 # --- identity and kind ----------------------------------------------------------------------

@@ -45,7 +45,7 @@ def check_zip_document(path: Path) -> None:
         with path.open("rb") as fh:
             head = fh.read(len(OLE_MAGIC))
     except OSError as exc:
-        raise UnreadableFileError(path, f"无法打开文件（{exc.strerror or exc}）", "请检查文件是否存在、是否有读取权限") from exc
+        raise UnreadableFileError(path, "无法打开文件（文件不存在或没有读取权限）", "请检查文件是否存在、是否有读取权限") from exc
     if not head:
         raise UnreadableFileError(path, "文件是空的（0 字节）", "可能上传或复制时出错，请重新导出或重新复制该文件")
     if head == OLE_MAGIC:
@@ -124,7 +124,7 @@ def parse_xml(data: bytes, *, part: str, path: Path) -> etree._Element:
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise UnreadableFileError(path, f"部件 {part} 的 XML 已损坏（{exc.msg}）", SAVE_AS_DOCX) from exc
+        raise UnreadableFileError(path, f"部件 {part} 的内容已损坏", SAVE_AS_DOCX) from exc
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise _dtd_error(path, part)
@@ -150,5 +150,5 @@ def _ole_error(path: Path) -> UnreadableFileError:
     if WORD_97_STREAM in data:
         return UnreadableFileError(path, "是旧版 Word 97-2003 文档（.doc），系统只读取 .docx", SAVE_AS_DOCX)
     return UnreadableFileError(
-        path, "是加密的或旧版（OLE 复合文档格式）的 Office 文件，无法读取", "若设置了密码请先取消密码；若是 .doc 请" + SAVE_AS_DOCX
+        path, "是加密的或旧版（OLE 复合文档格式）的 Office 文件，无法读取", "若设置了密码请先取消密码；若是 .doc，" + SAVE_AS_DOCX
     )

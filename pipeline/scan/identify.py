@@ -58,7 +58,7 @@ def identify_page(page: np.ndarray, *, dpi: float) -> PageIdentity:
     for stage, found in _qr_passes(page, dpi):
         if stage == "whole" and not blank_checked:
             blank_checked = True
-            if is_blank(page, dpi=dpi):
+            if is_blank(page):
                 return PageIdentity(None, 0, True, None, "空白页（没有二维码，几乎没有墨迹）")
         for symbol in found:
             payload = decode_payload(symbol.text)
@@ -66,7 +66,8 @@ def identify_page(page: np.ndarray, *, dpi: float) -> PageIdentity:
                 return PageIdentity(payload, rotation_of(symbol.points), payload.is_blank, symbol.points)
             foreign = foreign or symbol
     if foreign is not None:
-        shown = foreign.text[:_FOREIGN_SHOWN] + ("…" if len(foreign.text) > _FOREIGN_SHOWN else "")
+        text = " ".join(foreign.text.split())  # quoted on one line, whatever the symbol holds
+        shown = text[:_FOREIGN_SHOWN] + ("…" if len(text) > _FOREIGN_SHOWN else "")
         reason = f"页面上的二维码不是本系统打印的（内容“{shown}”）：这一页可能不是家访表单，或来自其他系统"
         return PageIdentity(None, rotation_of(foreign.points), False, foreign.points, reason)
     reason = "找不到可读的二维码（可能被污损、遮挡、裁掉或扫描太淡）：可用页脚表单编号识别，或人工指定"
@@ -94,6 +95,8 @@ def _expected_corners(page: np.ndarray, dpi: float) -> Iterator[tuple[int, int, 
 
 
 def _read_qr(image: np.ndarray, top: int, left: int, *, native: bool) -> list[_Found]:
+    if min(image.shape) < defs.QR_MIN_SEARCH_PX:  # zxing raises on an empty view
+        return []
     results = zxingcpp.read_barcodes(
         np.ascontiguousarray(image), formats=_QR_ONLY, try_downscale=not native
     )
@@ -121,24 +124,28 @@ def rotation_of(points: tuple[Point, ...]) -> int:
     return round(-angle / 90) % 4 * 90
 
 
-def ink_ratio(page: np.ndarray, *, dpi: float) -> float:
-    """Fraction of the page that is ink, leaving out the edge margin and dark areas touching it."""
-    factor = defs.BLANK_PX_PER_MM * 25.4 / dpi
-    # Averaging down to BLANK_PX_PER_MM and a 3x3 median erase speckle, even a noisy 1-bit scan's.
-    small = cv2.medianBlur(cv2.resize(page, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA), 3)
-    margin = round(defs.BLANK_MARGIN * defs.BLANK_PX_PER_MM)
-    inner = small[margin:-margin, margin:-margin]
-    if inner.size == 0:
-        return 0.0
-    ink = (inner < defs.BLANK_INK_LEVEL).astype(np.uint8)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    edge = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    edge = edge[edge != 0]  # label 0 is the background
-    return float(int(ink.sum()) - int(stats[edge, cv2.CC_STAT_AREA].sum())) / ink.size
+def ink_ratio(page: np.ndarray) -> float:
+    """Fraction of the page that is ink, judged at one working size whatever the image's size or
+    resolution. Dark areas touching the edge count, except thin bands along one edge (the
+    scanner lid beside a sheet laid off-centre): a full-bleed photograph is not blank."""
+    scale = defs.BLANK_WORK_SIDE / max(page.shape)
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    # Averaging down and a 3x3 median erase speckle, even a noisy 1-bit scan's.
+    small = cv2.medianBlur(cv2.resize(page, None, fx=scale, fy=scale, interpolation=interpolation), 3)
+    ink = (small < defs.BLANK_INK_LEVEL).astype(np.uint8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    x, y, w, h, area = (stats[1:, i] for i in range(5))  # row 0 is the background
+    rows, cols = ink.shape
+    thin_x, thin_y = w <= cols * defs.BLANK_EDGE_BAND, h <= rows * defs.BLANK_EDGE_BAND
+    side_band = thin_x & ((x == 0) | (x + w == cols))
+    end_band = thin_y & ((y == 0) | (y + h == rows))
+    return float(area.sum() - area[side_band | end_band].sum()) / ink.size
 
 
-def is_blank(page: np.ndarray, *, dpi: float) -> bool:
-    return ink_ratio(page, dpi=dpi) < defs.BLANK_INK_RATIO
+def is_blank(page: np.ndarray) -> bool:
+    """Nearly white everywhere (see ink_ratio); whether a form page has ink in its fields is
+    the scan reader's question, asked after registration."""
+    return ink_ratio(page) < defs.BLANK_INK_RATIO
 
 
 @dataclass(frozen=True)

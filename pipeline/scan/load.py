@@ -9,17 +9,23 @@ file that opens is yielded as a :class:`ScanPage` with ``image`` None and the re
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
 from dataclasses import dataclass
 from pathlib import Path
+
+import os
+import warnings
 
 import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from pipeline import defs
 from pipeline.errors import UnreadableFileError
 from pipeline.pdf_runs import page_runs
+from pipeline.scan import salvage
 
 _FIX = "请检查文件是否完整（可重新扫描或重新导出），支持 PDF、TIFF、JPEG、PNG、BMP"
 _PAGE_ERRORS = (pdfium.PdfiumError, OSError, ValueError, MemoryError)  # a damaged PDF page
@@ -42,7 +48,8 @@ class ScanPage:
     image: np.ndarray | None  # uint8 grayscale (1-bit scans as 0/255); None when unreadable
     dpi: float
     dpi_measured: bool = True
-    error: str = ""  # Chinese, why this page could not be read (image is None)
+    error: str = ""  # Chinese, why this page could not be read (image is None); the caller names the page
+    lost_rest: bool = False  # the file breaks off here: this page and any after it are lost
 
     @property
     def ok(self) -> bool:
@@ -56,7 +63,7 @@ def scan_pages(path: Path) -> Iterator[ScanPage]:
         with path.open("rb") as fh:
             head = fh.read(5)
     except OSError as exc:
-        raise UnreadableFileError(path, f"无法打开文件（{exc.strerror or exc}）", _FIX) from exc
+        raise UnreadableFileError(path, "无法打开文件（文件不存在或没有读取权限）", _FIX) from exc
     if head == b"%PDF-":
         yield from _pdf_pages(path)
     else:
@@ -64,35 +71,66 @@ def scan_pages(path: Path) -> Iterator[ScanPage]:
 
 
 def _pdf_pages(path: Path) -> Iterator[ScanPage]:
-    doc = _open_pdf(path)
+    if salvage.has_eof(path):
+        yield from _pdf_file_pages(path, path, cut=False)
+        return
+    # Cut short: read the pages before the cut from a copy with a rebuilt cross-reference table.
+    copy = salvage.salvaged_copy(path)
+    if copy is None:
+        raise UnreadableFileError(path, "PDF 文件不完整（在复制或下载时中断），连第一页也无法读取", _FIX)
+    try:
+        yield from _pdf_file_pages(path, copy, cut=True)
+    finally:
+        copy.unlink(missing_ok=True)
+
+
+def _pdf_file_pages(path: Path, source: Path, *, cut: bool) -> Iterator[ScanPage]:
+    """The pages of ``path``, read from ``source`` (itself, or its salvaged copy when ``cut``)."""
+    doc = _open_pdf(path, source)
     count = len(doc)
     doc.close()
     if count == 0:
         raise UnreadableFileError(path, "PDF 文件没有任何页面", _FIX)
     done = 0
     try:
-        for run, indices in page_runs(path, count):
-            yield from _pdf_run(path, run, indices)
+        for run, indices in page_runs(source, count):
+            yield from _pdf_run(path, run, indices, cut=cut)
             done = indices.stop
     except pdfium.PdfiumError as exc:  # the file changed or vanished mid-batch
         yield from (_bad_page(path, index, exc) for index in range(done, count))
 
 
-def _pdf_run(path: Path, doc: pdfium.PdfDocument, indices: range) -> Iterator[ScanPage]:
+def _pdf_run(path: Path, doc: pdfium.PdfDocument, indices: range, *, cut: bool) -> Iterator[ScanPage]:
     for index in indices:
         try:
-            image, dpi = _pdf_page_image(doc[index])
+            page = doc[index]
+        except _PAGE_ERRORS as exc:
+            yield _lost_page(path, index) if cut else _bad_page(path, index, exc)
+            continue
+        if cut and not any(True for _ in page.get_objects()):  # its content was after the cut
+            page.close()
+            yield _lost_page(path, index)
+            continue
+        try:
+            image, dpi = _pdf_page_image(page)
         except _PAGE_ERRORS as exc:
             yield _bad_page(path, index, exc)
             continue
         yield ScanPage(path, index, image, dpi)
 
 
-def _open_pdf(path: Path) -> pdfium.PdfDocument:
+def _open_pdf(path: Path, source: Path) -> pdfium.PdfDocument:
     try:
-        return pdfium.PdfDocument(path)
+        return pdfium.PdfDocument(source)
     except pdfium.PdfiumError as exc:
-        raise UnreadableFileError(path, f"PDF 文件已损坏、加密或无法解析（{exc}）", _FIX) from exc
+        raise UnreadableFileError(path, pdf_open_reason(exc), _FIX) from exc
+
+
+def pdf_open_reason(exc: pdfium.PdfiumError) -> str:
+    """Why PDFium could not open a file, in a clerk's words."""
+    if "password" in str(exc).lower():
+        return "PDF 文件已加密（有密码），请去掉密码后再交"
+    return "PDF 文件已损坏或无法解析"
 
 
 def _pdf_page_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float]:
@@ -130,23 +168,49 @@ def _single_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float] | None:
     return to_gray(image.get_bitmap(render=False).to_pil()), (dpi_x + dpi_y) / 2
 
 
+@contextmanager
+def _decoding() -> Iterator[None]:
+    """Decode quietly: libtiff prints its complaints about damaged files straight to the
+    console (file descriptor 2) and Pillow warns about odd metadata; the reasons we give are our
+    own. The one warning that matters, image data stopping short, is raised as an error."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.filterwarnings("error", message="Truncated File Read")
+        try:
+            saved = os.dup(2)
+        except OSError:  # no console to protect
+            yield
+            return
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def _image_pages(path: Path) -> Iterator[ScanPage]:
     try:
-        image = Image.open(path)
+        with _decoding():
+            image = Image.open(path)
     except Exception as exc:  # Pillow raises many types on damaged headers
-        raise UnreadableFileError(path, "不是可读取的图像或 PDF 文件，或文件已损坏", _FIX) from exc
+        raise UnreadableFileError(path, decode_reason(exc), _FIX) from exc
     with image:
         multi_page = image.format == "TIFF"  # a phone JPEG's extra frames (MPO) are not pages
         index = 0
         while index == 0 or multi_page:
             try:
-                image.seek(index)
+                with _decoding():
+                    image.seek(index)
             except EOFError:
+                if multi_page and tiff_chain_broken(path):
+                    yield _lost_pages(path, index)
                 return
             except Exception as exc:  # a broken page directory: the pages after it cannot be found
                 if index == 0:
-                    raise UnreadableFileError(path, f"图像文件已损坏（{exc}）", _FIX) from exc
-                yield _bad_page(path, index, exc, after="文件可能不完整，之后的页也无法定位；请重新导出或扫描")
+                    raise UnreadableFileError(path, decode_reason(exc), _FIX) from exc
+                yield _lost_pages(path, index)
                 return
             yield _image_page(path, image, index, multi_page)
             index += 1
@@ -154,18 +218,78 @@ def _image_pages(path: Path) -> Iterator[ScanPage]:
 
 def _image_page(path: Path, image: Image.Image, index: int, multi_page: bool) -> ScanPage:
     try:
-        gray = to_gray(ImageOps.exif_transpose(image))
+        with _decoding():
+            gray = to_gray(ImageOps.exif_transpose(image))
     except Exception as exc:  # decoder errors of damaged image data come in many types
         if not multi_page:
-            raise UnreadableFileError(path, f"图像数据已损坏或不完整（{exc}）", _FIX) from exc
+            raise UnreadableFileError(path, decode_reason(exc), _FIX) from exc
         return _bad_page(path, index, exc)
+    if min(gray.shape) < defs.SCAN_MIN_SIDE_PX:
+        reason = f"图像只有 {gray.shape[1]}×{gray.shape[0]} 像素，太小，不可能是扫描的表单页"
+        return ScanPage(path, index, None, 0.0, dpi_measured=False, error=reason)
     dpi, measured = image_dpi(image.info.get("dpi"), gray.shape)
     return ScanPage(path, index, gray, dpi, measured)
 
 
 def _bad_page(path: Path, index: int, exc: BaseException, *, after: str = "其余页照常处理；请重新扫描这一页") -> ScanPage:
-    reason = f"第 {index + 1} 页无法读取（{type(exc).__name__}: {exc}），{after}"
+    reason = f"无法读取：{decode_reason(exc)}，{after}"
     return ScanPage(path, index, None, 0.0, dpi_measured=False, error=reason)
+
+
+def _lost_page(path: Path, index: int) -> ScanPage:
+    """A page of a PDF cut short whose content is past the cut."""
+    reason = "这一页在文件中断处之后，内容已丢失；请重新扫描或重新复制该文件"
+    return ScanPage(path, index, None, 0.0, dpi_measured=False, error=reason)
+
+
+def _lost_pages(path: Path, index: int) -> ScanPage:
+    """The page where a TIFF's page chain breaks off: it and any pages after it are lost."""
+    reason = f"文件在第 {index} 页之后中断（不完整），第 {index + 1} 页起的内容无法读取；请重新扫描或重新复制该文件"
+    return ScanPage(path, index, None, 0.0, dpi_measured=False, error=reason, lost_rest=True)
+
+
+def decode_reason(exc: BaseException) -> str:
+    """Why an image could not be decoded, in words a clerk understands (never the library's)."""
+    if isinstance(exc, Image.DecompressionBombError):
+        return "图像像素数大得异常，超过安全上限，疑似恶意构造的“解压炸弹”，为安全起见不予读取"
+    if isinstance(exc, ValueError) and "too large" in str(exc).lower():  # Pillow's limit on text chunks
+        return "图像文件里的附加数据解压后大得异常，疑似恶意构造的“解压炸弹”，为安全起见不予读取"
+    if isinstance(exc, MemoryError):
+        return "图像太大，无法读入内存"
+    if isinstance(exc, UnidentifiedImageError):
+        return "不是可识别的图像文件（文件已损坏，或只是改了扩展名）"
+    return "图像数据已损坏或不完整（可能在扫描、复制或传输时中断）"
+
+
+def tiff_chain_broken(path: Path) -> bool:
+    """Whether a TIFF's chain of page directories points past the end of the file (a copy cut
+    short), which Pillow reports as a plain end of pages."""
+    try:
+        with path.open("rb") as fh:
+            return _chain_broken(fh, path.stat().st_size)
+    except OSError:
+        return True
+
+
+def _chain_broken(fh: BinaryIO, size: int) -> bool:
+    header = fh.read(16)
+    order = {b"II": "little", b"MM": "big"}.get(header[:2])
+    if order is None or len(header) < 8:
+        return True
+    big = int.from_bytes(header[2:4], order) == 43  # BigTIFF: 8-byte offsets and counts
+    offset_size, count_size, entry_size = (8, 8, 20) if big else (4, 2, 12)
+    offset = int.from_bytes(header[8:16] if big else header[4:8], order)
+    seen: set[int] = set()
+    while offset and offset not in seen and len(seen) < defs.TIFF_MAX_PAGES:
+        seen.add(offset)
+        fh.seek(offset)
+        entries = int.from_bytes(fh.read(count_size), order)
+        link = offset + count_size + entries * entry_size
+        if link + offset_size > size:
+            return True
+        fh.seek(link)
+        offset = int.from_bytes(fh.read(offset_size), order)
+    return False
 
 
 def image_dpi(metadata: object, shape: tuple[int, ...]) -> tuple[float, bool]:
@@ -207,7 +331,7 @@ def page_count(path: Path) -> int:
                 return len(pdf)
             finally:
                 pdf.close()
-        with Image.open(path) as image:
+        with _decoding(), Image.open(path) as image:
             return int(getattr(image, "n_frames", 1)) if image.format == "TIFF" else 1
     except Exception:  # Pillow and pdfium raise many types on damaged files
         return 0

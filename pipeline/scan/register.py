@@ -232,6 +232,8 @@ def find_markers(page: np.ndarray, *, dpi: float) -> dict[int, np.ndarray]:
 
 
 def _detect(image: np.ndarray, top: int, left: int) -> list[tuple[int, np.ndarray]]:
+    if min(image.shape) < defs.QR_MIN_SEARCH_PX:  # OpenCV raises on an empty view
+        return []
     corners, ids, _ = _detector().detectMarkers(np.ascontiguousarray(image))
     if ids is None:
         return []

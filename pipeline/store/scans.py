@@ -52,6 +52,12 @@ def read_pages(session: Session, form_id: str) -> list[ScannedPage]:
     return [_page(r) for r in session.scalars(query)]
 
 
+def unfilled_page_numbers(session: Session, form_id: str) -> set[int]:
+    """Page numbers of ``form_id`` scanned with nothing written on them (stored as blank)."""
+    query = select(ScanPageRow.page_no).where(ScanPageRow.form_id == form_id, ScanPageRow.status == "blank")
+    return {n for n in session.scalars(query) if n is not None}
+
+
 def forms_with_new_pages(session: Session) -> list[str]:
     """Form ids with read pages not yet part of a record version."""
     query = select(ScanPageRow.form_id).where(ScanPageRow.status == "read", ScanPageRow.consumed.is_(False)).distinct()

@@ -227,3 +227,21 @@ class CorrectionRow(Base):
     operator: Mapped[str] = mapped_column(String)
     at: Mapped[dt.datetime]
     evidence: Mapped[str | None] = mapped_column(String, nullable=True)  # what the person saw
+
+
+class IntakeRow(Base):
+    """What became of one input file in one ingest batch: the accounting every summary reads."""
+
+    __tablename__ = "intake"
+    __table_args__ = (Index("ix_intake_batch_id", "batch_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_id: Mapped[str] = mapped_column(String)
+    path: Mapped[str] = mapped_column(String)  # as handed to ingest
+    digest: Mapped[str | None] = mapped_column(String, nullable=True)  # None: never stored
+    outcome: Mapped[str] = mapped_column(String)  # see pipeline.ingest.intake.FILE_OUTCOMES
+    reason: Mapped[str] = mapped_column(String, default="")
+    form_ids: Mapped[list[Any]]
+    pages: Mapped[int | None] = mapped_column(Integer, nullable=True)  # scan files: pages found
+    pages_read: Mapped[list[Any]]  # scan files: 1-based pages read, blank or already stored
+    created_at: Mapped[dt.datetime]

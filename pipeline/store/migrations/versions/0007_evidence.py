@@ -7,7 +7,7 @@ version); otherwise it stays NULL and such a decision goes back to review when a
 comes.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 from pipeline.store.records import field_evidence
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,37 @@
+"""The intake table: one row per input file of an ingest batch (pipeline.model.intake)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pipeline.model.intake import FileIntake
+from pipeline.store.repo import now
+from pipeline.store.schema import IntakeRow
+
+
+def add_intake(session: Session, batch_id: str, intake: FileIntake) -> None:
+    """Account for one input file; call it in the transaction that stores what the file produced."""
+    session.add(
+        IntakeRow(
+            batch_id=batch_id,
+            path=intake.path,
+            digest=intake.digest,
+            outcome=intake.outcome,
+            reason=intake.reason,
+            form_ids=list(intake.form_ids),
+            pages=intake.pages,
+            pages_read=list(intake.pages_read),
+            created_at=now(),
+        )
+    )
+    session.flush()
+
+
+def batch_intake(session: Session, batch_id: str) -> list[FileIntake]:
+    """Every file of ``batch_id`` in the order it was accounted for."""
+    query = select(IntakeRow).where(IntakeRow.batch_id == batch_id).order_by(IntakeRow.id)
+    return [
+        FileIntake(r.path, r.outcome, r.reason, r.digest, tuple(r.form_ids), r.pages, tuple(r.pages_read))
+        for r in session.scalars(query)
+    ]

@@ -1,0 +1,109 @@
+"""Blank, unfilled and foreign inputs: judged by ink and by our own markings, never by page size.
+
+Our blank print PDF and a raster scan of an unfilled form are not returns; a picture that is
+not our form is quarantined as foreign, not skipped as blank.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image
+
+from ingest_support import CLASS, make_workspace
+from pipeline.generate import generate
+from pipeline.ingest import ingest
+from pipeline.ingest.scan_page import FOREIGN_PAGE, UNFILLED_PAGE
+from pipeline.readback.pdf_reader import BLANK_PRINT
+from pipeline.scan.identify import is_blank
+from pipeline.store import records as record_store
+from pipeline.store.workspace import Workspace
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    return make_workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def print_pdf(ws: Workspace, tmp_path: Path) -> Path:
+    """The class's print file, as generate writes it (two students, two pages each)."""
+    generate(ws, forms=["record"], formats=["pdf"], out_dir=tmp_path / "print", class_name=CLASS)
+    return next((tmp_path / "print" / "pdf" / "record").glob("*.pdf"))
+
+
+def _no_records(ws: Workspace) -> bool:
+    with ws.session() as s:
+        return record_store.list_records(s) == []
+
+
+def test_our_blank_print_pdf_is_refused_as_the_print_file(ws: Workspace, print_pdf: Path) -> None:
+    report = ingest(ws, [print_pdf], workers=1)
+    [intake] = report.files
+    assert intake.outcome == "refused" and BLANK_PRINT in intake.reason
+    assert _no_records(ws)
+
+
+def test_a_raster_scan_of_our_unfilled_form_is_blank_not_a_record(ws: Workspace, print_pdf: Path, tmp_path: Path) -> None:
+    doc = pdfium.PdfDocument(print_pdf)
+    try:
+        for index in (0, 1):
+            image = doc[index].render(scale=200 / 72, grayscale=True).to_pil().convert("L")
+            image.save(tmp_path / f"unfilled-{index + 1}.png", dpi=(200, 200))
+    finally:
+        doc.close()
+    report = ingest(ws, [tmp_path / "unfilled-1.png", tmp_path / "unfilled-2.png"], workers=1)
+    assert [f.outcome for f in report.files] == ["blank", "blank"]
+    assert all(UNFILLED_PAGE in f.reason for f in report.files)
+    assert _no_records(ws)
+
+
+def _text_line_photo(path: Path) -> None:
+    """A phone photo of one line of writing: small, grey paper, nothing of our form."""
+    image = np.full((160, 900), 205, np.uint8)
+    cv2.putText(image, "Meeting notes: call parents on Friday", (20, 100), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 30, 3)
+    Image.fromarray(image).save(path, quality=90)
+
+
+def _full_bleed_photo(path: Path) -> None:
+    """A photograph whose dark areas run off every edge."""
+    y, x = np.mgrid[0:1200, 0:1600]
+    image = (110 + 70 * np.sin(x / 110) * np.cos(y / 90)).clip(0, 255).astype(np.uint8)
+    Image.fromarray(image).save(path, quality=90)
+
+
+def test_pictures_that_are_not_our_form_are_foreign_not_blank(ws: Workspace, tmp_path: Path) -> None:
+    _text_line_photo(tmp_path / "line.jpg")
+    _full_bleed_photo(tmp_path / "photo.jpg")
+    report = ingest(ws, [tmp_path / "line.jpg", tmp_path / "photo.jpg"], workers=1)
+    for intake in report.files:
+        assert intake.outcome == "quarantined", intake
+        assert FOREIGN_PAGE in intake.reason
+    assert _no_records(ws)
+
+
+@pytest.mark.parametrize("shape", [(140, 100), (850, 600), (3508, 2480), (2480, 3508)], ids=str)
+def test_a_white_page_is_blank_at_any_size_and_orientation(shape: tuple[int, int]) -> None:
+    page = np.full(shape, 250, np.uint8)
+    assert is_blank(page)
+
+
+@pytest.mark.parametrize("shape", [(160, 900), (850, 600), (3508, 2480)], ids=str)
+def test_a_short_line_of_writing_is_not_blank_at_any_size(shape: tuple[int, int]) -> None:
+    page = np.full(shape, 250, np.uint8)
+    rows, cols = shape
+    cv2.putText(page, "call back", (cols // 4, rows // 2), cv2.FONT_HERSHEY_SIMPLEX, cols / 600, 0, max(2, cols // 300))
+    assert not is_blank(page)
+
+
+def test_dark_areas_running_off_the_edges_are_not_blank_but_a_scanner_lid_band_is() -> None:
+    photo = np.full((1200, 900), 250, np.uint8)
+    photo[:500, :] = 40  # a dark sky across the top half, touching three edges
+    assert not is_blank(photo)
+    lid = np.full((1200, 900), 250, np.uint8)
+    lid[:, :40] = 20  # the lid showing beside a sheet laid off-centre
+    assert is_blank(lid)
