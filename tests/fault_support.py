@@ -1,0 +1,60 @@
+"""Shared by the outside-corpus and fault-injection tests: a workspace holding real records made
+by the ordinary ingest of Word returns, and a canonical dump of what a workspace stores."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from test_ingest import CLASS, VALUES, _filled, _workspace
+
+from pipeline.generate import generate
+from pipeline.ingest import ingest
+from pipeline.store.workspace import DB_FILE, Workspace
+
+# Per table: the columns that say what is stored. Row ids, batch ids and timestamps are left out:
+# they differ between two runs that stored the same things.
+CANONICAL = {
+    "records": "SELECT form_id, version, current, status, reader, source_file, notes FROM records",
+    "field_values": (
+        "SELECT r.form_id, r.version, f.field_id, f.value, f.raw, f.confidence, f.source, f.status,"
+        " f.message, f.crop, f.refs FROM field_values f JOIN records r ON r.id = f.record_id"
+    ),
+    "returned_files": "SELECT digest, suffix, name, kind, size, outcome, message, form_id FROM returned_files",
+    "scan_pages": (
+        "SELECT digest, source_file, page_index, status, reason, form_id, page_no, layout_hash, image,"
+        " registered, residual_mm, quality, \"values\", consumed FROM scan_pages"
+    ),
+    "corrections": (
+        "SELECT form_id, version, field_id, action, old_value, old_raw, old_source, old_status, new_value,"
+        " operator FROM corrections"
+    ),
+}
+RECORD_TABLES = ("records", "field_values")
+
+
+def canonical_dump(root: Path, tables: tuple[str, ...] = tuple(CANONICAL)) -> dict[str, list[tuple]]:
+    """The stored content of the workspace at ``root``, each table's rows sorted."""
+    db = sqlite3.connect(root / DB_FILE)
+    try:
+        return {t: sorted(db.execute(CANONICAL[t]).fetchall(), key=repr) for t in tables}
+    finally:
+        db.close()
+
+
+def word_returns(ws: Workspace, out: Path) -> list[Path]:
+    """Filled Word returns of the test class (one per student, each with a different place)."""
+    report = generate(ws, forms=["record"], formats=["docx"], out_dir=out / "issued", class_name=CLASS)
+    return [
+        _filled(out / "issued" / e.file, out / "returns" / f"return-{n}.docx", {**VALUES, "place": f"学生家中（{n}）"})
+        for n, e in enumerate(report.entries, start=1)
+    ]
+
+
+def workspace_with_records(root: Path) -> Workspace:
+    """The sample school with the test class's Word returns ingested as records."""
+    ws = _workspace(root)
+    report = ingest(ws, word_returns(ws, root.parent / f"{root.name}-docx"), workers=1)
+    assert {i.outcome for i in report.items} == {"new"}, report.items
+    return ws
+
