@@ -3,6 +3,8 @@ by the ordinary ingest of Word returns, and a canonical dump of what a workspace
 
 from __future__ import annotations
 
+import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -11,6 +13,8 @@ from test_ingest import CLASS, VALUES, _filled, _workspace
 from pipeline.generate import generate
 from pipeline.ingest import ingest
 from pipeline.store.workspace import DB_FILE, Workspace
+from pipeline.synth import fill_fillable_pdf
+from pipeline.synth.returns import StackEvents, fill_returns
 
 # Per table: the columns that say what is stored. Row ids, batch ids and timestamps are left out:
 # they differ between two runs that stored the same things.
@@ -58,3 +62,22 @@ def workspace_with_records(root: Path) -> Workspace:
     assert {i.outcome for i in report.items} == {"new"}, report.items
     return ws
 
+
+
+def mixed_returns(ws: Workspace, out: Path) -> Path:
+    """A folder of cheap but varied returns of the test class: the first student's Word file, the
+    second student's fillable PDF typed in, and page 1 of the first student's form scanned (clean
+    profile; it becomes version 2 of that record, with page 2 missing); returns the folder."""
+    generate(ws, forms=["record"], formats=["docx", "fillable-pdf", "pdf"], out_dir=out / "issued", class_name=CLASS)
+    manifest = out / "issued" / "manifest.json"
+    entries = json.loads(manifest.read_text(encoding="utf-8"))
+    word = next(e for e in entries if e["format"] == "docx")
+    typed = next(e for e in entries if e["format"] == "fillable-pdf" and e["form_id"] != word["form_id"])
+    returns = out / "returns"
+    _filled(out / "issued" / word["file"], returns / "word.docx")
+    fill_fillable_pdf(out / "issued" / typed["file"], {**VALUES, "place": "学校会议室"}, returns / "typed.pdf")
+    scans = fill_returns(
+        manifest, out / "scanned", seed=5, limit=1, profile="clean", pdf_per_class=False, events=StackEvents.none(), policy=ws.policy
+    )
+    shutil.copyfile(sorted(scans.files[0].glob("*.png"))[0], returns / "scan-page1.png")
+    return returns

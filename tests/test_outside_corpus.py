@@ -22,7 +22,7 @@ from pipeline.ingest import ingest
 from pipeline.store.workspace import Workspace, open_workspace
 
 # Pillow warns about every damaged image it still opens; that is expected of this corpus.
-pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning:PIL"), pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::UserWarning:PIL")]
 
 CORPUS = Path(__file__).parent / "data" / "outside"
 FILE_SECONDS = 60  # one file of the corpus; the slowest takes under 2 s on 2 cores

@@ -29,6 +29,7 @@ from pipeline.errors import WorkspaceError
 from pipeline.model.policy import Policy, load_policy
 from pipeline.resources import samples_dir
 from pipeline.store.filestore import FileStore
+from pipeline.write_errors import raise_storage_errors
 
 DB_FILE = "jiafang.sqlite"
 FILES_DIR = "files"
@@ -109,10 +110,22 @@ def _url(root: Path, db_url: str | None) -> URL:
 def _engine(root: Path, db_url: str | None) -> Engine:
     url = _url(root, db_url)
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": defs.DB_BUSY_TIMEOUT})
-    event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, pool_pre_ping=True)
+    else:
+        engine = create_engine(url, connect_args={"timeout": defs.DB_BUSY_TIMEOUT})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    _translate_storage_errors(engine, root, url)
     return engine
+
+
+def _translate_storage_errors(engine: Engine, root: Path, url: URL) -> None:
+    """A full disk or a read-only database raises StorageError naming the workspace folder (SQLite)
+    or the PostgreSQL database, instead of the driver's error."""
+    if url.get_backend_name() == "sqlite":
+        listener = raise_storage_errors(str(root), folder=root)
+    else:
+        listener = raise_storage_errors(f"数据库 {url.render_as_string(hide_password=True)}")
+    event.listen(engine, "handle_error", listener)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
