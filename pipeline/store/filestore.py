@@ -50,7 +50,10 @@ class FileStore:
             return self._spool(chunks, suffix)
         except OSError as exc:
             # A full or read-only disk stops every further write the same way: say so plainly.
-            raise os_storage_error(exc, str(self.root)) or exc from exc
+            error = os_storage_error(exc, str(self.root))
+            if error is None:
+                raise
+            raise error from exc
 
     def _spool(self, chunks: Iterable[bytes], suffix: str) -> str:
         # Hash while spooling to a temporary file, so a large scan is read only once.
