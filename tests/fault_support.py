@@ -8,7 +8,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from test_ingest import CLASS, VALUES, _filled, _workspace
+from ingest_support import CLASS, VALUES, filled_docx, make_workspace
 
 from pipeline.generate import generate
 from pipeline.ingest import ingest
@@ -50,14 +50,14 @@ def word_returns(ws: Workspace, out: Path) -> list[Path]:
     """Filled Word returns of the test class (one per student, each with a different place)."""
     report = generate(ws, forms=["record"], formats=["docx"], out_dir=out / "issued", class_name=CLASS)
     return [
-        _filled(out / "issued" / e.file, out / "returns" / f"return-{n}.docx", {**VALUES, "place": f"学生家中（{n}）"})
+        filled_docx(out / "issued" / e.file, out / "returns" / f"return-{n}.docx", {**VALUES, "place": f"学生家中（{n}）"})
         for n, e in enumerate(report.entries, start=1)
     ]
 
 
 def workspace_with_records(root: Path) -> Workspace:
     """The sample school with the test class's Word returns ingested as records."""
-    ws = _workspace(root)
+    ws = make_workspace(root)
     report = ingest(ws, word_returns(ws, root.parent / f"{root.name}-docx"), workers=1)
     assert {i.outcome for i in report.items} == {"new"}, report.items
     return ws
@@ -74,7 +74,7 @@ def mixed_returns(ws: Workspace, out: Path) -> Path:
     word = next(e for e in entries if e["format"] == "docx")
     typed = next(e for e in entries if e["format"] == "fillable-pdf" and e["form_id"] != word["form_id"])
     returns = out / "returns"
-    _filled(out / "issued" / word["file"], returns / "word.docx")
+    filled_docx(out / "issued" / word["file"], returns / "word.docx")
     fill_fillable_pdf(out / "issued" / typed["file"], {**VALUES, "place": "学校会议室"}, returns / "typed.pdf")
     scans = fill_returns(
         manifest, out / "scanned", seed=5, limit=1, profile="clean", pdf_per_class=False, events=StackEvents.none(), policy=ws.policy

@@ -20,7 +20,7 @@ import pytest
 from fault_support import canonical_dump, mixed_returns
 from review_support import issue_template, store_many
 from sqlalchemy import event
-from test_ingest import _workspace
+from ingest_support import make_workspace
 
 from pipeline.atomic import atomic_write_bytes
 from pipeline.errors import StorageError
@@ -181,7 +181,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(a closed workspace with the test class's forms issued, a folder of their returns); tests
     copy the workspace before using it."""
     root = tmp_path_factory.mktemp("inputs")
-    ws = _workspace(root / "template")
+    ws = make_workspace(root / "template")
     returns = mixed_returns(ws, root / "in")
     ws.close()
     return root / "template", returns
