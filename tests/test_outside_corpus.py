@@ -28,7 +28,9 @@ CORPUS = Path(__file__).parent / "data" / "outside"
 FILE_SECONDS = 60  # one file of the corpus; the slowest takes under 2 s on 2 cores
 FOLDER_SECONDS = 150  # the whole folder in one batch
 READ = "read"  # the one outcome (pipeline.model.intake.FILE_OUTCOMES) that means a record was made
-DEVELOPER_TEXT = re.compile(r"Error|Exception|Traceback|(?i:errno)|startxref|decoder error|([\u4e00-\u9fff])\1")
+# Library and OS words, and a word or mark doubled where two messages were joined (请请, 。。);
+# a character repeated across two words (图像像素) is ordinary Chinese.
+DEVELOPER_TEXT = re.compile(r"Error|Exception|Traceback|(?i:errno)|startxref|decoder error|([请的了是，。：；、])\1")
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
