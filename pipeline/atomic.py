@@ -24,6 +24,14 @@ _WHY = {
 }
 
 
+def _write_error(out: Path, exc: OSError) -> JiafangError:
+    # A full disk stops every further write, wherever the output goes; the rest is about this file.
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return disk_full(str(out.parent))
+    why = _WHY.get(exc.errno or 0, "系统拒绝写入")
+    return OutputError(f"{out}：无法写入文件（{why}），请换一个输出位置，或关闭正在打开它的程序。")
+
+
 def atomic_write(out: Path, write: Callable[[Path], object]) -> Path:
     """Call ``write`` with a temporary path beside ``out``, then move it into place."""
     partial: Path | None = None
@@ -41,14 +49,6 @@ def atomic_write(out: Path, write: Callable[[Path], object]) -> Path:
             with contextlib.suppress(OSError):
                 partial.unlink(missing_ok=True)
     return out
-
-
-def _write_error(out: Path, exc: OSError) -> JiafangError:
-    # A full disk stops every further write, wherever the output goes; the rest is about this file.
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return disk_full(str(out.parent))
-    why = _WHY.get(exc.errno or 0, "系统拒绝写入")
-    return OutputError(f"{out}：无法写入文件（{why}），请换一个输出位置，或关闭正在打开它的程序。")
 
 
 def atomic_write_bytes(out: Path, data: bytes) -> Path:

@@ -78,7 +78,7 @@ def init_workspace(
         root.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(policy_source, root / POLICY_FILE)
     (root / FILES_DIR).mkdir(parents=True, exist_ok=True)
-    engine = _engine(root, db_url)
+    engine = _storage_errors_raised(_engine(root, db_url), root)
     _ensure_schema(engine, root)
     return Workspace(root, engine, FileStore(root / FILES_DIR), load_policy(root / POLICY_FILE))
 
@@ -91,7 +91,7 @@ def open_workspace(root: Path, *, db_url: str | None = None) -> Workspace:
             f"工作区 {root} 不存在，请先运行 jiafang init {root} 建立工作区"
             "（或用 --workspace / JIAFANG_WORKSPACE 指向已有的工作区）。"
         )
-    engine = _engine(root, db_url)
+    engine = _storage_errors_raised(_engine(root, db_url), root)
     _ensure_schema(engine, root)
     return Workspace(root, engine, FileStore(root / FILES_DIR), load_policy(root / POLICY_FILE))
 
@@ -110,22 +110,10 @@ def _url(root: Path, db_url: str | None) -> URL:
 def _engine(root: Path, db_url: str | None) -> Engine:
     url = _url(root, db_url)
     if url.get_backend_name() != "sqlite":
-        engine = create_engine(url, pool_pre_ping=True)
-    else:
-        engine = create_engine(url, connect_args={"timeout": defs.DB_BUSY_TIMEOUT})
-        event.listen(engine, "connect", _sqlite_pragmas)
-    _translate_storage_errors(engine, root, url)
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": defs.DB_BUSY_TIMEOUT})
+    event.listen(engine, "connect", _sqlite_pragmas)
     return engine
-
-
-def _translate_storage_errors(engine: Engine, root: Path, url: URL) -> None:
-    """A full disk or a read-only database raises StorageError naming the workspace folder (SQLite)
-    or the PostgreSQL database, instead of the driver's error."""
-    if url.get_backend_name() == "sqlite":
-        listener = raise_storage_errors(str(root), folder=root)
-    else:
-        listener = raise_storage_errors(f"数据库 {url.render_as_string(hide_password=True)}")
-    event.listen(engine, "handle_error", listener)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -167,3 +155,14 @@ def _ensure_schema(engine: Engine, root: Path) -> None:
             f"工作区 {root} 的数据库无法建立或升级（{getattr(exc, 'orig', None) or exc}）。"
             "请检查数据库文件是否损坏，或 JIAFANG_DB_URL 是否正确。"
         ) from exc
+
+
+def _storage_errors_raised(engine: Engine, root: Path) -> Engine:
+    """``engine``, raising StorageError for a full disk or a read-only database instead of the
+    driver's error, naming the workspace folder (SQLite) or the PostgreSQL database."""
+    if engine.url.get_backend_name() == "sqlite":
+        listener = raise_storage_errors(str(root), folder=root)
+    else:
+        listener = raise_storage_errors(f"数据库 {engine.url.render_as_string(hide_password=True)}")
+    event.listen(engine, "handle_error", listener)
+    return engine
