@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.errors import OutputError
+from pipeline.errors import JiafangError, OutputError
+from pipeline.write_errors import disk_full
+
+# The operating system's reasons in words a clerk reads (strerror is English).
+_WHY = {
+    errno.EACCES: "没有写入权限，或文件正被其他程序打开",
+    errno.EPERM: "没有写入权限，或文件正被其他程序打开",
+    errno.EROFS: "该位置是只读的",
+    errno.ENOENT: "文件夹不存在",
+    errno.ENOTDIR: "路径中有一部分不是文件夹",
+    errno.EISDIR: "同名的文件夹已存在",
+    errno.ENAMETOOLONG: "文件名太长",
+}
+
+
+def _write_error(out: Path, exc: OSError) -> JiafangError:
+    # A full disk stops every further write, wherever the output goes; the rest is about this file.
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return disk_full(str(out.parent))
+    why = _WHY.get(exc.errno or 0, "系统拒绝写入")
+    return OutputError(f"{out}：无法写入文件（{why}），请换一个输出位置，或关闭正在打开它的程序。")
 
 
 def atomic_write(out: Path, write: Callable[[Path], object]) -> Path:
@@ -22,7 +43,7 @@ def atomic_write(out: Path, write: Callable[[Path], object]) -> Path:
         write(partial)
         _move_into_place(partial, out)
     except OSError as exc:
-        raise OutputError(f"{out}：无法写入文件（{exc.strerror}），请换一个输出位置，或关闭正在打开它的程序。") from exc
+        raise _write_error(out, exc) from exc
     finally:
         if partial is not None:
             with contextlib.suppress(OSError):

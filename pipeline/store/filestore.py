@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline.errors import WorkspaceError
+from pipeline.write_errors import os_storage_error
 
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 20  # bytes read at a time from a file being stored
@@ -45,6 +46,16 @@ class FileStore:
             return self._store(iter(lambda: src.read(_CHUNK), b""), path.suffix if suffix is None else suffix)
 
     def _store(self, chunks: Iterable[bytes], suffix: str) -> str:
+        try:
+            return self._spool(chunks, suffix)
+        except OSError as exc:
+            # A full or read-only disk stops every further write the same way: say so plainly.
+            error = os_storage_error(exc, str(self.root))
+            if error is None:
+                raise
+            raise error from exc
+
+    def _spool(self, chunks: Iterable[bytes], suffix: str) -> str:
         # Hash while spooling to a temporary file, so a large scan is read only once.
         self.root.mkdir(parents=True, exist_ok=True)
         hasher = hashlib.sha256()

@@ -38,6 +38,7 @@ from pipeline.errors import StorageError, WorkspaceError
 from pipeline.model.policy import Policy, load_policy
 from pipeline.resources import samples_dir
 from pipeline.store.filestore import FileStore
+from pipeline.write_errors import raise_storage_errors
 
 DB_FILE = "jiafang.sqlite"
 FILES_DIR = "files"
@@ -115,7 +116,7 @@ def init_workspace(
         root.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(policy_source, root / POLICY_FILE)
     (root / FILES_DIR).mkdir(parents=True, exist_ok=True)
-    engine = _engine(root, db_url)
+    engine = _storage_errors_raised(_engine(root, db_url), root)
     _ensure_schema(engine, root)
     return Workspace(root, engine, FileStore(root / FILES_DIR), load_policy(root / POLICY_FILE))
 
@@ -128,7 +129,7 @@ def open_workspace(root: Path, *, db_url: str | None = None) -> Workspace:
             f"工作区 {root} 不存在，请先运行 jiafang init {root} 建立工作区"
             "（或用 --workspace / JIAFANG_WORKSPACE 指向已有的工作区）。"
         )
-    engine = _engine(root, db_url)
+    engine = _storage_errors_raised(_engine(root, db_url), root)
     _ensure_schema(engine, root)
     return Workspace(root, engine, FileStore(root / FILES_DIR), load_policy(root / POLICY_FILE))
 
@@ -211,3 +212,14 @@ def _ensure_schema(engine: Engine, root: Path) -> None:
             f"工作区 {root} 的数据库无法建立或升级（{getattr(exc, 'orig', None) or exc}）。"
             "请检查数据库文件是否损坏，或 JIAFANG_DB_URL 是否正确。"
         ) from exc
+
+
+def _storage_errors_raised(engine: Engine, root: Path) -> Engine:
+    """``engine``, raising StorageError for a full disk or a read-only database instead of the
+    driver's error, naming the workspace folder (SQLite) or the PostgreSQL database."""
+    if engine.url.get_backend_name() == "sqlite":
+        listener = raise_storage_errors(str(root), folder=root)
+    else:
+        listener = raise_storage_errors(f"数据库 {engine.url.render_as_string(hide_password=True)}")
+    event.listen(engine, "handle_error", listener)
+    return engine
