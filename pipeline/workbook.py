@@ -20,7 +20,7 @@ from pipeline.atomic import atomic_write
 if TYPE_CHECKING:  # openpyxl is imported where a workbook is built, not at CLI start-up
     from openpyxl import Workbook
 
-__all__ = ["FORMULA_START", "could_be_formula", "guard_formulas", "save_workbook"]
+__all__ = ["FORMULA_START", "could_be_formula", "csv_safe", "guard_formulas", "save_workbook"]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
@@ -28,6 +28,11 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 def could_be_formula(value: object) -> bool:
     """True for text a spreadsheet app might run as a formula when it starts a cell."""
     return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def csv_safe(value: object) -> object:
+    """A CSV cell as Excel must see it: formula-like text behind an apostrophe, as typed text."""
+    return "'" + value if could_be_formula(value) else value  # type: ignore[operator]
 
 
 def guard_formulas(book: Workbook) -> int:

@@ -24,7 +24,7 @@ from pipeline.errors import ExportError
 from pipeline.export.mask import mask_text, mask_value
 from pipeline.model.form import FormDef, load_form
 from pipeline.model.record import FieldValue, Record, value_text
-from pipeline.workbook import could_be_formula, save_workbook
+from pipeline.workbook import csv_safe, save_workbook
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -136,13 +136,7 @@ def _write_csv(table: Table, path: Path) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(headers)
-        writer.writerows([[_csv_safe(v) for v in row] for row in rows])
-
-
-def _csv_safe(value: Any) -> Any:
-    if could_be_formula(value):  # Excel would run such a CSV cell as a formula
-        return "'" + value
-    return value
+        writer.writerows([[csv_safe(v) for v in row] for row in rows])
 
 
 def _xlsx_book(tables: dict[str, Table]) -> Workbook:

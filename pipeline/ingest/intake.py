@@ -10,12 +10,12 @@ from pathlib import Path
 from pipeline.errors import OutputError
 from pipeline.ingest.scan_run import PageEvent
 from pipeline.model.intake import FileIntake
+from pipeline.workbook import csv_safe, save_workbook
 
 __all__ = ["REPORT_HEADERS", "scan_file_intake", "write_intake_report"]
 
 _TAKEN = ("read", "blank", "skipped", "duplicate")  # a page whose content was taken in or knowingly set aside
 REPORT_HEADERS = ("文件", "结果", "原因", "表单编号", "页数", "已读的页")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would run as a formula
 
 
 def scan_file_intake(path: Path, digest: str, events: Sequence[PageEvent]) -> FileIntake:
@@ -84,7 +84,7 @@ def write_intake_report(files: Sequence[FileIntake], out: Path) -> Path:
         out.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".csv":
             with out.open("w", encoding="utf-8-sig", newline="") as fh:
-                csv.writer(fh).writerows([REPORT_HEADERS, *rows])
+                csv.writer(fh).writerows([REPORT_HEADERS, *([csv_safe(c) for c in row] for row in rows)])
         else:
             _write_xlsx(rows, out)
     except OSError as exc:
@@ -93,8 +93,7 @@ def write_intake_report(files: Sequence[FileIntake], out: Path) -> Path:
 
 
 def _row(f: FileIntake) -> tuple[str, ...]:
-    cells = (f.path, f.label, f.reason, "、".join(f.form_ids), "" if f.pages is None else str(f.pages), _page_list(f.pages_read))
-    return tuple(f"'{c}" if c.startswith(_FORMULA_START) else c for c in cells)
+    return (f.path, f.label, f.reason, "、".join(f.form_ids), "" if f.pages is None else str(f.pages), _page_list(f.pages_read))
 
 
 def _write_xlsx(rows: list[tuple[str, ...]], out: Path) -> None:
@@ -107,4 +106,4 @@ def _write_xlsx(rows: list[tuple[str, ...]], out: Path) -> None:
         sheet.append(row)
     for column, width in zip("ABCDEF", (50, 10, 80, 14, 6, 14)):
         sheet.column_dimensions[column].width = width
-    book.save(out)
+    save_workbook(book, out)
