@@ -107,3 +107,12 @@ def test_dark_areas_running_off_the_edges_are_not_blank_but_a_scanner_lid_band_i
     lid = np.full((1200, 900), 250, np.uint8)
     lid[:, :40] = 20  # the lid showing beside a sheet laid off-centre
     assert is_blank(lid)
+
+
+def test_handwriting_on_a_scan_that_lost_its_thin_lines_is_doubted_not_dropped() -> None:
+    from pipeline.ingest.scan_page import DOUBT_FAINT_SCAN, _doubted
+    from pipeline.model.record import RawValue
+
+    doubted = _doubted(RawValue("林春燕", 0.99, "ocr", doubt="字迹潦草"))
+    assert doubted.raw == "林春燕"
+    assert doubted.doubt == f"字迹潦草；{DOUBT_FAINT_SCAN}"

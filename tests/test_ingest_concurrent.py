@@ -33,7 +33,7 @@ from pipeline.store.corrections import corrections_for
 from pipeline.store import repo
 from pipeline.store.records import current_record
 from pipeline.store.workspace import Workspace, open_workspace
-from tests.test_ingest import CLASS, VALUES, _filled, _workspace
+from tests.ingest_support import CLASS, VALUES, filled_docx, make_workspace
 
 ROUNDS = 4
 # Fields the reviewer accepts; the second return leaves them as they were, so each decision
@@ -53,14 +53,14 @@ class Returns:
 @pytest.fixture(scope="module")
 def returns(tmp_path_factory: pytest.TempPathFactory) -> Returns:
     root = tmp_path_factory.mktemp("concurrent")
-    ws = _workspace(root / "template")
+    ws = make_workspace(root / "template")
     report = generate(ws, forms=["record"], formats=["docx"], out_dir=root / "out", class_name=CLASS)
     ws.close()
     first, other = (root / "out" / e.file for e in report.entries)
     folder = root / "back"
-    _filled(first, folder / "1-first.docx")
-    _filled(first, folder / "2-second.docx", {**VALUES, CHANGED: "学校会议室"})
-    _filled(other, folder / "3-other.docx")
+    filled_docx(first, folder / "1-first.docx")
+    filled_docx(first, folder / "2-second.docx", {**VALUES, CHANGED: "学校会议室"})
+    filled_docx(other, folder / "3-other.docx")
     return Returns(root / "template", folder, report.entries[0].form_id)
 
 

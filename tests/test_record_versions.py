@@ -23,7 +23,7 @@ from pipeline.store.corrections import corrections_for
 from pipeline.store.records import current_record, record_history
 from pipeline.store.workspace import Workspace, alembic_config, open_workspace
 from tests.review_support import Issued, copy_workspace, issue_template, store_record, typical_fields
-from tests.test_ingest import CLASS, VALUES, _filled, _workspace
+from tests.ingest_support import CLASS, VALUES, filled_docx, make_workspace
 
 OPERATOR = "德育处 李老师"
 TOKEN = "t0ken-for-versions"
@@ -65,16 +65,16 @@ def _nothing_decided(ws: Workspace, form_id: str) -> None:
 
 
 def test_second_word_return_keeps_decisions_on_unchanged_values_and_flags_the_changed_one(tmp_path: Path) -> None:
-    ws = _workspace(tmp_path / "ws")
+    ws = make_workspace(tmp_path / "ws")
     report = generate(ws, forms=["record"], formats=["docx"], out_dir=tmp_path / "out", class_name=CLASS)
     blank = tmp_path / "out" / report.entries[0].file
-    first = ingest(ws, [_filled(blank, tmp_path / "back" / "first.docx")]).items[0]
+    first = ingest(ws, [filled_docx(blank, tmp_path / "back" / "first.docx")]).items[0]
     form_id = first.form_id
     correct_field(ws, form_id, "visit_time", "19:00-20:00", version=1, operator=OPERATOR)
     mark_unreadable(ws, form_id, "interviewee", version=1, operator=OPERATOR)
     accept_field(ws, form_id, "place", version=1, operator=OPERATOR)
 
-    second = _filled(blank, tmp_path / "back" / "second.docx", {**VALUES, "place": "学校会议室"})
+    second = filled_docx(blank, tmp_path / "back" / "second.docx", {**VALUES, "place": "学校会议室"})
     assert ingest(ws, [second]).items[0].version == 2
     record = _current(ws, form_id)
     time, interviewee, place = (record.fields[f] for f in ("visit_time", "interviewee", "place"))

@@ -30,6 +30,7 @@ from pipeline.recognize.quality import print_survival
 from pipeline.recognize.text import read_short_text
 from pipeline.scan.geometry import crop_mm
 from pipeline.recognize.ink import has_ink
+from pipeline.recognize.omr import read_checkbox
 from pipeline.scan.identify import PageIdentity, identify_page, read_footer
 from pipeline.scan.register import Registration, register_page, warp_to_template
 
@@ -37,9 +38,7 @@ from pipeline.scan.register import Registration, register_page, warp_to_template
 FOREIGN_PAGE = "不是本系统的家访表：找不到定位标记和二维码（可能是其他材料、照片或别的系统的表格）"
 UNFILLED_PAGE = "本页是本系统的表，但所有填写栏里都没有笔迹（空白表）"
 FAINT_SCAN = "扫描质量差：表格细线只显示出 {share:.0%}，手写的细笔画可能已丢失，本页手写内容均需复核；建议改用灰度模式或更高分辨率重新扫描"
-DOUBT_FOREIGN_PAGE = "不是本系统的家访表：找不到定位标记和二维码（可能是其他材料、照片或别的系统的表格）"
-UNFILLED_PAGE = "本页是本系统的表，但所有填写栏里都没有笔迹（空白表）"
-FAINT_SCAN = "本页扫描质量差，细笔画可能丢失"
+DOUBT_FAINT_SCAN = "本页扫描质量差，细笔画可能丢失"
 
 
 @dataclass(frozen=True)
@@ -167,7 +166,12 @@ def _has_writing(registered: np.ndarray, page: PageDef) -> bool:
         if f.kind in COMB_KINDS:
             boxes = [crop_mm(registered, c, pad_mm=-defs.CELL_INSET) for c in f.cells]
         elif f.kind in CHOICE_KINDS:
-            boxes = [crop_mm(registered, o.box, pad_mm=-defs.CELL_INSET) for o in f.options]
+            # A box filled solid has no paper left inside to tell ink from: ask OMR, which
+            # sees any mark (tick, cross, fill) against the box's printed frame.
+            crops = (crop_mm(registered, o.box, pad_mm=defs.OMR_PAD) for o in f.options)
+            if any(read_checkbox(c).state != "empty" for c in crops):
+                return True
+            continue
         else:
             boxes = [crop_mm(registered, f.value_box, pad_mm=-defs.TEXT_INSET)]
         if any(has_ink(box) for box in boxes):

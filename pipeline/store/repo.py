@@ -176,8 +176,8 @@ def issued_forms_for(session: Session, student_no: str) -> list[IssuedForm]:
 
 
 def new_batch_id(prefix: str) -> str:
-    """A sortable, unique batch id: prefix + local time + 4 random hex digits."""
-    return f"{prefix}{dt.datetime.now():%Y%m%d%H%M%S}{secrets.token_hex(2).upper()}"
+    """A sortable, unique batch id: prefix + local time + 8 random hex digits (many batches a second never collide)."""
+    return f"{prefix}{dt.datetime.now():%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
 
 
 def add_batch(
