@@ -319,3 +319,29 @@ STATS_PDF_CELL_PADDING = 0.8  # mm inside a cell before wrapped text
 STATS_PDF_MAX_MM_PER_WIDTH = 2.4  # mm per Excel width unit at most (narrow tables stay narrow)
 STATS_PDF_GAP = 5.0  # mm between blocks (title, tables, notes)
 STATS_PDF_HEADER_GREY = 0.88  # fill of heading cells (0 black, 1 white)
+
+# Calibration from this workspace's reviewer decisions (pipeline/calibrate, `jiafang calibrate`)
+# Issue 12: a wrong value accepted as auto is the worst defect, so a threshold moves only where a
+# one-sided Wilson lower bound on the precision of what it accepts reaches the target. With no
+# error at all that takes 539 decisions of one reader and kind (539 / (539 + 1.645²) >= 0.995).
+CALIBRATE_TARGET_PRECISION = 0.995  # share of accepted values that must be right (lower bound, not estimate)
+CALIBRATE_CONFIDENCE_LEVEL = 0.95  # one-sided confidence level of that lower bound
+CALIBRATE_NO_AUTO = 1.01  # threshold above every confidence: all values of the kind go to review
+
+# Review load: minutes of review left, from the review station's own timings (pipeline/calibrate/load.py)
+# Seconds per field until a kind has REVIEW_TIMING_MIN_SAMPLES measured decisions. Not measured:
+# deliberately generous guesses (a clerk new to the queue, reading the crop and retyping the value;
+# a paragraph draft read against the scan line by line), replaced by the workspace's own medians.
+REVIEW_SECONDS_DEFAULT = {
+    "text": 20.0,
+    "multiline": 90.0,
+    "date": 15.0,
+    "time_range": 15.0,
+    "phone": 15.0,
+    "digits": 15.0,
+    "single_choice": 10.0,
+    "multi_choice": 12.0,
+    "signature": 8.0,
+}
+REVIEW_TIMING_MIN_SAMPLES = 10  # measured decisions of a kind before their median replaces the default
+REVIEW_TIMING_MAX = 300.0  # s; a longer gap before a decision is a pause, not review time (not kept)

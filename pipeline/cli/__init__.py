@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from pipeline import __version__
+from pipeline.cli.calibrate_cmd import calibrate_command
 from pipeline.cli.demo_cmd import demo_command
 from pipeline.cli.doctor_cmd import doctor_command
 from pipeline.cli.forms_cmd import forms
@@ -85,3 +86,4 @@ main.add_command(review)
 main.add_command(archive)
 main.add_command(audit)
 main.add_command(scan)
+main.add_command(calibrate_command)

@@ -60,6 +60,17 @@ def ingest_command(workspace: Path, paths: tuple[Path, ...], workers: int | None
         raise click.ClickException(f"{problems} 个文件被拒收、隔离或不完整，原因见上方。")
 
 
+def _review_rows(report: IngestReport) -> list[tuple[str, object]]:
+    """Review load: fields per form and minutes, this batch's and the workspace's."""
+    rows: list[tuple[str, object]] = []
+    if report.review_load is not None and report.review_load.forms:
+        load = report.review_load
+        rows += [("每份表单待复核字段", f"{load.per_form:.1f}"), ("本批预计复核（分钟）", f"{load.minutes:.1f}")]
+    if report.review_left is not None:
+        rows.append(("工作区共待复核", f"{report.review_left.fields} 个字段，约 {report.review_left.minutes:.1f} 分钟"))
+    return rows
+
+
 def print_ingest_summary(report: IngestReport) -> None:
     """Every file that did not simply go in, with its reason; then the counts."""
     from pipeline.model.intake import FILE_OUTCOMES
@@ -81,6 +92,7 @@ def print_ingest_summary(report: IngestReport) -> None:
             ("需要复核", report.needs_review),
             ("字段：自动通过", report.fields("auto")),
             ("字段：待复核", report.fields("review")),
+            *_review_rows(report),
             ("扫描页：识读", report.count("read")),
             ("扫描页：隔离", report.count("quarantined") + report.count("unreadable")),
             ("用时（秒）", f"{report.seconds:.1f}"),

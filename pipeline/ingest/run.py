@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from pipeline.calibrate import ReviewLoad, review_load, workspace_thresholds
 from pipeline.errors import JiafangError, StorageError, UnknownFormError
 from pipeline.ingest import readers
 from pipeline.ingest.classify import collect, kind_of
@@ -68,6 +69,8 @@ class IngestReport:
     files: list[FileIntake] = field(default_factory=list)  # every input file, from the intake table
     stopped: str = ""  # why the batch ended early (the workspace cannot be written), else ""
     log_file: Path | None = None  # where program errors are traced
+    review_load: ReviewLoad | None = None  # of the records this batch made
+    review_left: ReviewLoad | None = None  # of every current record in the workspace, after the batch
 
     def count(self, outcome: str) -> int:
         return sum(1 for i in self.items if i.outcome == outcome)
@@ -83,6 +86,11 @@ class IngestReport:
     def fields(self, status: str) -> int:
         """Fields of the records this batch made that have ``status`` (auto / review)."""
         return sum(i.field_statuses.get(status, 0) for i in self.items)
+
+    @property
+    def made(self) -> list[tuple[str, int]]:
+        """(form id, version) of every record version this batch stored."""
+        return [(i.form_id, i.version) for i in self.items if i.form_id and i.version and i.outcome in ("new", "updated")]
 
     @property
     def rejected(self) -> list[IngestItem]:
@@ -114,6 +122,8 @@ def ingest(
         try:
             with ws.session() as session:
                 report.files = intake_store.batch_intake(session, report.batch_id)
+                report.review_load = review_load(session, report.made)
+                report.review_left = review_load(session)
                 if not report.stopped:
                     repo.add_batch(session, report.batch_id, "ingest", {"paths": [str(p) for p in paths]}, _summary(report))
         except StorageError as exc:  # what was accounted for stays in report.files
@@ -235,11 +245,12 @@ def _read_and_store(ws: Workspace, path: Path, size: int, digest: str, kind: str
         issued = repo.get_issued_form(session, found.form_id)
         student = repo.get_student(session, issued.student_no) if issued else None
         teachers = repo.list_teachers(session)
+        thresholds = workspace_thresholds(session)
     if issued is None or student is None:
         raise _unknown_form(ws, path, found)
     form = load_form(issued.form)
     reading = readers.read(path, kind, form, found)
-    context = ValidationContext(policy=ws.policy, student=student, teachers=teachers, today=dt.date.today())
+    context = ValidationContext(policy=ws.policy, student=student, teachers=teachers, today=dt.date.today(), thresholds=thresholds)
     suffix = path.suffix.lower()
     record = to_record(reading, form=form, issued=issued, context=context, source_file=f"{digest}{suffix}")
     returned = _returned(path, size, digest, kind, batch_id, "record", "", found.form_id)

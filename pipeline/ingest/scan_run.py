@@ -30,6 +30,7 @@ from PIL import Image
 from sqlalchemy.orm import Session
 
 from pipeline import defs
+from pipeline.calibrate import workspace_thresholds
 from pipeline.errors import DocumentError, ScanError, StorageError
 from pipeline.ingest.faults import program_error
 from pipeline.identity import PagePayload
@@ -403,7 +404,9 @@ def _build_record(ws: Workspace, form_id: str) -> PageEvent | None:
                 values[f.id] = RawValue(None, 0.0, "ocr", doubt=f"第 {f.page} 页没有扫描到，请补扫该页或人工录入")
         notes = tuple(f"缺第 {n} 页" for n in missing)
         reading = Reading(form_id, values, "scan", notes)
-        context = ValidationContext(policy=ws.policy, student=student, teachers=teachers, today=dt.date.today())
+        context = ValidationContext(
+            policy=ws.policy, student=student, teachers=teachers, today=dt.date.today(), thresholds=workspace_thresholds(session)
+        )
         record = to_record(reading, form=form, issued=issued, context=context, source_file=pages[0].source_file)
         stored = record_store.add_record(session, record)
         scans.mark_consumed(session, form_id)

@@ -31,3 +31,6 @@ class Correction:
     operator: str
     at: dt.datetime | None = None  # set by the store
     evidence: str | None = None  # what the person judged (see store.records.field_evidence); set by the store
+    old_confidence: float | None = None  # the reader's confidence in old_value: with action, a labelled example
+    kind: str | None = None  # the field's kind (pipeline.model.form)
+    seconds: float | None = None  # from showing the field to the decision (None: not measured)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Form, Request
@@ -93,6 +94,7 @@ def _environment() -> Environment:
         SUMMARY_LABELS=SUMMARY_LABELS,
         READER_LABELS=READER_LABELS,
     )
+    env.globals["shown_stamp"] = lambda: f"{time.time():.3f}"  # times each decision (see _shown_at)
     env.filters.update(shown=_shown_value, local=_local_time, scope=_scope_text)
     return env
 
@@ -158,6 +160,7 @@ def decide_field(
     value: str = Form(""),
     confirm_value: str | None = Form(None),
     version: str = Form(""),
+    shown: str = Form(""),
 ) -> HTMLResponse:
     """Enter in the queue: accept the shown value or correct it (see review_field), on the
     record version the page showed."""
@@ -171,6 +174,7 @@ def decide_field(
             version=_seen_version(version),
             operator=request.app.state.operator,
             confirm=confirm_value == value,
+            shown_at=_shown_at(shown),
         )
     except CorrectionError as exc:
         return _item_response(request, form_id, field_id, typed=value, error=str(exc), overridable=exc.overridable)
@@ -180,10 +184,17 @@ def decide_field(
 
 
 @router.post("/fields/{form_id}/{field_id}/unreadable", response_class=HTMLResponse)
-def unreadable_field(request: Request, form_id: str, field_id: str, version: str = Form("")) -> HTMLResponse:
+def unreadable_field(
+    request: Request, form_id: str, field_id: str, version: str = Form(""), shown: str = Form("")
+) -> HTMLResponse:
     try:
         record = mark_unreadable(
-            _ws(request), form_id, field_id, version=_seen_version(version), operator=request.app.state.operator
+            _ws(request),
+            form_id,
+            field_id,
+            version=_seen_version(version),
+            operator=request.app.state.operator,
+            shown_at=_shown_at(shown),
         )
     except JiafangError as exc:
         return _item_response(request, form_id, field_id, error=str(exc))
@@ -195,6 +206,14 @@ def _seen_version(posted: str) -> int:
     if not posted.isdigit():
         raise ReviewError("页面没有带上记录的版本号，请刷新页面后再核对")
     return int(posted)
+
+
+def _shown_at(posted: str) -> dt.datetime | None:
+    """When the page showed the field (its ``shown`` stamp, Unix seconds); None if absent."""
+    try:
+        return dt.datetime.fromtimestamp(float(posted), dt.timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 def _item_response(

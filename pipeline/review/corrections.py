@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from pipeline import defs
 from pipeline.errors import CorrectionError, ReviewError
 from pipeline.model.audit import AuditEvent
 from pipeline.model.correction import UNREADABLE, Correction
@@ -36,8 +37,10 @@ from pipeline.model.form import FieldDef, load_form
 from pipeline.model.record import FieldValue, Raw, Record, display_text, value_text
 from pipeline.store import repo
 from pipeline.store.audit import log_event
+from pipeline.store.calibration import last_decision_at
 from pipeline.store.corrections import add_correction, set_field_value
 from pipeline.store.records import current_for_decision
+from pipeline.store.repo import now
 from pipeline.store.workspace import Workspace
 from pipeline.validate import ValidationContext, normalise, raw_text
 from pipeline.validate.rules import Finding, check_field
@@ -53,17 +56,25 @@ _UNSIGNED = frozenset({"", "否", "无", "没有", "未签", "0", "n", "no", "fa
 
 
 def review_field(
-    ws: Workspace, form_id: str, field_id: str, typed: str, *, version: int, operator: str, confirm: bool = False
+    ws: Workspace,
+    form_id: str,
+    field_id: str,
+    typed: str,
+    *,
+    version: int,
+    operator: str,
+    confirm: bool = False,
+    shown_at: dt.datetime | None = None,
 ) -> Record:
     """What a reviewer pressing Enter means: the shown value unchanged accepts it, anything
-    else corrects it."""
+    else corrects it. ``shown_at``: when the station showed the field (times the decision)."""
 
     def decide(session: Session) -> Record:
         record, field, old = _field(session, form_id, field_id, version)
         if old.value is not None and typed.strip() == display_text(old):
-            return _decide(session, record, field_id, old, _accepted(old), "accept", operator)
+            return _decide(session, record, field_id, old, _accepted(old), "accept", operator, shown_at)
         new = _corrected(session, ws, record, field, old, typed, confirm)
-        return _decide(session, record, field_id, old, new, "correction", operator)
+        return _decide(session, record, field_id, old, new, "correction", operator, shown_at)
 
     return ws.write(decide)
 
@@ -91,13 +102,15 @@ def accept_field(ws: Workspace, form_id: str, field_id: str, *, version: int, op
     return ws.write(decide)
 
 
-def mark_unreadable(ws: Workspace, form_id: str, field_id: str, *, version: int, operator: str) -> Record:
+def mark_unreadable(
+    ws: Workspace, form_id: str, field_id: str, *, version: int, operator: str, shown_at: dt.datetime | None = None
+) -> Record:
     """A person looked and cannot read the ink: value None, ``verified``, message UNREADABLE."""
 
     def decide(session: Session) -> Record:
         record, _, old = _field(session, form_id, field_id, version)
         new = FieldValue(None, old.raw, 1.0, "human", "verified", UNREADABLE, old.crop)
-        return _decide(session, record, field_id, old, new, "unreadable", operator)
+        return _decide(session, record, field_id, old, new, "unreadable", operator, shown_at)
 
     return ws.write(decide)
 
@@ -188,8 +201,16 @@ def _rule_findings(
 
 
 def _decide(
-    session: Session, record: Record, field_id: str, old: FieldValue, new: FieldValue, action: str, operator: str
+    session: Session,
+    record: Record,
+    field_id: str,
+    old: FieldValue,
+    new: FieldValue,
+    action: str,
+    operator: str,
+    shown_at: dt.datetime | None = None,
 ) -> Record:
+    seconds = _decision_seconds(session, operator, shown_at)
     set_field_value(session, record.form_id, record.version, field_id, new)
     add_correction(
         session,
@@ -204,6 +225,9 @@ def _decide(
             old_status=old.status,
             new_value=new.value,
             operator=operator,
+            old_confidence=old.confidence,
+            kind=load_form(record.form).field(field_id).kind,
+            seconds=seconds,
         ),
     )
     log_event(
@@ -217,6 +241,18 @@ def _decide(
         ),
     )
     return replace(record, fields={**record.fields, field_id: new})
+
+
+def _decision_seconds(session: Session, operator: str, shown_at: dt.datetime | None) -> float | None:
+    """Seconds this decision took: from when the field was shown, or from the operator's
+    previous decision when that came later (a queue page shows many fields at once). None
+    when not shown by the station or after a pause longer than defs.REVIEW_TIMING_MAX."""
+    if shown_at is None:
+        return None
+    previous = last_decision_at(session, operator)
+    started = max(shown_at, previous) if previous is not None else shown_at
+    seconds = (now() - started).total_seconds()
+    return seconds if 0 <= seconds <= defs.REVIEW_TIMING_MAX else None
 
 
 def _label(record: Record, field_id: str) -> str:

@@ -1,5 +1,5 @@
-"""The numbers on the review station's dashboard: coverage, statuses, pending work, batches,
-quarantined pages."""
+"""The numbers on the review station's dashboard: coverage, statuses, pending work and the
+minutes it will take, batches, quarantined pages."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from pipeline import defs
+from pipeline.calibrate.load import ReviewLoad, review_load
 from pipeline.model.record import STATUSES
 from pipeline.model.scan import ScannedPage
 from pipeline.report.visits import load_visits
@@ -36,6 +37,7 @@ class Dashboard:
     coverage: tuple[ClassCoverage, ...]
     records_by_status: dict[str, int]  # every status, zero included
     pending_fields: int
+    review_load: ReviewLoad  # fields waiting per form and the minutes they will take
     batches: tuple[repo.Batch, ...]
     quarantined: tuple[ScannedPage, ...]
 
@@ -47,6 +49,7 @@ def dashboard(ws: Workspace) -> Dashboard:
             coverage=tuple(class_coverage(session)),
             records_by_status={s: statuses.get(s, 0) for s in STATUSES},
             pending_fields=pending_count(session),
+            review_load=review_load(session),
             batches=tuple(repo.list_batches(session, limit=defs.REVIEW_RECENT_BATCHES)),
             quarantined=tuple(pages_with_status(session, "quarantined")),
         )

@@ -64,6 +64,9 @@ def add_correction(session: Session, correction: Correction) -> Correction:
             operator=stamped.operator,
             at=stamped.at,
             evidence=stamped.evidence,
+            old_confidence=stamped.old_confidence,
+            kind=stamped.kind,
+            seconds=stamped.seconds,
         )
     )
     session.flush()
@@ -94,6 +97,9 @@ def corrections_for(session: Session, form_id: str) -> list[Correction]:
             operator=r.operator,
             at=as_utc(r.at),
             evidence=r.evidence,
+            old_confidence=r.old_confidence,
+            kind=r.kind,
+            seconds=r.seconds,
         )
         for r in session.scalars(query)
     ]

@@ -227,6 +227,22 @@ class CorrectionRow(Base):
     operator: Mapped[str] = mapped_column(String)
     at: Mapped[dt.datetime]
     evidence: Mapped[str | None] = mapped_column(String, nullable=True)  # what the person saw
+    # A decision is a labelled example for calibration (pipeline.calibrate) and a timing for
+    # the review load; rows from before migration 0008 have None.
+    old_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    kind: Mapped[str | None] = mapped_column(String, nullable=True)  # the field's kind
+    seconds: Mapped[float | None] = mapped_column(Float, nullable=True)  # from showing the field to deciding
+
+
+class SettingRow(Base):
+    """A workspace setting a command stored (e.g. calibrated ``auto`` thresholds), by key."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[dict[str, Any]]
+    operator: Mapped[str] = mapped_column(String)
+    updated_at: Mapped[dt.datetime]
 
 
 class IntakeRow(Base):

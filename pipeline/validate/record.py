@@ -7,10 +7,11 @@ the form's rules, and accept the value (``auto``) only when nothing is in doubt;
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pipeline import defs
+from pipeline.model.calibration import AutoThresholds
 from pipeline.model.prefill import prefill_values
 from pipeline.model.form import FieldDef, FormDef
 from pipeline.model.issuance import IssuedForm
@@ -45,7 +46,8 @@ def to_record(
     check_form_rules(form)
     expected = prefill_values(form, context.student, school_name=context.policy.school.name, form_id=issued.form_id)
     year = context.policy.school_year
-    reads = [_read(f, reading.values.get(f.id), expected.get(f.id), year) for f in form.fields]
+    raws = {f.id: _judged(reading.values.get(f.id), f, context.thresholds) for f in form.fields}
+    reads = [_read(f, raws[f.id], expected.get(f.id), year) for f in form.fields]
     values = {r.field.id: r.normalised.value for r in reads}
     source = _reading_source(reading)
     fields = {r.field.id: _field_value(r, values, form, context, source) for r in reads}
@@ -60,6 +62,18 @@ def to_record(
         reader=reading.reader,
         notes=reading.notes,
     )
+
+
+def _judged(raw: RawValue | None, field: FieldDef, thresholds: AutoThresholds) -> RawValue | None:
+    """``raw`` without the recognizer's own doubt about its confidence when the workspace has
+    a calibrated threshold for it: that threshold then decides alone (see _field_value)."""
+    if raw is None or not raw.doubt or thresholds.calibrated_for(raw.source, field.kind) is None:
+        return raw
+    # imported here: only a calibrated OCR value needs the recognizers' (heavy) modules
+    from pipeline.recognize.combs import DOUBT_UNSURE
+    from pipeline.recognize.fields import DOUBT_UNCONFIRMED
+
+    return replace(raw, doubt="") if raw.doubt in (DOUBT_UNSURE, DOUBT_UNCONFIRMED) else raw
 
 
 def _read(field: FieldDef, raw: RawValue | None, expected: str | None, year: Period) -> _Read:
@@ -101,7 +115,7 @@ def _field_value(
 ) -> FieldValue:
     findings = check_field(r.field, values, form, context, flagged=bool(r.problems))
     messages = [*r.problems, *(f.message for f in findings if f.message)]
-    if not r.trusted and r.raw is not None and r.raw.raw is not None and r.confidence < defs.AUTO_MIN_CONFIDENCE:
+    if not r.trusted and r.raw is not None and r.raw.raw is not None and r.confidence < _gate(r, context.thresholds):
         messages.append(f"识别把握不足（置信度 {r.confidence:.2f}），请核对")
     return FieldValue(
         value=r.normalised.value,
@@ -113,6 +127,14 @@ def _field_value(
         crop=r.raw.crop if r.raw is not None else None,
         refs=tuple(ref for f in findings for ref in f.refs),
     )
+
+
+def _gate(r: _Read, thresholds: AutoThresholds) -> float:
+    """The confidence a read value needs: the workspace's calibrated threshold for its reader
+    and kind, else the shipped one."""
+    assert r.raw is not None
+    calibrated = thresholds.calibrated_for(r.raw.source, r.field.kind)
+    return defs.AUTO_MIN_CONFIDENCE if calibrated is None else calibrated
 
 
 def _reading_source(reading: Reading) -> str:

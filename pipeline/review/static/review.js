@@ -63,7 +63,7 @@
       input.select();
     } else if (ev.key === "F8") {
       ev.preventDefault();
-      htmx.ajax("POST", item.dataset.unreadableUrl, { target: item, swap: "outerHTML", values: { version: item.dataset.version } });
+      htmx.ajax("POST", item.dataset.unreadableUrl, { target: item, swap: "outerHTML", values: { version: item.dataset.version, shown: item.dataset.shown } });
     } else if (ev.key === "F9") {
       ev.preventDefault();
       openPage(item.dataset.pageUrl, parseFloat(item.dataset.pageY) || 0);
