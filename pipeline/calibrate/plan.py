@@ -58,8 +58,11 @@ def workspace_thresholds(session: Session) -> AutoThresholds:
     return AutoThresholds({k: float(v) for k, v in stored.get("thresholds", {}).items()})
 
 
-def propose(ws: Workspace) -> list[Proposal]:
-    """A proposal for every reader and kind with decisions, in key order; changes nothing."""
+def propose(
+    ws: Workspace, *, target: float = defs.CALIBRATE_TARGET_PRECISION, level: float = defs.CALIBRATE_CONFIDENCE_LEVEL
+) -> list[Proposal]:
+    """A proposal for every reader and kind with decisions, in key order; changes nothing.
+    ``target``: least precision (as a one-sided ``level`` lower bound) of what passes."""
     with ws.session() as session:
         examples = labelled_examples(session)
         thresholds = workspace_thresholds(session)
@@ -68,13 +71,14 @@ def propose(ws: Workspace) -> list[Proposal]:
     for e in examples:
         if e.key.partition(":")[2] not in UNCALIBRATED_KINDS:
             by_key[e.key].append(e)
-    return [_proposal(key, by_key[key], thresholds, waiting.get(key, [])) for key in sorted(by_key)]
+    return [_proposal(key, by_key[key], thresholds, waiting.get(key, []), target, level) for key in sorted(by_key)]
 
 
-def _proposal(key: str, examples: Sequence[Example], thresholds: AutoThresholds, waiting: Sequence[float]) -> Proposal:
+def _proposal(
+    key: str, examples: Sequence[Example], thresholds: AutoThresholds, waiting: Sequence[float], target: float, level: float
+) -> Proposal:
     source, _, kind = key.partition(":")
     current, shipped = thresholds.threshold(source, kind), shipped_threshold(key)
-    target, level = defs.CALIBRATE_TARGET_PRECISION, defs.CALIBRATE_CONFIDENCE_LEVEL
     needed = least_examples(target, level)
     if len(examples) < needed:
         proposed, basis, support = shipped, TOO_FEW, None
