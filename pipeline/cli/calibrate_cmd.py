@@ -13,7 +13,7 @@ from pipeline.cli.progress import columns_table
 if TYPE_CHECKING:
     from pipeline.calibrate import Proposal
 
-_HEADERS = ("识别方式·字段类型", "当前阈值", "建议阈值", "复核样本", "精度", "95% 下限", "新通过字段（至多）", "说明")
+_HEADERS = ("识别方式·字段类型", "当前阈值", "建议阈值", "复核样本", "精度", "95% 下限", "新通过字段（至多）")
 
 
 @click.command("calibrate")
@@ -43,6 +43,8 @@ def calibrate_command(apply_: bool, operator: str | None, workspace: Path) -> No
         click.echo("还没有带置信度的人工复核记录，无法校准；保留出厂阈值。请先在复核页面核对一些字段。")
         return
     columns_table("阈值校准建议", _HEADERS, [_row(p) for p in proposals])
+    for p in proposals:
+        click.echo(f"{_kind_label(p.key)}：{_why(p)}")
     changed = [p for p in proposals if p.changes]
     if not apply_:
         click.echo(f"{len(changed)} 类阈值会改变。确认后运行 jiafang calibrate --apply 保存。" if changed else "没有需要改变的阈值。")
@@ -61,7 +63,6 @@ def _row(p: Proposal) -> tuple[object, ...]:
         f"{s.precision:.2%}" if s and s.precision is not None else "—",
         f"{s.lower_bound:.2%}" if s and s.total else "—",
         p.newly_passing,
-        _why(p),
     )
 
 
