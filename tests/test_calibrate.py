@@ -13,6 +13,7 @@ import re
 import shutil
 import statistics
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,10 @@ from pipeline.calibrate.fit import Step, choose_threshold, isotonic_fit, least_e
 from pipeline.calibrate.plan import ENOUGH, TOO_FEW, UNSUPPORTED
 from pipeline.cli import main
 from pipeline.ingest import ingest
-from pipeline.model.calibration import Example, field_kinds
+from pipeline.model.calibration import AutoThresholds, Example, field_kinds
+from pipeline.model.record import RawValue, Reading
+from pipeline.recognize.combs import DOUBT_PARTIAL, DOUBT_UNSURE
+from pipeline.validate import to_record
 from pipeline.review.app import create_app
 from pipeline.store.corrections import corrections_for
 from pipeline.store.records import current_record, list_records
@@ -192,7 +196,7 @@ def test_calibrate_shows_the_table_before_changing_anything(ws: Workspace) -> No
     ws.close()
     result = CliRunner().invoke(main, ["calibrate", "-w", str(ws.root)])
     assert result.exit_code == 0, result.output
-    for heading in ("当前阈值", "建议阈值", "复核样本", "95% 下限", "Word·单选", "Word·短文本"):
+    for heading in ("当前", "建议", "样本", "下限", "Word·单选", "Word·短文本", "单侧 95% 置信下限"):
         assert heading in result.output
     assert "jiafang calibrate --apply" not in result.output, "nothing changes at the shipped target"
     reopened = open_workspace(ws.root)
@@ -290,3 +294,28 @@ def test_a_pause_longer_than_the_limit_is_not_kept_as_review_time(ws: Workspace)
     with ws.session() as s:
         (decision,) = [c for c in corrections_for(s, record.form_id) if c.operator == "计时员"]
     assert decision.seconds is None and decision.old_confidence == 0.85 and decision.kind == "multi_choice"
+
+
+# --- the threshold a value is judged by -----------------------------------------------------------
+
+
+def _ocr_status(field_id: str, raw: str, confidence: float, doubt: str, calibrated: dict[str, float]) -> str:
+    from test_validate import CONTEXT, FORM, GOOD, ISSUED
+
+    values = {fid: RawValue(v, 1.0, "docx") for fid, v in GOOD.items()} | {field_id: RawValue(raw, confidence, "ocr", doubt)}
+    context = replace(CONTEXT, thresholds=AutoThresholds(calibrated))
+    record = to_record(Reading(ISSUED.form_id, values, reader="scan"), form=FORM, issued=ISSUED, context=context, source_file="a.png")
+    return record.fields[field_id].status
+
+
+def test_a_calibrated_threshold_replaces_the_recognizers_own_confidence_gate() -> None:
+    # a comb date at 0.93: the comb's own gate (0.95) doubts it; calibrated at 0.92 it passes
+    assert _ocr_status("visit_date", "20251103", 0.93, DOUBT_UNSURE, {}) == "review"
+    assert _ocr_status("visit_date", "20251103", 0.93, DOUBT_UNSURE, {"ocr:date": 0.92}) == "auto"
+    assert _ocr_status("visit_date", "20251103", 0.93, DOUBT_UNSURE, {"ocr:date": 0.97}) == "review"
+    assert _ocr_status("visit_date", "20251103", 0.93, DOUBT_UNSURE, {"docx:date": 0.5}) == "review", "per reader"
+    # a name the roster confirms at 0.93 passes the shipped gate, not a raised one
+    assert _ocr_status("teachers", "林春燕", 0.93, "", {}) == "auto"
+    assert _ocr_status("teachers", "林春燕", 0.93, "", {"ocr:text": 0.99}) == "review"
+    # a doubt that is not about confidence stays whatever the threshold
+    assert _ocr_status("visit_date", "2025110", 0.5, DOUBT_PARTIAL, {"ocr:date": 0.4}) == "review"

@@ -13,7 +13,11 @@ from pipeline.cli.progress import columns_table
 if TYPE_CHECKING:
     from pipeline.calibrate import Proposal
 
-_HEADERS = ("识别方式·字段类型", "当前阈值", "建议阈值", "复核样本", "精度", "95% 下限", "新通过字段（至多）")
+_HEADERS = ("类别", "当前", "建议", "样本", "精度", "下限", "新通过")
+_LEGEND = (
+    "类别：识别方式·字段类型；样本：人工复核过的字段数；精度、下限：建议阈值及以上的样本中识别正确的比例"
+    "及其单侧 95% 置信下限（Wilson），下限须不低于 {target:.1%}；新通过：当前待复核字段中按建议阈值至多可自动通过的个数。"
+)
 
 
 @click.command("calibrate")
@@ -33,6 +37,7 @@ def calibrate_command(apply_: bool, operator: str | None, workspace: Path) -> No
     示例：jiafang calibrate
     示例：jiafang calibrate --apply --operator 李老师
     """
+    from pipeline import defs
     from pipeline.calibrate import apply_proposals, propose
     from pipeline.model.audit import default_operator
     from pipeline.store.workspace import open_workspace
@@ -43,6 +48,7 @@ def calibrate_command(apply_: bool, operator: str | None, workspace: Path) -> No
         click.echo("还没有带置信度的人工复核记录，无法校准；保留出厂阈值。请先在复核页面核对一些字段。")
         return
     columns_table("阈值校准建议", _HEADERS, [_row(p) for p in proposals])
+    click.echo(_LEGEND.format(target=defs.CALIBRATE_TARGET_PRECISION))
     for p in proposals:
         click.echo(f"{_kind_label(p.key)}：{_why(p)}")
     changed = [p for p in proposals if p.changes]
