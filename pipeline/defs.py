@@ -326,7 +326,6 @@ STATS_PDF_HEADER_GREY = 0.88  # fill of heading cells (0 black, 1 white)
 # error at all that takes 539 decisions of one reader and kind (539 / (539 + 1.645²) >= 0.995).
 CALIBRATE_TARGET_PRECISION = 0.995  # share of accepted values that must be right (lower bound, not estimate)
 CALIBRATE_CONFIDENCE_LEVEL = 0.95  # one-sided confidence level of that lower bound
-CALIBRATE_NO_AUTO = 1.01  # threshold above every confidence: all values of the kind go to review
 
 # Review load: minutes of review left, from the review station's own timings (pipeline/calibrate/load.py)
 # Seconds per field until a kind has REVIEW_TIMING_MIN_SAMPLES measured decisions. Not measured:

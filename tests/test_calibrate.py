@@ -30,7 +30,9 @@ from pipeline.model.calibration import AutoThresholds, Example, field_kinds
 from pipeline.model.record import RawValue, Reading
 from pipeline.recognize.combs import DOUBT_PARTIAL, DOUBT_UNSURE
 from pipeline.validate import to_record
+from pipeline.review import correct_field
 from pipeline.review.app import create_app
+from pipeline.store.calibration import labelled_examples
 from pipeline.store.corrections import corrections_for
 from pipeline.store.records import current_record, list_records
 from pipeline.store.workspace import Workspace, open_workspace
@@ -38,6 +40,8 @@ from ingest_support import VALUES
 from calibrate_support import (
     CALIBRATION_FORMS,
     CHOICE_FIELDS,
+    CLASS,
+    OPERATOR,
     MISREAD_PLACES,
     decide_returns,
     filled,
@@ -144,35 +148,45 @@ def _later_field(ws: Workspace, src: Path, folder: Path, field_id: str, *, tagge
 
 
 @pytest.mark.slow
-def test_calibrate_lowers_a_supported_threshold_and_raises_one_the_decisions_contradict(ws: Workspace) -> None:
+def test_calibrate_lowers_a_threshold_only_as_far_as_the_bound_supports(ws: Workspace, spare: list[Path], tmp_path: Path) -> None:
+    ingest(ws, [filled(spare[0], tmp_path / spare[0].name, tagged=False)])  # 3 choice fields wait at 0.85
     proposals = _by_key(ws, target=TEST_TARGET)
     choice, text = proposals[KEY_CHOICE], proposals[KEY_TEXT]
     # 54 choice values read at 0.85, all accepted: the bound at 0.85 is 54 / (54 + z²) = 95.2 %
     assert (choice.basis, choice.current, choice.proposed, choice.examples) == (ENOUGH, 0.9, 0.85, 54)
+    assert choice.newly_passing == len(CHOICE_FIELDS)
     assert choice.support.lower_bound == pytest.approx(_score_equation_root(54, 54), abs=1e-9)
     assert choice.support.lower_bound >= TEST_TARGET
-    # 5 of 54 text values were wrong at the highest confidence seen: no threshold is supported
-    assert (text.basis, text.proposed, text.examples) == (UNSUPPORTED, defs.CALIBRATE_NO_AUTO, 54)
-    assert (text.support.right, text.support.total) == (0, 0)
-    assert all(p.examples == 54 for p in proposals.values()), "one example per decided field"
-    assert MISREAD_PLACES == 5
+    # 5 of 54 text values read at 0.85 were corrected: no lower threshold, the shipped one stays
+    assert (text.basis, text.current, text.proposed, text.examples, text.changes) == (UNSUPPORTED, 0.9, 0.9, 54, False)
+    with ws.session() as s:
+        wrong = [e for e in labelled_examples(s) if not e.correct]
+    assert len(wrong) == MISREAD_PLACES and {e.key for e in wrong} == {KEY_TEXT}
 
 
 @pytest.mark.slow
-def test_applied_thresholds_decide_the_status_of_a_later_ingests_fields(ws: Workspace, spare: list[Path], tmp_path: Path) -> None:
+def test_applied_thresholds_decide_later_ingests_and_new_errors_raise_them_again(
+    ws: Workspace, spare: list[Path], tmp_path: Path
+) -> None:
     before = shutil.copytree(ws.root, tmp_path / "before")
-    apply_proposals(ws, propose(ws, target=TEST_TARGET), operator="校准员")
+    apply_proposals(ws, propose(ws, target=TEST_TARGET), operator=OPERATOR)
     with ws.session() as s:
-        assert workspace_thresholds(s).calibrated == {KEY_CHOICE: 0.85, KEY_TEXT: defs.CALIBRATE_NO_AUTO}
-    # a choice read by label at 0.85 now passes; a typed place (1.0) no longer does
+        assert workspace_thresholds(s).calibrated == {KEY_CHOICE: 0.85, KEY_TEXT: 0.9}
     assert _later_field(ws, spare[0], tmp_path / "a", "mode", tagged=False) == ("auto", 0.85)
-    assert _later_field(ws, spare[1], tmp_path / "b", "place", tagged=True) == ("review", 1.0)
     uncalibrated = open_workspace(before)
     try:
-        assert _later_field(uncalibrated, spare[0], tmp_path / "c", "mode", tagged=False) == ("review", 0.85)
-        assert _later_field(uncalibrated, spare[1], tmp_path / "d", "place", tagged=True) == ("auto", 1.0)
+        assert _later_field(uncalibrated, spare[0], tmp_path / "b", "mode", tagged=False) == ("review", 0.85)
     finally:
         uncalibrated.close()
+    # the reviewer finds on paper that three accepted modes were wrong after all
+    with ws.session() as s:
+        accepted = [r for r in list_records(s, class_name=CLASS) if r.fields["mode"].source == "human"][:3]
+    for record in accepted:
+        correct_field(ws, record.form_id, "mode", "电话", version=record.version, operator=OPERATOR)
+    choice = _by_key(ws, target=TEST_TARGET)[KEY_CHOICE]
+    assert (choice.basis, choice.current, choice.proposed) == (UNSUPPORTED, 0.85, 0.9)
+    apply_proposals(ws, propose(ws, target=TEST_TARGET), operator=OPERATOR)
+    assert _later_field(ws, spare[1], tmp_path / "c", "mode", tagged=False) == ("review", 0.85)
 
 
 @pytest.mark.slow

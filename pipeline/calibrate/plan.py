@@ -11,6 +11,7 @@ to no ``auto`` at all — never down. Stored thresholds live in the workspace (s
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,11 +93,10 @@ def _proposal(
 
 
 def _raised(examples: Sequence[Example], current: float, shipped: float) -> float:
-    """Above the most confident wrong value (no ``auto`` when nothing is), never below the
-    current or shipped threshold."""
+    """Just above the most confident wrong value (above 1.0: no ``auto`` at all), never below
+    the current or the shipped threshold."""
     worst = max(e.confidence for e in examples if not e.correct)
-    above = [e.confidence for e in examples if e.confidence > worst]
-    return max(current, shipped, min(above) if above else defs.CALIBRATE_NO_AUTO)
+    return max(current, shipped, math.nextafter(worst, math.inf))
 
 
 def apply_proposals(ws: Workspace, proposals: Sequence[Proposal], *, operator: str) -> AutoThresholds:

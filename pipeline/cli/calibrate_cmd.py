@@ -77,17 +77,17 @@ def _why(p: Proposal) -> str:
 
     if p.basis == TOO_FEW:
         return f"样本不足（{p.examples} 个，至少需要 {p.needed} 个）：保留出厂阈值"
+    if p.basis == UNSUPPORTED and p.proposed > p.current:
+        return "复核中有识别错误，精度下限不达标：提高阈值（出错的最高置信度之上，且不低于出厂阈值）"
     if p.basis == UNSUPPORTED:
-        return "复核结果不支持任何更低的阈值：提高到最高出错值之上"
+        return "复核中有识别错误，不支持更低的阈值：不变"
     if p.proposed < p.current:
         return "精度下限达标：降低阈值"
     return "精度下限达标：提高阈值" if p.proposed > p.current else "精度下限达标：不变"
 
 
 def _threshold(value: float) -> str:
-    from pipeline import defs
-
-    return "不自动通过" if value >= defs.CALIBRATE_NO_AUTO else f"{value:.4f}"
+    return "不自动通过" if value > 1.0 else f"{value:.4f}"
 
 
 def _kind_label(key: str) -> str:
