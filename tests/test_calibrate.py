@@ -292,7 +292,7 @@ def test_review_station_times_each_decision_and_the_dashboard_estimates_from_the
         assert seconds_per_field(s)["single_choice"] == pytest.approx(statistics.median(c.seconds for c in timed))
         load = review_load(s)
     page = client.get("/dashboard").text
-    assert re.search(r'id="stat-minutes">(\d+)<', page)[1] == f"{load.minutes:.0f}"
+    assert re.search(r'id="stat-minutes">([\d.]+)<', page)[1] == f"{load.minutes:.1f}"
     assert re.search(r'id="stat-per-form">([\d.]+)<', page)[1] == f"{load.per_form:.1f}"
 
 
