@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from pipeline import defs
 from pipeline.calibrate import apply_proposals, propose, review_load, seconds_per_field, workspace_thresholds
 from pipeline.calibrate.fit import Step, choose_threshold, isotonic_fit, least_examples, wilson_lower_bound
-from pipeline.calibrate.plan import ENOUGH, TOO_FEW, UNSUPPORTED
+from pipeline.calibrate.plan import ENOUGH, UNSUPPORTED
 from pipeline.cli import main
 from pipeline.ingest import ingest
 from pipeline.model.calibration import AutoThresholds, Example, field_kinds
