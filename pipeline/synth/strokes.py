@@ -248,11 +248,13 @@ def _joined(a: Stroke, b: Stroke, habits: StrokeHabits, rng: np.random.Generator
 
 def _pen_line(layer: np.ndarray, points: np.ndarray, pen: float, pressure: float, rng: np.random.Generator) -> None:
     """A stroke of round pen dabs whose width follows the pressure along the stroke."""
-    t = np.linspace(0.0, 1.0, len(points))
+    pts = np.round(points).astype(np.int32)
+    if len(pts) == 1:
+        cv2.circle(layer, (int(pts[0, 0]), int(pts[0, 1])), max(1, int(round(pen / 2))), 255, -1)
+        return
+    t = np.linspace(0.0, 1.0, len(pts))
     press = 1 + pressure * (0.35 * np.exp(-t * 6) - 0.25 * t**2 + rng.normal(0, 0.04))
-    for (x0, y0), (x1, y1), p in zip(points, points[1:], press):
-        thick = max(1, int(round(pen * p)))
-        cv2.line(layer, (int(round(x0)), int(round(y0))), (int(round(x1)), int(round(y1))), 255, thick, cv2.LINE_8)
-    if len(points) == 1:
-        x, y = points[0]
-        cv2.circle(layer, (int(round(x)), int(round(y))), max(1, int(round(pen / 2))), 255, -1)
+    thick = np.maximum(1, np.round(pen * press)).astype(int)
+    cuts = np.flatnonzero(np.diff(thick[:-1])) + 1  # runs of one width are drawn as one polyline
+    for start, stop in zip([0, *cuts], [*cuts, len(pts) - 1]):
+        cv2.polylines(layer, [pts[start : stop + 1].reshape(-1, 1, 2)], False, 255, int(thick[start]), cv2.LINE_8)
