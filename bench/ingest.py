@@ -265,6 +265,8 @@ def print_table(r: dict[str, Any]) -> None:
     run, base, o = r["ingest"], r["baseline"], r["options"]
     ours, theirs = run["evaluation"], base["evaluation"]
     fonts = ", ".join(Path(p).name for p in o["hand_fonts"]) or "default kaiti"
+    if o["stroke_share"] is not None or o["pencil_share"] is not None:
+        fonts += f"; 40 pooled writers, {o['stroke_share'] or 0:.0%} stroke-drawn, {o['pencil_share'] or 0:.0%} in pencil"
     print(f"\nstack: seeds {o['seeds']}, {o['forms']} forms each, profile {o['profile']}, hand: {fonts}; "
           f"{r['pages']} page images; ingest with {o['workers']} workers on {o['cores']} cores")
     print(f"\n{'kind':<19}{'fields':>7}{'accuracy':>10}{'straight-through':>18}{'auto precision':>16}{'baseline acc.':>15}")

@@ -214,13 +214,17 @@ def test_wilson_lower_bound_matches_hand_worked_values() -> None:
 def test_kinds_decide_the_same_reading_now_and_by_the_previous_release_thresholds() -> None:
     truth = {"forms": {"F1": {
         "form": "record", "missing_pages": [],
-        "values": {"visit_time": "08:00-09:00", "place": "学生家中", "visit_date": "2025-10-09"},
+        "values": {"visit_time": "08:00-09:00", "place": "学生家中", "visit_date": "2025-10-09", "consensus": "按时完成作业",
+                   "measures": None, "followup_due": "2025-10-20"},
     }}}
-    read = lambda value, confidence, status: FieldValue(value, str(value), confidence, "ocr", status)  # noqa: E731
+    read = lambda value, confidence, status, why="": FieldValue(value, str(value), confidence, "ocr", status, why)  # noqa: E731
     fields = {
         "visit_time": read("08:00-09:00", 0.93, "auto"),  # right; under 0.95 before
         "place": read("学生家", 0.97, "auto"),  # wrong, and auto either way
-        "visit_date": read("2025-10-09", 0.99, "review"),
+        "visit_date": read("2025-10-09", 0.99, "review", "本页扫描质量差，细笔画可能丢失"),  # a reason besides confidence
+        "consensus": read("按时完成作业", 0.999, "auto"),  # a confident line: a draft in the previous release
+        "measures": read(None, 1.0, "auto"),  # nothing written, nothing read
+        "followup_due": read("2025-10-20", 0.97, "review", "有数字写得不够清楚"),  # today's threshold is higher
     }
     record = Record("F1", "record", "G1", "七年级（1）班", "hash", fields, "file.png")
     kinds = score_kinds([record], [truth])["kinds"]
@@ -230,4 +234,6 @@ def test_kinds_decide_the_same_reading_now_and_by_the_previous_release_threshold
     assert place["now"]["wrong_auto"] == place["previous"]["wrong_auto"] == 1
     assert place["accuracy"] == 0.0 and place["now"]["auto_precision_lower95"] == 0.0
     assert (date["now"]["auto"], date["previous"]["auto"]) == (0, 1)
+    narrative = kinds["narrative"]
+    assert (narrative["now"]["auto"], narrative["previous"]["auto"]) == (2, 1)
     assert comb["now"]["auto_precision_lower95"] == pytest.approx(wilson_lower(1, 1))

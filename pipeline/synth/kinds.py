@@ -6,7 +6,10 @@ many values were right, how many went through without a person (right and ``auto
 precise ``auto`` was and how low that precision may really be (one-sided 95 % Wilson bound),
 and how many fields a person must look at per form. Every value is decided twice from the same
 reading: as the workspace stored it (today's thresholds), and by the confidence thresholds the
-previous release shipped, so a change of thresholds shows on one stack.
+previous release shipped, so a change of thresholds shows on one stack: there a value is
+``auto`` when its confidence reaches that release's threshold for its kind and the stored value
+carries no other reason to look (a rule, a partly filled comb, a faint page) — the reasons that
+only restate a threshold are set aside, and narratives with text are drafts, as they were then.
 """
 
 from __future__ import annotations
@@ -28,8 +31,11 @@ PREVIOUS_RELEASE = "08b72e1"
 # SHORT_TEXT_AUTO_MIN 0.95 for text (the roster-confirmed names it let pass from 0.9 cannot be
 # told apart afterwards, so this side counts them at 0.95); narratives never passed.
 PREVIOUS_AUTO_MIN = {
-    "checkbox": 0.9, "digits/comb": 0.95, "date": 0.95, "name/short text": 0.95, "place": 0.95, "narrative": math.inf,
+    "checkbox": 0.9, "digits/comb": 0.95, "date": 0.95, "name/short text": 0.95, "place": 0.95, "narrative": 0.9,
 }
+# Review messages of that release that say no more than "below the threshold" (its
+# DOUBT_UNSURE, DOUBT_UNCONFIRMED and the validator's low-confidence note), as they began.
+PREVIOUS_THRESHOLD_MESSAGES = ("有数字写得不够清楚", "手写文字未能与花名册核对，且识别把握不足", "识别把握不足")
 
 
 def wilson_lower(successes: int, trials: int, z: float = Z_95_ONE_SIDED) -> float:
@@ -90,11 +96,18 @@ class KindScore:
         self.fields += 1
         self.credit += value_credit
         right = value_credit == 1.0
-        previous_auto = got.confidence >= PREVIOUS_AUTO_MIN[kind]
-        for decisions, auto in ((self.now, got.status == "auto"), (self.previous, previous_auto)):
+        for decisions, auto in ((self.now, got.status == "auto"), (self.previous, previous_auto(kind, got))):
             decisions.auto += auto
             decisions.auto_right += auto and right
             decisions.review += not auto
+
+
+def previous_auto(kind: str, got: FieldValue) -> bool:
+    """Would the previous release have accepted this reading as ``auto``?"""
+    if kind == "narrative" and got.value:
+        return False  # handwritten paragraphs were drafts for a person, whatever their confidence
+    others = [m for m in got.message.split("；") if m and not m.startswith(PREVIOUS_THRESHOLD_MESSAGES)]
+    return got.confidence >= PREVIOUS_AUTO_MIN[kind] and not others
 
 
 def score_kinds(records: Sequence[Record], truths: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
