@@ -9,8 +9,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 from pipeline import defs
+from pipeline.cli import main
 from pipeline.generate import generate
 from pipeline.model.record import FieldValue, Record
 from pipeline.resources import samples_dir
@@ -18,7 +20,7 @@ from pipeline.roster.importer import import_roster
 from pipeline.store.workspace import init_workspace
 from pipeline.synth import handwriting as hw
 from pipeline.synth.kinds import score_kinds, wilson_lower
-from pipeline.synth.returns import HandMix, StackEvents, fill_returns, page_image, writer_pool
+from pipeline.synth.returns import HandMix, page_image, writer_pool
 from pipeline.synth.scanner import ScannerModel, on_paper, output_size, random_settings, scan
 from pipeline.synth.strokes import StrokeHabits, stroke_glyph
 
@@ -188,16 +190,24 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-def test_a_hard_stack_writes_with_pooled_writers_and_shows_each_sheets_back(issued: Path, tmp_path: Path) -> None:
-    report = fill_returns(
-        issued, tmp_path / "hard", seed=5, limit=1, profile="duplex", events=StackEvents.none(),
-        hands=HandMix(stroke_share=1.0, pencil_share=0.5),
-    )
-    truth = json.loads(report.truth_path.read_text(encoding="utf-8"))
-    assert len(truth["writers"]) == 40 and {w["hand"] for w in truth["writers"]} == {"stroke"}
-    form = next(iter(truth["forms"].values()))
-    assert set(form["writers"]) == {"teacher", "parent"}
-    assert all(p["scan"]["show_through"] > 0 for s in truth["stack"] for p in s["pages"])
+def test_a_pencil_show_through_stack_from_the_command_line_gets_its_boxes_drawn(issued: Path, tmp_path: Path) -> None:
+    out = tmp_path / "hard"
+    filled = CliRunner().invoke(main, [
+        "samples", "fill", "--manifest", str(issued), "--out", str(out), "--seed", "5", "--limit", "1", "--profile", "duplex",
+        "--images", "--tidy-stack", "--stroke-hands", "1", "--pencil", "1",
+    ])
+    assert filled.exit_code == 0, filled.output
+    truth = json.loads((out / "truth.json").read_text(encoding="utf-8"))
+    assert len(truth["writers"]) == 40 and all(w["hand"] == "stroke" and w["pencil"] for w in truth["writers"])
+    assert set(next(iter(truth["forms"].values()))["writers"]) == {"teacher", "parent"}
+    first = truth["stack"][0]["pages"][0]
+    assert first["scan"]["show_through"] > 0 and first["page"] == 1
+    drawn = CliRunner().invoke(main, [
+        "scan", "overlay", str(out / first["file"]), "-w", str(issued.parent.parent / "ws"), "--out", str(tmp_path / "o.png"),
+    ])
+    assert drawn.exit_code == 0, drawn.output
+    assert f"表单 {first['form_id']}（record）第 1 页" in drawn.output and "定位标记 4 个" in drawn.output
+    assert (tmp_path / "o.png").stat().st_size > 0
 
 
 # --- bench figures --------------------------------------------------------------------------------
