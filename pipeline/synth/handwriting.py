@@ -1,10 +1,11 @@
 """Handwriting drawn onto page images: glyphs, digits, ticks, corrections and signatures.
 
 Pure drawing in pixel space on a grayscale ``uint8`` page (255 = paper) at a known px/mm.
-A writer is a :class:`HandwritingStyle` (a kaiti font and seeded habits); every call also
-takes an explicit ``numpy.random.Generator`` so the same seed draws the same page. Ink is
-drawn into a canvas the size of the target box and then laid on the page, so nothing but a
-stray tick ever leaves its box.
+A writer is a :class:`HandwritingStyle` (a kaiti font and seeded habits, or — a hand that is no
+font — characters redrawn stroke by stroke by :mod:`pipeline.synth.strokes`; in pen or in
+pencil); every call also takes an explicit ``numpy.random.Generator`` so the same seed draws
+the same page. Ink is drawn into a canvas the size of the target box and then laid on the
+page, so nothing but a stray tick ever leaves its box.
 
 Boxes are ``(x, y, w, h)`` in pixels, origin top-left (:func:`px_box` converts a form Box).
 """
@@ -75,7 +76,6 @@ class HandwritingStyle:
             pen_mm=float(rng.uniform(*defs.HAND_PEN)),
             ink=int(rng.integers(defs.HAND_INK_GREY[0], defs.HAND_INK_GREY[1] + 1)),
         )
-
 
     @classmethod
     def random_stroke(cls, rng: np.random.Generator, *, pencil: bool = False) -> HandwritingStyle:
