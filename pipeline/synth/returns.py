@@ -341,9 +341,14 @@ def _class_sheets(
         plan = plan_values(form, people, period=period, deadlines=policy.deadlines, rng=rng)
         (teacher, parent), chosen = writers.pick(rng)
         first = int(entry["first_page"])
-        images = [rasterise(pdf, first + page - 2) for page in range(1, int(entry["pages"]) + 1)]
-        for page, image in enumerate(images, start=1):
-            draw_page(image, form, page, plan, teacher=teacher, parent=parent, rng=rng)
+        # Every side is written before any is scanned, since each shows through the other; the
+        # random draws keep the order they always had (page, its foreign sheet, next page).
+        images, foreign = [], {}
+        for page in range(1, int(entry["pages"]) + 1):
+            images.append(rasterise(pdf, first + page - 2))
+            draw_page(images[-1], form, page, plan, teacher=teacher, parent=parent, rng=rng)
+            if (index, page) in events.foreign_after:
+                foreign[page] = foreign_page(rng, form.page_size)
         padding = first + int(entry["pages"])
         padding_image = rasterise(pdf, padding - 1) if padding <= len(pdf) and padding not in covered else None
         sides = [*images, padding_image] if padding_image is not None else images
@@ -354,8 +359,8 @@ def _class_sheets(
                 yield _Sheet("form", image, entry["form_id"], page, upside_down=slot in events.upside_down, back=back)
             if slot in events.duplicate:
                 yield _Sheet("duplicate", image, entry["form_id"], page, back=back)
-            if slot in events.foreign_after:
-                yield _Sheet("foreign", foreign_page(rng, form.page_size))
+            if page in foreign:
+                yield _Sheet("foreign", foreign[page])
         if padding_image is not None:
             yield _Sheet("padding", padding_image, entry["form_id"], back=images[-1])
         truth["forms"][entry["form_id"]] = _form_truth(entry, form, plan, events, index) | ({"writers": chosen} if chosen else {})
