@@ -319,6 +319,13 @@ def print_kinds(by_kind: dict[str, Any], pages_per_min: float) -> None:
     for side in ("now", "previous"):
         total = sum(k[side]["review_per_form"] for k in by_kind["kinds"].values())
         print(f"fields to review per form ({side if side == 'now' else PREVIOUS_RELEASE}): {total:.2f}")
+    for title, split in (("the form's writer", by_kind["by_writer"]), ("how the page was scanned", by_kind["by_scan"])):
+        if split:
+            print(f"\nall kinds but signatures, by {title} (now):")
+            for key, k in split.items():
+                d = k["now"]
+                print(f"  {key:<38}{k['fields']:>6} fields  accuracy {k['accuracy']:>6.1%}  straight {d['straight_through']:>6.1%}  "
+                      f"wrong auto {d['wrong_auto']}")
 
 
 # --- plumbing ---------------------------------------------------------------------------------

@@ -222,8 +222,9 @@ def test_wilson_lower_bound_matches_hand_worked_values() -> None:
 
 
 def test_kinds_decide_the_same_reading_now_and_by_the_previous_release_thresholds() -> None:
-    truth = {"forms": {"F1": {
-        "form": "record", "missing_pages": [],
+    truth = {"writers": [{"hand": "stroke", "pencil": True}], "forms": {"F1": {
+        "form": "record", "missing_pages": [], "writers": {"teacher": 0, "parent": 0},
+        "scan": {"1": {"mode": "bw", "dpi": 200, "show_through": 0.1, "folds": []}, "2": {"mode": "gray", "dpi": 300, "folds": [[99.0, 0.2, 1, 0.3]]}},
         "values": {"visit_time": "08:00-09:00", "place": "学生家中", "visit_date": "2025-10-09", "consensus": "按时完成作业",
                    "measures": None, "followup_due": "2025-10-20"},
     }}}
@@ -237,7 +238,10 @@ def test_kinds_decide_the_same_reading_now_and_by_the_previous_release_threshold
         "followup_due": read("2025-10-20", 0.97, "review", "有数字写得不够清楚"),  # today's threshold is higher
     }
     record = Record("F1", "record", "G1", "七年级（1）班", "hash", fields, "file.png")
-    kinds = score_kinds([record], [truth])["kinds"]
+    scored = score_kinds([record], [truth])
+    kinds = scored["kinds"]
+    assert {k: v["fields"] for k, v in scored["by_writer"].items()} == {"stroke hand, pencil": 6}
+    assert {k: v["fields"] for k, v in scored["by_scan"].items()} == {"1-bit 200 dpi, show-through": 3, "gray 300 dpi, folded": 3}
     comb, place, date = kinds["digits/comb"], kinds["place"], kinds["date"]
     assert (comb["now"]["auto"], comb["previous"]["auto"]) == (1, 0)
     assert comb["previous"]["review_per_form"] == 1.0

@@ -111,8 +111,12 @@ def previous_auto(kind: str, got: FieldValue) -> bool:
 
 
 def score_kinds(records: Sequence[Record], truths: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Per kind: fields, accuracy, and today's and the previous release's decisions (JSON)."""
+    """Per kind: fields, accuracy, and today's and the previous release's decisions (JSON);
+    the same figures over all kinds by who wrote (stroke or font hand, pen or pencil) and by
+    how the page was scanned (1-bit or grey, show-through, folds), where truth says so."""
     scores = {k: KindScore() for k in KINDS}
+    by_writer: dict[str, KindScore] = {}
+    by_scan: dict[str, KindScore] = {}
     by_id = {r.form_id: r for r in records}
     forms = 0
     for truth in truths:
@@ -121,11 +125,36 @@ def score_kinds(records: Sequence[Record], truths: Sequence[Mapping[str, Any]]) 
             if record is None:
                 continue
             forms += 1
+            pages = {f.id: p.number for p in load_form(expected["form"]).pages for f in p.fields}
             for f, want, got in scored_fields(record, expected):
                 kind = kind_of(f)
                 if kind:
-                    scores[kind].add(kind, credit(f, want, got.value), got)
-    return {"forms": forms, "kinds": {k: _kind_json(s, forms) for k, s in scores.items()}}
+                    value_credit = credit(f, want, got.value)
+                    scores[kind].add(kind, value_credit, got)
+                    scan = expected["scan"].get(str(pages[f.id]), {})
+                    for split, key in ((by_writer, _writer_of(truth, expected)), (by_scan, _paper_of(scan))):
+                        if key:
+                            split.setdefault(key, KindScore()).add(kind, value_credit, got)
+    return {
+        "forms": forms, "kinds": {k: _kind_json(s, forms) for k, s in scores.items()},
+        "by_writer": {k: _kind_json(s, forms) for k, s in sorted(by_writer.items())},
+        "by_scan": {k: _kind_json(s, forms) for k, s in sorted(by_scan.items())},
+    }
+
+
+def _writer_of(truth: Mapping[str, Any], expected: Mapping[str, Any]) -> str:
+    """The form's teacher (who writes all but the parent's signature): "stroke, pencil"."""
+    if "writers" not in expected:
+        return ""
+    writer = truth["writers"][expected["writers"]["teacher"]]
+    return f"{writer['hand']} hand, {'pencil' if writer['pencil'] else 'pen'}"
+
+
+def _paper_of(scan: Mapping[str, Any]) -> str:
+    if not scan:
+        return ""
+    mode = f"1-bit {scan['dpi']} dpi" if scan["mode"] == "bw" else f"{scan['mode']} {scan['dpi']} dpi"
+    return mode + (", show-through" if scan.get("show_through") else "") + (", folded" if scan.get("folds") else "")
 
 
 def scored_fields(record: Record, expected: Mapping[str, Any]) -> Iterator[tuple[FieldDef, Any, FieldValue]]:
