@@ -12,12 +12,20 @@ Three stages, each in its own process, so each one's peak memory is its own:
 
 It prints one table (per kind: fields, accuracy, straight-through, precision of ``auto``
 values, the baseline's accuracy; page identification; pages/min; peak RSS; the speed ratio to
-the baseline per core) with PASS/FAIL for each target of the issue, and writes it all to
-bench/out/ingest.json.
+the baseline per core) with PASS/FAIL for each target of the issue, then a table per kind of
+field (checkbox, digits/comb, date, name/short text, place, narrative: accuracy, straight-through,
+``auto`` precision with its one-sided 95 % Wilson lower bound, fields to review per form) for
+today's decisions beside the previous release's thresholds applied to the same readings
+(``pipeline.synth.kinds``), and writes it all to bench/out/ingest.json.
+
+``--preset hard`` is the stack a school office really sends: 40 writers, three in four writing
+stroke by stroke (not a font), three in ten in pencil, duplex show-through, folds, and 1-bit
+copies at 200 dpi beside grey ones (scanner profile ``hard``).
 
     .venv/bin/python bench/ingest.py                       # 100 forms, seed 11, office scans
     .venv/bin/python bench/ingest.py --seeds 11,12 --profile harsh --workers 2
     .venv/bin/python bench/ingest.py --forms 20 --hand-font /usr/share/fonts/truetype/seto/setofont.ttf
+    .venv/bin/python bench/ingest.py --preset hard --forms 40 --baseline-pages 0
 """
 
 from __future__ import annotations
@@ -45,6 +53,9 @@ TARGETS = {  # the issue's "Done means"
     "auto_precision": 0.995,
     "speed_vs_baseline": 2.0,
 }
+PRESETS = {  # name -> the options it sets (stroke/pencil shares of a 40-writer pool, scanner profile)
+    "hard": {"profile": "hard", "stroke_share": 0.75, "pencil_share": 0.3},
+}
 ROWS = (  # (label in the table, group of pipeline.synth.evaluate)
     ("checkbox fields", "checkbox"),
     ("checkbox options", "checkbox options"),
@@ -58,9 +69,12 @@ ROWS = (  # (label in the table, group of pipeline.synth.evaluate)
 # --- stage 1: the stacks ----------------------------------------------------------------------
 
 
-def make_stacks(root: Path, *, forms: int, seeds: list[int], profile: str, hand_fonts: list[Path]) -> dict[str, Any]:
+def make_stacks(
+    root: Path, *, forms: int, seeds: list[int], profile: str, hand_fonts: list[Path], hands: Any = None
+) -> dict[str, Any]:
     """The sample school's workspace, and per seed one round of record forms for its students
-    (a round of visits), the first ``forms`` of them filled and scanned."""
+    (a round of visits), the first ``forms`` of them filled (by ``hands``, a HandMix, when
+    given) and scanned."""
     from pipeline.generate import generate
     from pipeline.resources import samples_dir
     from pipeline.roster.importer import import_roster
@@ -75,7 +89,7 @@ def make_stacks(root: Path, *, forms: int, seeds: list[int], profile: str, hand_
         generate(ws, forms=["record"], formats=["pdf"], out_dir=out / "forms")
         filled = fill_returns(
             out / "forms" / "manifest.json", out / "returns", seed=seed, forms=("record",), profile=profile,
-            events=StackEvents(), policy=ws.policy, hand_fonts=hand_fonts or None, limit=forms,
+            events=StackEvents(), policy=ws.policy, hand_fonts=hand_fonts or None, limit=forms, hands=hands,
         )
         stacks.append({"seed": seed, "returns": str(out / "returns"), "forms": filled.forms, "pages": filled.pages, "seconds": filled.seconds})
     ws.close()
@@ -110,17 +124,19 @@ def _score(ws: Any, stacks: list[dict[str, Any]]) -> dict[str, Any]:
     from pipeline.store import records as record_store
     from pipeline.store import scans
     from pipeline.synth.evaluate import Evaluation, evaluate
+    from pipeline.synth.kinds import score_kinds
 
     with ws.session() as s:
         records = record_store.list_records(s)
         pages = [p for status in PAGE_STATUSES for p in scans.pages_with_status(s, status)]
-    results, wrong = [], []
+    results, wrong, truths = [], [], []
     for stack in stacks:
         returns = Path(stack["returns"])
         truth = _truth(returns)
+        truths.append(truth)
         results.append(evaluate(records, truth, identified=_identified(pages, truth, returns)))
         wrong += _wrong_auto(records, truth)
-    return _evaluation_json(sum(results, Evaluation())) | {"wrong_auto": wrong}
+    return _evaluation_json(sum(results, Evaluation())) | {"wrong_auto": wrong, "by_kind": score_kinds(records, truths)}
 
 
 def _wrong_auto(records: list[Any], truth: dict[str, Any]) -> list[dict[str, Any]]:
@@ -236,6 +252,7 @@ def summarise(args: argparse.Namespace, stack: dict[str, Any], run: dict[str, An
     }
     return {
         "options": {"forms": args.forms, "seeds": args.seeds, "profile": args.profile, "hand_fonts": [str(p) for p in args.hand_font],
+                    "preset": args.preset, "stroke_share": args.stroke_share, "pencil_share": args.pencil_share,
                     "workers": run["workers"], "baseline_pages": args.baseline_pages, "cores": os.cpu_count()},
         "stack": stack, "ingest": run, "baseline": base,
         "pages": pages, "pages_per_min": pages_per_min, "core_seconds_per_page": per_core, "speed_vs_baseline": ratio,
@@ -248,6 +265,8 @@ def print_table(r: dict[str, Any]) -> None:
     run, base, o = r["ingest"], r["baseline"], r["options"]
     ours, theirs = run["evaluation"], base["evaluation"]
     fonts = ", ".join(Path(p).name for p in o["hand_fonts"]) or "default kaiti"
+    if o["stroke_share"] is not None or o["pencil_share"] is not None:
+        fonts += f"; 40 pooled writers, {o['stroke_share'] or 0:.0%} stroke-drawn, {o['pencil_share'] or 0:.0%} in pencil"
     print(f"\nstack: seeds {o['seeds']}, {o['forms']} forms each, profile {o['profile']}, hand: {fonts}; "
           f"{r['pages']} page images; ingest with {o['workers']} workers on {o['cores']} cores")
     print(f"\n{'kind':<19}{'fields':>7}{'accuracy':>10}{'straight-through':>18}{'auto precision':>16}{'baseline acc.':>15}")
@@ -275,9 +294,38 @@ def print_table(r: dict[str, Any]) -> None:
     print(f"CPU time (the machine is shared; this ignores waiting for it): ingest main {run['cpu']['main_s']:.0f} s + workers "
           f"{run['cpu']['workers_s']:.0f} s = {r['cpu_seconds_per_page']:.2f} CPU-s/page vs baseline {base['cpu_s_per_page']:.2f} → "
           f"{r['cpu_speed_vs_baseline']:.1f}×; cores busy {(run['cpu']['main_s'] + run['cpu']['workers_s']) / run['seconds']:.2f} of {o['cores']}")
+    print_kinds(ours["by_kind"], r["pages_per_min"])
     print("\ntargets:")
     for name, ok in r["targets"].items():
         print(f"  {'PASS' if ok else 'FAIL'}  {name}")
+
+
+def print_kinds(by_kind: dict[str, Any], pages_per_min: float) -> None:
+    """Per kind of field: today's decisions beside the previous release's on the same readings."""
+    from pipeline.synth.kinds import PREVIOUS_RELEASE
+
+    print(f"\nper kind ({by_kind['forms']} forms read; now = as stored, {PREVIOUS_RELEASE} = that release's thresholds on the same "
+          f"confidences; precision ≥ its one-sided 95 % Wilson lower bound; {pages_per_min:.0f} pages/min)")
+    print(f"{'kind':<17}{'fields':>7}{'accuracy':>9} | {'straight':>8}{'auto':>5}{'wrong':>6}{'precision':>10}{'≥ (95 %)':>9}{'review/form':>12}"
+          f" | {'straight':>8}{'auto':>5}{'wrong':>6}{'precision':>10}{'≥ (95 %)':>9}{'review/form':>12}")
+    print(f"{'':<33} | {'now':^50} | {PREVIOUS_RELEASE:^50}")
+    for kind, k in by_kind["kinds"].items():
+        cells = "".join(
+            f" | {d['straight_through']:>8.1%}{d['auto']:>5}{d['wrong_auto']:>6}{d['auto_precision']:>10.2%}"
+            f"{d['auto_precision_lower95']:>9.2%}{d['review_per_form']:>12.2f}"
+            for d in (k["now"], k["previous"])
+        )
+        print(f"{kind:<17}{k['fields']:>7}{k['accuracy']:>9.1%}{cells}")
+    for side in ("now", "previous"):
+        total = sum(k[side]["review_per_form"] for k in by_kind["kinds"].values())
+        print(f"fields to review per form ({side if side == 'now' else PREVIOUS_RELEASE}): {total:.2f}")
+    for title, split in (("the form's writer", by_kind["by_writer"]), ("how the page was scanned", by_kind["by_scan"])):
+        if split:
+            print(f"\nall kinds but signatures, by {title} (now):")
+            for key, k in split.items():
+                d = k["now"]
+                print(f"  {key:<38}{k['fields']:>6} fields  accuracy {k['accuracy']:>6.1%}  straight {d['straight_through']:>6.1%}  "
+                      f"wrong auto {d['wrong_auto']}")
 
 
 # --- plumbing ---------------------------------------------------------------------------------
@@ -296,6 +344,12 @@ def _truth(returns: Path) -> dict[str, Any]:
     return json.loads((returns / "truth.json").read_text(encoding="utf-8"))
 
 
+def _no_baseline() -> dict[str, Any]:
+    from pipeline.synth.evaluate import Evaluation
+
+    return {"pages": 0, "seconds": 0.0, "s_per_page": 0.0, "cpu_s_per_page": 0.0, "turned_upright": 0, "evaluation": _evaluation_json(Evaluation())}
+
+
 def _cpu_s(who: int) -> float:
     usage = resource.getrusage(who)
     return usage.ru_utime + usage.ru_stime
@@ -310,7 +364,8 @@ def _stage(name: str, root: Path, args: argparse.Namespace) -> dict[str, Any]:
     argv = [sys.executable, __file__, "--stage", name, "--root", str(root), "--forms", str(args.forms),
             "--seeds", ",".join(map(str, args.seeds)), "--profile", args.profile,
             "--baseline-pages", str(args.baseline_pages), "--workers", str(args.workers),
-            *(a for p in args.hand_font for a in ("--hand-font", str(p)))]
+            *(a for p in args.hand_font for a in ("--hand-font", str(p))),
+            *(a for k in ("stroke_share", "pencil_share") if getattr(args, k) is not None for a in (f"--{k.replace('_', '-')}", str(getattr(args, k))))]
     print(f"[{time.strftime('%H:%M:%S')}] {name} …", flush=True)
     proc = subprocess.run(argv, check=True, stdout=subprocess.PIPE, text=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -319,24 +374,41 @@ def _stage(name: str, root: Path, args: argparse.Namespace) -> dict[str, Any]:
 def _run_stage(args: argparse.Namespace) -> dict[str, Any]:
     root = Path(args.root)
     if args.stage == "stack":
-        return make_stacks(root, forms=args.forms, seeds=args.seeds, profile=args.profile, hand_fonts=args.hand_font)
+        return make_stacks(root, forms=args.forms, seeds=args.seeds, profile=args.profile, hand_fonts=args.hand_font, hands=_hands(args))
     stacks = json.loads((root / "stack.json").read_text(encoding="utf-8"))["stacks"]
     if args.stage == "ingest":
         return measure_ingest(root, stacks, args.workers)
     return measure_baseline(stacks, args.baseline_pages)
 
 
+def _hands(args: argparse.Namespace) -> Any:
+    """The writer pool the options ask for (None: a new font writer for every form, as before)."""
+    from pipeline.synth.returns import HandMix
+
+    if args.stroke_share is None and args.pencil_share is None:
+        return None
+    return HandMix(stroke_share=args.stroke_share or 0.0, pencil_share=args.pencil_share or 0.0)
+
+
 def _arguments() -> argparse.Namespace:
+    from pipeline.synth.scanner import PROFILES
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--forms", type=int, default=100, help="record forms per seed")
     parser.add_argument("--seeds", "--seed", type=lambda v: [int(s) for s in v.split(",")], default=[11], help="e.g. 11 or 11,12")
-    parser.add_argument("--profile", choices=("office", "clean", "harsh"), default="office")
+    parser.add_argument("--profile", choices=PROFILES, default="office")
+    parser.add_argument("--preset", choices=tuple(PRESETS), help="a stack preset (sets profile and hands)")
+    parser.add_argument("--stroke-share", type=float, help="share of 40 pooled writers writing stroke by stroke")
+    parser.add_argument("--pencil-share", type=float, help="share of 40 pooled writers writing in pencil")
     parser.add_argument("--hand-font", type=Path, action="append", default=[], help="held-out handwriting font (repeatable)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--baseline-pages", type=int, default=20)
     parser.add_argument("--stage", choices=("stack", "ingest", "baseline"), help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
-    return parser.parse_args()
+    args = parser.parse_args()
+    for key, value in PRESETS.get(args.preset or "", {}).items():
+        setattr(args, key, value)
+    return args
 
 
 def main() -> None:
@@ -349,7 +421,7 @@ def main() -> None:
         stack = _stage("stack", root, args)
         (root / "stack.json").write_text(json.dumps(stack), encoding="utf-8")
         run = _stage("ingest", root, args)
-        base = _stage("baseline", root, args)
+        base = _stage("baseline", root, args) if args.baseline_pages else _no_baseline()
     result = summarise(args, stack, run, base)
     print_table(result)
     OUT.mkdir(exist_ok=True)

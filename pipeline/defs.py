@@ -344,3 +344,42 @@ REVIEW_SECONDS_DEFAULT = {
 }
 REVIEW_TIMING_MIN_SAMPLES = 10  # measured decisions of a kind before their median replaces the default
 REVIEW_TIMING_MAX = 300.0  # s; a longer gap before a decision is a pause, not review time (not kept)
+# Synthetic hands and paper (pipeline/synth/strokes.py, handwriting.py, scanner.py): writing
+# that is not a font, pencil, duplex show-through, folds. Ranges are what a school office's
+# stacks show (issue 12): pencil reads 100-160 grey on a grey scan, show-through of a duplex
+# back is a faint mirrored ghost, folds leave a shadowed crease.
+STROKE_TRACE_EM_PX = 96  # px to the em at which a font's outline is thinned to its centre line
+STROKE_SPUR_EM = 0.04  # em; centre-line pieces shorter than this are thinning spurs, not strokes
+STROKE_STEP_EM = 0.02  # em between the points a pen stroke is redrawn through
+STROKE_SUPERSAMPLE = 4  # a stroke glyph is drawn this many times larger, then averaged down
+STROKE_JOIN_EM = 0.35  # em; the next stroke starts this close or closer for a hurried pen to stay down
+STROKE_SKELETON_FONTS = ("wqy-zenhei.ttc", "uming.ttc")  # outlines with even or thin strokes thin to clean centre lines (a brush kaiti does not)
+STROKE_PEN_MM = (0.3, 0.5)  # mm, range of a stroke writer's pen width
+STROKE_WOBBLE = (0.01, 0.035)  # em, range of a writer's slow wander off the centre line
+STROKE_MISPLACE = (0.005, 0.02)  # em, range of the sd of where a writer's whole strokes land
+STROKE_PRESSURE = (0.2, 1.0)  # range of how much a writer's stroke width swells and thins
+STROKE_JOINING = (0.0, 0.5)  # range of a writer's chance of joining nearby strokes
+PENCIL_GREY = (80, 140)  # grey level of an HB graphite line on a grey scan (never black)
+PENCIL_GRAIN_PX = 0.8  # px, sd of the blur that makes the paper's tooth from white noise
+PENCIL_BREAK = (0.15, 0.35)  # range of the share of a pencil stroke the paper's tooth leaves white
+HAND_WRITERS = 40  # distinct writers in a stack drawn from a writer pool (issue 12: 40 writers)
+SHOW_THROUGH_BLUR_MM = 0.35  # mm, how far the back's ink spreads through 80 g/m² paper
+SHOW_THROUGH_CONTRAST = (0.06, 0.16)  # share of the back's ink darkness seen through the sheet
+FOLD_SHADOW = (0.12, 0.3)  # darkest share of the paper level lost in a crease's shadow
+FOLD_WIDTH_MM = (0.4, 1.2)  # mm, sd of a crease shadow's width
+FOLD_WARP_MM = (0.15, 0.5)  # mm the sheet is pushed along the page next to a crease
+# Profiles of the hard stack (bench/ingest.py --preset hard): 1-bit copies at 200 dpi beside
+# grey ones, half the sheets folded, most duplex sheets showing their back; "duplex": grey
+# 200 dpi scans where every sheet shows its back.
+SCAN_PAPER_PROFILES = {
+    "hard": {
+        "rotation": 3.0, "scale": (0.95, 1.0), "shift": 4.0, "perspective": 1.0, "blur": (0.5, 1.2),
+        "noise": (3.0, 8.0), "jpeg": (60, 85), "upside_down": 0.05, "dpi": (200,),
+        "modes": {"gray": 0.5, "bw": 0.5}, "show_through": 0.7, "folds": 0.5,
+    },
+    "duplex": {
+        "rotation": 1.0, "scale": (0.98, 1.0), "shift": 2.0, "perspective": 0.3, "blur": (0.4, 0.8),
+        "noise": (2.0, 4.0), "jpeg": (80, 92), "upside_down": 0.0, "dpi": (200,),
+        "modes": {"gray": 1.0}, "show_through": 1.0, "folds": 0.5,
+    },
+}

@@ -1,10 +1,11 @@
 """Handwriting drawn onto page images: glyphs, digits, ticks, corrections and signatures.
 
 Pure drawing in pixel space on a grayscale ``uint8`` page (255 = paper) at a known px/mm.
-A writer is a :class:`HandwritingStyle` (a kaiti font and seeded habits); every call also
-takes an explicit ``numpy.random.Generator`` so the same seed draws the same page. Ink is
-drawn into a canvas the size of the target box and then laid on the page, so nothing but a
-stray tick ever leaves its box.
+A writer is a :class:`HandwritingStyle` (a kaiti font and seeded habits, or — a hand that is no
+font — characters redrawn stroke by stroke by :mod:`pipeline.synth.strokes`; in pen or in
+pencil); every call also takes an explicit ``numpy.random.Generator`` so the same seed draws
+the same page. Ink is drawn into a canvas the size of the target box and then laid on the
+page, so nothing but a stray tick ever leaves its box.
 
 Boxes are ``(x, y, w, h)`` in pixels, origin top-left (:func:`px_box` converts a form Box).
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from pipeline import defs
 from pipeline.errors import FontCoverageError
 from pipeline.model.form import Box
 from pipeline.render.fonts import discover_font_files, font_dirs
+from pipeline.synth.strokes import StrokeHabits, stroke_glyph
 
 PxBox = tuple[float, float, float, float]  # x, y, w, h in pixels
 TICK_KINDS = ("tick", "cross", "fill", "stray_tick")
@@ -55,6 +57,8 @@ class HandwritingStyle:
     stroke_mm: float  # added to the font's stroke width (negative thins it)
     pen_mm: float  # width of drawn strokes (ticks, scribbles, signatures)
     ink: int  # grey level of the ink, 0 = black
+    pencil: bool = False  # graphite: grey, grainy, broken by the paper's tooth
+    strokes: StrokeHabits | None = None  # set: glyphs are redrawn as pen strokes, not the font
 
     @classmethod
     def random(cls, rng: np.random.Generator, *, font_path: Path | None = None) -> HandwritingStyle:
@@ -72,6 +76,39 @@ class HandwritingStyle:
             pen_mm=float(rng.uniform(*defs.HAND_PEN)),
             ink=int(rng.integers(defs.HAND_INK_GREY[0], defs.HAND_INK_GREY[1] + 1)),
         )
+
+    @classmethod
+    def random_stroke(cls, rng: np.random.Generator, *, pencil: bool = False) -> HandwritingStyle:
+        """A writer whose characters are drawn stroke by stroke (:mod:`pipeline.synth.strokes`)
+        from the centre lines of one of the installed skeleton fonts; a pencil writer writes grey."""
+        fonts = skeleton_fonts()
+        base = cls.random(rng, font_path=fonts[int(rng.integers(len(fonts)))])
+        pen_mm = float(rng.uniform(*defs.STROKE_PEN_MM))
+        habits = StrokeHabits(
+            wobble_em=float(rng.uniform(*defs.STROKE_WOBBLE)),
+            misplace_em=float(rng.uniform(*defs.STROKE_MISPLACE)),
+            pressure=float(rng.uniform(*defs.STROKE_PRESSURE)),
+            joining=float(rng.uniform(*defs.STROKE_JOINING)),
+        )
+        writer = replace(base, stroke_mm=0.0, pen_mm=pen_mm, strokes=habits)
+        return writer.in_pencil(rng) if pencil else writer
+
+    def in_pencil(self, rng: np.random.Generator) -> HandwritingStyle:
+        """The same writer with a pencil: grey graphite that the paper's tooth breaks up."""
+        return replace(self, pencil=True, ink=int(rng.integers(defs.PENCIL_GREY[0], defs.PENCIL_GREY[1] + 1)))
+
+    @property
+    def hand(self) -> str:
+        """Which generator writes this hand's characters: "stroke" or "font"."""
+        return "stroke" if self.strokes else "font"
+
+
+@cache
+def skeleton_fonts() -> tuple[Path, ...]:
+    """Installed fonts whose outlines stroke writers trace, else every CJK font found."""
+    wanted = {n.lower() for n in defs.STROKE_SKELETON_FONTS}
+    found = discover_font_files()
+    return tuple(p for p in found if p.name.lower() in wanted) or tuple(found)
 
 
 @cache
@@ -113,7 +150,7 @@ def draw_text(
     em = _fit_em(text, em, canvas.w - 2 * margin, style)
     baseline = canvas.h / 2 + _RISE * em
     _write_line(canvas, text, em, baseline, margin, style, rng, align=align, px_per_mm=px_per_mm)
-    canvas.apply(image, style.ink)
+    canvas.apply(image, style, rng)
 
 
 def draw_lines(
@@ -146,7 +183,7 @@ def draw_lines(
         canvas = _Canvas(band)
         baseline = canvas.h - margin - 0.2 * em - abs(rng.normal(0, 0.05 * em))
         _write_line(canvas, line, em, baseline, margin, style, rng, align="left", px_per_mm=px_per_mm)
-        canvas.apply(image, style.ink)
+        canvas.apply(image, style, rng)
     return lines
 
 
@@ -168,14 +205,14 @@ def draw_digit_cells(
             continue
         canvas = _Canvas(cell)
         target = style.digit_fill * (canvas.h - 2 * margin) * (1 + rng.normal(0, style.size_jitter))
-        mask, _, _ = _glyph(digit, target / _DIGIT_EM, style, _glyph_angle(style, rng), px_per_mm)
+        mask, _, _ = _glyph(digit, target / _DIGIT_EM, style, _glyph_angle(style, rng), px_per_mm, rng=rng)
         mask = _fit_mask(mask, canvas.w - 2 * margin, canvas.h - 2 * margin)
         slack_x = max(0.0, canvas.w - 2 * margin - mask.shape[1])
         slack_y = max(0.0, canvas.h - 2 * margin - mask.shape[0])
         x = margin + slack_x * float(np.clip(rng.normal(0.5, 0.15), 0, 1))
         y = margin + slack_y * float(np.clip(rng.normal(0.55, 0.15), 0, 1))
         canvas.paste(mask, x, y)
-        canvas.apply(image, style.ink)
+        canvas.apply(image, style, rng)
 
 
 def strike_through(
@@ -193,7 +230,7 @@ def strike_through(
         xs = np.linspace(canvas.w * 0.02, canvas.w * 0.98, 5)
         points = [(x, y + rng.normal(0, canvas.h * 0.06)) for x in xs]
         canvas.stroke(points, style.pen_mm * px_per_mm)
-    canvas.apply(image, style.ink)
+    canvas.apply(image, style, rng)
 
 
 # --- marks --------------------------------------------------------------------------------
@@ -223,7 +260,7 @@ def draw_tick(
         paths = _tick_path(inner, rng) if kind == "tick" else _cross_paths(inner, rng)
         for path in paths:
             canvas.stroke(path, pen)
-    canvas.apply(image, style.ink)
+    canvas.apply(image, style, rng)
 
 
 def draw_correction(
@@ -263,7 +300,7 @@ def draw_signature(
         [(x, flourish_y), (x + width * 0.5, flourish_y + rng.normal(0, height * 0.1)), (x + width, flourish_y - height * 0.2)],
         pen * 0.8,
     )
-    canvas.apply(image, style.ink)
+    canvas.apply(image, style, rng)
 
 
 # --- internals ----------------------------------------------------------------------------
@@ -298,9 +335,21 @@ class _Canvas:
         cv2.polylines(layer, [pts], False, 255, max(1, int(round(pen_px))), cv2.LINE_AA, shift)
         np.maximum(self.mask, layer.astype(np.float32) / 255.0, out=self.mask)
 
-    def apply(self, image: np.ndarray, ink: int) -> None:
-        """Darken the page under the mask towards the ink's grey level."""
-        _lay_ink(image, self.mask, self.x0, self.y0, ink)
+    def apply(self, image: np.ndarray, style: HandwritingStyle, rng: np.random.Generator) -> None:
+        """Darken the page under the mask towards the writer's ink (graphite: grainy, broken)."""
+        mask = _graphite(self.mask, rng) if style.pencil else self.mask
+        _lay_ink(image, mask, self.x0, self.y0, style.ink)
+
+
+def _graphite(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A pencil line: the paper's tooth (blurred white noise) leaves part of the stroke white
+    and the rest unevenly grey."""
+    tooth = cv2.GaussianBlur(rng.random(mask.shape, dtype=np.float32), (0, 0), defs.PENCIL_GRAIN_PX)
+    tooth = (tooth - tooth.mean()) / max(float(tooth.std()), 1e-6)  # unit normal per pixel
+    gap = float(rng.uniform(*defs.PENCIL_BREAK))
+    cut = float(np.quantile(tooth, gap))
+    grain = np.where(tooth < cut, 0.0, np.clip(0.7 + 0.25 * tooth, 0.35, 1.0))
+    return (mask * grain).astype(np.float32)
 
 
 def _lay_ink(image: np.ndarray, mask: np.ndarray, x0: int, y0: int, ink: int) -> None:
@@ -338,7 +387,7 @@ def _write_line(
         if not char.isspace():
             size = em * (1 + rng.normal(0, style.size_jitter))
             aspect = 1 + rng.normal(0, style.size_jitter)
-            mask, ox, oy = _glyph(char, size, style, _glyph_angle(style, rng), px_per_mm, aspect)
+            mask, ox, oy = _glyph(char, size, style, _glyph_angle(style, rng), px_per_mm, aspect, rng=rng)
             centre_x = pen_x + advance / 2
             wobble = float(np.clip(rng.normal(0, style.baseline_jitter), -_MAX_WOBBLE, _MAX_WOBBLE)) * em
             y = baseline + drift * (pen_x - margin) + wobble
@@ -377,12 +426,19 @@ def _wrap(text: str, em: float, width: float, style: HandwritingStyle) -> list[s
 
 
 def _glyph(
-    char: str, em: float, style: HandwritingStyle, angle: float, px_per_mm: float, aspect: float = 1.0
+    char: str, em: float, style: HandwritingStyle, angle: float, px_per_mm: float, aspect: float = 1.0,
+    *, rng: np.random.Generator,
 ) -> tuple[np.ndarray, float, float]:
-    """A 0..1 ink mask of one character, rotated, slanted, ``aspect`` times as wide, stroked.
+    """A 0..1 ink mask of one character, rotated, slanted, ``aspect`` times as wide, stroked
+    (or, for a stroke writer, drawn again stroke by stroke).
 
     Returns the mask and the point in it that lies at the glyph's advance-centre on the baseline.
     """
+    if style.strokes:
+        return stroke_glyph(
+            char, _font_for(char, style.font_path), em, style.pen_mm * px_per_mm, style.strokes, rng,
+            angle=angle, slant=style.slant, aspect=aspect,
+        )
     size = max(4, int(round(em)))
     font = _font(_font_for(char, style.font_path), size)
     side = int(size * 2.2) + 4
@@ -530,7 +586,7 @@ def _draw_stray_tick(
     bottom = (ox + w * rng.uniform(0.35, 0.5), oy + h * rng.uniform(0.8, 0.95))
     end = (ox + w * (1 + reach * rng.uniform(0.6, 1.0)), oy - h * reach * rng.uniform(0.6, 1.0))
     canvas.stroke([start, bottom, end], pen)
-    canvas.apply(image, style.ink)
+    canvas.apply(image, style, rng)
 
 
 def _loops(x: float, y: float, w: float, h: float, rng: np.random.Generator) -> list[tuple[float, float]]:

@@ -57,6 +57,17 @@ class StackEvents:
         return cls(blank_back_rate=0.0, duplicates=0, missing=0, foreign=0, upside_down=0)
 
 
+@dataclass(frozen=True)
+class HandMix:
+    """Who writes a stack: a pool of ``writers`` people, each form's teacher and parent drawn
+    from it; a ``stroke_share`` of them write stroke by stroke, the rest in a font, and a
+    ``pencil_share`` of them in pencil."""
+
+    writers: int = defs.HAND_WRITERS
+    stroke_share: float = 0.5
+    pencil_share: float = 0.0
+
+
 @dataclass
 class FillReport:
     out_dir: Path
@@ -77,6 +88,7 @@ class _Sheet:
     form_id: str | None = None
     page: int | None = None
     upside_down: bool = False
+    back: np.ndarray | None = None  # the other side of the duplex sheet (seen through it)
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,7 @@ def fill_returns(
     roster: Path | None = None,
     policy: Policy | None = None,
     hand_fonts: Sequence[Path] | None = None,
+    hands: HandMix | None = None,
     progress: Progress | None = None,
 ) -> FillReport:
     """Fill, stack and scan the issued PDF forms of ``manifest_path``; write scans and truth.
@@ -107,18 +120,22 @@ def fill_returns(
     ``roster`` (default: the sample school's) supplies guardian and teacher names.
     ``hand_fonts`` (default: the kaiti font of :func:`handwriting_font`) are the fonts writers
     write in, each writer one of them drawn from the seed: a font the recognition thresholds
-    were not tuned on makes a held-out stack.
+    were not tuned on makes a held-out stack. ``hands`` (default: a new font writer for every
+    form) draws the writers from a pool that mixes stroke-drawn and font hands, pen and pencil.
     """
     started = time.perf_counter()
     entries, skipped = _select(manifest_path, forms, limit)
     policy = policy or load_policy()
     people = RosterPeople(roster or samples_dir() / "roster.xlsx")
     fonts = _check_fonts(hand_fonts) if hand_fonts else None
+    writers = _Writers(fonts, writer_pool(hands, np.random.default_rng([seed, 6]), fonts) if hands else ())
     plan_events = _plan_events(entries, events or StackEvents(), np.random.default_rng([seed, 2]))
     report = FillReport(out_dir=out_dir, truth_path=out_dir / TRUTH, skipped=skipped)
     truth: dict[str, Any] = {
         "seed": seed, "profile": profile, "hand_fonts": [p.name for p in fonts or (handwriting_font(),)], "forms": {}, "stack": [],
     }
+    if hands:
+        truth["writers"] = [{"hand": w.hand, "pencil": w.pencil, "font": w.font_path.name} for w in writers.pool]
     groups = _by_file(entries)
 
     def on_form(label: str) -> None:
@@ -131,7 +148,7 @@ def fill_returns(
         target = _output_path(out_dir, rel, pdf_per_class)
         try:
             sheets = _class_sheets(
-                pdf, group, _covered_pages(manifest_path, rel), policy, people, plan_events, seed, truth, on_form, fonts
+                pdf, group, _covered_pages(manifest_path, rel), policy, people, plan_events, seed, truth, on_form, writers
             )
             blanks_rng = np.random.default_rng([seed, 4, file_index])
             stack = _with_blank_backs(sheets, (events or StackEvents()).blank_back_rate, blanks_rng)
@@ -206,6 +223,30 @@ def _writer(rng: np.random.Generator, fonts: Sequence[Path] | None) -> Handwriti
     """A new writer, in one of ``fonts`` (drawn from ``rng``) or else the default kaiti font."""
     font = fonts[int(rng.integers(len(fonts)))] if fonts else None
     return HandwritingStyle.random(rng, font_path=font)
+
+
+def writer_pool(mix: HandMix, rng: np.random.Generator, fonts: Sequence[Path] | None = None) -> tuple[HandwritingStyle, ...]:
+    """``mix.writers`` distinct writers: stroke hands and font hands (in ``fonts``), some in pencil."""
+    pool = []
+    for _ in range(mix.writers):
+        stroke, pencil = rng.random() < mix.stroke_share, rng.random() < mix.pencil_share
+        writer = HandwritingStyle.random_stroke(rng) if stroke else _writer(rng, fonts)
+        pool.append(writer.in_pencil(rng) if pencil else writer)
+    return tuple(pool)
+
+
+@dataclass(frozen=True)
+class _Writers:
+    """Where a form's teacher and parent come from: a pool, or else new writers every form."""
+
+    fonts: Sequence[Path] | None
+    pool: tuple[HandwritingStyle, ...]
+
+    def pick(self, rng: np.random.Generator) -> tuple[tuple[HandwritingStyle, HandwritingStyle], dict[str, int]]:
+        if not self.pool:
+            return (_writer(rng, self.fonts), _writer(rng, self.fonts)), {}
+        chosen = {"teacher": int(rng.integers(len(self.pool))), "parent": int(rng.integers(len(self.pool)))}
+        return (self.pool[chosen["teacher"]], self.pool[chosen["parent"]]), chosen
 
 
 def _open_pdf(path: Path, manifest_path: Path) -> pdfium.PdfDocument:
@@ -289,7 +330,7 @@ def _class_sheets(
     seed: int,
     truth: dict[str, Any],
     on_form: Callable[[str], None],
-    fonts: Sequence[Path] | None,
+    writers: _Writers,
 ) -> Iterator[_Sheet]:
     """The sheets of one class PDF's forms, filled, in the order they go into the scanner."""
     period = policy.semesters[0] if policy.semesters else policy.school_year
@@ -298,23 +339,38 @@ def _class_sheets(
         rng = np.random.default_rng([seed, 1, index])
         people = roster.people(str(entry["student_id"]), str(entry["class"]))
         plan = plan_values(form, people, period=period, deadlines=policy.deadlines, rng=rng)
-        teacher, parent = _writer(rng, fonts), _writer(rng, fonts)
+        (teacher, parent), chosen = writers.pick(rng)
         first = int(entry["first_page"])
+        # Every side is written before any is scanned, since each shows through the other; the
+        # random draws keep the order they always had (page, its foreign sheet, next page).
+        images, foreign = [], {}
         for page in range(1, int(entry["pages"]) + 1):
-            image = rasterise(pdf, first + page - 2)
-            draw_page(image, form, page, plan, teacher=teacher, parent=parent, rng=rng)
+            images.append(rasterise(pdf, first + page - 2))
+            draw_page(images[-1], form, page, plan, teacher=teacher, parent=parent, rng=rng)
+            if (index, page) in events.foreign_after:
+                foreign[page] = foreign_page(rng, form.page_size)
+        padding = first + int(entry["pages"])
+        padding_image = rasterise(pdf, padding - 1) if padding <= len(pdf) and padding not in covered else None
+        sides = [*images, padding_image] if padding_image is not None else images
+        for page, image in enumerate(images, start=1):
+            back = _other_side(sides, page)
             slot = (index, page)
             if slot not in events.missing:
-                yield _Sheet("form", image, entry["form_id"], page, upside_down=slot in events.upside_down)
+                yield _Sheet("form", image, entry["form_id"], page, upside_down=slot in events.upside_down, back=back)
             if slot in events.duplicate:
-                yield _Sheet("duplicate", image, entry["form_id"], page)
-            if slot in events.foreign_after:
-                yield _Sheet("foreign", foreign_page(rng, form.page_size))
-        padding = first + int(entry["pages"])
-        if padding <= len(pdf) and padding not in covered:
-            yield _Sheet("padding", rasterise(pdf, padding - 1), entry["form_id"])
-        truth["forms"][entry["form_id"]] = _form_truth(entry, form, plan, events, index)
+                yield _Sheet("duplicate", image, entry["form_id"], page, back=back)
+            if page in foreign:
+                yield _Sheet("foreign", foreign[page])
+        if padding_image is not None:
+            yield _Sheet("padding", padding_image, entry["form_id"], back=images[-1])
+        truth["forms"][entry["form_id"]] = _form_truth(entry, form, plan, events, index) | ({"writers": chosen} if chosen else {})
         on_form(f"{entry['class']} {entry['form_id']}")
+
+
+def _other_side(sides: list[np.ndarray], page: int) -> np.ndarray | None:
+    """The other side of page ``page``'s duplex sheet (pages 1/2, 3/4, … share one)."""
+    partner = page + 1 if page % 2 else page - 1
+    return sides[partner - 1] if partner <= len(sides) else None
 
 
 def _form_truth(entry: dict[str, Any], form: FormDef, plan: FormPlan, events: _Events, index: int) -> dict[str, Any]:
@@ -405,7 +461,7 @@ def _scan_stack(
         settings = random_settings(rng, profile, device=device)
         if sheet.upside_down:
             settings = replace(settings, upside_down=True)
-        scanned = scan(sheet.image, settings, rng=rng)
+        scanned = scan(sheet.image, settings, rng=rng, back=sheet.back)
         name = _write_page(scanned, settings, partial if pdf_per_class else target, number, pdf_per_class)
         written.append(_Written(sheet, settings, name))
     if pdf_per_class:

@@ -1,8 +1,9 @@
 """A scanner model: turn a page image at template resolution into a plausible scan.
 
-A page goes through what a printer, a copier glass and a phone do to it: printed at a scale,
-laid skewed and shifted on the glass, slightly out of plane, optics blur, sensor noise, then
-written as JPEG (gray or colour) or thresholded to 1 bit. Every setting is in a
+A page goes through what a printer, a copier glass and a phone do to it: its duplex back showing
+through, creased where it was folded, printed at a scale, laid skewed and shifted on the glass,
+slightly out of plane, optics blur, sensor noise, then written as JPEG (gray or colour) or
+thresholded to 1 bit. Every setting is in a
 :class:`ScannerModel`, so the ground truth can record exactly what happened to each page.
 """
 
@@ -18,7 +19,7 @@ from pipeline import defs
 from pipeline.model.form import page_markers
 
 MODES = ("colour", "gray", "bw")
-PROFILES = tuple(defs.SCAN_PROFILES)
+PROFILES = (*defs.SCAN_PROFILES, *defs.SCAN_PAPER_PROFILES)
 MM_PER_INCH = 25.4
 A4 = (210.0, 297.0)
 
@@ -38,6 +39,8 @@ class ScannerModel:
     jpeg_quality: int | None = None  # None writes no JPEG artefacts (always None for bw)
     bw_threshold: int = 165  # grey level below which a 1-bit scan prints black
     upside_down: bool = False  # the sheet was fed the wrong way round (180 degrees)
+    show_through: float = 0.0  # share of the duplex back's ink darkness seen through the sheet
+    folds: tuple[tuple[float, float, float, float], ...] = ()  # creases: (y mm, shadow, width mm, warp mm)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -49,6 +52,7 @@ class ScannerModel:
         out = asdict(self)
         out["shift_mm"] = list(self.shift_mm)
         out["perspective_mm"] = list(self.perspective_mm)
+        out["folds"] = [list(f) for f in self.folds]
         return out
 
 
@@ -87,11 +91,15 @@ def scan(
     *,
     rng: np.random.Generator,
     px_per_mm: float = defs.SYNTH_PX_PER_MM,
+    back: np.ndarray | None = None,
 ) -> np.ndarray:
     """A scanned image of ``image`` (grayscale uint8 at ``px_per_mm``) as ``settings`` says.
 
-    Returns uint8 (H, W) for gray and 1-bit (values only 0 and 255), (H, W, 3) RGB for colour.
+    ``back`` is the other side of the sheet (same size, as printed and written), seen through
+    the paper when ``settings.show_through`` is set. Returns uint8 (H, W) for gray and 1-bit
+    (values only 0 and 255), (H, W, 3) RGB for colour.
     """
+    image = on_paper(image, settings, back=back, px_per_mm=px_per_mm)
     page_mm = (image.shape[1] / px_per_mm, image.shape[0] / px_per_mm)
     size = output_size(settings, page_mm)
     matrix = page_transform(settings, page_mm, px_per_mm=px_per_mm)
@@ -115,6 +123,43 @@ def scan(
     if settings.jpeg_quality is not None:
         out = _jpeg(out, settings.jpeg_quality)
     return out
+
+
+def on_paper(
+    image: np.ndarray, settings: ScannerModel, *, back: np.ndarray | None = None, px_per_mm: float = defs.SYNTH_PX_PER_MM
+) -> np.ndarray:
+    """The sheet as it lies on the glass before the scanner sees it: its back showing through,
+    its creases warped and shadowed (the image itself when neither applies)."""
+    if settings.show_through > 0 and back is not None:
+        image = _show_through(image, back, settings.show_through, px_per_mm)
+    for fold in settings.folds:
+        image = _fold(image, *fold, px_per_mm=px_per_mm)
+    return image
+
+
+def _show_through(image: np.ndarray, back: np.ndarray, contrast: float, px_per_mm: float) -> np.ndarray:
+    """The back page, mirrored left to right (the sheet is seen from the front) and spread by
+    the paper, darkens the front by ``contrast`` of its own darkness."""
+    mirrored = cv2.resize(np.ascontiguousarray(back[:, ::-1]), (image.shape[1], image.shape[0]), interpolation=cv2.INTER_AREA)
+    ghost = cv2.GaussianBlur(mirrored.astype(np.float32), (0, 0), defs.SHOW_THROUGH_BLUR_MM * px_per_mm)
+    shaded = image.astype(np.float32) * (1 - contrast * (1 - ghost / 255.0))
+    return np.clip(np.rint(shaded), 0, 255).astype(np.uint8)
+
+
+def _fold(image: np.ndarray, y_mm: float, shadow: float, width_mm: float, warp_mm: float, *, px_per_mm: float) -> np.ndarray:
+    """A horizontal crease at ``y_mm``: the paper next to it is pushed along the page (most in
+    the middle of the line, where an unfolded sheet bulges) and a shadow lies along it."""
+    h, w = image.shape
+    ys = np.arange(h, dtype=np.float32)[:, None]
+    xs = np.arange(w, dtype=np.float32)[None, :]
+    centre, spread = y_mm * px_per_mm, width_mm * px_per_mm
+    near = np.exp(-(((ys - centre) / (4 * spread)) ** 2))
+    bulge = np.sin(np.pi * xs / w)
+    map_y = (ys + warp_mm * px_per_mm * near * bulge * np.tanh((ys - centre) / spread)).astype(np.float32)
+    map_x = np.broadcast_to(xs, (h, w)).astype(np.float32)
+    warped = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    dark = 1 - shadow * np.exp(-(((ys - centre) / spread) ** 2)) * (0.6 + 0.4 * bulge)
+    return np.clip(np.rint(warped * dark), 0, 255).astype(np.uint8)
 
 
 def _illumination(size: tuple[int, int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -175,6 +220,7 @@ def random_settings(
         noise=_r(rng.uniform(*ranges["noise"])),
         upside_down=bool(rng.random() < ranges["upside_down"]),
     )
+    settings = _paper(settings, ranges, rng, page_mm)
     for _ in range(6):
         if _markers_inside(settings, page_mm):
             break
@@ -185,6 +231,23 @@ def random_settings(
             perspective_mm=tuple(_r(v / 2) for v in settings.perspective_mm),
         )
     return settings
+
+
+def _paper(settings: ScannerModel, ranges: dict, rng: np.random.Generator, page_mm: tuple[float, float]) -> ScannerModel:
+    """Show-through and folds where the profile has them (other profiles draw nothing more, so
+    their stacks stay as they were for a seed)."""
+    if "show_through" not in ranges:
+        return settings
+    contrast = _r(rng.uniform(*defs.SHOW_THROUGH_CONTRAST)) if rng.random() < ranges["show_through"] else 0.0
+    folds: tuple[tuple[float, float, float, float], ...] = ()
+    if rng.random() < ranges["folds"]:
+        parts = int(rng.integers(2, 4))  # folded in half or in three, as letters are
+        folds = tuple(
+            (_r(page_mm[1] * k / parts + rng.normal(0, 3)), _r(rng.uniform(*defs.FOLD_SHADOW)),
+             _r(rng.uniform(*defs.FOLD_WIDTH_MM)), _r(rng.uniform(*defs.FOLD_WARP_MM)))
+            for k in range(1, parts)
+        )
+    return replace(settings, show_through=contrast, folds=folds)
 
 
 def _r(value: float) -> float:
@@ -204,6 +267,7 @@ def _markers_inside(settings: ScannerModel, page_mm: tuple[float, float]) -> boo
 
 
 def _profile(profile: str) -> dict:
-    if profile not in defs.SCAN_PROFILES:
+    profiles = {**defs.SCAN_PROFILES, **defs.SCAN_PAPER_PROFILES}
+    if profile not in profiles:
         raise ValueError(f"unknown scanner profile {profile!r} (one of {', '.join(PROFILES)})")
-    return defs.SCAN_PROFILES[profile]
+    return profiles[profile]
