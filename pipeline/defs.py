@@ -319,3 +319,6 @@ STATS_PDF_CELL_PADDING = 0.8  # mm inside a cell before wrapped text
 STATS_PDF_MAX_MM_PER_WIDTH = 2.4  # mm per Excel width unit at most (narrow tables stay narrow)
 STATS_PDF_GAP = 5.0  # mm between blocks (title, tables, notes)
 STATS_PDF_HEADER_GREY = 0.88  # fill of heading cells (0 black, 1 white)
+
+# Narrative lines that pass unchecked (pipeline/recognize/fields.py, issue 12 item 4)
+NARRATIVE_CHAR_AUTO_MIN = 0.9  # least per-character confidence of a handwritten line accepted as `auto`

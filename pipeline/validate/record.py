@@ -112,6 +112,7 @@ def _field_value(
         message="；".join(messages),
         crop=r.raw.crop if r.raw is not None else None,
         refs=tuple(ref for f in findings for ref in f.refs),
+        lines=r.raw.lines if r.raw is not None else (),
     )
 
 
