@@ -322,3 +322,4 @@ STATS_PDF_HEADER_GREY = 0.88  # fill of heading cells (0 black, 1 white)
 
 # Narrative lines that pass unchecked (pipeline/recognize/fields.py, issue 12 item 4)
 NARRATIVE_CHAR_AUTO_MIN = 0.9  # least per-character confidence of a handwritten line accepted as `auto`
+REVIEW_LINE_PAD_MM = 1.5  # mm of the field's crop kept around a line's ink in the review station's line image

@@ -112,7 +112,7 @@ def char_confidences(probs: np.ndarray) -> tuple[float, ...]:
     gaps = []
     for k in range(len(starts) + 1):
         lo = ends[k - 1] if k else 0
-        near = [labels[i] for i in (k - 1, k) if 0 <= i < len(labels)]
+        near = {labels[i] for i in (k - 1, k) if 0 <= i < len(labels)}  # a doubled character's class once
         gap = probs[lo : edges[k + 1], [ctc.BLANK, *near]].sum(axis=1)
         gaps.append(float(gap.min()) if len(gap) else 1.0)
     return tuple(min(p, gaps[i], gaps[i + 1]) for i, p in enumerate(peaks))
