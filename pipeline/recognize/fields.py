@@ -93,10 +93,11 @@ def _multiline(registered: np.ndarray, field: FieldDef, engine: OcrEngine) -> Ra
     doubtful = [str(i) for i, line in enumerate(lines, 1) if not line.accepted]
     doubt = DOUBT_LINES.format(lines="、".join(doubtful)) if doubtful else ""
     confidence = min(line.confidence for line in lines)
-    return RawValue(raw="\n".join(line.text for line in lines), confidence=round(confidence, 4), source="ocr", doubt=doubt, lines=lines)
+    text = "\n".join(line.text for line in lines if line.text)
+    return RawValue(raw=text, confidence=round(confidence, 4), source="ocr", doubt=doubt, lines=lines)
 
 
 def _narrative_line(written: WrittenLine, left_mm: float, top_mm: float) -> NarrativeLine:
     x, y, w, h = written.box_px
-    accepted = min(written.chars) >= defs.NARRATIVE_CHAR_AUTO_MIN
+    accepted = bool(written.chars) and min(written.chars) >= defs.NARRATIVE_CHAR_AUTO_MIN
     return NarrativeLine(written.text, written.chars, accepted, (left_mm + x / PX, top_mm + y / PX, w / PX, h / PX))

@@ -44,8 +44,9 @@ class WrittenLine:
 
 
 def read_multiline(crop: np.ndarray, bands: Sequence[tuple[int, int]], engine: OcrEngine) -> list[WrittenLine]:
-    """The written lines of a multi-line box, top to bottom; ``bands`` are (top, bottom) pixel
-    rows of its guide-line bands in the crop. No lines when nothing is written."""
+    """The written lines of a multi-line box, top to bottom (a line of ink the recognizer reads
+    as nothing has no text); ``bands`` are (top, bottom) pixel rows of its guide-line bands in
+    the crop. No lines when nothing is written."""
     ink = ink_map(crop, rules=[bottom for _, bottom in bands])  # each band's bottom is a guide line
     if not ink.present:
         return []
@@ -108,7 +109,7 @@ def _detect_lines(ink: InkMap, engine: OcrEngine) -> list[WrittenLine]:
 
 
 def _read_long_lines(engine: OcrEngine, lines: Sequence[tuple[np.ndarray, BoxPx]]) -> list[WrittenLine]:
-    """Each line that reads as text, read in pieces no wider than ``LINE_MAX_RATIO`` heights cut
+    """Each line as read, in pieces no wider than ``LINE_MAX_RATIO`` heights cut
     where the ink has a gap: the recognizer's time grows faster than a line's width (a
     narrative line at 48 px high is ~1,400 px wide), and it reads the pieces as well."""
     pieces = [_split(image) for image, _ in lines]
@@ -116,10 +117,10 @@ def _read_long_lines(engine: OcrEngine, lines: Sequence[tuple[np.ndarray, BoxPx]
     out = []
     for line, (_, box) in zip(pieces, lines):
         parts = [next(readings) for _ in line]
-        chars = [(c, p) for r in parts for c, p in zip(r.text, r.char_confidences)]
-        written = _stripped(chars)
-        if written:
-            out.append(WrittenLine("".join(c for c, _ in written), tuple(p for _, p in written), box))
+        # A line of ink that reads as nothing is kept (no characters, so never accepted): a
+        # paragraph missing one of its written lines must not pass unchecked.
+        written = _stripped([(c, p) for r in parts for c, p in zip(r.text, r.char_confidences)])
+        out.append(WrittenLine("".join(c for c, _ in written), tuple(p for _, p in written), box))
     return out
 
 

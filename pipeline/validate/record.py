@@ -101,7 +101,8 @@ def _field_value(
 ) -> FieldValue:
     findings = check_field(r.field, values, form, context, flagged=bool(r.problems))
     messages = [*r.problems, *(f.message for f in findings if f.message)]
-    if not r.trusted and r.raw is not None and r.raw.raw is not None and r.confidence < defs.AUTO_MIN_CONFIDENCE:
+    # A narrative read line by line has said which of its lines need a look (its doubt).
+    if not r.trusted and r.raw is not None and r.raw.raw is not None and not r.raw.lines and r.confidence < defs.AUTO_MIN_CONFIDENCE:
         messages.append(f"识别把握不足（置信度 {r.confidence:.2f}），请核对")
     return FieldValue(
         value=r.normalised.value,
