@@ -24,6 +24,7 @@ from PIL import Image
 
 from pipeline import defs
 from pipeline.archive.dossier import build_dossier
+from pipeline.archive.packet import build_packet
 from pipeline.ingest import ingest
 from pipeline.model.form import load_form
 from pipeline.model.record import NarrativeLine, Record
@@ -32,7 +33,7 @@ from pipeline.review.app import create_app
 from pipeline.review.pages import doubtful_runs
 from pipeline.store.records import current_record
 from pipeline.store.workspace import Workspace
-from pipeline.synth.handwriting import HandwritingStyle, draw_lines, handwriting_font, px_box, strike_through
+from pipeline.synth.handwriting import HandwritingStyle, draw_digit_cells, draw_lines, handwriting_font, px_box, strike_through
 from pipeline.synth.scanner import ScannerModel
 from scan_support import issue_one_record_form, scanned
 
@@ -45,6 +46,9 @@ TIDY = HandwritingStyle(
 CLEAN = ("family_situation", "家中共四口人，孩子平时主要由奶奶照看。\n父亲在本地工作，每天能按时接送孩子。")
 STRUCK = ("school_feedback", "上课认真听讲，作业能按时完成。\n放学后每天能按时回家。")
 TOKEN = "narrative-lines-token"
+CLASS = "段落班"
+VISIT_DAY = "20251103"
+TERM = "2025-2026-1"
 
 
 @dataclass(frozen=True)
@@ -57,10 +61,12 @@ class Returned:
 @pytest.fixture(scope="module")
 def returned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Returned]:
     folder = tmp_path_factory.mktemp("narrative")
-    issued = issue_one_record_form(folder, "段落班")
+    issued = issue_one_record_form(folder, CLASS)
     rng = np.random.default_rng(4)
     for field_id, text in (CLEAN, STRUCK):
         draw_lines(issued.page, [px_box(b) for b in FORM.field(field_id).lines], text, style=TIDY, rng=rng)
+    # a visit date in the term, so that the inspection packet of the term holds the record
+    draw_digit_cells(issued.page, [px_box(c) for c in FORM.field("visit_date").cells], VISIT_DAY, style=TIDY, rng=rng)
     x, y, w, h = px_box(FORM.field(STRUCK[0]).lines[0])
     strike_through(issued.page, (x, y + 0.35 * h, 0.6 * w, 0.6 * h), style=TIDY, rng=rng)
     scan = folder / "scan.png"
@@ -142,11 +148,17 @@ def test_review_page_shows_the_uncertain_line_crop_over_its_draft_with_doubtful_
     assert client.get(f"/fields/{form_id}/{field_id}/lines/5.png").status_code == 404
 
 
+def _scan_pages(pdf: Path, form_id: str) -> list[int]:
+    """Images on each page that is the record's attached scan of page 1."""
+    with pdfplumber.open(pdf) as doc:
+        return [len(p.images) for p in doc.pages if (p.extract_text() or "").startswith(f"原件扫描 {form_id} 第 1 页")]
+
+
 @pytest.mark.slow
-def test_dossier_keeps_the_scan_of_a_record_whose_narrative_passed_unchecked(returned: Returned, tmp_path: Path) -> None:
+def test_dossier_and_packet_keep_the_scan_of_a_record_whose_narrative_passed_unchecked(returned: Returned, tmp_path: Path) -> None:
     assert returned.record.fields[CLEAN[0]].status == "auto"
-    out = build_dossier(returned.ws, returned.student_no, tmp_path / "d.pdf")
-    with pdfplumber.open(out) as pdf:
-        pages = [(p.extract_text() or "", len(p.images)) for p in pdf.pages]
-    scans = [images for text, images in pages if text.startswith(f"原件扫描 {returned.record.form_id} 第 1 页")]
-    assert scans == [1], "the scanned page is attached once, as an image"
+    assert returned.record.fields["visit_date"].value == "2025-11-03"
+    dossier = build_dossier(returned.ws, returned.student_no, tmp_path / "d.pdf")
+    assert _scan_pages(dossier, returned.record.form_id) == [1], "the scanned page is attached once, as an image"
+    packet = build_packet(returned.ws, scope="class", class_name=CLASS, term=TERM, operator="王主任", out_dir=tmp_path / "packet")
+    assert _scan_pages(packet.pdf, returned.record.form_id) == [1]
