@@ -383,3 +383,13 @@ SCAN_PAPER_PROFILES = {
         "modes": {"gray": 1.0}, "show_through": 1.0, "folds": 0.5,
     },
 }
+# Narrative lines that pass unchecked (pipeline/recognize/fields.py, issue 12 item 4)
+# bench/narrative_lines.py (36 record forms, 373 lines, 3 writer generators: AR PL UKai, WenQuanYi
+# Zen Hei, AR PL UMing fonts with seeded jitter; office scans incl. 1-bit): the CER of accepted lines
+# at this threshold is 0.16 % (6 of 3,845 characters, one-sided 95 % Wilson bound 0.30 %), no
+# generator above 0.35 %; at 0.8 the pooled bound still holds (0.37 %) but UMing alone reaches 0.56 %.
+# Held out (24 forms, seed 6, harsh scans: heavy blur, half 1-bit): 0.35 % (5 of 1,423, bound
+# 0.72 %), every one a full stop lost or misread at a line's end; words alone 0 errors (bound 0.21 %).
+# Narrative fields left for review per form: 6 before, 4.4 (office) and 5.3 (harsh) at this value.
+NARRATIVE_CHAR_AUTO_MIN = 0.9  # least per-character confidence of a handwritten line accepted as `auto`
+REVIEW_LINE_PAD_MM = 1.5  # mm of the field's crop kept around a line's ink in the review station's line image

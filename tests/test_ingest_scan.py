@@ -78,7 +78,9 @@ def test_a_clean_scanned_stack_becomes_records_with_checkboxes_read_right(tmp_pa
     form = load_form("record")
     assert all(record.fields[f.id].crop for f in form.fields if f.fillable), "every read field keeps its crop"
     narratives = [record.fields[f.id] for f in form.fields if f.kind == "multiline" and record.fields[f.id].value]
-    assert narratives and all(fv.status == "review" for fv in narratives), "handwritten paragraphs are drafts"
+    assert narratives and all(fv.lines for fv in narratives), "handwritten paragraphs are read line by line"
+    for fv in narratives:
+        assert (fv.status == "auto") == all(line.accepted for line in fv.lines), "a paragraph waits only for its uncertain lines"
 
 
 def test_the_stack_events_are_recognised_and_reported(tmp_path: Path) -> None:

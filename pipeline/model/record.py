@@ -28,6 +28,36 @@ def weakest(statuses: Iterable[str]) -> str:
 
 
 @dataclass(frozen=True)
+class NarrativeLine:
+    """One handwritten line of a narrative field as read from a scan: its text, how sure the
+    recognizer is of each character, whether it passed unchecked, and where it is on the page."""
+
+    text: str
+    chars: tuple[float, ...]  # confidence of each character of ``text``
+    accepted: bool
+    box: tuple[float, float, float, float]  # mm on the page: x, y, w, h (top-left origin)
+
+    @property
+    def confidence(self) -> float:
+        """The weakest character's confidence: a line is as sure as its least sure character."""
+        return min(self.chars, default=0.0)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "chars": [round(c, 4) for c in self.chars],
+            "confidence": round(self.confidence, 4),
+            "accepted": self.accepted,
+            "box": [round(v, 2) for v in self.box],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> NarrativeLine:
+        x, y, w, h = (float(v) for v in data["box"])
+        return cls(str(data["text"]), tuple(float(c) for c in data["chars"]), bool(data["accepted"]), (x, y, w, h))
+
+
+@dataclass(frozen=True)
 class RawValue:
     """One field as a reader saw it, before normalisation.
 
@@ -41,6 +71,7 @@ class RawValue:
     source: str
     doubt: str = ""
     crop: str | None = None  # file-store name of the field's image crop (scans)
+    lines: tuple[NarrativeLine, ...] = ()  # a scanned narrative's lines, in reading order
 
 
 @dataclass(frozen=True)
@@ -63,6 +94,7 @@ class FieldValue:
     message: str = ""  # why a person should look (Chinese); empty when accepted
     crop: str | None = None
     refs: tuple[str, ...] = ()  # roster keys the value resolved to (teacher 工号 for teacher names)
+    lines: tuple[NarrativeLine, ...] = ()  # a scanned narrative's lines: which passed, which wait
 
     def as_json(self) -> dict[str, Any]:
         return {

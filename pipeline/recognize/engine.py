@@ -18,7 +18,7 @@ readers trim them, one thread, both at the same 96 px minimum recognizer width) 
 and, of narrative lines read with confidence >= 0.95, 93% right with v4 against 82-84% with v6.
 v4 reads names (the text that can be accepted automatically) best, answers in simplified
 characters without an OpenCC pass, and its confidence is the more honest; v6 is ~2.4x faster
-on narrative lines, which always go to review as drafts. Precision first, so v4; the models
+on narrative lines, which pass only line by line above a calibrated bar. Precision first, so v4; the models
 ship inside the wheel, so nothing is ever downloaded. Its costs: Python < 3.13, and it pulls in
 opencv-python beside the headless build. Swapping engines touches only this module.
 

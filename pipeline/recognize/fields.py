@@ -10,19 +10,19 @@ import numpy as np
 
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, PageDef
-from pipeline.model.record import RawValue
+from pipeline.model.record import NarrativeLine, RawValue
 from pipeline.recognize.combs import comb_segments, read_digits
 from pipeline.recognize.engine import OcrEngine
 from pipeline.recognize.ink import ink_map
 from pipeline.recognize.lexicon import Lexicon, resolve
 from pipeline.recognize.omr import read_choice_group
-from pipeline.recognize.text import read_multiline, read_short_text
+from pipeline.recognize.text import WrittenLine, read_multiline, read_short_text
 from pipeline.scan.geometry import crop_mm, mm_to_px
 
 PX = defs.REGISTERED_PX_PER_MM
 DOUBT_FAINT_SIGNATURE = "签名处只有少量笔迹"
 DOUBT_UNCONFIRMED = "手写文字未能与花名册核对，且识别把握不足，请核对"
-DOUBT_DRAFT = "手写段落的识别结果仅作草稿，请对照原图核对"
+DOUBT_LINES = "手写段落第 {lines} 行识别把握不足，请对照原图核对这几行"
 
 
 def recognize_page(
@@ -81,11 +81,23 @@ def _short_text(registered: np.ndarray, field: FieldDef, engine: OcrEngine, lexi
 
 
 def _multiline(registered: np.ndarray, field: FieldDef, engine: OcrEngine) -> RawValue:
+    """A handwritten paragraph, line by line: a line passes unchecked only when every one of its
+    characters is at least ``NARRATIVE_CHAR_AUTO_MIN`` sure; the others are what a person checks."""
     inset = defs.TEXT_INSET
     crop = crop_mm(registered, field.value_box, pad_mm=-inset)
-    top = field.value_box.y + inset
+    left, top = field.value_box.x + inset, field.value_box.y + inset
     bands = [(mm_to_px(b.y - top), mm_to_px(b.bottom - top)) for b in field.lines]
-    text, confidence = read_multiline(crop, bands, engine)
-    # Handwritten paragraphs are read as a draft only (DESIGN §3): a person always confirms them.
-    doubt = DOUBT_DRAFT if text else ""
-    return RawValue(raw=text, confidence=round(confidence, 4), source="ocr", doubt=doubt)
+    lines = tuple(_narrative_line(w, left, top) for w in read_multiline(crop, bands, engine))
+    if not lines:
+        return RawValue(raw="", confidence=1.0, source="ocr")
+    doubtful = [str(i) for i, line in enumerate(lines, 1) if not line.accepted]
+    doubt = DOUBT_LINES.format(lines="、".join(doubtful)) if doubtful else ""
+    confidence = min(line.confidence for line in lines)
+    text = "\n".join(line.text for line in lines if line.text)
+    return RawValue(raw=text, confidence=round(confidence, 4), source="ocr", doubt=doubt, lines=lines)
+
+
+def _narrative_line(written: WrittenLine, left_mm: float, top_mm: float) -> NarrativeLine:
+    x, y, w, h = written.box_px
+    accepted = bool(written.chars) and min(written.chars) >= defs.NARRATIVE_CHAR_AUTO_MIN
+    return NarrativeLine(written.text, written.chars, accepted, (left_mm + x / PX, top_mm + y / PX, w / PX, h / PX))

@@ -69,6 +69,11 @@ class LineReading:
     def confidence(self) -> float:
         return self.decoded.confidence
 
+    @cached_property
+    def char_confidences(self) -> tuple[float, ...]:
+        """How sure the recognizer is of each character of :attr:`text`, one number each."""
+        return char_confidences(self.probs)
+
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """P(the line says exactly ``text``) for each text; 0 for text the recognizer cannot spell."""
         labels = [ctc.labels_of(self.vocabulary.spelled(t), self.vocabulary.index) for t in texts]
@@ -87,6 +92,37 @@ class LineReading:
         probs[:, into] += probs[:, ids].sum(axis=1)
         probs[:, ids] = 0.0
         return LineReading(probs, self.vocabulary)
+
+
+def char_confidences(probs: np.ndarray) -> tuple[float, ...]:
+    """For each character of the best-path text: the least of its own frames' peak probability
+    and the blank stretches on either side of it.
+
+    A character is doubtful when its class barely wins its frames (another character is nearly
+    as likely) and when a blank next to it might hide a character of its own (a class other than
+    its neighbours' takes part of a blank frame). What a blank frame holds beyond the blank and
+    its neighbours' classes is the chance that a character was dropped there.
+    """
+    path = probs.argmax(axis=1)
+    starts = [t for t in range(len(path)) if path[t] != ctc.BLANK and (t == 0 or path[t] != path[t - 1])]
+    ends = [_run_end(path, t) for t in starts]
+    labels = [int(path[t]) for t in starts]
+    peaks = [float(probs[s:e, c].max()) for s, e, c in zip(starts, ends, labels)]
+    edges = [0, *starts, len(path)]
+    gaps = []
+    for k in range(len(starts) + 1):
+        lo = ends[k - 1] if k else 0
+        near = {labels[i] for i in (k - 1, k) if 0 <= i < len(labels)}  # a doubled character's class once
+        gap = probs[lo : edges[k + 1], [ctc.BLANK, *near]].sum(axis=1)
+        gaps.append(float(gap.min()) if len(gap) else 1.0)
+    return tuple(min(p, gaps[i], gaps[i + 1]) for i, p in enumerate(peaks))
+
+
+def _run_end(path: np.ndarray, start: int) -> int:
+    end = start + 1
+    while end < len(path) and path[end] == path[start]:
+        end += 1
+    return end
 
 
 def _width_pair(char: str, index: dict[str, int]) -> tuple[int, int] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -32,17 +33,28 @@ def read_short_text(crop: np.ndarray, engine: OcrEngine) -> LineReading | None:
     return read_line(engine, ink.line_image(_pad()))
 
 
-def read_multiline(crop: np.ndarray, bands: Sequence[tuple[int, int]], engine: OcrEngine) -> tuple[str, float]:
-    """Text of a multi-line box; ``bands`` are (top, bottom) pixel rows of its guide-line bands
-    in the crop. Lines are joined with newlines; confidence is the weakest line's."""
+@dataclass(frozen=True)
+class WrittenLine:
+    """One handwritten line of a multi-line box as read: its text, how sure the recognizer is of
+    each character, and where its ink is in the box's crop."""
+
+    text: str
+    chars: tuple[float, ...]  # confidence of each character of ``text``
+    box_px: BoxPx  # x, y, w, h in the crop's pixels
+
+
+def read_multiline(crop: np.ndarray, bands: Sequence[tuple[int, int]], engine: OcrEngine) -> list[WrittenLine]:
+    """The written lines of a multi-line box, top to bottom (a line of ink the recognizer reads
+    as nothing has no text); ``bands`` are (top, bottom) pixel rows of its guide-line bands in
+    the crop. No lines when nothing is written."""
     ink = ink_map(crop, rules=[bottom for _, bottom in bands])  # each band's bottom is a guide line
     if not ink.present:
-        return "", 1.0
+        return []
     labels, owner, stray = _assign_to_bands(ink.mask, bands)
     if stray > defs.BAND_STRAY_MAX:
         return _detect_lines(ink, engine)
-    images = [img for img in (_band_image(ink, labels, owner, b) for b in range(len(bands))) if img is not None]
-    return _joined(_read_long_lines(engine, images))
+    found = [line for line in (_band_line(ink, labels, owner, b) for b in range(len(bands))) if line is not None]
+    return _read_long_lines(engine, found)
 
 
 def _assign_to_bands(
@@ -74,37 +86,52 @@ def _nearest_band(ys: np.ndarray, bands: Sequence[tuple[int, int]]) -> np.ndarra
     return np.abs(ys[:, None] - centres[None, :]).argmin(axis=1)
 
 
-def _band_image(ink: InkMap, labels: np.ndarray, owner: np.ndarray, band: int) -> np.ndarray | None:
-    """The trimmed ink of the pieces owned by ``band``, or None when it holds too little."""
-    mask = (owner == band)[labels] & ink.mask
-    if mask.sum() < defs.INK_MIN_AREA * PX * PX:
+def _band_line(ink: InkMap, labels: np.ndarray, owner: np.ndarray, band: int) -> tuple[np.ndarray, BoxPx] | None:
+    """The trimmed ink of the pieces owned by ``band`` and where it lies, or None when it holds
+    too little."""
+    written = InkMap(ink.gray, (owner == band)[labels] & ink.mask)
+    box = written.bbox()
+    if box is None or written.pixels < defs.INK_MIN_AREA * PX * PX:
         return None
-    return InkMap(ink.gray, mask).line_image(_pad())
+    x0, y0, x1, y1 = box
+    return written.line_image(_pad()), (x0, y0, x1 - x0, y1 - y0)
 
 
-def _detect_lines(ink: InkMap, engine: OcrEngine) -> tuple[str, float]:
+def _detect_lines(ink: InkMap, engine: OcrEngine) -> list[WrittenLine]:
     clean = ink.clean()
-    boxes = _reading_order(engine.detect_lines(clean))
+    boxes = [b for b in _reading_order(engine.detect_lines(clean)) if b[2] > 0 and b[3] > 0]
     pad = _pad()
-    crops = [
-        cv2.copyMakeBorder(clean[max(0, y) : y + h, max(0, x) : x + w], 0, 0, pad, pad, cv2.BORDER_CONSTANT, value=PAPER)
+    found = [
+        (cv2.copyMakeBorder(clean[max(0, y) : y + h, max(0, x) : x + w], 0, 0, pad, pad, cv2.BORDER_CONSTANT, value=PAPER), (x, y, w, h))
         for x, y, w, h in boxes
-        if w > 0 and h > 0
     ]
-    return _joined(_read_long_lines(engine, crops))
+    return _read_long_lines(engine, found)
 
 
-def _read_long_lines(engine: OcrEngine, images: Sequence[np.ndarray]) -> list[tuple[str, float]]:
-    """Text and probability of each line, read in pieces no wider than ``LINE_MAX_RATIO``
-    heights cut where the ink has a gap: the recognizer's time grows faster than a line's
-    width (a narrative line at 48 px high is ~1,400 px wide), and it reads the pieces as well."""
-    pieces = [_split(image) for image in images]
+def _read_long_lines(engine: OcrEngine, lines: Sequence[tuple[np.ndarray, BoxPx]]) -> list[WrittenLine]:
+    """Each line as read, in pieces no wider than ``LINE_MAX_RATIO`` heights cut
+    where the ink has a gap: the recognizer's time grows faster than a line's width (a
+    narrative line at 48 px high is ~1,400 px wide), and it reads the pieces as well."""
+    pieces = [_split(image) for image, _ in lines]
     readings = iter(read_lines(engine, [p for line in pieces for p in line]))
-    lines = []
-    for line in pieces:
+    out = []
+    for line, (_, box) in zip(pieces, lines):
         parts = [next(readings) for _ in line]
-        lines.append(("".join(r.text for r in parts).strip(), float(np.prod([r.confidence for r in parts]))))
-    return lines
+        # A line of ink that reads as nothing is kept (no characters, so never accepted): a
+        # paragraph missing one of its written lines must not pass unchecked.
+        written = _stripped([(c, p) for r in parts for c, p in zip(r.text, r.char_confidences)])
+        out.append(WrittenLine("".join(c for c, _ in written), tuple(p for _, p in written), box))
+    return out
+
+
+def _stripped(chars: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """``chars`` without white space at either end (a piece may begin or end on a gap)."""
+    start, end = 0, len(chars)
+    while start < end and chars[start][0].isspace():
+        start += 1
+    while end > start and chars[end - 1][0].isspace():
+        end -= 1
+    return chars[start:end]
 
 
 def _split(image: np.ndarray) -> list[np.ndarray]:
@@ -121,13 +148,6 @@ def _split(image: np.ndarray) -> list[np.ndarray]:
         if lo < hi:
             cuts.append(lo + int(np.argmin(ink[lo:hi] * width + np.abs(np.arange(lo, hi) - target))))
     return [image[:, a:b] for a, b in zip([0, *cuts], [*cuts, width])]
-
-
-def _joined(lines: Sequence[tuple[str, float]]) -> tuple[str, float]:
-    lines = [(t, c) for t, c in lines if t]
-    if not lines:
-        return "", 0.0
-    return "\n".join(t for t, _ in lines), min(c for _, c in lines)
 
 
 def _reading_order(boxes: list[BoxPx]) -> list[BoxPx]:

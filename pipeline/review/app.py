@@ -26,7 +26,7 @@ from pipeline.model.record import Record
 from pipeline.review.corrections import display_text, mark_unreadable, review_field, value_text
 from pipeline.review.dashboard import dashboard
 from pipeline.review.guard import Sessions, guard_middleware
-from pipeline.review.pages import page_png, page_sources
+from pipeline.review.pages import doubtful_runs, line_png, page_png, page_sources
 from pipeline.review.queue import group_items, queue_item, review_queue
 from pipeline.store import repo
 from pipeline.store.audit import list_events
@@ -93,6 +93,7 @@ def _environment() -> Environment:
         BATCH_KINDS=BATCH_KINDS,
         SUMMARY_LABELS=SUMMARY_LABELS,
         READER_LABELS=READER_LABELS,
+        doubtful_runs=doubtful_runs,
     )
     env.globals["shown_stamp"] = lambda: f"{time.time():.3f}"  # times each decision (see _shown_at)
     env.filters.update(shown=_shown_value, local=_local_time, scope=_scope_text)
@@ -282,6 +283,18 @@ def record_page_image(request: Request, form_id: str, page_no: int, field: str |
     if record is None or source is None:
         return _render(request, "message.html", status_code=404, title="没有页面图像", text=f"表单 {form_id} 第 {page_no} 页没有扫描图像（Word 交回的记录没有页面图像）。")
     return Response(page_png(ws, record, source, highlight=field), media_type="image/png")
+
+
+@router.get("/fields/{form_id}/{field_id}/lines/{index}.png")
+def narrative_line_image(request: Request, form_id: str, field_id: str, index: int) -> Response:
+    """One line of a scanned narrative of the current version, cut from the field's crop."""
+    ws = _ws(request)
+    with ws.session() as session:
+        record = current_record(session, form_id)
+    png = line_png(ws, record, field_id, index) if record else None
+    if png is None:
+        return Response("找不到这一行的图像", status_code=404, media_type="text/plain; charset=utf-8")
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.get("/files/{name}")

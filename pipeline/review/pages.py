@@ -1,5 +1,6 @@
-"""Whole-page images for the reviewer: the registered scan with every field's box drawn in
-the colour of its status, or the returned PDF's page as it is."""
+"""Images for the reviewer: the registered scan with every field's box drawn in the colour of
+its status, or the returned PDF's page as it is; and one line of a narrative cut from its
+field's crop, with the characters the recognizer doubts picked out of its draft."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from PIL import Image, ImageDraw
 
 from pipeline import defs
 from pipeline.model.form import load_form
-from pipeline.model.record import Record
+from pipeline.model.record import NarrativeLine, Record
 from pipeline.store.scans import read_pages
 from pipeline.store.workspace import Workspace
 
@@ -83,3 +84,38 @@ def _draw_boxes(image: Image.Image, record: Record, page_no: int, highlight: str
             pen.rectangle(box, outline=HIGHLIGHT, width=4)
         else:
             pen.rectangle(box, outline=STATUS_COLOURS.get(fv.status, (0, 0, 0)), width=2)
+
+
+def line_png(ws: Workspace, record: Record, field_id: str, index: int) -> bytes | None:
+    """PNG of line ``index`` (from 0) of a scanned narrative, cut from the field's stored crop;
+    None when the field has no such line or no crop."""
+    fv = record.fields.get(field_id)
+    if fv is None or not fv.crop or not 0 <= index < len(fv.lines):
+        return None
+    digest, _, suffix = fv.crop.partition(".")
+    box = load_form(record.form).field(field_id).box
+    x, y, w, h = fv.lines[index].box
+    px, pad = defs.REGISTERED_PX_PER_MM, defs.REVIEW_LINE_PAD_MM
+    # The crop starts CROP_PAD_MM before the field's box (pipeline.ingest.scan_page).
+    left, top = box.x - defs.CROP_PAD_MM, box.y - defs.CROP_PAD_MM
+    with Image.open(ws.files.path_of(digest, suffix)) as crop:
+        cut = crop.crop((
+            max(0, round((x - pad - left) * px)), max(0, round((y - pad - top) * px)),
+            min(crop.width, round((x + w + pad - left) * px)), min(crop.height, round((y + h + pad - top) * px)),
+        ))
+    buffer = io.BytesIO()
+    cut.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def doubtful_runs(line: NarrativeLine) -> list[tuple[str, bool]]:
+    """The line's text in runs of characters, each run doubtful (below the confidence a line
+    needs to pass unchecked) or not, for the draft shown under its crop."""
+    runs: list[tuple[str, bool]] = []
+    for char, confidence in zip(line.text, line.chars):
+        doubtful = confidence < defs.NARRATIVE_CHAR_AUTO_MIN
+        if runs and runs[-1][1] == doubtful:
+            runs[-1] = (runs[-1][0] + char, doubtful)
+        else:
+            runs.append((char, doubtful))
+    return runs

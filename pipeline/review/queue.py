@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from pipeline.model.form import FieldDef, FormDef, load_form
-from pipeline.model.record import Record
+from pipeline.model.record import NarrativeLine, Record
 from pipeline.review.corrections import CHOICE_KINDS, display_text
 from pipeline.store import repo
 from pipeline.store.records import list_records
@@ -46,6 +46,7 @@ class QueueItem:
     student_name: str
     class_name: str
     visit_date: str | None  # the form's first date field, for context
+    lines: tuple[NarrativeLine, ...] = ()  # a scanned narrative's lines (uncertain ones shown cropped)
 
     @property
     def key(self) -> str:
@@ -99,6 +100,7 @@ def queue_item(record: Record, field: FieldDef, student_name: str) -> QueueItem:
         student_name=student_name,
         class_name=record.class_name,
         visit_date=_first_date(record, form),
+        lines=fv.lines,
     )
 
 

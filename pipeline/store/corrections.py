@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.model.correction import Correction
 from pipeline.model.record import FieldValue, weakest
+from pipeline.store.records import refs_column
 from pipeline.store.repo import as_utc, now
 from pipeline.store.schema import CorrectionRow, FieldValueRow, RecordRow
 
@@ -32,7 +33,7 @@ def set_field_value(session: Session, form_id: str, version: int, field_id: str,
             status=value.status,
             message=value.message,
             crop=value.crop,
-            refs=list(value.refs),
+            refs=refs_column(value),
         )
     )
     statuses = session.scalars(select(FieldValueRow.status).where(FieldValueRow.record_id == record_id))

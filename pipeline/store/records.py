@@ -17,13 +17,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.errors import StaleVersionError
 from pipeline.model.correction import UNREADABLE
-from pipeline.model.record import FieldValue, Record, ReturnedFile, display_text, value_text
+from pipeline.model.record import FieldValue, NarrativeLine, Record, ReturnedFile, display_text, value_text
 from pipeline.store.repo import as_utc, now
 from pipeline.store.schema import FieldValueRow, IssuedFormRow, RecordRow, ReturnedFileRow
 
@@ -135,7 +136,7 @@ def add_record(session: Session, record: Record) -> Record:
                     "status": fv.status,
                     "message": fv.message,
                     "crop": fv.crop,
-                    "refs": list(fv.refs),
+                    "refs": refs_column(fv),
                     "evidence": evidence[fid],
                 }
                 for fid, fv in record.fields.items()
@@ -244,5 +245,13 @@ def _field_value(row: FieldValueRow) -> FieldValue:
         status=row.status,
         message=row.message,
         crop=row.crop,
-        refs=tuple(row.refs),
+        refs=tuple(r for r in row.refs if isinstance(r, str)),
+        lines=tuple(NarrativeLine.from_json(r) for r in row.refs if isinstance(r, dict)),
     )
+
+
+def refs_column(fv: FieldValue) -> list[Any]:
+    """The JSON ``refs`` column of a field row: its roster keys (strings), then, for a scanned
+    narrative, one object per line read (:class:`NarrativeLine`). The lines ride in this column
+    so that the schema needs no new one: both are what the value was resolved to."""
+    return [*fv.refs, *(line.as_json() for line in fv.lines)]

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from pipeline.model.record import RawValue
+from pipeline.model.record import NarrativeLine, RawValue
 from pipeline.model.scan import ScannedPage
 from pipeline.store.repo import as_utc, now
 from pipeline.store.schema import ScanPageRow
@@ -92,12 +92,14 @@ def pages_with_status(session: Session, status: str) -> list[ScannedPage]:
 
 def _raw_json(v: RawValue) -> dict[str, Any]:
     raw = list(v.raw) if isinstance(v.raw, tuple) else v.raw
-    return {"raw": raw, "confidence": v.confidence, "source": v.source, "doubt": v.doubt, "crop": v.crop}
+    lines = {"lines": [line.as_json() for line in v.lines]} if v.lines else {}
+    return {"raw": raw, "confidence": v.confidence, "source": v.source, "doubt": v.doubt, "crop": v.crop, **lines}
 
 
 def _raw_value(d: dict[str, Any]) -> RawValue:
     raw = tuple(d["raw"]) if isinstance(d["raw"], list) else d["raw"]
-    return RawValue(raw=raw, confidence=d["confidence"], source=d["source"], doubt=d["doubt"], crop=d["crop"])
+    lines = tuple(NarrativeLine.from_json(line) for line in d.get("lines", ()))
+    return RawValue(raw=raw, confidence=d["confidence"], source=d["source"], doubt=d["doubt"], crop=d["crop"], lines=lines)
 
 
 def _page(row: ScanPageRow) -> ScannedPage:

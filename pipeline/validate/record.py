@@ -115,7 +115,14 @@ def _field_value(
 ) -> FieldValue:
     findings = check_field(r.field, values, form, context, flagged=bool(r.problems))
     messages = [*r.problems, *(f.message for f in findings if f.message)]
-    if not r.trusted and r.raw is not None and r.raw.raw is not None and r.confidence < _gate(r, context.thresholds):
+    # A narrative read line by line has said which of its lines need a look (its doubt).
+    if (
+        not r.trusted
+        and r.raw is not None
+        and r.raw.raw is not None
+        and not r.raw.lines
+        and r.confidence < _gate(r, context.thresholds)
+    ):
         messages.append(f"识别把握不足（置信度 {r.confidence:.2f}），请核对")
     return FieldValue(
         value=r.normalised.value,
@@ -126,6 +133,7 @@ def _field_value(
         message="；".join(messages),
         crop=r.raw.crop if r.raw is not None else None,
         refs=tuple(ref for f in findings for ref in f.refs),
+        lines=r.raw.lines if r.raw is not None else (),
     )
 
 
