@@ -319,3 +319,31 @@ STATS_PDF_CELL_PADDING = 0.8  # mm inside a cell before wrapped text
 STATS_PDF_MAX_MM_PER_WIDTH = 2.4  # mm per Excel width unit at most (narrow tables stay narrow)
 STATS_PDF_GAP = 5.0  # mm between blocks (title, tables, notes)
 STATS_PDF_HEADER_GREY = 0.88  # fill of heading cells (0 black, 1 white)
+
+# Phone photos (pipeline/scan/rectify.py, illumination.py, photo_quality.py). A photo has no
+# print scale to check: its page is mapped by the homography (refined by a smooth warp on the
+# printed frames of a curved sheet) and what is checked is the resolution left after that.
+# Figures rest on tests/photo_support.py's photos of the record form (12 MP, 30 % tilt, 12 mm
+# curl, light 0.45-1.0, blur sigma 0-9 px) unless said otherwise.
+PHOTO_MIN_PX_PER_MM = SCAN_DPI_RANGE[0] / 25.4  # px/mm in the page's worst direction at its worst corner: the lowest scan resolution accepted
+PHOTO_SHEET_WORK_SIDE = 1000  # px, long side the photo is scaled to when the sheet's edges are traced
+PHOTO_SHEET_CORNER_MARGIN = 0.01  # share of the frame: a sheet corner nearer the frame's edge than this is cut off
+PHOTO_FRAME_WINDOW = 36.0  # mm, side of each window the printed frames are matched in after the homography
+PHOTO_FRAME_STEP = 18.0  # mm between window centres (a grid over the framed area)
+PHOTO_FRAME_SEARCH = 4.0  # mm, largest frame offset searched for (a 12 mm curl leaves up to ~2.5 mm)
+PHOTO_FRAME_MIN_SCORE = 0.45  # normalised correlation below which a window's frames are not trusted
+PHOTO_FRAME_MIN_CROSS = 0.25  # least share of the weaker line direction in a window (lines one way only fix one axis)
+PHOTO_REFINE_ABOVE = FRAME_CHECK_MAX_SHIFT  # mm, largest frame offset one homography may leave before the page is refined
+PHOTO_TPS_SMOOTHING = 0.5  # thin-plate spline regularisation (mm^2): frame matches are ~0.1 mm noisy
+PHOTO_TPS_OUTLIER = 1.0  # mm off the spline: a frame match this far out is dropped and the spline refitted
+PHOTO_MAX_RESIDUAL = REGISTER_MAX_RESIDUAL  # mm, RMS frame offset after refinement for a usable page
+PHOTO_MAX_OFFSET = 1.0  # mm, largest single frame offset after refinement (a box edge still inside its crop pad)
+LIGHT_KERNEL = 12.0  # mm, closing that estimates the paper's light: wider than any dark print but the QR (markers 8, filled box 4.5)
+LIGHT_SMOOTH = 1.0  # mm, Gaussian sigma smoothing that estimate (shadow edges stay sharp)
+LIGHT_PAPER_LEVEL = 245  # grey level paper is flattened to (a grey office scan's paper)
+GLARE_LEVEL = 250  # grey level at and above which a photo pixel is saturated
+GLARE_MIN_AREA = 4.0  # mm^2, a saturated blob this big hides a stroke; smaller ones are specks
+GLARE_BOX_SHARE = 0.02  # share of a field's boxes under glare that sends the field to review
+GLARE_MAX_FIELDS = 0.5  # share of the page's fillable fields under glare beyond which it is retaken
+PHOTO_MIN_SHARPNESS = 45.0  # Laplacian variance over the rectified framed area: sharp photos 1000-1700; a blur of sigma 2 / 3 / 4 frame px (0.17 / 0.26 / 0.35 mm) gives 106 / 52 / 42
+PHOTO_MAX_EDGE_WIDTH = 3.5  # px, edge spread (sigma) of an unregistered photo beyond which it is called blurred: sharp 0.7-0.9, markers lost from ~4.5
