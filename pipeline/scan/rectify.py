@@ -314,9 +314,12 @@ def frame_offsets(page: np.ndarray, form_page: PageDef) -> FrameOffsets:
 
 
 def _frame_drawing(form_page: PageDef, shape: tuple[int, ...]) -> np.ndarray:
+    """The printed frames as the template draws them: field frames, option boxes and comb cells
+    (the boxes a reader crops are what must land right)."""
     drawing = np.zeros(shape[:2], np.float32)
     for f in form_page.fields:
-        cv2.rectangle(drawing, (mm_to_px(f.box.x), mm_to_px(f.box.y)), (mm_to_px(f.box.right), mm_to_px(f.box.bottom)), 1.0, 1)
+        for box in (f.box, *(o.box for o in f.options), *f.cells):
+            cv2.rectangle(drawing, (mm_to_px(box.x), mm_to_px(box.y)), (mm_to_px(box.right), mm_to_px(box.bottom)), 1.0, 1)
     return cv2.GaussianBlur(drawing, (0, 0), 1.0)
 
 
