@@ -141,7 +141,7 @@ def _read_as(
     values = {fid: _doubted(v, GLARE_DOUBT) if fid in placed.glare else v for fid, v in values.items()}
     survival = print_survival(registered, form_page)
     if survival < defs.PRINT_SURVIVAL_MIN:
-        values = {fid: _doubted(v, DOUBT_FAINT_SCAN) if v.source == "ocr" else v for fid, v in values.items()}
+        values = {fid: _doubted(v) if v.source == "ocr" else v for fid, v in values.items()}
         notes = (*notes, FAINT_SCAN.format(share=survival))
     return PageOutcome(
         "read",
@@ -189,7 +189,7 @@ def _has_writing(registered: np.ndarray, page: PageDef) -> bool:
     return False
 
 
-def _doubted(value: RawValue, doubt: str) -> RawValue:
+def _doubted(value: RawValue, doubt: str = DOUBT_FAINT_SCAN) -> RawValue:
     return replace(value, doubt="；".join(d for d in (value.doubt, doubt) if d))
 
 
