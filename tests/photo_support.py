@@ -150,3 +150,24 @@ def _camera_exif(orientation: int) -> Image.Exif:
     camera = exif.get_ifd(_EXIF_IFD)
     camera[_FOCAL_LENGTH], camera[_EXPOSURE] = 4.2, 1 / 60
     return exif
+
+
+def misplacement_mm(registered: np.ndarray, template: np.ndarray, window_mm: float = 30.0) -> float:
+    """Largest local shift (mm) between a rectified page and the page as printed, each window
+    holding print compared by phase correlation of all its content (text, lines, marks) — a
+    measure independent of the printed frames the rectifier itself matches."""
+    px = defs.REGISTERED_PX_PER_MM
+    side = round(window_mm * px)
+    rows, cols = min(registered.shape[0], template.shape[0]), min(registered.shape[1], template.shape[1])
+    hann = cv2.createHanningWindow((side, side), cv2.CV_32F)
+    worst = 0.0
+    for top in range(round(30 * px), rows - side - round(20 * px), side):
+        for left in range(round(15 * px), cols - side - round(15 * px), side):
+            printed = template[top : top + side, left : left + side].astype(np.float32)
+            if printed.std() < 20:  # blank paper: nothing to compare
+                continue
+            seen = registered[top : top + side, left : left + side].astype(np.float32)
+            (dx, dy), response = cv2.phaseCorrelate(printed, seen, hann)
+            if response > 0.1:
+                worst = max(worst, math.hypot(dx, dy) / px)
+    return worst

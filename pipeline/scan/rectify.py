@@ -49,16 +49,27 @@ class RectifiedPhoto:
 
 @dataclass(frozen=True)
 class FrameOffsets:
+    """Where the printed frames lie, window by window, against where they belong. An axis a
+    window's frames do not fix (lines running one way only) is NaN there."""
+
     points: np.ndarray  # (n, 2) mm, window centres whose frames were found
-    offsets: np.ndarray  # (n, 2) mm, where the frames are minus where they should be
+    offsets: np.ndarray  # (n, 2) mm, x and y: where the frames are minus where they should be
+
+    @property
+    def enough(self) -> bool:
+        """Whether both axes are fixed in enough windows to say where the page lies."""
+        return bool(len(self.offsets)) and int(np.isfinite(self.offsets).sum(axis=0).min()) >= defs.PHOTO_FRAME_MIN_WINDOWS
 
     @property
     def rms(self) -> float:
-        return float(np.sqrt(np.mean(np.sum(self.offsets**2, axis=1)))) if len(self.offsets) else 0.0
+        return float(np.sqrt(np.mean(self._lengths() ** 2))) if len(self.offsets) else 0.0
 
     @property
     def largest(self) -> float:
-        return float(np.max(np.linalg.norm(self.offsets, axis=1))) if len(self.offsets) else 0.0
+        return float(np.max(self._lengths())) if len(self.offsets) else 0.0
+
+    def _lengths(self) -> np.ndarray:
+        return np.linalg.norm(np.nan_to_num(self.offsets), axis=1)
 
 
 def rectify_photo(
@@ -94,11 +105,13 @@ def rectify_photo(
     if fillable and len(covered) > defs.GLARE_MAX_FIELDS * len(fillable):
         return refuse(f"反光遮住了 {len(covered)} 个填写栏", quality.RETAKE_GLARE)
     before = frame_offsets(page, form_page)
+    if not before.enough:
+        return refuse("表格线辨认不出，无法核对纸面是否平整", quality.RETAKE_FLAT)
     after, refined = before, False
     if before.largest > defs.PHOTO_REFINE_ABOVE:
         page, glare, after = _refine(page, glare, form_page, before)
         refined = True
-    if after.rms > defs.PHOTO_MAX_RESIDUAL or after.largest > defs.PHOTO_MAX_OFFSET:
+    if not after.enough or after.rms > defs.PHOTO_MAX_RESIDUAL or after.largest > defs.PHOTO_MAX_OFFSET:
         problem = f"纸张弯曲，表格线校正后仍偏离 {after.rms:.2f} mm（最大 {after.largest:.1f} mm）"
         return refuse(problem, quality.RETAKE_FLAT)
     registration = Registration(homography, found, after.rms, True, "", ids, usable, None, shape.rotation)
@@ -291,8 +304,9 @@ def glared_fields(glare: np.ndarray, form_page: PageDef) -> list[str]:
 
 
 def frame_offsets(page: np.ndarray, form_page: PageDef) -> FrameOffsets:
-    """How far the printed field frames in each window of a grid lie from where they belong, on
-    a registered page; windows whose frames run one way only, or are not found, are left out."""
+    """How far the printed frames in each window of a grid lie from where they belong, on a
+    registered page. Each axis counts only where the match is sharp along it (long rows of
+    table lines fix y, not x); windows whose frames are not found at all are left out."""
     expected = _frame_drawing(form_page, page.shape)
     ink = cv2.GaussianBlur(255 - page.astype(np.float32), (0, 0), 1.0)
     half, pad, k = mm_to_px(defs.PHOTO_FRAME_WINDOW / 2), mm_to_px(defs.PHOTO_FRAME_SEARCH), defs.REGISTERED_PX_PER_MM
@@ -302,70 +316,94 @@ def frame_offsets(page: np.ndarray, form_page: PageDef) -> FrameOffsets:
         if x - half - pad < 0 or y - half - pad < 0 or x + half + pad > page.shape[1] or y + half + pad > page.shape[0]:
             continue
         template = expected[y - half : y + half, x - half : x + half]
-        if not _crossed(template):
+        if template.max() == 0:
             continue
         region = ink[y - half - pad : y + half + pad, x - half - pad : x + half + pad]
         scores = cv2.matchTemplate(region, template, cv2.TM_CCOEFF_NORMED)
         _, best, _, (bx, by) = cv2.minMaxLoc(scores)
-        if best >= defs.PHOTO_FRAME_MIN_SCORE:
+        if best < defs.PHOTO_FRAME_MIN_SCORE:
+            continue
+        fixed_x, fixed_y = _sharp(scores[by, :], bx), _sharp(scores[:, bx], by)
+        if fixed_x or fixed_y:
             points.append((cx, cy))
-            offsets.append(((bx - pad) / k, (by - pad) / k))
+            offsets.append(((bx - pad) / k if fixed_x else math.nan, (by - pad) / k if fixed_y else math.nan))
     return FrameOffsets(np.array(points, dtype=np.float64).reshape(-1, 2), np.array(offsets, dtype=np.float64).reshape(-1, 2))
 
 
+def _sharp(profile: np.ndarray, at: int) -> bool:
+    """Whether a score profile peaks clearly at ``at``: inside the searched range (a peak on its
+    edge may lie beyond it) and PHOTO_FRAME_PEAK_DROP lower 1 mm away on both sides (a line
+    running along this axis gives a flat profile)."""
+    step = mm_to_px(1.0)
+    if not step <= at < len(profile) - step:
+        return False
+    return bool(profile[at] - max(profile[at - step], profile[at + step]) >= defs.PHOTO_FRAME_PEAK_DROP)
+
+
 def _frame_drawing(form_page: PageDef, shape: tuple[int, ...]) -> np.ndarray:
-    """The printed frames as the template draws them: field frames, option boxes and comb cells
-    (the boxes a reader crops are what must land right)."""
+    """The page's printed lines as the renderer draws them (pipeline/render/pdf.py): field
+    frames, the label column's rule, option boxes, comb cells and the guide lines of writing
+    boxes — every printed line, so none in the photo is matched to the wrong one."""
     drawing = np.zeros(shape[:2], np.float32)
+
+    def line(x0: float, y0: float, x1: float, y1: float) -> None:
+        cv2.line(drawing, (mm_to_px(x0), mm_to_px(y0)), (mm_to_px(x1), mm_to_px(y1)), 1.0, 1)
+
     for f in form_page.fields:
         for box in (f.box, *(o.box for o in f.options), *f.cells):
             cv2.rectangle(drawing, (mm_to_px(box.x), mm_to_px(box.y)), (mm_to_px(box.right), mm_to_px(box.bottom)), 1.0, 1)
+        if f.kind not in ("multiline", "signature"):
+            line(f.label_box.right, f.box.y, f.label_box.right, f.box.bottom)
+        for band in f.lines:
+            line(band.x + defs.PADDING, band.bottom, band.right - defs.PADDING, band.bottom)
     return cv2.GaussianBlur(drawing, (0, 0), 1.0)
 
 
 def _window_centres(form_page: PageDef) -> list[tuple[float, float]]:
+    """Centres of a grid of windows lying inside the framed area and covering it."""
     boxes = [f.box for f in form_page.fields]
     if not boxes:
         return []
-    step = defs.PHOTO_FRAME_STEP
-    left, right = min(b.x for b in boxes), max(b.right for b in boxes)
-    top, bottom = min(b.y for b in boxes), max(b.bottom for b in boxes)
-    xs = np.arange(left, right + step / 2, step)
-    ys = np.arange(top, bottom + step / 2, step)
+    half = defs.PHOTO_FRAME_WINDOW / 2
+    left, right = min(b.x for b in boxes) + half, max(b.right for b in boxes) - half
+    top, bottom = min(b.y for b in boxes) + half, max(b.bottom for b in boxes) - half
+    xs = np.linspace(left, right, max(2, math.ceil((right - left) / defs.PHOTO_FRAME_STEP) + 1))
+    ys = np.linspace(top, bottom, max(2, math.ceil((bottom - top) / defs.PHOTO_FRAME_STEP) + 1))
     return [(float(x), float(y)) for y in ys for x in xs]
-
-
-def _crossed(template: np.ndarray) -> bool:
-    """Whether a window's frames run both ways (lines one way only cannot fix the other axis)."""
-    across = float(np.abs(cv2.Sobel(template, cv2.CV_32F, 1, 0)).sum())
-    down = float(np.abs(cv2.Sobel(template, cv2.CV_32F, 0, 1)).sum())
-    return max(across, down) > 0 and min(across, down) / max(across, down) >= defs.PHOTO_FRAME_MIN_CROSS
 
 
 def _refine(
     page: np.ndarray, glare: np.ndarray, form_page: PageDef, offsets: FrameOffsets
 ) -> tuple[np.ndarray, np.ndarray, FrameOffsets]:
     """The page (and its glare mask) warped by a thin-plate spline through the frame offsets,
-    pinned at the markers the homography fits; and the offsets measured again after."""
+    pinned at the markers the homography fits (one spline per axis, each through the windows
+    that fix it); and the offsets measured again after."""
     anchors = np.array([m.center for m in form_page.markers], dtype=np.float64)
-    points = np.vstack([offsets.points, anchors])
-    values = np.vstack([offsets.offsets, np.zeros_like(anchors)])
-    spline = _ThinPlateSpline(points, values)
-    keep = np.linalg.norm(spline(points) - values, axis=1) <= defs.PHOTO_TPS_OUTLIER
-    spline = _ThinPlateSpline(points[keep], values[keep])
-    map_x, map_y = _dense_map(spline, page.shape)
+    splines = [_axis_spline(offsets.points, offsets.offsets[:, axis], anchors) for axis in (0, 1)]
+    map_x, map_y = _dense_map(splines, page.shape)
     refined = cv2.remap(page, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255)
     moved = cv2.remap(glare.astype(np.uint8), map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     return refined, moved.astype(bool), frame_offsets(refined, form_page)
 
 
-def _dense_map(spline: _ThinPlateSpline, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+def _axis_spline(points: np.ndarray, values: np.ndarray, anchors: np.ndarray) -> _ThinPlateSpline:
+    """A spline of one offset component through the windows that fix it and the markers (0)."""
+    known = np.isfinite(values)
+    points = np.vstack([points[known], anchors])
+    values = np.concatenate([values[known], np.zeros(len(anchors))])[:, None]
+    spline = _ThinPlateSpline(points, values)
+    keep = np.abs(spline(points) - values)[:, 0] <= defs.PHOTO_TPS_OUTLIER
+    return _ThinPlateSpline(points[keep], values[keep])
+
+
+def _dense_map(splines: list[_ThinPlateSpline], shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """remap() maps: each registered pixel samples the page where the spline says its content is.
     The spline is evaluated on a 2 mm grid and interpolated (it is smooth at that scale)."""
     rows, cols = shape[:2]
     k = defs.REGISTERED_PX_PER_MM
     gx, gy = np.meshgrid(np.arange(0, cols / k + 2, 2.0), np.arange(0, rows / k + 2, 2.0))
-    grid = spline(np.column_stack([gx.ravel(), gy.ravel()])).reshape(*gx.shape, 2).astype(np.float32) * k
+    query = np.column_stack([gx.ravel(), gy.ravel()])
+    grid = np.stack([spline(query)[:, 0].reshape(gx.shape) for spline in splines], axis=-1).astype(np.float32) * k
     scale = 2.0 * k
     coarse_x = cv2.resize(grid[..., 0], None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)[:rows, :cols]
     coarse_y = cv2.resize(grid[..., 1], None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)[:rows, :cols]
