@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
 
-from photo_support import PhotoModel, photograph, save_heic, save_jpeg
+from photo_support import PhotoModel, misplacement_mm, photograph, save_heic, save_jpeg
 from pipeline import defs
 from pipeline.ingest import ingest
 from pipeline.model.form import CHOICE_KINDS, FormDef, load_form
@@ -20,7 +21,8 @@ from pipeline.scan import photo_quality as advice
 from pipeline.scan.geometry import crop_mm
 from pipeline.scan.load import ScanPage, scan_pages
 from pipeline.scan.rectify import RectifiedPhoto, glared_fields, rectify_photo
-from pipeline.scan.register import register_page
+from pipeline.scan.illumination import flatten_light
+from pipeline.scan.register import register_page, warp_to_template
 from pipeline.store import records as record_store
 from scan_support import IssuedPage, issue_one_record_form, mark_options
 
@@ -127,13 +129,21 @@ def test_ticks_in_the_phones_shadow_and_in_light_read_alike(shots, form) -> None
     assert all(abs(float(np.median(p)) - defs.LIGHT_PAPER_LEVEL) < 12 for p in paper), "paper is one grey in shadow and light"
 
 
-def test_a_curved_sheet_is_straightened_by_a_thin_plate_spline_on_its_printed_frames(shots, form) -> None:
+def test_a_curved_sheet_is_straightened_by_a_thin_plate_spline_on_its_printed_frames(issued, shots, form) -> None:
+    page = _page(shots["curved"])
+    assert page.image is not None
     rectified = _rectified(shots["curved"], form)
-    print(f"curved sheet: frame residual {rectified.residual_before_mm:.2f} mm after the homography, "
-          f"{rectified.residual_after_mm:.2f} mm after the thin-plate spline")
-    assert rectified.refined
-    assert rectified.residual_before_mm > rectified.residual_after_mm
+    assert rectified.ok and rectified.registered is not None, rectified.registration.reason
+    # Measured independently of the frames the rectifier matches: all the print, window by window.
+    homography_only = flatten_light(warp_to_template(page.image, rectified.registration, form.page_size))
+    truth_before, truth_after = misplacement_mm(homography_only, issued.page), misplacement_mm(rectified.registered, issued.page)
+    print(
+        f"curved sheet (20 mm curl): frame residual RMS {rectified.residual_before_mm:.2f} -> "
+        f"{rectified.residual_after_mm:.2f} mm; largest misplacement of the print {truth_before:.2f} -> {truth_after:.2f} mm"
+    )
+    assert rectified.refined and rectified.residual_before_mm > defs.PHOTO_MAX_RESIDUAL
     assert rectified.residual_after_mm <= defs.PHOTO_MAX_RESIDUAL
+    assert truth_before > 1.5 and truth_after < 0.7
     _reads_right(rectified, form)
 
 
@@ -175,11 +185,13 @@ def test_exif_rotated_jpeg_and_heic_photos_are_read_upright(issued, form, tmp_pa
     rotated = save_jpeg(photo, tmp_path / "IMG_0001.jpg", orientation=6)
     with Image.open(rotated) as stored:
         assert stored.width > stored.height, "the pixels are stored sideways"
-    heic = save_heic(photo, tmp_path / "IMG_0002.HEIC")
-    for path in (rotated, heic):
-        page = _page(path)
-        assert page.image is not None and page.image.shape == photo.shape
-        _reads_right(_rectified(path, form), form)
+    assert _page(rotated).image.shape == photo.shape  # type: ignore[union-attr]
+    _reads_right(_rectified(rotated, form), form)
+    # HEIC at 3 MP (half the frame each way): encoding 12 MP costs minutes, decoding is what is tested.
+    half = cv2.resize(photo, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    heic = save_heic(half, tmp_path / "IMG_0002.HEIC")
+    assert _page(heic).image.shape == half.shape  # type: ignore[union-attr]
+    _reads_right(_rectified(heic, form), form)
 
 
 def test_a_scanner_jpeg_is_not_taken_for_a_photo(issued, tmp_path: Path) -> None:

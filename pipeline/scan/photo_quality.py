@@ -51,8 +51,9 @@ def edge_width(photo: np.ndarray) -> float:
     """
     grey = photo.astype(np.float32)
     slope = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)) / 8
-    steepest = float(np.percentile(slope, 99.95))
-    low, high = np.percentile(grey, (1, 99))
+    # Every third pixel each way: edges run for many pixels, and a 12 MP percentile is slow.
+    steepest = float(np.percentile(slope[::3, ::3], 99.95))
+    low, high = np.percentile(grey[::3, ::3], (1, 99))
     return math.inf if steepest <= 0 else float(high - low) / (steepest * math.sqrt(2 * math.pi))
 
 
