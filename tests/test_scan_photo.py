@@ -15,6 +15,8 @@ from PIL import Image
 from photo_support import PhotoModel, misplacement_mm, photograph, save_heic, save_jpeg
 from pipeline import defs
 from pipeline.ingest import ingest
+from pipeline.ingest.scan_page import read_page
+from pipeline.ingest.scan_run import scan_context
 from pipeline.model.form import CHOICE_KINDS, FormDef, load_form
 from pipeline.recognize.omr import read_checkbox
 from pipeline.scan import photo_quality as advice
@@ -219,3 +221,13 @@ def test_photos_in_an_ingest_are_read_or_told_how_to_retake(issued, shots, tmp_p
     assert record.fields["mode"].value == "电话" and record.fields["mode"].status == "auto"
     assert record.fields["visit_type"].value == "重点"
     assert set(record.fields["topics"].value) == {"学习情况", "资助政策"}
+
+
+def test_a_photo_read_through_the_page_reader_sends_the_glared_field_to_review(issued, shots) -> None:
+    page = _page(shots["glare"])
+    assert page.image is not None
+    outcome = read_page(page.image, page.reader_dpi, scan_context(issued.ws))
+    assert outcome.status == "read", outcome.reason
+    assert advice.GLARE_DOUBT in outcome.values["mode"].doubt
+    assert advice.GLARE_DOUBT not in outcome.values["topics"].doubt
+    assert any("反光" in note for note in outcome.notes)

@@ -128,7 +128,7 @@ def _read_as(
     if not 1 <= payload.page <= form.page_count:
         return PageOutcome("quarantined", f"页码 {payload.page} 超出表单页数 {form.page_count}", form_id=payload.form_id)
     form_page = form.pages[payload.page - 1]
-    placed = _register(image, dpi, form_page, form.page_size, rotation)
+    placed = place_page(image, dpi, form_page, form.page_size, rotation)
     if placed.page is None:
         reason = placed.reason if dpi is None else f"配准失败：{placed.reason}"  # a photo's reason says how to retake it
         return PageOutcome("quarantined", reason, form_id=payload.form_id, page_no=payload.page)
@@ -194,7 +194,7 @@ def _doubted(value: RawValue, doubt: str = DOUBT_FAINT_SCAN) -> RawValue:
 
 
 @dataclass(frozen=True, eq=False)
-class _Placed:
+class PlacedPage:
     """A page image placed on its form: the registered page, or why it cannot be."""
 
     registration: Registration
@@ -204,23 +204,23 @@ class _Placed:
     notes: tuple[str, ...] = ()
 
 
-def _register(
+def place_page(
     image: np.ndarray, dpi: float | None, form_page: PageDef, page_size: tuple[float, float], rotation: int | None
-) -> _Placed:
+) -> PlacedPage:
     """A scan is registered on its markers and checked as a flat page; a photo (dpi None) is
     rectified (perspective, curl, light) and checked for what a reader needs."""
     if dpi is not None:
         registration = register_page(image, form_page, dpi=dpi, rotation=rotation)
         if not registration.ok:
-            return _Placed(registration, None, registration.reason)
-        return _Placed(registration, warp_to_template(image, registration, page_size))
+            return PlacedPage(registration, None, registration.reason)
+        return PlacedPage(registration, warp_to_template(image, registration, page_size))
     photo = rectify_photo(image, form_page, page_size, rotation=rotation)
     if not photo.ok or photo.registered is None or photo.glare is None:
-        return _Placed(photo.registration, None, photo.registration.reason)
+        return PlacedPage(photo.registration, None, photo.registration.reason)
     glare = frozenset(glared_fields(photo.glare, form_page))
     notes = (PHOTO_REFINED.format(before=photo.residual_before_mm, after=photo.residual_after_mm),) if photo.refined else ()
     notes += (PHOTO_GLARE.format(count=len(glare)),) if glare else ()
-    return _Placed(photo.registration, photo.registered, glare=glare, notes=notes)
+    return PlacedPage(photo.registration, photo.registered, glare=glare, notes=notes)
 
 
 def form_for(issue: IssueInfo, layouts: Mapping[str, dict]) -> FormDef:
@@ -257,7 +257,7 @@ def _fallback_identity(
 
     qr_reason = found.reason
     generic = _generic_page()
-    placed = _register(image, dpi, generic, _page_size(), None)
+    placed = place_page(image, dpi, generic, _page_size(), None)
     if placed.page is None:
         if placed.registration.markers_found == 0:  # not our page at all; a QR of its own is named
             if found.qr_points is not None:
