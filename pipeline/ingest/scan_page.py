@@ -32,7 +32,7 @@ from pipeline.scan.geometry import crop_mm
 from pipeline.recognize.ink import has_ink
 from pipeline.recognize.omr import read_checkbox
 from pipeline.scan.identify import PageIdentity, identify_page, read_footer
-from pipeline.scan.photo_quality import GLARE_DOUBT, RETAKE_SIDE, photo_reason
+from pipeline.scan.photo_quality import GLARE_DOUBT
 from pipeline.scan.rectify import glared_fields, rectify_photo
 from pipeline.scan.register import Registration, register_page, warp_to_template
 
@@ -41,7 +41,6 @@ FOREIGN_PAGE = "不是本系统的家访表：找不到定位标记和二维码�
 UNFILLED_PAGE = "本页是本系统的表，但所有填写栏里都没有笔迹（空白表）"
 FAINT_SCAN = "扫描质量差：表格细线只显示出 {share:.0%}，手写的细笔画可能已丢失，本页手写内容均需复核；建议改用灰度模式或更高分辨率重新扫描"
 DOUBT_FAINT_SCAN = "本页扫描质量差，细笔画可能丢失"
-PHOTO_BACK = photo_reason("纸上没有表格内容，可能拍的是背面", RETAKE_SIDE)
 PHOTO_REFINED = "手机照片：纸张弯曲，已按表格线校正（表格线偏差 {before:.2f} mm → {after:.2f} mm）"
 PHOTO_GLARE = "手机照片有反光，{count} 个栏待核对"
 
@@ -97,8 +96,6 @@ def read_page(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, assigne
 def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext) -> PageOutcome:
     found = identify_page(image, dpi=dpi or _dpi_of(image))
     if found.blank:
-        if dpi is None and found.payload is None:  # a photo of nothing: the sheet's back
-            return PageOutcome("quarantined", PHOTO_BACK)
         return PageOutcome("blank", "空白页（双面扫描的背面或有意留空的页）")
     payload, rotation, notes = found.payload, found.rotation, ()
     if payload is None:
