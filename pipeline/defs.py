@@ -323,14 +323,14 @@ STATS_PDF_HEADER_GREY = 0.88  # fill of heading cells (0 black, 1 white)
 # Phone photos (pipeline/scan/rectify.py, illumination.py, photo_quality.py). A photo has no
 # print scale to check: its page is mapped by the homography (refined by a smooth warp on the
 # printed frames of a curved sheet) and what is checked is the resolution left after that.
-# Figures rest on tests/photo_support.py's photos of the record form (12 MP, 30 % tilt, 12 mm
+# Figures rest on tests/photo_support.py's photos of the record form (12 MP, 35 % tilt, 20 mm
 # curl, light 0.45-1.0, blur sigma 0-9 px) unless said otherwise.
 PHOTO_MIN_PX_PER_MM = SCAN_DPI_RANGE[0] / 25.4  # px/mm in the page's worst direction at its worst corner: the lowest scan resolution accepted
 PHOTO_SHEET_WORK_SIDE = 1000  # px, long side the photo is scaled to when the sheet's edges are traced
 PHOTO_SHEET_CORNER_MARGIN = 0.01  # share of the frame: a sheet corner nearer the frame's edge than this is cut off
 PHOTO_FRAME_WINDOW = 36.0  # mm, side of each window the printed frames are matched in after the homography
 PHOTO_FRAME_STEP = 18.0  # mm between window centres (a grid over the framed area)
-PHOTO_FRAME_SEARCH = 4.0  # mm, largest frame offset searched for (a 12 mm curl leaves up to ~2.5 mm)
+PHOTO_FRAME_SEARCH = 4.0  # mm, largest frame offset searched for (a 20 mm curl leaves up to 3 mm under the homography)
 PHOTO_FRAME_MIN_SCORE = FRAME_CHECK_MIN_SCORE  # normalised correlation below which a window's frames are not found at all
 PHOTO_FRAME_PEAK_DROP = 0.05  # correlation a match must lose 1 mm off its peak along an axis for that axis to count
 PHOTO_FRAME_MIN_WINDOWS = 8  # windows that must fix each axis before a photo's page is trusted
