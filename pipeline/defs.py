@@ -393,3 +393,31 @@ SCAN_PAPER_PROFILES = {
 # Narrative fields left for review per form: 6 before, 4.4 (office) and 5.3 (harsh) at this value.
 NARRATIVE_CHAR_AUTO_MIN = 0.9  # least per-character confidence of a handwritten line accepted as `auto`
 REVIEW_LINE_PAD_MM = 1.5  # mm of the field's crop kept around a line's ink in the review station's line image
+# Phone photos (pipeline/scan/rectify.py, illumination.py, photo_quality.py). A photo has no
+# print scale to check: its page is mapped by the homography (refined by a smooth warp on the
+# printed frames of a curved sheet) and what is checked is the resolution left after that.
+# Figures rest on tests/photo_support.py's photos of the record form (12 MP, 35 % tilt, 20 mm
+# curl, light 0.45-1.0, blur sigma 0-9 px) unless said otherwise.
+PHOTO_MIN_PX_PER_MM = SCAN_DPI_RANGE[0] / 25.4  # px/mm in the page's worst direction at its worst corner: the lowest scan resolution accepted
+PHOTO_SHEET_WORK_SIDE = 1000  # px, long side the photo is scaled to when the sheet's edges are traced
+PHOTO_SHEET_CORNER_MARGIN = 0.01  # share of the frame: a sheet corner nearer the frame's edge than this is cut off
+PHOTO_FRAME_WINDOW = 36.0  # mm, side of each window the printed frames are matched in after the homography
+PHOTO_FRAME_STEP = 18.0  # mm between window centres (a grid over the framed area)
+PHOTO_FRAME_SEARCH = 4.0  # mm, largest frame offset searched for (a 20 mm curl leaves up to 3 mm under the homography)
+PHOTO_FRAME_MIN_SCORE = FRAME_CHECK_MIN_SCORE  # normalised correlation below which a window's frames are not found at all
+PHOTO_FRAME_PEAK_DROP = 0.05  # correlation a match must lose 1 mm off its peak along an axis for that axis to count
+PHOTO_FRAME_MIN_WINDOWS = 8  # windows that must fix each axis before a photo's page is trusted
+PHOTO_REFINE_ABOVE = FRAME_CHECK_MAX_SHIFT  # mm, largest frame offset one homography may leave before the page is refined
+PHOTO_TPS_SMOOTHING = 0.5  # thin-plate spline regularisation (mm^2): frame matches are ~0.1 mm noisy
+PHOTO_TPS_OUTLIER = 1.0  # mm off the spline: a frame match this far out is dropped and the spline refitted
+PHOTO_MAX_RESIDUAL = REGISTER_MAX_RESIDUAL  # mm, RMS frame offset after refinement for a usable page
+PHOTO_MAX_OFFSET = 1.0  # mm, largest single frame offset after refinement (a box edge still inside its crop pad)
+LIGHT_KERNEL = 12.0  # mm, closing that estimates the paper's light: wider than any dark print but the QR (markers 8, filled box 4.5)
+LIGHT_SMOOTH = 1.0  # mm, Gaussian sigma smoothing that estimate (shadow edges stay sharp)
+LIGHT_PAPER_LEVEL = 245  # grey level paper is flattened to (a grey office scan's paper)
+GLARE_LEVEL = 250  # grey level at and above which a photo pixel is saturated
+GLARE_MIN_AREA = 4.0  # mm^2, a saturated blob this big hides a stroke; smaller ones are specks
+GLARE_BOX_SHARE = 0.02  # share of a field's boxes under glare that sends the field to review
+GLARE_MAX_FIELDS = 0.5  # share of the page's fillable fields under glare beyond which it is retaken
+PHOTO_MIN_SHARPNESS = 45.0  # Laplacian variance over the rectified framed area: sharp photos 1000-1700; a blur of sigma 2 / 3 / 4 frame px (0.17 / 0.26 / 0.35 mm) gives 106 / 52 / 42
+PHOTO_MAX_EDGE_WIDTH = 3.5  # px, edge spread (sigma) of an unregistered photo beyond which it is called blurred: sharp 0.7-0.9, markers lost from ~4.5

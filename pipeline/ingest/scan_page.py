@@ -32,6 +32,8 @@ from pipeline.scan.geometry import crop_mm
 from pipeline.recognize.ink import has_ink
 from pipeline.recognize.omr import read_checkbox
 from pipeline.scan.identify import PageIdentity, identify_page, read_footer
+from pipeline.scan.photo_quality import GLARE_DOUBT
+from pipeline.scan.rectify import glared_fields, rectify_photo
 from pipeline.scan.register import Registration, register_page, warp_to_template
 
 
@@ -39,6 +41,8 @@ FOREIGN_PAGE = "不是本系统的家访表：找不到定位标记和二维码�
 UNFILLED_PAGE = "本页是本系统的表，但所有填写栏里都没有笔迹（空白表）"
 FAINT_SCAN = "扫描质量差：表格细线只显示出 {share:.0%}，手写的细笔画可能已丢失，本页手写内容均需复核；建议改用灰度模式或更高分辨率重新扫描"
 DOUBT_FAINT_SCAN = "本页扫描质量差，细笔画可能丢失"
+PHOTO_REFINED = "手机照片：纸张弯曲，已按表格线校正（表格线偏差 {before:.2f} mm → {after:.2f} mm）"
+PHOTO_GLARE = "手机照片有反光，{count} 个栏待核对"
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,8 @@ class PageOutcome:
 
 def read_page(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, assigned: PagePayload | None = None) -> PageOutcome:
     """Everything the scan reader can learn from one page image; ``assigned`` is the identity
-    a person gave a quarantined page (then the page is not identified again)."""
+    a person gave a quarantined page (then the page is not identified again). ``dpi`` None
+    means a phone photo (or a stored page): it is rectified rather than checked as a flat scan."""
     page_image, suffix = _encode_page(image)
     outcome = _read_as(image, dpi, ctx, assigned, None, ()) if assigned else _read(image, dpi, ctx)
     outcome.page_image, outcome.page_suffix = page_image, suffix
@@ -94,7 +99,7 @@ def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext) -> PageOutcome
         return PageOutcome("blank", "空白页（双面扫描的背面或有意留空的页）")
     payload, rotation, notes = found.payload, found.rotation, ()
     if payload is None:
-        payload, notes = _fallback_identity(image, dpi or _dpi_of(image), ctx, found)
+        payload, notes = _fallback_identity(image, dpi, ctx, found)
         rotation = None
         if payload is None:
             return PageOutcome("quarantined", notes[0] if notes else found.reason)
@@ -120,15 +125,17 @@ def _read_as(
     if not 1 <= payload.page <= form.page_count:
         return PageOutcome("quarantined", f"页码 {payload.page} 超出表单页数 {form.page_count}", form_id=payload.form_id)
     form_page = form.pages[payload.page - 1]
-    registration = register_page(image, form_page, dpi=dpi, rotation=rotation)
-    if not registration.ok:
-        return PageOutcome("quarantined", f"配准失败：{registration.reason}", form_id=payload.form_id, page_no=payload.page)
-    registered = warp_to_template(image, registration, form.page_size)
+    placed = place_page(image, dpi, form_page, form.page_size, rotation)
+    if placed.page is None:
+        reason = placed.reason if dpi is None else f"配准失败：{placed.reason}"  # a photo's reason says how to retake it
+        return PageOutcome("quarantined", reason, form_id=payload.form_id, page_no=payload.page)
+    registration, registered, notes = placed.registration, placed.page, (*notes, *placed.notes)
     if unfilled_is_blank and not _has_writing(registered, form_page):
         return PageOutcome("blank", UNFILLED_PAGE, form_id=payload.form_id, page_no=payload.page, layout_hash=form.layout_hash)
     issue = ctx.issued[payload.form_id]
     lexicon = Lexicon.from_roster(ctx.students[issue.student_no], ctx.teachers, issue.class_name, dates=ctx.dates)
     values, crops = recognise_page(registered, form_page, lexicon)
+    values = {fid: _doubted(v, GLARE_DOUBT) if fid in placed.glare else v for fid, v in values.items()}
     survival = print_survival(registered, form_page)
     if survival < defs.PRINT_SURVIVAL_MIN:
         values = {fid: _doubted(v) if v.source == "ocr" else v for fid, v in values.items()}
@@ -179,8 +186,38 @@ def _has_writing(registered: np.ndarray, page: PageDef) -> bool:
     return False
 
 
-def _doubted(value: RawValue) -> RawValue:
-    return replace(value, doubt="；".join(d for d in (value.doubt, DOUBT_FAINT_SCAN) if d))
+def _doubted(value: RawValue, doubt: str = DOUBT_FAINT_SCAN) -> RawValue:
+    return replace(value, doubt="；".join(d for d in (value.doubt, doubt) if d))
+
+
+@dataclass(frozen=True, eq=False)
+class PlacedPage:
+    """A page image placed on its form: the registered page, or why it cannot be."""
+
+    registration: Registration
+    page: np.ndarray | None  # in template space; None when the page cannot be used
+    reason: str = ""  # Chinese, why the page cannot be used (when page is None)
+    glare: frozenset[str] = frozenset()  # fields a photo's glare lies over
+    notes: tuple[str, ...] = ()
+
+
+def place_page(
+    image: np.ndarray, dpi: float | None, form_page: PageDef, page_size: tuple[float, float], rotation: int | None
+) -> PlacedPage:
+    """A scan is registered on its markers and checked as a flat page; a photo (dpi None) is
+    rectified (perspective, curl, light) and checked for what a reader needs."""
+    if dpi is not None:
+        registration = register_page(image, form_page, dpi=dpi, rotation=rotation)
+        if not registration.ok:
+            return PlacedPage(registration, None, registration.reason)
+        return PlacedPage(registration, warp_to_template(image, registration, page_size))
+    photo = rectify_photo(image, form_page, page_size, rotation=rotation)
+    if not photo.ok or photo.registered is None or photo.glare is None:
+        return PlacedPage(photo.registration, None, photo.registration.reason)
+    glare = frozenset(glared_fields(photo.glare, form_page))
+    notes = (PHOTO_REFINED.format(before=photo.residual_before_mm, after=photo.residual_after_mm),) if photo.refined else ()
+    notes += (PHOTO_GLARE.format(count=len(glare)),) if glare else ()
+    return PlacedPage(photo.registration, photo.registered, glare=glare, notes=notes)
 
 
 def form_for(issue: IssueInfo, layouts: Mapping[str, dict]) -> FormDef:
@@ -207,21 +244,24 @@ def _issue_problem(payload: PagePayload, ctx: ScanContext) -> str:
 
 
 def _fallback_identity(
-    image: np.ndarray, dpi: float, ctx: ScanContext, found: PageIdentity
+    image: np.ndarray, dpi: float | None, ctx: ScanContext, found: PageIdentity
 ) -> tuple[PagePayload | None, tuple[str, ...]]:
     """A page whose QR is unreadable: register on the markers (all our pages share them), then
     read the printed footer's form id, else match the printed header against the roster. A page
-    with neither a QR symbol nor a single marker is not our form at all."""
+    with neither a QR symbol nor a single marker is not our form at all (a photo of it also
+    says how to retake it, should it be our form after all)."""
     from pipeline.recognize.engine import default_engine
 
     qr_reason = found.reason
     generic = _generic_page()
-    registration = register_page(image, generic, dpi=dpi)
-    if not registration.ok:
-        if registration.markers_found == 0:  # not our page at all; a QR of its own is named
-            return None, (FOREIGN_PAGE if found.qr_points is None else qr_reason,)
-        return None, (f"{qr_reason}；且无法配准：{registration.reason}",)
-    registered = warp_to_template(image, registration, _page_size())
+    placed = place_page(image, dpi, generic, _page_size(), None)
+    if placed.page is None:
+        if placed.registration.markers_found == 0:  # not our page at all; a QR of its own is named
+            if found.qr_points is not None:
+                return None, (qr_reason,)
+            return None, (FOREIGN_PAGE if dpi is not None else f"{FOREIGN_PAGE}；若这是家访表的照片：{placed.reason}",)
+        return None, (f"{qr_reason}；且无法配准：{placed.reason}",)
+    registered = placed.page
     footer = read_footer(registered, generic, partial(line_text, default_engine()))
     if footer and footer.form_id in ctx.issued:
         issue = ctx.issued[footer.form_id]

@@ -54,7 +54,7 @@ class ScanFile:
     stored_as: str  # file-store name of the whole scan file
 
 
-PageReader = Callable[[np.ndarray, float, ScanContext], PageOutcome]
+PageReader = Callable[[np.ndarray, float | None, ScanContext], PageOutcome]  # dpi None: a phone photo
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ class _Readers:
     def guarded(self, ref: PageRef, page: ScanPage) -> PageOutcome:
         """Read in this process; an exception quarantines the page as a program error."""
         try:
-            return self.read(page.image, page.dpi, self.ctx)
+            return self.read(page.image, page.reader_dpi, self.ctx)
         except StorageError:
             raise
         except Exception as exc:  # a reader bug must not stop the batch; the log keeps the trace
@@ -216,7 +216,7 @@ class _Pool:
     def submit(self, page: ScanPage) -> Future[PageOutcome]:
         if self.executor is None:
             self.executor = self._start(self.workers)
-        return self.executor.submit(_worker_read, page.image, page.dpi)
+        return self.executor.submit(_worker_read, page.image, page.reader_dpi)
 
     def _start(self, workers: int) -> ProcessPoolExecutor:
         spawn = multiprocessing.get_context("spawn")  # safe with ONNX Runtime threads, and Windows' only way
@@ -299,7 +299,7 @@ def _init_worker(ctx: ScanContext, read: PageReader) -> None:
     _WORKER = (ctx, read)
 
 
-def _worker_read(image: np.ndarray, dpi: float) -> PageOutcome:
+def _worker_read(image: np.ndarray, dpi: float | None) -> PageOutcome:
     assert _WORKER is not None, "worker started without its context"
     ctx, read = _WORKER
     return read(image, dpi, ctx)

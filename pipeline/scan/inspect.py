@@ -27,7 +27,7 @@ from pipeline import defs
 from pipeline.atomic import atomic_write
 from pipeline.errors import ScanError
 from pipeline.identity import PagePayload
-from pipeline.ingest.scan_page import form_for
+from pipeline.ingest.scan_page import form_for, place_page
 from pipeline.ingest.scan_run import scan_context
 from pipeline.model.form import CHOICE_KINDS, FormDef, PageDef, form_ids, load_form
 from pipeline.recognize.omr import CheckboxReading, read_checkbox
@@ -35,7 +35,7 @@ from pipeline.render.fonts import discover_font_files
 from pipeline.scan.geometry import crop_mm
 from pipeline.scan.identify import identify_page
 from pipeline.scan.load import ScanPage, scan_pages
-from pipeline.scan.register import Registration, overlay_registered, register_page, warp_to_template
+from pipeline.scan.register import Registration, overlay_registered
 from pipeline.store.scans import pages_with_status
 
 if TYPE_CHECKING:
@@ -147,10 +147,10 @@ def overlay_scan(path: Path, page_no: int, *, lookup: FormLookup) -> PageOverlay
     payload = found.payload
     form = _printed_form(payload, lookup, where)
     form_page = form.pages[payload.page - 1]
-    registration = register_page(page.image, form_page, dpi=page.dpi, rotation=found.rotation)
-    if not registration.ok:
-        raise ScanError(f"{where}：配准失败：{registration.reason}")
-    registered = warp_to_template(page.image, registration, form.page_size)
+    placed = place_page(page.image, page.reader_dpi, form_page, form.page_size, found.rotation)
+    registration, registered = placed.registration, placed.page
+    if registered is None:
+        raise ScanError(f"{where}：配准失败：{placed.reason}")
     image = _with_caption(overlay_registered(registered, form_page), [_identity_line(payload, form, registration), _LEGEND])
     return PageOverlay(image, payload, form, registration)
 

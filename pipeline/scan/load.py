@@ -1,4 +1,4 @@
-"""Scan inputs → page images: image-only PDFs, multi-page TIFF, JPEG, PNG and BMP.
+"""Scan inputs → page images: image-only PDFs, multi-page TIFF, JPEG, PNG, BMP and HEIC/HEIF.
 
 Pages are produced one at a time (a 100-page copier PDF is never held in memory at once).
 A file that cannot be opened at all raises :class:`UnreadableFileError`; one bad page inside a
@@ -18,6 +18,7 @@ import os
 import warnings
 
 import numpy as np
+import pillow_heif
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -27,11 +28,15 @@ from pipeline.errors import UnreadableFileError
 from pipeline.pdf_runs import page_runs
 from pipeline.scan import salvage
 
+pillow_heif.register_heif_opener()  # once, at import: Image.open then reads iPhone HEIC/HEIF photos
+
 _FIX = "请检查文件是否完整（可重新扫描或重新导出），支持 PDF、TIFF、JPEG、PNG、BMP"
 _PAGE_ERRORS = (pdfium.PdfiumError, OSError, ValueError, MemoryError)  # a damaged PDF page
 _A4_ASPECT_TOLERANCE = 0.03  # an image within 3 % of A4's aspect ratio is taken to be the whole page
 _SAME_DPI_TOLERANCE = 0.02  # an embedded image scaled differently along x and y is rendered instead
 _FILLS_PAGE = 0.9  # an embedded image covering less of the page than this is not "the page"
+_EXIF_IFD = 0x8769  # EXIF sub-directory: exposure settings, written by cameras and phones only
+_CAMERA_TAGS = (0x829A, 0x829D, 0x920A)  # ExposureTime, FNumber, FocalLength
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,7 +45,8 @@ class ScanPage:
 
     ``dpi`` is always a usable estimate; ``dpi_measured`` is False when it is only a guess
     (no metadata and not an A4-shaped image, e.g. a phone photo) — then print scale cannot be
-    checked against it.
+    checked against it. ``photo`` says the image is a camera's picture of the sheet (exposure
+    tags in its EXIF, or no usable dpi): it is rectified, not checked as a flat scan.
     """
 
     source: Path
@@ -50,10 +56,16 @@ class ScanPage:
     dpi_measured: bool = True
     error: str = ""  # Chinese, why this page could not be read (image is None); the caller names the page
     lost_rest: bool = False  # the file breaks off here: this page and any after it are lost
+    photo: bool = False
 
     @property
     def ok(self) -> bool:
         return self.image is not None
+
+    @property
+    def reader_dpi(self) -> float | None:
+        """The dpi a page reader is given: None for a photo, whose scale is not a print scale."""
+        return None if self.photo else self.dpi
 
 
 def scan_pages(path: Path) -> Iterator[ScanPage]:
@@ -228,7 +240,16 @@ def _image_page(path: Path, image: Image.Image, index: int, multi_page: bool) ->
         reason = f"图像只有 {gray.shape[1]}×{gray.shape[0]} 像素，太小，不可能是扫描的表单页"
         return ScanPage(path, index, None, 0.0, dpi_measured=False, error=reason)
     dpi, measured = image_dpi(image.info.get("dpi"), gray.shape)
-    return ScanPage(path, index, gray, dpi, measured)
+    return ScanPage(path, index, gray, dpi, measured, photo=is_camera_photo(image) or not measured)
+
+
+def is_camera_photo(image: Image.Image) -> bool:
+    """Whether a camera wrote the image: exposure settings in its EXIF (scanners write none)."""
+    try:
+        camera = image.getexif().get_ifd(_EXIF_IFD)
+    except Exception:  # damaged EXIF blocks raise many types; then there is no evidence
+        return False
+    return any(tag in camera for tag in _CAMERA_TAGS)
 
 
 def _bad_page(path: Path, index: int, exc: BaseException, *, after: str = "其余页照常处理；请重新扫描这一页") -> ScanPage:

@@ -52,7 +52,7 @@ def register_page(
     the QR, when read) must agree with the markers' own orientation.
     """
     found = find_markers(page, dpi=dpi or _dpi_guess(page))
-    expected = {m.id: _corners_mm(m.box) for m in form_page.markers}
+    expected = {m.id: corners_mm(m.box) for m in form_page.markers}
     ids = tuple(sorted(set(found) & set(expected)))
     if len(ids) < defs.MARKER_MIN_FOUND:
         reason = (
@@ -66,7 +66,7 @@ def register_page(
     if homography is None:
         return Registration(None, len(ids), _NO_FIT, False, "定位标记的位置互相矛盾，无法配准：请重新扫描这一页", ids)
     residual = float(np.sqrt(np.mean(np.sum((_project(homography, src) - dst) ** 2, axis=1))))
-    shape = _shape_of(homography, form_page, dpi)
+    shape = shape_of(homography, form_page, dpi)
     reason = _problem(residual, shape, rotation)
     if not reason and len(ids) < len(expected):
         reason = _missing_corner_problem(page, homography, form_page, ids)
@@ -98,17 +98,17 @@ class _Shape:
     rotation: int
 
 
-def _shape_of(homography: np.ndarray, form_page: PageDef, dpi: float | None) -> _Shape:
+def shape_of(homography: np.ndarray, form_page: PageDef, dpi: float | None) -> _Shape:
     """How the template is drawn on the scan: local scale, shear, aspect and perspective."""
     to_page = np.linalg.inv(homography)
     centres = [m.center for m in form_page.markers]
     centre = tuple(np.mean(centres, axis=0))
-    jac = _jacobian(to_page, centre)
+    jac = jacobian(to_page, centre)
     ax, ay = jac[:, 0], jac[:, 1]  # the template's x and y axes as drawn on the scan, px per mm
     det = float(np.linalg.det(jac))
     px_per_mm = math.sqrt(abs(det))
     cosine = float(ax @ ay) / (np.linalg.norm(ax) * np.linalg.norm(ay))
-    local = [math.sqrt(abs(np.linalg.det(_jacobian(to_page, c)))) for c in centres]
+    local = [math.sqrt(abs(np.linalg.det(jacobian(to_page, c)))) for c in centres]
     angle = math.degrees(math.atan2(ax[1], ax[0]))
     return _Shape(
         px_per_mm=px_per_mm,
@@ -121,7 +121,7 @@ def _shape_of(homography: np.ndarray, form_page: PageDef, dpi: float | None) -> 
     )
 
 
-def _jacobian(g: np.ndarray, point: tuple[float, float]) -> np.ndarray:
+def jacobian(g: np.ndarray, point: tuple[float, float]) -> np.ndarray:
     """Derivative of the projective map ``g`` at ``point``: columns are d/dx and d/dy."""
     x, y = point
     w = g[2, 0] * x + g[2, 1] * y + g[2, 2]
@@ -260,7 +260,7 @@ def _detector() -> cv2.aruco.ArucoDetector:
     return cv2.aruco.ArucoDetector(dictionary, params)
 
 
-def _corners_mm(box: Box) -> np.ndarray:
+def corners_mm(box: Box) -> np.ndarray:
     return np.array([[box.x, box.y], [box.right, box.y], [box.right, box.bottom], [box.x, box.bottom]])
 
 

@@ -1,0 +1,233 @@
+"""Phone photos as a first-class return (issue 17, items 1-4): a photo of a real rendered form,
+taken at an angle on a desk, in uneven light, curved, rotated by EXIF or written as HEIC, is
+rectified and read right; a photo that cannot be read says in one sentence how to retake it;
+scans keep their flat-scan checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from photo_support import PhotoModel, misplacement_mm, photograph, save_heic, save_jpeg
+from pipeline import defs
+from pipeline.ingest import ingest
+from pipeline.ingest.scan_page import read_page
+from pipeline.ingest.scan_run import scan_context
+from pipeline.model.form import CHOICE_KINDS, FormDef, load_form
+from pipeline.recognize.omr import read_checkbox
+from pipeline.scan import photo_quality as advice
+from pipeline.scan.geometry import crop_mm
+from pipeline.scan.load import ScanPage, scan_pages
+from pipeline.scan.rectify import RectifiedPhoto, glared_fields, rectify_photo
+from pipeline.scan.illumination import flatten_light
+from pipeline.scan.register import register_page, warp_to_template
+from pipeline.store import records as record_store
+from scan_support import IssuedPage, issue_one_record_form, mark_options
+
+pytestmark = pytest.mark.slow
+CLASS = "照片班"
+# The marks on the photographed page: in the left column, the middle and the right column (where
+# the phone's shadow falls in the shadow photos).
+MARKS = {
+    ("mode", "电话"): "tick",
+    ("visit_type", "重点"): "tick",
+    ("attachments", "其他材料"): "tick",
+    ("topics", "学习情况"): "cross",
+    ("topics", "资助政策"): "tick",
+}
+TICKED = {"ticked"}  # OMR's state of a tick or a cross
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory: pytest.TempPathFactory) -> IssuedPage:
+    issued = issue_one_record_form(tmp_path_factory.mktemp("photo"), CLASS)
+    mark_options(issued.page, load_form("record"), MARKS)
+    return issued
+
+
+@pytest.fixture(scope="module")
+def form() -> FormDef:
+    return load_form("record")
+
+
+@pytest.fixture(scope="module")
+def shots(issued: IssuedPage, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One camera JPEG per situation, made once for the module."""
+    folder = tmp_path_factory.mktemp("shots")
+    models = {
+        "tilted": PhotoModel(tilt=0.35, rotation=-6.0),
+        "shadow": PhotoModel(light=(0.55, 1.0), shadow=(0.5, 0.85, 0.45)),
+        "curved": PhotoModel(curvature_mm=20.0, tilt=0.2),
+        "finger": PhotoModel(finger_on=(16.0, 16.0)),
+        "glare": PhotoModel(glare=(60.0, 135.0, 12.0)),
+        "glare_wide": PhotoModel(glare=(105.0, 170.0, 80.0)),
+        "blurred": PhotoModel(blur=9.0),
+        "tiny": PhotoModel(page_height=0.25),
+        "cut": PhotoModel(shift=(0.10, -0.07), page_height=0.88),
+    }
+    return {name: save_jpeg(photograph(issued.page, model), folder / f"{name}.jpg") for name, model in models.items()}
+
+
+def _page(path: Path) -> ScanPage:
+    page = next(scan_pages(path))
+    assert page.image is not None, page.error
+    return page
+
+
+def _rectified(path: Path, form: FormDef) -> RectifiedPhoto:
+    page = _page(path)
+    assert page.photo and page.reader_dpi is None, "a camera JPEG is taken for a photo"
+    assert page.image is not None
+    return rectify_photo(page.image, form.pages[0], form.page_size)
+
+
+def _marked(rectified: RectifiedPhoto, form: FormDef) -> dict[tuple[str, str], str]:
+    """Every option box of page 1 that OMR does not read as empty, with its state."""
+    assert rectified.registered is not None
+    states = {}
+    for field in form.pages[0].fields:
+        if field.kind not in CHOICE_KINDS:
+            continue
+        for option in field.options:
+            reading = read_checkbox(crop_mm(rectified.registered, option.box, pad_mm=defs.OMR_PAD))
+            if reading.state != "empty":
+                states[(field.id, option.value)] = reading.state
+    return states
+
+
+def _reads_right(rectified: RectifiedPhoto, form: FormDef) -> None:
+    assert rectified.ok, rectified.registration.reason
+    marked = _marked(rectified, form)
+    assert set(marked) == set(MARKS), marked
+    assert set(marked.values()) <= TICKED, marked
+
+
+def test_a_photo_at_an_angle_is_rectified_not_refused_for_its_scale(shots, form) -> None:
+    page = _page(shots["tilted"])
+    assert page.image is not None
+    as_scan = register_page(page.image, form.pages[0], dpi=page.dpi)
+    assert not as_scan.ok, "checked as a flat scan the photo's scale and perspective are refused"
+    rectified = rectify_photo(page.image, form.pages[0], form.page_size)
+    _reads_right(rectified, form)
+    assert rectified.registration.markers_found == 4
+    assert rectified.registration.px_per_mm >= defs.PHOTO_MIN_PX_PER_MM
+    assert rectified.residual_after_mm <= defs.PHOTO_MAX_RESIDUAL
+
+
+def test_ticks_in_the_phones_shadow_and_in_light_read_alike(shots, form) -> None:
+    rectified = _rectified(shots["shadow"], form)
+    _reads_right(rectified, form)
+    assert rectified.registered is not None
+    fills = {
+        key: read_checkbox(crop_mm(rectified.registered, form.field(key[0]).options[[o.value for o in form.field(key[0]).options].index(key[1])].box, pad_mm=defs.OMR_PAD)).fill_ratio
+        for key in (("mode", "电话"), ("topics", "资助政策"))  # left in light, right in the shadow band
+    }
+    assert abs(fills[("mode", "电话")] - fills[("topics", "资助政策")]) < 0.15, fills
+    paper = [crop_mm(rectified.registered, form.field("place").value_box, pad_mm=-2), crop_mm(rectified.registered, form.field("teachers").value_box, pad_mm=-2)]
+    assert all(abs(float(np.median(p)) - defs.LIGHT_PAPER_LEVEL) < 12 for p in paper), "paper is one grey in shadow and light"
+
+
+def test_a_curved_sheet_is_straightened_by_a_thin_plate_spline_on_its_printed_frames(issued, shots, form) -> None:
+    page = _page(shots["curved"])
+    assert page.image is not None
+    rectified = _rectified(shots["curved"], form)
+    assert rectified.ok and rectified.registered is not None, rectified.registration.reason
+    # Measured independently of the frames the rectifier matches: all the print, window by window.
+    homography_only = flatten_light(warp_to_template(page.image, rectified.registration, form.page_size))
+    truth_before, truth_after = misplacement_mm(homography_only, issued.page), misplacement_mm(rectified.registered, issued.page)
+    print(
+        f"curved sheet (20 mm curl): frame residual RMS {rectified.residual_before_mm:.2f} -> "
+        f"{rectified.residual_after_mm:.2f} mm; largest misplacement of the print {truth_before:.2f} -> {truth_after:.2f} mm"
+    )
+    assert rectified.refined and rectified.residual_before_mm > defs.PHOTO_MAX_RESIDUAL
+    assert rectified.residual_after_mm <= defs.PHOTO_MAX_RESIDUAL
+    assert truth_before > 1.5 and truth_after < 0.7
+    _reads_right(rectified, form)
+
+
+def test_a_marker_under_a_finger_is_replaced_by_the_sheets_corner(shots, form) -> None:
+    rectified = _rectified(shots["finger"], form)
+    assert rectified.registration.markers_found == 3 and 0 not in rectified.registration.marker_ids
+    _reads_right(rectified, form)
+
+
+def test_glare_over_a_box_sends_that_field_to_review_and_the_rest_reads(shots, form) -> None:
+    rectified = _rectified(shots["glare"], form)
+    assert rectified.ok and rectified.glare is not None
+    covered = set(glared_fields(rectified.glare, form.pages[0]))
+    assert "mode" in covered and "topics" not in covered
+    marked = _marked(rectified, form)
+    assert {k: v for k, v in marked.items() if k[0] not in covered} == {k: "ticked" for k in MARKS if k[0] not in covered}
+
+
+@pytest.mark.parametrize(
+    "name, sentence",
+    [
+        ("blurred", advice.RETAKE_BLUR),
+        ("tiny", advice.RETAKE_SMALL),
+        ("glare_wide", advice.RETAKE_GLARE),
+        ("cut", advice.RETAKE_CORNER),
+    ],
+)
+def test_an_unreadable_photo_says_how_to_retake_it(shots, form, name: str, sentence: str) -> None:
+    rectified = _rectified(shots[name], form)
+    assert not rectified.ok and rectified.registered is None
+    reason = rectified.registration.reason
+    assert reason.startswith("手机照片无法读取") and reason.endswith(sentence), reason
+    others = {advice.RETAKE_BLUR, advice.RETAKE_SMALL, advice.RETAKE_GLARE, advice.RETAKE_CORNER} - {sentence}
+    assert not any(o in reason for o in others), "one sentence, the one that fits"
+
+
+def test_exif_rotated_jpeg_and_heic_photos_are_read_upright(issued, form, tmp_path: Path) -> None:
+    photo = photograph(issued.page, PhotoModel(tilt=0.2, light=(0.7, 1.0)))
+    rotated = save_jpeg(photo, tmp_path / "IMG_0001.jpg", orientation=6)
+    with Image.open(rotated) as stored:
+        assert stored.width > stored.height, "the pixels are stored sideways"
+    assert _page(rotated).image.shape == photo.shape  # type: ignore[union-attr]
+    _reads_right(_rectified(rotated, form), form)
+    # HEIC at 3 MP (half the frame each way): encoding 12 MP costs minutes, decoding is what is tested.
+    half = cv2.resize(photo, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    heic = save_heic(half, tmp_path / "IMG_0002.HEIC")
+    assert _page(heic).image.shape == half.shape  # type: ignore[union-attr]
+    _reads_right(_rectified(heic, form), form)
+
+
+def test_a_scanner_jpeg_is_not_taken_for_a_photo(issued, tmp_path: Path) -> None:
+    path = tmp_path / "scan.jpg"
+    Image.fromarray(issued.page).save(path, dpi=(203, 203), quality=90)
+    page = _page(path)
+    assert not page.photo and page.reader_dpi == page.dpi
+
+
+def test_photos_in_an_ingest_are_read_or_told_how_to_retake(issued, shots, tmp_path: Path) -> None:
+    folder = tmp_path / "微信图片"
+    folder.mkdir()
+    (folder / "IMG_2001.jpg").write_bytes(shots["shadow"].read_bytes())
+    (folder / "IMG_2002.jpg").write_bytes(shots["blurred"].read_bytes())
+    blank = np.full(issued.page.shape, 250, np.uint8)  # the back of the sheet
+    save_jpeg(photograph(blank, PhotoModel()), folder / "IMG_2003.jpg")
+    report = ingest(issued.ws, [folder], workers=1)
+    outcomes = {Path(f.path).name: (f.outcome, f.reason) for f in report.files}
+    assert outcomes["IMG_2001.jpg"][0] == "read", outcomes
+    for name, sentence in (("IMG_2002.jpg", advice.RETAKE_BLUR), ("IMG_2003.jpg", advice.RETAKE_SIDE)):
+        outcome, reason = outcomes[name]
+        assert outcome == "quarantined" and reason.endswith(sentence), (name, reason)
+    with issued.ws.session() as s:
+        (record,) = record_store.list_records(s)
+    assert record.fields["mode"].value == "电话" and record.fields["mode"].status == "auto"
+    assert record.fields["visit_type"].value == "重点"
+    assert set(record.fields["topics"].value) == {"学习情况", "资助政策"}
+
+
+def test_a_photo_read_through_the_page_reader_sends_the_glared_field_to_review(issued, shots) -> None:
+    page = _page(shots["glare"])
+    assert page.image is not None
+    outcome = read_page(page.image, page.reader_dpi, scan_context(issued.ws))
+    assert outcome.status == "read", outcome.reason
+    assert advice.GLARE_DOUBT in outcome.values["mode"].doubt
+    assert advice.GLARE_DOUBT not in outcome.values["topics"].doubt
+    assert any("反光" in note for note in outcome.notes)
