@@ -36,8 +36,9 @@ KINDS = ("student", "guardian", "teacher", "staff", "person", "place", "phone", 
 NAME_SEPARATOR = "、"
 # What a handwritten 、 between names comes back as (丶 most often), and spaces; all are scored
 # as one separator, which may also be missing altogether.
-SEPARATOR_CHARS = "、丶,，;；/／·• 　"
 SPACE_CHARS = " 　"
+SEPARATOR_MARKS = "、丶,，;；/／·•"
+SEPARATOR_CHARS = SEPARATOR_MARKS + SPACE_CHARS
 _SEPARATORS = re.compile(f"[{re.escape(SEPARATOR_CHARS)}]+")
 # Kinship words a 受访人 is written as besides the roster's own relation and caregiver ("奶奶",
 # "母亲 张丽", "父母"): each alone, and each before the guardian's name.
@@ -182,11 +183,13 @@ def _squashed(text: str) -> str:
 
 
 def _normalised(reading: LineReading, kind: str) -> LineReading:
-    """Teacher lists: every separator counted as 、; other names: spaces count for nothing."""
+    """Spaces count for nothing; in teacher lists every other separator counts as 、. (A space
+    between two names comes back as two spaces apart, which as 、 would spell "、、".)"""
+    spaceless = reading.merged(SPACE_CHARS, into=BLANK)
     vocabulary = reading.vocabulary
     if kind == "teacher" and NAME_SEPARATOR in vocabulary.index:
-        return reading.merged(SEPARATOR_CHARS, into=vocabulary.index[NAME_SEPARATOR])
-    return reading.merged(SPACE_CHARS, into=BLANK)
+        return spaceless.merged(SEPARATOR_MARKS, into=vocabulary.index[NAME_SEPARATOR])
+    return spaceless
 
 
 def _spellings(names: Sequence[str]) -> Iterator[str]:
