@@ -71,7 +71,7 @@ def _issue(ws: Workspace, root: Path) -> list[tuple[str, np.ndarray]]:
 def _returned(ws: Workspace, folder: Path, page: np.ndarray, form_id: str):
     folder.mkdir()
     Image.fromarray(page).save(folder / "scan.png", dpi=(TEMPLATE_DPI, TEMPLATE_DPI))
-    ingest(ws, [folder])
+    ingest(ws, [folder], workers=1)  # one page: read in this process, no pool to start
     with ws.session() as s:
         record = current_record(s, form_id)
     assert record is not None
