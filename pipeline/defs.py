@@ -271,9 +271,10 @@ SCAN_PROFILES = {
 # of 66 and 7 % of single characters were wrong, and single characters were still misread at
 # 0.991-0.997 (守→宁, 宓→安, 审→甲). Synthetic font hands (0 wrong of 400 above 0.9) do not show
 # this, so the shipped floor is the conservative 0.99 until `calibrate` has this school's own
-# decisions; and text one character from a known value is never passed unconfirmed at any
-# confidence (lexicon.Resolved.near_miss), since that is exactly what such a misreading looks like.
+# decisions. Neither a lone character nor text one character from a known value is passed
+# unconfirmed at any confidence (lexicon.Resolved.near_miss): that is what those misreadings look like.
 SHORT_TEXT_AUTO_MIN = 0.99  # P(text) an unconfirmed handwritten short text needs to pass unchecked
+SHORT_TEXT_MIN_CHARS = 2  # characters an unconfirmed handwritten text needs to pass at all (lone characters: 0.99 is not enough)
 LEXICON_NAMES_PER_FIELD = 8  # school names found (nearly) inside a teacher field that lists are built from
 # Prior weight of a teacher of another class in a teacher list (own class and teachers of no
 # class: 1). Visits are made by the class's 班主任 and 科任; a teacher of another class joins

@@ -15,7 +15,7 @@ from pipeline.generate import generate
 from pipeline.ingest import ingest
 from pipeline.model.form import load_form
 from pipeline.recognize import Lexicon, default_engine
-from pipeline.recognize.fields import DOUBT_NEAR_MISS, DOUBT_UNCONFIRMED, recognize_field
+from pipeline.recognize.fields import DOUBT_LONE_CHARACTER, DOUBT_NEAR_MISS, DOUBT_UNCONFIRMED, recognize_field
 from pipeline.review.corrections import review_field
 from pipeline.store.history import verified_values
 from pipeline.store.records import current_record
@@ -59,6 +59,12 @@ def test_a_name_one_character_from_the_guardians_goes_to_review_whatever_its_con
     value = read(written(blank_page, "interviewee", "李建民", seed=1), "interviewee")
     assert value.raw == "李建民"
     assert value.doubt == DOUBT_NEAR_MISS.format(known="李建国")
+
+
+def test_a_lone_character_nothing_confirms_goes_to_review_even_at_0999(blank_page: np.ndarray) -> None:
+    value = read(written(blank_page, "place", "宁", seed=1), "place")  # 守→宁 at 0.997 on real writing
+    assert value.raw == "宁" and value.confidence >= defs.SHORT_TEXT_AUTO_MIN
+    assert value.doubt == DOUBT_LONE_CHARACTER
 
 
 def _issue(ws: Workspace, root: Path) -> list[tuple[str, np.ndarray]]:

@@ -23,6 +23,7 @@ PX = defs.REGISTERED_PX_PER_MM
 DOUBT_FAINT_SIGNATURE = "签名处只有少量笔迹"
 DOUBT_UNCONFIRMED = "手写文字未能与花名册或本校已核对的记录对上，且识别把握不足，请核对"
 DOUBT_NEAR_MISS = "手写文字与“{known}”只差一个字，无法确定是哪一个，请核对"
+DOUBT_LONE_CHARACTER = "只写了一个字，无法与花名册或本校已核对的记录对照，请核对"
 DOUBT_DRAFT = "手写段落的识别结果仅作草稿，请对照原图核对"
 # What a text field is checked against, by its role in the form definition (others: people)
 LEXICON_KINDS = {"teachers": "teacher", "interviewee": "person", "place": "place"}
@@ -87,11 +88,14 @@ def _lexicon_kind(field: FieldDef) -> str:
 
 def _unconfirmed(found: Resolved) -> str:
     """Why text nothing known confirms goes to review: one character from a known value (what a
-    misreading looks like, at any confidence), or short of the floor for unchecked text."""
+    misreading looks like, at any confidence), a lone character (where real writing was misread
+    at 0.99 and above), or short of the floor for unchecked text."""
     if not found.text or found.confirmed:
         return ""
     if found.near_miss:
         return DOUBT_NEAR_MISS.format(known=found.near_miss)
+    if len(found.text) < defs.SHORT_TEXT_MIN_CHARS:
+        return DOUBT_LONE_CHARACTER
     return DOUBT_UNCONFIRMED if found.confidence < defs.SHORT_TEXT_AUTO_MIN else ""
 
 
