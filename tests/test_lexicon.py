@@ -132,6 +132,13 @@ def test_a_list_loses_prior_weight_for_each_teacher_of_another_class() -> None:
     assert eighth.prior("唐春燕", "teacher") == 1.0 and eighth.prior("林春燕", "teacher") < 1.0
 
 
+def test_a_verified_place_naming_a_relative_offers_the_same_place_for_every_relative() -> None:
+    lexicon = Lexicon.from_roster(STUDENT, TEACHERS, STUDENT.class_name, places=("学生外祖母家", "学校会议室"))
+    assert "学生父亲家" in lexicon.candidates("学生父亲家", "place")
+    assert "学生祖母家" in lexicon.candidates("学生祖母家", "place")  # not 学生外祖祖母家
+    assert "学校会议室" in lexicon.candidates("学校会议宝", "place")
+
+
 @pytest.mark.slow
 def test_a_verified_place_confirms_the_same_place_written_again() -> None:
     reading = written("镇卫生院", seed=2)

@@ -77,8 +77,10 @@ class Lexicon:
         places: Sequence[str] = (),
     ) -> Lexicon:
         """The lexicon of one issued form: its student, guardian, the class's teachers, the
-        school's teachers and ``places`` (the place values people verified in this workspace)."""
+        school's teachers and ``places`` (the place values people verified in this workspace, also
+        with their kinship word varied)."""
         staff = [t for t in teachers if not t.classes or class_name in t.classes]
+        relations = _known(student.guardian_relation, student.caregiver, *RELATIONS)
         names = {
             "student": _known(student.name),
             "guardian": _known(student.guardian_name, student.caregiver),
@@ -86,9 +88,8 @@ class Lexicon:
             "staff": _known(*(t.name for t in staff), *(t.name for t in teachers)),
             "phone": _known(student.phone),
             "address": _known(student.address),
-            "place": _known(*places),
+            "place": _known(*places, *_kin_variants(places, relations)),
         }
-        relations = _known(student.guardian_relation, student.caregiver, *RELATIONS)
         guardians = _known(student.guardian_name)
         # who a visit may talk to, as it is written: 李建国, 父亲, 奶奶, 父亲李建国
         names["person"] = _known(
@@ -176,6 +177,16 @@ def _near_miss(text: str, known: Sequence[str]) -> str:
     """The first of ``known`` exactly one character from ``text`` (separators ignored)."""
     written = _squashed(text)
     return next((v for v in known if Levenshtein.distance(written, _squashed(v)) == 1), "")
+
+
+def _kin_variants(places: Sequence[str], relations: Sequence[str]) -> Iterator[str]:
+    """Each place that names a relative ("学生母亲家") with every other kinship word instead: a
+    school writes whose home a visit was in, and the relative changes from student to student."""
+    words = sorted(relations, key=len, reverse=True)  # 外祖母 before 祖母
+    for place in places:
+        word = next((w for w in words if w in place), None)
+        if word:
+            yield from (place.replace(word, other, 1) for other in relations)
 
 
 def _squashed(text: str) -> str:
