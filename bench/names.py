@@ -5,7 +5,7 @@ round (``--history-forms``, seed ``--history-seed``) is ingested and its place f
 review are verified by a person (here: set to the truth), so the workspace has a history of
 places; then a second round (``--forms``, seed ``--seed``) is ingested and scored. Per field
 (teachers, 受访人, place) it prints fields, accuracy, straight-through (right and ``auto``) and
-the precision of ``auto`` with its one-sided 95 % Wilson lower bound, and writes bench/out/names.json.
+the precision of ``auto`` with its one-sided 95 % Wilson lower bound, and writes ROOT/names.json.
 
 Run it from any checkout to compare code on the same stack (the stack depends on the seeds only):
 
@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
 FIELDS = ("teachers", "interviewee", "place")
 Z_95_ONE_SIDED = 1.6449
 
@@ -132,7 +131,6 @@ def main() -> None:
         for w in row["wrong_auto"]:
             print(f"    wrong auto: {w}")
     print(f"{time.perf_counter() - started:.0f} s")
-    (HERE / "out").mkdir(exist_ok=True)
     result = {"args": {k: str(v) for k, v in vars(args).items()}, "verified_places": verified, "fields": table}
     (args.root / "names.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
 
