@@ -63,6 +63,7 @@ class ScanContext:
     students: Mapping[str, Student]
     teachers: Sequence[Teacher]
     dates: tuple[dt.date, dt.date]  # first and last day a date written on a form is read as
+    places: tuple[str, ...] = ()  # place values people verified in this workspace (a lexicon)
 
 
 @dataclass
@@ -133,7 +134,8 @@ def _read_as(
     if unfilled_is_blank and not _has_writing(registered, form_page):
         return PageOutcome("blank", UNFILLED_PAGE, form_id=payload.form_id, page_no=payload.page, layout_hash=form.layout_hash)
     issue = ctx.issued[payload.form_id]
-    lexicon = Lexicon.from_roster(ctx.students[issue.student_no], ctx.teachers, issue.class_name, dates=ctx.dates)
+    student = ctx.students[issue.student_no]
+    lexicon = Lexicon.from_roster(student, ctx.teachers, issue.class_name, dates=ctx.dates, places=ctx.places)
     values, crops = recognise_page(registered, form_page, lexicon)
     values = {fid: _doubted(v, GLARE_DOUBT) if fid in placed.glare else v for fid, v in values.items()}
     survival = print_survival(registered, form_page)

@@ -43,6 +43,7 @@ from pipeline.scan.load import ScanPage, page_count, scan_pages
 from pipeline.store import records as record_store
 from pipeline.store import repo, scans
 from pipeline.store.audit import log_event
+from pipeline.store.history import verified_values
 from pipeline.store.schema import IssuedFormRow, LayoutRow
 from pipeline.store.workspace import Workspace
 from pipeline.validate import ValidationContext, to_record
@@ -112,8 +113,10 @@ def scan_context(ws: Workspace) -> ScanContext:
         layouts = {r.layout_hash: r.layout for r in session.query(LayoutRow)}
         students = {s.student_no: s for s in repo.list_students(session)}
         teachers = repo.list_teachers(session)
+        places = verified_values(session, "place")
     year, margin = ws.policy.school_year, dt.timedelta(days=defs.DATE_WINDOW_MARGIN)
-    return ScanContext(ws.policy.school.code, issued, layouts, students, teachers, (year.start - margin, year.end + margin))
+    dates = (year.start - margin, year.end + margin)
+    return ScanContext(ws.policy.school.code, issued, layouts, students, teachers, dates, places)
 
 
 @dataclass(frozen=True)

@@ -14,15 +14,19 @@ from pipeline.model.record import NarrativeLine, RawValue
 from pipeline.recognize.combs import comb_segments, read_digits
 from pipeline.recognize.engine import OcrEngine
 from pipeline.recognize.ink import ink_map
-from pipeline.recognize.lexicon import Lexicon, resolve
+from pipeline.recognize.lexicon import Lexicon, Resolved, resolve
 from pipeline.recognize.omr import read_choice_group
 from pipeline.recognize.text import WrittenLine, read_multiline, read_short_text
 from pipeline.scan.geometry import crop_mm, mm_to_px
 
 PX = defs.REGISTERED_PX_PER_MM
 DOUBT_FAINT_SIGNATURE = "签名处只有少量笔迹"
-DOUBT_UNCONFIRMED = "手写文字未能与花名册核对，且识别把握不足，请核对"
+DOUBT_UNCONFIRMED = "手写文字未能与花名册或本校已核对的记录对上，且识别把握不足，请核对"
+DOUBT_NEAR_MISS = "手写文字与“{known}”只差一个字，无法确定是哪一个，请核对"
+DOUBT_LONE_CHARACTER = "只写了一个字，无法与花名册或本校已核对的记录对照，请核对"
 DOUBT_LINES = "手写段落第 {lines} 行识别把握不足，请对照原图核对这几行"
+# What a text field is checked against, by its role in the form definition (others: people)
+LEXICON_KINDS = {"teachers": "teacher", "interviewee": "person", "place": "place"}
 
 
 def recognize_page(
@@ -72,12 +76,27 @@ def _short_text(registered: np.ndarray, field: FieldDef, engine: OcrEngine, lexi
     reading = read_short_text(crop_mm(registered, field.value_box, pad_mm=-defs.TEXT_INSET), engine)
     if reading is None:
         return RawValue(raw="", confidence=1.0, source="ocr")
-    kind = "teacher" if field.rule("teacher_names") else "person"
-    found = resolve(reading, lexicon, kind)
-    # Text the roster does not confirm has nothing to be checked against: only a reading the
-    # recognizer is all but certain of passes unchecked.
-    doubt = DOUBT_UNCONFIRMED if found.text and not found.confirmed and found.confidence < defs.SHORT_TEXT_AUTO_MIN else ""
-    return RawValue(raw=found.text, confidence=round(found.confidence, 4), source="ocr", doubt=doubt)
+    found = resolve(reading, lexicon, _lexicon_kind(field))
+    return RawValue(raw=found.text, confidence=round(found.confidence, 4), source="ocr", doubt=_unconfirmed(found))
+
+
+def _lexicon_kind(field: FieldDef) -> str:
+    if field.rule("teacher_names"):
+        return "teacher"
+    return LEXICON_KINDS.get(field.role or "", "person")
+
+
+def _unconfirmed(found: Resolved) -> str:
+    """Why text nothing known confirms goes to review: one character from a known value (what a
+    misreading looks like, at any confidence), a lone character (where real writing was misread
+    at 0.99 and above), or short of the floor for unchecked text."""
+    if not found.text or found.confirmed:
+        return ""
+    if found.near_miss:
+        return DOUBT_NEAR_MISS.format(known=found.near_miss)
+    if len(found.text) < defs.SHORT_TEXT_MIN_CHARS:
+        return DOUBT_LONE_CHARACTER
+    return DOUBT_UNCONFIRMED if found.confidence < defs.SHORT_TEXT_AUTO_MIN else ""
 
 
 def _multiline(registered: np.ndarray, field: FieldDef, engine: OcrEngine) -> RawValue:
