@@ -26,7 +26,7 @@ from pipeline.model.people import Student, Teacher
 from pipeline.model.record import RawValue
 from pipeline.recognize.lexicon import Lexicon
 from pipeline.recognize.lines import line_text
-from pipeline.recognize.quality import print_survival
+from pipeline.recognize.quality import page_ink, print_survival
 from pipeline.recognize.text import read_short_text
 from pipeline.scan.geometry import crop_mm
 from pipeline.recognize.ink import has_ink
@@ -39,6 +39,8 @@ FOREIGN_PAGE = "不是本系统的家访表：找不到定位标记和二维码�
 UNFILLED_PAGE = "本页是本系统的表，但所有填写栏里都没有笔迹（空白表）"
 FAINT_SCAN = "扫描质量差：表格细线只显示出 {share:.0%}，手写的细笔画可能已丢失，本页手写内容均需复核；建议改用灰度模式或更高分辨率重新扫描"
 DOUBT_FAINT_SCAN = "本页扫描质量差，细笔画可能丢失"
+FAINT_HAND = "字迹过淡（铅笔或浅色笔）：请用灰度重新扫描"
+DOUBT_FAINT_HAND = "本页字迹过淡，请对照原图核对"
 
 
 @dataclass(frozen=True)
@@ -128,11 +130,16 @@ def _read_as(
         return PageOutcome("blank", UNFILLED_PAGE, form_id=payload.form_id, page_no=payload.page, layout_hash=form.layout_hash)
     issue = ctx.issued[payload.form_id]
     lexicon = Lexicon.from_roster(ctx.students[issue.student_no], ctx.teachers, issue.class_name, dates=ctx.dates)
-    values, crops = recognise_page(registered, form_page, lexicon)
+    ink = page_ink(registered, form_page)
+    values, crops = recognise_page(registered, form_page, lexicon, baseline=ink.baseline)
     survival = print_survival(registered, form_page)
     if survival < defs.PRINT_SURVIVAL_MIN:
         values = {fid: _doubted(v) if v.source == "ocr" else v for fid, v in values.items()}
         notes = (*notes, FAINT_SCAN.format(share=survival))
+    if ink.is_faint:
+        # a sure reading of clear ink stands; everything else may have lost faint strokes
+        values = {fid: v if v.confidence >= 1.0 and v.raw else _doubted(v, DOUBT_FAINT_HAND) for fid, v in values.items()}
+        notes = (*notes, FAINT_HAND)
     return PageOutcome(
         "read",
         form_id=payload.form_id,
@@ -147,12 +154,14 @@ def _read_as(
     )
 
 
-def recognise_page(registered: np.ndarray, page: PageDef, lexicon: Lexicon) -> tuple[dict[str, RawValue], dict[str, bytes]]:
+def recognise_page(
+    registered: np.ndarray, page: PageDef, lexicon: Lexicon, *, baseline: float = 0.0
+) -> tuple[dict[str, RawValue], dict[str, bytes]]:
     """Raw values and PNG crops of every teacher-filled field of a registered page."""
     from pipeline.recognize.engine import default_engine
     from pipeline.recognize.fields import recognize_page
 
-    values = recognize_page(registered, page, engine=default_engine(), lexicon=lexicon)
+    values = recognize_page(registered, page, engine=default_engine(), lexicon=lexicon, baseline=baseline)
     boxes = {f.id: f.box for f in page.fields}
     crops = {fid: _png(crop_mm(registered, boxes[fid], pad_mm=defs.CROP_PAD_MM)) for fid in values}
     return values, crops
@@ -179,8 +188,8 @@ def _has_writing(registered: np.ndarray, page: PageDef) -> bool:
     return False
 
 
-def _doubted(value: RawValue) -> RawValue:
-    return replace(value, doubt="；".join(d for d in (value.doubt, DOUBT_FAINT_SCAN) if d))
+def _doubted(value: RawValue, doubt: str = DOUBT_FAINT_SCAN) -> RawValue:
+    return replace(value, doubt="；".join(d for d in (value.doubt, doubt) if d))
 
 
 def form_for(issue: IssueInfo, layouts: Mapping[str, dict]) -> FormDef:
