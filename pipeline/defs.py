@@ -187,12 +187,15 @@ RULE_EDGE = 0.3  # mm just beyond that where a stroke crossing the line shows it
 # Pencil and light pens (grey 170-200 on paper ~250) fall under INK_LEVEL; 1-bit copies of them
 # at a threshold of 150-185 break strokes into dots. Measured on pencil combs and ticks (ink
 # 170-200) through grey and 1-bit 200 dpi scans, and on ordinary pens (ink 10-70) for the
-# other side: see bench/faint_ink.py.
+# other side: see bench/faint_ink.py. The faint level of a page is never lighter than the
+# darkest its own blank checkboxes get (quality.page_ink).
 FRAME_CROSSING = 0.95  # share of a crop side a frame run's ink must reach across (a written 1 reaches <= 0.85)
 FAINT_INK_LEVEL = 0.9  # share of the paper level below which a pixel may be faint writing (pencil 200 / paper 250 = 0.8)
 INK_JOIN = 0.5  # mm, closing that joins a 1-bit copy's dots back into strokes (dots lie <= 0.3 mm apart)
 INK_SOLID_SHARE = 0.6  # ordinary ink below this share of the joined faint ink: the writing is faint or broken
-INK_TRACE_AREA = 0.3  # mm² of faint ink above the page's blank baseline that keeps a comb from reading empty
+INK_TRACE_AREA = 0.3  # mm² of faint ink that keeps a comb from reading surely empty
+BLANK_DARK_PERCENTILE = 2  # percentile of a blank checkbox's grey taken as how dark blank paper gets on the page
+FAINT_MARGIN = 0.03  # share of the paper level below the blank boxes' darkness where faint ink starts (grey noise sd 8 ~ 0.03)
 FAINT_PAGE_SHARE = 0.5  # share of a page's written cells and boxes that are faint or broken: the page is faint
 # "bar": the longest ink run along a row in a digit's top quarter, as a share of its height.
 # Font hands (ukai, uming, wqy-zenhei, HanaMin; 48 writers): 1 (with its flag) 0.31-0.43, 7 0.47-0.68.

@@ -131,7 +131,7 @@ def _read_as(
     issue = ctx.issued[payload.form_id]
     lexicon = Lexicon.from_roster(ctx.students[issue.student_no], ctx.teachers, issue.class_name, dates=ctx.dates)
     ink = page_ink(registered, form_page)
-    values, crops = recognise_page(registered, form_page, lexicon, baseline=ink.baseline)
+    values, crops = recognise_page(registered, form_page, lexicon, faint_level=ink.faint_level)
     survival = print_survival(registered, form_page)
     if survival < defs.PRINT_SURVIVAL_MIN:
         values = {fid: _doubted(v) if v.source == "ocr" else v for fid, v in values.items()}
@@ -155,13 +155,13 @@ def _read_as(
 
 
 def recognise_page(
-    registered: np.ndarray, page: PageDef, lexicon: Lexicon, *, baseline: float = 0.0
+    registered: np.ndarray, page: PageDef, lexicon: Lexicon, *, faint_level: float = defs.FAINT_INK_LEVEL
 ) -> tuple[dict[str, RawValue], dict[str, bytes]]:
     """Raw values and PNG crops of every teacher-filled field of a registered page."""
     from pipeline.recognize.engine import default_engine
     from pipeline.recognize.fields import recognize_page
 
-    values = recognize_page(registered, page, engine=default_engine(), lexicon=lexicon, baseline=baseline)
+    values = recognize_page(registered, page, engine=default_engine(), lexicon=lexicon, faint_level=faint_level)
     boxes = {f.id: f.box for f in page.fields}
     crops = {fid: _png(crop_mm(registered, boxes[fid], pad_mm=defs.CROP_PAD_MM)) for fid in values}
     return values, crops

@@ -16,7 +16,7 @@ not allow keeps its own digits and the validator sends it to review.
 
 Faint or broken writing (pencil, a 1-bit copy) is read from its joined strokes
 (:func:`pipeline.recognize.ink.faint_map`) and always sent to review; a comb whose cells hold
-any trace of ink above the page's blank baseline is never an empty comb read surely. A cell
+any trace of faint ink is never an empty comb read surely. A cell
 read as 1 or 7 is checked against its own ink (a 7 has a bar on top, a 1 stands upright), so
 the recognizer's first guess alone does not decide between them.
 """
@@ -63,11 +63,11 @@ class Segment:
 
 
 def read_digits(
-    cells: Sequence[np.ndarray], engine: OcrEngine, *, segments: Sequence[Segment] = (), baseline: float = 0.0
+    cells: Sequence[np.ndarray], engine: OcrEngine, *, segments: Sequence[Segment] = (), faint_level: float = defs.FAINT_INK_LEVEL
 ) -> RawValue:
     """The digits written in a comb's cells (crops inset from each cell's printed outline);
-    ``baseline`` is the page's blank-area faint ink (see :func:`pipeline.recognize.ink.writing`)."""
-    inks = [writing(c, baseline) for c in cells]
+    ``faint_level`` is the page's level of faint ink (see :func:`pipeline.recognize.ink.writing`)."""
+    inks = [writing(c, faint_level) for c in cells]
     pad = round(defs.CELL_PAD * PX)
     written = [i for i, c in enumerate(inks) if c.ink is not None]
     if not written:

@@ -94,9 +94,9 @@ def ink_map(crop: np.ndarray, *, rules: Sequence[int] = ()) -> InkMap:
     return InkMap(gray, drop_specks(dark))
 
 
-def faint_map(crop: np.ndarray) -> InkMap:
+def faint_map(crop: np.ndarray, level: float = defs.FAINT_INK_LEVEL) -> InkMap:
     """Writing too light (pencil, a light pen) or too broken (a 1-bit copy) for
-    :func:`ink_map`: ink at the lighter ``FAINT_INK_LEVEL``, broken strokes joined by a
+    :func:`ink_map`: ink at the lighter ``level`` of the paper, broken strokes joined by a
     closing ``INK_JOIN`` mm wide before specks are dropped. Its grey image is the joined
     strokes drawn solid, which is what the recognizer reads for such a cell."""
     gray = _as_gray(crop)
@@ -105,7 +105,7 @@ def faint_map(crop: np.ndarray) -> InkMap:
     side = _px(defs.INK_JOIN)
     joint = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
     # the crop's own border stops the closing, so strokes are never joined to what lies outside
-    joined = cv2.morphologyEx(_u8(_unprinted(gray, defs.FAINT_INK_LEVEL)), cv2.MORPH_CLOSE, joint).astype(bool)
+    joined = cv2.morphologyEx(_u8(_unprinted(gray, level)), cv2.MORPH_CLOSE, joint).astype(bool)
     mask = drop_specks(joined)
     return InkMap(np.where(mask, 0, PAPER).astype(np.uint8), mask)
 
@@ -116,21 +116,19 @@ class Writing:
 
     ink: InkMap | None  # None: nothing written
     faint: bool = False  # the writing is faint or broken, read from its joined strokes
-    trace: bool = False  # nothing to read, yet some ink above the page's blank baseline
+    trace: bool = False  # nothing to read, yet a trace of faint ink
 
 
-def writing(crop: np.ndarray, baseline: float = 0.0) -> Writing:
-    """The writing in one crop, with ``baseline`` the share of a blank area of the same page
-    that :func:`faint_map` finds inked (show-through, a grey copy's background), which is no
-    writing: ordinary ink when it is most of the faint ink, else the faint ink when there is
-    enough of it above the baseline."""
-    plain, joined = ink_map(crop), faint_map(crop)
-    above = joined.pixels - baseline * joined.mask.size
+def writing(crop: np.ndarray, faint_level: float = defs.FAINT_INK_LEVEL) -> Writing:
+    """The writing in one crop: ordinary ink when it is most of the faint ink, else the faint
+    ink at ``faint_level`` (the page's own, :func:`pipeline.recognize.quality.page_ink`) when
+    there is enough of it."""
+    plain, joined = ink_map(crop), faint_map(crop, faint_level)
     if plain.present and plain.pixels >= defs.INK_SOLID_SHARE * joined.pixels:
         return Writing(plain)
-    if above >= defs.INK_MIN_AREA * PX * PX:
+    if joined.present:
         return Writing(joined, faint=True)
-    return Writing(None, trace=above >= defs.INK_TRACE_AREA * PX * PX)
+    return Writing(None, trace=joined.pixels >= defs.INK_TRACE_AREA * PX * PX)
 
 
 def _unprinted(gray: np.ndarray, level: float) -> np.ndarray:

@@ -32,9 +32,9 @@ doubt too (withdrawn, or chosen by a writer who fills boxes as on an answer shee
 each box is read surely; with a tick beside them, the filled boxes are withdrawn.
 
 A box that reads empty is looked at once more for faint or broken ink (pencil, a 1-bit copy):
-its inner area at ``FAINT_INK_LEVEL`` with broken strokes joined. Faint fill above the page's
-blank-box baseline (the same measure on the page's clearly empty boxes) from OMR_AMBIGUOUS_MIN
-makes the box ``ambiguous_light``, never a sure empty.
+its inner area at the page's faint level (see :func:`pipeline.recognize.quality.page_ink`) with
+broken strokes joined. A faint fill from OMR_AMBIGUOUS_MIN makes the box ``ambiguous_light``,
+never a sure empty.
 """
 
 from __future__ import annotations
@@ -68,9 +68,9 @@ class CheckboxReading:
     blot_mm: float = 0.0  # width of the widest solid patch of ink in the inner area
 
 
-def read_checkbox(crop: np.ndarray, *, pad_mm: float = defs.OMR_PAD, baseline: float = 0.0) -> CheckboxReading:
-    """Read one option box cut with ``pad_mm`` of page around it; ``baseline`` is the faint
-    fill of this page's clearly empty boxes (:func:`faint_fill`)."""
+def read_checkbox(crop: np.ndarray, *, pad_mm: float = defs.OMR_PAD, faint_level: float = defs.FAINT_INK_LEVEL) -> CheckboxReading:
+    """Read one option box cut with ``pad_mm`` of page around it; ``faint_level`` is the
+    page's level of faint ink (:func:`pipeline.recognize.quality.page_ink`)."""
     gray = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
     dark = binarize(gray)
     side = round(defs.OPTION_BOX * PX)
@@ -80,20 +80,15 @@ def read_checkbox(crop: np.ndarray, *, pad_mm: float = defs.OMR_PAD, baseline: f
     inner = dark[window]
     fill = float(inner.mean()) if inner.size else 0.0
     reading = _judge(fill, _cover_ratio(inner), _blot_mm(inner), _ring_ratio(dark, x, y, side, inset))
-    if reading.state == "empty" and faint_fill(gray[window]) - baseline >= defs.OMR_AMBIGUOUS_MIN:
+    if reading.state == "empty" and faint_map(gray[window], faint_level).ratio >= defs.OMR_AMBIGUOUS_MIN:
         return CheckboxReading(fill, "ambiguous_light", 0.5, reading.ring_ratio, reading.cover_ratio, reading.blot_mm)
     return reading
 
 
-def faint_fill(inner: np.ndarray) -> float:
-    """Share of a box's inner area that faint or broken ink covers, strokes joined."""
-    return faint_map(inner).ratio
-
-
-def read_choice_group(crops: Sequence[np.ndarray], field: FieldDef, *, baseline: float = 0.0) -> RawValue:
+def read_choice_group(crops: Sequence[np.ndarray], field: FieldDef, *, faint_level: float = defs.FAINT_INK_LEVEL) -> RawValue:
     """The ticked option values of one choice field, with doubt where a person must look;
-    ``baseline`` as for :func:`read_checkbox`."""
-    readings = [read_checkbox(c, baseline=baseline) for c in crops]
+    ``faint_level`` as for :func:`read_checkbox`."""
+    readings = [read_checkbox(c, faint_level=faint_level) for c in crops]
     ticked = tuple(o.value for o, r in zip(field.options, readings) if r.state == "ticked")
     confidence = min((r.confidence for r in readings), default=1.0)
     unclear = {s: [o.value for o, r in zip(field.options, readings) if r.state == s] for s in AMBIGUOUS}
