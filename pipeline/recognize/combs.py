@@ -16,9 +16,9 @@ not allow keeps its own digits and the validator sends it to review.
 
 Faint or broken writing (pencil, a 1-bit copy) is read from its joined strokes
 (:func:`pipeline.recognize.ink.faint_map`) and always sent to review; a comb whose cells hold
-any trace of faint ink is never an empty comb read surely. A cell
-read as 1 or 7 is checked against its own ink (a 7 has a bar on top, a 1 stands upright), so
-the recognizer's first guess alone does not decide between them.
+any trace of faint ink is never an empty comb read surely. A cell read as 1 or 7 is checked
+against its own ink (a 7 has a bar on top, a 1 stands upright), so the recognizer's first
+guess alone does not decide between them.
 """
 
 from __future__ import annotations
@@ -74,8 +74,7 @@ def read_digits(
         if any(c.trace for c in inks):
             return RawValue(raw="", confidence=0.5, source="ocr", doubt=DOUBT_TRACE)
         return RawValue(raw="", confidence=1.0, source="ocr")
-    maps = [inks[i].ink for i in written]
-    posteriors = digit_posteriors([m.line_image(pad) for m in maps if m is not None], engine)
+    posteriors = digit_posteriors([m.line_image(pad) for i in written if (m := inks[i].ink) is not None], engine)
     cell_probs: list[np.ndarray | None] = [None] * len(cells)
     for i, p in zip(written, posteriors):
         cell_probs[i] = shape_checked(p, inks[i].ink)

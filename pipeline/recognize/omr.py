@@ -40,7 +40,7 @@ never a sure empty.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -81,7 +81,7 @@ def read_checkbox(crop: np.ndarray, *, pad_mm: float = defs.OMR_PAD, faint_level
     fill = float(inner.mean()) if inner.size else 0.0
     reading = _judge(fill, _cover_ratio(inner), _blot_mm(inner), _ring_ratio(dark, x, y, side, inset))
     if reading.state == "empty" and faint_map(gray[window], faint_level).ratio >= defs.OMR_AMBIGUOUS_MIN:
-        return CheckboxReading(fill, "ambiguous_light", 0.5, reading.ring_ratio, reading.cover_ratio, reading.blot_mm)
+        return replace(reading, state="ambiguous_light", confidence=0.5)
     return reading
 
 

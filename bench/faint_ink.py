@@ -1,0 +1,180 @@
+"""Faint and broken ink, and comb cells holding a 1: digit-field and checkbox figures on a small stack.
+
+The sample school's record forms, page 1 written by synthetic writers (``--forms`` of them, in
+four installed CJK fonts, seeded): date and time combs and the visit-type tick, half in ink
+(grey 10-70) and half in pencil (grey 170-200). Every page is scanned twice, in grey (200 dpi,
+light blur and noise) and as a 1-bit copy (200 dpi, threshold 150-185), and each scan stack is
+ingested into its own workspace. The records are scored against what was written:
+
+- digit fields (date, time): `auto` precision with its one-sided 95 % Wilson lower bound,
+  wrong values accepted as `auto`, empty values accepted as `auto` where digits were written;
+- cells written with a "1" read as empty;
+- the visit-type checkbox: the same precision.
+
+Run it against two checkouts to compare (both must provide ``pipeline``)::
+
+    PYTHONPATH=/work/main .venv/bin/python bench/faint_ink.py --forms 20
+    PYTHONPATH=$PWD .venv/bin/python bench/faint_ink.py --forms 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import tempfile
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+from PIL import Image
+
+FONTS = [
+    Path("/usr/share/fonts/truetype/arphic/ukai.ttc"), Path("/usr/share/fonts/truetype/arphic/uming.ttc"),
+    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"), Path("/usr/share/fonts/truetype/hanazono/HanaMinA.ttf"),
+]
+PENCIL = (170, 200)  # grey of pencil and light-pen strokes on a 0..255 page
+BW_THRESHOLD = (150, 185)  # 1-bit copier thresholds
+Z95 = 1.645  # one-sided 95 %
+
+
+def wilson_lower(right: int, total: int, z: float = Z95) -> float:
+    """One-sided lower confidence bound of a proportion (Wilson score interval)."""
+    if total == 0:
+        return 0.0
+    p = right / total
+    centre = p + z * z / (2 * total)
+    spread = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total))
+    return (centre - spread) / (1 + z * z / total)
+
+
+def written_pages(folder: Path, forms: int, seed: int) -> tuple[Any, list[dict[str, Any]]]:
+    """A workspace with the sample roster and its record forms issued; the first ``forms``
+    page-1 images written on (at the registered resolution), with what was written."""
+    from pipeline import defs
+    from pipeline.generate import generate
+    from pipeline.model.form import load_form
+    from pipeline.resources import samples_dir
+    from pipeline.roster.importer import import_roster
+    from pipeline.store.workspace import init_workspace
+    from pipeline.synth.handwriting import HandwritingStyle, draw_digit_cells, draw_tick, px_box
+
+    ws = init_workspace(folder / "ws", policy_path=samples_dir() / "policy.yaml")
+    import_roster(ws, [samples_dir() / "roster.xlsx"])
+    generate(ws, forms=["record"], formats=["pdf"], out_dir=folder / "forms")
+    manifest = json.loads((folder / "forms" / "manifest.json").read_text(encoding="utf-8"))[:forms]
+    form = load_form("record")
+    rng = np.random.default_rng(seed)
+    first, last = ws.policy.school_year.start, min(ws.policy.school_year.end, dt.date.today())
+    pages = []
+    for i, entry in enumerate(manifest):
+        doc = pdfium.PdfDocument(folder / "forms" / entry["file"])
+        image = np.array(doc[entry["first_page"] - 1].render(scale=defs.REGISTERED_PX_PER_MM * 25.4 / 72, grayscale=True).to_pil().convert("L"))
+        doc.close()
+        writer = HandwritingStyle.random(rng, font_path=FONTS[i % len(FONTS)])
+        pencil = i % 2 == 1
+        if pencil:
+            writer = replace(writer, ink=int(rng.integers(PENCIL[0], PENCIL[1] + 1)))
+        day = first + dt.timedelta(days=int(rng.integers((last - first).days + 1)))
+        start = int(rng.integers(8 * 60, 19 * 60))
+        end = start + int(rng.integers(20, 120))
+        digits = {"visit_date": day.strftime("%Y%m%d"), "visit_time": f"{start // 60:02d}{start % 60:02d}{end // 60:02d}{end % 60:02d}"}
+        for field_id, text in digits.items():
+            draw_digit_cells(image, [px_box(c) for c in form.field(field_id).cells], text, style=writer, rng=rng)
+        visit_type = str(rng.choice([o.value for o in form.field("visit_type").options]))
+        option = next(o for o in form.field("visit_type").options if o.value == visit_type)
+        draw_tick(image, px_box(option.box), style=writer, rng=rng, kind="tick")
+        pages.append({"form_id": entry["form_id"], "image": image, "pencil": pencil, "digits": digits, "visit_type": visit_type})
+    return ws, pages
+
+
+def scan_stack(folder: Path, pages: list[dict[str, Any]], mode: str, seed: int) -> list[Path]:
+    from pipeline.synth.scanner import ScannerModel, scan
+
+    rng = np.random.default_rng(seed)
+    paths = []
+    for i, page in enumerate(pages):
+        if mode == "grey":
+            settings = ScannerModel(dpi=200, rotation=float(rng.uniform(-1.5, 1.5)), blur=0.6, noise=4.0, jpeg_quality=80)
+        else:
+            threshold = int(rng.integers(BW_THRESHOLD[0], BW_THRESHOLD[1] + 1))
+            settings = ScannerModel(dpi=200, mode="bw", bw_threshold=threshold, rotation=float(rng.uniform(-1.5, 1.5)), blur=0.6, noise=6.0)
+        scanned = scan(page["image"], settings, rng=rng)
+        path = folder / f"{mode}-{i:03d}.png"
+        Image.fromarray(scanned).save(path, dpi=(settings.dpi, settings.dpi))
+        paths.append(path)
+    return paths
+
+
+def score(ws: Any, pages: list[dict[str, Any]]) -> Counter:
+    from pipeline.store.records import current_record
+
+    tally: Counter = Counter()
+    with ws.session() as s:
+        for page in pages:
+            record = current_record(s, page["form_id"])
+            ink = "pencil" if page["pencil"] else "ink"
+            if record is None:
+                tally[f"{ink} pages not read"] += 1
+                continue
+            for field_id, written in page["digits"].items():
+                got = record.fields[field_id]
+                raw = "".join(c for c in (got.raw or "") if c.isdigit() or c == "_")
+                right = raw == written
+                tally[f"{ink} digit fields"] += 1
+                tally[f"{ink} digit auto"] += got.status == "auto"
+                tally[f"{ink} digit auto right"] += got.status == "auto" and right
+                tally[f"{ink} digit auto empty"] += got.status == "auto" and not raw
+                tally[f"{ink} digit right"] += right
+                ones = [k for k, c in enumerate(written) if c == "1"]
+                tally[f"{ink} 1 cells"] += len(ones)
+                tally[f"{ink} 1 cells read empty"] += sum(1 for k in ones if len(raw) != len(written) or raw[k] == "_")
+            box = record.fields["visit_type"]
+            tally[f"{ink} checkbox auto"] += box.status == "auto"
+            tally[f"{ink} checkbox auto right"] += box.status == "auto" and page["visit_type"] in str(box.value)
+    return tally
+
+
+def main() -> None:
+    import pipeline
+    from pipeline.ingest import ingest
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--forms", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=12)
+    args = parser.parse_args()
+    print(f"pipeline: {Path(pipeline.__file__).parent}")
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="jiafang-faint-") as tmp:
+        for mode in ("grey", "1-bit"):
+            folder = Path(tmp) / mode
+            folder.mkdir()
+            ws, pages = written_pages(folder, args.forms, args.seed)
+            ingest(ws, scan_stack(folder, pages, mode, args.seed), workers=1)
+            results[mode] = score(ws, pages)
+            ws.close()
+    print(f"\n{args.forms} forms (half in pencil), seed {args.seed}; digit fields = date + time combs")
+    print(f"{'scan':<7}{'hand':<8}{'digit fields':>13}{'right':>7}{'auto':>6}{'auto wrong':>11}{'auto empty':>11}"
+          f"{'auto precision (95% LB)':>25}{'1 cells empty':>15}{'box auto wrong':>16}")
+    for mode, t in results.items():
+        for ink in ("ink", "pencil"):
+            auto, good = t[f"{ink} digit auto"], t[f"{ink} digit auto right"]
+            prec = f"{good}/{auto} ({wilson_lower(good, auto):.3f})" if auto else "—"
+            print(f"{mode:<7}{ink:<8}{t[f'{ink} digit fields']:>13}{t[f'{ink} digit right']:>7}{auto:>6}{auto - good:>11}"
+                  f"{t[f'{ink} digit auto empty']:>11}{prec:>25}{t[f'{ink} 1 cells read empty']:>8}/{t[f'{ink} 1 cells']:<6}"
+                  f"{t[f'{ink} checkbox auto'] - t[f'{ink} checkbox auto right']:>10}/{t[f'{ink} checkbox auto']}")
+    total_auto = sum(t[f"{i} digit auto"] for t in results.values() for i in ("ink", "pencil"))
+    total_good = sum(t[f"{i} digit auto right"] for t in results.values() for i in ("ink", "pencil"))
+    print(f"\nall digit fields: auto precision {total_good}/{total_auto}, 95 % lower bound {wilson_lower(total_good, total_auto):.3f}")
+    for mode, t in results.items():
+        if t["ink pages not read"] or t["pencil pages not read"]:
+            print(f"{mode}: pages not read: ink {t['ink pages not read']}, pencil {t['pencil pages not read']}")
+
+
+if __name__ == "__main__":
+    main()
