@@ -51,19 +51,21 @@ def _hand(ink: int) -> HandwritingStyle:
     )
 
 
-def _write_visit(page: np.ndarray, ink: int) -> None:
+def _write_visit(page: np.ndarray, ink: int, *, tick: bool = True) -> None:
     """Date and time in their combs and a tick for the visit type, in one pen of grey ``ink``."""
     hand = _hand(ink)
     draw_digit_cells(page, [px_box(c) for c in FORM.field("visit_date").cells], DATE, style=hand, rng=np.random.default_rng(1))
     draw_digit_cells(page, [px_box(c) for c in FORM.field("visit_time").cells], TIME, style=hand, rng=np.random.default_rng(2))
-    option = next(o for o in FORM.field("visit_type").options if o.value == VISIT_TYPE)
-    draw_tick(page, px_box(option.box), style=hand, rng=np.random.default_rng(3), kind="tick")
+    if tick:
+        option = next(o for o in FORM.field("visit_type").options if o.value == VISIT_TYPE)
+        draw_tick(page, px_box(option.box), style=hand, rng=np.random.default_rng(3), kind="tick")
 
 
-def _ingested(folder: Path, ink: int, scanner: ScannerModel):
-    """The record and the file's ingest reason after writing the visit in ``ink`` and scanning page 1."""
+def _ingested(folder: Path, ink: int, scanner: ScannerModel, *, tick: bool = True):
+    """The record and the file's ingest reason after writing the visit in ``ink`` (the visit
+    type ticked or not) and scanning page 1."""
     issued = issue_one_record_form(folder, "淡笔班")
-    _write_visit(issued.page, ink)
+    _write_visit(issued.page, ink, tick=tick)
     scan = folder / "scan.png"
     Image.fromarray(scanned(issued.page, scanner)).save(scan, dpi=(scanner.dpi, scanner.dpi))
     report = ingest(issued.ws, [scan], workers=1)
@@ -101,6 +103,13 @@ def test_a_page_written_in_pencil_says_so_once_and_sends_its_fields_to_review(tm
     for field_id in ("visit_date", "visit_time", "visit_type", "place"):
         assert record.fields[field_id].status == "review"
         assert DOUBT_FAINT_HAND in record.fields[field_id].message
+
+
+@pytest.mark.slow
+def test_a_page_with_only_pencil_digits_is_read_not_skipped_as_unfilled(tmp_path: Path) -> None:
+    record, _ = _ingested(tmp_path, 190, GREY, tick=False)
+    assert record.fields["visit_date"].raw, "the pencil date was read"
+    assert record.fields["visit_date"].status == "review"
 
 
 @pytest.mark.slow

@@ -29,7 +29,7 @@ from pipeline.recognize.lines import line_text
 from pipeline.recognize.quality import page_ink, print_survival
 from pipeline.recognize.text import read_short_text
 from pipeline.scan.geometry import crop_mm
-from pipeline.recognize.ink import has_ink
+from pipeline.recognize.ink import faint_map, has_ink
 from pipeline.recognize.omr import read_checkbox
 from pipeline.scan.identify import PageIdentity, identify_page, read_footer
 from pipeline.scan.register import Registration, register_page, warp_to_template
@@ -183,7 +183,10 @@ def _has_writing(registered: np.ndarray, page: PageDef) -> bool:
             continue
         else:
             boxes = [crop_mm(registered, f.value_box, pad_mm=-defs.TEXT_INSET)]
-        if any(has_ink(box) for box in boxes):
+        # pencil counts too, but not in narrative boxes: a 1-bit copy breaks their guide
+        # lines into dots that, joined, would look like faint writing on an unfilled page
+        faint_too = f.kind != "multiline"
+        if any(has_ink(box) or (faint_too and faint_map(box).present) for box in boxes):
             return True
     return False
 
