@@ -28,7 +28,7 @@ from pipeline.recognize.omr import read_checkbox
 from pipeline.recognize.quality import page_ink
 from pipeline.scan.geometry import crop_mm
 from pipeline.store.records import current_record
-from pipeline.synth.handwriting import HandwritingStyle, draw_digit_cells, draw_tick, handwriting_font, px_box
+from pipeline.synth.handwriting import HandwritingStyle, draw_digit_cells, draw_text, draw_tick, handwriting_font, px_box
 from pipeline.synth.scanner import ScannerModel
 from scan_support import issue_one_record_form, rasterise, scanned
 
@@ -110,6 +110,24 @@ def test_a_page_with_only_pencil_digits_is_read_not_skipped_as_unfilled(tmp_path
     record, _ = _ingested(tmp_path, 190, GREY, tick=False)
     assert record.fields["visit_date"].raw, "the pencil date was read"
     assert record.fields["visit_date"].status == "review"
+
+
+@pytest.mark.slow
+def test_combs_a_1_bit_copy_wiped_clean_of_pencil_are_not_auto_empty(tmp_path: Path) -> None:
+    """The copier's threshold lies above the pencil's grey: the combs and the tick are gone,
+    only the paragraph written in ink is left. What the page shows empty may not be."""
+    issued = issue_one_record_form(tmp_path, "淡笔班")
+    _write_visit(issued.page, 195)
+    draw_text(issued.page, px_box(FORM.field("family_situation").lines[0]), "家长支持孩子学习", style=_hand(40), rng=np.random.default_rng(4))
+    scanner = ScannerModel(dpi=200, mode="bw", bw_threshold=160, noise=4.0, rotation=1.0)
+    Image.fromarray(scanned(issued.page, scanner)).save(tmp_path / "scan.png", dpi=(200, 200))
+    report = ingest(issued.ws, [tmp_path / "scan.png"], workers=1)
+    with issued.ws.session() as s:
+        record = current_record(s, issued.form_id)
+    issued.ws.close()
+    assert record is not None and FAINT_HAND in report.files[0].reason
+    for field_id in ("visit_time", "visit_type"):
+        assert record.fields[field_id].status == "review", f"{field_id} accepted as empty"
 
 
 @pytest.mark.slow

@@ -59,7 +59,10 @@ class PageInk:
 
     @property
     def is_faint(self) -> bool:
-        return self.faint > 0 and self.faint >= defs.FAINT_PAGE_SHARE * self.written
+        """Most writing faint or broken; or none to be seen in any comb, checkbox or short
+        text of a page that is not blank (a 1-bit copy can wipe pencil out entirely, so
+        what such a page shows empty may not be)."""
+        return self.faint >= defs.FAINT_PAGE_SHARE * self.written
 
 
 def page_ink(registered: np.ndarray, page: PageDef) -> PageInk:
