@@ -11,10 +11,10 @@ ingested into its own workspace. The records are scored against what was written
 - cells written with a "1" read as empty;
 - the visit-type checkbox: the same precision.
 
-Run it against two checkouts to compare (both must provide ``pipeline``)::
+With ``--against DIR`` the same stack is also measured with the checkout in DIR (an earlier
+release, in a process of its own) and both tables are printed, side by side in one run::
 
-    PYTHONPATH=/work/main .venv/bin/python bench/faint_ink.py --forms 20
-    PYTHONPATH=$PWD .venv/bin/python bench/faint_ink.py --forms 20
+    .venv/bin/python bench/faint_ink.py --forms 20 --against /path/to/previous/checkout
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ import argparse
 import datetime as dt
 import json
 import math
+import os
+import subprocess
+import sys
 import tempfile
 from collections import Counter
 from dataclasses import replace
@@ -140,25 +143,32 @@ def score(ws: Any, pages: list[dict[str, Any]]) -> Counter:
     return tally
 
 
-def main() -> None:
-    import pipeline
+def measure(forms: int, seed: int) -> dict[str, Counter]:
+    """Both scan stacks, written, scanned, ingested and scored with this process's pipeline."""
     from pipeline.ingest import ingest
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--forms", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=12)
-    args = parser.parse_args()
-    print(f"pipeline: {Path(pipeline.__file__).parent}")
     results = {}
     with tempfile.TemporaryDirectory(prefix="jiafang-faint-") as tmp:
         for mode in ("grey", "1-bit"):
             folder = Path(tmp) / mode
             folder.mkdir()
-            ws, pages = written_pages(folder, args.forms, args.seed)
-            ingest(ws, scan_stack(folder, pages, mode, args.seed), workers=1)
+            ws, pages = written_pages(folder, forms, seed)
+            ingest(ws, scan_stack(folder, pages, mode, seed), workers=1)
             results[mode] = score(ws, pages)
             ws.close()
-    print(f"\n{args.forms} forms (half in pencil), seed {args.seed}; digit fields = date + time combs")
+    return results
+
+
+def measure_elsewhere(checkout: Path, forms: int, seed: int) -> dict[str, Counter]:
+    """:func:`measure` with the ``pipeline`` of another checkout, in a fresh process."""
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    argv = [sys.executable, str(Path(__file__).resolve()), "--forms", str(forms), "--seed", str(seed), "--json"]
+    out = subprocess.run(argv, check=True, stdout=subprocess.PIPE, text=True, env=env, cwd=checkout).stdout
+    return {mode: Counter(t) for mode, t in json.loads(out.strip().splitlines()[-1]).items()}
+
+
+def print_table(title: str, results: dict[str, Counter]) -> None:
+    print(f"\n{title}")
     print(f"{'scan':<7}{'hand':<8}{'digit fields':>13}{'right':>7}{'auto':>6}{'auto wrong':>11}{'auto empty':>11}"
           f"{'auto precision (95% LB)':>25}{'1 cells empty':>15}{'box auto wrong':>16}")
     for mode, t in results.items():
@@ -170,10 +180,28 @@ def main() -> None:
                   f"{t[f'{ink} checkbox auto'] - t[f'{ink} checkbox auto right']:>10}/{t[f'{ink} checkbox auto']}")
     total_auto = sum(t[f"{i} digit auto"] for t in results.values() for i in ("ink", "pencil"))
     total_good = sum(t[f"{i} digit auto right"] for t in results.values() for i in ("ink", "pencil"))
-    print(f"\nall digit fields: auto precision {total_good}/{total_auto}, 95 % lower bound {wilson_lower(total_good, total_auto):.3f}")
+    print(f"all digit fields: auto precision {total_good}/{total_auto}, 95 % lower bound {wilson_lower(total_good, total_auto):.3f}")
     for mode, t in results.items():
-        if t["ink pages not read"] or t["pencil pages not read"]:
-            print(f"{mode}: pages not read: ink {t['ink pages not read']}, pencil {t['pencil pages not read']}")
+        print(f"{mode}: pencil pages not read (no writing left on the scan: blank): {t['pencil pages not read']} of {t['pencil digit fields'] // 2 + t['pencil pages not read']}")
+
+
+def main() -> None:
+    import pipeline
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--forms", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--against", type=Path, help="another checkout to measure on the same stack")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    results = measure(args.forms, args.seed)
+    if args.json:
+        print(json.dumps(results))
+        return
+    print(f"{args.forms} forms (half in pencil), seed {args.seed}; digit fields = date + time combs")
+    if args.against:
+        print_table(f"before: {args.against}", measure_elsewhere(args.against, args.forms, args.seed))
+    print_table(f"after: {Path(pipeline.__file__).parent.parent}", results)
 
 
 if __name__ == "__main__":
