@@ -9,7 +9,10 @@ ingested into its own workspace. The records are scored against what was written
 - digit fields (date, time): `auto` precision with its one-sided 95 % Wilson lower bound,
   wrong values accepted as `auto`, empty values accepted as `auto` where digits were written;
 - cells written with a "1" read as empty;
-- the visit-type checkbox: the same precision.
+- the visit-type checkbox: the same precision;
+- apart: ``--ones`` combs of eight 1s, each written anywhere across its cell's width (writers
+  do not centre a 1; one beside a cell's side was erased as the cell's frame), in ink, scanned
+  in grey: how many read as empty cells.
 
 With ``--against DIR`` the same stack is also measured with the checkout in DIR (an earlier
 release, in a process of its own) and both tables are printed, side by side in one run::
@@ -32,7 +35,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image
@@ -79,6 +81,7 @@ def written_pages(folder: Path, forms: int, seed: int) -> tuple[Any, list[dict[s
         doc = pdfium.PdfDocument(folder / "forms" / entry["file"])
         image = np.array(doc[entry["first_page"] - 1].render(scale=defs.REGISTERED_PX_PER_MM * 25.4 / 72, grayscale=True).to_pil().convert("L"))
         doc.close()
+        printed = image.copy()
         writer = HandwritingStyle.random(rng, font_path=FONTS[i % len(FONTS)])
         pencil = i % 2 == 1
         if pencil:
@@ -92,7 +95,7 @@ def written_pages(folder: Path, forms: int, seed: int) -> tuple[Any, list[dict[s
         visit_type = str(rng.choice([o.value for o in form.field("visit_type").options]))
         option = next(o for o in form.field("visit_type").options if o.value == visit_type)
         draw_tick(image, px_box(option.box), style=writer, rng=rng, kind="tick")
-        pages.append({"form_id": entry["form_id"], "image": image, "pencil": pencil, "digits": digits, "visit_type": visit_type})
+        pages.append({"form_id": entry["form_id"], "image": image, "print": printed, "pencil": pencil, "digits": digits, "visit_type": visit_type})
     return ws, pages
 
 
@@ -143,8 +146,38 @@ def score(ws: Any, pages: list[dict[str, Any]]) -> Counter:
     return tally
 
 
-def measure(forms: int, seed: int) -> dict[str, Counter]:
-    """Both scan stacks, written, scanned, ingested and scored with this process's pipeline."""
+def ones_read_empty(printed: np.ndarray, combs: int, seed: int) -> Counter:
+    """Combs of eight 1s (the time comb of ``printed``, a page 1 as printed), each 1 anywhere
+    across its cell, in ink, scanned in grey and registered: cells read as empty."""
+    from pipeline.model.form import Box, load_form
+    from pipeline.recognize.engine import default_engine
+    from pipeline.recognize.fields import recognize_field
+    from pipeline.scan.register import register_page, warp_to_template
+    from pipeline.synth.handwriting import HandwritingStyle, draw_digit_cells, px_box
+    from pipeline.synth.scanner import ScannerModel, scan
+
+    form = load_form("record")
+    field = form.field("visit_time")
+    rng = np.random.default_rng(seed)
+    tally: Counter = Counter()
+    for i in range(combs):
+        page = printed.copy()
+        writer = HandwritingStyle.random(rng, font_path=FONTS[i % len(FONTS)])
+        width = 2.4  # mm, a box around one 1, laid anywhere across the cell
+        spots = [Box(c.x + float(rng.uniform(0, c.w - width)), c.y, width, c.h) for c in field.cells]
+        draw_digit_cells(page, [px_box(b) for b in spots], "1" * len(spots), style=writer, rng=rng)
+        settings = ScannerModel(dpi=200, rotation=float(rng.uniform(-1.5, 1.5)), blur=0.6, noise=4.0, jpeg_quality=80)
+        scanned = scan(page, settings, rng=rng)
+        registered = warp_to_template(scanned, register_page(scanned, form.pages[0], dpi=settings.dpi), form.page_size)
+        raw = recognize_field(registered, field, engine=default_engine()).raw
+        tally["cells"] += len(spots)
+        tally["empty"] += len(spots) if not raw else raw.count("_")
+    return tally
+
+
+def measure(forms: int, seed: int, ones: int) -> dict[str, Counter]:
+    """Both scan stacks, written, scanned, ingested and scored with this process's pipeline;
+    and the combs of 1s."""
     from pipeline.ingest import ingest
 
     results = {}
@@ -153,21 +186,24 @@ def measure(forms: int, seed: int) -> dict[str, Counter]:
             folder = Path(tmp) / mode
             folder.mkdir()
             ws, pages = written_pages(folder, forms, seed)
+            if mode == "grey":
+                results["ones"] = ones_read_empty(pages[0]["print"], ones, seed)
             ingest(ws, scan_stack(folder, pages, mode, seed), workers=1)
             results[mode] = score(ws, pages)
             ws.close()
     return results
 
 
-def measure_elsewhere(checkout: Path, forms: int, seed: int) -> dict[str, Counter]:
+def measure_elsewhere(checkout: Path, forms: int, seed: int, ones: int) -> dict[str, Counter]:
     """:func:`measure` with the ``pipeline`` of another checkout, in a fresh process."""
     env = {**os.environ, "PYTHONPATH": str(checkout)}
-    argv = [sys.executable, str(Path(__file__).resolve()), "--forms", str(forms), "--seed", str(seed), "--json"]
+    argv = [sys.executable, str(Path(__file__).resolve()), "--forms", str(forms), "--seed", str(seed), "--ones", str(ones), "--json"]
     out = subprocess.run(argv, check=True, stdout=subprocess.PIPE, text=True, env=env, cwd=checkout).stdout
     return {mode: Counter(t) for mode, t in json.loads(out.strip().splitlines()[-1]).items()}
 
 
 def print_table(title: str, results: dict[str, Counter]) -> None:
+    ones = results.pop("ones")
     print(f"\n{title}")
     print(f"{'scan':<7}{'hand':<8}{'digit fields':>13}{'right':>7}{'auto':>6}{'auto wrong':>11}{'auto empty':>11}"
           f"{'auto precision (95% LB)':>25}{'1 cells empty':>15}{'box auto wrong':>16}")
@@ -181,6 +217,7 @@ def print_table(title: str, results: dict[str, Counter]) -> None:
     total_auto = sum(t[f"{i} digit auto"] for t in results.values() for i in ("ink", "pencil"))
     total_good = sum(t[f"{i} digit auto right"] for t in results.values() for i in ("ink", "pencil"))
     print(f"all digit fields: auto precision {total_good}/{total_auto}, 95 % lower bound {wilson_lower(total_good, total_auto):.3f}")
+    print(f"1s written anywhere across their cells, grey scans: {ones['empty']} of {ones['cells']} read as empty cells")
     for mode, t in results.items():
         print(f"{mode}: pencil pages not read (no writing left on the scan: blank): {t['pencil pages not read']} of {t['pencil digit fields'] // 2 + t['pencil pages not read']}")
 
@@ -191,16 +228,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--forms", type=int, default=20)
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument("--ones", type=int, default=64, help="combs of eight 1s")
     parser.add_argument("--against", type=Path, help="another checkout to measure on the same stack")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    results = measure(args.forms, args.seed)
+    results = measure(args.forms, args.seed, args.ones)
     if args.json:
         print(json.dumps(results))
         return
     print(f"{args.forms} forms (half in pencil), seed {args.seed}; digit fields = date + time combs")
     if args.against:
-        print_table(f"before: {args.against}", measure_elsewhere(args.against, args.forms, args.seed))
+        print_table(f"before: {args.against}", measure_elsewhere(args.against, args.forms, args.seed, args.ones))
     print_table(f"after: {Path(pipeline.__file__).parent.parent}", results)
 
 
