@@ -191,8 +191,10 @@ RULE_EDGE = 0.3  # mm just beyond that where a stroke crossing the line shows it
 # darkest its own blank checkboxes get (quality.page_ink).
 FRAME_CROSSING = 0.95  # share of a crop side a frame run's ink must reach across (a written 1 reaches <= 0.85)
 FAINT_INK_LEVEL = 0.9  # share of the paper level below which a pixel may be faint writing (pencil 200 / paper 250 = 0.8)
-INK_JOIN = 0.5  # mm, closing that joins a 1-bit copy's dots back into strokes (dots lie <= 0.3 mm apart)
-INK_SOLID_SHARE = 0.6  # ordinary ink below this share of the joined faint ink: the writing is faint or broken
+INK_JOIN = 0.5  # mm, closing that joins a 1-bit copy's dots back into strokes (a digit's loops, >= 1 mm, stay open)
+# Ordinary ink as a share of the joined faint ink, per written cell: pens 0.68-0.75 in grey and
+# 0.84-0.98 in 1-bit scans; pencil in grey 0-0.25; pencil broken by a 1-bit copy 0-0.62.
+INK_SOLID_SHARE = 0.6  # below this share the writing is faint or broken (read joined, reviewed)
 INK_TRACE_AREA = 0.3  # mm² of faint ink that keeps a comb from reading surely empty
 BLANK_DARK_PERCENTILE = 2  # percentile of a blank checkbox's grey taken as how dark blank paper gets on the page
 FAINT_MARGIN = 0.03  # share of the paper level below the blank boxes' darkness where faint ink starts (grey noise sd 8 ~ 0.03)
@@ -203,6 +205,7 @@ ONE_BAR_MAX = 0.5  # a bar this long contradicts a 1 reading
 SEVEN_BAR_MIN = 0.25  # a bar shorter than this contradicts a 7 reading (a plain upright stroke)
 ONE_TILT_MAX = 25.0  # degrees from vertical beyond which a stroke is no clean 1 but maybe a "/" (font 1s: <= 17.6)
 SHAPE_DOUBT = 0.5  # share of its probability a 1 or 7 reading keeps when the cell's ink contradicts it (below COMB_AUTO_MIN)
+
 OMR_INSET = 0.6  # mm inside a checkbox's printed outline where its inner area starts
 OMR_PAD = 1.5  # mm of page around a checkbox cropped with it (ring for strays over the border)
 OMR_SEARCH = 0.8  # mm, how far from its registered spot a checkbox outline is looked for
