@@ -183,6 +183,32 @@ FRAME_MIN_SPAN = 0.5  # a run along an edge covering this share of the crop side
 LINE_GAP_BRIDGE = 0.6  # mm, gaps a 1-bit scan dithers into a grey line, closed before line search
 RULE_SEARCH = 0.4  # mm either side of a guide line's layout row where its remains are cleared
 RULE_EDGE = 0.3  # mm just beyond that where a stroke crossing the line shows it is writing
+# --- Faint and broken ink, comb cells (issue 12 items 1-2; pipeline/recognize/ink.py, combs.py) ---
+# Pencil and light pens (grey 170-200 on paper ~250) fall under INK_LEVEL; 1-bit copies of them
+# at a threshold of 150-185 break strokes into dots. Measured on pencil combs and ticks (ink
+# 170-200) through grey and 1-bit 200 dpi scans, and on ordinary pens (ink 10-70) for the
+# other side: see bench/faint_ink.py. The faint level of a page is never lighter than the
+# darkest its own blank checkboxes get (quality.page_ink).
+# bench/faint_ink.py, 20 forms (half in pencil) scanned grey and 1-bit, seed 12: digit values
+# wrong yet auto 5 -> 0 (auto precision 40/45, 95 % lower bound 0.789 -> 40/40, 0.937); 1s
+# written anywhere across their cells read as empty 227/512 -> 3/512.
+FRAME_CROSSING = 0.95  # share of a crop side a frame run's ink must reach across (a written 1 reaches <= 0.85)
+FAINT_INK_LEVEL = 0.9  # share of the paper level below which a pixel may be faint writing (pencil 200 / paper 250 = 0.8)
+INK_JOIN = 0.5  # mm, closing that joins a 1-bit copy's dots back into strokes (a digit's loops, >= 1 mm, stay open)
+# Ordinary ink as a share of the joined faint ink, per written cell: pens 0.68-0.75 in grey and
+# 0.84-0.98 in 1-bit scans; pencil in grey 0-0.25; pencil broken by a 1-bit copy 0-0.62.
+INK_SOLID_SHARE = 0.6  # below this share the writing is faint or broken (read joined, reviewed)
+INK_TRACE_AREA = 0.3  # mm² of faint ink that keeps a comb from reading surely empty
+BLANK_DARK_PERCENTILE = 2  # percentile of a blank checkbox's grey taken as how dark blank paper gets on the page
+FAINT_MARGIN = 0.03  # share of the paper level below the blank boxes' darkness where faint ink starts (grey noise sd 8 ~ 0.03)
+FAINT_PAGE_SHARE = 0.5  # share of a page's written cells and boxes that are faint or broken: the page is faint
+# "bar": the longest ink run along a row in a digit's top quarter, as a share of its height.
+# Font hands (ukai, uming, wqy-zenhei, HanaMin; 48 writers): 1 (with its flag) 0.31-0.43, 7 0.47-0.68.
+ONE_BAR_MAX = 0.5  # a bar this long contradicts a 1 reading
+SEVEN_BAR_MIN = 0.25  # a bar shorter than this contradicts a 7 reading (a plain upright stroke)
+ONE_TILT_MAX = 25.0  # degrees from vertical beyond which a stroke is no clean 1 but maybe a "/" (font 1s: <= 17.6)
+SHAPE_DOUBT = 0.5  # share of its probability a 1 or 7 reading keeps when the cell's ink contradicts it (below COMB_AUTO_MIN)
+
 OMR_INSET = 0.6  # mm inside a checkbox's printed outline where its inner area starts
 OMR_PAD = 1.5  # mm of page around a checkbox cropped with it (ring for strays over the border)
 OMR_SEARCH = 0.8  # mm, how far from its registered spot a checkbox outline is looked for

@@ -26,10 +26,10 @@ from pipeline.model.people import Student, Teacher
 from pipeline.model.record import RawValue
 from pipeline.recognize.lexicon import Lexicon
 from pipeline.recognize.lines import line_text
-from pipeline.recognize.quality import print_survival
+from pipeline.recognize.quality import page_ink, print_survival
 from pipeline.recognize.text import read_short_text
 from pipeline.scan.geometry import crop_mm
-from pipeline.recognize.ink import has_ink
+from pipeline.recognize.ink import faint_map, has_ink
 from pipeline.recognize.omr import read_checkbox
 from pipeline.scan.identify import PageIdentity, identify_page, read_footer
 from pipeline.scan.photo_quality import GLARE_DOUBT
@@ -43,6 +43,8 @@ FAINT_SCAN = "扫描质量差：表格细线只显示出 {share:.0%}，手写的
 DOUBT_FAINT_SCAN = "本页扫描质量差，细笔画可能丢失"
 PHOTO_REFINED = "手机照片：纸张弯曲，已按表格线校正（表格线偏差 {before:.2f} mm → {after:.2f} mm）"
 PHOTO_GLARE = "手机照片有反光，{count} 个栏待核对"
+FAINT_HAND = "字迹过淡（铅笔或浅色笔）：请用灰度重新扫描"
+DOUBT_FAINT_HAND = "本页字迹过淡，请对照原图核对"
 
 
 @dataclass(frozen=True)
@@ -136,12 +138,17 @@ def _read_as(
     issue = ctx.issued[payload.form_id]
     student = ctx.students[issue.student_no]
     lexicon = Lexicon.from_roster(student, ctx.teachers, issue.class_name, dates=ctx.dates, places=ctx.places)
-    values, crops = recognise_page(registered, form_page, lexicon)
+    ink = page_ink(registered, form_page)
+    values, crops = recognise_page(registered, form_page, lexicon, faint_level=ink.faint_level)
     values = {fid: _doubted(v, GLARE_DOUBT) if fid in placed.glare else v for fid, v in values.items()}
     survival = print_survival(registered, form_page)
     if survival < defs.PRINT_SURVIVAL_MIN:
         values = {fid: _doubted(v) if v.source == "ocr" else v for fid, v in values.items()}
         notes = (*notes, FAINT_SCAN.format(share=survival))
+    if ink.is_faint:
+        # a sure reading of clear ink stands; everything else may have lost faint strokes
+        values = {fid: v if v.confidence >= 1.0 and v.raw else _doubted(v, DOUBT_FAINT_HAND) for fid, v in values.items()}
+        notes = (*notes, FAINT_HAND)
     return PageOutcome(
         "read",
         form_id=payload.form_id,
@@ -156,12 +163,14 @@ def _read_as(
     )
 
 
-def recognise_page(registered: np.ndarray, page: PageDef, lexicon: Lexicon) -> tuple[dict[str, RawValue], dict[str, bytes]]:
+def recognise_page(
+    registered: np.ndarray, page: PageDef, lexicon: Lexicon, *, faint_level: float = defs.FAINT_INK_LEVEL
+) -> tuple[dict[str, RawValue], dict[str, bytes]]:
     """Raw values and PNG crops of every teacher-filled field of a registered page."""
     from pipeline.recognize.engine import default_engine
     from pipeline.recognize.fields import recognize_page
 
-    values = recognize_page(registered, page, engine=default_engine(), lexicon=lexicon)
+    values = recognize_page(registered, page, engine=default_engine(), lexicon=lexicon, faint_level=faint_level)
     boxes = {f.id: f.box for f in page.fields}
     crops = {fid: _png(crop_mm(registered, boxes[fid], pad_mm=defs.CROP_PAD_MM)) for fid in values}
     return values, crops
@@ -183,7 +192,10 @@ def _has_writing(registered: np.ndarray, page: PageDef) -> bool:
             continue
         else:
             boxes = [crop_mm(registered, f.value_box, pad_mm=-defs.TEXT_INSET)]
-        if any(has_ink(box) for box in boxes):
+        # pencil counts too, but not in narrative boxes: a 1-bit copy breaks their guide
+        # lines into dots that, joined, would look like faint writing on an unfilled page
+        faint_too = f.kind != "multiline"
+        if any(has_ink(box) or (faint_too and faint_map(box).present) for box in boxes):
             return True
     return False
 

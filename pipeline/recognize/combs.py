@@ -13,6 +13,12 @@ probability of that value among all the values the grammar allows — so the "2"
 which can only be a 2 in this school's years, costs no confidence, while a day that could be
 16 or 18 does. The value itself is never bent to fit the grammar: a reading the grammar does
 not allow keeps its own digits and the validator sends it to review.
+
+Faint or broken writing (pencil, a 1-bit copy) is read from its joined strokes
+(:func:`pipeline.recognize.ink.faint_map`) and always sent to review; a comb whose cells hold
+any trace of faint ink is never an empty comb read surely. A cell read as 1 or 7 is checked
+against its own ink (a 7 has a bar on top, a 1 stands upright), so the recognizer's first
+guess alone does not decide between them.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from pipeline.model.form import FieldDef
 from pipeline.model.record import RawValue
 from pipeline.recognize import ctc
 from pipeline.recognize.engine import OcrEngine
-from pipeline.recognize.ink import ink_map
+from pipeline.recognize.ink import InkMap, writing
 from pipeline.recognize.lines import Vocabulary, vocabulary_of
 
 PX = defs.REGISTERED_PX_PER_MM
@@ -38,6 +44,9 @@ DIGIT_SHAPES = ("0OoDQ〇○口()", "1lI|i!丨", "2Zz", "3", "4", "5Ss", "6bG", 
 EMPTY_CELL = "_"  # stands for an unwritten cell in a partly filled comb
 DOUBT_PARTIAL = "数字格未填满"
 DOUBT_UNSURE = "有数字写得不够清楚"
+DOUBT_FAINT = "数字笔迹过淡或断续（铅笔、浅色笔或黑白复印），请对照原图核对"
+DOUBT_TRACE = "数字格里有少量笔迹，未能识读，请对照原图核对"
+ONE, SEVEN = 1, 7
 DateWindow = tuple[dt.date, dt.date]
 
 
@@ -54,25 +63,80 @@ class Segment:
 
 
 def read_digits(
-    cells: Sequence[np.ndarray], engine: OcrEngine, *, segments: Sequence[Segment] = ()
+    cells: Sequence[np.ndarray], engine: OcrEngine, *, segments: Sequence[Segment] = (), faint_level: float = defs.FAINT_INK_LEVEL
 ) -> RawValue:
-    """The digits written in a comb's cells (crops inset from each cell's printed outline)."""
-    maps = [ink_map(c) for c in cells]
+    """The digits written in a comb's cells (crops inset from each cell's printed outline);
+    ``faint_level`` is the page's level of faint ink (see :func:`pipeline.recognize.ink.writing`)."""
+    inks = [writing(c, faint_level) for c in cells]
     pad = round(defs.CELL_PAD * PX)
-    written = [i for i, m in enumerate(maps) if m.present]
+    written = [i for i, c in enumerate(inks) if c.ink is not None]
     if not written:
+        if any(c.trace for c in inks):
+            return RawValue(raw="", confidence=0.5, source="ocr", doubt=DOUBT_TRACE)
         return RawValue(raw="", confidence=1.0, source="ocr")
-    posteriors = digit_posteriors([maps[i].line_image(pad) for i in written], engine)
+    posteriors = digit_posteriors([m.line_image(pad) for i in written if (m := inks[i].ink) is not None], engine)
     cell_probs: list[np.ndarray | None] = [None] * len(cells)
     for i, p in zip(written, posteriors):
-        cell_probs[i] = p
+        cell_probs[i] = shape_checked(p, inks[i].ink)
     text = "".join(EMPTY_CELL if p is None else str(int(p.argmax())) for p in cell_probs)
+    faint = [DOUBT_FAINT] if any(c.faint for c in inks) else []
     if len(written) < len(cells):
-        return RawValue(raw=text, confidence=0.5, source="ocr", doubt=DOUBT_PARTIAL)
+        return RawValue(raw=text, confidence=0.5, source="ocr", doubt="；".join([DOUBT_PARTIAL, *faint]))
     full = [p for p in cell_probs if p is not None]
     confidence = comb_confidence(full, text, segments)
-    doubt = DOUBT_UNSURE if confidence < defs.COMB_AUTO_MIN else ""
-    return RawValue(raw=text, confidence=round(confidence, 4), source="ocr", doubt=doubt)
+    doubts = [DOUBT_UNSURE] if confidence < defs.COMB_AUTO_MIN else []
+    return RawValue(raw=text, confidence=round(confidence, 4), source="ocr", doubt="；".join([*doubts, *faint]))
+
+
+def shape_checked(posterior: np.ndarray, ink: InkMap | None) -> np.ndarray:
+    """``posterior`` with a 1 or 7 reading weighed against the cell's own ink: a bar across
+    the top speaks against a 1 and for a 7, an upright stroke without one against a 7 and for
+    a 1, and a stroke leaning far from upright (a "/") against a 1. The contradicted reading
+    keeps ``SHAPE_DOUBT`` of its probability; the rest goes to the digit the ink speaks for."""
+    guess = int(posterior.argmax())
+    if guess not in (ONE, SEVEN) or ink is None or ink.bbox() is None:
+        return posterior
+    bar, tilt = _top_bar(ink.mask), _tilt(ink.mask)
+    others = np.arange(10) != guess
+    if guess == ONE and bar >= defs.ONE_BAR_MAX:
+        towards = np.arange(10) == SEVEN
+    elif guess == ONE and tilt > defs.ONE_TILT_MAX:
+        towards = others
+    elif guess == SEVEN and bar < defs.SEVEN_BAR_MIN:
+        towards = np.arange(10) == ONE
+    else:
+        return posterior
+    moved = posterior[guess] * (1 - defs.SHAPE_DOUBT)
+    doubted = posterior.copy()
+    doubted[guess] -= moved
+    doubted[towards] += moved / towards.sum()
+    return doubted
+
+
+def _top_bar(mask: np.ndarray) -> float:
+    """Longest run of ink along a row in the writing's top quarter, as a share of its height."""
+    ys, xs = np.nonzero(mask)
+    top, height = int(ys.min()), int(ys.max()) - int(ys.min()) + 1
+    band = mask[top : top + max(1, height // 4), xs.min() : xs.max() + 1]
+    longest = max((_longest_run(row) for row in band), default=0)
+    return longest / height
+
+
+def _longest_run(row: np.ndarray) -> int:
+    edges = np.diff(np.concatenate(([0], row.astype(np.int8), [0])))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    return int((stops - starts).max()) if len(starts) else 0
+
+
+def _tilt(mask: np.ndarray) -> float:
+    """Degrees from vertical of the writing's main axis (principal component of its pixels)."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) < 3:
+        return 0.0
+    cov = np.cov(np.stack([xs, ys]).astype(np.float64))
+    values, vectors = np.linalg.eigh(cov)
+    dx, dy = vectors[:, int(values.argmax())]
+    return float(np.degrees(np.arctan2(abs(dx), abs(dy))))
 
 
 def digit_posteriors(images: Sequence[np.ndarray], engine: OcrEngine) -> list[np.ndarray]:

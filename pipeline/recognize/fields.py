@@ -30,18 +30,19 @@ LEXICON_KINDS = {"teachers": "teacher", "interviewee": "person", "place": "place
 
 
 def recognize_page(
-    registered: np.ndarray, page: PageDef, *, engine: OcrEngine, lexicon: Lexicon | None = None
+    registered: np.ndarray, page: PageDef, *, engine: OcrEngine, lexicon: Lexicon | None = None, faint_level: float = defs.FAINT_INK_LEVEL
 ) -> dict[str, RawValue]:
-    """Every field a teacher fills on one registered page, by field id."""
+    """Every field a teacher fills on one registered page, by field id; ``faint_level`` is the
+    page's level of faint ink (:func:`pipeline.recognize.quality.page_ink`)."""
     return {
-        f.id: recognize_field(registered, f, engine=engine, lexicon=lexicon)
+        f.id: recognize_field(registered, f, engine=engine, lexicon=lexicon, faint_level=faint_level)
         for f in page.fields
         if f.fillable
     }
 
 
 def recognize_field(
-    registered: np.ndarray, field: FieldDef, *, engine: OcrEngine, lexicon: Lexicon | None = None
+    registered: np.ndarray, field: FieldDef, *, engine: OcrEngine, lexicon: Lexicon | None = None, faint_level: float = defs.FAINT_INK_LEVEL
 ) -> RawValue:
     """Read one fillable field from a registered page (8 px/mm, template space)."""
     if not field.fillable:
@@ -49,10 +50,10 @@ def recognize_field(
     if field.kind in COMB_KINDS:
         cells = [crop_mm(registered, c, pad_mm=-defs.CELL_INSET) for c in field.cells]
         segments = comb_segments(field, lexicon.dates if lexicon is not None else None)
-        return read_digits(cells, engine, segments=segments)
+        return read_digits(cells, engine, segments=segments, faint_level=faint_level)
     if field.kind in CHOICE_KINDS:
         boxes = [crop_mm(registered, o.box, pad_mm=defs.OMR_PAD) for o in field.options]
-        return read_choice_group(boxes, field)
+        return read_choice_group(boxes, field, faint_level=faint_level)
     if field.kind == "signature":
         return read_signature(crop_mm(registered, field.value_box, pad_mm=-defs.TEXT_INSET))
     if field.kind == "multiline":

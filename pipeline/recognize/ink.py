@@ -4,6 +4,11 @@ Works on grey crops of the registered page (8 px/mm), whether the scan was grey 
 ink is judged against the crop's own paper level, printed frame lines near the crop's edges
 and long horizontal lines (guide lines a 1-bit scan may have turned black) are removed
 morphologically, and specks below a writing-sized area are dropped.
+
+Pencil, light pens and 1-bit copies leave writing that this ordinary measure misses: strokes
+lighter than its ink level, or broken into dots. :func:`faint_map` looks again at a lighter
+level and joins broken strokes (a closing sized in mm, inside the crop) before specks are
+dropped, so such a cell is read from its joined strokes and never taken for an empty one.
 """
 
 from __future__ import annotations
@@ -83,11 +88,53 @@ def ink_map(crop: np.ndarray, *, rules: Sequence[int] = ()) -> InkMap:
     gray = _as_gray(crop)
     if gray.size == 0:
         return InkMap(gray, np.zeros(gray.shape, bool))
-    dark = binarize(gray)
-    dark &= ~printed_lines(dark)
+    dark = _unprinted(gray, defs.INK_LEVEL)
     for row in rules:
         _clear_rule(dark, row)
     return InkMap(gray, drop_specks(dark))
+
+
+def faint_map(crop: np.ndarray, level: float = defs.FAINT_INK_LEVEL) -> InkMap:
+    """Writing too light (pencil, a light pen) or too broken (a 1-bit copy) for
+    :func:`ink_map`: ink at the lighter ``level`` of the paper, broken strokes joined by a
+    closing ``INK_JOIN`` mm wide before specks are dropped. Its grey image is the joined
+    strokes drawn solid, which is what the recognizer reads for such a cell."""
+    gray = _as_gray(crop)
+    if gray.size == 0:
+        return InkMap(gray, np.zeros(gray.shape, bool))
+    side = _px(defs.INK_JOIN)
+    joint = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+    # the crop's own border stops the closing, so strokes are never joined to what lies outside
+    joined = cv2.morphologyEx(_u8(_unprinted(gray, level)), cv2.MORPH_CLOSE, joint).astype(bool)
+    mask = drop_specks(joined)
+    return InkMap(np.where(mask, 0, PAPER).astype(np.uint8), mask)
+
+
+@dataclass(frozen=True)
+class Writing:
+    """What a cell or box holds: the map its writing is read from, and how sure that is."""
+
+    ink: InkMap | None  # None: nothing written
+    faint: bool = False  # the writing is faint or broken, read from its joined strokes
+    trace: bool = False  # nothing to read, yet a trace of faint ink
+
+
+def writing(crop: np.ndarray, faint_level: float = defs.FAINT_INK_LEVEL) -> Writing:
+    """The writing in one crop: ordinary ink when it is most of the faint ink, else the faint
+    ink at ``faint_level`` (the page's own, :func:`pipeline.recognize.quality.page_ink`) when
+    there is enough of it."""
+    plain, joined = ink_map(crop), faint_map(crop, faint_level)
+    if plain.present and plain.pixels >= defs.INK_SOLID_SHARE * joined.pixels:
+        return Writing(plain)
+    if joined.present:
+        return Writing(joined, faint=True)
+    return Writing(None, trace=joined.pixels >= defs.INK_TRACE_AREA * PX * PX)
+
+
+def _unprinted(gray: np.ndarray, level: float) -> np.ndarray:
+    dark = binarize(gray, level)
+    dark &= ~printed_lines(dark)
+    return dark
 
 
 def ink_ratio(crop: np.ndarray) -> float:
@@ -100,12 +147,13 @@ def has_ink(crop: np.ndarray) -> bool:
     return ink_map(crop).present
 
 
-def binarize(gray: np.ndarray) -> np.ndarray:
-    """Dark pixels against the crop's own paper level (so grey, dim and 1-bit scans agree)."""
+def binarize(gray: np.ndarray, level: float = defs.INK_LEVEL) -> np.ndarray:
+    """Dark pixels, darker than ``level`` times the crop's own paper level (so grey, dim and
+    1-bit scans agree)."""
     paper = float(np.percentile(gray, defs.INK_PAPER_PERCENTILE))
     if paper < defs.INK_MIN_PAPER:
         paper = PAPER
-    return gray < paper * defs.INK_LEVEL
+    return gray < paper * level
 
 
 def printed_lines(dark: np.ndarray) -> np.ndarray:
@@ -113,12 +161,28 @@ def printed_lines(dark: np.ndarray) -> np.ndarray:
     bridged = cv2.morphologyEx(_u8(dark), cv2.MORPH_CLOSE, _kernel(_px(defs.LINE_GAP_BRIDGE), 1))
     h, w = dark.shape
     lines = _runs(bridged, _px(defs.LINE_MIN_LENGTH), horizontal=True)
-    frame_h = _runs(bridged, max(3, int(w * defs.FRAME_MIN_SPAN)), horizontal=True)
-    frame_v = _runs(_u8(dark), max(3, int(h * defs.FRAME_MIN_SPAN)), horizontal=False)
+    frame_h = _crossing(_runs(bridged, max(3, int(w * defs.FRAME_MIN_SPAN)), horizontal=True), bridged)
+    frame_v = _crossing(_runs(_u8(dark), max(3, int(h * defs.FRAME_MIN_SPAN)), horizontal=False).T, _u8(dark).T).T
     edge = _edge_band(dark.shape, _px(defs.FRAME_MARGIN))
     found = lines | ((frame_h | frame_v) & edge)
     # anti-aliased line edges sit one pixel beside the run
     return cv2.dilate(_u8(found), np.ones((3, 3), np.uint8)).astype(bool) & dark
+
+
+def _crossing(runs: np.ndarray, dark: np.ndarray) -> np.ndarray:
+    """The rows of ``runs`` whose ink reaches across ``FRAME_CROSSING`` of the crop: a printed
+    frame line runs on beyond the crop, while a written stroke along an edge (a 1 beside the
+    cell's side, the bar of a 7 under its top) stops short of the ends and is writing."""
+    rows = np.flatnonzero(runs.any(axis=1))
+    if not len(rows):
+        return runs
+    # a line that drifts by a pixel across the crop still crosses it
+    spread = cv2.dilate(dark, np.ones((3, 1), np.uint8))[rows].astype(bool)
+    first = spread.argmax(axis=1)
+    last = spread.shape[1] - 1 - spread[:, ::-1].argmax(axis=1)
+    crossing = np.zeros(runs.shape[0], bool)
+    crossing[rows] = last - first + 1 >= defs.FRAME_CROSSING * spread.shape[1]
+    return runs & crossing[:, None]
 
 
 def _clear_rule(dark: np.ndarray, row: int) -> None:

@@ -30,12 +30,17 @@ ambiguous box reads 0.5 and puts its field in doubt, so a person looks; so does 
 single-choice field with more than one tick. A group whose only marks are filled boxes is in
 doubt too (withdrawn, or chosen by a writer who fills boxes as on an answer sheet?), though
 each box is read surely; with a tick beside them, the filled boxes are withdrawn.
+
+A box that reads empty is looked at once more for faint or broken ink (pencil, a 1-bit copy):
+its inner area at the page's faint level (see :func:`pipeline.recognize.quality.page_ink`) with
+broken strokes joined. A faint fill from OMR_AMBIGUOUS_MIN makes the box ``ambiguous_light``,
+never a sure empty.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -43,7 +48,7 @@ import numpy as np
 from pipeline import defs
 from pipeline.model.form import FieldDef
 from pipeline.model.record import RawValue
-from pipeline.recognize.ink import binarize
+from pipeline.recognize.ink import binarize, faint_map
 
 PX = defs.REGISTERED_PX_PER_MM
 STATES = ("empty", "ambiguous_light", "ticked", "ambiguous_heavy", "crossed_out")
@@ -63,21 +68,27 @@ class CheckboxReading:
     blot_mm: float = 0.0  # width of the widest solid patch of ink in the inner area
 
 
-def read_checkbox(crop: np.ndarray, *, pad_mm: float = defs.OMR_PAD) -> CheckboxReading:
-    """Read one option box cut with ``pad_mm`` of page around it."""
+def read_checkbox(crop: np.ndarray, *, pad_mm: float = defs.OMR_PAD, faint_level: float = defs.FAINT_INK_LEVEL) -> CheckboxReading:
+    """Read one option box cut with ``pad_mm`` of page around it; ``faint_level`` is the
+    page's level of faint ink (:func:`pipeline.recognize.quality.page_ink`)."""
     gray = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
     dark = binarize(gray)
     side = round(defs.OPTION_BOX * PX)
     x, y = _locate_box(dark, side, round(pad_mm * PX))
     inset = round(defs.OMR_INSET * PX)
-    inner = dark[y + inset : y + side - inset, x + inset : x + side - inset]
+    window = (slice(y + inset, y + side - inset), slice(x + inset, x + side - inset))
+    inner = dark[window]
     fill = float(inner.mean()) if inner.size else 0.0
-    return _judge(fill, _cover_ratio(inner), _blot_mm(inner), _ring_ratio(dark, x, y, side, inset))
+    reading = _judge(fill, _cover_ratio(inner), _blot_mm(inner), _ring_ratio(dark, x, y, side, inset))
+    if reading.state == "empty" and faint_map(gray[window], faint_level).ratio >= defs.OMR_AMBIGUOUS_MIN:
+        return replace(reading, state="ambiguous_light", confidence=0.5)
+    return reading
 
 
-def read_choice_group(crops: Sequence[np.ndarray], field: FieldDef) -> RawValue:
-    """The ticked option values of one choice field, with doubt where a person must look."""
-    readings = [read_checkbox(c) for c in crops]
+def read_choice_group(crops: Sequence[np.ndarray], field: FieldDef, *, faint_level: float = defs.FAINT_INK_LEVEL) -> RawValue:
+    """The ticked option values of one choice field, with doubt where a person must look;
+    ``faint_level`` as for :func:`read_checkbox`."""
+    readings = [read_checkbox(c, faint_level=faint_level) for c in crops]
     ticked = tuple(o.value for o, r in zip(field.options, readings) if r.state == "ticked")
     confidence = min((r.confidence for r in readings), default=1.0)
     unclear = {s: [o.value for o, r in zip(field.options, readings) if r.state == s] for s in AMBIGUOUS}

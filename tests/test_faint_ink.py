@@ -1,0 +1,221 @@
+"""Faint and broken ink, and comb cells that hold a lone stroke (issue 12, items 1 and 2).
+
+Pencil and light pens (grey 170-200 on white paper) fall under the ordinary ink level, and a
+1-bit copy of them breaks strokes into dots: such a cell or box is read from its joined
+strokes and sent to review, never taken for an empty one; a page whose writing is faint says
+so once. A "1" written beside a cell's side is writing, not the cell's printed frame, and a 1
+or a 7 is checked against the cell's own ink."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from pipeline import defs
+from pipeline.ingest import ingest
+from pipeline.ingest.scan_page import DOUBT_FAINT_HAND, FAINT_HAND
+from pipeline.model.form import load_form
+from pipeline.model.record import Record
+from pipeline.recognize import default_engine
+from pipeline.recognize.combs import ONE, SEVEN, comb_segments, read_digits, shape_checked
+from pipeline.recognize.fields import recognize_field
+from pipeline.recognize.ink import InkMap
+from pipeline.recognize.omr import read_checkbox
+from pipeline.recognize.quality import page_ink
+from pipeline.scan.geometry import crop_mm
+from pipeline.store.records import current_record
+from pipeline.synth.handwriting import HandwritingStyle, draw_digit_cells, draw_text, draw_tick, handwriting_font, px_box
+from pipeline.synth.scanner import ScannerModel
+from scan_support import issue_one_record_form, rasterise, scanned
+
+FORM = load_form("record")
+PX = defs.REGISTERED_PX_PER_MM
+SCHOOL_YEAR = (dt.date(2025, 9, 1), dt.date(2026, 7, 15))
+DATE, TIME, VISIT_TYPE = "20251117", "14101530", "重点"
+GREY = ScannerModel(dpi=200, rotation=1.0, shift_mm=(1.5, -1.0), blur=0.5, noise=3.0)
+PENCIL_SCANS = {  # (pencil grey, scanner): the grey scan, and 1-bit copies whose threshold breaks the strokes
+    "grey": (185, GREY),
+    "1-bit 175": (178, ScannerModel(dpi=200, mode="bw", bw_threshold=175, noise=6.0, blur=0.6, rotation=1.0)),
+    "1-bit 185": (185, ScannerModel(dpi=200, mode="bw", bw_threshold=185, noise=6.0, blur=0.6, rotation=1.0)),
+}
+
+
+def _hand(ink: int) -> HandwritingStyle:
+    return HandwritingStyle(
+        font_path=handwriting_font(), glyph_mm=4.6, digit_fill=0.72, slant=2.0, angle_jitter=1.5,
+        size_jitter=0.04, baseline_jitter=0.03, spacing=1.0, stroke_mm=0.04, pen_mm=0.4, ink=ink,
+    )
+
+
+def _write_visit(page: np.ndarray, ink: int, *, tick: bool = True) -> None:
+    """Date and time in their combs and a tick for the visit type, in one pen of grey ``ink``."""
+    hand = _hand(ink)
+    draw_digit_cells(page, [px_box(c) for c in FORM.field("visit_date").cells], DATE, style=hand, rng=np.random.default_rng(1))
+    draw_digit_cells(page, [px_box(c) for c in FORM.field("visit_time").cells], TIME, style=hand, rng=np.random.default_rng(2))
+    if tick:
+        option = next(o for o in FORM.field("visit_type").options if o.value == VISIT_TYPE)
+        draw_tick(page, px_box(option.box), style=hand, rng=np.random.default_rng(3), kind="tick")
+
+
+def _with_paragraph(page: np.ndarray, ink: int) -> None:
+    """The visit in ``ink`` and the first line of a paragraph in a dark pen."""
+    _write_visit(page, ink)
+    line = px_box(FORM.field("family_situation").lines[0])
+    draw_text(page, line, "家长支持孩子学习", style=_hand(40), rng=np.random.default_rng(4))
+
+
+def _ingested(folder: Path, scanner: ScannerModel, write: Callable[[np.ndarray], None]) -> tuple[Record, str]:
+    """The record and the file's ingest reason after ``write`` on page 1 and scanning it."""
+    issued = issue_one_record_form(folder, "淡笔班")
+    write(issued.page)
+    scan = folder / "scan.png"
+    Image.fromarray(scanned(issued.page, scanner)).save(scan, dpi=(scanner.dpi, scanner.dpi))
+    report = ingest(issued.ws, [scan], workers=1)
+    with issued.ws.session() as s:
+        record = current_record(s, issued.form_id)
+    issued.ws.close()
+    assert record is not None, "the written page was read into a record"
+    return record, report.files[0].reason
+
+
+def _says(value: object, written: str) -> bool:
+    """A stored value (a date, a time range, a chosen option) is what was written."""
+    return value in (written, [written]) or str(value) == written
+
+
+@pytest.fixture(scope="module")
+def print_page(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+    """Page 1 of an issued record form as printed, at the registered resolution."""
+    issued = issue_one_record_form(tmp_path_factory.mktemp("print"), "单笔班")
+    issued.ws.close()
+    return rasterise(next((issued.forms_dir / "pdf" / "record").glob("*.pdf")), 0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scan", PENCIL_SCANS)
+def test_pencil_combs_and_tick_are_never_auto_empty_nor_auto_wrong(tmp_path: Path, scan: str) -> None:
+    ink, scanner = PENCIL_SCANS[scan]
+    record, _ = _ingested(tmp_path, scanner, partial(_write_visit, ink=ink))
+    truth = {"visit_date": "2025-11-17", "visit_time": "14:10-15:30", "visit_type": VISIT_TYPE}
+    for field_id, want in truth.items():
+        got = record.fields[field_id]
+        assert got.status == "review" or _says(got.value, want), f"{field_id}: {got.value!r} accepted, {want!r} written"
+        assert got.status == "review" or got.value, f"{field_id}: pencil writing accepted as empty"
+
+
+@pytest.mark.slow
+def test_a_page_written_in_pencil_says_so_once_and_sends_its_fields_to_review(tmp_path: Path) -> None:
+    record, reason = _ingested(tmp_path, GREY, partial(_write_visit, ink=185))
+    assert reason.count(FAINT_HAND) == 1 and FAINT_HAND == "字迹过淡（铅笔或浅色笔）：请用灰度重新扫描"
+    for field_id in ("visit_date", "visit_time", "visit_type", "place"):
+        assert record.fields[field_id].status == "review"
+        assert DOUBT_FAINT_HAND in record.fields[field_id].message
+
+
+@pytest.mark.slow
+def test_a_page_with_only_pencil_digits_is_read_not_skipped_as_unfilled(tmp_path: Path) -> None:
+    record, _ = _ingested(tmp_path, GREY, partial(_write_visit, ink=190, tick=False))
+    assert record.fields["visit_date"].raw, "the pencil date was read"
+    assert record.fields["visit_date"].status == "review"
+
+
+@pytest.mark.slow
+def test_combs_a_1_bit_copy_wiped_clean_of_pencil_are_not_auto_empty(tmp_path: Path) -> None:
+    """The copier's threshold lies above the pencil's grey: the combs and the tick are gone,
+    only the paragraph written in ink is left. What the page shows empty may not be."""
+    scanner = ScannerModel(dpi=200, mode="bw", bw_threshold=160, noise=4.0, rotation=1.0)
+    record, reason = _ingested(tmp_path, scanner, partial(_with_paragraph, ink=195))
+    assert FAINT_HAND in reason
+    for field_id in ("visit_time", "visit_type"):
+        assert record.fields[field_id].status == "review", f"{field_id} accepted as empty"
+
+
+@pytest.mark.slow
+def test_a_page_written_in_ink_is_not_called_faint(tmp_path: Path) -> None:
+    record, reason = _ingested(tmp_path, GREY, partial(_write_visit, ink=40))
+    assert FAINT_HAND not in reason
+    assert record.fields["visit_time"].status == "auto", record.fields["visit_time"].message
+    assert _says(record.fields["visit_type"].value, VISIT_TYPE)
+
+
+def test_a_pencil_tick_reads_unclear_not_empty(print_page: np.ndarray) -> None:
+    page = print_page.copy()
+    _write_visit(page, 190)
+    option = next(o for o in FORM.field("visit_type").options if o.value == VISIT_TYPE)
+    reading = read_checkbox(crop_mm(page, option.box, pad_mm=defs.OMR_PAD))
+    assert reading.state == "ambiguous_light" and reading.confidence <= 0.5
+
+
+def test_a_lone_upright_stroke_beside_a_cells_side_is_a_one(print_page: np.ndarray) -> None:
+    field = FORM.field("visit_time")
+    for offset_mm in (0.9, 3.0, 5.0):  # by the left side, in the middle, by the right side
+        page = print_page.copy()
+        for cell in field.cells:
+            x = round((cell.x + offset_mm) * PX)
+            cv2.line(page, (x, round((cell.y + 1.6) * PX)), (x, round((cell.y + 6.4) * PX)), 30, 2, cv2.LINE_AA)
+        reading = recognize_field(page, field, engine=default_engine())
+        assert reading.raw == "11111111", f"strokes {offset_mm} mm from the cell's side read {reading.raw!r}"
+
+
+def test_a_seven_with_its_bar_under_the_cells_top_is_not_a_sure_one(print_page: np.ndarray) -> None:
+    field = FORM.field("visit_time")
+    page = print_page.copy()
+    for cell in field.cells:
+        x0, y0 = (cell.x + 1.0) * PX, (cell.y + 0.8) * PX
+        corner = (round(x0 + 3.8 * PX), round(y0))
+        cv2.line(page, (round(x0), round(y0)), corner, 30, 2, cv2.LINE_AA)
+        cv2.line(page, corner, (round(x0 + 1.6 * PX), round(y0 + 5.6 * PX)), 30, 2, cv2.LINE_AA)
+    reading = recognize_field(page, field, engine=default_engine())
+    assert "1" not in reading.raw or reading.doubt, f"sevens read {reading.raw!r} surely"
+
+
+def test_a_slanted_stroke_in_a_date_is_no_sure_one(print_page: np.ndarray) -> None:
+    """A "/" where the day's last digit goes: the grammar would welcome a 1 there (the 11th)."""
+    field = FORM.field("visit_date")
+    page = print_page.copy()
+    draw_digit_cells(page, [px_box(c) for c in field.cells], "2025111 ", style=_hand(40), rng=np.random.default_rng(1))
+    cell = field.cells[7]
+    bottom = (round((cell.x + 1.0) * PX), round((cell.y + 6.6) * PX))
+    cv2.line(page, bottom, (round(bottom[0] + 3.0 * PX), round((cell.y + 1.4) * PX)), 30, 2, cv2.LINE_AA)
+    cells = [crop_mm(page, c, pad_mm=-defs.CELL_INSET) for c in field.cells]
+    reading = read_digits(cells, default_engine(), segments=comb_segments(field, SCHOOL_YEAR))
+    assert reading.confidence < defs.COMB_AUTO_MIN and reading.doubt, f"'/' read as {reading.raw!r} surely"
+
+
+def test_the_cells_ink_decides_between_one_and_seven() -> None:
+    seven = np.zeros((40, 30), bool)
+    seven[2:5, 4:26] = True  # the bar
+    for y in range(5, 38):
+        seven[y, 24 - (y - 5) * 14 // 33 : 27 - (y - 5) * 14 // 33] = True
+    one = np.zeros((40, 30), bool)
+    one[2:38, 13:16] = True
+    leaning_one = np.array([0.05, 0.6, 0, 0, 0, 0, 0, 0.35, 0, 0])
+    assert shape_checked(leaning_one, InkMap(np.where(seven, 0, 255).astype(np.uint8), seven)).argmax() == SEVEN
+    leaning_seven = np.array([0.05, 0.35, 0, 0, 0, 0, 0, 0.6, 0, 0])
+    assert shape_checked(leaning_seven, InkMap(np.where(one, 0, 255).astype(np.uint8), one)).argmax() == ONE
+    sure_one = np.array([0.0, 0.99, 0, 0, 0, 0, 0, 0.01, 0, 0])
+    assert shape_checked(sure_one, InkMap(np.where(one, 0, 255).astype(np.uint8), one))[ONE] == pytest.approx(0.99)
+
+
+def test_faint_ink_is_judged_against_the_pages_blank_boxes(print_page: np.ndarray) -> None:
+    """A grey copy's speckle is in every box of the page, written or not: it is the page's
+    baseline, not writing, while pencil darker than it still is writing."""
+    page = print_page.copy()
+    speckle = np.random.default_rng(5).random(page.shape) < 0.05
+    page[speckle & (page > 200)] = 215
+    draw_digit_cells(page, [px_box(c) for c in FORM.field("visit_date").cells], DATE, style=_hand(185), rng=np.random.default_rng(1))
+    ink = page_ink(page, FORM.pages[0])
+    assert defs.INK_LEVEL < ink.faint_level < defs.FAINT_INK_LEVEL
+    empty = recognize_field(page, FORM.field("visit_time"), engine=default_engine(), faint_level=ink.faint_level)
+    assert (empty.raw, empty.confidence) == ("", 1.0)
+    pencil = recognize_field(page, FORM.field("visit_date"), engine=default_engine(), faint_level=ink.faint_level)
+    assert pencil.raw == DATE and pencil.doubt
+    speckled = recognize_field(page, FORM.field("visit_time"), engine=default_engine())
+    assert speckled.confidence < defs.AUTO_MIN_CONFIDENCE, "counted from white paper, the speckle would be writing"
