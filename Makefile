@@ -1,12 +1,17 @@
 # Quick start: `make demo` (set up + run the demo), `make test` (set up + run the tests).
-# Both create .venv-3.X (X: the Python's minor version), install the Python dependencies and, on Debian/Ubuntu as root, the
+# Both create .venv, install the Python dependencies and, on Debian/Ubuntu as root, the
 # system packages (CJK fonts, LibreOffice for the Word round-trip tests).
-# Another Python: `make test PYTHON=python3.13` (each Python its own venv, .venv-3.13).
+# Another Python: `make test PYTHON=python3.13` (each such Python its own venv, .venv-3.13).
 # `make ci` runs the suite on the lowest and the highest supported Python (see .ci/run).
 
 PYTHON ?= python3
 PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+# .venv for the default python3; a Python named on the command line gets its own .venv-3.X.
+ifeq ($(origin PYTHON),file)
+VENV ?= .venv
+else
 VENV ?= .venv-$(PY_VERSION)
+endif
 BIN := $(VENV)/bin
 # CI: the full suite on the highest Python, the suite without `slow` tests on the lowest
 # (the 3.10 stack differs only in its wheels; the slow tier is OCR, LibreOffice and
