@@ -16,8 +16,8 @@ BIN := $(VENV)/bin
 # CI: the full suite on the highest Python and, at the same time, the suite without `slow`
 # tests on the lowest (what differs there is the language and the wheels, which the quick
 # tier already imports and runs; the slow tier is OCR, LibreOffice and packaging). Most of the
-# suite runs on one core, so the two runs share the 2 cores and end within the full suite's
-# time, inside 15 minutes; --output-sync prints each run's output whole once it ends.
+# suite runs on one core, so side by side on 2 cores the two take about the full suite's time
+# rather than the sum of both; --output-sync prints each run's output whole once it ends.
 PYTHON_LOWEST ?= python3.10
 PYTHON_HIGHEST ?= python3.13
 PYTEST_ARGS ?=
