@@ -104,7 +104,7 @@ class RapidOcrEngine:
             "Det.limit_type": "max",
             "Rec.rec_batch_num": defs.OCR_REC_BATCH,
             "Rec.rec_img_shape": [3, 48, defs.OCR_REC_MIN_WIDTH],
-            **{f"{section}.model_path": str(path) for section, path in _model_paths().items()},
+            **{f"{section}.model_path": str(path) for section, path in model_paths().items()},
         })
         self._rec = self._ocr.text_rec
 
@@ -144,7 +144,7 @@ class RapidOcrEngine:
         return sorted(lines, key=lambda line: (line.box_px[1], line.box_px[0]))
 
 
-def _model_paths() -> dict[str, Path]:
+def model_paths() -> dict[str, Path]:
     """The wheel's own model files; a missing one (a damaged install) is said, never fetched."""
     from importlib.resources import files
 
