@@ -30,9 +30,10 @@ _PG_FULL = "53100"
 _PG_READ_ONLY = "25006"
 # SQLite reports these through the message of a generic OperationalError; the extended result
 # codes (sqlite_errorcode, Python 3.11+) say the same thing more reliably where present.
-_SQLITE_FULL = (sqlite3.SQLITE_FULL, "database or disk is full")
-_SQLITE_READ_ONLY = (sqlite3.SQLITE_READONLY, "attempt to write a readonly database")
-_SQLITE_CANT_OPEN = (sqlite3.SQLITE_CANTOPEN, "unable to open database file")
+# The result-code constants are sqlite3 attributes only from 3.11: SQLite's own numbers.
+_SQLITE_FULL = (13, "database or disk is full")  # SQLITE_FULL
+_SQLITE_READ_ONLY = (8, "attempt to write a readonly database")  # SQLITE_READONLY
+_SQLITE_CANT_OPEN = (14, "unable to open database file")  # SQLITE_CANTOPEN
 
 
 def disk_full(place: str) -> StorageError:

@@ -15,6 +15,7 @@ from PIL import Image
 from pipeline import defs
 from pipeline.errors import UnreadableFileError
 from pipeline.identity import BLANK, is_valid_form_id
+from pipeline.recognize.engine import model_paths
 from pipeline.scan import (
     form_id_in,
     identify_page,
@@ -172,12 +173,14 @@ def test_form_id_in_ocr_text_forgives_confusions_only_when_the_check_matches(tex
 
 @pytest.mark.slow
 def test_printed_form_id_is_read_from_the_footer_of_a_registered_page(batch, templates) -> None:
-    rapidocr = pytest.importorskip("rapidocr_onnxruntime")
-    engine = rapidocr.RapidOCR()
+    from rapidocr import RapidOCR  # the wheel's whole default pipeline on its PP-OCRv4 models
+
+    engine = RapidOCR(params={"Global.log_level": "error", **{f"{k}.model_path": str(v) for k, v in model_paths().items()}})
 
     def read_text(image: np.ndarray) -> tuple[str, float]:
-        result, _ = engine(image)
-        lines = sorted(result or [], key=lambda r: r[0][0][0])
+        result = engine(image)
+        boxes = [] if result.boxes is None else list(result.boxes)
+        lines = sorted(zip(boxes, result.txts or (), result.scores or ()), key=lambda r: r[0][0][0])
         return "".join(r[1] for r in lines), min((float(r[2]) for r in lines), default=0.0)
 
     settings = DISTORTIONS["bw_200dpi"]

@@ -55,7 +55,7 @@ from pipeline.report.ledger import build_ledger
 from pipeline.report.stats_pdf import write_stats_pdf
 from pipeline.report.stats_xlsx import write_stats_xlsx
 from pipeline.report.todo_xlsx import write_compliance_xlsx, write_ledger_xlsx
-from pipeline.report.visits import load_visits
+from pipeline.report.visits import counted_with_pending_by, load_visits
 from pipeline.store import repo
 from pipeline.store.audit import file_sha256, log_event
 from pipeline.store.records import list_records
@@ -257,7 +257,11 @@ def _front_sections(
     if not privacy.hides_sensitive:
         ledger = build_ledger(visits=visits, teachers=teachers, policy=policy, as_of=as_of)
         items = [i for i in ledger if only is None or i.class_name == only]
-        path = write_ledger_xlsx(items, scratch / "ledger.xlsx", school=policy.school.name, as_of=as_of, scope=only or "全校")
+        waiting = counted_with_pending_by([v for v in visits if only in (None, v.class_name)], as_of)
+        path = write_ledger_xlsx(
+            items, scratch / "ledger.xlsx", school=policy.school.name, as_of=as_of, scope=only or "全校",
+            counted_with_pending=waiting,
+        )
         entries.append(_add_file(zf, path, f"报表/台账_{as_of}.xlsx"))
     part = write_part(compliance_story(report, privacy), scratch / "compliance.pdf", footer=_footer(ws, period), title=PDF_NAME)
     return _Front(stats, part.path, part.pages)

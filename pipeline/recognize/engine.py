@@ -6,9 +6,10 @@ and, where handwriting ignores the printed bands, the text lines a detector find
 Everything else (best-path text, how sure it is, which roster name or date it most likely says)
 is computed from those probabilities in :mod:`pipeline.recognize.ctc`, the same for any engine.
 
-Why ``rapidocr_onnxruntime`` (1.4.x, PP-OCRv4) rather than ``rapidocr`` 3.x (PP-OCRv6-small):
-bench/ocr_engines.py (12 seeded writers in a jittered AR PL UKai hand, crops trimmed as the
-readers trim them, one thread, both at the same 96 px minimum recognizer width) measured
+Why PP-OCRv4 (rapidocr 3.8, whose wheel carries the PP-OCRv4 models) rather than PP-OCRv6-small
+(rapidocr 3.9+): bench/ocr_engines.py (12 seeded writers in a jittered AR PL UKai hand, crops
+trimmed as the readers trim them, one thread, both at the same 96 px minimum recognizer width)
+measured
 
     kind (n)           v4 exact / chars / CPU ms   v6 exact / chars / ms   v6+OpenCC exact / chars
     short text (168)   83.3% / 93.1% /  46         76.8% / 90.2% /  25     82.1% / 92.0%
@@ -18,9 +19,11 @@ readers trim them, one thread, both at the same 96 px minimum recognizer width) 
 and, of narrative lines read with confidence >= 0.95, 93% right with v4 against 82-84% with v6.
 v4 reads names (the text that can be accepted automatically) best, answers in simplified
 characters without an OpenCC pass, and its confidence is the more honest; v6 is ~2.4x faster
-on narrative lines, which pass only line by line above a calibrated bar. Precision first, so v4; the models
-ship inside the wheel, so nothing is ever downloaded. Its costs: Python < 3.13, and it pulls in
-opencv-python beside the headless build. Swapping engines touches only this module.
+on narrative lines, which pass only line by line above a calibrated bar. Precision first, so v4. Its model
+files are byte for byte those of ``rapidocr_onnxruntime`` 1.4.4 (which stops at Python 3.12),
+and the engine is given their paths, so nothing is ever downloaded. Its cost: rapidocr 3.8
+still pulls in opencv-python beside the headless build. Swapping engines touches only this
+module.
 
 PaddleOCR's own models, where a school keeps them locally, run through
 :mod:`pipeline.recognize.paddle_engine` (the ``paddle`` extra). Any other engine is plugged in
@@ -38,6 +41,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Protocol
 
 import cv2
@@ -74,24 +78,34 @@ class OcrEngine(Protocol):
         ...
 
 
+# The PP-OCRv4 model files inside the rapidocr 3.8 wheel, by the section that runs each.
+_MODELS = {
+    "Det": "ch_PP-OCRv4_det_mobile.onnx",
+    "Cls": "ch_ppocr_mobile_v2.0_cls_mobile.onnx",
+    "Rec": "ch_PP-OCRv4_rec_mobile.onnx",
+}
+
+
 class RapidOcrEngine:
-    """PP-OCRv4 detection and recognition from the ``rapidocr_onnxruntime`` wheel."""
+    """PP-OCRv4 detection and recognition from the ``rapidocr`` wheel."""
 
     def __init__(self, *, threads: int = defs.OCR_THREADS) -> None:
-        from rapidocr_onnxruntime import RapidOCR
+        from rapidocr import RapidOCR
 
         # limit_type "max": crops are only ever scaled down (the wheel then caps the long side
         # at 960/1500/2000 px by crop size); the default ("min", 736) blows a small crop up
         # ~7x, which is slow and makes the detector miss handwriting. The narrow
         # recognizer width stops every digit cell being padded out to a 320 px line.
-        self._ocr = RapidOCR(
-            intra_op_num_threads=threads,
-            inter_op_num_threads=1,
-            det_limit_type="max",
-            rec_batch_num=defs.OCR_REC_BATCH,
-            rec_img_shape=[3, 48, defs.OCR_REC_MIN_WIDTH],
-            print_verbose=False,
-        )
+        self._ocr = RapidOCR(params={
+            "Global.log_level": "error",
+            "Global.use_cls": False,
+            "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            "Det.limit_type": "max",
+            "Rec.rec_batch_num": defs.OCR_REC_BATCH,
+            "Rec.rec_img_shape": [3, 48, defs.OCR_REC_MIN_WIDTH],
+            **{f"{section}.model_path": str(path) for section, path in model_paths().items()},
+        })
         self._rec = self._ocr.text_rec
 
     @property
@@ -106,7 +120,7 @@ class RapidOcrEngine:
         for batch in _batches(ratios):
             widest = max(ratios[i] for i in batch)
             tensor = np.stack([self._rec.resize_norm_img(images[i], widest) for i in batch]).astype(np.float32)
-            probs = self._rec.session(tensor)[0]
+            probs = self._rec.session(tensor)
             frames_per_px = probs.shape[1] / tensor.shape[3]
             for row, i in zip(probs, batch):
                 used = min(math.ceil(height * ratios[i]), tensor.shape[3])
@@ -114,20 +128,40 @@ class RapidOcrEngine:
         return out
 
     def detect_lines(self, img: np.ndarray) -> list[BoxPx]:
-        found, _ = self._ocr(
-            _bgr(img), use_det=True, use_cls=False, use_rec=False, box_thresh=0.5, unclip_ratio=1.6,
-        )
-        return [_axis_box(points) for points in found or []]
+        found = self._ocr(_bgr(img), use_det=True, use_cls=False, use_rec=False, box_thresh=0.5, unclip_ratio=1.6)
+        return [_axis_box(points) for points in _boxes(found)]
 
     def detect_and_recognize(self, img: np.ndarray) -> list[TextLine]:
         """The wheel's own whole pipeline (detection, then recognition with its own decoding):
         the whole-page OCR that bench/ingest.py measures the field readers against."""
-        found, _ = self._ocr(
-            _bgr(img), use_det=True, use_cls=False, use_rec=True,
-            text_score=0.0, box_thresh=0.5, unclip_ratio=1.6,
+        found = self._ocr(
+            _bgr(img), use_det=True, use_cls=False, use_rec=True, text_score=0.0, box_thresh=0.5, unclip_ratio=1.6,
         )
-        lines = [TextLine(_axis_box(points), str(text), float(score)) for points, text, score in found or []]
+        lines = [
+            TextLine(_axis_box(points), str(text), float(score))
+            for points, text, score in zip(_boxes(found), found.txts or (), found.scores or ())
+        ]
         return sorted(lines, key=lambda line: (line.box_px[1], line.box_px[0]))
+
+
+def model_paths() -> dict[str, Path]:
+    """The wheel's own model files; a missing one (a damaged install) is said, never fetched."""
+    from importlib.resources import files
+
+    folder = Path(str(files("rapidocr") / "models"))
+    paths = {section: folder / name for section, name in _MODELS.items()}
+    missing = [path.name for path in paths.values() if not path.is_file()]
+    if missing:
+        raise OcrEngineError(
+            f"OCR 模型文件缺失（{folder} 中没有 {'、'.join(missing)}）：请重新安装 jiafang（pip install --force-reinstall 'rapidocr>=3.8.4,<3.9'）"
+        )
+    return paths
+
+
+def _boxes(found: object) -> Sequence[Sequence[Sequence[float]]]:
+    """The detected boxes of a rapidocr result; an empty result has none."""
+    boxes = getattr(found, "boxes", None)
+    return [] if boxes is None else boxes
 
 
 def _batches(ratios: Sequence[float]) -> list[list[int]]:

@@ -42,7 +42,7 @@ class PaddleEngine(RapidOcrEngine):
     def __init__(
         self, rec_dir: Path, det_dir: Path | None = None, *, dictionary: Path | None = None, threads: int = defs.OCR_THREADS
     ) -> None:
-        from rapidocr_onnxruntime.ch_ppocr_rec.utils import CTCLabelDecode
+        from rapidocr.ch_ppocr_rec.utils import CTCLabelDecode
 
         super().__init__(threads=threads)
         self._rec.session = PaddleSession(rec_dir, threads, _REC_PROBE)
@@ -51,7 +51,7 @@ class PaddleEngine(RapidOcrEngine):
             self._rec.postprocess_op = CTCLabelDecode(character=characters)
         _check_classes(rec_dir, self._rec.session, self.charset)
         if det_dir is not None:
-            self._ocr.text_det.infer = PaddleSession(det_dir, threads, _DET_PROBE)
+            self._ocr.text_det.session = PaddleSession(det_dir, threads, _DET_PROBE)
 
 
 class PaddleSession:
@@ -76,11 +76,11 @@ class PaddleSession:
         self._input = predictor.get_input_handle(predictor.get_input_names()[0])
         self._output = predictor.get_output_handle(predictor.get_output_names()[0])
 
-    def __call__(self, tensor: np.ndarray) -> list[np.ndarray]:
+    def __call__(self, tensor: np.ndarray) -> np.ndarray:
         self._input.reshape(list(tensor.shape))
         self._input.copy_from_cpu(np.ascontiguousarray(tensor, dtype=np.float32))
         self._predictor.run()
-        return [self._output.copy_to_cpu()]
+        return self._output.copy_to_cpu()
 
 
 def _predictor(paddle_inference: Any, model: Path, threads: int, *, onednn: bool) -> Any:
@@ -132,7 +132,7 @@ def _characters(rec_dir: Path, dictionary: Path | None) -> list[str] | None:
 
 
 def _check_classes(rec_dir: Path, session: PaddleSession, charset: Sequence[str]) -> None:
-    classes = session(np.zeros(_REC_PROBE, np.float32))[0].shape[-1]
+    classes = session(np.zeros(_REC_PROBE, np.float32)).shape[-1]
     if classes != len(charset):
         raise OcrEngineError(
             f"{rec_dir} 的识别模型输出 {classes} 类，字典有 {len(charset)} 个字符（含空白与空格）："

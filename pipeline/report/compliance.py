@@ -17,8 +17,9 @@ Five kinds of item, each from one rule of the profile (seeds/002):
   the office's entry, not when the teacher wrote the form. Entry times are read in the
   computer's local time zone.
 
-Only counted records (``auto``/``verified``) are visits; ``review`` ones are counted apart as
-pending. Each item names the person who has to act: the class's 班主任 for coverage, the leader
+Only counted records (student, date, mode, type and measures ``auto``/``verified``: see
+pipeline.report.visits) are visits; the others are counted apart as pending, and counted ones
+whose other fields still wait are counted too. Each item names the person who has to act: the class's 班主任 for coverage, the leader
 for pace, the visiting teacher (else the 班主任) for follow-ups and late entries.
 """
 
@@ -35,7 +36,7 @@ from pipeline.model.classes import class_sort_key
 from pipeline.model.people import Student, Teacher
 from pipeline.model.policy import Period, Policy
 from pipeline.report.ledger import LedgerItem, build_ledger, class_heads, responsible_teacher
-from pipeline.report.visits import Visit
+from pipeline.report.visits import Visit, counted_with_pending_by
 
 KINDS = ("no_home_visit", "special_group", "leader_pace", "followup_overdue", "late_entry")
 PERIOD_WORDS = {"school_year": "学年", "semester": "学期"}
@@ -67,6 +68,7 @@ class ComplianceReport:
     items: tuple[ComplianceItem, ...]  # sorted: class, responsible teacher, kind, student
     pending_review: int  # records waiting for review, not counted as visits
     notes: tuple[str, ...]  # what the reader should know about checks not made
+    counted_with_pending: int = 0  # counted records with other fields still in review
 
     def of_kind(self, kind: str) -> tuple[ComplianceItem, ...]:
         return tuple(i for i in self.items if i.kind == kind)
@@ -114,6 +116,7 @@ def compliance_todo(
         items=tuple(sorted((i for i in items if class_name in (None, i.class_name)), key=_order)),
         pending_review=sum(not v.counted for v in scoped),
         notes=tuple(notes),
+        counted_with_pending=counted_with_pending_by(scoped, as_of),
     )
 
 

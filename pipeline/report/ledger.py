@@ -10,6 +10,10 @@ problem and no later than ``as_of``, that is either of the visit type the record
 ``counts_as: followup`` (回访; whenever it happened: a late 回访 still closes the item) or falls
 inside the follow-up window (on or before the due date, whatever its type: a teacher who
 phoned on day 4 has followed up even without ticking 回访).
+
+A problem opens an item once its 发现的问题 field is itself ``auto`` or ``verified``
+(pipeline.report.visits leaves a value still in review out); the sheet says how many counted
+records still have fields waiting.
 """
 
 from __future__ import annotations

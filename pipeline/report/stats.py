@@ -2,9 +2,11 @@
 
 Rules (each one is also printed on the sheet, so the office can check a number by hand):
 
-- Only counted visits (status ``auto`` or ``verified``) with a known date count. Record forms
-  still in ``review`` whose visit date is in the school year up to the month's end (or not
-  readable) are reported as pending, never counted.
+- Only counted visits (student, date, mode, type and measures ``auto`` or ``verified``: see
+  pipeline.report.visits) with a known date count, however many of their other fields still
+  wait; how many do is said. Record forms whose counting fields are still in ``review`` and
+  whose visit date is in the school year up to the month's end (or not readable) are reported
+  as pending, never counted.
 - The month is the calendar month clipped to the school year; "cumulative" runs from the
   school year's start to the month's end.
 - 走访学生数 counts distinct students (人), 家访人次 counts visits; a student visited twice is
@@ -124,6 +126,7 @@ class StatsTable:
     roles: tuple[RoleRow, ...]  # ROLES order, then TOTAL
     leaders: tuple[LeaderRow, ...]
     pending_review: int  # record forms in review, not counted
+    counted_with_pending: int = 0  # counted record forms with other fields still in review
 
 
 def compute_stats(
@@ -181,6 +184,7 @@ def compute_stats(
         roles=_roles(teachers, counted, month_range),
         leaders=_leaders(teachers, all_counted, policy, month_range),
         pending_review=sum(not v.counted and (v.date is None or v.date in year_range) for v in scoped_visits),
+        counted_with_pending=sum(v.counted_with_pending for v in counted),
     )
 
 

@@ -170,10 +170,16 @@ def _notes(table: StatsTable) -> tuple[str, ...]:
     )
     notes = [
         pending,
-        "说明：只统计状态为“自动通过”或“已核实”的家访记录；走访学生数按人计，家访人次按次计。",
+        *pending_fields_note(table.counted_with_pending),
+        "说明：家访记录的学生、日期、方式、类型和四措施均为“自动通过”或“已核实”即计入；走访学生数按人计，家访人次按次计。",
         f"覆盖率＝走访学生数÷学生数；入户率＝有{table.home_mode}的学生数÷学生数。",
         "台账问题：记录中填有“发现的问题”即为新增；此后同一学生有回访，或在跟进期限内再次家访，即为办结。",
     ]
     if not table.groups_included:
         notes.append("特殊群体统计属敏感信息，外发版本未列出。")
     return tuple(notes)
+
+
+def pending_fields_note(records: int) -> tuple[str, ...]:
+    """The note on counted records whose other fields (narratives, names) still wait."""
+    return (f"其中 {records} 份记录仍有其他栏目待核对（已计入；核对不改变以上计数所用的栏目）。",) if records else ()

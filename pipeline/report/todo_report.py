@@ -16,7 +16,7 @@ from pipeline.model.policy import Policy
 from pipeline.report.compliance import ComplianceReport, compliance_todo, default_as_of
 from pipeline.report.ledger import STATUSES, LedgerItem, build_ledger, only_status
 from pipeline.report.todo_xlsx import write_compliance_xlsx, write_ledger_xlsx
-from pipeline.report.visits import load_visits
+from pipeline.report.visits import counted_with_pending_by, load_visits
 from pipeline.store import repo
 from pipeline.store.audit import file_sha256, log_event
 from pipeline.store.workspace import Workspace
@@ -89,15 +89,15 @@ def make_ledger_report(
     day = as_of or dt.date.today()
     with ws.session() as session:
         scope = _class(session, class_name)
-        ledger = build_ledger(
-            visits=load_visits(session, class_name=scope), teachers=repo.list_teachers(session), policy=policy, as_of=day
-        )
+        visits = load_visits(session, class_name=scope)
+        ledger = build_ledger(visits=visits, teachers=repo.list_teachers(session), policy=policy, as_of=day)
     items = tuple(only_status(ledger, status))
     label = scope or "全校"
     written = None
     if out is not None:
         _check_xlsx(out)
-        path = write_ledger_xlsx(items, out, school=policy.school.name, as_of=day, scope=label)
+        waiting = counted_with_pending_by(visits, day)
+        path = write_ledger_xlsx(items, out, school=policy.school.name, as_of=day, scope=label, counted_with_pending=waiting)
         written = _log(ws, path, "ledger", day, scope, operator, {"status": status})
     return LedgerResult(items, day, label, written)
 

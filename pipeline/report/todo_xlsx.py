@@ -23,7 +23,7 @@ from pipeline import defs
 from pipeline.export.records import display_width
 from pipeline.report.compliance import LEADERS_GROUP, ComplianceItem, ComplianceReport, teacher_label
 from pipeline.report.ledger import LedgerItem, status_counts
-from pipeline.report.stats_sheet import SIGN_BLANK, cn_date
+from pipeline.report.stats_sheet import SIGN_BLANK, cn_date, pending_fields_note
 from pipeline.workbook import save_workbook
 
 SUMMARY_SHEET = "待办汇总"
@@ -59,6 +59,7 @@ def write_compliance_xlsx(report: ComplianceReport, out: Path) -> Path:
     notes = [*report.notes]
     if report.pending_review:
         notes.append(f"另有 {report.pending_review} 份记录待复核，复核通过前不计为家访。")
+    notes.extend(pending_fields_note(report.counted_with_pending))
     sheets = [
         _Sheet(
             SUMMARY_SHEET,
@@ -84,8 +85,12 @@ def write_compliance_xlsx(report: ComplianceReport, out: Path) -> Path:
     return save_workbook(_workbook(sheets), out)
 
 
-def write_ledger_xlsx(items: Sequence[LedgerItem], out: Path, *, school: str, as_of: dt.date, scope: str) -> Path:
-    """The 问题台账 sheet, one row per problem found, with its follow-up and status."""
+def write_ledger_xlsx(
+    items: Sequence[LedgerItem], out: Path, *, school: str, as_of: dt.date, scope: str, counted_with_pending: int = 0
+) -> Path:
+    """The 问题台账 sheet, one row per problem found, with its follow-up and status;
+    ``counted_with_pending`` counted records still have other fields (a problem found among
+    them) in review."""
     summary = "，".join(f"{k} {v} 项" for k, v in status_counts(items).items())
     sheet = _Sheet(
         LEDGER_SHEET,
@@ -94,6 +99,7 @@ def write_ledger_xlsx(items: Sequence[LedgerItem], out: Path, *, school: str, as
         LEDGER_HEADERS,
         [_ledger_row(n, i) for n, i in enumerate(items, start=1)],
         merge_runs=(1,),
+        notes=pending_fields_note(counted_with_pending),
     )
     return save_workbook(_workbook([sheet]), out)
 

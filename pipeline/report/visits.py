@@ -1,23 +1,31 @@
 """Visits as the reports count them: current record versions of the 家访记录表.
 
-Only records whose status is ``auto`` or ``verified`` count; ``review`` ones are pending and
-reported as such, never silently dropped. Values are read from the fields the form declares
-by ``role`` and options by ``counts_as`` (forms/record.yaml), never by field id or option text.
+A visit counts as soon as the fields the reports count it by (the roles in COUNTING_ROLES:
+student, date, mode, type, measures) are ``auto`` or ``verified``, whatever its other fields
+wait for (a scanned narrative draft keeps a record in ``review`` for days); visits whose
+counting fields still wait are pending and reported as such, never silently dropped. Any
+other value a report shows (the teachers named, the problem found) is taken only once it is
+known itself: until then it is absent, and the sheets say how many counted records still
+have fields pending. Values are read from the fields the form declares by ``role`` and
+options by ``counts_as`` (forms/record.yaml), never by field id or option text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from pipeline.model.form import FormDef, load_form
 from pipeline.model.policy import VISIT_FORM
-from pipeline.model.record import Record
+from pipeline.model.record import FieldValue, Record, weakest
 from pipeline.store import records as record_store
 
 COUNTED_STATUSES = ("auto", "verified")
+# The roles a visit is counted by in the 统计表, the compliance to-do list and the ledger.
+COUNTING_ROLES = ("student", "visit_date", "visit_mode", "visit_type", "four_measures")
 
 
 @dataclass(frozen=True)
@@ -25,7 +33,7 @@ class Visit:
     form_id: str
     student_no: str
     class_name: str
-    status: str  # record status
+    status: str  # the weakest status of its COUNTING_ROLES fields: counted when auto or verified
     date: dt.date | None
     mode: str | None  # option ticked in the record form's visit_mode field
     visit_type: str | None
@@ -37,10 +45,16 @@ class Visit:
     end_time: str | None  # "HH:MM" end of the visit, when written
     student_name: str = ""  # as pre-filled on the form (what the record says, not the roster)
     followup: bool = False  # its visit type is the one the form declares counts_as: followup
+    others_pending: bool = False  # fields outside COUNTING_ROLES still wait for review
 
     @property
     def counted(self) -> bool:
         return self.status in COUNTED_STATUSES
+
+    @property
+    def counted_with_pending(self) -> bool:
+        """Counted, while other fields of its record still wait for review."""
+        return self.counted and self.others_pending
 
 
 def load_visits(session: Session, *, class_name: str | None = None, form: FormDef | None = None) -> list[Visit]:
@@ -60,13 +74,21 @@ def _first_time(session: Session, record: Record) -> dt.datetime | None:
 
 
 def visit_of(record: Record, form: FormDef, recorded_at: dt.datetime | None = None) -> Visit:
-    """One record as the reports see it, each value taken from the field with its role."""
+    """One record as the reports see it, each value taken from the field with its role. A
+    value outside COUNTING_ROLES is taken only once its field is ``auto`` or ``verified``;
+    those of COUNTING_ROLES are known whenever the visit counts, and on a pending visit their
+    drafts only place it in a month as pending."""
+
+    def known(role: str) -> FieldValue | None:
+        fv = form.by_role(record.fields, role)
+        return fv if fv is not None and (role in COUNTING_ROLES or fv.status in COUNTED_STATUSES) else None
 
     def value(role: str) -> object:
-        fv = form.by_role(record.fields, role)
+        fv = known(role)
         return fv.value if fv else None
 
-    teachers = form.by_role(record.fields, "teachers")
+    status = weakest(fv.status for role in COUNTING_ROLES if (fv := form.by_role(record.fields, role)) is not None)
+    teachers = known("teachers")
     time_range = value("visit_time")
     visit_type = value("visit_type") or None
     type_field = form.with_role("visit_type")
@@ -75,7 +97,7 @@ def visit_of(record: Record, form: FormDef, recorded_at: dt.datetime | None = No
         form_id=record.form_id,
         student_no=record.student_no,
         class_name=record.class_name,
-        status=record.status,
+        status=status,
         date=_date(value("visit_date")),
         mode=value("visit_mode") or None,  # type: ignore[arg-type]
         visit_type=visit_type,  # type: ignore[arg-type]
@@ -87,7 +109,13 @@ def visit_of(record: Record, form: FormDef, recorded_at: dt.datetime | None = No
         end_time=time_range.split("-")[1] if isinstance(time_range, str) and "-" in time_range else None,
         student_name=str(value("student") or ""),
         followup=visit_type is not None and visit_type == followup_type,
+        others_pending=record.status not in COUNTED_STATUSES,
     )
+
+
+def counted_with_pending_by(visits: Iterable[Visit], as_of: dt.date) -> int:
+    """How many counted visits up to ``as_of`` still have other fields in review."""
+    return sum(v.counted_with_pending and v.date is not None and v.date <= as_of for v in visits)
 
 
 def _date(value: object) -> dt.date | None:
