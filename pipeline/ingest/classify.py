@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from PIL import Image
+
 WORD_SUFFIXES = {".docx", ".docm", ".doc", ".dotx", ".wps"}
 PDF_SUFFIXES = {".pdf"}
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".heic", ".heif"}
+PICTURE_FORMATS = ("JPEG", "PNG", "HEIF", "MPO", "BMP", "WEBP")  # one picture per file, as phones and chat apps save
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"mif1", b"msf1")  # ISO-BMFF "ftyp" brands of HEIC/HEIF
+_EXIF_MAKE = 0x010F
 
 _MAGIC = (
     (b"%PDF-", "pdf"),
@@ -40,6 +45,8 @@ def kind_of(path: Path, head: bytes) -> str:
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "image"
     suffix = path.suffix.lower()
     if suffix in WORD_SUFFIXES:
         return "word"
@@ -48,3 +55,16 @@ def kind_of(path: Path, head: bytes) -> str:
     if suffix in IMAGE_SUFFIXES:
         return "image"
     return "unknown"
+
+
+def is_picture(path: Path, dpi_measured: bool) -> bool:
+    """Whether a page image file is a picture taken or saved by a phone (a photo, a screenshot)
+    rather than a scanner's page: one picture in the file, and either no resolution a scanner
+    would record or a camera named in its EXIF."""
+    try:
+        with Image.open(path) as image:
+            if image.format not in PICTURE_FORMATS:
+                return False
+            return not dpi_measured or bool(image.getexif().get(_EXIF_MAKE))
+    except Exception:  # Pillow raises many types on damaged files; the loader says why
+        return False

@@ -77,6 +77,7 @@ class PageOutcome:
     crops: dict[str, bytes] = field(default_factory=dict)  # field id → PNG crop
     notes: tuple[str, ...] = ()
     unreadable: bool = False  # the page image could not be decoded (never reached a reader)
+    foreign: bool = False  # neither a QR symbol nor a single marker: no form of ours at all
 
 
 def read_page(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, assigned: PagePayload | None = None) -> PageOutcome:
@@ -97,7 +98,7 @@ def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext) -> PageOutcome
         payload, notes = _fallback_identity(image, dpi or _dpi_of(image), ctx, found)
         rotation = None
         if payload is None:
-            return PageOutcome("quarantined", notes[0] if notes else found.reason)
+            return PageOutcome("quarantined", notes[0] if notes else found.reason, foreign=notes == (FOREIGN_PAGE,))
     return _read_as(image, dpi, ctx, payload, rotation, notes, unfilled_is_blank=True)
 
 

@@ -51,6 +51,7 @@ class PhotoModel:
     orientation: int = 1  # EXIF orientation tag; the stored pixels are turned so it is right
     format: str = "jpeg"  # jpeg | heic
     name: str = "IMG_0001.jpg"
+    upside_down: bool = False  # the sheet lies upside down on the desk
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
@@ -59,7 +60,7 @@ class PhotoModel:
             raise ValueError(f"EXIF orientation {self.orientation} is not a turn (1, 3, 6 or 8)")
 
     def as_json(self) -> dict[str, object]:
-        return {"photo": True, "upside_down": False, **asdict(self)}
+        return {"photo": True, **asdict(self)}
 
 
 _DESKS = (  # (base RGB, grain RGB amplitude, grain stretch): wood, grey office desk, white table, green pad
@@ -198,6 +199,8 @@ def photograph(
 ) -> np.ndarray:
     """The upright picture (RGB uint8, ``model.frame``) of ``page`` (grayscale at ``px_per_mm``)."""
     page_mm = (page.shape[1] / px_per_mm, page.shape[0] / px_per_mm)
+    if model.upside_down:
+        page = np.ascontiguousarray(page[::-1, ::-1])
     map_x, map_y = _inverse_map(model, page_mm, px_per_mm)
     sheet = cv2.remap(page, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     inside = cv2.remap(np.full(page.shape, 255, np.uint8), map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
