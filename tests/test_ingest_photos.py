@@ -17,6 +17,7 @@ import pytest
 from pipeline import defs
 from pipeline.generate import generate
 from pipeline.ingest import ingest
+from pipeline.ingest.classify import kind_of
 from pipeline.model.intake import FileIntake
 from pipeline.resources import samples_dir
 from pipeline.roster.importer import import_roster
@@ -130,3 +131,8 @@ def test_two_readable_photos_of_one_page_make_one_record_version_and_name_the_ke
     kept = next(n for n, f in files.items() if f.outcome == "read")
     duplicate = next(f for f in files.values() if f.outcome == "duplicate")
     assert f"“{kept}”" in duplicate.reason and form_id in duplicate.reason
+
+
+def test_a_heic_photo_is_taken_for_an_image_by_its_bytes_or_its_name() -> None:
+    assert kind_of(Path("IMG_1234.dat"), b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00") == "image"
+    assert kind_of(Path("IMG_1234.HEIC"), b"\x00" * 16) == "image"

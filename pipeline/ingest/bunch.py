@@ -39,21 +39,22 @@ class Bunch:
 
     kept: dict[tuple[str, int], Shot] = field(default_factory=dict)
 
-    def place(self, session: Session, page: ScannedPage, name: str, picture_sharpness: float) -> tuple[ScannedPage, Shot | None]:
-        """``page`` as it is to be stored (a duplicate when a better picture of it was kept) and
-        the picture it displaced (now a duplicate in the store), if any."""
+    def place(self, session: Session, page: ScannedPage, name: str, picture_sharpness: float) -> ScannedPage:
+        """``page`` (of the picture file ``name``) as it is to be stored: a duplicate when a
+        better picture of its form page was kept; else kept, and the picture kept before it
+        becomes a duplicate in the store."""
         if page.status not in ("read", "quarantined") or page.form_id is None or page.page_no is None:
-            return page, None
+            return page
         key = (page.form_id, page.page_no)
         read = page.status == "read"
         shot = Shot(page.digest, name, (read, page.quality if read else 0.0, picture_sharpness))
         kept = self.kept.get(key)
         if kept is not None and kept.rank >= shot.rank:
-            return replace(page, status="duplicate", reason=_same_page(kept.name, key)), None
+            return replace(page, status="duplicate", reason=_same_page(kept.name, key))
         self.kept[key] = shot
         if kept is not None:
             scans.set_status(session, kept.digest, "duplicate", _same_page(name, key))
-        return page, kept
+        return page
 
 
 def _same_page(kept: str, key: tuple[str, int]) -> str:

@@ -22,10 +22,9 @@ def scan_file_intake(path: Path, digest: str, events: Sequence[PageEvent]) -> Fi
     """One scan file's outcome from its pages' events (``events`` are the file's own).
 
     A file that could not be opened, none of whose pages could be decoded, or that is a picture
-    of something else than our form, is refused; one
-    that broke off or has pages that could not be decoded is incomplete (naming the pages read
-    and not read); a page that needs a person makes the file quarantined; otherwise read, a
-    duplicate, blank or already read.
+    of anything but our form, is refused; one that broke off or has pages that could not be
+    decoded is incomplete (naming the pages read and not read); a page that needs a person
+    makes the file quarantined; otherwise read, a duplicate, blank or already read.
     """
     pages = {e.index: e for e in events if e.index is not None}
     broke = [e for e in events if e.index is None and e.outcome in ("refused", "incomplete")]

@@ -36,7 +36,6 @@ from pipeline.ingest.classify import is_picture
 from pipeline.ingest.faults import program_error
 from pipeline.identity import PagePayload
 from pipeline.ingest.scan_page import IssueInfo, PageOutcome, ScanContext, form_for, read_page
-
 from pipeline.model.audit import AuditEvent
 from pipeline.model.record import RawValue, Reading
 from pipeline.model.scan import ScannedPage
@@ -314,7 +313,7 @@ def _file_pages(scan_file: ScanFile, ws: Workspace, log_file: Path) -> Iterator[
             digest = page_digest(page) if page.image is not None else f"{scan_file.stored_as}#{page.index}"
             with ws.session() as session:
                 seen = scans.scanned_page(session, digest)
-            picture = page.image is not None and is_picture(scan_file.path, page.dpi_measured)
+            picture = page.index == 0 and page.image is not None and is_picture(scan_file.path, page.dpi_measured)
             ref = PageRef(scan_file, page.index, digest, seen.batch_id if seen else "", picture, sharpness(page.image) if picture else 0.0)
             yield ref, None if seen else page
     except DocumentError as exc:
@@ -392,7 +391,7 @@ def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch:
             return skipped
         stored, replaced = _settle_duplicate(session, stored, batch)
         if ref.picture:
-            stored, _ = batch.bunch.place(session, stored, ref.file.path.name, ref.sharpness)
+            stored = batch.bunch.place(session, stored, ref.file.path.name, ref.sharpness)
         scans.add_scanned_page(session, stored)
     message = stored.reason or "；".join(outcome.notes)
     status = "unreadable" if outcome.unreadable else stored.status

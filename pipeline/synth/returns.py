@@ -4,9 +4,10 @@ For every issued PDF form in a generation manifest, the form's pages are rasteri
 class PDF, written on (:mod:`pipeline.synth.filling`), and scanned (:mod:`pipeline.synth.scanner`)
 into one copier PDF per class PDF, or into one image file per scanned sheet. The stack has what
 real stacks have: blank backs, a page fed twice, a page missing, a foreign page, a page upside
-down. Or every sheet is photographed with a phone instead (:mod:`pipeline.synth.photo`), as
-a teacher without a scanner sends it. ``truth.json`` says what every form says and where every scanned image came from.
-Everything is drawn from ``seed``: the same manifest and seed give the same bytes.
+down. Or every sheet is photographed with a phone instead (:mod:`pipeline.synth.photo`), as a
+teacher without a scanner sends it. ``truth.json`` says what every form says and where every
+scanned image came from. Everything is drawn from ``seed``: the same manifest and seed give the
+same bytes.
 """
 
 from __future__ import annotations
