@@ -80,7 +80,7 @@ def fill_command(
         "模拟回收结果",
         [
             ("表单（份）", report.forms),
-            ("扫描页数", report.pages),
+            ("照片数（含聊天截图）" if photos else "扫描页数", report.pages),
             ("文件数", len(report.files)),
             ("未填写的清单条目", report.skipped),
             ("用时（秒）", f"{report.seconds:.1f}"),
