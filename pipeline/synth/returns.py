@@ -106,6 +106,7 @@ def fill_returns(
     hand_fonts: Sequence[Path] | None = None,
     progress: Progress | None = None,
     photos: bool = False,
+    photo_frame: tuple[int, int] = defs.PHOTO_FRAME,
 ) -> FillReport:
     """Fill, stack and scan the issued PDF forms of ``manifest_path``; write scans and truth.
 
@@ -114,7 +115,8 @@ def fill_returns(
     write in, each writer one of them drawn from the seed: a font the recognition thresholds
     were not tuned on makes a held-out stack. ``photos`` photographs every sheet with a phone
     (:mod:`pipeline.synth.photo`) into one folder per class PDF, chat screenshots among them,
-    instead of scanning it; the same seed fills the sheets with the same values either way.
+    instead of scanning it, in pictures of ``photo_frame`` pixels (a phone's 12 MP by default);
+    the same seed fills the sheets with the same values either way.
     """
     started = time.perf_counter()
     entries, skipped = _select(manifest_path, forms, limit)
@@ -143,7 +145,8 @@ def fill_returns(
             blanks_rng = np.random.default_rng([seed, 4, file_index])
             stack = _with_blank_backs(sheets, (events or StackEvents()).blank_back_rate, blanks_rng)
             if photos:
-                written = _photo_stack(stack, target, seed=seed, file_index=file_index, screenshots=(events or StackEvents()).screenshots)
+                shots = (events or StackEvents()).screenshots
+                written = _photo_stack(stack, target, seed=seed, file_index=file_index, screenshots=shots, frame=photo_frame)
             else:
                 written = _scan_stack(stack, target, pdf_per_class=pdf_per_class, profile=profile, seed=seed, file_index=file_index)
         finally:
@@ -431,7 +434,9 @@ class _Screenshot:
         return {"screenshot": True, "upside_down": False}
 
 
-def _photo_stack(stack: Iterator[_Sheet], folder: Path, *, seed: int, file_index: int, screenshots: int) -> list[_Written]:
+def _photo_stack(
+    stack: Iterator[_Sheet], folder: Path, *, seed: int, file_index: int, screenshots: int, frame: tuple[int, int]
+) -> list[_Written]:
     """Every sheet photographed into ``folder`` under a phone's file name, with ``screenshots``
     chat screenshots at places drawn from the seed."""
     names = PhotoNames(np.random.default_rng([seed, 6, file_index]))
@@ -442,7 +447,7 @@ def _photo_stack(stack: Iterator[_Sheet], folder: Path, *, seed: int, file_index
         if number - 1 in shots:
             written.append(_screenshot(folder, names, np.random.default_rng([seed, 9, file_index, number])))
         rng = np.random.default_rng([seed, 7, file_index, number])
-        model = replace(random_photo(rng, names.next()), upside_down=sheet.upside_down)
+        model = replace(random_photo(rng, names.next()), frame=frame, upside_down=sheet.upside_down)
         write_photo(sheet.image, model, folder / model.name, rng=rng)
         written.append(_Written(sheet, model, model.name))
     if len(sheets) in shots:
