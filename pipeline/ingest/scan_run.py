@@ -203,7 +203,12 @@ def _read_all(
             if local is not None or page is None:
                 yield ref, local
                 continue
-            in_flight[pool.submit(page)] = (ref, page)
+            try:
+                future = pool.submit(page)
+            except BrokenProcessPool:  # a worker died while this page was being prepared
+                yield from _rescue(pool, in_flight)
+                future = pool.submit(page)
+            in_flight[future] = (ref, page)
             if len(in_flight) >= workers * defs.SCAN_QUEUE_PER_WORKER:
                 yield from _settle(pool, in_flight)
         while in_flight:
@@ -236,11 +241,16 @@ def _settle(pool: _Pool, in_flight: dict[Future[PageOutcome], tuple[PageRef, Sca
         del in_flight[future]
         yield ref, outcome
     if broken:
-        pool.kill()
-        stranded = list(in_flight.values())
-        in_flight.clear()
-        for ref, page in stranded:
-            yield ref, pool.alone(ref, page)
+        yield from _rescue(pool, in_flight)
+
+
+def _rescue(pool: _Pool, in_flight: dict[Future[PageOutcome], tuple[PageRef, ScanPage]]) -> Iterator[tuple[PageRef, PageOutcome]]:
+    """Replace a broken or hung pool: the pages in flight are read one at a time, each alone."""
+    pool.kill()
+    stranded = list(in_flight.values())
+    in_flight.clear()
+    for ref, page in stranded:
+        yield ref, pool.alone(ref, page)
 
 
 class _Pool:
