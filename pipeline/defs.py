@@ -466,3 +466,30 @@ GLARE_BOX_SHARE = 0.02  # share of a field's boxes under glare that sends the fi
 GLARE_MAX_FIELDS = 0.5  # share of the page's fillable fields under glare beyond which it is retaken
 PHOTO_MIN_SHARPNESS = 45.0  # Laplacian variance over the rectified framed area: sharp photos 1000-1700; a blur of sigma 2 / 3 / 4 frame px (0.17 / 0.26 / 0.35 mm) gives 106 / 52 / 42
 PHOTO_MAX_EDGE_WIDTH = 3.5  # px, edge spread (sigma) of an unregistered photo beyond which it is called blurred: sharp 0.7-0.9, markers lost from ~4.5
+# Phone photos in the synthetic returns (pipeline/synth/photo.py). Ranges of what a teacher's
+# hand-held phone does, from issue 17's account (12 MP JPEGs of a sheet on a desk, taken a
+# little from the side, uneven light, the phone's shadow, a slightly curved sheet) and common
+# phone cameras (26 mm-equivalent main lens, 4:3 sensor).
+PHOTO_FRAME = (3000, 4000)  # px, (width, height) of the upright 12 MP picture (phone held upright)
+PHOTO_FOCAL = 0.72  # focal length as a share of the frame's long side (26 mm equivalent on a 36 mm frame)
+PHOTO_FILL = (0.40, 0.90)  # share of the frame's area the sheet covers
+PHOTO_MARGIN = 0.01  # least share of the frame's width/height between the sheet and the frame edge
+PHOTO_TILT = (3.0, 28.0)  # degrees the phone leans from straight above (hand-held: up to ~25-30)
+PHOTO_TURN = 12.0  # degrees, at most, the sheet lies turned on the desk against the frame
+PHOTO_BEND_MM = (0.0, 6.0)  # mm the long edges of a sheet taken from a pile rise off the desk
+PHOTO_BEND_ITERATIONS = 4  # fixed-point steps solving the bent sheet's map (each ~10x smaller error)
+PHOTO_LIGHT_DEPTH = (0.05, 0.35)  # share of light lost from the bright to the dark side of the frame
+PHOTO_VIGNETTE = 0.08  # share of light lost in the frame's corners (lens falloff)
+PHOTO_SHADOW_SHARE = 0.6  # share of photos crossed by the phone's (or hand's) shadow
+PHOTO_SHADOW_DARKNESS = (0.2, 0.5)  # share of light the shadow band takes
+PHOTO_SHADOW_SOFTNESS = 0.03  # width of the shadow's soft edge, share of the frame diagonal's half
+PHOTO_BLUR = (0.4, 1.4)  # px, Gaussian sigma of defocus at 12 MP
+PHOTO_MOTION_PX = (0.0, 4.0)  # px of hand shake during the exposure
+PHOTO_NOISE = (1.5, 4.0)  # grey levels, sd of sensor noise after the phone's denoising
+PHOTO_QUALITY = (80, 92)  # JPEG/HEIC quality phones and WeChat's "original image" keep
+PHOTO_HEIC_SHARE = 0.25  # share of camera-named photos (IMG_…) an iPhone stores as HEIC
+PHOTO_ORIENTATIONS = {1: 0.45, 6: 0.4, 8: 0.1, 3: 0.05}  # EXIF orientation tag → share (6: sensor held upright)
+PHOTO_PAPER_TINT = (250, 246, 236)  # RGB of white paper under indoor light
+PHOTO_CAMERA = ("Xiaomi", "Redmi Note 12")  # EXIF make and model written
+PHOTO_FIRST_TIME_MS = 1_762_300_000_000  # ms since 1970 of the first photo's name (Nov 2025)
+PHOTO_SCREENSHOT = (1080, 2340)  # px, a phone screenshot of the chat the photos came in

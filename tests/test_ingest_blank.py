@@ -17,7 +17,8 @@ from PIL import Image
 from ingest_support import CLASS, make_workspace
 from pipeline.generate import generate
 from pipeline.ingest import ingest
-from pipeline.ingest.scan_page import FOREIGN_PAGE, UNFILLED_PAGE
+from pipeline.ingest.scan_page import UNFILLED_PAGE
+from pipeline.ingest.scan_run import FOREIGN_PICTURE
 from pipeline.readback.pdf_reader import BLANK_PRINT
 from pipeline.scan.identify import is_blank
 from pipeline.store import records as record_store
@@ -80,9 +81,9 @@ def test_pictures_that_are_not_our_form_are_foreign_not_blank(ws: Workspace, tmp
     _text_line_photo(tmp_path / "line.jpg")
     _full_bleed_photo(tmp_path / "photo.jpg")
     report = ingest(ws, [tmp_path / "line.jpg", tmp_path / "photo.jpg"], workers=1)
-    for intake in report.files:
-        assert intake.outcome == "quarantined", intake
-        assert FOREIGN_PAGE in intake.reason
+    for intake in report.files:  # a picture that is no form is refused (issue 17: photos in bunches)
+        assert intake.outcome == "refused", intake
+        assert FOREIGN_PICTURE in intake.reason
     assert _no_records(ws)
 
 

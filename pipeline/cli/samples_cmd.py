@@ -33,6 +33,7 @@ def samples() -> None:
 @click.option("--profile", default="office", show_default=True, type=click.Choice(PROFILES), help="扫描质量：clean 清晰，office 一般复印机，harsh 歪斜、模糊、黑白；hard 200 dpi 黑白与灰度混合、透印、折痕；duplex 每页透印背面。")
 @click.option("--forms", "forms_", default="record", show_default=True, help="填写哪些表单，逗号分隔：record,outline,memo")
 @click.option("--images", is_flag=True, help="每页写一个图像文件（PNG，黑白页为 TIFF），而不是每班一个 PDF。")
+@click.option("--photos", is_flag=True, help="用手机拍照代替扫描：每页一张照片（JPEG 或 HEIC，文件名如 IMG_1234.jpg、微信图片_….jpg），每班一个文件夹，夹有聊天截图。")
 @click.option("--tidy-stack", is_flag=True, help="不加入空白背面、重复页、缺页、无关页和倒置页。")
 @click.option("--roster", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None, help="取监护人和教师姓名的花名册（默认示例学校的花名册）。")
 @click.option("--policy", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None, help="政策配置文件（YAML，取学期日期与跟进期限；默认示例学校的配置）。")
@@ -48,7 +49,7 @@ def samples() -> None:
 @library_errors
 def fill_command(
     manifest: Path, out_dir: Path, seed: int, limit: int | None, profile: str, forms_: str,
-    images: bool, tidy_stack: bool, roster: Path | None, policy: Path | None, hand_fonts: tuple[Path, ...],
+    images: bool, photos: bool, tidy_stack: bool, roster: Path | None, policy: Path | None, hand_fonts: tuple[Path, ...],
     stroke_hands: float | None, pencil: float | None,
 ) -> None:
     """模拟老师手写填表并扫描：为清单中的 PDF 表单写上手写内容，按复印机方式扫描，并写出标准答案 truth.json（每份表单每个字段的值、勾选状态、每页的扫描参数）。
@@ -59,6 +60,7 @@ def fill_command(
     示例：
       jiafang generate --forms record --class 七年级（1）班 --out 打印
       jiafang samples fill --manifest 打印/manifest.json --out 回收 --seed 1 --profile office
+      jiafang samples fill --manifest 打印/manifest.json --out 回收照片 --photos --limit 8
       jiafang samples fill --manifest 打印/manifest.json --out 回收 --hand-font /usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKai-Regular.ttf
       jiafang samples fill --manifest 打印/manifest.json --out 回收 --profile hard --stroke-hands 0.75 --pencil 0.3
     """
@@ -82,16 +84,17 @@ def fill_command(
             hand_fonts=hand_fonts or None,
             hands=HandMix(stroke_share=stroke_hands or 0.0, pencil_share=pencil or 0.0) if pooled else None,
             progress=progress,
+            photos=photos,
         )
     summary_table(
         "模拟回收结果",
         [
             ("表单（份）", report.forms),
-            ("扫描页数", report.pages),
+            ("照片数（含聊天截图）" if photos else "扫描页数", report.pages),
             ("文件数", len(report.files)),
             ("未填写的清单条目", report.skipped),
             ("用时（秒）", f"{report.seconds:.1f}"),
         ],
     )
-    click.echo(f"扫描件：{out_dir / 'scans'}")
+    click.echo(f"{'照片' if photos else '扫描件'}：{out_dir / ('photos' if photos else 'scans')}")
     click.echo(f"标准答案：{report.truth_path}")

@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from PIL import Image
+
+from pipeline.scan.load import ScanPage
+
 WORD_SUFFIXES = {".docx", ".docm", ".doc", ".dotx", ".wps"}
 PDF_SUFFIXES = {".pdf"}
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".heic", ".heif"}
+PICTURE_FORMATS = ("JPEG", "PNG", "HEIF", "MPO", "BMP", "WEBP")  # one picture per file, as phones and chat apps save
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"mif1", b"msf1")  # ISO-BMFF "ftyp" brands of HEIC/HEIF
 
 _MAGIC = (
     (b"%PDF-", "pdf"),
@@ -40,6 +46,8 @@ def kind_of(path: Path, head: bytes) -> str:
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             return kind
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "image"
     suffix = path.suffix.lower()
     if suffix in WORD_SUFFIXES:
         return "word"
@@ -48,3 +56,15 @@ def kind_of(path: Path, head: bytes) -> str:
     if suffix in IMAGE_SUFFIXES:
         return "image"
     return "unknown"
+
+
+def is_picture(path: Path, page: ScanPage) -> bool:
+    """Whether a page is a picture taken or saved by a phone (a photo, a screenshot) rather than
+    a scanner's page: the only picture of its file, and a photo by :attr:`ScanPage.photo`."""
+    if page.index != 0 or page.image is None or not page.photo:
+        return False
+    try:
+        with Image.open(path) as image:
+            return image.format in PICTURE_FORMATS
+    except Exception:  # Pillow raises many types on damaged files; the loader says why
+        return False

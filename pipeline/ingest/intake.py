@@ -21,10 +21,10 @@ REPORT_HEADERS = ("文件", "结果", "原因", "表单编号", "页数", "已�
 def scan_file_intake(path: Path, digest: str, events: Sequence[PageEvent]) -> FileIntake:
     """One scan file's outcome from its pages' events (``events`` are the file's own).
 
-    A file that could not be opened, or none of whose pages could be decoded, is refused; one
-    that broke off or has pages that could not be decoded is incomplete (naming the pages read
-    and not read); a page that needs a person makes the file quarantined; otherwise read, a
-    duplicate, blank or already read.
+    A file that could not be opened, none of whose pages could be decoded, or that is a picture
+    of anything but our form, is refused; one that broke off or has pages that could not be
+    decoded is incomplete (naming the pages read and not read); a page that needs a person
+    makes the file quarantined; otherwise read, a duplicate, blank or already read.
     """
     pages = {e.index: e for e in events if e.index is not None}
     broke = [e for e in events if e.index is None and e.outcome in ("refused", "incomplete")]
@@ -41,6 +41,9 @@ def scan_file_intake(path: Path, digest: str, events: Sequence[PageEvent]) -> Fi
         read = f"已读第 {_page_list(taken)} 页" if taken else "没有读到任何一页"
         reason = f"{path}：文件不完整，{read}；" + "；".join([_by_reason(path, [*lost, *held]), *(e.message for e in broke)])
         return FileIntake(str(path), "incomplete", reason, digest, form_ids, count, tuple(taken))
+    refused = [e for e in pages.values() if e.outcome == "refused"]
+    if len(refused) == count:  # a picture that is no form of ours
+        return FileIntake(str(path), "refused", _by_reason(path, refused), digest, (), count)
     outcome, reason = _rolled_up(path, pages, held)
     return FileIntake(str(path), outcome, reason, digest, form_ids, count, tuple(taken))
 

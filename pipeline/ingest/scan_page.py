@@ -84,6 +84,7 @@ class PageOutcome:
     crops: dict[str, bytes] = field(default_factory=dict)  # field id → PNG crop
     notes: tuple[str, ...] = ()
     unreadable: bool = False  # the page image could not be decoded (never reached a reader)
+    foreign: bool = False  # neither a QR symbol nor a single marker: no form of ours at all
 
 
 def read_page(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, assigned: PagePayload | None = None) -> PageOutcome:
@@ -96,6 +97,13 @@ def read_page(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, assigne
     return outcome
 
 
+def read_assigned_page(image: np.ndarray, ctx: ScanContext, assigned: PagePayload) -> PageOutcome:
+    """A stored page a person assigned to a form: its scan resolution is not stored, so it is
+    read as a flat scan at the resolution its width implies and, failing that, as a photo."""
+    outcome = read_page(image, _dpi_of(image), ctx, assigned=assigned)
+    return outcome if outcome.status == "read" else read_page(image, None, ctx, assigned=assigned)
+
+
 def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext) -> PageOutcome:
     found = identify_page(image, dpi=dpi or _dpi_of(image))
     if found.blank:
@@ -105,7 +113,7 @@ def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext) -> PageOutcome
         payload, notes = _fallback_identity(image, dpi, ctx, found)
         rotation = None
         if payload is None:
-            return PageOutcome("quarantined", notes[0] if notes else found.reason)
+            return PageOutcome("quarantined", notes[0] if notes else found.reason, foreign=notes == (FOREIGN_PAGE,))
     return _read_as(image, dpi, ctx, payload, rotation, notes, unfilled_is_blank=True)
 
 

@@ -32,9 +32,11 @@ from sqlalchemy.orm import Session
 from pipeline import defs
 from pipeline.calibrate import workspace_thresholds
 from pipeline.errors import DocumentError, ScanError, StorageError
+from pipeline.ingest.bunch import Bunch, sharpness
+from pipeline.ingest.classify import is_picture
 from pipeline.ingest.faults import program_error
 from pipeline.identity import PagePayload
-from pipeline.ingest.scan_page import IssueInfo, PageOutcome, ScanContext, form_for, read_page
+from pipeline.ingest.scan_page import IssueInfo, PageOutcome, ScanContext, form_for, read_assigned_page, read_page
 from pipeline.model.audit import AuditEvent
 from pipeline.model.record import RawValue, Reading
 from pipeline.model.scan import ScannedPage
@@ -47,6 +49,8 @@ from pipeline.store.history import verified_values
 from pipeline.store.schema import IssuedFormRow, LayoutRow
 from pipeline.store.workspace import Workspace
 from pipeline.validate import ValidationContext, to_record
+
+FOREIGN_PICTURE = "不是家访表的照片：图中找不到家访表四角的定位方块和二维码（可能是聊天截图或别的照片），已拒收；如确是家访表，请把整张表平放、四个角都拍进画面后重拍"
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class PageEvent:
     version: int | None = None
     field_statuses: Mapping[str, int] = field(default_factory=dict)  # of the record built
     index: int | None = None
+    digest: str = ""  # of the page (page events only)
 
 
 def ingest_scan_files(
@@ -94,13 +99,44 @@ def ingest_scan_files(
     events: list[PageEvent] = []
     started, done = time.perf_counter(), 0
     readers = _Readers(ctx, page_reader, log_file)
+    batch = _Batch(batch_id, {f.stored_as: f.path.name for f in files})
     for ref, outcome in _read_all(files, readers, workers or os.cpu_count() or 1, ws):
-        events += _store_page(ws, ref, outcome, batch_id)
+        events += _store_page(ws, ref, outcome, batch)
         done += 1
         if progress:
             rate = done / max(time.perf_counter() - started, 1e-6) * 60
             progress(done, total, f"{ref.file.path.name} 第{ref.index + 1}页 · {rate:.0f} 页/分钟")
-    return events + build_records(ws)
+    return _as_settled(ws, events) + build_records(ws)
+
+
+@dataclass
+class _Batch:
+    """What storing the pages of one batch keeps track of."""
+
+    batch_id: str
+    names: Mapping[str, str]  # file-store name → file name of this batch's scan files
+    bunch: Bunch = field(default_factory=Bunch)  # the kept picture of every form page
+
+    def name_of(self, session: Session, stored_as: str) -> str:
+        """The file name a clerk knows for a stored scan file (of this batch or an earlier one)."""
+        if stored_as in self.names:
+            return self.names[stored_as]
+        earlier = record_store.returned_file(session, stored_as.split(".")[0])
+        return earlier.name if earlier else stored_as
+
+
+def _as_settled(ws: Workspace, events: list[PageEvent]) -> list[PageEvent]:
+    """Page events as their pages ended the batch: a page read or quarantined first and set
+    aside later for a better scan or photo of it says so (its file is then a duplicate)."""
+    settled = []
+    with ws.session() as session:
+        for event in events:
+            page = scans.scanned_page(session, event.digest) if event.digest and event.outcome in ("read", "quarantined") else None
+            if page is not None and page.status == "duplicate":
+                where = f"{event.path} 第 {(event.index or 0) + 1} 页"
+                event = PageEvent(event.path, "duplicate", f"{where}：{page.reason}", page.form_id, index=event.index, digest=event.digest)
+            settled.append(event)
+    return settled
 
 
 def scan_context(ws: Workspace) -> ScanContext:
@@ -127,6 +163,8 @@ class PageRef:
     index: int  # -1: the file as a whole, which could not be opened or broke off
     digest: str  # hash of the pixels (see page_digest)
     stored_in: str = ""  # batch that stored the same page already ("" when it is new)
+    picture: bool = False  # a phone's photo or screenshot (grouped by page, refused when foreign)
+    sharpness: float = 0.0  # of a picture: ranks two pictures of one page that were not read
 
     @property
     def where(self) -> str:
@@ -169,7 +207,12 @@ def _read_all(
             if local is not None or page is None:
                 yield ref, local
                 continue
-            in_flight[pool.submit(page)] = (ref, page)
+            try:
+                future = pool.submit(page)
+            except BrokenProcessPool:  # a worker died while this page was being prepared
+                yield from _rescue(pool, in_flight)
+                future = pool.submit(page)
+            in_flight[future] = (ref, page)
             if len(in_flight) >= workers * defs.SCAN_QUEUE_PER_WORKER:
                 yield from _settle(pool, in_flight)
         while in_flight:
@@ -202,11 +245,16 @@ def _settle(pool: _Pool, in_flight: dict[Future[PageOutcome], tuple[PageRef, Sca
         del in_flight[future]
         yield ref, outcome
     if broken:
-        pool.kill()
-        stranded = list(in_flight.values())
-        in_flight.clear()
-        for ref, page in stranded:
-            yield ref, pool.alone(ref, page)
+        yield from _rescue(pool, in_flight)
+
+
+def _rescue(pool: _Pool, in_flight: dict[Future[PageOutcome], tuple[PageRef, ScanPage]]) -> Iterator[tuple[PageRef, PageOutcome]]:
+    """Replace a broken or hung pool: the pages in flight are read one at a time, each alone."""
+    pool.kill()
+    stranded = list(in_flight.values())
+    in_flight.clear()
+    for ref, page in stranded:
+        yield ref, pool.alone(ref, page)
 
 
 class _Pool:
@@ -279,7 +327,9 @@ def _file_pages(scan_file: ScanFile, ws: Workspace, log_file: Path) -> Iterator[
             digest = page_digest(page) if page.image is not None else f"{scan_file.stored_as}#{page.index}"
             with ws.session() as session:
                 seen = scans.scanned_page(session, digest)
-            yield PageRef(scan_file, page.index, digest, seen.batch_id if seen else ""), None if seen else page
+            picture = is_picture(scan_file.path, page)
+            ref = PageRef(scan_file, page.index, digest, seen.batch_id if seen else "", picture, sharpness(page.image) if picture else 0.0)
+            yield ref, None if seen else page
     except DocumentError as exc:
         yield PageRef(scan_file, -1, ""), _whole_file(scan_file, came, str(exc))
     except StorageError:
@@ -316,17 +366,20 @@ def page_digest(page: ScanPage) -> str:
     return h.hexdigest()
 
 
-def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch_id: str) -> list[PageEvent]:
-    """Store one page; the events say what became of it (and of a worse scan it replaced).
-    A whole-file failure (index -1) stores nothing and comes back as the file's event."""
+def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch: _Batch) -> list[PageEvent]:
+    """Store one page; the events say what became of it (and of a worse scan from an earlier
+    batch it replaced). A whole-file failure (index -1) stores nothing and comes back as the
+    file's event."""
     where = ref.where
     skipped = [PageEvent(ref.file.path, "skipped", f"{where}：与已读入的一页完全相同（此前读过，或是相同的空白页），跳过", index=ref.index)]
-    if outcome is None and ref.stored_in == batch_id:
+    if outcome is None and ref.stored_in == batch.batch_id:
         return [PageEvent(ref.file.path, "duplicate", f"{where}：与本批另一个文件中的一页完全相同，只读入一次", index=ref.index)]
     if outcome is None:
         return skipped
     if ref.index < 0:
         return [PageEvent(ref.file.path, outcome.status, outcome.reason)]
+    if ref.picture and outcome.foreign:
+        outcome = replace(outcome, status="refused", reason=FOREIGN_PICTURE)
     image = ws.files.put_bytes(outcome.page_image, outcome.page_suffix) + outcome.page_suffix if outcome.page_image else None
     registered = ws.files.put_bytes(outcome.registered_image, ".jpg") + ".jpg" if outcome.registered_image else None
     crops = {fid: ws.files.put_bytes(png, ".png") + ".png" for fid, png in outcome.crops.items()}
@@ -345,34 +398,41 @@ def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch_
         residual_mm=outcome.residual_mm,
         quality=outcome.quality,
         values=values,
-        batch_id=batch_id,
+        batch_id=batch.batch_id,
     )
     with ws.session() as session:
         if scans.is_read(session, ref.digest):  # another ingest read the same page meanwhile
             return skipped
-        stored, replaced = _settle_duplicate(session, stored)
+        stored, replaced = _settle_duplicate(session, stored, batch)
+        if ref.picture:
+            stored = batch.bunch.place(session, stored, ref.file.path.name, ref.sharpness)
         scans.add_scanned_page(session, stored)
     message = stored.reason or "；".join(outcome.notes)
     status = "unreadable" if outcome.unreadable else stored.status
-    events = [PageEvent(ref.file.path, status, f"{where}：{message}" if message else "", stored.form_id, index=ref.index)]
+    events = [PageEvent(ref.file.path, status, f"{where}：{message}" if message else "", stored.form_id, index=ref.index, digest=ref.digest)]
     return events + [
         PageEvent(ref.file.path, "duplicate", f"{where}：表单 {stored.form_id} 第 {stored.page_no} 页扫描了两次，保留本页，先前较差的一份不再使用", stored.form_id)
-        for _ in replaced
+        for rival in replaced
+        if rival.batch_id != batch.batch_id  # one of this batch says so itself (_as_settled)
     ]
 
 
-def _settle_duplicate(session: Session, page: ScannedPage) -> tuple[ScannedPage, list[str]]:
-    """Of two reads of one page of one form, keep the better; the other becomes a duplicate.
-    Returns the page as it is to be stored and the digests of worse reads it replaced."""
+def _settle_duplicate(session: Session, page: ScannedPage, batch: _Batch) -> tuple[ScannedPage, list[ScannedPage]]:
+    """Of two reads of one page of one form, keep the better; the other becomes a duplicate
+    whose reason names the file kept. Returns the page as it is to be stored and the worse
+    reads it replaced."""
     if page.status != "read":
         return page, []
     rivals = [p for p in scans.read_pages(session, page.form_id) if p.page_no == page.page_no and p.digest != page.digest]
-    if any(r.quality >= page.quality for r in rivals):
-        reason = f"表单 {page.form_id} 第 {page.page_no} 页扫描了两次，保留质量更好的另一份"
+    better = [r for r in rivals if r.quality >= page.quality]
+    if better:
+        kept = batch.name_of(session, better[0].source_file)
+        reason = f"表单 {page.form_id} 第 {page.page_no} 页扫描了两次，保留质量更好的“{kept}”第 {better[0].page_index + 1} 页"
         return replace(page, status="duplicate", reason=reason), []
+    kept = batch.names.get(page.source_file, page.source_file)
     for rival in rivals:
-        scans.set_status(session, rival.digest, "duplicate", f"被质量更好的重扫页取代（第 {page.page_no} 页）")
-    return page, [r.digest for r in rivals]
+        scans.set_status(session, rival.digest, "duplicate", f"被质量更好的“{kept}”第 {page.page_index + 1} 页取代（表单 {page.form_id} 第 {page.page_no} 页）")
+    return page, rivals
 
 
 def build_records(ws: Workspace) -> list[PageEvent]:
@@ -436,11 +496,11 @@ def assign_page(ws: Workspace, digest: str, form_id: str, page_no: int, *, opera
     form = form_for(issue, ctx.layouts)
     payload = PagePayload(ctx.school_code, form_id, page_no, form.page_count, form.layout_hash)
     image = np.asarray(Image.open(ws.files.path_of(*page.image.split("."))).convert("L"))
-    outcome = read_page(image, None, ctx, assigned=payload)
+    outcome = read_assigned_page(image, ctx, payload)
     if outcome.status != "read":
         raise ScanError(f"该页不能作为表单 {form_id} 第 {page_no} 页读取：{outcome.reason}")
     source = ScanFile(Path(page.source_file), page.source_file)
-    _store_page(ws, PageRef(source, page.page_index, digest), outcome, page.batch_id)
+    _store_page(ws, PageRef(source, page.page_index, digest), outcome, _Batch(page.batch_id, {}))
     with ws.session() as session:
         log_event(session, AuditEvent("assign_page", operator, f"扫描页 {digest[:12]} → {form_id} 第 {page_no} 页"))
     build_records(ws)

@@ -1,9 +1,10 @@
 """Scanned pages: what the scan reader learnt about one page image, stored before any record.
 
 Every page of a returned stack gets one :class:`ScannedPage`, keyed by the hash of its pixels,
-whatever became of it: read, blank, a duplicate of a better page, or quarantined with the
-reason. Records are built from the read pages of a form, so a page that arrives later (a
-missing page found) simply makes a new version.
+whatever became of it: read, blank, a duplicate of a better page, quarantined with the
+reason, or refused (a photo or screenshot that is no form of ours). Records are built from the
+read pages of a form, so a page that arrives later (a missing page found) simply makes a new
+version.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 
 from pipeline.model.record import RawValue
 
-PAGE_STATUSES = ("read", "blank", "duplicate", "quarantined")
+PAGE_STATUSES = ("read", "blank", "duplicate", "quarantined", "refused")  # refused: a picture that is no form of ours
 
 
 @dataclass(frozen=True)

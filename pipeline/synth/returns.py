@@ -4,8 +4,10 @@ For every issued PDF form in a generation manifest, the form's pages are rasteri
 class PDF, written on (:mod:`pipeline.synth.filling`), and scanned (:mod:`pipeline.synth.scanner`)
 into one copier PDF per class PDF, or into one image file per scanned sheet. The stack has what
 real stacks have: blank backs, a page fed twice, a page missing, a foreign page, a page upside
-down. ``truth.json`` says what every form says and where every scanned image came from.
-Everything is drawn from ``seed``: the same manifest and seed give the same bytes.
+down. Or every sheet is photographed with a phone instead (:mod:`pipeline.synth.photo`), as a
+teacher without a scanner sends it. ``truth.json`` says what every form says and where every
+scanned image came from. Everything is drawn from ``seed``: the same manifest and seed give the
+same bytes.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from pipeline.roster.validate import split_list
 from pipeline.synth import phrases
 from pipeline.synth.filling import FormPlan, People, draw_page, plan_values
 from pipeline.synth.handwriting import HandwritingStyle, handwriting_font
+from pipeline.synth.photo import PhotoModel, PhotoNames, chat_screenshot, random_photo, write_photo
 from pipeline.synth.scanner import ScannerModel, random_device, random_settings, scan
 
 TRUTH = "truth.json"
@@ -51,10 +54,11 @@ class StackEvents:
     missing: int = 1  # form pages never scanned
     foreign: int = 1  # sheets that are no form of ours
     upside_down: int = 1  # form pages fed the wrong way round (besides the profile's own)
+    screenshots: int = 1  # chat screenshots in each folder of photos (photo returns only)
 
     @classmethod
     def none(cls) -> StackEvents:
-        return cls(blank_back_rate=0.0, duplicates=0, missing=0, foreign=0, upside_down=0)
+        return cls(blank_back_rate=0.0, duplicates=0, missing=0, foreign=0, upside_down=0, screenshots=0)
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ class FillReport:
 class _Sheet:
     """One sheet in the stack as it goes into the scanner."""
 
-    kind: str  # form | padding | blank_back | foreign | duplicate
+    kind: str  # form | padding | blank_back | foreign | duplicate (| screenshot among photos)
     image: np.ndarray  # template px at SYNTH_PX_PER_MM
     form_id: str | None = None
     page: int | None = None
@@ -114,6 +118,8 @@ def fill_returns(
     hand_fonts: Sequence[Path] | None = None,
     hands: HandMix | None = None,
     progress: Progress | None = None,
+    photos: bool = False,
+    photo_frame: tuple[int, int] = defs.PHOTO_FRAME,
 ) -> FillReport:
     """Fill, stack and scan the issued PDF forms of ``manifest_path``; write scans and truth.
 
@@ -122,6 +128,10 @@ def fill_returns(
     write in, each writer one of them drawn from the seed: a font the recognition thresholds
     were not tuned on makes a held-out stack. ``hands`` (default: a new font writer for every
     form) draws the writers from a pool that mixes stroke-drawn and font hands, pen and pencil.
+    ``photos`` photographs every sheet with a phone (:mod:`pipeline.synth.photo`) into one
+    folder per class PDF, chat screenshots among them, instead of scanning it, in pictures of
+    ``photo_frame`` pixels (a phone's 12 MP by default); the same seed fills the sheets with the
+    same values either way.
     """
     started = time.perf_counter()
     entries, skipped = _select(manifest_path, forms, limit)
@@ -145,17 +155,21 @@ def fill_returns(
 
     for file_index, (rel, group) in enumerate(groups):
         pdf = _open_pdf(manifest_path.parent / rel, manifest_path)
-        target = _output_path(out_dir, rel, pdf_per_class)
+        target = _output_path(out_dir, rel, pdf_per_class and not photos, "photos" if photos else "scans")
         try:
             sheets = _class_sheets(
                 pdf, group, _covered_pages(manifest_path, rel), policy, people, plan_events, seed, truth, on_form, writers
             )
             blanks_rng = np.random.default_rng([seed, 4, file_index])
             stack = _with_blank_backs(sheets, (events or StackEvents()).blank_back_rate, blanks_rng)
-            written = _scan_stack(stack, target, pdf_per_class=pdf_per_class, profile=profile, seed=seed, file_index=file_index)
+            if photos:
+                shots = (events or StackEvents()).screenshots
+                written = _photo_stack(stack, target, seed=seed, file_index=file_index, screenshots=shots, frame=photo_frame)
+            else:
+                written = _scan_stack(stack, target, pdf_per_class=pdf_per_class, profile=profile, seed=seed, file_index=file_index)
         finally:
             pdf.close()
-        _record_stack(truth, target.relative_to(out_dir).as_posix(), written, pdf_per_class)
+        _record_stack(truth, target.relative_to(out_dir).as_posix(), written, pdf_per_class and not photos)
         report.files.append(target)
         report.pages += len(written)
     _write_json(report.truth_path, truth)
@@ -256,9 +270,9 @@ def _open_pdf(path: Path, manifest_path: Path) -> pdfium.PdfDocument:
         raise SamplesError(f"{manifest_path}: 清单中的 PDF {path} 无法打开（{exc}）。请重新生成表单") from exc
 
 
-def _output_path(out_dir: Path, rel: str, pdf_per_class: bool) -> Path:
+def _output_path(out_dir: Path, rel: str, pdf_per_class: bool, kind: str = "scans") -> Path:
     source = Path(rel)
-    folder = out_dir / "scans" / source.parent.name
+    folder = out_dir / kind / source.parent.name
     return folder / source.name if pdf_per_class else folder / source.stem
 
 
@@ -443,7 +457,7 @@ def foreign_page(
 @dataclass(frozen=True)
 class _Written:
     sheet: _Sheet
-    settings: ScannerModel
+    settings: ScannerModel | PhotoModel | _Screenshot
     name: str  # file name (image files) or "" (one PDF)
 
 
@@ -467,6 +481,42 @@ def _scan_stack(
     if pdf_per_class:
         os.replace(partial, target)
     return written
+
+
+@dataclass(frozen=True)
+class _Screenshot:
+    """A chat screenshot among the photos: no settings but what it is."""
+
+    def as_json(self) -> dict[str, object]:
+        return {"screenshot": True, "upside_down": False}
+
+
+def _photo_stack(
+    stack: Iterator[_Sheet], folder: Path, *, seed: int, file_index: int, screenshots: int, frame: tuple[int, int]
+) -> list[_Written]:
+    """Every sheet photographed into ``folder`` under a phone's file name, with ``screenshots``
+    chat screenshots at places drawn from the seed."""
+    names = PhotoNames(np.random.default_rng([seed, 6, file_index]))
+    sheets = list(stack)
+    shots = set(np.random.default_rng([seed, 8, file_index]).integers(0, len(sheets) + 1, screenshots).tolist())
+    written: list[_Written] = []
+    for number, sheet in enumerate(sheets, start=1):
+        if number - 1 in shots:
+            written.append(_screenshot(folder, names, np.random.default_rng([seed, 9, file_index, number])))
+        rng = np.random.default_rng([seed, 7, file_index, number])
+        model = replace(random_photo(rng, names.next()), frame=frame, upside_down=sheet.upside_down)
+        write_photo(sheet.image, model, folder / model.name, rng=rng)
+        written.append(_Written(sheet, model, model.name))
+    if len(sheets) in shots:
+        written.append(_screenshot(folder, names, np.random.default_rng([seed, 9, file_index, 0])))
+    return written
+
+
+def _screenshot(folder: Path, names: PhotoNames, rng: np.random.Generator) -> _Written:
+    name = names.screenshot()
+    folder.mkdir(parents=True, exist_ok=True)
+    chat_screenshot(rng).save(folder / name)
+    return _Written(_Sheet("screenshot", np.zeros((0, 0), np.uint8)), _Screenshot(), name)
 
 
 def _write_page(scanned: np.ndarray, settings: ScannerModel, path: Path, number: int, pdf: bool) -> str:

@@ -1,0 +1,138 @@
+"""Phone photos arrive in bunches (issue 17 item 5): pictures of one form page are grouped by
+their QR code and the best kept, the others reported as duplicates naming it; a picture that
+is no form of ours (a chat screenshot, a photo of another paper) is refused. These hold whether
+the photo is read or quarantined by registration, except the last, which uses photos mild
+enough for any registration."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline import defs
+from pipeline.generate import generate
+from pipeline.ingest import ingest
+from pipeline.ingest.classify import kind_of
+from pipeline.model.intake import FileIntake
+from pipeline.resources import samples_dir
+from pipeline.roster.importer import import_roster
+from pipeline.store import scans
+from pipeline.store.workspace import Workspace, init_workspace, open_workspace
+from pipeline.synth.photo import PhotoModel, chat_screenshot, photo_bytes, photograph, random_photo
+from pipeline.synth.returns import foreign_page
+from pipeline.model.form import load_form
+from tests.scan_support import mark_options, rasterise
+
+CLASS = "七年级（1）班"
+FRAME = (1500, 2000)  # small phone pictures: quick to make and read, the QR still decodes
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[tuple[str, int], np.ndarray]]:
+    """A workspace (copied per test) with the class's record forms issued, and pages 1 and 2 of
+    its first two forms as printed."""
+    folder = tmp_path_factory.mktemp("issued")
+    ws = init_workspace(folder / "ws", policy_path=samples_dir() / "policy.yaml")
+    import_roster(ws, [samples_dir() / "roster.xlsx"])
+    generate(ws, forms=["record"], formats=["pdf"], out_dir=folder / "forms", class_name=CLASS)
+    ws.close()
+    entries = json.loads((folder / "forms" / "manifest.json").read_text(encoding="utf-8"))[:2]
+    pages = {(e["form_id"], n): rasterise(folder / "forms" / e["file"], e["first_page"] - 2 + n) for e in entries for n in (1, 2)}
+    return folder / "ws", pages
+
+
+def _workspace(issued: tuple[Path, dict], tmp: Path) -> Workspace:
+    shutil.copytree(issued[0], tmp / "ws")
+    return open_workspace(tmp / "ws")
+
+
+def _hand_held(seed: int, **changes: object) -> PhotoModel:
+    model = random_photo(np.random.default_rng(seed), "IMG_2001.jpg", heic_share=0.0)
+    return replace(model, **{"frame": FRAME, "fill": 0.7, "blur": 0.5, "motion": (0.0, 0.0), **changes})
+
+
+def _write(folder: Path, name: str, page: np.ndarray, model: PhotoModel, seed: int = 1) -> Path:
+    picture = photograph(page, model, rng=np.random.default_rng(seed), px_per_mm=defs.REGISTERED_PX_PER_MM)
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(photo_bytes(picture, model))
+    return path
+
+
+def _by_name(files: list[FileIntake]) -> dict[str, FileIntake]:
+    return {Path(f.path).name: f for f in files}
+
+
+def test_two_photos_of_one_page_keep_one_and_report_the_other_as_a_duplicate_naming_it(issued, tmp_path: Path) -> None:
+    ws = _workspace(issued, tmp_path)
+    (form_id, _), page = next(iter(issued[1].items()))
+    _write(tmp_path / "in", "IMG_3001.jpg", page, _hand_held(1, tilt=(12.0, 4.0)))
+    _write(tmp_path / "in", "mmexport1762300000000.jpg", page, _hand_held(2, tilt=(-8.0, 10.0), orientation=6))
+    report = ingest(ws, [tmp_path / "in"], workers=1)
+    files = _by_name(report.files)
+    assert len(files) == 2, "every photo has one outcome"
+    duplicates = [f for f in files.values() if f.outcome == "duplicate"]
+    kept = [f for f in files.values() if f.outcome != "duplicate"]
+    assert len(duplicates) == 1 and len(kept) == 1
+    assert kept[0].outcome in ("read", "quarantined")
+    assert f"“{Path(kept[0].path).name}”" in duplicates[0].reason and form_id in duplicates[0].reason
+    with ws.session() as s:
+        assert len(scans.pages_with_status(s, "quarantined")) + len(scans.pages_with_status(s, "read")) == 1, "one page kept"
+        assert len(scans.pages_with_status(s, "duplicate")) == 1, "the other photo is stored too, set aside"
+
+
+def test_a_chat_screenshot_and_a_photo_of_another_paper_are_refused_as_no_form(issued, tmp_path: Path) -> None:
+    ws = _workspace(issued, tmp_path)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    chat_screenshot(np.random.default_rng(4)).save(folder / "Screenshot_20251105_123045.png")
+    notice = foreign_page(np.random.default_rng(5), (210.0, 297.0), px_per_mm=defs.REGISTERED_PX_PER_MM)
+    _write(folder, "微信图片_20251105123045.jpg", notice, _hand_held(3))
+    report = ingest(ws, [folder], workers=1)
+    files = _by_name(report.files)
+    assert {n: f.outcome for n, f in files.items()} == {"Screenshot_20251105_123045.png": "refused", "微信图片_20251105123045.jpg": "refused"}
+    assert all("不是家访表的照片" in f.reason for f in files.values())
+    with ws.session() as s:
+        assert scans.pages_with_status(s, "quarantined") == [], "nothing left for a person to assign"
+
+
+def test_photos_of_mixed_forms_are_grouped_by_their_qr_code(issued, tmp_path: Path) -> None:
+    ws = _workspace(issued, tmp_path)
+    names = ["IMG_4001.jpg", "微信图片_20251105123101.jpg", "mmexport1762300000001.jpg", "IMG_4002.jpg"]
+    truth = {}
+    for number, ((form_id, page_no), page) in enumerate(issued[1].items()):
+        name = names[(number * 3) % 4]  # the phone's order is not the forms' order
+        _write(tmp_path / "in", name, page, _hand_held(10 + number), seed=number)
+        truth[name] = form_id
+    report = ingest(ws, [tmp_path / "in"], workers=1)
+    files = _by_name(report.files)
+    assert {n: f.form_ids for n, f in files.items()} == {n: (fid,) for n, fid in truth.items()}
+    assert not [f for f in files.values() if f.outcome == "duplicate"], "different pages are never one another's duplicates"
+
+
+@pytest.mark.slow
+def test_two_readable_photos_of_one_page_make_one_record_version_and_name_the_kept_photo(issued, tmp_path: Path) -> None:
+    ws = _workspace(issued, tmp_path)
+    (form_id, _), printed = next(iter(issued[1].items()))
+    page = printed.copy()
+    mark_options(page, load_form("record"), {("mode", "电话"): "tick", ("topics", "学习情况"): "tick"})
+    frontal = {"frame": (1700, 2404), "fill": 0.93, "tilt": (0.6, 0.3), "turn": 0.4, "bend_mm": 0.0, "shadow": (), "light": (30.0, 0.08)}
+    _write(tmp_path / "in", "IMG_5001.jpg", page, _hand_held(21, **frontal, blur=0.5))
+    _write(tmp_path / "in", "IMG_5002.jpg", page, _hand_held(22, **frontal, blur=1.6, orientation=6))
+    report = ingest(ws, [tmp_path / "in"], workers=1)
+    files = _by_name(report.files)
+    assert [(i.outcome, i.version) for i in report.items if i.outcome in ("new", "updated")] == [("new", 1)], files
+    assert sorted(f.outcome for f in files.values()) == ["duplicate", "read"]
+    kept = next(n for n, f in files.items() if f.outcome == "read")
+    duplicate = next(f for f in files.values() if f.outcome == "duplicate")
+    assert f"“{kept}”" in duplicate.reason and form_id in duplicate.reason
+
+
+def test_a_heic_photo_is_taken_for_an_image_by_its_bytes_or_its_name() -> None:
+    assert kind_of(Path("IMG_1234.dat"), b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00") == "image"
+    assert kind_of(Path("IMG_1234.HEIC"), b"\x00" * 16) == "image"
