@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 import os
 import subprocess
 import sys
@@ -45,17 +44,6 @@ FONTS = [
 ]
 PENCIL = (170, 200)  # grey of pencil and light-pen strokes on a 0..255 page
 BW_THRESHOLD = (150, 185)  # 1-bit copier thresholds
-Z95 = 1.645  # one-sided 95 %
-
-
-def wilson_lower(right: int, total: int, z: float = Z95) -> float:
-    """One-sided lower confidence bound of a proportion (Wilson score interval)."""
-    if total == 0:
-        return 0.0
-    p = right / total
-    centre = p + z * z / (2 * total)
-    spread = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total))
-    return (centre - spread) / (1 + z * z / total)
 
 
 def written_pages(folder: Path, forms: int, seed: int) -> tuple[Any, list[dict[str, Any]]]:
@@ -203,6 +191,8 @@ def measure_elsewhere(checkout: Path, forms: int, seed: int, ones: int) -> dict[
 
 
 def print_table(title: str, results: dict[str, Counter]) -> None:
+    from pipeline.synth.kinds import wilson_lower
+
     ones = results.pop("ones")
     print(f"\n{title}")
     print(f"{'scan':<7}{'hand':<8}{'digit fields':>13}{'right':>7}{'auto':>6}{'auto wrong':>11}{'auto empty':>11}"

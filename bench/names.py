@@ -17,23 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from pathlib import Path
 from typing import Any
 
 FIELDS = ("teachers", "interviewee", "place")
-Z_95_ONE_SIDED = 1.6449
-
-
-def wilson_lower(successes: int, trials: int, z: float = Z_95_ONE_SIDED) -> float:
-    """One-sided lower confidence bound of a proportion (Wilson score interval)."""
-    if trials == 0:
-        return 0.0
-    p = successes / trials
-    centre = p + z * z / (2 * trials)
-    spread = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials))
-    return (centre - spread) / (1 + z * z / trials)
 
 
 def round_of(ws: Any, root: Path, seed: int, forms: int, profile: str, workers: int) -> tuple[dict[str, Any], list[Any]]:
@@ -73,6 +61,7 @@ def verify_places(ws: Any, truth: dict[str, Any], records: list[Any]) -> int:
 def score(truth: dict[str, Any], records: list[Any]) -> dict[str, dict[str, Any]]:
     from pipeline.model.form import load_form
     from pipeline.synth.evaluate import credit
+    from pipeline.synth.kinds import wilson_lower
 
     form = load_form("record")
     table: dict[str, dict[str, Any]] = {}

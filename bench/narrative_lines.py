@@ -43,6 +43,7 @@ from pipeline.recognize import default_engine, recognize_field
 from pipeline.recognize.lexicon import edit_distance
 from pipeline.render.fonts import discover_font_files
 from pipeline.render.pdf import render_pdf
+from pipeline.synth.kinds import wilson_lower
 from pipeline.resources import samples_dir
 from pipeline.synth import phrases
 from pipeline.synth.handwriting import HandwritingStyle, draw_lines, handwriting_font, px_box
@@ -50,20 +51,14 @@ from pipeline.synth.returns import rasterise
 from pipeline.synth.scanner import random_settings, scan
 
 OUT = Path(__file__).resolve().parent / "out"
-Z95 = 1.6449  # one-sided 95 %
 TARGET_CER = 0.005
 THRESHOLDS = (0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 0.995)
 STUDENT = Student("G990102201201010011", "孙丽华", "七年级（1）班", guardian_name="孙建国", guardian_relation="父亲")
 
 
-def wilson_upper(errors: int, n: int, z: float = Z95) -> float:
-    """One-sided upper confidence bound of a proportion (Wilson score interval)."""
-    if n == 0:
-        return 1.0
-    p = errors / n
-    centre = p + z * z / (2 * n)
-    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return min(1.0, (centre + spread) / (1 + z * z / n))
+def wilson_upper(errors: int, n: int) -> float:
+    """One-sided 95 % upper bound of an error rate: the Wilson interval is symmetric in p and 1 - p."""
+    return 1.0 - wilson_lower(n - errors, n) if n else 1.0
 
 
 def generators() -> list[Path]:

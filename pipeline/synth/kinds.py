@@ -14,17 +14,17 @@ only restate a threshold are set aside, and narratives with text are drafts, as 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.calibrate.fit import wilson_lower_bound
 from pipeline.model.form import FieldDef, load_form
 from pipeline.model.record import FieldValue, Record
 from pipeline.synth.evaluate import credit
 
 KINDS = ("checkbox", "digits/comb", "date", "name/short text", "place", "narrative")
-Z_95_ONE_SIDED = 1.6448536269514722  # standard normal quantile at 0.95
+BOUND_LEVEL = 0.95  # one-sided confidence level of the precision bounds reported
 PREVIOUS_RELEASE = "08b72e1"
 # The confidence a value needed to pass as `auto` at PREVIOUS_RELEASE (its pipeline/defs.py):
 # AUTO_MIN_CONFIDENCE 0.9 for checkboxes, COMB_AUTO_MIN 0.95 for combs and dates,
@@ -38,14 +38,9 @@ PREVIOUS_AUTO_MIN = {
 PREVIOUS_THRESHOLD_MESSAGES = ("有数字写得不够清楚", "手写文字未能与花名册核对，且识别把握不足", "识别把握不足")
 
 
-def wilson_lower(successes: int, trials: int, z: float = Z_95_ONE_SIDED) -> float:
-    """One-sided lower confidence bound of a proportion (Wilson score interval); 0 for no trials."""
-    if trials <= 0:
-        return 0.0
-    p = successes / trials
-    centre = p + z * z / (2 * trials)
-    spread = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials))
-    return (centre - spread) / (1 + z * z / trials)
+def wilson_lower(successes: int, trials: int) -> float:
+    """One-sided 95 % Wilson lower bound of a proportion, the level every bench figure uses."""
+    return wilson_lower_bound(successes, trials, BOUND_LEVEL)
 
 
 def kind_of(f: FieldDef) -> str | None:
