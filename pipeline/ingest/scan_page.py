@@ -113,7 +113,9 @@ def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext) -> PageOutcome
         payload, notes = _fallback_identity(image, dpi, ctx, found)
         rotation = None
         if payload is None:
-            return PageOutcome("quarantined", notes[0] if notes else found.reason, foreign=notes == (FOREIGN_PAGE,))
+            # a photo's reason goes on to say how to retake it, should it be our form after all
+            foreign = bool(notes) and notes[0].startswith(FOREIGN_PAGE)
+            return PageOutcome("quarantined", notes[0] if notes else found.reason, foreign=foreign)
     return _read_as(image, dpi, ctx, payload, rotation, notes, unfilled_is_blank=True)
 
 
