@@ -466,6 +466,9 @@ GLARE_BOX_SHARE = 0.02  # share of a field's boxes under glare that sends the fi
 GLARE_MAX_FIELDS = 0.5  # share of the page's fillable fields under glare beyond which it is retaken
 PHOTO_MIN_SHARPNESS = 45.0  # Laplacian variance over the rectified framed area: sharp photos 1000-1700; a blur of sigma 2 / 3 / 4 frame px (0.17 / 0.26 / 0.35 mm) gives 106 / 52 / 42
 PHOTO_MAX_EDGE_WIDTH = 3.5  # px, edge spread (sigma) of an unregistered photo beyond which it is called blurred: sharp 0.7-0.9, markers lost from ~4.5
+# Photos that show no form (pipeline/scan/rectify.py shows_blank_sheet): the back of a sheet is
+# quarantined with advice to photograph the front; other pictures are refused as foreign.
+BLANK_SHEET_BORDER = 10.0  # mm inside a photographed sheet's traced edges left out when it is judged blank (edge shading, desk)
 # Phone photos in the synthetic returns (pipeline/synth/photo.py). Ranges of what a teacher's
 # hand-held phone does, from issue 17's account (12 MP JPEGs of a sheet on a desk, taken a
 # little from the side, uneven light, the phone's shadow, a slightly curved sheet) and common

@@ -22,7 +22,7 @@ from pipeline.recognize.omr import read_checkbox
 from pipeline.scan import photo_quality as advice
 from pipeline.scan.geometry import crop_mm
 from pipeline.scan.load import ScanPage, scan_pages
-from pipeline.scan.rectify import RectifiedPhoto, glared_fields, rectify_photo
+from pipeline.scan.rectify import FrameOffsets, RectifiedPhoto, glared_fields, rectify_photo
 from pipeline.scan.illumination import flatten_light
 from pipeline.scan.register import register_page, warp_to_template
 from pipeline.store import records as record_store
@@ -231,3 +231,19 @@ def test_a_photo_read_through_the_page_reader_sends_the_glared_field_to_review(i
     assert advice.GLARE_DOUBT in outcome.values["mode"].doubt
     assert advice.GLARE_DOUBT not in outcome.values["topics"].doubt
     assert any("反光" in note for note in outcome.notes)
+
+
+def test_a_lone_frame_window_matched_far_from_its_neighbours_is_a_mismatch_not_a_bent_sheet() -> None:
+    # A 5 x 4 grid of windows after refinement: all within 0.25 mm but one matched 2.1 mm off in
+    # x (a handwritten 1 beside a comb cell's edge, seen in a bench photo that was quarantined).
+    xs, ys = np.meshgrid(np.arange(5) * defs.PHOTO_FRAME_STEP + 33, np.arange(4) * defs.PHOTO_FRAME_STEP + 150)
+    points = np.column_stack([xs.ravel(), ys.ravel()]).astype(np.float64)
+    offsets = np.random.default_rng(3).uniform(-0.25, 0.25, points.shape)
+    offsets[6] = (2.1, 0.0)
+    after = FrameOffsets(points, offsets).without_mismatches()
+    assert after.largest < defs.PHOTO_MAX_OFFSET and len(after.points) == len(points), "only that window's x is left out"
+    assert np.isnan(after.offsets[6, 0]) and after.offsets[6, 1] == 0.0
+    # A shift its neighbours share is the sheet itself and stays (a curl the spline did not flatten).
+    shifted = offsets.copy()
+    shifted[:, 0] += np.where(points[:, 0] > 80, 1.6, 0.0)
+    assert FrameOffsets(points, shifted).without_mismatches().largest > defs.PHOTO_MAX_OFFSET
