@@ -18,6 +18,8 @@ from pipeline.ingest import ingest
 from pipeline.ingest.scan_page import read_page
 from pipeline.ingest.scan_run import scan_context
 from pipeline.model.form import CHOICE_KINDS, FormDef, load_form
+from pipeline.recognize.engine import default_engine
+from pipeline.recognize.fields import recognize_field
 from pipeline.recognize.omr import read_checkbox
 from pipeline.scan import photo_quality as advice
 from pipeline.scan.geometry import crop_mm
@@ -247,3 +249,27 @@ def test_a_lone_frame_window_matched_far_from_its_neighbours_is_a_mismatch_not_a
     shifted = offsets.copy()
     shifted[:, 0] += np.where(points[:, 0] > 80, 1.6, 0.0)
     assert FrameOffsets(points, shifted).without_mismatches().largest > defs.PHOTO_MAX_OFFSET
+
+
+def _narrative_page(band: np.ndarray, form: FormDef) -> np.ndarray:
+    """A registered page with ``band`` (the top of a narrative box as a photo left it) in place."""
+    page = np.full((round(form.page_size[1] * defs.REGISTERED_PX_PER_MM), round(form.page_size[0] * defs.REGISTERED_PX_PER_MM)), 245, np.uint8)
+    box = form.field("family_situation").value_box
+    top, left = round(box.y * defs.REGISTERED_PX_PER_MM), round(box.x * defs.REGISTERED_PX_PER_MM)
+    page[top : top + band.shape[0], left : left + band.shape[1]] = band
+    return page
+
+
+def test_a_narrative_line_is_not_accepted_without_the_faint_full_stop_after_it(form) -> None:
+    # From a bench photo (bench/ingest.py --photos, seed 11): the line's final 。 is too light for
+    # the line's ink, so the recognizer never saw it and the line passed at 0.91 without it.
+    band = np.asarray(Image.open(Path(__file__).parent / "data" / "photos" / "narrative-line-faint-full-stop.png"))
+    field = form.field("family_situation")
+    (line,) = recognize_field(_narrative_page(band, form), field, engine=default_engine()).lines
+    assert line.text.endswith("。") or not line.accepted, line
+    # Nothing after the line's end: the same line passes as it did.
+    last_character = np.flatnonzero((band[:60] < 150).any(axis=0))[-1]  # the 。 is lighter than that
+    erased = band.copy()
+    erased[:60, last_character + 3 :] = 245
+    (line,) = recognize_field(_narrative_page(erased, form), field, engine=default_engine()).lines
+    assert line.accepted, line

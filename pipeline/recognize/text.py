@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
 from pipeline import defs
 from pipeline.recognize.engine import BoxPx, OcrEngine
-from pipeline.recognize.ink import PAPER, InkMap, binarize, ink_map
+from pipeline.recognize.ink import PAPER, InkMap, binarize, faint_map, ink_map
 from pipeline.recognize.lines import LineReading, read_line, read_lines
 
 PX = defs.REGISTERED_PX_PER_MM
@@ -41,6 +41,7 @@ class WrittenLine:
     text: str
     chars: tuple[float, ...]  # confidence of each character of ``text``
     box_px: BoxPx  # x, y, w, h in the crop's pixels
+    unseen_ink: bool = False  # faint ink after the line's end that the recognizer was never shown
 
 
 def read_multiline(crop: np.ndarray, bands: Sequence[tuple[int, int]], engine: OcrEngine) -> list[WrittenLine]:
@@ -54,7 +55,18 @@ def read_multiline(crop: np.ndarray, bands: Sequence[tuple[int, int]], engine: O
     if stray > defs.BAND_STRAY_MAX:
         return _detect_lines(ink, engine)
     found = [line for line in (_band_line(ink, labels, owner, b) for b in range(len(bands))) if line is not None]
-    return _read_long_lines(engine, found)
+    faint = faint_map(crop).mask
+    return [replace(line, unseen_ink=_ink_after(faint, line.box_px)) for line in _read_long_lines(engine, found)]
+
+
+def _ink_after(faint: np.ndarray, box: BoxPx) -> bool:
+    """Whether faint ink lies after a line's end, level with it: a full stop a blurred photo or a
+    thin pen leaves too light for the line's ink (the recognizer then drops it while every
+    character it keeps is sure: the only errors of accepted lines on harsh scans and photos)."""
+    x, y, w, h = box
+    after = faint[y : y + h, x + w + round(defs.LINE_MARK_GAP * PX) :].astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(after, connectivity=8)
+    return bool((stats[1:count, cv2.CC_STAT_AREA] >= defs.LINE_MARK_MIN_AREA * PX * PX).any())
 
 
 def _assign_to_bands(
