@@ -438,11 +438,13 @@ SCAN_PAPER_PROFILES = {
 # Narrative fields left for review per form: 6 before, 4.4 (office) and 5.3 (harsh) at this value.
 NARRATIVE_CHAR_AUTO_MIN = 0.9  # least per-character confidence of a handwritten line accepted as `auto`
 REVIEW_LINE_PAD_MM = 1.5  # mm of the field's crop kept around a line's ink in the review station's line image
-# A narrative line with faint ink after its end is not accepted (pipeline/recognize/text.py
-# _ink_after): bench/ingest.py --photos (seed 11, 16 forms) had a photo's final 。 too light for the
-# line's ink (two 7 px fragments at INK_LEVEL), so the line passed at 0.91 without it.
-LINE_MARK_GAP = 0.5  # mm after the line's last ink where its own faint edges may still lie
+# A narrative line next to faint ink no line showed the recognizer is not accepted
+# (pipeline/recognize/text.py _unseen_ink): bench/ingest.py --photos (seed 11) had a photo's final 。
+# too light for the line's ink (two 7 px fragments at INK_LEVEL), and one wrapped alone onto the next
+# band (below INK_MIN_AREA, so no line): both lines passed at 0.91 and 0.98 without it.
+LINE_MARK_GAP = 0.5  # mm around a line's ink where its own faint edges may still lie
 LINE_MARK_MIN_AREA = 0.5  # mm² of joined faint ink that is a mark (a 1.5 mm 。 in a 0.3 mm pen ~1.4); less is a speck
+LINE_MARK_MIN_SIDE = 0.6  # mm, least width and height of a mark (a guide line's leftover is thinner)
 # Phone photos (pipeline/scan/rectify.py, illumination.py, photo_quality.py). A photo has no
 # print scale to check: its page is mapped by the homography (refined by a smooth warp on the
 # printed frames of a curved sheet) and what is checked is the resolution left after that.

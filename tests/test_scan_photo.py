@@ -260,7 +260,7 @@ def _narrative_page(band: np.ndarray, form: FormDef) -> np.ndarray:
     return page
 
 
-def test_a_narrative_line_is_not_accepted_without_the_faint_full_stop_after_it(form) -> None:
+def test_a_narrative_line_is_not_accepted_without_the_faint_full_stop_after_it_or_wrapped_below_it(form) -> None:
     # From a bench photo (bench/ingest.py --photos, seed 11): the line's final 。 is too light for
     # the line's ink, so the recognizer never saw it and the line passed at 0.91 without it.
     band = np.asarray(Image.open(Path(__file__).parent / "data" / "photos" / "narrative-line-faint-full-stop.png"))
@@ -273,3 +273,9 @@ def test_a_narrative_line_is_not_accepted_without_the_faint_full_stop_after_it(f
     erased[:60, last_character + 3 :] = 245
     (line,) = recognize_field(_narrative_page(erased, form), field, engine=default_engine()).lines
     assert line.accepted, line
+    # The same 。 wrapped alone onto the next band: too little ink for a line of its own.
+    wrapped = np.vstack([erased, np.full((2 * round(defs.LINE_PITCH * defs.REGISTERED_PX_PER_MM), band.shape[1]), 245, np.uint8)])
+    stop = band[:60, last_character + 3 : last_character + 43]
+    wrapped[band.shape[0] + 10 : band.shape[0] + 70, 20:60] = stop
+    (line,) = recognize_field(_narrative_page(wrapped, form), field, engine=default_engine()).lines
+    assert not line.accepted, line

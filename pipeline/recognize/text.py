@@ -55,18 +55,37 @@ def read_multiline(crop: np.ndarray, bands: Sequence[tuple[int, int]], engine: O
     if stray > defs.BAND_STRAY_MAX:
         return _detect_lines(ink, engine)
     found = [line for line in (_band_line(ink, labels, owner, b) for b in range(len(bands))) if line is not None]
-    faint = faint_map(crop).mask
-    return [replace(line, unseen_ink=_ink_after(faint, line.box_px)) for line in _read_long_lines(engine, found)]
+    lines = _read_long_lines(engine, found)
+    unseen = _unseen_ink(faint_map(crop).mask, [line.box_px for line in lines])
+    return [replace(line, unseen_ink=i in unseen) for i, line in enumerate(lines)]
 
 
-def _ink_after(faint: np.ndarray, box: BoxPx) -> bool:
-    """Whether faint ink lies after a line's end, level with it: a full stop a blurred photo or a
-    thin pen leaves too light for the line's ink (the recognizer then drops it while every
-    character it keeps is sure: the only errors of accepted lines on harsh scans and photos)."""
-    x, y, w, h = box
-    after = faint[y : y + h, x + w + round(defs.LINE_MARK_GAP * PX) :].astype(np.uint8)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(after, connectivity=8)
-    return bool((stats[1:count, cv2.CC_STAT_AREA] >= defs.LINE_MARK_MIN_AREA * PX * PX).any())
+def _unseen_ink(faint: np.ndarray, boxes: Sequence[BoxPx]) -> set[int]:
+    """Indices of the lines (ink boxes ``boxes``, top to bottom) next to which faint ink lies
+    that no line showed the recognizer: a full stop a blurred photo or a thin pen left too light
+    for the line's ink, or one wrapped alone onto the next band, too small for a line. The
+    recognizer drops such a mark while every character it keeps is sure (the only errors of
+    accepted lines on harsh scans and photos). Each such mark counts against the line level
+    with it, else the line above it."""
+    if not boxes:
+        return set()
+    gap = round(defs.LINE_MARK_GAP * PX)
+    seen = np.zeros(faint.shape, bool)
+    for x, y, w, h in boxes:
+        seen[max(0, y - gap) : y + h + gap, max(0, x - gap) : x + w + gap] = True
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(faint.astype(np.uint8), connectivity=8)
+    touching = np.bincount(labels[seen], minlength=count)  # pixels of each piece inside a line's box
+    side, area = round(defs.LINE_MARK_MIN_SIDE * PX), defs.LINE_MARK_MIN_AREA * PX * PX
+    out = set()
+    for i in range(1, count):
+        _, _, w, h, pixels = stats[i]
+        if pixels < area or w < side or h < side or touching[i]:
+            continue
+        cy = centroids[i][1]
+        level = [k for k, (_, top, _, height) in enumerate(boxes) if top <= cy <= top + height]
+        above = [k for k, (_, top, _, _) in enumerate(boxes) if top <= cy]
+        out.add(level[0] if level else above[-1] if above else 0)
+    return out
 
 
 def _assign_to_bands(
