@@ -24,7 +24,7 @@ from pipeline import defs
 from pipeline.model.form import PageDef
 from pipeline.scan import photo_quality as quality
 from pipeline.scan.geometry import mm_to_px
-from pipeline.scan.illumination import flatten_light, glare_mask
+from pipeline.scan.illumination import flatten_light, glare_mask, sharpen
 from pipeline.scan.register import Registration, corners_mm, find_markers, jacobian, shape_of, warp_to_template
 
 _NO_FIT = math.inf
@@ -36,7 +36,7 @@ _EDGE_INLIER_PX = 1.5  # px of the work image: an outline point this near a line
 @dataclass(frozen=True, eq=False)
 class RectifiedPhoto:
     registration: Registration  # homography photo px → mm; px_per_mm is the worst usable resolution
-    registered: np.ndarray | None  # the page in template space, refined and light flattened; None unless ok
+    registered: np.ndarray | None  # the page in template space, refined, light flattened, sharpened; None unless ok
     glare: np.ndarray | None  # bool, template space: saturated areas of the photo
     residual_before_mm: float  # RMS offset of the printed frames under the homography alone
     residual_after_mm: float  # ... after the local refinement (the same when none was needed)
@@ -133,7 +133,7 @@ def rectify_photo(
         problem = f"纸张弯曲，表格线校正后仍偏离 {after.rms:.2f} mm（最大 {after.largest:.1f} mm）"
         return refuse(problem, quality.RETAKE_FLAT)
     registration = Registration(homography, found, after.rms, True, "", ids, usable, None, shape.rotation)
-    return RectifiedPhoto(registration, page, glare, before.rms, after.rms, refined)
+    return RectifiedPhoto(registration, sharpen(page), glare, before.rms, after.rms, refined)
 
 
 def _refused(registration: Registration) -> RectifiedPhoto:
