@@ -483,6 +483,7 @@ PHOTO_MAX_EDGE_WIDTH = 3.5  # px, edge spread (sigma) of an unregistered photo b
 # Photos that show no form (pipeline/scan/rectify.py shows_blank_sheet): the back of a sheet is
 # quarantined with advice to photograph the front; other pictures are refused as foreign.
 BLANK_SHEET_BORDER = 10.0  # mm inside a photographed sheet's traced edges left out when it is judged blank (edge shading, desk)
+BLANK_SHEET_QUAD_FIT = 0.1  # a sheet's traced outline fills its four-edge quadrilateral within this share (bench backs: 0.99-1.05)
 # Phone photos in the synthetic returns (pipeline/synth/photo.py). Ranges of what a teacher's
 # hand-held phone does, from issue 17's account (12 MP JPEGs of a sheet on a desk, taken a
 # little from the side, uneven light, the phone's shadow, a slightly curved sheet) and common

@@ -220,22 +220,26 @@ def _sheet_corners(photo: np.ndarray, mm_to_photo: np.ndarray, form_page: PageDe
 
 def shows_blank_sheet(photo: np.ndarray, page_size: tuple[float, float]) -> bool:
     """Whether a photo without markers shows a sheet with nothing on it (a form's back), not
-    another paper or a screenshot: the sheet's traced outline is mapped to ``page_size``, its
-    light flattened, and what lies inside its border judged as a scanned page is."""
-    from pipeline.scan.identify import is_blank
+    another paper or a screenshot: a bright region that fills the quadrilateral of its four
+    edges, mapped to ``page_size`` and its light flattened, with no ink inside its border."""
+    from pipeline.recognize.ink import binarize
 
     scale = defs.PHOTO_SHEET_WORK_SIDE / max(photo.shape)
     outline = _sheet_outline(cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
     quad = _quad(outline) if outline is not None else None
-    if quad is None:
+    if quad is None or outline is None:
         return False
+    filled = cv2.contourArea(outline.astype(np.float32)) / max(cv2.contourArea(quad.astype(np.float32)), 1.0)
+    if abs(filled - 1) > defs.BLANK_SHEET_QUAD_FIT:
+        return False  # no sheet's four straight edges: a picture's bright patch
     k = defs.REGISTERED_PX_PER_MM
     size = (round(page_size[0] * k), round(page_size[1] * k))
     target = np.array([[0, 0], [size[0], 0], [size[0], size[1]], [0, size[1]]], np.float32)
     to_page = cv2.getPerspectiveTransform(((quad + 0.5) / scale).astype(np.float32), target)
     sheet = flatten_light(cv2.warpPerspective(photo, to_page, size, flags=cv2.INTER_AREA, borderValue=255))
     border = mm_to_px(defs.BLANK_SHEET_BORDER)
-    return is_blank(sheet[border:-border, border:-border])
+    # ink against the sheet's own paper (a photo's small print is blurred lighter than a scan's)
+    return float(binarize(sheet[border:-border, border:-border]).mean()) < defs.BLANK_INK_RATIO
 
 
 def _sheet_px_per_mm(photo: np.ndarray) -> float:
