@@ -452,6 +452,7 @@ LINE_MARK_MIN_SIDE = 0.6  # mm, least width and height of a mark (a guide line's
 # photo read as light marks, and its curled sheet's print match worse.
 PHOTO_SHARPEN_SIGMA = 0.19  # mm, Gaussian sigma of the unsharp mask (1.5 px at 8 px/mm: a phone's blur there)
 PHOTO_SHARPEN_AMOUNT = 0.5  # how much of the detail above that blur is added back
+PHOTO_SHARPEN_MIN_PX_PER_MM = 5.0  # px/mm at the page's worst corner: hand-held 12 MP photos 5.6-11.8; a 3 MP one (tests' 1500x2000, 4.2) sharpened shows its noise as faint writing on an unfilled page
 # Phone photos (pipeline/scan/rectify.py, illumination.py, photo_quality.py). A photo has no
 # print scale to check: its page is mapped by the homography (refined by a smooth warp on the
 # printed frames of a curved sheet) and what is checked is the resolution left after that.

@@ -88,6 +88,14 @@ def test_two_photos_of_one_page_keep_one_and_report_the_other_as_a_duplicate_nam
         assert len(scans.pages_with_status(s, "duplicate")) == 1, "the other photo is stored too, set aside"
 
 
+def test_a_small_photo_of_an_unfilled_page_is_blank_its_noise_not_sharpened_into_faint_writing(issued, tmp_path: Path) -> None:
+    ws = _workspace(issued, tmp_path)
+    (_, _), page = next(iter(issued[1].items()))
+    _write(tmp_path / "in", "IMG_3001.jpg", page, _hand_held(1, tilt=(12.0, 4.0)))  # 4.2 px/mm at its worst corner
+    (intake,) = ingest(ws, [tmp_path / "in"], workers=1).files
+    assert intake.outcome == "blank", intake
+
+
 def test_a_chat_screenshot_and_a_photo_of_another_paper_are_refused_as_no_form(issued, tmp_path: Path) -> None:
     ws = _workspace(issued, tmp_path)
     folder = tmp_path / "in"

@@ -133,8 +133,7 @@ def rectify_photo(
         problem = f"纸张弯曲，表格线校正后仍偏离 {after.rms:.2f} mm（最大 {after.largest:.1f} mm）"
         return refuse(problem, quality.RETAKE_FLAT)
     registration = Registration(homography, found, after.rms, True, "", ids, usable, None, shape.rotation)
-    # a photo enlarged to the template's scale has no finer detail to restore, only noise
-    page = sharpen(page) if usable >= defs.REGISTERED_PX_PER_MM else page
+    page = sharpen(page) if usable >= defs.PHOTO_SHARPEN_MIN_PX_PER_MM else page
     return RectifiedPhoto(registration, page, glare, before.rms, after.rms, refined)
 
 
