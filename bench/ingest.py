@@ -22,10 +22,17 @@ today's decisions beside the previous release's thresholds applied to the same r
 stroke by stroke (not a font), three in ten in pencil, duplex show-through, folds, and 1-bit
 copies at 200 dpi beside grey ones (scanner profile ``hard``).
 
+``--photos`` photographs the same filled sheets (the same seed: the same values, writers and
+events) with the phone model (``pipeline.synth.photo``: hand-held, 12 MP JPEG and HEIC, chat
+screenshots among them) beside scanning them; each stack is ingested into its own copy of the
+workspace, and the per-kind table is printed with scan and photo columns side by side, with the
+page images identified, photo files refused and duplicates, and pages/min of each.
+
     .venv/bin/python bench/ingest.py                       # 100 forms, seed 11, office scans
     .venv/bin/python bench/ingest.py --seeds 11,12 --profile harsh --workers 2
     .venv/bin/python bench/ingest.py --forms 20 --hand-font /usr/share/fonts/truetype/seto/setofont.ttf
     .venv/bin/python bench/ingest.py --preset hard --forms 40 --baseline-pages 0
+    .venv/bin/python bench/ingest.py --photos --forms 16 --baseline-pages 0 --workers 2   # ≈ 32 photos
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import hashlib
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -64,17 +72,19 @@ ROWS = (  # (label in the table, group of pipeline.synth.evaluate)
     ("free text (chars)", "free text"),
     ("signature", "signature"),
 )
+SIDES = {"scan": ("ws", "scans"), "photo": ("ws-photo", "photos")}  # kind of stack -> (workspace dir, folder of its returns)
 
 
 # --- stage 1: the stacks ----------------------------------------------------------------------
 
 
 def make_stacks(
-    root: Path, *, forms: int, seeds: list[int], profile: str, hand_fonts: list[Path], hands: Any = None
+    root: Path, *, forms: int, seeds: list[int], profile: str, hand_fonts: list[Path], hands: Any = None, photos: bool = False
 ) -> dict[str, Any]:
     """The sample school's workspace, and per seed one round of record forms for its students
     (a round of visits), the first ``forms`` of them filled (by ``hands``, a HandMix, when
-    given) and scanned."""
+    given) and scanned; with ``photos`` the same sheets also photographed, and the workspace
+    copied for them (each stack is ingested into its own)."""
     from pipeline.generate import generate
     from pipeline.resources import samples_dir
     from pipeline.roster.importer import import_roster
@@ -83,30 +93,36 @@ def make_stacks(
 
     ws = init_workspace(root / "ws", policy_path=samples_dir() / "policy.yaml")
     import_roster(ws, [samples_dir() / "roster.xlsx"])
-    stacks = []
+    stacks: dict[str, list[dict[str, Any]]] = {side: [] for side in SIDES if photos or side == "scan"}
     for seed in seeds:
         out = root / f"seed-{seed}"
         generate(ws, forms=["record"], formats=["pdf"], out_dir=out / "forms")
-        filled = fill_returns(
-            out / "forms" / "manifest.json", out / "returns", seed=seed, forms=("record",), profile=profile,
-            events=StackEvents(), policy=ws.policy, hand_fonts=hand_fonts or None, limit=forms, hands=hands,
-        )
-        stacks.append({"seed": seed, "returns": str(out / "returns"), "forms": filled.forms, "pages": filled.pages, "seconds": filled.seconds})
+        for side, into in stacks.items():
+            returns = out / f"returns-{side}"
+            filled = fill_returns(
+                out / "forms" / "manifest.json", returns, seed=seed, forms=("record",), profile=profile,
+                events=StackEvents(), policy=ws.policy, hand_fonts=hand_fonts or None, limit=forms, hands=hands, photos=side == "photo",
+            )
+            into.append({"seed": seed, "returns": str(returns), "forms": filled.forms, "pages": filled.pages, "seconds": filled.seconds})
     ws.close()
-    return {"stacks": stacks, "peak_rss_mb": _rss_mb(resource.RUSAGE_SELF)}
+    if photos:
+        shutil.copytree(root / SIDES["scan"][0], root / SIDES["photo"][0])
+    return {"stacks": stacks["scan"], "photo_stacks": stacks.get("photo", []), "peak_rss_mb": _rss_mb(resource.RUSAGE_SELF)}
 
 
 # --- stage 2: ingest --------------------------------------------------------------------------
 
 
-def measure_ingest(root: Path, stacks: list[dict[str, Any]], workers: int) -> dict[str, Any]:
-    """Ingest every stack in one batch; time, peak RSS (this process, largest worker), scores."""
+def measure_ingest(root: Path, stacks: list[dict[str, Any]], workers: int, side: str = "scan") -> dict[str, Any]:
+    """Ingest every stack of one ``side`` (scan or photo) in one batch into that side's
+    workspace; time, peak RSS (this process, largest worker), what became of every file, scores."""
     from pipeline.ingest import ingest
     from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(root / "ws")
+    workspace, folder = SIDES[side]
+    ws = open_workspace(root / workspace)
     started, cpu_before = time.perf_counter(), _cpu_s(resource.RUSAGE_SELF)
-    report = ingest(ws, [Path(s["returns"]) / "scans" for s in stacks], workers=workers)
+    report = ingest(ws, [Path(s["returns"]) / folder for s in stacks], workers=workers)
     seconds = time.perf_counter() - started
     # Linux keeps a process's max RSS across fork and exec, so a worker's figure is at least
     # what this process held when the pool started it (reported as is, never subtracted).
@@ -115,7 +131,16 @@ def measure_ingest(root: Path, stacks: list[dict[str, Any]], workers: int) -> di
     evaluation = _score(ws, stacks)
     ws.close()
     outcomes = dict(Counter(item.outcome for item in report.items))
-    return {"seconds": seconds, "workers": workers, "peak_rss": rss, "cpu": cpu, "outcomes": outcomes, "evaluation": evaluation}
+    files = dict(Counter(f.outcome for f in report.files))
+    reasons = dict(Counter(_reason_kind(f.reason) for f in report.files if f.outcome != "read").most_common(8))
+    return {"seconds": seconds, "workers": workers, "peak_rss": rss, "cpu": cpu, "outcomes": outcomes, "files": files, "reasons": reasons,
+            "evaluation": evaluation}
+
+
+def _reason_kind(reason: str) -> str:
+    """A file's reason without its path and numbers, so like reasons count together."""
+    text = reason.split("页：", 1)[-1] if "页：" in reason else reason.split("：", 1)[-1]
+    return "".join("#" if c.isdigit() else c for c in text)[:60]
 
 
 def _score(ws: Any, stacks: list[dict[str, Any]]) -> dict[str, Any]:
@@ -251,7 +276,7 @@ def summarise(args: argparse.Namespace, stack: dict[str, Any], run: dict[str, An
         "missing-page fields all to review": ours["missing_page_review"] == ours["missing_page_fields"],
     }
     return {
-        "options": {"forms": args.forms, "seeds": args.seeds, "profile": args.profile, "hand_fonts": [str(p) for p in args.hand_font],
+        "options": {"forms": args.forms, "seeds": args.seeds, "profile": args.profile, "photos": args.photos, "hand_fonts": [str(p) for p in args.hand_font],
                     "preset": args.preset, "stroke_share": args.stroke_share, "pencil_share": args.pencil_share,
                     "workers": run["workers"], "baseline_pages": args.baseline_pages, "cores": os.cpu_count()},
         "stack": stack, "ingest": run, "baseline": base,
@@ -259,6 +284,23 @@ def summarise(args: argparse.Namespace, stack: dict[str, Any], run: dict[str, An
         "cpu_seconds_per_page": cpu_per_page, "cpu_speed_vs_baseline": base["cpu_s_per_page"] / cpu_per_page if cpu_per_page else 0.0,
         "targets": targets,
     }
+
+
+def summarise_photos(stack: dict[str, Any], scan: dict[str, Any], photo: dict[str, Any]) -> dict[str, Any]:
+    """The photographed stack beside the scanned one: pages/min of each, and the issue's targets
+    for photos (every form page identified, ``auto`` precision ≥ AUTO_PRECISION for every kind)."""
+    pages = {side: sum(s["pages"] for s in stack[key]) for side, key in (("scan", "stacks"), ("photo", "photo_stacks"))}
+    runs = {"scan": scan, "photo": photo}
+    per_min = {side: pages[side] / runs[side]["seconds"] * 60 if runs[side]["seconds"] else 0.0 for side in runs}
+    found = photo["evaluation"]["pages"] or {}
+    kinds = photo["evaluation"]["by_kind"]["kinds"].values()
+    targets = {
+        "every photographed form page identified": found.get("identified") == found.get("form_pages") and not found.get("misidentified"),
+        f"photos: auto precision ≥ {TARGETS['auto_precision']:.1%} for every kind": all(
+            k["now"]["auto_precision"] >= TARGETS["auto_precision"] for k in kinds
+        ),
+    }
+    return {"pages": pages, "pages_per_min": per_min, "ingest": photo, "targets": targets}
 
 
 def print_table(r: dict[str, Any]) -> None:
@@ -328,6 +370,58 @@ def print_kinds(by_kind: dict[str, Any], pages_per_min: float) -> None:
                       f"wrong auto {d['wrong_auto']}")
 
 
+def print_side_by_side(r: dict[str, Any], photos: dict[str, Any]) -> None:
+    """Per kind of field (today's decisions), the scanned stack and the photographed one side by
+    side; then what became of the page images and files of each, and their speed."""
+    runs = {"scan": r["ingest"], "photo": photos["ingest"]}
+    o = r["options"]
+    print(f"\nscanned ({o['profile']} profile) and photographed (hand-held phone, 12 MP JPEG/HEIC): the same {o['forms']} forms "
+          f"per seed {o['seeds']}, filled once; each ingested into its own workspace with {o['workers']} workers on {o['cores']} cores")
+    head = f"{'fields':>7}{'accuracy':>9}{'straight':>9}{'auto':>5}{'wrong':>6}{'precision (≥ 95 % LB)':>23}{'review/form':>12}"
+    print(f"\n{'kind':<17}│{'scanned':^71}│{'photographed':^71}")
+    print(f"{'':<17}│{head}│{head}")
+    by_kind = {side: run["evaluation"]["by_kind"]["kinds"] for side, run in runs.items()}
+    for kind in by_kind["scan"]:
+        print(f"{kind:<17}" + "".join(f"│{_kind_cells(by_kind[side][kind])}" for side in runs))
+    totals = [sum(k["now"]["review_per_form"] for k in by_kind[side].values()) for side in runs]
+    print(f"{'review per form':<17}" + "".join(f"│{t:>71.2f}" for t in totals))
+    print()
+    rows = [_page_rows(run, photos["pages"][side], photos["pages_per_min"][side]) for side, run in runs.items()]
+    for (label, scanned), (_, photographed) in zip(*rows):
+        print(f"{label:<30}│{scanned:>58}│{photographed:>58}")
+    for side, run in runs.items():
+        for reason, n in run["reasons"].items():
+            print(f"  {side}: {n} × {reason}")
+        for w in run["evaluation"]["wrong_auto"]:
+            print(f"  {side}: wrong but auto: {w['form_id']} {w['field']}: read {w['read']!r}, truth {w['expected']!r} ({w['confidence']:.3f})")
+    print("\ntargets (photos):")
+    for name, ok in photos["targets"].items():
+        print(f"  {'PASS' if ok else 'FAIL'}  {name}")
+
+
+def _kind_cells(k: dict[str, Any]) -> str:
+    d = k["now"]
+    precision = f"{d['auto_precision']:.2%} (≥ {d['auto_precision_lower95']:.2%})"
+    return (f"{k['fields']:>7}{k['accuracy']:>9.1%}{d['straight_through']:>9.1%}{d['auto']:>5}{d['wrong_auto']:>6}"
+            f"{precision:>23}{d['review_per_form']:>12.2f}")
+
+
+def _page_rows(run: dict[str, Any], pages: int, per_min: float) -> list[tuple[str, str]]:
+    """(label, value) of what one stack's page images and files became, and its speed."""
+    e, files = run["evaluation"], run["files"]
+    found = e["pages"]
+    return [
+        ("forms read", f"{e['forms_read']}/{e['forms_expected']}"),
+        ("form page images identified", f"{found['identified']}/{found['form_pages']} ({found['misidentified']} as another page)"),
+        ("other images taken for a page", f"{found['other_claimed']}/{found['other_pages']}"),
+        ("files read", str(files.get("read", 0))),
+        ("files refused / quarantined", f"{files.get('refused', 0)} / {files.get('quarantined', 0)}"),
+        ("files duplicate / blank", f"{files.get('duplicate', 0)} / {files.get('blank', 0)}"),
+        ("page images, ingest time", f"{pages} in {run['seconds']:.0f} s"),
+        ("pages/min", f"{per_min:.0f}"),
+    ]
+
+
 # --- plumbing ---------------------------------------------------------------------------------
 
 
@@ -363,7 +457,7 @@ def _stage(name: str, root: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Run one stage of this benchmark in a fresh process; its last stdout line is JSON."""
     argv = [sys.executable, __file__, "--stage", name, "--root", str(root), "--forms", str(args.forms),
             "--seeds", ",".join(map(str, args.seeds)), "--profile", args.profile,
-            "--baseline-pages", str(args.baseline_pages), "--workers", str(args.workers),
+            "--baseline-pages", str(args.baseline_pages), "--workers", str(args.workers), *(["--photos"] if args.photos else []),
             *(a for p in args.hand_font for a in ("--hand-font", str(p))),
             *(a for k in ("stroke_share", "pencil_share") if getattr(args, k) is not None for a in (f"--{k.replace('_', '-')}", str(getattr(args, k))))]
     print(f"[{time.strftime('%H:%M:%S')}] {name} …", flush=True)
@@ -374,11 +468,15 @@ def _stage(name: str, root: Path, args: argparse.Namespace) -> dict[str, Any]:
 def _run_stage(args: argparse.Namespace) -> dict[str, Any]:
     root = Path(args.root)
     if args.stage == "stack":
-        return make_stacks(root, forms=args.forms, seeds=args.seeds, profile=args.profile, hand_fonts=args.hand_font, hands=_hands(args))
-    stacks = json.loads((root / "stack.json").read_text(encoding="utf-8"))["stacks"]
+        return make_stacks(
+            root, forms=args.forms, seeds=args.seeds, profile=args.profile, hand_fonts=args.hand_font, hands=_hands(args), photos=args.photos
+        )
+    stack = json.loads((root / "stack.json").read_text(encoding="utf-8"))
     if args.stage == "ingest":
-        return measure_ingest(root, stacks, args.workers)
-    return measure_baseline(stacks, args.baseline_pages)
+        return measure_ingest(root, stack["stacks"], args.workers)
+    if args.stage == "ingest-photo":
+        return measure_ingest(root, stack["photo_stacks"], args.workers, side="photo")
+    return measure_baseline(stack["stacks"], args.baseline_pages)
 
 
 def _hands(args: argparse.Namespace) -> Any:
@@ -403,7 +501,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--hand-font", type=Path, action="append", default=[], help="held-out handwriting font (repeatable)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--baseline-pages", type=int, default=20)
-    parser.add_argument("--stage", choices=("stack", "ingest", "baseline"), help=argparse.SUPPRESS)
+    parser.add_argument("--photos", action="store_true", help="also photograph the same sheets by phone; scan and photo side by side")
+    parser.add_argument("--stage", choices=("stack", "ingest", "ingest-photo", "baseline"), help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
     args = parser.parse_args()
     for key, value in PRESETS.get(args.preset or "", {}).items():
@@ -421,9 +520,13 @@ def main() -> None:
         stack = _stage("stack", root, args)
         (root / "stack.json").write_text(json.dumps(stack), encoding="utf-8")
         run = _stage("ingest", root, args)
+        photo = _stage("ingest-photo", root, args) if args.photos else None
         base = _stage("baseline", root, args) if args.baseline_pages else _no_baseline()
     result = summarise(args, stack, run, base)
     print_table(result)
+    if photo is not None:
+        result["photos"] = summarise_photos(stack, run, photo)
+        print_side_by_side(result, result["photos"])
     OUT.mkdir(exist_ok=True)
     (OUT / "ingest.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\n→ {OUT / 'ingest.json'}")

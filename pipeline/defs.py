@@ -438,6 +438,21 @@ SCAN_PAPER_PROFILES = {
 # Narrative fields left for review per form: 6 before, 4.4 (office) and 5.3 (harsh) at this value.
 NARRATIVE_CHAR_AUTO_MIN = 0.9  # least per-character confidence of a handwritten line accepted as `auto`
 REVIEW_LINE_PAD_MM = 1.5  # mm of the field's crop kept around a line's ink in the review station's line image
+# A narrative line next to faint ink no line showed the recognizer is not accepted
+# (pipeline/recognize/text.py _unseen_ink): bench/ingest.py --photos (seed 11) had a photo's final 。
+# too light for the line's ink (two 7 px fragments at INK_LEVEL), and one wrapped alone onto the next
+# band (below INK_MIN_AREA, so no line): both lines passed at 0.91 and 0.98 without it.
+LINE_MARK_GAP = 0.5  # mm around a line's ink where its own faint edges may still lie
+LINE_MARK_MIN_AREA = 0.5  # mm² of joined faint ink that is a mark (a 1.5 mm 。 in a 0.3 mm pen ~1.4); less is a speck
+LINE_MARK_MIN_SIDE = 0.6  # mm, least width and height of a mark (a guide line's leftover is thinner)
+# The page a photo's readers get is sharpened (pipeline/scan/illumination.py sharpen), after every
+# geometry check. bench/ingest.py --photos, seed 11, 40 forms (87 photos), no wrong `auto` either way:
+# straight-through digits 67 -> 80 %, dates 73 -> 89 %, names 91 -> 99 % (scans: 97 / 98 / 87 %).
+# Twice the amount gave digits 87 % but made blank checkboxes of tests/photo_support.py's noisier
+# photo read as light marks, and its curled sheet's print match worse.
+PHOTO_SHARPEN_SIGMA = 0.19  # mm, Gaussian sigma of the unsharp mask (1.5 px at 8 px/mm: a phone's blur there)
+PHOTO_SHARPEN_AMOUNT = 0.5  # how much of the detail above that blur is added back
+PHOTO_SHARPEN_MIN_PX_PER_MM = 5.0  # px/mm at the page's worst corner: hand-held 12 MP photos 5.6-11.8; a 3 MP one (tests' 1500x2000, 4.2) sharpened shows its noise as faint writing on an unfilled page
 # Phone photos (pipeline/scan/rectify.py, illumination.py, photo_quality.py). A photo has no
 # print scale to check: its page is mapped by the homography (refined by a smooth warp on the
 # printed frames of a curved sheet) and what is checked is the resolution left after that.
@@ -466,6 +481,10 @@ GLARE_BOX_SHARE = 0.02  # share of a field's boxes under glare that sends the fi
 GLARE_MAX_FIELDS = 0.5  # share of the page's fillable fields under glare beyond which it is retaken
 PHOTO_MIN_SHARPNESS = 45.0  # Laplacian variance over the rectified framed area: sharp photos 1000-1700; a blur of sigma 2 / 3 / 4 frame px (0.17 / 0.26 / 0.35 mm) gives 106 / 52 / 42
 PHOTO_MAX_EDGE_WIDTH = 3.5  # px, edge spread (sigma) of an unregistered photo beyond which it is called blurred: sharp 0.7-0.9, markers lost from ~4.5
+# Photos that show no form (pipeline/scan/rectify.py shows_blank_sheet): the back of a sheet is
+# quarantined with advice to photograph the front; other pictures are refused as foreign.
+BLANK_SHEET_BORDER = 10.0  # mm inside a photographed sheet's traced edges left out when it is judged blank (edge shading, desk)
+BLANK_SHEET_QUAD_FIT = 0.1  # a sheet's traced outline fills its four-edge quadrilateral within this share (bench backs: 0.99-1.05)
 # Phone photos in the synthetic returns (pipeline/synth/photo.py). Ranges of what a teacher's
 # hand-held phone does, from issue 17's account (12 MP JPEGs of a sheet on a desk, taken a
 # little from the side, uneven light, the phone's shadow, a slightly curved sheet) and common

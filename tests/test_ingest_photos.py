@@ -70,7 +70,9 @@ def _by_name(files: list[FileIntake]) -> dict[str, FileIntake]:
 
 def test_two_photos_of_one_page_keep_one_and_report_the_other_as_a_duplicate_naming_it(issued, tmp_path: Path) -> None:
     ws = _workspace(issued, tmp_path)
-    (form_id, _), page = next(iter(issued[1].items()))
+    (form_id, _), printed = next(iter(issued[1].items()))
+    page = printed.copy()  # filled in: an unfilled page is blank, and blank pages are no one's duplicates
+    mark_options(page, load_form("record"), {("mode", "电话"): "tick", ("topics", "学习情况"): "tick"})
     _write(tmp_path / "in", "IMG_3001.jpg", page, _hand_held(1, tilt=(12.0, 4.0)))
     _write(tmp_path / "in", "mmexport1762300000000.jpg", page, _hand_held(2, tilt=(-8.0, 10.0), orientation=6))
     report = ingest(ws, [tmp_path / "in"], workers=1)
@@ -78,12 +80,20 @@ def test_two_photos_of_one_page_keep_one_and_report_the_other_as_a_duplicate_nam
     assert len(files) == 2, "every photo has one outcome"
     duplicates = [f for f in files.values() if f.outcome == "duplicate"]
     kept = [f for f in files.values() if f.outcome != "duplicate"]
-    assert len(duplicates) == 1 and len(kept) == 1
+    assert len(duplicates) == 1 and len(kept) == 1, files
     assert kept[0].outcome in ("read", "quarantined")
     assert f"“{Path(kept[0].path).name}”" in duplicates[0].reason and form_id in duplicates[0].reason
     with ws.session() as s:
         assert len(scans.pages_with_status(s, "quarantined")) + len(scans.pages_with_status(s, "read")) == 1, "one page kept"
         assert len(scans.pages_with_status(s, "duplicate")) == 1, "the other photo is stored too, set aside"
+
+
+def test_a_small_photo_of_an_unfilled_page_is_blank_its_noise_not_sharpened_into_faint_writing(issued, tmp_path: Path) -> None:
+    ws = _workspace(issued, tmp_path)
+    (_, _), page = next(iter(issued[1].items()))
+    _write(tmp_path / "in", "IMG_3001.jpg", page, _hand_held(1, tilt=(12.0, 4.0)))  # 4.2 px/mm at its worst corner
+    (intake,) = ingest(ws, [tmp_path / "in"], workers=1).files
+    assert intake.outcome == "blank", intake
 
 
 def test_a_chat_screenshot_and_a_photo_of_another_paper_are_refused_as_no_form(issued, tmp_path: Path) -> None:

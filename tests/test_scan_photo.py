@@ -18,11 +18,13 @@ from pipeline.ingest import ingest
 from pipeline.ingest.scan_page import read_page
 from pipeline.ingest.scan_run import scan_context
 from pipeline.model.form import CHOICE_KINDS, FormDef, load_form
+from pipeline.recognize.engine import default_engine
+from pipeline.recognize.fields import recognize_field
 from pipeline.recognize.omr import read_checkbox
 from pipeline.scan import photo_quality as advice
 from pipeline.scan.geometry import crop_mm
 from pipeline.scan.load import ScanPage, scan_pages
-from pipeline.scan.rectify import RectifiedPhoto, glared_fields, rectify_photo
+from pipeline.scan.rectify import FrameOffsets, RectifiedPhoto, glared_fields, rectify_photo
 from pipeline.scan.illumination import flatten_light
 from pipeline.scan.register import register_page, warp_to_template
 from pipeline.store import records as record_store
@@ -231,3 +233,49 @@ def test_a_photo_read_through_the_page_reader_sends_the_glared_field_to_review(i
     assert advice.GLARE_DOUBT in outcome.values["mode"].doubt
     assert advice.GLARE_DOUBT not in outcome.values["topics"].doubt
     assert any("反光" in note for note in outcome.notes)
+
+
+def test_a_lone_frame_window_matched_far_from_its_neighbours_is_a_mismatch_not_a_bent_sheet() -> None:
+    # A 5 x 4 grid of windows after refinement: all within 0.25 mm but one matched 2.1 mm off in
+    # x (a handwritten 1 beside a comb cell's edge, seen in a bench photo that was quarantined).
+    xs, ys = np.meshgrid(np.arange(5) * defs.PHOTO_FRAME_STEP + 33, np.arange(4) * defs.PHOTO_FRAME_STEP + 150)
+    points = np.column_stack([xs.ravel(), ys.ravel()]).astype(np.float64)
+    offsets = np.random.default_rng(3).uniform(-0.25, 0.25, points.shape)
+    offsets[6] = (2.1, 0.0)
+    after = FrameOffsets(points, offsets).without_mismatches()
+    assert after.largest < defs.PHOTO_MAX_OFFSET and len(after.points) == len(points), "only that window's x is left out"
+    assert np.isnan(after.offsets[6, 0]) and after.offsets[6, 1] == 0.0
+    # A shift its neighbours share is the sheet itself and stays (a curl the spline did not flatten).
+    shifted = offsets.copy()
+    shifted[:, 0] += np.where(points[:, 0] > 80, 1.6, 0.0)
+    assert FrameOffsets(points, shifted).without_mismatches().largest > defs.PHOTO_MAX_OFFSET
+
+
+def _narrative_page(band: np.ndarray, form: FormDef) -> np.ndarray:
+    """A registered page with ``band`` (the top of a narrative box as a photo left it) in place."""
+    page = np.full((round(form.page_size[1] * defs.REGISTERED_PX_PER_MM), round(form.page_size[0] * defs.REGISTERED_PX_PER_MM)), 245, np.uint8)
+    box = form.field("family_situation").value_box
+    top, left = round(box.y * defs.REGISTERED_PX_PER_MM), round(box.x * defs.REGISTERED_PX_PER_MM)
+    page[top : top + band.shape[0], left : left + band.shape[1]] = band
+    return page
+
+
+def test_a_narrative_line_is_not_accepted_without_the_faint_full_stop_after_it_or_wrapped_below_it(form) -> None:
+    # From a bench photo (bench/ingest.py --photos, seed 11): the line's final 。 is too light for
+    # the line's ink, so the recognizer never saw it and the line passed at 0.91 without it.
+    band = np.asarray(Image.open(Path(__file__).parent / "data" / "photos" / "narrative-line-faint-full-stop.png"))
+    field = form.field("family_situation")
+    (line,) = recognize_field(_narrative_page(band, form), field, engine=default_engine()).lines
+    assert line.text.endswith("。") or not line.accepted, line
+    # Nothing after the line's end: the same line passes as it did.
+    last_character = np.flatnonzero((band[:60] < 150).any(axis=0))[-1]  # the 。 is lighter than that
+    erased = band.copy()
+    erased[:60, last_character + 3 :] = 245
+    (line,) = recognize_field(_narrative_page(erased, form), field, engine=default_engine()).lines
+    assert line.accepted, line
+    # The same 。 wrapped alone onto the next band: too little ink for a line of its own.
+    wrapped = np.vstack([erased, np.full((2 * round(defs.LINE_PITCH * defs.REGISTERED_PX_PER_MM), band.shape[1]), 245, np.uint8)])
+    stop = band[:60, last_character + 3 : last_character + 43]
+    wrapped[band.shape[0] + 10 : band.shape[0] + 70, 20:60] = stop
+    (line,) = recognize_field(_narrative_page(wrapped, form), field, engine=default_engine()).lines
+    assert not line.accepted, line

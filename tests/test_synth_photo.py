@@ -16,7 +16,9 @@ from PIL import Image, ImageOps
 
 from pipeline import defs
 from pipeline.model.form import page_markers
+from pipeline.model.record import FieldValue, Record
 from pipeline.scan.register import find_markers
+from pipeline.synth.kinds import score_kinds
 from pipeline.synth.photo import PhotoModel, chat_screenshot, photo_bytes, photograph, random_photo, sheet_corners
 from pipeline.synth.returns import StackEvents, fill_returns
 from tests.scan_support import issue_one_record_form
@@ -120,3 +122,15 @@ def test_photo_returns_carry_phone_names_a_screenshot_and_the_values_the_scans_c
         if p["kind"] != "screenshot" and p["scan"]["format"] == "jpeg":  # (HEIC holds the turn as "irot")
             with Image.open(tmp_path / "photos" / p["file"]) as image:
                 assert image.getexif()[0x0112] == p["scan"]["orientation"]
+
+
+def test_the_bench_splits_photographed_pages_by_format_and_shadow_not_as_scanner_modes() -> None:
+    shadowed = replace(PhotoModel(), format="heic", name="IMG_1.HEIC", shadow=(10.0, 0.2, 0.1, 0.4)).as_json()
+    truth = {"forms": {"F1": {
+        "form": "record", "missing_pages": [], "scan": {"1": PhotoModel().as_json(), "2": shadowed},
+        "values": {"visit_date": "2025-10-09", "consensus": "按时完成作业"},
+    }}}
+    fields = {"visit_date": FieldValue("2025-10-09", "2025-10-09", 0.99, "ocr", "auto", ""),
+              "consensus": FieldValue("按时完成作业", "按时完成作业", 0.99, "ocr", "auto", "")}
+    scored = score_kinds([Record("F1", "record", "G1", "七年级（1）班", "hash", fields, "IMG_1.jpg")], [truth])
+    assert {k: v["fields"] for k, v in scored["by_scan"].items()} == {"phone photo, jpeg": 1, "phone photo, heic, phone's shadow": 1}

@@ -33,7 +33,7 @@ from pipeline.recognize.ink import faint_map, has_ink
 from pipeline.recognize.omr import read_checkbox
 from pipeline.scan.identify import PageIdentity, identify_page, read_footer
 from pipeline.scan.photo_quality import GLARE_DOUBT
-from pipeline.scan.rectify import glared_fields, rectify_photo
+from pipeline.scan.rectify import glared_fields, rectify_photo, shows_blank_sheet
 from pipeline.scan.register import Registration, register_page, warp_to_template
 
 
@@ -113,7 +113,9 @@ def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext) -> PageOutcome
         payload, notes = _fallback_identity(image, dpi, ctx, found)
         rotation = None
         if payload is None:
-            return PageOutcome("quarantined", notes[0] if notes else found.reason, foreign=notes == (FOREIGN_PAGE,))
+            # a photo's reason goes on to say how to retake it, should it be our form after all
+            foreign = bool(notes) and notes[0].startswith(FOREIGN_PAGE)
+            return PageOutcome("quarantined", notes[0] if notes else found.reason, foreign=foreign)
     return _read_as(image, dpi, ctx, payload, rotation, notes, unfilled_is_blank=True)
 
 
@@ -281,6 +283,8 @@ def _fallback_identity(
         if placed.registration.markers_found == 0:  # not our page at all; a QR of its own is named
             if found.qr_points is not None:
                 return None, (qr_reason,)
+            if dpi is None and shows_blank_sheet(image, _page_size()):
+                return None, (placed.reason,)  # the back of a sheet: the photo's reason says to take the front
             return None, (FOREIGN_PAGE if dpi is not None else f"{FOREIGN_PAGE}；若这是家访表的照片：{placed.reason}",)
         return None, (f"{qr_reason}；且无法配准：{placed.reason}",)
     registered = placed.page

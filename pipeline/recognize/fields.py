@@ -102,7 +102,8 @@ def _unconfirmed(found: Resolved) -> str:
 
 def _multiline(registered: np.ndarray, field: FieldDef, engine: OcrEngine) -> RawValue:
     """A handwritten paragraph, line by line: a line passes unchecked only when every one of its
-    characters is at least ``NARRATIVE_CHAR_AUTO_MIN`` sure; the others are what a person checks."""
+    characters is at least ``NARRATIVE_CHAR_AUTO_MIN`` sure and no faint ink after its end went
+    unread; the others are what a person checks."""
     inset = defs.TEXT_INSET
     crop = crop_mm(registered, field.value_box, pad_mm=-inset)
     left, top = field.value_box.x + inset, field.value_box.y + inset
@@ -119,5 +120,5 @@ def _multiline(registered: np.ndarray, field: FieldDef, engine: OcrEngine) -> Ra
 
 def _narrative_line(written: WrittenLine, left_mm: float, top_mm: float) -> NarrativeLine:
     x, y, w, h = written.box_px
-    accepted = bool(written.chars) and min(written.chars) >= defs.NARRATIVE_CHAR_AUTO_MIN
+    accepted = bool(written.chars) and min(written.chars) >= defs.NARRATIVE_CHAR_AUTO_MIN and not written.unseen_ink
     return NarrativeLine(written.text, written.chars, accepted, (left_mm + x / PX, top_mm + y / PX, w / PX, h / PX))

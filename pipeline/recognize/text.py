@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
 from pipeline import defs
 from pipeline.recognize.engine import BoxPx, OcrEngine
-from pipeline.recognize.ink import PAPER, InkMap, binarize, ink_map
+from pipeline.recognize.ink import PAPER, InkMap, binarize, faint_map, ink_map
 from pipeline.recognize.lines import LineReading, read_line, read_lines
 
 PX = defs.REGISTERED_PX_PER_MM
@@ -41,6 +41,7 @@ class WrittenLine:
     text: str
     chars: tuple[float, ...]  # confidence of each character of ``text``
     box_px: BoxPx  # x, y, w, h in the crop's pixels
+    unseen_ink: bool = False  # faint ink after the line's end that the recognizer was never shown
 
 
 def read_multiline(crop: np.ndarray, bands: Sequence[tuple[int, int]], engine: OcrEngine) -> list[WrittenLine]:
@@ -54,7 +55,37 @@ def read_multiline(crop: np.ndarray, bands: Sequence[tuple[int, int]], engine: O
     if stray > defs.BAND_STRAY_MAX:
         return _detect_lines(ink, engine)
     found = [line for line in (_band_line(ink, labels, owner, b) for b in range(len(bands))) if line is not None]
-    return _read_long_lines(engine, found)
+    lines = _read_long_lines(engine, found)
+    unseen = _unseen_ink(faint_map(crop).mask, [line.box_px for line in lines])
+    return [replace(line, unseen_ink=i in unseen) for i, line in enumerate(lines)]
+
+
+def _unseen_ink(faint: np.ndarray, boxes: Sequence[BoxPx]) -> set[int]:
+    """Indices of the lines (ink boxes ``boxes``, top to bottom) next to which faint ink lies
+    that no line showed the recognizer: a full stop a blurred photo or a thin pen left too light
+    for the line's ink, or one wrapped alone onto the next band, too small for a line. The
+    recognizer drops such a mark while every character it keeps is sure (the only errors of
+    accepted lines on harsh scans and photos). Each such mark counts against the line level
+    with it, else the line above it."""
+    if not boxes:
+        return set()
+    gap = round(defs.LINE_MARK_GAP * PX)
+    seen = np.zeros(faint.shape, bool)
+    for x, y, w, h in boxes:
+        seen[max(0, y - gap) : y + h + gap, max(0, x - gap) : x + w + gap] = True
+    count, labels, stats, centroids = cv2.connectedComponentsWithStats(faint.astype(np.uint8), connectivity=8)
+    touching = np.bincount(labels[seen], minlength=count)  # pixels of each piece inside a line's box
+    side, area = round(defs.LINE_MARK_MIN_SIDE * PX), defs.LINE_MARK_MIN_AREA * PX * PX
+    out = set()
+    for i in range(1, count):
+        _, _, w, h, pixels = stats[i]
+        if pixels < area or w < side or h < side or touching[i]:
+            continue
+        cy = centroids[i][1]
+        level = [k for k, (_, top, _, height) in enumerate(boxes) if top <= cy <= top + height]
+        above = [k for k, (_, top, _, _) in enumerate(boxes) if top <= cy]
+        out.add(level[0] if level else above[-1] if above else 0)
+    return out
 
 
 def _assign_to_bands(

@@ -24,7 +24,7 @@ from pipeline import defs
 from pipeline.model.form import PageDef
 from pipeline.scan import photo_quality as quality
 from pipeline.scan.geometry import mm_to_px
-from pipeline.scan.illumination import flatten_light, glare_mask
+from pipeline.scan.illumination import flatten_light, glare_mask, sharpen
 from pipeline.scan.register import Registration, corners_mm, find_markers, jacobian, shape_of, warp_to_template
 
 _NO_FIT = math.inf
@@ -36,7 +36,7 @@ _EDGE_INLIER_PX = 1.5  # px of the work image: an outline point this near a line
 @dataclass(frozen=True, eq=False)
 class RectifiedPhoto:
     registration: Registration  # homography photo px → mm; px_per_mm is the worst usable resolution
-    registered: np.ndarray | None  # the page in template space, refined and light flattened; None unless ok
+    registered: np.ndarray | None  # the page in template space, refined, light flattened, sharpened; None unless ok
     glare: np.ndarray | None  # bool, template space: saturated areas of the photo
     residual_before_mm: float  # RMS offset of the printed frames under the homography alone
     residual_after_mm: float  # ... after the local refinement (the same when none was needed)
@@ -70,6 +70,23 @@ class FrameOffsets:
 
     def _lengths(self) -> np.ndarray:
         return np.linalg.norm(np.nan_to_num(self.offsets), axis=1)
+
+    def without_mismatches(self) -> FrameOffsets:
+        """These offsets less each axis of a window that lies over PHOTO_TPS_OUTLIER from the
+        median of its neighbours' (windows up to one diagonal step away, at least two fixing
+        that axis). The page is a smooth remap of a sheet, so a lone jump is a frame matched
+        to the wrong stroke (a handwritten 1 beside a comb cell's edge), not the paper."""
+        offsets = self.offsets.copy()
+        reach = defs.PHOTO_FRAME_STEP * 1.5
+        for i, point in enumerate(self.points):
+            near = (np.linalg.norm(self.points - point, axis=1) <= reach) & (np.arange(len(self.points)) != i)
+            for axis in (0, 1):
+                around = self.offsets[near, axis]
+                around = around[np.isfinite(around)]
+                if len(around) >= 2 and abs(self.offsets[i, axis] - np.median(around)) > defs.PHOTO_TPS_OUTLIER:
+                    offsets[i, axis] = math.nan
+        kept = np.isfinite(offsets).any(axis=1)
+        return FrameOffsets(self.points[kept], offsets[kept])
 
 
 def rectify_photo(
@@ -111,10 +128,12 @@ def rectify_photo(
     if before.largest > defs.PHOTO_REFINE_ABOVE:
         page, glare, after = _refine(page, glare, form_page, before)
         refined = True
+    after = after.without_mismatches()
     if not after.enough or after.rms > defs.PHOTO_MAX_RESIDUAL or after.largest > defs.PHOTO_MAX_OFFSET:
         problem = f"纸张弯曲，表格线校正后仍偏离 {after.rms:.2f} mm（最大 {after.largest:.1f} mm）"
         return refuse(problem, quality.RETAKE_FLAT)
     registration = Registration(homography, found, after.rms, True, "", ids, usable, None, shape.rotation)
+    page = sharpen(page) if usable >= defs.PHOTO_SHARPEN_MIN_PX_PER_MM else page
     return RectifiedPhoto(registration, page, glare, before.rms, after.rms, refined)
 
 
@@ -196,6 +215,30 @@ def _sheet_corners(photo: np.ndarray, mm_to_photo: np.ndarray, form_page: PageDe
     predicted = cv2.perspectiveTransform(_page_corners_mm(form_page)[None], mm_to_photo)[0]
     order = [int(np.argmin(np.linalg.norm(corners - p, axis=1))) for p in predicted]
     return corners[order] if len(set(order)) == 4 else None
+
+
+def shows_blank_sheet(photo: np.ndarray, page_size: tuple[float, float]) -> bool:
+    """Whether a photo without markers shows a sheet with nothing on it (a form's back), not
+    another paper or a screenshot: a bright region that fills the quadrilateral of its four
+    edges, mapped to ``page_size`` and its light flattened, with no ink inside its border."""
+    from pipeline.recognize.ink import binarize
+
+    scale = defs.PHOTO_SHEET_WORK_SIDE / max(photo.shape)
+    outline = _sheet_outline(cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
+    quad = _quad(outline) if outline is not None else None
+    if quad is None or outline is None:
+        return False
+    filled = cv2.contourArea(outline.astype(np.float32)) / max(cv2.contourArea(quad.astype(np.float32)), 1.0)
+    if abs(filled - 1) > defs.BLANK_SHEET_QUAD_FIT:
+        return False  # no sheet's four straight edges: a picture's bright patch
+    k = defs.REGISTERED_PX_PER_MM
+    size = (round(page_size[0] * k), round(page_size[1] * k))
+    target = np.array([[0, 0], [size[0], 0], [size[0], size[1]], [0, size[1]]], np.float32)
+    to_page = cv2.getPerspectiveTransform(((quad + 0.5) / scale).astype(np.float32), target)
+    sheet = flatten_light(cv2.warpPerspective(photo, to_page, size, flags=cv2.INTER_AREA, borderValue=255))
+    border = mm_to_px(defs.BLANK_SHEET_BORDER)
+    # ink against the sheet's own paper (a photo's small print is blurred lighter than a scan's)
+    return float(binarize(sheet[border:-border, border:-border]).mean()) < defs.BLANK_INK_RATIO
 
 
 def _sheet_px_per_mm(photo: np.ndarray) -> float:

@@ -148,6 +148,8 @@ def _writer_of(truth: Mapping[str, Any], expected: Mapping[str, Any]) -> str:
 def _paper_of(scan: Mapping[str, Any]) -> str:
     if not scan:
         return ""
+    if scan.get("photo"):
+        return f"phone photo, {scan['format']}" + (", phone's shadow" if scan["shadow"] else "")
     mode = f"1-bit {scan['dpi']} dpi" if scan["mode"] == "bw" else f"{scan['mode']} {scan['dpi']} dpi"
     return mode + (", show-through" if scan.get("show_through") else "") + (", folded" if scan.get("folds") else "")
 
