@@ -21,6 +21,8 @@ BIN := $(VENV)/bin
 PYTHON_LOWEST ?= python3.10
 PYTHON_HIGHEST ?= python3.13
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): most tests use one core, so one per core halves the suite's time.
+PYTEST_WORKERS ?= auto
 APT_RUNTIME := fonts-wqy-zenhei fonts-hanazono fonts-arphic-ukai fonts-arphic-uming
 APT_TEST := $(APT_RUNTIME) libreoffice-writer-nogui poppler-utils chromium
 # Handwriting fonts the recognition was not tuned on (bench/ingest.py --hand-font).
@@ -33,7 +35,7 @@ demo: system-deps setup
 	$(BIN)/jiafang demo --out jiafang-demo
 
 test: system-deps-test setup
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 ci: system-deps-test
 	$(MAKE) --no-print-directory -j2 --output-sync=recurse ci-lowest ci-highest

@@ -28,7 +28,7 @@ from pipeline.ingest import ingest
 from pipeline.review.sheet import CHECKED_MARKS, HEADERS, SHEET, UNREADABLE_WORD, export_sheet
 from pipeline.store.workspace import DB_FILE, FILES_DIR, Workspace, open_workspace
 
-KILLS = 20
+KILLS = 10
 KILL_SEED = 11
 OPERATOR = "教务员"
 DISK_FULL = "磁盘空间不足："
