@@ -31,6 +31,7 @@ from pipeline.cli.review_cmd import review
 from pipeline.cli.report_cmd import report
 from pipeline.cli.samples_cmd import samples
 from pipeline.cli.scan_cmd import scan
+from pipeline.cli.serve_cmd import serve
 
 
 class _JiafangGroup(click.Group):
@@ -69,6 +70,7 @@ def main() -> None:
       jiafang generate --forms record --format pdf --out 打印
       jiafang demo                 用示例学校跑一遍全过程
       jiafang doctor               检查本机字体与识别引擎
+      jiafang serve                在浏览器中打开家访工作台
     """
 
 
@@ -87,3 +89,4 @@ main.add_command(archive)
 main.add_command(audit)
 main.add_command(scan)
 main.add_command(calibrate_command)
+main.add_command(serve)

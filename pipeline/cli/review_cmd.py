@@ -6,17 +6,16 @@ spreadsheet for offices that prefer one.
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 
 import click
 
 from pipeline.cli.options import library_errors, operator_option, workspace_option
 from pipeline.cli.progress import summary_table
+from pipeline.cli.serve_cmd import host_port_options, run_console
 from pipeline.model.form import form_ids
 
 KINDS = ("text", "multiline", "date", "time_range", "phone", "digits", "single_choice", "multi_choice", "signature")
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 @click.group()
@@ -30,8 +29,7 @@ def review() -> None:
 
 
 @review.command("serve")
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="网页端口（0 = 任选空闲端口）。")
-@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址；默认只允许本机访问。")
+@host_port_options(8765)
 @operator_option
 @workspace_option
 @library_errors
@@ -47,27 +45,7 @@ def serve_cmd(port: int, host: str, operator: str | None, workspace: Path) -> No
     示例：jiafang review serve --operator 李老师
     示例：jiafang review serve --port 9000 -w 家访数据
     """
-    import socket
-
-    import uvicorn
-
-    from pipeline.model.audit import default_operator
-    from pipeline.review.app import create_app
-    from pipeline.store.workspace import open_workspace
-
-    ws = open_workspace(workspace)
-    token = secrets.token_urlsafe(16)
-    app = create_app(ws, operator=operator or default_operator(), token=token)
-    if host not in LOCAL_HOSTS:
-        click.echo(f"注意：监听 {host}，同一网络中的其他电脑也能连接（仍需令牌）。", err=True)
-    sock = socket.create_server((host, port))  # bound first, so the printed URL has the real port
-    shown = "127.0.0.1" if host in LOCAL_HOSTS else host
-    click.echo(f"复核网页已启动：http://{shown}:{sock.getsockname()[1]}/queue?token={token}")
-    click.echo("请用 Chromium、Chrome、Edge 或 Firefox 打开上面的链接；链接只能打开一次，换浏览器请重新启动。按 Ctrl+C 停止。")
-    try:
-        uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
-    finally:
-        ws.close()
+    run_console(workspace, host=host, port=port, operator=operator, start="/queue", open_browser=False)
 
 
 @review.command("export")

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from pipeline.errors import CorrectionError, JiafangError, ReviewError
 from pipeline.export import STATUS_LABELS
@@ -71,20 +72,36 @@ _AUDIT_SCOPE = re.compile(r"record (\S+) field (\S+)")
 router = APIRouter()
 
 
-def create_app(ws: Workspace, *, operator: str, token: str) -> FastAPI:
-    """The review web app over ``ws``; decisions are recorded under ``operator``."""
+def create_app(
+    ws: Workspace,
+    *,
+    operator: str,
+    token: str,
+    routers: Sequence[APIRouter] = (),
+    template_packages: Sequence[str] = (),
+) -> FastAPI:
+    """The review web app over ``ws``; decisions are recorded under ``operator``.
+
+    ``routers`` (the office console's pages) are served before the review station's own, so
+    they may take ``/``; their templates come from ``template_packages`` and may extend
+    the station's ``base.html``.
+    """
     app = FastAPI(title="jiafang 复核", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ws = ws
     app.state.operator = operator
-    app.state.templates = Jinja2Templates(env=_environment())
+    app.state.templates = Jinja2Templates(env=_environment(template_packages, console=bool(routers)))
     app.middleware("http")(guard_middleware(Sessions(token), app.state.templates))
     app.mount("/static", StaticFiles(packages=[("pipeline.review", "static")]), name="static")
+    for extra in routers:
+        app.include_router(extra)
     app.include_router(router)
     return app
 
 
-def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("pipeline.review", "templates"), autoescape=select_autoescape())
+def _environment(template_packages: Sequence[str], *, console: bool) -> Environment:
+    loaders = [PackageLoader(package, "templates") for package in (*template_packages, "pipeline.review")]
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape())
+    env.globals["console"] = console  # base.html shows the console's navigation
     env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
         KIND_LABELS=KIND_LABELS,
@@ -100,11 +117,13 @@ def _environment() -> Environment:
     return env
 
 
-def _ws(request: Request) -> Workspace:
+def workspace(request: Request) -> Workspace:
+    """The workspace the app serves."""
     return request.app.state.ws  # type: ignore[no-any-return]
 
 
-def _render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """``template`` with ``context``, the operator and the app's labels."""
     templates: Jinja2Templates = request.app.state.templates
     context.setdefault("operator", request.app.state.operator)
     return templates.TemplateResponse(request, template, context, status_code=status_code)
@@ -135,12 +154,12 @@ def home() -> RedirectResponse:
 def queue_page(
     request: Request, class_name: str = "", form: str = "", kind: str = "", group: str = ""
 ) -> HTMLResponse:
-    ws = _ws(request)
+    ws = workspace(request)
     items = review_queue(ws, class_name=class_name or None, form=form or None, kind=kind or None)
     with ws.session() as session:
         classes = repo.list_classes(session)
         pending = pending_count(session)
-    return _render(
+    return render(
         request,
         "queue.html",
         items=items,
@@ -165,7 +184,7 @@ def decide_field(
 ) -> HTMLResponse:
     """Enter in the queue: accept the shown value or correct it (see review_field), on the
     record version the page showed."""
-    ws = _ws(request)
+    ws = workspace(request)
     try:
         record = review_field(
             ws,
@@ -190,7 +209,7 @@ def unreadable_field(
 ) -> HTMLResponse:
     try:
         record = mark_unreadable(
-            _ws(request),
+            workspace(request),
             form_id,
             field_id,
             version=_seen_version(version),
@@ -228,14 +247,14 @@ def _item_response(
     overridable: bool = False,
 ) -> HTMLResponse:
     """The queue item after a decision (or with the refusal), plus the pending count."""
-    with _ws(request).session() as session:
+    with workspace(request).session() as session:
         record = record or current_record(session, form_id)
         pending = pending_count(session)
         student = repo.get_student(session, record.student_no) if record else None
     if record is None or field_id not in record.fields:
-        return _render(request, "message.html", status_code=404, title="找不到字段", text=error or f"表单 {form_id} 没有字段 {field_id}。")
+        return render(request, "message.html", status_code=404, title="找不到字段", text=error or f"表单 {form_id} 没有字段 {field_id}。")
     item = queue_item(record, load_form(record.form).field(field_id), student.name if student else "")
-    return _render(
+    return render(
         request,
         "item_response.html",
         item=item,
@@ -251,16 +270,16 @@ def _item_response(
 
 @router.get("/records/{form_id}", response_class=HTMLResponse)
 def record_page(request: Request, form_id: str) -> HTMLResponse:
-    ws = _ws(request)
+    ws = workspace(request)
     with ws.session() as session:
         record = current_record(session, form_id)
         history = record_history(session, form_id)
         corrections = corrections_for(session, form_id)
         student = repo.get_student(session, record.student_no) if record else None
     if record is None:
-        return _render(request, "message.html", status_code=404, title="找不到记录", text=f"表单 {form_id} 还没有读回的记录。")
+        return render(request, "message.html", status_code=404, title="找不到记录", text=f"表单 {form_id} 还没有读回的记录。")
     form = load_form(record.form)
-    return _render(
+    return render(
         request,
         "record.html",
         record=record,
@@ -276,19 +295,19 @@ def record_page(request: Request, form_id: str) -> HTMLResponse:
 
 @router.get("/records/{form_id}/pages/{page_no}.png")
 def record_page_image(request: Request, form_id: str, page_no: int, field: str | None = None) -> Response:
-    ws = _ws(request)
+    ws = workspace(request)
     with ws.session() as session:
         record = current_record(session, form_id)
     source = page_sources(ws, record).get(page_no) if record else None
     if record is None or source is None:
-        return _render(request, "message.html", status_code=404, title="没有页面图像", text=f"表单 {form_id} 第 {page_no} 页没有扫描图像（Word 交回的记录没有页面图像）。")
+        return render(request, "message.html", status_code=404, title="没有页面图像", text=f"表单 {form_id} 第 {page_no} 页没有扫描图像（Word 交回的记录没有页面图像）。")
     return Response(page_png(ws, record, source, highlight=field), media_type="image/png")
 
 
 @router.get("/fields/{form_id}/{field_id}/lines/{index}.png")
 def narrative_line_image(request: Request, form_id: str, field_id: str, index: int) -> Response:
     """One line of a scanned narrative of the current version, cut from the field's crop."""
-    ws = _ws(request)
+    ws = workspace(request)
     with ws.session() as session:
         record = current_record(session, form_id)
     png = line_png(ws, record, field_id, index) if record else None
@@ -301,7 +320,7 @@ def narrative_line_image(request: Request, form_id: str, field_id: str, index: i
 def stored_file(request: Request, name: str) -> Response:
     """A crop or page image from the file store (only image names are served)."""
     match = _FILE_NAME.fullmatch(name)
-    path = _ws(request).files.path_of(match.group(1), match.group(2)) if match else None
+    path = workspace(request).files.path_of(match.group(1), match.group(2)) if match else None
     if path is None or not path.is_file():
         return Response("找不到图像", status_code=404, media_type="text/plain; charset=utf-8")
     return FileResponse(path, headers={"Cache-Control": "private, max-age=86400"})
@@ -312,10 +331,10 @@ def stored_file(request: Request, name: str) -> Response:
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard_page(request: Request) -> HTMLResponse:
-    ws = _ws(request)
+    ws = workspace(request)
     with ws.session() as session:
         recent = list_events(session, limit=8, action="correction")
-    return _render(request, "dashboard.html", board=dashboard(ws), recent=recent)
+    return render(request, "dashboard.html", board=dashboard(ws), recent=recent)
 
 
 @router.post("/quarantine/{digest}/assign", response_class=HTMLResponse)
@@ -324,11 +343,11 @@ def assign_quarantined(request: Request, digest: str, form_id: str = Form(""), p
     try:
         from pipeline.ingest.scan_run import assign_page
     except ImportError:
-        return _render(request, "assign_result.html", ok=False, text="扫描识读模块尚未启用，暂时不能手工指定页面。")
+        return render(request, "assign_result.html", ok=False, text="扫描识读模块尚未启用，暂时不能手工指定页面。")
     try:
-        page = assign_page(_ws(request), digest, form_id.strip(), page_no, operator=request.app.state.operator)
+        page = assign_page(workspace(request), digest, form_id.strip(), page_no, operator=request.app.state.operator)
     except JiafangError as exc:
-        return _render(request, "assign_result.html", ok=False, text=str(exc))
-    return _render(
+        return render(request, "assign_result.html", ok=False, text=str(exc))
+    return render(
         request, "assign_result.html", ok=True, text=f"已指定为表单 {page.form_id} 第 {page.page_no} 页并完成识读。", form_id=page.form_id
     )
