@@ -45,7 +45,7 @@ def serve_cmd(port: int, host: str, operator: str | None, workspace: Path) -> No
     示例：jiafang review serve --operator 李老师
     示例：jiafang review serve --port 9000 -w 家访数据
     """
-    run_console(workspace, host=host, port=port, operator=operator, start="/queue", open_browser=False)
+    run_console(workspace, host=host, port=port, operator=operator, start="/queue", title="复核网页", open_browser=False)
 
 
 @review.command("export")

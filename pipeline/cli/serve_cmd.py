@@ -26,7 +26,9 @@ def host_port_options(default_port: int):  # type: ignore[no-untyped-def]
     return wrap
 
 
-def run_console(workspace: Path, *, host: str, port: int, operator: str | None, start: str, open_browser: bool) -> None:
+def run_console(
+    workspace: Path, *, host: str, port: int, operator: str | None, start: str, title: str, open_browser: bool
+) -> None:
     """Serve the console over ``workspace`` until Ctrl+C, printing the one-time link to ``start``."""
     import uvicorn
 
@@ -42,7 +44,7 @@ def run_console(workspace: Path, *, host: str, port: int, operator: str | None, 
     sock = socket.create_server((host, port))  # bound first, so the printed URL has the real port
     shown = "127.0.0.1" if host in LOCAL_HOSTS else host
     link = f"http://{shown}:{sock.getsockname()[1]}{start}?token={token}"
-    click.echo(f"网页已启动：{link}")
+    click.echo(f"{title}已启动：{link}")
     click.echo("请用 Chromium、Chrome、Edge 或 Firefox 打开上面的链接；链接只能打开一次，换浏览器请重新启动。按 Ctrl+C 停止。")
     if open_browser:
         webbrowser.open(link)
@@ -67,4 +69,4 @@ def serve(port: int, host: str, no_browser: bool, operator: str | None, workspac
     示例：jiafang serve --operator 王老师
     示例：jiafang serve --port 9000 --no-browser -w 家访数据
     """
-    run_console(workspace, host=host, port=port, operator=operator, start="/", open_browser=not no_browser)
+    run_console(workspace, host=host, port=port, operator=operator, start="/", title="家访工作台", open_browser=not no_browser)
