@@ -25,6 +25,7 @@ from ingest_support import make_workspace
 from pipeline.atomic import atomic_write_bytes
 from pipeline.errors import StorageError
 from pipeline.ingest import ingest
+from pipeline.ingest.scan_run import ScanFile, ingest_scan_files
 from pipeline.review.sheet import CHECKED_MARKS, HEADERS, SHEET, UNREADABLE_WORD, export_sheet
 from pipeline.store.workspace import DB_FILE, FILES_DIR, Workspace, open_workspace
 
@@ -110,6 +111,24 @@ def test_an_ingest_killed_at_random_points_and_rerun_ends_like_an_undisturbed_tw
     template, returns = inputs
     differences = _kill_campaign(template, tmp_path, lambda root: _cli("ingest", "-w", str(root), "--workers", "1", str(returns)))
     assert not differences, "\n".join(differences)
+
+
+@pytest.mark.slow
+def test_a_scan_cut_off_after_its_pages_were_stored_is_accounted_on_rerun_like_an_undisturbed_twin(
+    inputs: tuple[Path, Path], twin: dict[str, list[tuple]], tmp_path: Path
+) -> None:
+    """The narrowest kill: the scan's pages and record are stored, the file's own row is not."""
+    template, returns = inputs
+    shutil.copytree(template, tmp_path / "ws")
+    ws = open_workspace(tmp_path / "ws")
+    ingest(ws, sorted(p for p in returns.iterdir() if p.suffix != ".png"), workers=1)
+    scan = returns / "scan-page1.png"
+    stored_as = ws.files.put_file(scan, suffix=".png") + ".png"
+    ingest_scan_files(ws, [ScanFile(scan, stored_as)], batch_id="I-cut", log_file=tmp_path / "cut.log", workers=1)
+    rerun = ingest(ws, [returns], workers=1)
+    ws.close()
+    assert [f.outcome for f in rerun.files if f.path == str(scan)] == ["read"]
+    assert canonical_dump(tmp_path / "ws") == twin
 
 
 def _decide_every_row(sheet_path: Path) -> None:

@@ -175,3 +175,25 @@ def test_a_page_printed_from_an_older_layout_is_read_with_that_layout(tmp_path: 
     teachers = record.fields["teachers"]
     assert teachers.value == teacher or teachers.status == "review", "a misread name is never accepted"
     assert teachers.raw and "会议" in (record.fields["place"].raw or ""), "each value is read from its old box"
+
+
+def test_a_scanned_page_that_cannot_be_placed_by_hand_says_why_without_photo_advice(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from pipeline.errors import ScanError
+    from pipeline.ingest.scan_run import assign_page
+    from pipeline.store.scans import pages_with_status
+    from scan_support import TEMPLATE_DPI, issue_one_record_form
+
+    issued = issue_one_record_form(tmp_path, CLASS)
+    page, px = issued.page.copy(), TEMPLATE_DPI / 25.4
+    first = load_form("record").pages[0]
+    for box in (first.qr_box, first.footer_box, *(m.box for m in first.markers)):  # nothing left to find the page by
+        page[int(box.y * px) - 6 : int(box.bottom * px) + 6, int(box.x * px) - 6 : int(box.right * px) + 6] = 255
+    Image.fromarray(page).save(tmp_path / "缺角的扫描.png", dpi=(TEMPLATE_DPI, TEMPLATE_DPI))
+    ingest(issued.ws, [tmp_path / "缺角的扫描.png"], workers=1)
+    with issued.ws.session() as s:
+        (held,) = pages_with_status(s, "quarantined")
+    with pytest.raises(ScanError) as refused:
+        assign_page(issued.ws, held.digest, issued.form_id, 1, operator="教务员")
+    assert "不能作为表单" in str(refused.value) and "重拍" not in str(refused.value), str(refused.value)

@@ -32,6 +32,7 @@ from pipeline.scan.geometry import crop_mm
 from pipeline.recognize.ink import faint_map, has_ink
 from pipeline.recognize.omr import read_checkbox
 from pipeline.scan.identify import PageIdentity, identify_page, read_footer
+from pipeline.scan.load import is_a4_shaped
 from pipeline.scan.photo_quality import GLARE_DOUBT
 from pipeline.scan.rectify import glared_fields, rectify_photo, shows_blank_sheet
 from pipeline.scan.register import Registration, register_page, warp_to_template
@@ -100,8 +101,13 @@ def read_page(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, assigne
 def read_assigned_page(image: np.ndarray, ctx: ScanContext, assigned: PagePayload) -> PageOutcome:
     """A stored page a person assigned to a form: its scan resolution is not stored, so it is
     read as a flat scan at the resolution its width implies and, failing that, as a photo."""
-    outcome = read_page(image, _dpi_of(image), ctx, assigned=assigned)
-    return outcome if outcome.status == "read" else read_page(image, None, ctx, assigned=assigned)
+    as_scan = read_page(image, _dpi_of(image), ctx, assigned=assigned)
+    if as_scan.status == "read":
+        return as_scan
+    as_photo = read_page(image, None, ctx, assigned=assigned)
+    # Neither read: the reason shown is the one for what the image looks like (no retake
+    # advice for a copier's page).
+    return as_photo if as_photo.status == "read" or not is_a4_shaped(image.shape) else as_scan
 
 
 def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext) -> PageOutcome:

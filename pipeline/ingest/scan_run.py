@@ -165,6 +165,7 @@ class PageRef:
     stored_in: str = ""  # batch that stored the same page already ("" when it is new)
     picture: bool = False  # a phone's photo or screenshot (grouped by page, refused when foreign)
     sharpness: float = 0.0  # of a picture: ranks two pictures of one page that were not read
+    stored_here: bool = False  # stored from this very file by a batch cut off before accounting for it
 
     @property
     def where(self) -> str:
@@ -324,11 +325,12 @@ def _file_pages(scan_file: ScanFile, ws: Workspace, log_file: Path) -> Iterator[
     try:
         for page in scan_pages(scan_file.path):
             came += 1
-            digest = page_digest(page) if page.image is not None else f"{scan_file.stored_as}#{page.index}"
+            digest = page_digest(page) if page.image is not None else undecoded_digest(scan_file, page.index)
             with ws.session() as session:
                 seen = scans.scanned_page(session, digest)
             picture = is_picture(scan_file.path, page)
-            ref = PageRef(scan_file, page.index, digest, seen.batch_id if seen else "", picture, sharpness(page.image) if picture else 0.0)
+            here = seen is not None and (seen.source_file, seen.page_index) == (scan_file.stored_as, page.index)
+            ref = PageRef(scan_file, page.index, digest, seen.batch_id if seen else "", picture, sharpness(page.image) if picture else 0.0, here)
             yield ref, None if seen else page
     except DocumentError as exc:
         yield PageRef(scan_file, -1, ""), _whole_file(scan_file, came, str(exc))
@@ -358,6 +360,11 @@ def _worker_read(image: np.ndarray, dpi: float | None) -> PageOutcome:
     return read(image, dpi, ctx)
 
 
+def undecoded_digest(scan_file: ScanFile, index: int) -> str:
+    """Names a page that could not be decoded (it has no pixels to hash)."""
+    return f"{scan_file.stored_as}#{index}"
+
+
 def page_digest(page: ScanPage) -> str:
     """Hash of the page's pixels and shape: the same page scanned into another file is the same."""
     assert page.image is not None
@@ -372,6 +379,8 @@ def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch:
     file's event."""
     where = ref.where
     skipped = [PageEvent(ref.file.path, "skipped", f"{where}：与已读入的一页完全相同（此前读过，或是相同的空白页），跳过", index=ref.index)]
+    if outcome is None and ref.stored_here:
+        return [_stored_event(ws, ref)]
     if outcome is None and ref.stored_in == batch.batch_id:
         return [PageEvent(ref.file.path, "duplicate", f"{where}：与本批另一个文件中的一页完全相同，只读入一次", index=ref.index)]
     if outcome is None:
@@ -389,7 +398,7 @@ def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch:
         source_file=ref.file.stored_as,
         page_index=ref.index,
         status=outcome.status,
-        reason=outcome.reason,
+        reason=outcome.reason or "；".join(outcome.notes),  # kept, so a rerun can account for the page alike
         form_id=outcome.form_id,
         page_no=outcome.page_no,
         layout_hash=outcome.layout_hash,
@@ -407,14 +416,27 @@ def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch:
         if ref.picture:
             stored = batch.bunch.place(session, stored, ref.file.path.name, ref.sharpness)
         scans.add_scanned_page(session, stored)
-    message = stored.reason or "；".join(outcome.notes)
-    status = "unreadable" if outcome.unreadable else stored.status
-    events = [PageEvent(ref.file.path, status, f"{where}：{message}" if message else "", stored.form_id, index=ref.index, digest=ref.digest)]
+    events = [_page_event(ref, stored, unreadable=outcome.unreadable)]
     return events + [
         PageEvent(ref.file.path, "duplicate", f"{where}：表单 {stored.form_id} 第 {stored.page_no} 页扫描了两次，保留本页，先前较差的一份不再使用", stored.form_id)
         for rival in replaced
         if rival.batch_id != batch.batch_id  # one of this batch says so itself (_as_settled)
     ]
+
+
+def _page_event(ref: PageRef, stored: ScannedPage, *, unreadable: bool) -> PageEvent:
+    status = "unreadable" if unreadable else stored.status
+    message = f"{ref.where}：{stored.reason}" if stored.reason else ""
+    return PageEvent(ref.file.path, status, message, stored.form_id, index=ref.index, digest=ref.digest)
+
+
+def _stored_event(ws: Workspace, ref: PageRef) -> PageEvent:
+    """A page of this file that a batch cut off (killed, power lost) stored but never accounted
+    for: its file is accounted for now as that batch would have done."""
+    with ws.session() as session:
+        stored = scans.scanned_page(session, ref.digest)
+    assert stored is not None, "a page seen stored is never deleted"
+    return _page_event(ref, stored, unreadable=ref.digest == undecoded_digest(ref.file, ref.index))
 
 
 def _settle_duplicate(session: Session, page: ScannedPage, batch: _Batch) -> tuple[ScannedPage, list[ScannedPage]]:

@@ -320,10 +320,14 @@ def image_dpi(metadata: object, shape: tuple[int, ...]) -> tuple[float, bool]:
         x, y = (float(v) for v in metadata)
         if low <= x <= high and abs(x / y - 1) <= _SAME_DPI_TOLERANCE:
             return x, True
+    dpi = min(shape[:2]) * 25.4 / defs.SCAN_PAGE_SHORT_SIDE
+    return dpi, is_a4_shaped(shape) and low <= dpi <= high
+
+
+def is_a4_shaped(shape: tuple[int, ...]) -> bool:
+    """Whether an image of ``shape`` has A4's proportions, as a scanned page has."""
     short, long = sorted(shape[:2])
-    dpi = short * 25.4 / defs.SCAN_PAGE_SHORT_SIDE
-    a4 = abs((long / short) / (297 / 210) - 1) <= _A4_ASPECT_TOLERANCE
-    return dpi, a4 and low <= dpi <= high
+    return abs((long / short) / (297 / 210) - 1) <= _A4_ASPECT_TOLERANCE
 
 
 def to_gray(image: Image.Image) -> np.ndarray:
