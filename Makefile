@@ -35,7 +35,7 @@ demo: system-deps setup
 	$(BIN)/jiafang demo --out jiafang-demo
 
 test: system-deps-test setup
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal --durations=15 $(PYTEST_ARGS)
 
 ci: system-deps-test
 	$(MAKE) --no-print-directory -j2 --output-sync=recurse ci-lowest ci-highest
