@@ -88,6 +88,25 @@ def test_two_photos_of_one_page_keep_one_and_report_the_other_as_a_duplicate_nam
         assert len(scans.pages_with_status(s, "duplicate")) == 1, "the other photo is stored too, set aside"
 
 
+def test_a_page_photographed_again_in_a_later_batch_keeps_the_same_photo_as_one_batch_would(issued, tmp_path: Path) -> None:
+    (_, _), printed = next(iter(issued[1].items()))
+    page = printed.copy()
+    mark_options(page, load_form("record"), {("mode", "电话"): "tick"})
+    names = ("IMG_3001.jpg", "IMG_3002.jpg")
+    small = (1100, 1500)  # too few pixels on the paper to read: both wait for a person, or a retake
+    _write(tmp_path / "in" / "1", names[0], page, _hand_held(1, tilt=(12.0, 4.0), frame=small))
+    _write(tmp_path / "in" / "2", names[1], page, _hand_held(2, tilt=(-8.0, 10.0), orientation=6, frame=small))
+    kept = {}
+    for way, batches in {"one batch": [[tmp_path / "in"]], "two batches": [[tmp_path / "in" / "1"], [tmp_path / "in" / "2"]]}.items():
+        ws = _workspace(issued, tmp_path / way)
+        for paths in batches:
+            ingest(ws, paths, workers=1)
+        with ws.session() as s:
+            kept[way] = sorted(p.status for p in [*scans.pages_with_status(s, "quarantined"), *scans.pages_with_status(s, "read")])
+        ws.close()
+    assert kept["two batches"] == kept["one batch"] == ["quarantined"], "one photo of the page waits for a person, not two"
+
+
 def test_a_small_photo_of_an_unfilled_page_is_blank_its_noise_not_sharpened_into_faint_writing(issued, tmp_path: Path) -> None:
     ws = _workspace(issued, tmp_path)
     (_, _), page = next(iter(issued[1].items()))

@@ -1,10 +1,13 @@
-"""Sort the paths handed to ingest into files of a kind a reader takes."""
+"""Sort the paths handed to ingest into files of a kind a reader takes, and tell a phone's
+picture from a scanner's page."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
 
+import cv2
+import numpy as np
 from PIL import Image
 
 from pipeline.scan.load import ScanPage
@@ -68,3 +71,9 @@ def is_picture(path: Path, page: ScanPage) -> bool:
             return image.format in PICTURE_FORMATS
     except Exception:  # Pillow raises many types on damaged files; the loader says why
         return False
+
+
+def sharpness(image: np.ndarray) -> float:
+    """Variance of the Laplacian: higher for a sharper picture with more pixels on fine detail;
+    ranks two pictures of one form page (see scan_run._rank)."""
+    return float(cv2.Laplacian(image, cv2.CV_32F).var())

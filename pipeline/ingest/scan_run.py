@@ -32,8 +32,7 @@ from sqlalchemy.orm import Session
 from pipeline import defs
 from pipeline.calibrate import workspace_thresholds
 from pipeline.errors import DocumentError, ScanError, StorageError
-from pipeline.ingest.bunch import Bunch, sharpness
-from pipeline.ingest.classify import is_picture
+from pipeline.ingest.classify import is_picture, sharpness
 from pipeline.ingest.faults import program_error
 from pipeline.identity import PagePayload
 from pipeline.ingest.scan_page import IssueInfo, PageOutcome, ScanContext, form_for, read_assigned_page, read_page
@@ -115,7 +114,6 @@ class _Batch:
 
     batch_id: str
     names: Mapping[str, str]  # file-store name → file name of this batch's scan files
-    bunch: Bunch = field(default_factory=Bunch)  # the kept picture of every form page
 
     def name_of(self, session: Session, stored_as: str) -> str:
         """The file name a clerk knows for a stored scan file (of this batch or an earlier one)."""
@@ -406,6 +404,7 @@ def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch:
         registered=registered,
         residual_mm=outcome.residual_mm,
         quality=outcome.quality,
+        sharpness=ref.sharpness if ref.picture else None,
         values=values,
         batch_id=batch.batch_id,
     )
@@ -413,8 +412,6 @@ def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch:
         if scans.is_read(session, ref.digest):  # another ingest read the same page meanwhile
             return skipped
         stored, replaced = _settle_duplicate(session, stored, batch)
-        if ref.picture:
-            stored = batch.bunch.place(session, stored, ref.file.path.name, ref.sharpness)
         scans.add_scanned_page(session, stored)
     events = [_page_event(ref, stored, unreadable=outcome.unreadable)]
     return events + [
@@ -440,21 +437,42 @@ def _stored_event(ws: Workspace, ref: PageRef) -> PageEvent:
 
 
 def _settle_duplicate(session: Session, page: ScannedPage, batch: _Batch) -> tuple[ScannedPage, list[ScannedPage]]:
-    """Of two reads of one page of one form, keep the better; the other becomes a duplicate
-    whose reason names the file kept. Returns the page as it is to be stored and the worse
-    reads it replaced."""
-    if page.status != "read":
+    """Of two copies of one page of one form, keep the better (see _rank); the other becomes a
+    duplicate whose reason names the file kept. Returns the page as it is to be stored and the
+    worse copies it replaced. Decided on what the store holds, so a batch cut off and run again
+    decides as an undisturbed one."""
+    if not _competes(page) or page.form_id is None or page.page_no is None:
         return page, []
-    rivals = [p for p in scans.read_pages(session, page.form_id) if p.page_no == page.page_no and p.digest != page.digest]
-    better = [r for r in rivals if r.quality >= page.quality]
+    rivals = [r for r in scans.rival_pages(session, page.form_id, page.page_no) if r.digest != page.digest and _competes(r)]
+    better = [r for r in rivals if _rank(r) >= _rank(page)]
     if better:
         kept = batch.name_of(session, better[0].source_file)
-        reason = f"表单 {page.form_id} 第 {page.page_no} 页扫描了两次，保留质量更好的“{kept}”第 {better[0].page_index + 1} 页"
-        return replace(page, status="duplicate", reason=reason), []
+        return replace(page, status="duplicate", reason=_set_aside(page, kept, better[0].page_index)), []
     kept = batch.names.get(page.source_file, page.source_file)
     for rival in rivals:
-        scans.set_status(session, rival.digest, "duplicate", f"被质量更好的“{kept}”第 {page.page_index + 1} 页取代（表单 {page.form_id} 第 {page.page_no} 页）")
+        scans.set_status(session, rival.digest, "duplicate", _set_aside(rival, kept, page.page_index, replaced=True))
     return page, rivals
+
+
+def _competes(page: ScannedPage) -> bool:
+    """A read page competes for its place in the form; one waiting for a person only when it is
+    a phone's picture (a teacher photographs a page again; two scans that need a person are both shown)."""
+    return page.status == "read" or (page.status == "quarantined" and page.sharpness is not None)
+
+
+def _rank(page: ScannedPage) -> tuple[bool, float, float]:
+    """Read beats waiting for a person, then the reading's quality, then a picture's sharpness."""
+    read = page.status == "read"
+    return read, page.quality if read else 0.0, page.sharpness or 0.0
+
+
+def _set_aside(page: ScannedPage, kept: str, kept_index: int, *, replaced: bool = False) -> str:
+    where = f"表单 {page.form_id} 第 {page.page_no} 页"
+    if page.sharpness is not None:
+        return f"与“{kept}”是同一页（{where}）的照片，已保留“{kept}”，这一张不再使用"
+    if replaced:
+        return f"被质量更好的“{kept}”第 {kept_index + 1} 页取代（{where}）"
+    return f"{where}扫描了两次，保留质量更好的“{kept}”第 {kept_index + 1} 页"
 
 
 def build_records(ws: Workspace) -> list[PageEvent]:

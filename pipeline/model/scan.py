@@ -32,6 +32,7 @@ class ScannedPage:
     registered: str | None = None  # file-store name of the page warped onto the template
     residual_mm: float | None = None  # registration fit
     quality: float = 0.0  # higher is better; decides which of two scans of one page is kept
+    sharpness: float | None = None  # of a phone's picture (None for a scanner's page): ranks two pictures of one page
     values: Mapping[str, RawValue] = field(default_factory=dict)
     batch_id: str = ""
     consumed: bool = False  # already part of a record version

@@ -33,6 +33,7 @@ def add_scanned_page(session: Session, page: ScannedPage) -> None:
             registered=page.registered,
             residual_mm=page.residual_mm,
             quality=page.quality,
+            sharpness=page.sharpness,
             values={fid: _raw_json(v) for fid, v in page.values.items()},
             batch_id=page.batch_id,
             consumed=page.consumed,
@@ -40,6 +41,16 @@ def add_scanned_page(session: Session, page: ScannedPage) -> None:
         )
     )
     session.flush()
+
+
+def rival_pages(session: Session, form_id: str, page_no: int) -> list[ScannedPage]:
+    """The pages stored as page ``page_no`` of ``form_id`` that are read or wait for a person."""
+    query = (
+        select(ScanPageRow)
+        .where(ScanPageRow.form_id == form_id, ScanPageRow.page_no == page_no, ScanPageRow.status.in_(("read", "quarantined")))
+        .order_by(ScanPageRow.created_at)
+    )
+    return [_page(r) for r in session.scalars(query)]
 
 
 def read_pages(session: Session, form_id: str) -> list[ScannedPage]:
@@ -116,6 +127,7 @@ def _page(row: ScanPageRow) -> ScannedPage:
         registered=row.registered,
         residual_mm=row.residual_mm,
         quality=row.quality,
+        sharpness=row.sharpness,
         values={fid: _raw_value(v) for fid, v in row.values.items()},
         batch_id=row.batch_id,
         consumed=row.consumed,

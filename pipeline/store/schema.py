@@ -189,6 +189,7 @@ class ScanPageRow(Base):
     registered: Mapped[str | None] = mapped_column(String, nullable=True)
     residual_mm: Mapped[float | None] = mapped_column(Float, nullable=True)
     quality: Mapped[float] = mapped_column(Float)
+    sharpness: Mapped[float | None] = mapped_column(Float, nullable=True)
     values: Mapped[dict[str, Any]]
     batch_id: Mapped[str] = mapped_column(String)
     consumed: Mapped[bool] = mapped_column(Boolean)
