@@ -514,7 +514,7 @@ PHOTO_FIRST_TIME_MS = 1_762_300_000_000  # ms since 1970 of the first photo's na
 PHOTO_SCREENSHOT = (1080, 2340)  # px, a phone screenshot of the chat the photos came in
 
 # --- Office console pages (issue 13 item 1: pipeline/console/, pipeline/roster/template.py) ---
-ROSTER_TEMPLATE_ROWS = 2000  # rows of the blank roster template given drop-downs and text format (a large school's sheet)
+ROSTER_TEMPLATE_ROWS = 2000  # rows of the blank roster template given the drop-downs (a large school's roster sheet)
 CONSOLE_ROSTER_MAX_BYTES = 20 * 1024 * 1024  # a roster uploaded to the console: a 3,000-student xlsx is ~0.5 MB
 CONSOLE_PACKET_MAX_BYTES = 2 * 1024**3  # a packet ZIP uploaded to be verified: scans make ~1 MB a record
 CONSOLE_UPLOAD_CHUNK = 1 << 20  # bytes read at a time while an upload is streamed to disk

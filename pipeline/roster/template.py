@@ -79,9 +79,9 @@ def _data_sheet(sheet: Worksheet, columns: tuple[str, ...], example: dict[str, s
         header.font = Font(bold=True, color="C00000" if column in required else "000000")
         sheet.cell(2, index).font = _EXAMPLE_FONT
         sheet.column_dimensions[letter].width = max(10, 2.2 * len(column) + 4, 1.8 * len(example.get(column, "")))
-        if column in TEXT_COLUMNS:
-            for row in range(2, defs.ROSTER_TEMPLATE_ROWS + 2):
-                sheet.cell(row, index).number_format = "@"
+        if column in TEXT_COLUMNS:  # the column's style: cells typed into later take it, none is created now
+            sheet.column_dimensions[letter].number_format = "@"
+            sheet.cell(2, index).number_format = "@"
     sheet.freeze_panes = "A2"
 
 
