@@ -284,13 +284,13 @@ def _logged(ws: Workspace) -> None:
 
 
 AUDIT_FILTERS = [
-    ({}, ["class 2", "student S01", "class 1", "school"]),
-    ({"operator": "李主任"}, ["class 2", "student S01", "class 1"]),
-    ({"action": "report"}, ["class 2", "school"]),
-    ({"since": "2025-11-04", "until": "2025-12-01"}, ["class 2", "student S01", "class 1"]),
-    ({"until": "2025-11-20"}, ["class 1", "school"]),
-    ({"scope": "七年级"}, ["class 2", "class 1"]),
-    ({"operator": "李主任", "action": "report", "since": "2025-12-01"}, ["class 2"]),
+    ({}, ["班级 2", "学生 S01", "班级 1", "全校"]),
+    ({"operator": "李主任"}, ["班级 2", "学生 S01", "班级 1"]),
+    ({"action": "report"}, ["班级 2", "全校"]),
+    ({"since": "2025-11-04", "until": "2025-12-01"}, ["班级 2", "学生 S01", "班级 1"]),
+    ({"until": "2025-11-20"}, ["班级 1", "全校"]),
+    ({"scope": "七年级"}, ["班级 2", "班级 1"]),
+    ({"operator": "李主任", "action": "report", "since": "2025-12-01"}, ["班级 2"]),
 ]
 
 

@@ -26,6 +26,35 @@ ACTION_NAMES = {
     "policy": "修改政策配置",
 }
 
+OPTION_NAMES = {
+    "report": "报表",
+    "month": "月份",
+    "format": "格式",
+    "outward": "外发",
+    "include_sensitive": "含敏感内容",
+    "term": "学期",
+    "records": "记录数",
+    "as_of": "统计日期",
+    "status": "状态",
+    "school": "学校",
+    "decision": "决定",
+}
+_SCOPE_WORDS = (("school", "全校"), ("class ", "班级 "), ("student ", "学生 "))
+
+
+def option_text(key: str, value: object) -> str:
+    """One option of an audit event as a clerk reads it (yes/no in words, known keys in Chinese)."""
+    shown = {True: "是", False: "否", None: "无"}.get(value, value) if isinstance(value, (bool, type(None))) else value
+    return f"{OPTION_NAMES.get(key, key)}：{shown}"
+
+
+def scope_words(scope: str) -> str:
+    """An audit scope ("school", "class 七年级（1）班", "student S01") in Chinese words."""
+    for word, chinese in _SCOPE_WORDS:
+        if scope.startswith(word):
+            return chinese + scope[len(word) :]
+    return scope
+
 
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(
@@ -55,6 +84,8 @@ def audit_page(
         chosen={"operator": operator, "action": action, "since": since, "until": until, "scope": scope},
         problems=problems,
         limit=defs.CONSOLE_AUDIT_PAGE,
+        option_text=option_text,
+        scope_words=scope_words,
     )
 
 

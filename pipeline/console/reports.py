@@ -28,6 +28,7 @@ from pipeline.report.todo_report import make_compliance_report, make_ledger_repo
 from pipeline.review.app import render, workspace
 from pipeline.roster.search import find_students
 from pipeline.store import repo
+from pipeline.store.workspace import Workspace
 
 router = APIRouter()
 
@@ -57,18 +58,19 @@ def stats_file(
             outward=bool(outward),
         )
     except JiafangError as exc:
-        return _page(request, section="stats", error=str(exc), status_code=400)
+        return _page(request, section="stats", month=month, error=str(exc), status_code=400)
     total = made.table.total
     text = f"{made.table.month} 统计表已生成：走访 {total.month.visited} 人、{total.month.visits} 人次；本学年覆盖率 {total.year.coverage:.1%}。"
-    return _page(request, section="stats", done=text, files=[made.path.name])
+    return _page(request, section="stats", month=month, done=text, files=[made.path.name])
 
 
 @router.post("/reports/todo", response_class=HTMLResponse)
 def todo_file(request: Request, class_name: str = Form("")) -> HTMLResponse:
     ws = workspace(request)
     try:
+        day = _report_day(ws)
         made = make_compliance_report(
-            ws, class_name=class_name or None, out=export_path(ws, f"家访待办清单_{class_name or '全校'}_{dt.date.today()}.xlsx"),
+            ws, as_of=day, class_name=class_name or None, out=export_path(ws, f"家访待办清单_{class_name or '全校'}_{day}.xlsx"),
             operator=request.app.state.operator,
         )
     except JiafangError as exc:
@@ -81,9 +83,10 @@ def todo_file(request: Request, class_name: str = Form("")) -> HTMLResponse:
 def ledger_file(request: Request, class_name: str = Form(""), status: str = Form("")) -> HTMLResponse:
     ws = workspace(request)
     try:
+        day = _report_day(ws)
         made = make_ledger_report(
-            ws, class_name=class_name or None, status=status or None,
-            out=export_path(ws, f"问题台账_{class_name or '全校'}_{dt.date.today()}.xlsx"), operator=request.app.state.operator,
+            ws, as_of=day, class_name=class_name or None, status=status or None,
+            out=export_path(ws, f"问题台账_{class_name or '全校'}_{day}.xlsx"), operator=request.app.state.operator,
         )
     except JiafangError as exc:
         return _page(request, section="ledger", error=str(exc), status_code=400)
@@ -145,6 +148,12 @@ def exported(request: Request, name: str) -> Response:
     return FileResponse(path, filename=path.name)
 
 
+def _report_day(ws: Workspace) -> dt.date:
+    """The one day the page's to-do list and ledger (shown and downloaded) are checked on:
+    today, brought inside the school year as the 首页 does."""
+    return overview_day(ws, dt.date.today())
+
+
 def _page(
     request: Request,
     *,
@@ -152,6 +161,7 @@ def _page(
     class_name: str = "",
     status: str = "",
     q: str = "",
+    month: str = "",
     status_code: int = 200,
     **result: object,
 ) -> HTMLResponse:
@@ -161,9 +171,9 @@ def _page(
     with ws.session() as session:
         classes = repo.list_classes(session)
     chosen = class_name if class_name in classes else ""
-    todo = make_compliance_report(ws, class_name=chosen or None).report
-    ledger = make_ledger_report(ws, class_name=chosen or None, status=status if status in LEDGER_STATUSES else None)
-    today = overview_day(ws, dt.date.today())
+    today = _report_day(ws)
+    todo = make_compliance_report(ws, as_of=today, class_name=chosen or None).report
+    ledger = make_ledger_report(ws, as_of=today, class_name=chosen or None, status=status if status in LEDGER_STATUSES else None)
     return render(
         request,
         "reports.html",
@@ -172,7 +182,7 @@ def _page(
         classes=classes,
         chosen={"class_name": chosen, "status": status, "q": q},
         months=term_months(policy.school_year, policy.school_year.end),
-        this_month=f"{today:%Y-%m}",
+        this_month=month or f"{today:%Y-%m}",
         terms=policy.semesters,
         this_term=(policy.semester_of(today) or policy.semesters[0]).id if policy.semesters else "",
         todo=todo,
