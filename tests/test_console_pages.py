@@ -121,9 +121,23 @@ def test_roster_upload_shows_every_rejected_row_with_sheet_row_column_and_fix(wo
 def test_roster_upload_refuses_a_file_over_the_limit_or_of_another_type(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     client = signed_in(workspace)
     monkeypatch.setattr(defs, "CONSOLE_ROSTER_MAX_BYTES", 4096)
-    with (samples_dir() / "roster.xlsx").open("rb") as fh:
-        too_big = client.post("/roster", files={"file": ("花名册.xlsx", fh)})
-    assert too_big.status_code == 400 and "超过" in too_big.text
+    monkeypatch.setattr(defs, "CONSOLE_UPLOAD_SLACK", 1024)
+    roster = (samples_dir() / "roster.xlsx").read_bytes()
+    declared = client.post("/roster", files={"file": ("花名册.xlsx", roster)})
+    assert declared.status_code == 400 and "花名册超过 4 KB，未上传" in declared.text
+    # The same file sent without a declared size (chunked) is stopped while it streams in.
+    boundary = "jiafang-test-boundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="花名册.xlsx"\r\n\r\n'.encode()
+        + roster
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    streamed = client.post(
+        "/roster",
+        content=(body[i : i + 2048] for i in range(0, len(body), 2048)),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert streamed.status_code == 400 and "花名册超过" in streamed.text
     other = client.post("/roster", files={"file": ("名单.txt", b"just text")})
     assert other.status_code == 400 and "只能是 .xlsx、.xlsm、.csv" in other.text
     with workspace.session() as session:

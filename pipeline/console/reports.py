@@ -5,12 +5,9 @@ packet, and checking a packet ZIP. Every file is made by the library function th
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections import Counter
-from pathlib import Path
 
 from fastapi import APIRouter, Form, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from pipeline import defs
@@ -18,7 +15,7 @@ from pipeline.archive.dossier import build_dossier
 from pipeline.archive.manifest import existing_key, verify_packet
 from pipeline.archive.packet import build_packet
 from pipeline.archive.packet_sections import term_months
-from pipeline.console.uploads import UploadError, export_path, exported_file, exports_dir, receive_upload
+from pipeline.console.uploads import export_path, exported_file, exports_dir, process_upload
 from pipeline.errors import JiafangError
 from pipeline.report.compliance import by_class
 from pipeline.report.ledger import STATUS_LABELS as LEDGER_STATUSES
@@ -108,14 +105,14 @@ def dossier_file(request: Request, student_no: str = Form(...), q: str = Form(""
 
 
 @router.post("/reports/packet", response_class=HTMLResponse)
-async def packet_files(
+def packet_files(
     request: Request, term: str = Form(...), class_name: str = Form(""), include_sensitive: str = Form("")
 ) -> HTMLResponse:
     """Build the 督导检查 packet (synchronously: the page shows that it is working meanwhile)."""
     ws = workspace(request)
     try:
-        result = await run_in_threadpool(
-            build_packet, ws, scope="class" if class_name else "school", class_name=class_name or None, term=term,
+        result = build_packet(
+            ws, scope="class" if class_name else "school", class_name=class_name or None, term=term,
             out_dir=exports_dir(ws), operator=request.app.state.operator, include_sensitive=bool(include_sensitive),
         )
     except JiafangError as exc:
@@ -127,16 +124,14 @@ async def packet_files(
 @router.post("/reports/verify", response_class=HTMLResponse)
 async def verify_upload(request: Request) -> HTMLResponse:
     """Check an uploaded packet ZIP against its manifest and this workspace's key."""
-    ws = workspace(request)
-    with tempfile.TemporaryDirectory(prefix="jiafang-verify-") as tmp:
-        try:
-            uploaded = await receive_upload(
-                request, Path(tmp), limit=defs.CONSOLE_PACKET_MAX_BYTES, suffixes=PACKET_SUFFIXES, what="材料包"
-            )
-            result = await run_in_threadpool(verify_packet, uploaded.path, key=existing_key(ws.root))
-        except (UploadError, JiafangError) as exc:
-            return _page(request, section="verify", error=str(exc), status_code=400)
-    return _page(request, section="verify", verified=result, verified_name=uploaded.path.name)
+    key = existing_key(workspace(request).root)
+    try:
+        name, result = await process_upload(
+            request, lambda path: verify_packet(path, key=key), limit=defs.CONSOLE_PACKET_MAX_BYTES, suffixes=PACKET_SUFFIXES, what="材料包"
+        )
+    except JiafangError as exc:
+        return _page(request, section="verify", error=str(exc), status_code=400)
+    return _page(request, section="verify", verified=result, verified_name=name)
 
 
 @router.get("/exports/{name}")

@@ -7,11 +7,10 @@ import tempfile
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from pipeline import defs
-from pipeline.console.uploads import UploadError, attachment, receive_upload
+from pipeline.console.uploads import attachment, process_upload, size_text
 from pipeline.errors import JiafangError
 from pipeline.roster import RosterImportReport, import_roster
 from pipeline.roster.template import write_roster_template
@@ -33,15 +32,13 @@ def roster_page(request: Request) -> HTMLResponse:
 async def upload_roster(request: Request) -> HTMLResponse:
     """Import the uploaded roster; the page then lists what was added and every problem."""
     ws = workspace(request)
-    with tempfile.TemporaryDirectory(prefix="jiafang-roster-") as tmp:
-        try:
-            uploaded = await receive_upload(
-                request, Path(tmp), limit=defs.CONSOLE_ROSTER_MAX_BYTES, suffixes=ROSTER_SUFFIXES, what="花名册"
-            )
-            report = await run_in_threadpool(import_roster, ws, [uploaded.path])
-        except (UploadError, JiafangError) as exc:
-            return _page(request, error=str(exc), status_code=400)
-    return _page(request, report=report, file=uploaded.path.name)
+    try:
+        name, report = await process_upload(
+            request, lambda path: import_roster(ws, [path]), limit=defs.CONSOLE_ROSTER_MAX_BYTES, suffixes=ROSTER_SUFFIXES, what="花名册"
+        )
+    except JiafangError as exc:
+        return _page(request, error=str(exc), status_code=400)
+    return _page(request, report=report, file=name)
 
 
 @router.get("/roster/template.xlsx")
@@ -72,5 +69,5 @@ def _page(
         report=report,
         file=file,
         error=error,
-        limit_mb=defs.CONSOLE_ROSTER_MAX_BYTES // (1024 * 1024),
+        limit=size_text(defs.CONSOLE_ROSTER_MAX_BYTES),
     )
