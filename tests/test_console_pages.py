@@ -242,8 +242,9 @@ def test_settings_shows_the_school_and_the_profile_text(ws: Workspace) -> None:
 
 def test_a_valid_profile_is_saved_takes_effect_and_is_audited(ws: Workspace) -> None:
     text = policy_text(ws).replace("name: 青禾市明德实验学校", "name: 青禾市明德中学").replace("retention_years: 3", "retention_years: 5")
-    page = signed_in(ws).post("/settings/policy", data={"text": text})
+    page = signed_in(ws).post("/settings/policy", data={"text": text.replace("\n", "\r\n")})  # as a browser posts it
     assert page.status_code == 200 and 'id="policy-saved"' in page.text
+    assert policy_text(ws) == text
     assert ws.policy.school.name == "青禾市明德中学" and ws.policy.retention_years == 5
     reopened = open_workspace(ws.root)
     assert reopened.policy.school.name == "青禾市明德中学"

@@ -30,6 +30,7 @@ def policy_text(ws: Workspace) -> str:
 def save_policy(ws: Workspace, text: str, *, operator: str) -> Policy:
     """Validate ``text`` and make it ``ws``'s profile; PolicyError (nothing written) when the
     text is not a valid profile or changes the code of a school that has issued forms."""
+    text = text.replace("\r\n", "\n")  # a browser's text area posts CRLF line ends
     policy = parse_policy(text, POLICY_FILE)
     old = ws.policy
     if policy.school.code != old.school.code:
