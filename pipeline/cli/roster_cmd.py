@@ -84,9 +84,10 @@ def list_cmd(class_name: str | None, workspace: Path) -> None:
 @workspace_option
 @library_errors
 def template_cmd(out: Path, policy: Path | None, workspace: Path) -> None:
-    """写出空白花名册模板（.xlsx）：表头与导入时一致，性别、职务、特殊群体有下拉列表（特殊群体取自政策配置），每张表一行示例，另有“说明”表。
+    """写出空白花名册模板（.xlsx），填好后可直接导入。
 
-    用工作区的政策配置；没有工作区时用 --policy 指定的或示例学校的配置。
+    表头与导入时一致；性别、职务、特殊群体有下拉列表（特殊群体取自政策配置）；
+    每张表一行示例；另有“说明”表。用工作区的政策配置；没有工作区时用 --policy 指定的或示例学校的配置。
 
     \b
     示例：jiafang roster template --out 花名册模板.xlsx
