@@ -512,3 +512,12 @@ PHOTO_PAPER_TINT = (250, 246, 236)  # RGB of white paper under indoor light
 PHOTO_CAMERA = ("Xiaomi", "Redmi Note 12")  # EXIF make and model written
 PHOTO_FIRST_TIME_MS = 1_762_300_000_000  # ms since 1970 of the first photo's name (Nov 2025)
 PHOTO_SCREENSHOT = (1080, 2340)  # px, a phone screenshot of the chat the photos came in
+
+# --- Office console pages (issue 13 item 1: pipeline/console/, pipeline/roster/template.py) ---
+ROSTER_TEMPLATE_ROWS = 2000  # rows of the blank roster template given the drop-downs (a large school's roster sheet)
+CONSOLE_ROSTER_MAX_BYTES = 20 * 1024 * 1024  # a roster uploaded to the console: a 3,000-student xlsx is ~0.5 MB
+CONSOLE_PACKET_MAX_BYTES = 2 * 1024**3  # a packet ZIP uploaded to be verified: scans make ~1 MB a record
+CONSOLE_UPLOAD_CHUNK = 1 << 20  # bytes copied at a time from a received upload to its folder
+CONSOLE_UPLOAD_SLACK = 64 * 1024  # bytes of an upload's form beside the file (boundaries, headers, the file name)
+CONSOLE_AUDIT_PAGE = 200  # audit events shown at once on the 审计 page (newest first)
+CONSOLE_DOSSIER_MATCHES = 30  # students listed for one 一生一档 search

@@ -8,9 +8,7 @@ the scripted reviewer's timings go there too (reported, not asserted).
 from __future__ import annotations
 
 import json
-import socket
 import statistics
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,11 +16,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from pipeline.review.app import create_app
 from pipeline.store.records import current_record
 from pipeline.store.workspace import Workspace
+from tests.browser_support import browser_context
+from tests.browser_support import serving as serving_app
 from tests.review_support import (
     CLASS,
     Issued,
@@ -36,25 +35,9 @@ from tests.review_support import (
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOOK = Path("/tmp/jiafang-look")
 TOKEN = "t0ken-for-tests"
 OPERATOR = "测试复核员"
-VIEWPORT = {"width": 1366, "height": 768}
-# Reported to the console so that a test sees every violation of the station's
-# Content-Security-Policy (Playwright's init scripts are not subject to it).
-REPORT_CSP = (
-    "document.addEventListener('securitypolicyviolation', function (e) {"
-    " console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI); });"
-)
 
 
 @pytest.fixture(scope="module")
@@ -77,45 +60,16 @@ def ws(template: tuple[Path, list[Issued]], tmp_path: Path) -> Iterator[Workspac
 @contextmanager
 def serving(ws: Workspace) -> Iterator[str]:
     """The review app on a free port of 127.0.0.1; yields its base URL."""
-    sock = socket.create_server(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(ws, operator=OPERATOR, token=TOKEN), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serving_app(create_app(ws, operator=OPERATOR, token=TOKEN)) as base:
+        yield base
 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
     """A headless Chromium context; after the test, no page may have violated the CSP."""
-    if not CHROMIUM.exists():
-        pytest.skip("需要 Debian 的 chromium（/usr/bin/chromium）：apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport=VIEWPORT,
-            locale="zh-CN",
-        )
-        violations: list[str] = []
-        context.on("console", lambda m: violations.append(m.text) if m.text.startswith("CSP violation") else None)
-        context.add_init_script(REPORT_CSP)
-        try:
-            yield context
-        finally:
-            context.close()
-        assert violations == [], "the pages broke their own Content-Security-Policy"
+    with browser_context(tmp_path / "profile") as watched:
+        yield watched.context
+    assert watched.violations == [], "the pages broke their own Content-Security-Policy"
 
 
 def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]

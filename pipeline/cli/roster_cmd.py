@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import library_errors, workspace_option
+from pipeline.cli.options import library_errors, policy_option, workspace_option
 
 if TYPE_CHECKING:
     from pipeline.roster import RosterImportReport
@@ -76,6 +76,31 @@ def list_cmd(class_name: str | None, workspace: Path) -> None:
         fields = (s.class_name, s.student_no, s.name, s.gender, s.guardian_name, s.guardian_relation, s.phone)
         click.echo("\t".join((*fields, "、".join(s.groups))))
     click.echo(f"共 {len(students)} 名学生")
+
+
+@roster.command("template")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="写出的 .xlsx 文件。")
+@policy_option
+@workspace_option
+@library_errors
+def template_cmd(out: Path, policy: Path | None, workspace: Path) -> None:
+    """写出空白花名册模板（.xlsx），填好后可直接导入。
+
+    表头与导入时一致；性别、职务、特殊群体有下拉列表（特殊群体取自政策配置）；
+    每张表一行示例；另有“说明”表。用工作区的政策配置；没有工作区时用 --policy 指定的或示例学校的配置。
+
+    \b
+    示例：jiafang roster template --out 花名册模板.xlsx
+    示例：jiafang roster template --out 模板.xlsx --policy 本校政策.yaml
+    """
+    from pipeline.model.policy import load_policy
+    from pipeline.roster.template import write_roster_template
+    from pipeline.store.workspace import POLICY_FILE, workspace_exists
+
+    if policy is None and workspace_exists(workspace):
+        policy = workspace / POLICY_FILE
+    path = write_roster_template(load_policy(policy), out)
+    click.echo(f"已写出花名册模板：{path}")
 
 
 def _print_report(report: RosterImportReport) -> None:

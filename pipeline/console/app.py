@@ -5,10 +5,20 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from pipeline.console import home
+from pipeline.console import roster
+from pipeline.console import reports
+from pipeline.console import settings
+from pipeline.console import audit
 from pipeline.review.app import create_app
 from pipeline.store.workspace import Workspace
 
-ROUTERS: tuple[APIRouter, ...] = (home.router,)
+ROUTERS: tuple[APIRouter, ...] = (
+    home.router,
+    roster.router,
+    reports.router,
+    settings.router,
+    audit.router,
+)
 
 
 def create_console_app(ws: Workspace, *, operator: str, token: str) -> FastAPI:

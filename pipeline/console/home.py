@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from pipeline.report.overview import term_overview
 from pipeline.review.app import render, workspace
 from pipeline.review.dashboard import dashboard
-from pipeline.store.corrections import pending_count
 
 router = APIRouter()
 
@@ -15,6 +15,5 @@ router = APIRouter()
 @router.get("/", response_class=HTMLResponse)
 def home_page(request: Request) -> HTMLResponse:
     ws = workspace(request)
-    with ws.session() as session:
-        pending = pending_count(session)
-    return render(request, "home.html", nav="home", board=dashboard(ws), pending=pending)
+    board = dashboard(ws)
+    return render(request, "home.html", nav="home", board=board, pending=board.pending_fields, term=term_overview(ws))

@@ -171,21 +171,52 @@ def load_policy(path: Path | None = None, *, form: FormDef | None = None) -> Pol
     Mode names are checked against ``form`` (the shipped record form unless given)."""
     path = path or samples_dir() / "policy.yaml"
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PolicyError(f"{path}: 无法读取政策配置文件：{exc.strerror}") from exc
+    return parse_policy(text, str(path), form=form)
+
+
+def parse_policy(text: str, source: str, *, form: FormDef | None = None) -> Policy:
+    """Validate the profile in ``text`` (YAML) by the same schema as the file; ``source``
+    names it in the PolicyError raised when something is wrong."""
+    try:
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise PolicyError(f"{path}: 不是有效的 YAML：{exc}") from exc
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列附近" if mark is not None else ""
+        raise PolicyError(f"{source}: {where}不是有效的 YAML：请检查缩进、冒号和括号。") from exc
+    except ValueError as exc:  # yaml's date constructor: 2025-13-01 looks like a date but is none
+        raise PolicyError(f"{source}: 有不存在的日期：请按 YYYY-MM-DD 写出真实的日期（月 1–12，日不超过当月天数）。") from exc
     try:
         return Policy.model_validate(raw, context={"form": form})
     except ValidationError as exc:
         problems = "；".join(f"{'.'.join(str(p) for p in e['loc'])}: {_error_text(e)}" for e in exc.errors())
-        raise PolicyError(f"{path}: 政策配置有误：{problems}") from exc
+        raise PolicyError(f"{source}: 政策配置有误：{problems}") from exc
+
+
+# pydantic's own messages are English; the ones a clerk editing the profile meets most often, in Chinese.
+_PYDANTIC_TEXTS = {
+    "missing": "缺少此项",
+    "extra_forbidden": "不认识的项（拼写有误，或不属于这里）",
+    "int_parsing": "须为整数",
+    "int_type": "须为整数",
+    "string_type": "须为文字",
+    "date_from_datetime_parsing": "须为日期，如 2025-09-01",
+    "date_parsing": "须为日期，如 2025-09-01",
+    "date_type": "须为日期，如 2025-09-01",
+    "greater_than_equal": "须不小于 {ge}",
+    "model_type": "格式不对：这里须是若干“名称: 值”",
+    "tuple_type": "格式不对：这里须是一个列表",
+}
 
 
 def _error_text(error: ErrorDetails) -> str:
     # Our validators speak Chinese; pydantic would prefix them with "Value error, ".
-    return str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"]
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
+    text = _PYDANTIC_TEXTS.get(error["type"])
+    return text.format(**error.get("ctx", {})) if text else error["msg"]
 
 
 def _visit_modes(info: ValidationInfo) -> FieldDef:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import replace
 from pathlib import Path
@@ -32,11 +33,29 @@ def log_event(session: Session, event: AuditEvent) -> AuditEvent:
     return stamped
 
 
-def list_events(session: Session, *, limit: int = 100, action: str | None = None) -> list[AuditEvent]:
-    """Newest first."""
+def list_events(
+    session: Session,
+    *,
+    limit: int = 100,
+    action: str | None = None,
+    operator: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    scope: str | None = None,
+) -> list[AuditEvent]:
+    """Newest first; each filter given narrows the list (``scope``: text the scope contains,
+    ``since``/``until``: the event's time, ``until`` excluded)."""
     query = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
     if action:
         query = query.where(AuditRow.action == action)
+    if operator:
+        query = query.where(AuditRow.operator == operator)
+    if since is not None:
+        query = query.where(AuditRow.at >= since)
+    if until is not None:
+        query = query.where(AuditRow.at < until)
+    if scope:
+        query = query.where(AuditRow.scope.contains(scope, autoescape=True))
     return [
         AuditEvent(
             action=r.action,
@@ -49,6 +68,11 @@ def list_events(session: Session, *, limit: int = 100, action: str | None = None
         )
         for r in session.scalars(query)
     ]
+
+
+def audit_operators(session: Session) -> list[str]:
+    """Everyone the audit log names as an operator, in name order."""
+    return sorted(session.scalars(select(AuditRow.operator).distinct()))
 
 
 def file_sha256(path: Path) -> str:
