@@ -512,3 +512,18 @@ PHOTO_PAPER_TINT = (250, 246, 236)  # RGB of white paper under indoor light
 PHOTO_CAMERA = ("Xiaomi", "Redmi Note 12")  # EXIF make and model written
 PHOTO_FIRST_TIME_MS = 1_762_300_000_000  # ms since 1970 of the first photo's name (Nov 2025)
 PHOTO_SCREENSHOT = (1080, 2340)  # px, a phone screenshot of the chat the photos came in
+# Visit plan (pipeline/plan). The term calendar a school has not written yet is derived from
+# the semester's dates: finals take the term's last weeks (Chinese schools' 期末考试 and
+# marking: two weeks), and the fixed-date national holidays (国务院 holiday rules; the school
+# adds the lunar ones, which move). Weekly capacity, evening size and the two-teacher rule are
+# the policy profile's (`plan:`), since they differ by school.
+PLAN_FINAL_EXAM_WEEKS = 2  # weeks at a term's end left free for finals
+PLAN_FIXED_HOLIDAYS = (  # (name, (month, day) first, (month, day) last), inclusive
+    ("国庆节", (10, 1), (10, 7)),
+    ("元旦", (1, 1), (1, 1)),
+    ("清明节", (4, 4), (4, 6)),
+    ("劳动节", (5, 1), (5, 5)),
+)
+PLAN_STAGE_WEEKS = 4  # weeks of the first (启航适应期) and last (总结展望期) stages: "a month" in seed 003 篇二
+PLAN_DEFAULT_SEED = 2025  # tie-breaking seed of the scheduler when none is given
+PLAN_CONTACT_TIME = "16:30"  # a 重点 student's 约谈 or a first call: after the last lesson, at school
