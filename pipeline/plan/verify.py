@@ -26,12 +26,13 @@ def plan_violations(
     policy: Policy,
     calendar: TermCalendar,
     *,
+    home_done_this_year: set[str] | None = None,
     leader_done_this_year: dict[str, int] | None = None,
 ) -> list[str]:
     """Each broken rule as one Chinese line; empty when the plan keeps every rule or names
     what it cannot meet in its shortfalls."""
     return [
-        *_missing(plan, students, policy, calendar),
+        *_missing(plan, students, policy, calendar, home_done_this_year or set()),
         *_capacity(plan, policy, teachers),
         *_calendar(plan, policy, calendar),
         *_companions(plan),
@@ -45,10 +46,10 @@ def _reported(plan: VisitPlan) -> set[str]:
     return {who for s in plan.shortfalls for who in s.who}
 
 
-def _missing(plan: VisitPlan, students: Sequence[Student], policy: Policy, calendar: TermCalendar) -> list[str]:
+def _missing(plan: VisitPlan, students: Sequence[Student], policy: Policy, calendar: TermCalendar, home_done: set[str]) -> list[str]:
     have = {(v.student_no, v.purpose) for v in plan.visits}
     reported = _reported(plan)
-    needs = student_needs(students, policy, calendar, stages=plan.stages)
+    needs = student_needs(students, policy, calendar, home_done_this_year=home_done, stages=plan.stages)
     return [
         f"{n.student.name}（{n.student.student_no}）：{n.rule} 未排入计划，也未报告"
         for n in needs
@@ -119,7 +120,7 @@ def _focus_gaps(plan: VisitPlan, policy: Policy) -> list[str]:
 
 
 def _leaders(plan: VisitPlan, teachers: Sequence[Teacher], policy: Policy, calendar: TermCalendar, done: dict[str, int]) -> list[str]:
-    joined = Counter(no for v in plan.visits if not v.kept for no in v.teacher_nos)
+    joined = Counter(no for v in plan.visits for no in v.teacher_nos)
     reported = _reported(plan)
     return [
         f"{n.teacher.name}（{n.teacher.role}）本学期应参加 {n.visits} 次家访，计划中只有 {joined[n.teacher.teacher_no]} 次，也未报告"
