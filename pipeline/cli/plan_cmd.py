@@ -63,7 +63,7 @@ def make_cmd(term: str, class_name: str | None, seed: int | None, stages: bool |
     result = make_term_plan(
         ws, term, class_name=class_name, seed=defs.PLAN_DEFAULT_SEED if seed is None else seed, stages=stages, calendar_file=calendar_file, partial=partial, operator=operator
     )
-    _print_result(result, explain=explain)
+    _print_result(result, explain=explain, class_name=class_name)
 
 
 @plan.command("update")
@@ -166,7 +166,8 @@ def docs_cmd(term: str, out_dir: Path, class_name: str | None, forms: bool, work
     summary_table("家访计划文件", rows)
 
 
-def _print_result(result: PlanResult, *, explain: bool) -> None:
+def _print_result(result: PlanResult, *, explain: bool, class_name: str | None = None) -> None:
+    from pipeline.model.classes import normalize_class
     from pipeline.plan.explain import explain as sentence
 
     plan = result.plan
@@ -174,7 +175,8 @@ def _print_result(result: PlanResult, *, explain: bool) -> None:
         click.echo(f"已按学期日期生成校历：{result.calendar_written}（考试周、假期可修改后重新运行）")
     if explain:
         for v in plan.visits:
-            click.echo(sentence(v))
+            if class_name is None or v.class_name == normalize_class(class_name):
+                click.echo(sentence(v))
     _print_counts(plan)
     if plan.shortfalls:
         click.echo("以下规定在现有教师时间内排不下：", err=True)

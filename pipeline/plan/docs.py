@@ -43,6 +43,7 @@ def write_plan_docs(ws: Workspace, term: str, out_dir: Path, *, class_name: str 
     with ws.session() as session:
         plan = plan_store.current_plan(session, term)
         students = repo.list_students(session)
+        teachers = repo.list_teachers(session)
     if plan is None:
         raise PlanError(f"学期 {term} 还没有家访计划：请先运行 jiafang plan make --term {term}")
     if class_name is not None:
@@ -53,7 +54,7 @@ def write_plan_docs(ws: Workspace, term: str, out_dir: Path, *, class_name: str 
     fonts = default_fonts()
     files: list[Path] = []
     for cls in sorted({v.class_name for v in plan.visits}, key=class_sort_key):
-        doc = class_plan_doc(plan, cls, students, ws.policy, calendar)
+        doc = class_plan_doc(plan, cls, students, teachers, ws.policy, calendar)
         stem = out_dir / CLASS_DIR / safe_name(f"{cls}_班级家访工作计划")
         files += [write_plan_docx(doc, stem.with_suffix(".docx")), write_plan_pdf(doc, stem.with_suffix(".pdf"), fonts=fonts)]
     files += write_timetable(plan, ws.policy, calendar, out_dir, stem=safe_name(f"家访安排表_{class_name or '全校'}"), fonts=fonts)

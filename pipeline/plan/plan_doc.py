@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipeline.model.people import Student
+from pipeline.model.people import Student, Teacher
 from pipeline.model.plan import CALL, HOME, PlannedVisit, VisitPlan
 from pipeline.model.policy import Policy
 from pipeline.plan.calendar import TermCalendar
@@ -57,7 +57,7 @@ def short_date(visit: PlannedVisit) -> str:
 
 
 def class_plan_doc(
-    plan: VisitPlan, class_name: str, students: Sequence[Student], policy: Policy, calendar: TermCalendar
+    plan: VisitPlan, class_name: str, students: Sequence[Student], teachers: Sequence[Teacher], policy: Policy, calendar: TermCalendar
 ) -> ClassPlanDoc:
     """The class's plan document (see the module note)."""
     visits = plan.of_class(class_name)
@@ -67,7 +67,7 @@ def class_plan_doc(
         _goals(visits, members, policy),
         _targets(visits, members, policy),
         *((_stages(visits, policy, calendar),) if plan.stages else ()),
-        _teachers(visits),
+        _teachers(visits, {t.teacher_no: t.role for t in teachers}),
         _schedule(visits, calendar),
         _safeguards(visits, policy),
     ]
@@ -128,12 +128,12 @@ def _stages(visits: Sequence[PlannedVisit], policy: Policy, calendar: TermCalend
     return Section("四、阶段安排", ("本学期试行“主题式、阶段化”家访，分三个阶段递进开展。",), (Table(("阶段", "周次", "主题与内容", "计划次数"), tuple(rows), (2, 2, 6, 1.5)),))
 
 
-def _teachers(visits: Sequence[PlannedVisit]) -> Section:
-    roles = {v.teacher_name: v.teacher_role for v in visits}
-    lead = Counter(v.teacher_name for v in visits)
-    joined = Counter(v.companion_name for v in visits if v.companion_no)
-    names = sorted({*lead, *joined}, key=lambda n: (-lead[n], -joined[n], n))
-    rows = tuple((name, roles.get(name, "同去教师"), str(lead[name]), str(joined[name])) for name in names)
+def _teachers(visits: Sequence[PlannedVisit], roles: dict[str, str]) -> Section:
+    names = {v.teacher_no: v.teacher_name for v in visits} | {v.companion_no: v.companion_name for v in visits if v.companion_no}
+    lead = Counter(v.teacher_no for v in visits)
+    joined = Counter(v.companion_no for v in visits if v.companion_no)
+    order = sorted(names, key=lambda no: (-lead[no], -joined[no], no))
+    rows = tuple((names[no], roles.get(no, ""), str(lead[no]), str(joined[no])) for no in order)
     return Section("五、家访教师", ("班主任为本班家访第一责任人，任课教师分担部分家庭，学校领导结伴参加特殊群体学生家访。",), (Table(("教师", "职务", "负责（次）", "同去（次）"), rows, (2, 3, 1.5, 1.5)),))
 
 

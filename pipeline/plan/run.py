@@ -32,7 +32,7 @@ from pipeline.store import plans as plan_store
 from pipeline.store import repo
 from pipeline.store.workspace import Workspace
 
-__all__ = ["PlanResult", "UpdateResult", "calendar_path", "confirm_visit", "make_term_plan", "plan_status", "term_calendar", "update_term_plan"]
+__all__ = ["PlanResult", "UpdateResult", "calendar_path", "confirm_visit", "make_term_plan", "plan_status", "stored_progress", "term_calendar", "update_term_plan"]
 
 PLAN_DIR = "plan"
 
@@ -135,6 +135,22 @@ def plan_status(ws: Workspace, term: str, *, as_of: dt.date | None = None) -> tu
     progress = track(plan, records, ws.policy, calendar, as_of or dt.date.today())
     ws.write(lambda session: plan_store.mark_tracked(session, plan.plan_id, (t.visit for t in progress.tracked)))
     return plan, progress
+
+
+def stored_progress(ws: Workspace, as_of: dt.date) -> tuple[VisitPlan, PlanProgress] | None:
+    """Where the current plan of the semester holding ``as_of`` stands (nothing is written:
+    the compliance list reads it); None without such a plan."""
+    semester = ws.policy.semester_of(as_of)
+    if semester is None:
+        return None
+    with ws.session() as session:
+        plan = plan_store.current_plan(session, semester.id)
+        if plan is None:
+            return None
+        records = load_visits(session)
+    path = calendar_path(ws, semester.id)
+    calendar = load_calendar(path, ws.policy) if path.is_file() else default_calendar(ws.policy, semester.id)
+    return plan, track(plan, records, ws.policy, calendar, as_of)
 
 
 def confirm_visit(ws: Workspace, term: str, student_no: str, purpose: str = "home") -> PlannedVisit:
