@@ -536,3 +536,5 @@ PLAN_PDF_HEADING_PT = 13.0  # pt
 PLAN_PDF_CELL_PT = 9.5  # pt, table cells
 PLAN_PDF_LEADING = 1.5  # line height as a multiple of the font size
 PLAN_PDF_CELL_PADDING = 1.2  # mm inside a table cell
+PLAN_STATUS_COLUMNS = ("学籍状态", "在籍状态", "状态")  # roster columns that may say a student has left
+PLAN_LEFT_WORDS = ("转出", "离校", "退学", "休学", "已转学")  # … and the words that say so

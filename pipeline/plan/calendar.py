@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -53,7 +54,7 @@ class TermCalendar:
     holidays: tuple[Holiday, ...]
     exam_weeks: tuple[int, ...]
 
-    @property
+    @cached_property
     def weeks(self) -> tuple[Week, ...]:
         first = self.start - dt.timedelta(days=self.start.weekday())
         count = (self.end - first).days // 7 + 1
@@ -72,7 +73,7 @@ class TermCalendar:
         days = (week.monday + dt.timedelta(days=d - 1) for d in weekdays)
         return tuple(d for d in days if self.start <= d <= self.end and not any(h.covers(d) for h in self.holidays))
 
-    @property
+    @cached_property
     def midterm_week(self) -> int | None:
         """The exam week nearest the middle of the term, if one is inside its middle half."""
         total = len(self.weeks)

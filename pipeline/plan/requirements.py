@@ -29,7 +29,7 @@ from pipeline.model.policy import Policy
 from pipeline.plan.address import Address, parse_address
 from pipeline.plan.calendar import TermCalendar
 
-__all__ = ["LeaderNeed", "Need", "STAGES", "focus_labels", "leader_needs", "stage_of", "stage_weeks", "student_needs", "usable_weeks"]
+__all__ = ["LeaderNeed", "Need", "STAGES", "focus_labels", "leader_needs", "on_roll", "stage_of", "stage_weeks", "student_needs", "usable_weeks"]
 
 STAGES = ("启航适应期", "成长观测期", "总结展望期")
 _YES = ("是", "√", "1", "y", "yes", "true", "重点")
@@ -81,6 +81,13 @@ def stage_of(week: int, stages: dict[str, tuple[int, ...]]) -> str:
     return next((name for name, weeks in stages.items() if week in weeks), "")
 
 
+def on_roll(student: Student) -> bool:
+    """False for a student the roster marks as gone (学籍状态 转出, 离校 …): no visits are
+    planned for them and their open ones are dropped by a plan update."""
+    extra = student.extra_dict
+    return not any(extra.get(c, "").strip() in defs.PLAN_LEFT_WORDS for c in defs.PLAN_STATUS_COLUMNS)
+
+
 def focus_labels(student: Student, policy: Policy) -> tuple[str, ...]:
     """Why ``student`` is a 重点 student: their focus groups and marked roster columns."""
     extra = student.extra_dict
@@ -101,7 +108,7 @@ def student_needs(
     windows = stage_weeks(calendar, policy) if stages else {}
     first_term = calendar.term == policy.semesters[0].id
     needs: list[Need] = []
-    for s in students:
+    for s in filter(on_roll, students):
         needs += _needs_of(s, policy, weeks, windows, calendar, yearly=first_term or s.student_no not in home_done_this_year)
     return needs
 

@@ -24,6 +24,7 @@ from pipeline.model.classes import normalize_class
 from pipeline.model.people import Student, Teacher
 from pipeline.model.plan import PlannedVisit, VisitPlan
 from pipeline.plan.calendar import TermCalendar, calendar_yaml, default_calendar, load_calendar, term_period
+from pipeline.plan.requirements import on_roll
 from pipeline.plan.schedule import make_plan
 from pipeline.plan.tracking import PlanProgress, track
 from pipeline.plan.verify import plan_violations
@@ -108,7 +109,7 @@ def update_term_plan(ws: Workspace, term: str, *, as_of: dt.date | None = None, 
     if current is None:
         raise PlanError(f"学期 {term} 还没有家访计划：请先运行 jiafang plan make --term {term}")
     progress = track(current, records, ws.policy, calendar, as_of or dt.date.today())
-    on_roster = {s.student_no for s in students}
+    on_roster = {s.student_no for s in students if on_roll(s)}
     tracked = [t.visit for t in progress.tracked]
     kept = [v for v in tracked if v.done or (v.confirmed and v.student_no in on_roster)]
     plan = _plan(ws, students, teachers, records, calendar, seed=current.seed, stages=current.stages, kept=kept)

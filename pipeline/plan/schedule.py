@@ -135,6 +135,7 @@ class _Planner:
         self.leader_left: dict[str, int] = {}
         self.leader_short: list[LeaderNeed] = []
         self.visitors: dict[str, list[Teacher]] = {}
+        self.others = [t for t in sorted(teachers, key=lambda t: t.teacher_no) if t.role in (HEAD, SUBJECT)]
 
     # --- kept visits ----------------------------------------------------------------------
 
@@ -157,25 +158,27 @@ class _Planner:
                     self.unplaced.append(single)
 
     def _evenings(self, homes: list[Need]) -> list[list[Need]]:
-        """Needs cut into evenings: same window, same two-teacher rule, same area, at most
-        ``evening_visits``; urgent needs first, areas in the seed's order."""
+        """Needs cut into evenings: same two-teacher rule, same area, at most
+        ``evening_visits``, urgent students first within an area; evenings holding an urgent
+        student go first, areas in the seed's order. An evening takes the weeks all its
+        visits may take (none in common: each is placed alone)."""
         areas = sorted({n.address.area for n in homes})
         self.rng.shuffle(areas)
         rank = {a: i for i, a in enumerate(areas)}
 
-        def key(n: Need) -> tuple[object, ...]:
-            return (not n.urgent, n.weeks, bool(n.two_teachers), rank[n.address.area], n.student.student_no)
+        def group(n: Need) -> tuple[object, ...]:
+            return (bool(n.two_teachers), rank[n.address.area])
 
         batches: list[list[Need]] = []
-        for _, group in groupby(sorted(homes, key=key), key=lambda n: key(n)[:4]):
-            members = list(group)
+        for _, members in groupby(sorted(homes, key=lambda n: (group(n), not n.urgent, n.student.student_no)), key=group):
+            same = list(members)
             size = self.rules.evening_visits
-            batches += [members[i : i + size] for i in range(0, len(members), size)]
-        return batches
+            batches += [same[i : i + size] for i in range(0, len(same), size)]
+        return sorted(batches, key=lambda b: (not b[0].urgent, group(b[0])))
 
     def _place_evening(self, cls: str, batch: list[Need]) -> bool:
         n = len(batch)
-        weeks = batch[0].weeks
+        weeks = tuple(w for w in batch[0].weeks if all(w in other.weeks for other in batch[1:]))
         for teacher in self.visitors[cls]:
             for week, day in self._free_evenings(teacher.teacher_no, weeks, n):
                 companion, why = (None, "")
@@ -203,7 +206,8 @@ class _Planner:
 
     def _companion(self, cls: str, teacher_no: str, week: int, day: object, n: int) -> Teacher | None:
         """A second teacher free on ``day``: a leader short of their share, fewest visits in
-        this class first, else another teacher of the class with room that week."""
+        this class first, else another teacher of the class with room that week, else any
+        班主任 or 科任 of the school with room."""
         leaders = [
             no
             for no, left in self.leader_left.items()
@@ -212,7 +216,7 @@ class _Planner:
         if leaders:
             best = min(leaders, key=lambda no: (self.book.led[(no, cls)], -self.leader_left[no], no))
             return self.teachers[best]
-        for t in self.visitors[cls]:
+        for t in (*self.visitors[cls], *self.others):
             if t.teacher_no != teacher_no and (t.teacher_no, day) not in self.book.evenings and self.book.visits[(t.teacher_no, week)] + n <= self.rules.weekly_visits:
                 return t
         return None
