@@ -89,6 +89,8 @@ def make_plan(
     needs = [n for n in student_needs(students, policy, calendar, home_done_this_year=set(home_done_this_year), stages=stages) if (n.student.student_no, n.purpose) not in planner.kept_keys]
     leaders = leader_needs(teachers, policy, calendar.term, done_this_year=_led_in_kept(kept, leader_done_this_year or {}))
     planner.leader_left = {n.teacher.teacher_no: n.visits for n in leaders}
+    classes = max(1, len({n.student.class_name for n in needs}))
+    planner.leader_per_class = {n.teacher.teacher_no: -(-n.visits // classes) for n in leaders}
     for cls, members in groupby(sorted(needs, key=lambda n: class_sort_key(n.student.class_name)), key=lambda n: n.student.class_name):
         planner.place_class(cls, list(members))
     planner.fill_leader_quotas(leaders)
@@ -133,6 +135,7 @@ class _Planner:
         self.unplaced: list[Need] = []
         self.pending_contacts: list[Need] = []
         self.leader_left: dict[str, int] = {}
+        self.leader_per_class: dict[str, int] = {}  # while classes are placed: a leader's share spread over them
         self.leader_short: list[LeaderNeed] = []
         self.visitors: dict[str, list[Teacher]] = {}
         self.others = [t for t in sorted(teachers, key=lambda t: t.teacher_no) if t.role in (HEAD, SUBJECT)]
@@ -205,13 +208,13 @@ class _Planner:
         return [(w, d) for _, w, d in sorted(found, key=lambda x: (x[0], x[1], x[2]))]
 
     def _companion(self, cls: str, teacher_no: str, week: int, day: object, n: int) -> Teacher | None:
-        """A second teacher free on ``day``: a leader short of their share, fewest visits in
-        this class first, else another teacher of the class with room that week, else any
+        """A second teacher free on ``day``: a leader short of their share and of its part for
+        this class, fewest visits in this class first, else another teacher of the class with room that week, else any
         班主任 or 科任 of the school with room."""
         leaders = [
             no
             for no, left in self.leader_left.items()
-            if left >= 1 and no != teacher_no and self._leader_free(no, week, day, n)
+            if left >= 1 and no != teacher_no and self._leader_free(no, week, day, n) and self.book.led[(no, cls)] < self.leader_per_class[no]
         ]
         if leaders:
             best = min(leaders, key=lambda no: (self.book.led[(no, cls)], -self.leader_left[no], no))
