@@ -16,31 +16,15 @@ from pipeline.errors import PlanError, PolicyError
 from pipeline.model.people import Student, Teacher
 from pipeline.model.policy import load_policy
 from pipeline.plan.address import parse_address
-from pipeline.plan.calendar import Holiday, TermCalendar, calendar_yaml, default_calendar, load_calendar
+from pipeline.plan.calendar import calendar_yaml, default_calendar, load_calendar
 from pipeline.plan.explain import explain
 from pipeline.plan.requirements import STAGES, stage_weeks, student_needs
 from pipeline.plan.schedule import make_plan
 from pipeline.plan.verify import plan_violations
 from pipeline.resources import samples_dir
-from plan_support import generated_school, policy_with
+from plan_support import CLASS, FIXTURE_CALENDAR, FIXTURE_POLICY, FIXTURE_STUDENTS, FIXTURE_TEACHERS, generated_school, policy_with
 
 TERM = "2025-2026-1"
-CLASS = "七年级（1）班"
-VILLAGE = "青禾市清源区柳塘镇柳树村{}组{}号"
-FIXTURE_STUDENTS = (
-    Student("S1", "王堃", CLASS, address=VILLAGE.format("一", 3), groups=("留守儿童",)),
-    Student("S2", "李娜", CLASS, address=VILLAGE.format("二", 8), groups=("困境儿童",)),
-    Student("S3", "张伟", CLASS, address="青禾市清源区文昌路12号锦绣花园3栋", groups=("学习困难",)),
-    Student("S4", "刘洋", CLASS, address="青禾市清源区文昌路15号锦绣花园1栋"),
-    Student("S5", "陈静", CLASS, address=VILLAGE.format("三", 1)),
-    Student("S6", "赵敏", CLASS, address="青禾市清源区学府街8号翠湖苑2栋"),
-)
-FIXTURE_TEACHERS = (Teacher("T01", "林春燕", "班主任", (CLASS,)), Teacher("T02", "周平", "科任", (CLASS,)), Teacher("L01", "高校长", "校长"))
-# Six weeks from 1 September 2025: exam week 3, 国庆 1-7 October; visits on Tuesdays and Wednesdays.
-FIXTURE_CALENDAR = TermCalendar(
-    TERM, "测试学期", dt.date(2025, 9, 1), dt.date(2025, 10, 12), (Holiday("国庆节", dt.date(2025, 10, 1), dt.date(2025, 10, 7)),), (3,)
-)
-FIXTURE_POLICY = policy_with(quotas={"校长": 2}, weekly_visits=2, evening_visits=2, visit_days=(2, 3), focus_gap_weeks=2)
 
 
 def _unmet(plan, students, policy, calendar) -> set[str]:  # type: ignore[no-untyped-def]
