@@ -19,7 +19,7 @@ from pipeline.plan.docs import CALENDAR_DIR, CLASS_DIR, FORMS_DIR, PlanDocs, wri
 from pipeline.plan.run import make_term_plan
 from pipeline.store import repo
 from pipeline.store.workspace import Workspace, init_workspace
-from plan_support import generated_school
+from pipeline.synth.school import generated_school
 
 TERM = "2025-2026-1"
 CLASS = "七年级（1）班"

@@ -22,7 +22,8 @@ from pipeline.plan.requirements import STAGES, stage_weeks, student_needs
 from pipeline.plan.schedule import make_plan
 from pipeline.plan.verify import plan_violations
 from pipeline.resources import samples_dir
-from plan_support import CLASS, FIXTURE_CALENDAR, FIXTURE_POLICY, FIXTURE_STUDENTS, FIXTURE_TEACHERS, generated_school, policy_with
+from pipeline.synth.school import generated_school
+from plan_support import CLASS, FIXTURE_CALENDAR, FIXTURE_POLICY, FIXTURE_STUDENTS, FIXTURE_TEACHERS, policy_with
 
 TERM = "2025-2026-1"
 

@@ -23,7 +23,8 @@ from pipeline.resources import samples_dir
 from pipeline.store import plans as plan_store
 from pipeline.store import repo
 from pipeline.store.workspace import Workspace, init_workspace
-from plan_support import CLASS, FIXTURE_CALENDAR, FIXTURE_POLICY, FIXTURE_STUDENTS, FIXTURE_TEACHERS, TERM, generated_school, store_record
+from pipeline.synth.school import generated_school
+from plan_support import CLASS, FIXTURE_CALENDAR, FIXTURE_POLICY, FIXTURE_STUDENTS, FIXTURE_TEACHERS, TERM, store_record
 
 HOME_MODE = "入户走访"
 
