@@ -57,7 +57,8 @@ def write_plan_docs(ws: Workspace, term: str, out_dir: Path, *, class_name: str 
         doc = class_plan_doc(plan, cls, students, teachers, ws.policy, calendar)
         stem = out_dir / CLASS_DIR / safe_name(f"{cls}_班级家访工作计划")
         files += [write_plan_docx(doc, stem.with_suffix(".docx")), write_plan_pdf(doc, stem.with_suffix(".pdf"), fonts=fonts)]
-    files += write_timetable(plan, ws.policy, calendar, out_dir, stem=safe_name(f"家访安排表_{class_name or '全校'}"), fonts=fonts)
+    scope = class_name or "全校"
+    files += write_timetable(plan, ws.policy, calendar, out_dir, stem=safe_name(f"家访安排表_{scope}"), scope=scope, fonts=fonts)
     names = {v.teacher_no: v.teacher_name for v in plan.visits} | {v.companion_no: v.companion_name for v in plan.visits if v.companion_no}
     for no in sorted(names):
         files.append(write_teacher_ics(plan, no, ws.policy, out_dir / CALENDAR_DIR / safe_name(f"{names[no]}_{no}.ics")))

@@ -67,10 +67,10 @@ def teacher_sheets(plan: VisitPlan, policy: Policy, calendar: TermCalendar) -> t
 
 
 def write_timetable(
-    plan: VisitPlan, policy: Policy, calendar: TermCalendar, out_dir: Path, *, stem: str, fonts: FontSet | None = None
+    plan: VisitPlan, policy: Policy, calendar: TermCalendar, out_dir: Path, *, stem: str, scope: str = "全校", fonts: FontSet | None = None
 ) -> tuple[Path, ...]:
     """``<stem>.xlsx`` (every week and teacher), ``<stem>_按周.pdf`` and ``<stem>_按教师.pdf``."""
-    weeks = week_sheets(plan, policy, calendar)
+    weeks = week_sheets(plan, policy, calendar, scope=scope)
     teachers = teacher_sheets(plan, policy, calendar)
     return (
         write_sheets_xlsx(weeks + teachers, out_dir / f"{stem}.xlsx"),
