@@ -5,6 +5,9 @@ school whose schedule is known, and returned record forms stored as counted visi
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+
+import yaml
 
 from pipeline.model.form import load_form
 from pipeline.model.issuance import IssuedForm
@@ -12,6 +15,7 @@ from pipeline.model.people import Student, Teacher
 from pipeline.model.policy import Policy, load_policy
 from pipeline.model.record import FieldValue, Record
 from pipeline.plan.calendar import Holiday, TermCalendar
+from pipeline.resources import samples_dir
 from pipeline.store import repo
 from pipeline.store.records import add_record
 from pipeline.store.workspace import Workspace
@@ -26,6 +30,15 @@ def policy_with(*, quotas: dict[str, int] | None = None, **plan: object) -> Poli
     if quotas is not None:
         update["quotas"] = tuple(q.model_copy(update={"visits_per_year": quotas.get(q.role, 0)}) for q in base.quotas if q.role in quotas)
     return base.model_copy(update=update)
+
+
+def policy_file(folder: Path, **plan: object) -> Path:
+    """The sample profile's YAML with these ``plan:`` settings, written into ``folder``."""
+    data = yaml.safe_load((samples_dir() / "policy.yaml").read_text(encoding="utf-8"))
+    data["plan"] = {**data.get("plan", {}), **plan}
+    path = folder / "policy.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
 
 
 # The fixture school: six families of one class whose schedule is known (test_plan_schedule).

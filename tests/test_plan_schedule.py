@@ -21,9 +21,8 @@ from pipeline.plan.explain import explain
 from pipeline.plan.requirements import STAGES, stage_weeks, student_needs
 from pipeline.plan.schedule import make_plan
 from pipeline.plan.verify import plan_violations
-from pipeline.resources import samples_dir
 from pipeline.synth.school import generated_school
-from plan_support import CLASS, FIXTURE_CALENDAR, FIXTURE_POLICY, FIXTURE_STUDENTS, FIXTURE_TEACHERS, policy_with
+from plan_support import CLASS, FIXTURE_CALENDAR, FIXTURE_POLICY, FIXTURE_STUDENTS, FIXTURE_TEACHERS, policy_file, policy_with
 
 TERM = "2025-2026-1"
 
@@ -168,15 +167,11 @@ def test_calendar_file_round_trips_and_a_wrong_one_names_the_file_and_the_fix(tm
 
 
 def test_a_plan_setting_naming_an_unknown_group_or_mode_is_refused_in_chinese(tmp_path: Path) -> None:
-    text = (samples_dir() / "policy.yaml").read_text(encoding="utf-8")
-    path = tmp_path / "policy.yaml"
-    path.write_text(text + "plan: {two_teacher_groups: [孤儿], focus_followup_mode: 上门}\n", encoding="utf-8")
     with pytest.raises(PolicyError) as err:
-        load_policy(path)
+        load_policy(policy_file(tmp_path, two_teacher_groups=["孤儿"], focus_followup_mode="上门"))
     assert "“上门”不是表单“家访方式”的选项" in str(err.value)
-    path.write_text(text + "plan: {two_teacher_groups: [孤儿]}\n", encoding="utf-8")
     with pytest.raises(PolicyError, match="plan.two_teacher_groups 中的“孤儿”不是本配置的特殊群体"):
-        load_policy(path)
+        load_policy(policy_file(tmp_path, two_teacher_groups=["孤儿"]))
 
 
 @pytest.mark.parametrize(

@@ -19,12 +19,11 @@ from pipeline.plan.run import confirm_visit, make_term_plan, plan_status, update
 from pipeline.plan.tracking import progress_by, track
 from pipeline.report import make_compliance_report
 from pipeline.report.visits import Visit
-from pipeline.resources import samples_dir
 from pipeline.store import plans as plan_store
 from pipeline.store import repo
 from pipeline.store.workspace import Workspace, init_workspace
 from pipeline.synth.school import generated_school
-from plan_support import CLASS, FIXTURE_CALENDAR, FIXTURE_POLICY, FIXTURE_STUDENTS, FIXTURE_TEACHERS, TERM, store_record
+from plan_support import CLASS, FIXTURE_CALENDAR, FIXTURE_POLICY, FIXTURE_STUDENTS, FIXTURE_TEACHERS, TERM, policy_file, store_record
 
 HOME_MODE = "入户走访"
 
@@ -119,9 +118,7 @@ def test_compliance_list_shows_planned_visits_overdue_and_due_with_the_plan_coun
 
 
 def test_plan_make_without_enough_teacher_time_stores_nothing_and_says_what_is_missing(tmp_path: Path) -> None:
-    policy = tmp_path / "policy.yaml"
-    policy.write_text((samples_dir() / "policy.yaml").read_text(encoding="utf-8") + "plan: {weekly_visits: 1, evening_visits: 1}\n", encoding="utf-8")
-    ws = init_workspace(tmp_path / "ws", policy_path=policy)
+    ws = init_workspace(tmp_path / "ws", policy_path=policy_file(tmp_path, weekly_visits=1, evening_visits=1))
     school = generated_school(90, seed=3, subject_teachers=0, middle_leaders=0)
     with ws.session() as s:
         repo.upsert_students(s, school.students)

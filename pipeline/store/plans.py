@@ -44,7 +44,14 @@ def save_plan(session: Session, plan: VisitPlan, *, operator: str) -> VisitPlan:
 
 def current_plan(session: Session, term: str) -> VisitPlan | None:
     """The term's current plan with its visits in schedule order, or None."""
-    row = session.scalar(select(VisitPlanRow).where(VisitPlanRow.term == term, VisitPlanRow.current.is_(True)))
+    # Newest first: two plans stored at once on PostgreSQL may both end up marked current.
+    query = (
+        select(VisitPlanRow)
+        .where(VisitPlanRow.term == term, VisitPlanRow.current.is_(True))
+        .order_by(VisitPlanRow.created_at.desc(), VisitPlanRow.plan_id.desc())
+        .limit(1)
+    )
+    row = session.scalar(query)
     if row is None:
         return None
     rows = session.scalars(select(PlannedVisitRow).where(PlannedVisitRow.plan_id == row.plan_id).order_by(PlannedVisitRow.id))
