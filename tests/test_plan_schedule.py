@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -188,3 +189,13 @@ def test_a_plan_setting_naming_an_unknown_group_or_mode_is_refused_in_chinese(tm
 def test_addresses_split_into_the_area_an_evening_is_chosen_from(text: str, area: str, rural: bool) -> None:
     parsed = parse_address(text)
     assert (parsed.area, parsed.rural) == (area, rural)
+
+
+def test_a_profile_without_plan_settings_and_with_other_groups_still_loads(tmp_path: Path) -> None:
+    path = policy_file(tmp_path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["plan"]
+    data["special_groups"] = [{"name": "留守儿童"}, {"name": "学习困难"}]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    policy = load_policy(path)
+    assert (policy.plan.two_teacher_groups, policy.plan.focus_groups, policy.plan.weekly_visits) == ((), ("学习困难",), 3)

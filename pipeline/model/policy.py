@@ -185,12 +185,17 @@ class Policy(_Frozen):
 
     @model_validator(mode="after")
     def _plan_groups_known(self) -> Policy:
+        """Groups the plan settings name must be the profile's; the defaults (seed 003's names)
+        keep only those this profile has, so a profile without a ``plan:`` block still loads."""
         known = {g.name for g in self.special_groups}
+        kept: dict[str, tuple[str, ...]] = {}
         for key in ("two_teacher_groups", "focus_groups"):
-            unknown = [g for g in getattr(self.plan, key) if g not in known]
-            if unknown:
+            named = getattr(self.plan, key)
+            unknown = [g for g in named if g not in known]
+            if unknown and key in self.plan.model_fields_set:
                 raise ValueError(f"plan.{key} 中的“{'、'.join(unknown)}”不是本配置的特殊群体（可用：{'、'.join(sorted(known))}）")
-        return self
+            kept[key] = tuple(g for g in named if g in known)
+        return self.model_copy(update={"plan": self.plan.model_copy(update=kept)})
 
     @model_validator(mode="after")
     def _semesters_inside_year(self) -> Policy:
