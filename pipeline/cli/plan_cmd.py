@@ -123,6 +123,8 @@ def status_cmd(term: str, as_of: dt.datetime | None, workspace: Path) -> None:
     \b
     示例：jiafang plan status --term 2025-2026-1 --as-of 2025-11-20
     """
+    from collections import Counter
+
     from pipeline.model.plan import STATE_WORDS
     from pipeline.plan.run import plan_status
     from pipeline.plan.tracking import progress_by
@@ -130,10 +132,15 @@ def status_cmd(term: str, as_of: dt.datetime | None, workspace: Path) -> None:
 
     _, progress = plan_status(open_workspace(workspace), term, as_of=as_of.date() if as_of else None)
     headers = ("", "计划", *STATE_WORDS.values())
-    for title, key in (("按班级", lambda v: v.class_name), ("按负责教师", lambda v: f"{v.teacher_name}（{v.teacher_no}）")):
+    tables = (
+        ("按班级", lambda v: v.class_name),
+        ("按负责教师", lambda v: f"{v.teacher_name}（{v.teacher_no}）"),
+        ("按同去教师（学校领导等）", lambda v: f"{v.companion_name}（{v.companion_no}）" if v.companion_no else ""),
+    )
+    for title, key in tables:
         groups = progress_by(progress, key)
         rows = [(name, sum(c.values()), *(c[s] for s in STATE_WORDS)) for name, c in groups.items()]
-        total = progress.counts()
+        total = sum(groups.values(), Counter[str]())
         rows.append(("合计", sum(total.values()), *(total[s] for s in STATE_WORDS)))
         columns_table(f"家访计划完成情况（{progress.as_of}，第 {progress.week} 周）{title}", headers, rows)
     other = sum(t.other_mode for t in progress.tracked)

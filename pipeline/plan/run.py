@@ -108,12 +108,13 @@ def update_term_plan(ws: Workspace, term: str, *, as_of: dt.date | None = None, 
         current = plan_store.current_plan(session, term)
     if current is None:
         raise PlanError(f"学期 {term} 还没有家访计划：请先运行 jiafang plan make --term {term}")
-    progress = track(current, records, ws.policy, calendar, as_of or dt.date.today())
+    day = as_of or dt.date.today()
+    progress = track(current, records, ws.policy, calendar, day)
     on_roster = {s.student_no for s in students if on_roll(s)}
     tracked = [t.visit for t in progress.tracked]
     kept = [v for v in tracked if v.done or (v.confirmed and v.student_no in on_roster)]
-    plan = _plan(ws, students, teachers, records, calendar, seed=current.seed, stages=current.stages, kept=kept)
-    result = _store(ws, plan, calendar, None, partial=partial, operator=operator, students=students, teachers=teachers, records=records)
+    plan = _plan(ws, students, teachers, records, calendar, seed=current.seed, stages=current.stages, kept=kept, from_week=calendar.week_of(day))
+    result = _store(ws, plan, calendar, None, partial=partial, operator=operator, students=students, teachers=teachers, records=records, from_week=calendar.week_of(day))
     before = {(v.student_no, v.purpose): v for v in tracked}
     after = {(v.student_no, v.purpose): v for v in plan.visits}
     return UpdateResult(
@@ -193,6 +194,7 @@ def _plan(
     seed: int,
     stages: bool | None,
     kept: Sequence[PlannedVisit],
+    from_week: int = 1,
 ) -> VisitPlan:
     home_done, led = _history(ws, records, calendar)
     return make_plan(
@@ -205,6 +207,7 @@ def _plan(
         kept=kept,
         home_done_this_year=home_done,
         leader_done_this_year=led,
+        from_week=from_week,
     )
 
 
@@ -227,9 +230,10 @@ def _store(
     students: Sequence[Student],
     teachers: Sequence[Teacher],
     records: Sequence[Visit],
+    from_week: int = 1,
 ) -> PlanResult:
     home_done, led = _history(ws, records, calendar)
-    broken = plan_violations(plan, students, teachers, ws.policy, calendar, home_done_this_year=home_done, leader_done_this_year=led)
+    broken = plan_violations(plan, students, teachers, ws.policy, calendar, home_done_this_year=home_done, leader_done_this_year=led, from_week=from_week)
     if broken:
         raise RuntimeError("scheduler broke rules it did not report: " + "; ".join(broken[:5]))
     if plan.shortfalls and not partial:

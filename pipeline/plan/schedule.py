@@ -78,12 +78,14 @@ def make_plan(
     kept: Sequence[PlannedVisit] = (),
     home_done_this_year: Iterable[str] = (),
     leader_done_this_year: dict[str, int] | None = None,
+    from_week: int = 1,
 ) -> VisitPlan:
     """The term's plan for ``students`` (see the module note). ``kept`` visits (done or agreed
-    with the family) stay as they are and their needs are met; ``stages`` defaults to the
+    with the family) stay as they are and their needs are met; the others go in ``from_week``
+    or later (a plan update does not plan into the past); ``stages`` defaults to the
     profile's ``plan.stages``."""
     stages = policy.plan.stages if stages is None else stages
-    planner = _Planner(policy, calendar, teachers, random.Random(seed), stages)
+    planner = _Planner(policy, calendar, teachers, random.Random(seed), stages, from_week)
     for v in kept:
         planner.keep(v)
     needs = [n for n in student_needs(students, policy, calendar, home_done_this_year=set(home_done_this_year), stages=stages) if (n.student.student_no, n.purpose) not in planner.kept_keys]
@@ -123,11 +125,14 @@ def _schedule_order(v: PlannedVisit) -> tuple[object, ...]:
 
 
 class _Planner:
-    def __init__(self, policy: Policy, calendar: TermCalendar, teachers: Sequence[Teacher], rng: random.Random, stages: bool) -> None:
+    def __init__(
+        self, policy: Policy, calendar: TermCalendar, teachers: Sequence[Teacher], rng: random.Random, stages: bool, from_week: int
+    ) -> None:
         self.policy, self.rules, self.calendar, self.rng = policy, policy.plan, calendar, rng
         self.teachers = {t.teacher_no: t for t in teachers}
         self.leader_nos = {t.teacher_no for t in teachers if policy.quota_for(t.role)}
-        self.days = {w.number: calendar.visit_days(w, self.rules.visit_days) for w in calendar.weeks}
+        # weeks before from_week have no days to give: a plan update never plans into the past
+        self.days = {w.number: calendar.visit_days(w, self.rules.visit_days) if w.number >= from_week else () for w in calendar.weeks}
         self.stage_map = stage_weeks(calendar, policy) if stages else {}
         self.book = _Book()
         self.placed: list[PlannedVisit] = []

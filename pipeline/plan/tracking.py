@@ -86,8 +86,10 @@ def _state(planned: PlannedVisit, record: Visit | None, calendar: TermCalendar, 
 
 
 def progress_by(progress: PlanProgress, key: Callable[[PlannedVisit], str]) -> dict[str, Counter[str]]:
-    """State counts grouped by ``key`` of the planned visit (class, teacher), in plan order."""
+    """State counts grouped by ``key`` of the planned visit (class, teacher), in plan order;
+    visits whose key is "" (no companion) are left out."""
     groups: dict[str, Counter[str]] = {}
     for t in progress.tracked:
-        groups.setdefault(key(t.visit), Counter())[t.state] += 1
+        if name := key(t.visit):
+            groups.setdefault(name, Counter())[t.state] += 1
     return groups

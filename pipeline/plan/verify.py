@@ -28,13 +28,14 @@ def plan_violations(
     *,
     home_done_this_year: set[str] | None = None,
     leader_done_this_year: dict[str, int] | None = None,
+    from_week: int = 1,
 ) -> list[str]:
     """Each broken rule as one Chinese line; empty when the plan keeps every rule or names
     what it cannot meet in its shortfalls."""
     return [
         *_missing(plan, students, policy, calendar, home_done_this_year or set()),
         *_capacity(plan, policy, teachers),
-        *_calendar(plan, policy, calendar),
+        *_calendar(plan, policy, calendar, from_week),
         *_companions(plan),
         *_evening_areas(plan),
         *_focus_gaps(plan, policy),
@@ -81,10 +82,10 @@ def _capacity(plan: VisitPlan, policy: Policy, teachers: Sequence[Teacher]) -> l
     return out
 
 
-def _calendar(plan: VisitPlan, policy: Policy, calendar: TermCalendar) -> list[str]:
-    allowed = {w.number: set(calendar.visit_days(w, policy.plan.visit_days)) for w in calendar.weeks}
+def _calendar(plan: VisitPlan, policy: Policy, calendar: TermCalendar, from_week: int) -> list[str]:
+    allowed = {w.number: set(calendar.visit_days(w, policy.plan.visit_days)) for w in calendar.weeks if w.number >= from_week}
     return [
-        f"{v.student_name}：{v.day} 不是可家访的日子（第 {v.week} 周：考试周、假期或不在学期内）"
+        f"{v.student_name}：{v.day} 不是可家访的日子（第 {v.week} 周：已过去、考试周、假期或不在学期内）"
         for v in plan.visits
         if not v.kept and v.day not in allowed.get(v.week, set())
     ]
