@@ -97,7 +97,7 @@ def test_fixture_school_gets_the_known_schedule() -> None:
     assert by_student[("王堃", "home")].day == by_student[("陈静", "home")].day == dt.date(2025, 9, 9)
     # 困境儿童: two teachers, the principal meeting his share (2 a year: 1 this term)
     assert explain(by_student[("李娜", "home")]) == (
-        "李娜：困境儿童：本学期须入户一次；每名学生：每学年须入户一次；班主任林春燕，第 4 周周二（9月23日）18:30 入户走访，"
+        "李娜：困境儿童，本学期须入户一次；班主任林春燕，第 4 周周二（9月23日）18:30 入户走访，"
         "与高校长同去（困境儿童家庭，按安全保障两位教师结伴）"
     )
     # the 重点 student's second contact two weeks on or more, skipping the 国庆 Tuesday

@@ -30,7 +30,7 @@ HOME_MODE = "入户走访"
 
 def _planned(student_no: str, week: int, purpose: str = "home", mode: str = HOME_MODE) -> PlannedVisit:
     monday = FIXTURE_CALENDAR.weeks[week - 1].monday
-    return PlannedVisit(student_no, student_no, CLASS, purpose, mode, "普访", week, monday + dt.timedelta(days=1), "18:30", "T01", "林春燕", "班主任", ("每名学生：每学年须入户一次",))
+    return PlannedVisit(student_no, student_no, CLASS, purpose, mode, "普访", week, monday + dt.timedelta(days=1), "18:30", "T01", "林春燕", "班主任", ("每名学生，每学年须入户一次",))
 
 
 def _record(form_id: str, student_no: str, day: dt.date, mode: str = HOME_MODE) -> Visit:
@@ -126,7 +126,7 @@ def test_plan_make_without_enough_teacher_time_stores_nothing_and_says_what_is_m
         repo.upsert_teachers(s, school.teachers)
     result = CliRunner().invoke(main, ["plan", "make", "--term", TERM, "--workspace", str(ws.root)])
     assert result.exit_code == 1
-    assert "以下规定在现有教师时间内排不下" in result.output and "每名学生：每学年须入户一次" in result.output
+    assert "以下规定在现有教师时间内排不下" in result.output and "每名学生，每学年须入户一次" in result.output
     assert "计划未保存" in result.output and "Traceback" not in result.output
     with ws.session() as s:
         assert plan_store.current_plan(s, TERM) is None

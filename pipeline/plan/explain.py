@@ -1,6 +1,6 @@
 """Each planned visit in one sentence a teacher reads: who, why, who goes, when.
 
-"王堃：留守儿童，本学期须入户一次；班主任林春燕，第 6 周周三（10月15日）18:30 入户走访，与刘洋同去（困境儿童家庭，按安全保障两位教师结伴）"
+"王堃：留守儿童，本学期须入户一次；班主任林春燕，第 6 周周三（10月15日）18:30 入户走访，与刘洋同去（学校领导家访任务）"
 """
 
 from __future__ import annotations

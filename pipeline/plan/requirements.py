@@ -127,11 +127,11 @@ def _needs_of(
     special = [g for g in s.groups if policy.canonical_group(g)]
     focus = focus_labels(s, policy)
     new = "新转入" in focus
-    reasons = [f"{g}：本学期须入户一次" for g in special]
+    reasons = [f"{g}，本学期须入户一次" for g in special]
     if focus:
-        reasons.append(f"重点学生（{'、'.join(focus)}）：本学期至少联系 {rules.focus_contacts} 次")
-    if yearly:
-        reasons.append("每名学生：每学年须入户一次")
+        reasons.append(f"重点学生（{'、'.join(focus)}），本学期至少联系 {rules.focus_contacts} 次")
+    if yearly and not special:  # a special group's visit this semester is the year's visit too
+        reasons.append("每名学生，每学年须入户一次")
     if not reasons:
         return []
     home_mode = policy.coverage.home_visit_mode
@@ -144,10 +144,10 @@ def _needs_of(
         contact_weeks = windows.get(STAGES[1], weeks) if windows else weeks
         after_mid = tuple(w for w in contact_weeks if calendar.midterm_week is None or w > calendar.midterm_week) or contact_weeks
         for n in range(2, rules.focus_contacts + 1):
-            why = f"重点学生（{'、'.join(focus)}）：本学期第 {n} 次联系"
+            why = f"重点学生（{'、'.join(focus)}），本学期第 {n} 次联系"
             needs.append(Need(s, address, f"{CONTACT}{n}", rules.focus_followup_mode, "重点", (why,), after_mid if windows else weeks, "", True))
     if windows and not (new or urgent):
-        needs.append(Need(s, address, CALL, rules.call_mode, "普访", ("启航适应期：与每个家庭首次联系",), windows[STAGES[0]]))
+        needs.append(Need(s, address, CALL, rules.call_mode, "普访", ("启航适应期，与每个家庭首次联系",), windows[STAGES[0]]))
     return needs
 
 
