@@ -19,6 +19,7 @@ rule and the teacher-hours that would place it.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -52,7 +53,7 @@ class _Book:
 
     visits: defaultdict[tuple[str, int], int] = field(default_factory=lambda: defaultdict(int))
     calls: defaultdict[tuple[str, int], int] = field(default_factory=lambda: defaultdict(int))
-    evenings: dict[tuple[str, object], str] = field(default_factory=dict)  # (teacher, day) → area
+    evenings: dict[tuple[str, dt.date], str] = field(default_factory=dict)  # (teacher, day) → area
     led: defaultdict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))  # (leader, class)
 
     def book(self, v: PlannedVisit, leaders: set[str]) -> None:
@@ -200,7 +201,7 @@ class _Planner:
                 return True
         return False
 
-    def _free_evenings(self, teacher_no: str, weeks: tuple[int, ...], n: int) -> list[tuple[int, object]]:
+    def _free_evenings(self, teacher_no: str, weeks: tuple[int, ...], n: int) -> list[tuple[int, dt.date]]:
         """(week, day) where ``teacher_no`` has room for ``n`` visits, least booked week first."""
         found = []
         for w in weeks:
@@ -212,7 +213,7 @@ class _Planner:
                     found.append((booked, w, d))
         return [(w, d) for _, w, d in sorted(found, key=lambda x: (x[0], x[1], x[2]))]
 
-    def _companion(self, cls: str, teacher_no: str, week: int, day: object, n: int) -> Teacher | None:
+    def _companion(self, cls: str, teacher_no: str, week: int, day: dt.date, n: int) -> Teacher | None:
         """A second teacher free on ``day``: a leader short of their share and of its part for
         this class, fewest visits in this class first, else another teacher of the class with room that week, else any
         班主任 or 科任 of the school with room."""
@@ -229,10 +230,10 @@ class _Planner:
                 return t
         return None
 
-    def _leader_free(self, no: str, week: int, day: object, n: int = 1) -> bool:
+    def _leader_free(self, no: str, week: int, day: dt.date, n: int = 1) -> bool:
         return (no, day) not in self.book.evenings and self.book.visits[(no, week)] + n <= self.rules.leader_weekly_visits
 
-    def _add(self, need: Need, teacher: Teacher, week: int, day: object, slot: int, companion: Teacher | None, why: str) -> None:
+    def _add(self, need: Need, teacher: Teacher, week: int, day: dt.date, slot: int, companion: Teacher | None, why: str) -> None:
         s = need.student
         visit = PlannedVisit(
             student_no=s.student_no,
@@ -242,7 +243,7 @@ class _Planner:
             mode=need.mode,
             visit_type=need.visit_type,
             week=week,
-            day=day,  # type: ignore[arg-type]
+            day=day,
             time=_clock(self.rules.visit_time, slot * self.rules.visit_hours) if need.purpose == HOME else defs.PLAN_CONTACT_TIME,
             teacher_no=teacher.teacher_no,
             teacher_name=teacher.name,

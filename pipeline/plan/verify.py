@@ -7,6 +7,7 @@ schools. A rule is met when the plan meets it or a shortfall names the student (
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
@@ -62,7 +63,7 @@ def _capacity(plan: VisitPlan, policy: Policy, teachers: Sequence[Teacher]) -> l
     rules = policy.plan
     visits: Counter[tuple[str, int]] = Counter()
     calls: Counter[tuple[str, int]] = Counter()
-    evening: Counter[tuple[str, object]] = Counter()
+    evening: Counter[tuple[str, dt.date]] = Counter()
     for v in plan.visits:
         if v.purpose == CALL:
             calls[(v.teacher_no, v.week)] += 1
@@ -100,7 +101,7 @@ def _companions(plan: VisitPlan) -> list[str]:
 
 
 def _evening_areas(plan: VisitPlan) -> list[str]:
-    areas: defaultdict[tuple[str, object], set[str]] = defaultdict(set)
+    areas: defaultdict[tuple[str, dt.date], set[str]] = defaultdict(set)
     for v in plan.visits:
         if v.purpose == HOME and not v.kept:
             areas[(v.teacher_no, v.day)].add(v.area)
