@@ -137,3 +137,35 @@ def test_plan_commands_have_help_with_an_example() -> None:
     for command in ("make", "update", "confirm", "status", "docs"):
         result = CliRunner().invoke(main, ["plan", command, "--help"])
         assert result.exit_code == 0 and "示例" in result.output
+
+
+def test_cli_makes_the_plan_and_shows_its_status_by_class_and_teacher(school: Workspace) -> None:
+    runner = CliRunner()
+    made = runner.invoke(main, ["plan", "make", "--term", TERM, "--explain", "--workspace", str(school.root)])
+    assert made.exit_code == 0, made.output
+    assert "李娜：困境儿童，本学期须入户一次；班主任林春燕" in made.output and "计划已保存" in made.output
+    with school.session() as s:
+        plan = plan_store.current_plan(s, TERM)
+    assert plan is not None
+    first = plan.visits[0]
+    store_record(school, "R1", next(st for st in FIXTURE_STUDENTS if st.student_no == first.student_no), first.day, HOME_MODE, ("T01",))
+    status = runner.invoke(main, ["plan", "status", "--term", TERM, "--as-of", first.day.isoformat(), "--workspace", str(school.root)])
+    assert status.exit_code == 0, status.output
+    assert "按班级" in status.output and "按负责教师" in status.output
+    assert "七年级（1）班" in status.output and "林春燕" in status.output
+    with school.session() as s:
+        stored = plan_store.current_plan(s, TERM)
+    assert stored is not None and [v.done_form_id for v in stored.visits if v.done_form_id] == ["R1"]
+
+
+def test_replanning_one_class_leaves_the_other_classes_visits_as_they_were(tmp_path: Path) -> None:
+    ws = init_workspace(tmp_path / "ws")
+    school = generated_school(80, seed=9)
+    with ws.session() as s:
+        repo.upsert_students(s, school.students)
+        repo.upsert_teachers(s, school.teachers)
+    first = make_term_plan(ws, TERM).plan
+    again = make_term_plan(ws, TERM, class_name="七年级（1）班", seed=7).plan
+    assert again.of_class("七年级（2）班") == first.of_class("七年级（2）班")
+    assert again.of_class("七年级（1）班") != first.of_class("七年级（1）班")
+    ws.close()

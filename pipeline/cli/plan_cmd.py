@@ -125,17 +125,17 @@ def status_cmd(term: str, as_of: dt.datetime | None, workspace: Path) -> None:
     """
     from collections import Counter
 
-    from pipeline.model.plan import STATE_WORDS
+    from pipeline.model.plan import STATE_HEADINGS, STATE_WORDS
     from pipeline.plan.run import plan_status
     from pipeline.plan.tracking import progress_by
     from pipeline.store.workspace import open_workspace
 
     _, progress = plan_status(open_workspace(workspace), term, as_of=as_of.date() if as_of else None)
-    headers = ("", "计划", *STATE_WORDS.values())
+    headers = ("", "计划", *STATE_HEADINGS.values())  # short: a class name still fits 80 columns
     tables = (
         ("按班级", lambda v: v.class_name),
-        ("按负责教师", lambda v: f"{v.teacher_name}（{v.teacher_no}）"),
-        ("按同去教师（学校领导等）", lambda v: f"{v.companion_name}（{v.companion_no}）" if v.companion_no else ""),
+        ("按负责教师", lambda v: v.teacher_name),
+        ("按同去教师（学校领导等）", lambda v: v.companion_name),
     )
     for title, key in tables:
         groups = progress_by(progress, key)

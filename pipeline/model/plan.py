@@ -21,6 +21,7 @@ STATE_WORDS = {
     DUE: "本周待访",
     NOT_YET_DUE: "未到期",
 }
+STATE_HEADINGS = {DONE: "按时", DONE_EARLY: "提前", DONE_LATE: "推迟", OVERDUE: "逾期", DUE: "本周", NOT_YET_DUE: "未到期"}  # table columns
 
 
 @dataclass(frozen=True)
