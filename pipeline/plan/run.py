@@ -135,7 +135,8 @@ def plan_status(ws: Workspace, term: str, *, as_of: dt.date | None = None) -> tu
             raise PlanError(f"学期 {term} 还没有家访计划：请先运行 jiafang plan make --term {term}")
         records = load_visits(session)
     progress = track(plan, records, ws.policy, calendar, as_of or dt.date.today())
-    ws.write(lambda session: plan_store.mark_tracked(session, plan.plan_id, (t.visit for t in progress.tracked)))
+    found = tuple(t.visit for t in progress.tracked)  # a tuple: ws.write may run the work twice
+    ws.write(lambda session: plan_store.mark_tracked(session, plan.plan_id, found))
     return plan, progress
 
 
