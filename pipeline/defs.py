@@ -538,3 +538,4 @@ PLAN_PDF_LEADING = 1.5  # line height as a multiple of the font size
 PLAN_PDF_CELL_PADDING = 1.2  # mm inside a table cell
 PLAN_STATUS_COLUMNS = ("学籍状态", "在籍状态", "状态")  # roster columns that may say a student has left
 PLAN_LEFT_WORDS = ("转出", "离校", "退学", "休学", "已转学")  # … and the words that say so
+PLAN_NEW_STUDENT_COLUMN = "新转入"  # the focus column (plan.focus_columns) the three-stage model visits first

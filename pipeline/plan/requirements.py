@@ -126,7 +126,7 @@ def _needs_of(
     address = parse_address(s.address)
     special = [g for g in s.groups if policy.canonical_group(g)]
     focus = focus_labels(s, policy)
-    new = "新转入" in focus
+    new = defs.PLAN_NEW_STUDENT_COLUMN in focus
     reasons = [f"{g}，本学期须入户一次" for g in special]
     if focus:
         reasons.append(f"重点学生（{'、'.join(focus)}），本学期至少联系 {rules.focus_contacts} 次")
@@ -141,11 +141,10 @@ def _needs_of(
     two = _two_teachers(s, address, policy)
     needs = [Need(s, address, HOME, home_mode, visit_type, tuple(reasons), home_weeks, two, urgent)]
     if focus:
-        contact_weeks = windows.get(STAGES[1], weeks) if windows else weeks
-        after_mid = tuple(w for w in contact_weeks if calendar.midterm_week is None or w > calendar.midterm_week) or contact_weeks
+        contact_weeks = _contact_weeks(weeks, windows, calendar)
         for n in range(2, rules.focus_contacts + 1):
             why = f"重点学生（{'、'.join(focus)}），本学期第 {n} 次联系"
-            needs.append(Need(s, address, f"{CONTACT}{n}", rules.focus_followup_mode, "重点", (why,), after_mid if windows else weeks, "", True))
+            needs.append(Need(s, address, f"{CONTACT}{n}", rules.focus_followup_mode, "重点", (why,), contact_weeks, "", True))
     if windows and not (new or urgent):
         needs.append(Need(s, address, CALL, rules.call_mode, "普访", ("启航适应期，与每个家庭首次联系",), windows[STAGES[0]]))
     return needs
@@ -165,6 +164,16 @@ def _home_weeks(
     if focus and gap and not windows:
         chosen = tuple(w for w in chosen if w + gap <= (weeks[-1] if weeks else 0))
     return chosen
+
+
+def _contact_weeks(weeks: tuple[int, ...], windows: dict[str, tuple[int, ...]], calendar: TermCalendar) -> tuple[int, ...]:
+    """Weeks a 重点 student's further contacts may take: any (each some weeks after the one
+    before, which the scheduler keeps); with stages, the 成长观测期 after the mid-term."""
+    if not windows:
+        return weeks
+    middle = windows[STAGES[1]]
+    mid = calendar.midterm_week
+    return tuple(w for w in middle if mid is None or w > mid) or middle
 
 
 def _two_teachers(s: Student, address: Address, policy: Policy) -> str:
