@@ -521,3 +521,31 @@ CONSOLE_UPLOAD_CHUNK = 1 << 20  # bytes copied at a time from a received upload 
 CONSOLE_UPLOAD_SLACK = 64 * 1024  # bytes of an upload's form beside the file (boundaries, headers, the file name)
 CONSOLE_AUDIT_PAGE = 200  # audit events shown at once on the 审计 page (newest first)
 CONSOLE_DOSSIER_MATCHES = 30  # students listed for one 一生一档 search
+
+# Visit plan (pipeline/plan). The term calendar a school has not written yet is derived from
+# the semester's dates: finals take the term's last weeks (Chinese schools' 期末考试 and
+# marking: two weeks), and the fixed-date national holidays (国务院 holiday rules; the school
+# adds the lunar ones, which move). Weekly capacity, evening size and the two-teacher rule are
+# the policy profile's (`plan:`), since they differ by school.
+PLAN_FINAL_EXAM_WEEKS = 2  # weeks at a term's end left free for finals
+PLAN_FIXED_HOLIDAYS = (  # (name, (month, day) first, (month, day) last), inclusive
+    ("国庆节", (10, 1), (10, 7)),
+    ("元旦", (1, 1), (1, 1)),
+    ("清明节", (4, 4), (4, 6)),
+    ("劳动节", (5, 1), (5, 5)),
+)
+PLAN_STAGE_WEEKS = 4  # weeks of the first (启航适应期) and last (总结展望期) stages: "a month" in seed 003 篇二
+PLAN_DEFAULT_SEED = 2025  # tie-breaking seed of the scheduler when none is given
+PLAN_CONTACT_TIME = "16:30"  # a 重点 student's 约谈 or a first call: after the last lesson, at school
+PLAN_DOC_FONT = "宋体"  # East Asian font of the class plan .docx (Word and WPS both have it)
+PLAN_DOC_TEXT_PT = 11.0  # pt, body text of the class plan (.docx and PDF)
+PLAN_DOC_TEXT_WIDTH_CM = 16.0  # cm of table width on A4 portrait inside Word's default margins
+PLAN_PDF_MARGIN = 18.0  # mm on every side of the class plan's A4 portrait PDF page
+PLAN_PDF_TITLE_PT = 18.0  # pt
+PLAN_PDF_HEADING_PT = 13.0  # pt
+PLAN_PDF_CELL_PT = 9.5  # pt, table cells
+PLAN_PDF_LEADING = 1.5  # line height as a multiple of the font size
+PLAN_PDF_CELL_PADDING = 1.2  # mm inside a table cell
+PLAN_STATUS_COLUMNS = ("学籍状态", "在籍状态", "状态")  # roster columns that may say a student has left
+PLAN_LEFT_WORDS = ("转出", "离校", "退学", "休学", "已转学")  # … and the words that say so
+PLAN_NEW_STUDENT_COLUMN = "新转入"  # the focus column (plan.focus_columns) the three-stage model visits first

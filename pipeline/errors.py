@@ -139,3 +139,7 @@ class StorageError(WorkspaceError):
 
 class StaleVersionError(ReviewError):
     """A decision was made on a record version that is no longer current; nothing is written."""
+
+
+class PlanError(JiafangError):
+    """The visit plan cannot be made, read or written (calendar, term, stored plan)."""

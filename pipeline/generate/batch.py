@@ -12,7 +12,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import groupby
 from pathlib import Path
@@ -80,12 +80,17 @@ def generate(
     class_name: str | None = None,
     duplex: bool = True,
     progress: Progress | None = None,
+    order: Sequence[tuple[str, Mapping[str, str]]] | None = None,
 ) -> GenerationReport:
-    """Issue ``forms`` for every student (of ``class_name``) and write them to ``out_dir``."""
+    """Issue ``forms`` for every student (of ``class_name``) and write them to ``out_dir``.
+
+    ``order`` (学籍号, values by field role) issues one form per entry instead, in that order
+    within each class (a student may come twice), with those values pre-filled where the form
+    has a field of the role: the visit plan's record forms with the planned teachers."""
     started = time.perf_counter()
     form_defs = [load_form(f) for f in forms]
     _check_formats(formats)
-    students = _students(ws, class_name)
+    students = _ordered(_students(ws, class_name), order)
     with ws.session() as session:
         for form in form_defs:
             repo.save_layout(session, form)
@@ -93,7 +98,7 @@ def generate(
     fonts = default_fonts() if set(PDF_FORMATS) & set(formats) else None
     total, done = len(students) * len(form_defs), 0
     for form in form_defs:
-        for cls, members in groupby(students, key=lambda s: s.class_name):
+        for cls, members in groupby(students, key=lambda s: s[0].class_name):
             group = list(members)
             _issue_class(ws, form, cls, group, formats=formats, fonts=fonts, duplex=duplex, report=report)
             done += len(group)
@@ -110,7 +115,7 @@ def _issue_class(
     ws: Workspace,
     form: FormDef,
     cls: str,
-    students: list[Student],
+    students: list[tuple[Student, Mapping[str, str]]],
     *,
     formats: Sequence[str],
     fonts: FontSet | None,
@@ -119,8 +124,8 @@ def _issue_class(
 ) -> None:
     """Render one class's forms, then record them as issued in one transaction."""
     filled: list[tuple[Student, FilledForm]] = []
-    for student in students:
-        ff = filled_form(form, student, ws.policy)
+    for student, by_role in students:
+        ff = filled_form(form, student, ws.policy, by_role)
         if fonts is not None:
             try:
                 check_coverage(ff, fonts)
@@ -160,15 +165,17 @@ def _issue_class(
     report.entries += entries
 
 
-def filled_form(form: FormDef, student: Student, policy: Policy) -> FilledForm:
-    """A freshly identified form for ``student``, pre-filled from the roster."""
+def filled_form(form: FormDef, student: Student, policy: Policy, by_role: Mapping[str, str] | None = None) -> FilledForm:
+    """A freshly identified form for ``student``, pre-filled from the roster (and ``by_role``:
+    values for the form's fields of those roles)."""
     form_id = new_form_id(form.id)
+    extra = {f.id: value for role, value in (by_role or {}).items() if (f := form.with_role(role)) is not None}
     return FilledForm(
         form=form,
         form_id=form_id,
         school_code=policy.school.code,
         title=f"{policy.school.name} {form.title}",
-        values=prefill_values(form, student, school_name=policy.school.name, form_id=form_id),
+        values={**prefill_values(form, student, school_name=policy.school.name, form_id=form_id), **extra},
         outline=outline_for(student, policy) if form.pages[0].content_boxes else None,
         owner=f"{student.class_name} {student.name}（学籍号 {student.student_no}）",
     )
@@ -233,6 +240,21 @@ def _students(ws: Workspace, class_name: str | None) -> list[Student]:
     if not students:
         raise GenerateError("工作区中还没有学生。请先运行：jiafang roster import 花名册.xlsx")
     return sorted(students, key=lambda s: (s.class_name, s.student_no))
+
+
+def _ordered(students: list[Student], order: Sequence[tuple[str, Mapping[str, str]]] | None) -> list[tuple[Student, Mapping[str, str]]]:
+    """(student, values by role) to issue, class by class: every student once, or ``order``'s
+    entries of these students in its order within each class."""
+    if order is None:
+        return [(s, {}) for s in students]
+    by_no = {s.student_no: s for s in students}
+    chosen = [(by_no[no], values) for no, values in order if no in by_no]
+    if not chosen:
+        raise GenerateError("计划中没有这些学生的家访：请先运行 jiafang plan make，或核对 --class。")
+    first_seen: dict[str, int] = {}
+    for s, _ in chosen:
+        first_seen.setdefault(s.class_name, len(first_seen))
+    return sorted(chosen, key=lambda item: first_seen[item[0].class_name])  # stable: the order within a class stays
 
 
 def _check_formats(formats: Sequence[str]) -> None:

@@ -125,6 +125,51 @@ class Deadlines(_Frozen):
     followup_max_days: int = Field(7, ge=1)
 
 
+class PlanRules(_Frozen):
+    """What the visit plan (pipeline.plan) needs beyond the campaign rules; defaults from
+    seed 003 (班级家访工作计划 templates): 2–3 hours a week of visiting time, two teachers for
+    remote or complex families, 重点 students contacted at least twice a term."""
+
+    weekly_visits: int = Field(3, ge=1, le=20, description="visits (any mode but a call) a teacher makes in a week")
+    leader_weekly_visits: int = Field(1, ge=1, le=10, description="visits a leader joins in one week")
+    weekly_calls: int = Field(12, ge=0, le=60, description="phone contacts a teacher makes in a week")
+    evening_visits: int = Field(2, ge=1, le=6, description="home visits one teacher makes on one evening")
+    visit_days: tuple[int, ...] = Field((1, 2, 3, 4), description="weekdays used, 1 = Monday … 7 = Sunday")
+    visit_hours: float = Field(1.0, gt=0, le=4, description="hours one home visit takes, travel included")
+    visit_time: str = Field("18:30", description="when an evening's first visit starts (HH:MM)")
+    two_teacher_groups: tuple[str, ...] = ("困境儿童",)
+    two_teachers_rural: bool = False  # a village address (remote) also asks for two teachers
+    focus_groups: tuple[str, ...] = ("学习困难", "心理问题", "行为偏差")
+    focus_columns: tuple[str, ...] = ("新转入", "重点")  # roster columns marking 重点 (是/√/1)
+    focus_contacts: int = Field(2, ge=1, le=6)
+    focus_followup_mode: str = "邀请来校"  # the 约谈 of seed 003: the 重点 student's further contacts
+    call_mode: str = "电话"  # first contacts of the three-stage model
+    focus_gap_weeks: int = Field(3, ge=1, le=10, description="weeks between a 重点 student's contacts")
+    stages: bool = False  # the three-stage model of seed 003 篇二
+
+    @field_validator("visit_days")
+    @classmethod
+    def _weekdays(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if not v or any(d < 1 or d > 7 for d in v):
+            raise ValueError("visit_days 须是 1（周一）到 7（周日）之间的数字，至少一个")
+        return tuple(sorted(set(v)))
+
+    @field_validator("focus_followup_mode", "call_mode")
+    @classmethod
+    def _a_form_mode(cls, v: str, info: ValidationInfo) -> str:
+        modes = _visit_modes(info)
+        if v not in modes.option_values:
+            raise ValueError(f"“{v}”不是表单“{modes.label}”的选项（可用：{'、'.join(modes.option_values)}）")
+        return v
+
+    @field_validator("visit_time")
+    @classmethod
+    def _clock(cls, v: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", v):
+            raise ValueError("visit_time 须写成 时:分，如 18:30")
+        return v
+
+
 class Policy(_Frozen):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -136,6 +181,21 @@ class Policy(_Frozen):
     coverage: Coverage = Field(default_factory=dict, validate_default=True)  # type: ignore[arg-type]
     deadlines: Deadlines = Deadlines()
     retention_years: int = Field(3, ge=1)
+    plan: PlanRules = PlanRules()
+
+    @model_validator(mode="after")
+    def _plan_groups_known(self) -> Policy:
+        """Groups the plan settings name must be the profile's; the defaults (seed 003's names)
+        keep only those this profile has, so a profile without a ``plan:`` block still loads."""
+        known = {g.name for g in self.special_groups}
+        kept: dict[str, tuple[str, ...]] = {}
+        for key in ("two_teacher_groups", "focus_groups"):
+            named = getattr(self.plan, key)
+            unknown = [g for g in named if g not in known]
+            if unknown and key in self.plan.model_fields_set:
+                raise ValueError(f"plan.{key} 中的“{'、'.join(unknown)}”不是本配置的特殊群体（可用：{'、'.join(sorted(known))}）")
+            kept[key] = tuple(g for g in named if g in known)
+        return self.model_copy(update={"plan": self.plan.model_copy(update=kept)})
 
     @model_validator(mode="after")
     def _semesters_inside_year(self) -> Policy:

@@ -39,6 +39,8 @@ from pipeline.report.ledger import LedgerItem, build_ledger, class_heads, respon
 from pipeline.report.visits import Visit, counted_with_pending_by
 
 KINDS = ("no_home_visit", "special_group", "leader_pace", "followup_overdue", "late_entry")
+# Planned visits past their week or due this week (pipeline.report.plan_todo; only with a plan).
+PLAN_KINDS = ("plan_overdue", "plan_due")
 PERIOD_WORDS = {"school_year": "学年", "semester": "学期"}
 LEADERS_GROUP = "学校领导"  # how the class-less group of leaders' own items is shown
 
@@ -113,7 +115,7 @@ def compliance_todo(
         semester=semester.name if semester else None,
         class_name=class_name,
         labels=kind_labels(policy),
-        items=tuple(sorted((i for i in items if class_name in (None, i.class_name)), key=_order)),
+        items=tuple(sorted((i for i in items if class_name in (None, i.class_name)), key=item_order)),
         pending_review=sum(not v.counted for v in scoped),
         notes=tuple(notes),
         counted_with_pending=counted_with_pending_by(scoped, as_of),
@@ -161,12 +163,13 @@ def _group(
     return {k: tuple(v) for k, v in groups.items()}
 
 
-def _order(item: ComplianceItem) -> tuple[object, ...]:
+def item_order(item: ComplianceItem) -> tuple[object, ...]:
+    """How items are listed: by class, responsible teacher, kind, student."""
     return (
         item.class_name == "",
         class_sort_key(item.class_name),
         item.responsible_no,
-        KINDS.index(item.kind),
+        (KINDS + PLAN_KINDS).index(item.kind),
         item.student_no,
         item.form_id,
     )

@@ -37,6 +37,11 @@ def write_stats_pdf(
     return atomic_write(out, lambda tmp: _render(sheets, tmp, fonts or default_fonts()))
 
 
+def write_sheets_pdf(sheets: tuple[Sheet, ...], out: Path, *, fonts: FontSet | None = None) -> Path:
+    """Any sheets printed like the 统计表, each from a new page (the 家访安排表 uses it)."""
+    return atomic_write(out, lambda tmp: _render(sheets, tmp, fonts or default_fonts()))
+
+
 def _render(sheets: tuple[Sheet, ...], path: Path, fonts: FontSet) -> None:
     canvas = Canvas(str(path), pagesize=landscape(A4), pageCompression=1)
     canvas.setTitle(sheets[0].title)

@@ -14,6 +14,7 @@ from pipeline.model.audit import AuditEvent, default_operator
 from pipeline.model.classes import normalize_class
 from pipeline.model.policy import Policy
 from pipeline.report.compliance import ComplianceReport, compliance_todo, default_as_of
+from pipeline.report.plan_todo import with_plan_progress
 from pipeline.report.ledger import STATUSES, LedgerItem, build_ledger, only_status
 from pipeline.report.todo_xlsx import write_compliance_xlsx, write_ledger_xlsx
 from pipeline.report.visits import counted_with_pending_by, load_visits
@@ -64,6 +65,7 @@ def make_compliance_report(
             as_of=as_of or default_as_of(policy, dt.date.today()),
             class_name=scope,
         )
+    report = with_plan_progress(ws, report)
     written = None
     if out is not None:
         _check_xlsx(out)

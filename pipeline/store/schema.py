@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -262,3 +262,55 @@ class IntakeRow(Base):
     pages: Mapped[int | None] = mapped_column(Integer, nullable=True)  # scan files: pages found
     pages_read: Mapped[list[Any]]  # scan files: 1-based pages read, blank or already stored
     created_at: Mapped[dt.datetime]
+
+
+class VisitPlanRow(Base):
+    """One visit plan of a term (pipeline.plan); a plan update stores a new one and the
+    term's earlier plan stops being current."""
+
+    __tablename__ = "visit_plans"
+    __table_args__ = (Index("ix_visit_plans_term", "term"),)
+
+    plan_id: Mapped[str] = mapped_column(String, primary_key=True)
+    term: Mapped[str] = mapped_column(String)
+    seed: Mapped[int]
+    stages: Mapped[bool] = mapped_column(Boolean)
+    current: Mapped[bool] = mapped_column(Boolean)
+    operator: Mapped[str] = mapped_column(String)
+    summary: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime]
+
+
+class PlannedVisitRow(Base):
+    """One planned visit (see pipeline.model.plan.PlannedVisit)."""
+
+    __tablename__ = "planned_visits"
+    __table_args__ = (
+        Index("ix_planned_visits_plan_id", "plan_id"),
+        Index("ix_planned_visits_student_no", "student_no"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("visit_plans.plan_id", ondelete="CASCADE"))
+    student_no: Mapped[str] = mapped_column(String)
+    student_name: Mapped[str] = mapped_column(String)
+    class_name: Mapped[str] = mapped_column(String)
+    purpose: Mapped[str] = mapped_column(String)
+    mode: Mapped[str] = mapped_column(String)
+    visit_type: Mapped[str] = mapped_column(String)
+    week: Mapped[int]
+    day: Mapped[dt.date] = mapped_column(Date)
+    time: Mapped[str] = mapped_column(String)
+    teacher_no: Mapped[str] = mapped_column(String)
+    teacher_name: Mapped[str] = mapped_column(String)
+    teacher_role: Mapped[str] = mapped_column(String)
+    reasons: Mapped[list[Any]]
+    area: Mapped[str] = mapped_column(String, default="")
+    companion_no: Mapped[str] = mapped_column(String, default="")
+    companion_name: Mapped[str] = mapped_column(String, default="")
+    companion_why: Mapped[str] = mapped_column(String, default="")
+    stage: Mapped[str] = mapped_column(String, default="")
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_form_id: Mapped[str] = mapped_column(String, default="")
+    done_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    done_mode: Mapped[str] = mapped_column(String, default="")
