@@ -512,3 +512,9 @@ PHOTO_PAPER_TINT = (250, 246, 236)  # RGB of white paper under indoor light
 PHOTO_CAMERA = ("Xiaomi", "Redmi Note 12")  # EXIF make and model written
 PHOTO_FIRST_TIME_MS = 1_762_300_000_000  # ms since 1970 of the first photo's name (Nov 2025)
 PHOTO_SCREENSHOT = (1080, 2340)  # px, a phone screenshot of the chat the photos came in
+
+# --- LAN mode: operator accounts and sign-in (pipeline/store/operators.py, pipeline/console/lan.py) ---
+OPERATOR_PASSWORD_MIN = 8  # characters; NIST SP 800-63B's floor for a memorised secret chosen by its user
+LOGIN_FAILURES_ALLOWED = 5  # failed sign-ins per operator name or client address within LOGIN_WINDOW_S
+LOGIN_WINDOW_S = 300.0  # seconds: 5 guesses per 5 minutes bounds online guessing to ~1 400 a day
+LAN_SESSION_HOURS = 10.0  # hours a LAN session lasts: one school day, then sign in again

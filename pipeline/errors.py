@@ -139,3 +139,11 @@ class StorageError(WorkspaceError):
 
 class StaleVersionError(ReviewError):
     """A decision was made on a record version that is no longer current; nothing is written."""
+
+
+class AccessDeniedError(JiafangError):
+    """The signed-in operator's role does not allow this (LAN mode, see pipeline.access)."""
+
+
+class OperatorError(JiafangError):
+    """An operator account cannot be added or changed as asked (bad name, role, class or password)."""

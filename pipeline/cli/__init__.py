@@ -32,6 +32,7 @@ from pipeline.cli.report_cmd import report
 from pipeline.cli.samples_cmd import samples
 from pipeline.cli.scan_cmd import scan
 from pipeline.cli.serve_cmd import serve
+from pipeline.cli.operators_cmd import operators
 
 
 class _JiafangGroup(click.Group):
@@ -90,3 +91,4 @@ main.add_command(audit)
 main.add_command(scan)
 main.add_command(calibrate_command)
 main.add_command(serve)
+main.add_command(operators)

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import groupby
 from pathlib import Path
 
+from pipeline.access import require_current
 from pipeline.errors import FontCoverageError, GenerateError
 from pipeline.model.prefill import prefill_values
 from pipeline.identity import new_form_id
@@ -82,6 +83,7 @@ def generate(
     progress: Progress | None = None,
 ) -> GenerationReport:
     """Issue ``forms`` for every student (of ``class_name``) and write them to ``out_dir``."""
+    require_current("print")
     started = time.perf_counter()
     form_defs = [load_form(f) for f in forms]
     _check_formats(formats)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-ACTIONS = ("export", "report", "packet", "dossier", "correction", "assign_page", "verify", "calibrate")
+ACTIONS = ("export", "report", "packet", "dossier", "correction", "assign_page", "verify", "calibrate", "login", "operator", "online_record")
 
 
 @dataclass(frozen=True)

@@ -261,3 +261,16 @@ class IntakeRow(Base):
     pages: Mapped[int | None] = mapped_column(Integer, nullable=True)  # scan files: pages found
     pages_read: Mapped[list[Any]]  # scan files: 1-based pages read, blank or already stored
     created_at: Mapped[dt.datetime]
+
+
+class OperatorRow(Base):
+    """A person who may sign in to the console in LAN mode (see pipeline.access); keyed by name."""
+
+    __tablename__ = "operators"
+
+    name: Mapped[str] = mapped_column(String, primary_key=True)
+    role: Mapped[str] = mapped_column(String)  # office / teacher / leader
+    classes: Mapped[list[Any]]  # a teacher's classes; empty for other roles
+    password_hash: Mapped[str] = mapped_column(String)  # argon2id, never the password
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
