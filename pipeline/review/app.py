@@ -47,7 +47,7 @@ KIND_LABELS = {
     "multi_choice": "多选",
     "signature": "签名",
 }
-SOURCE_LABELS = {"docx": "Word", "pdf-text": "PDF 文字", "acroform": "PDF 表单", "ocr": "OCR", "omr": "勾选识别", "human": "人工"}
+SOURCE_LABELS = {"docx": "Word", "pdf-text": "PDF 文字", "acroform": "PDF 表单", "ocr": "OCR", "omr": "勾选识别", "human": "人工", "web": "在线填写"}
 ACTION_LABELS = {"accept": "确认", "correction": "更正", "unreadable": "无法辨认"}
 BATCH_KINDS = {"generate": "生成表单", "ingest": "读回", "scan": "扫描读回"}
 SUMMARY_LABELS = {
@@ -66,7 +66,7 @@ SUMMARY_LABELS = {
     "skipped": "已读过",
     "review": "需复核",
 }
-READER_LABELS = {"docx": "Word", "docx-labels": "Word（按标签）", "scan": "扫描", "acroform": "PDF 表单", "pdf-text": "PDF 文字"}
+READER_LABELS = {"docx": "Word", "docx-labels": "Word（按标签）", "scan": "扫描", "acroform": "PDF 表单", "pdf-text": "PDF 文字", "web": "在线填写"}
 _AUDIT_SCOPE = re.compile(r"record (\S+) field (\S+)")
 
 router = APIRouter()
