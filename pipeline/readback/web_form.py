@@ -305,8 +305,30 @@ def _student(session: Session, student_no: str) -> Student:
     return student
 
 
-def online_records(ws: Workspace, class_name: str) -> list[Record]:
-    """The current online records of ``class_name`` (the class page lists them for editing)."""
+@dataclass(frozen=True)
+class OnlineClass:
+    """A class as the online-record page lists it: its students and their online records."""
+
+    name: str
+    students: tuple[Student, ...]
+    records: Mapping[str, tuple[Record, ...]]  # 学籍号 → that student's online records
+
+
+def online_classes(ws: Workspace) -> list[str]:
+    """The classes the operator the request acts for may fill online records for."""
+    visible = require_current("online_record").visible_classes()
+    with ws.session() as session:
+        return [c for c in repo.list_classes(session) if visible is None or c in visible]
+
+
+def online_class(ws: Workspace, class_name: str) -> OnlineClass:
+    """The students of ``class_name`` with the online records stored for them."""
     require_current("online_record", class_name)
     with ws.session() as session:
-        return [r for r in list_records(session, class_name=class_name, form=VISIT_FORM) if r.reader == SOURCE]
+        students = repo.list_students(session, class_name=class_name)
+        found = list_records(session, class_name=class_name, form=VISIT_FORM)
+    records: dict[str, tuple[Record, ...]] = {}
+    for r in found:
+        if r.reader == SOURCE:
+            records[r.student_no] = (*records.get(r.student_no, ()), r)
+    return OnlineClass(class_name, tuple(students), records)
