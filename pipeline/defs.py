@@ -518,3 +518,9 @@ OPERATOR_PASSWORD_MIN = 8  # characters; NIST SP 800-63B's floor for a memorised
 LOGIN_FAILURES_ALLOWED = 5  # failed sign-ins per operator name or client address within LOGIN_WINDOW_S
 LOGIN_WINDOW_S = 300.0  # seconds: 5 guesses per 5 minutes bounds online guessing to ~1 400 a day
 LAN_SESSION_HOURS = 10.0  # hours a LAN session lasts: one school day, then sign in again
+# argon2id cost of an operator's password hash: OWASP's password-storage minimum (19 MiB, 2
+# passes, 1 lane), ~0.1 s on a school PC; the parameters are stored in each hash, so raising
+# them later leaves existing hashes verifiable
+ARGON2_MEMORY_KIB = 19 * 1024
+ARGON2_TIME_COST = 2
+ARGON2_PARALLELISM = 1

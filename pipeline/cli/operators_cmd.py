@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -114,7 +115,7 @@ def passwd_cmd(name: str, password_stdin: bool, operator: str | None, workspace:
 
 def _password(from_stdin: bool) -> str:
     if from_stdin:
-        return click.get_text_stream("stdin").readline().rstrip("\r\n")
+        return sys.stdin.readline().rstrip("\r\n")
     return str(click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次密码"))
 
 

@@ -20,7 +20,9 @@ from pipeline.model.classes import normalize_class
 from pipeline.store.repo import list_classes, now
 from pipeline.store.schema import OperatorRow
 
-_HASHER = PasswordHasher()
+_HASHER = PasswordHasher(
+    time_cost=defs.ARGON2_TIME_COST, memory_cost=defs.ARGON2_MEMORY_KIB, parallelism=defs.ARGON2_PARALLELISM
+)
 _DUMMY_HASH = _HASHER.hash("not a password of anyone")
 
 
