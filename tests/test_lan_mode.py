@@ -103,6 +103,8 @@ def test_a_teacher_sees_only_their_class_in_the_queue_and_the_records(app: FastA
     teacher = _signed_in(app, TEACHER)
     queue = teacher.get("/queue").text
     assert f"/records/{own}" in queue and f"/records/{other}" not in queue
+    assert '<span id="pending-count" class="count">1</span>' in queue  # their class's field, not the school's two
+    assert f'<option value="{CLASS}"' in queue and f'<option value="{OTHER}"' not in queue
     assert teacher.get(f"/records/{own}").status_code == 200
     refused = teacher.get(f"/records/{other}")
     assert refused.status_code == 403 and "只能处理自己任教班级" in refused.text

@@ -231,7 +231,9 @@ def logout(request: Request) -> Response:
 
 
 def _login_form(request: Request, next: str, error: str, status_code: int = 200) -> Response:
-    token = secrets.token_urlsafe(24)
+    # Kept while the browser has one: a second sign-in page (another tab, the favicon's
+    # redirect) must not spend the token of the form already shown.
+    token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
     templates: Jinja2Templates = request.app.state.templates
     context = {"csrf": token, "next": next, "error": error}
     response = templates.TemplateResponse(request, "login.html", context, status_code=status_code)

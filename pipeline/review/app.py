@@ -172,9 +172,10 @@ def queue_page(
 ) -> HTMLResponse:
     ws = workspace(request)
     items = review_queue(ws, class_name=class_name or None, form=form or None, kind=kind or None)
+    visible = current_operator().visible_classes()
     with ws.session() as session:
-        classes = repo.list_classes(session)
-        pending = pending_count(session)
+        classes = [c for c in repo.list_classes(session) if visible is None or c in visible]
+        pending = pending_count(session, classes=visible)
     return render(
         request,
         "queue.html",
@@ -265,7 +266,7 @@ def _item_response(
     """The queue item after a decision (or with the refusal), plus the pending count."""
     with workspace(request).session() as session:
         record = record or current_record(session, form_id)
-        pending = pending_count(session)
+        pending = pending_count(session, classes=current_operator().visible_classes())
         student = repo.get_student(session, record.student_no) if record else None
     if record is None or field_id not in record.fields:
         return render(request, "message.html", status_code=404, title="找不到字段", text=error or f"表单 {form_id} 没有字段 {field_id}。")
