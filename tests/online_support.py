@@ -5,7 +5,10 @@ classes (hand-made Records stored through the record store)."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from sqlalchemy.orm import Session
 
@@ -65,6 +68,20 @@ def issue_record_forms(session: Session, classes: list[str]) -> None:
 def copy_workspace(template: Path, target: Path) -> Workspace:
     shutil.copytree(template, target)
     return open_workspace(target)
+
+
+@pytest.fixture(scope="module")
+def lan_template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """:func:`lan_template`, built once per test module."""
+    return lan_template(tmp_path_factory.mktemp("lan"))
+
+
+@pytest.fixture
+def ws(lan_template_dir: Path, tmp_path: Path) -> Iterator[Workspace]:
+    """A copy of the module's LAN template workspace, open."""
+    ws = copy_workspace(lan_template_dir, tmp_path / "ws")
+    yield ws
+    ws.close()
 
 
 def issued_in(ws: Workspace, class_name: str) -> list[tuple[str, str]]:

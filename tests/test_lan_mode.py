@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from pipeline.export.records import export_records
 from pipeline.store.audit import list_events
 from pipeline.store.records import current_record
 from pipeline.store.workspace import Workspace, init_workspace
+from tests.online_support import lan_template_dir, ws  # noqa: F401 (fixtures)
 from tests.online_support import (
     CLASS,
     LEADER,
@@ -28,9 +28,7 @@ from tests.online_support import (
     OTHER_TEACHER,
     PASSWORD,
     TEACHER,
-    copy_workspace,
     issued_in,
-    lan_template,
     record_post,
 )
 
@@ -50,18 +48,6 @@ def _export(request: Request) -> dict[str, str]:
 def _packet(request: Request) -> dict[str, str]:
     build_packet(request.app.state.ws, scope="school", term="2025-2026-1", out_dir=request.app.state.ws.root / "检查")
     return {"built": "yes"}
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return lan_template(tmp_path_factory.mktemp("lan"))
-
-
-@pytest.fixture
-def ws(template: Path, tmp_path: Path) -> Iterator[Workspace]:
-    ws = copy_workspace(template, tmp_path / "ws")
-    yield ws
-    ws.close()
 
 
 @pytest.fixture

@@ -4,14 +4,16 @@ the same rules, stored as ``verified`` web versions, counted in the 统计表.""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
 import yaml
 
+from fastapi.testclient import TestClient
+
 from pipeline.access import Operator, acting
+from pipeline.console.app import create_console_app
 from pipeline.errors import AccessDeniedError, StaleVersionError
 from pipeline.generate.batch import filled_form
 from pipeline.model.form import form_from_file
@@ -23,21 +25,10 @@ from pipeline.resources import forms_dir
 from pipeline.store import repo
 from pipeline.store.records import current_record, record_history
 from pipeline.store.workspace import Workspace
-from tests.online_support import CLASS, OTHER, TEACHER, as_posted, copy_workspace, issued_in, lan_template, record_post
+from tests.online_support import CLASS, OTHER, TEACHER, as_posted, issued_in, record_post
+from tests.online_support import lan_template_dir, ws  # noqa: F401 (fixtures)
 
 LATER = dt.date(2025, 11, 20)  # "today" for validation: after VISIT_DAY, inside the school year
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return lan_template(tmp_path_factory.mktemp("online"))
-
-
-@pytest.fixture
-def ws(template: Path, tmp_path: Path) -> Iterator[Workspace]:
-    ws = copy_workspace(template, tmp_path / "ws")
-    yield ws
-    ws.close()
 
 
 def _unreturned(ws: Workspace, class_name: str = CLASS) -> tuple[str, str]:
@@ -149,3 +140,15 @@ def test_a_teacher_fills_online_records_only_for_their_own_classes(ws: Workspace
             _submit(ws, other)
         with pytest.raises(AccessDeniedError):
             online_form(ws, other)
+
+
+def test_the_local_console_serves_the_online_form_behind_its_one_time_token(ws: Workspace) -> None:
+    client = TestClient(create_console_app(ws, operator="办公室", token="tok"), headers={"Origin": "http://testserver"})
+    client.get("/online?token=tok")
+    _, student_no = _unreturned(ws)
+    listing = client.get(f"/online?class_name={CLASS}").text
+    assert f"/online/students/{student_no}" in listing
+    page = client.get(f"/online/students/{student_no}").text
+    assert 'name="visit_date"' in page and 'value="视频(线上)"' in page and "家庭住址" in page
+    refused = client.post(f"/online/students/{student_no}", data={"visit_date": "2025-11-03"})
+    assert refused.status_code == 422 and "必填项未勾选" in refused.text and 'value="2025-11-03"' in refused.text

@@ -23,6 +23,7 @@ import uvicorn
 from pipeline.review.app import create_app
 from pipeline.store.records import current_record
 from pipeline.store.workspace import Workspace
+from tests.online_browser import CHROMIUM, CHROMIUM_ARGS, REPORT_CSP
 from tests.review_support import (
     CLASS,
     Issued,
@@ -36,25 +37,10 @@ from tests.review_support import (
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOOK = Path("/tmp/jiafang-look")
 TOKEN = "t0ken-for-tests"
 OPERATOR = "测试复核员"
 VIEWPORT = {"width": 1366, "height": 768}
-# Reported to the console so that a test sees every violation of the station's
-# Content-Security-Policy (Playwright's init scripts are not subject to it).
-REPORT_CSP = (
-    "document.addEventListener('securitypolicyviolation', function (e) {"
-    " console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI); });"
-)
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from pipeline.access import ROLE_LABELS, ROLES
 from pipeline.cli.options import library_errors, operator_option, workspace_option
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+T = TypeVar("T")
 
 password_option = click.option(
     "--password-stdin",
@@ -119,7 +126,7 @@ def _password(from_stdin: bool) -> str:
     return str(click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次密码"))
 
 
-def _write(workspace: Path, operator: str | None, change: str, name: str, work):  # type: ignore[no-untyped-def]
+def _write(workspace: Path, operator: str | None, change: str, name: str, work: Callable[[Session], T]) -> T:
     """Run ``work`` in one write transaction with its audit entry (who changed which account)."""
     from pipeline.model.audit import AuditEvent, default_operator
     from pipeline.store.audit import log_event
@@ -127,7 +134,7 @@ def _write(workspace: Path, operator: str | None, change: str, name: str, work):
 
     event = AuditEvent("operator", operator or default_operator(), f"operator {name}", {"change": change})
 
-    def write(session):  # type: ignore[no-untyped-def]
+    def write(session: Session) -> T:
         done = work(session)
         log_event(session, event)
         return done
