@@ -12,8 +12,10 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.testclient import TestClient
 
 from pipeline import defs
+from pipeline.access import Operator, acting
 from pipeline.archive.packet import build_packet
 from pipeline.cli import main
+from pipeline.errors import AccessDeniedError
 from pipeline.console.app import create_console_app
 from pipeline.export.records import export_records
 from pipeline.store.audit import list_events
@@ -33,18 +35,18 @@ from tests.online_support import (
 )
 
 ORIGIN = {"Origin": "http://testserver"}
-# A page another helper may add without any check of its own: the library must refuse.
+# Pages another helper may add without any check of their own: the library must refuse.
 unchecked = APIRouter()
 
 
-@unchecked.post("/test/export")
+@unchecked.api_route("/test/export", methods=["GET", "POST"])
 def _export(request: Request) -> dict[str, str]:
     out = request.app.state.ws.root / "导出.csv"
     export_records([], fmt="csv", out=out)
     return {"written": out.name}
 
 
-@unchecked.post("/test/packet")
+@unchecked.api_route("/test/packet", methods=["GET", "POST"])
 def _packet(request: Request) -> dict[str, str]:
     build_packet(request.app.state.ws, scope="school", term="2025-2026-1", out_dir=request.app.state.ws.root / "检查")
     return {"built": "yes"}
@@ -117,7 +119,7 @@ def test_a_teacher_decision_on_another_class_is_refused_by_the_library(app: Fast
     assert decision.operator == OTHER_TEACHER
 
 
-def test_a_teacher_post_to_a_packet_or_export_route_is_refused_by_the_library(app: FastAPI, ws: Workspace) -> None:
+def test_a_teacher_post_to_a_packet_or_export_route_is_refused(app: FastAPI, ws: Workspace) -> None:
     teacher = _signed_in(app, TEACHER)
     token = {"X-CSRF-Token": _csrf(teacher)}
     for route in ("/test/export", "/test/packet"):
@@ -128,11 +130,23 @@ def test_a_teacher_post_to_a_packet_or_export_route_is_refused_by_the_library(ap
     assert office.post("/test/export", headers={"X-CSRF-Token": _csrf(office, "/queue")}).status_code == 200
 
 
+def test_the_library_refuses_a_teacher_an_export_or_a_packet_whatever_page_asks(app: FastAPI, ws: Workspace) -> None:
+    teacher = _signed_in(app, TEACHER)
+    for route, action in (("/test/export", "导出记录"), ("/test/packet", "生成督导检查材料包")):
+        refused = teacher.get(route)  # no change to refuse at the door: the library must
+        assert refused.status_code == 403 and f"没有权限{action}" in refused.text
+    assert not (ws.root / "导出.csv").exists() and not (ws.root / "检查").exists()
+    with acting(Operator(TEACHER, "teacher", (CLASS,))), pytest.raises(AccessDeniedError):
+        export_records([], fmt="csv", out=ws.root / "导出.csv")
+
+
 def test_a_leader_reads_reports_and_reviews_nothing(app: FastAPI) -> None:
     leader = _signed_in(app, LEADER)
     assert leader.get("/dashboard").status_code == 200
     assert leader.get("/queue").status_code == 403
     assert leader.get("/online").status_code == 403
+    refused = leader.post("/online/students/x", data={"csrf": _csrf(leader, "/dashboard")})
+    assert refused.status_code == 403 and "不能进行这项操作" in refused.text
 
 
 def test_a_post_without_the_csrf_token_is_refused_and_nothing_is_stored(app: FastAPI, ws: Workspace) -> None:

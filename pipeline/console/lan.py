@@ -9,6 +9,8 @@
   pipeline.review.guard) and carry the session's CSRF token: the ``X-CSRF-Token`` header
   (htmx sends it, base.html's hx-headers) or a ``csrf`` field of a urlencoded form. A
   multipart upload carries it in the header or as ``?csrf=`` (its body is not read here).
+- A teacher may only send changes to the pages of their work (online records, review
+  decisions) and a leader none (CHANGES_ALLOWED), whatever the library would allow.
 - Sign-in attempts are limited per name and per client address (LOGIN_FAILURES_ALLOWED in
   LOGIN_WINDOW_S); every attempt, allowed or not, is written to the audit log.
 - Only clients on private, link-local or loopback addresses are served: student data does not
@@ -42,6 +44,14 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf"
 LOGIN_COOKIE = "jiafang_login"  # the sign-in form's own CSRF token (no session yet)
 PUBLIC_PREFIXES = ("/static/",)
+# Where each role may send changes. The library checks every change it is asked for
+# (pipeline.access.require); this second line also covers work a page hands to a background
+# job, which runs outside the request and so outside its operator.
+CHANGES_ALLOWED: dict[str, tuple[str, ...]] = {
+    "office": ("/",),
+    "teacher": ("/online/", "/fields/", "/logout"),
+    "leader": ("/logout",),
+}
 LOGIN_PATHS = frozenset({"/login"})
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -145,6 +155,8 @@ async def _admit(request: Request, call_next: Handler, ws: Workspace, sessions: 
         return _refuse(request, templates, "请先登录", "登录已过期或尚未登录，请刷新页面后重新登录；本次提交没有保存。")
     if request.method in STATE_CHANGING and not await _csrf_ok(request, session.csrf):
         return _refuse(request, templates, "请求已拒绝", "页面的安全令牌不对或已过期，本次提交没有保存。请刷新页面后再操作。")
+    if request.method in STATE_CHANGING and not path.startswith(CHANGES_ALLOWED[operator.role]):
+        return _refuse(request, templates, "没有权限", f"{operator.name}的账号不能进行这项操作，没有保存任何更改。如需此项权限请联系学校办公室。")
     request.state.csrf = session.csrf
     request.state.session_id = sid
     with acting(operator):
