@@ -180,8 +180,8 @@ def online_form(ws: Workspace, student_no: str, form_id: str = "") -> WebForm:
         require_current("online_record", student.class_name)
         target = form_id or _unreturned_form(session, student_no) or ""
         record = current_record(session, target) if target else None
-    if form_id:
-        _check_editable(form_id, student, _issued_for(ws, form_id), record)
+        if form_id:
+            _check_editable(form_id, student, repo.get_issued_form(session, form_id), record)
     values = {k: fv.value for k, fv in record.fields.items()} if record else None
     return web_form(
         form,
@@ -239,7 +239,7 @@ def _verified(record: Record) -> Record:
 
 
 def _typed(fv: FieldValue) -> FieldValue:
-    return replace(fv, confidence=1.0, source=SOURCE, status="verified", message="")
+    return replace(fv, raw=fv.raw or value_text(fv.value), confidence=1.0, source=SOURCE, status="verified", message="")
 
 
 def _target(session: Session, form: FormDef, student: Student, form_id: str) -> IssuedForm:
@@ -291,11 +291,6 @@ def _check_editable(form_id: str, student: Student, issued: IssuedForm | None, r
         raise OnlineRecordError(f"表单 {form_id} 不是{student.name}的家访记录表，请从在线填写页面重新打开该学生")
     if record is not None and record.reader != SOURCE:
         raise OnlineRecordError(f"表单 {form_id} 已由纸质或 Word 交回读入，请在复核页面核对修改，不能在线改写")
-
-
-def _issued_for(ws: Workspace, form_id: str) -> IssuedForm | None:
-    with ws.session() as session:
-        return repo.get_issued_form(session, form_id)
 
 
 def _student(session: Session, student_no: str) -> Student:
