@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -202,17 +202,21 @@ def _refuse(request: Request, templates: Jinja2Templates, title: str, text: str)
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/") -> Response:
-    return _login_form(request, next, "")
+def login_page(request: Request, target: str = Query("/", alias="next")) -> Response:
+    return _login_form(request, target, "")
 
 
 @router.post("/login")
 def login(
-    request: Request, name: str = Form(""), password: str = Form(""), csrf: str = Form(""), next: str = Form("/")
+    request: Request,
+    name: str = Form(""),
+    password: str = Form(""),
+    csrf: str = Form(""),
+    target: str = Form("/", alias="next"),
 ) -> Response:
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not secrets.compare_digest(csrf.encode(), expected.encode()):
-        return _login_form(request, next, "页面已过期，请重新输入用户名和密码。", status_code=403)
+        return _login_form(request, target, "页面已过期，请重新输入用户名和密码。", status_code=403)
     ws: Workspace = request.app.state.ws
     address, name = client_address(request), name.strip()
     limiter: LoginLimiter = request.app.state.login_limiter
@@ -220,15 +224,15 @@ def login(
     if wait > 0:
         _audit_login(ws, name, address, "blocked")
         minutes = max(1, round(wait / 60))
-        return _login_form(request, next, f"登录失败次数过多，请 {minutes} 分钟后再试，或请学校办公室重设密码。", status_code=429)
+        return _login_form(request, target, f"登录失败次数过多，请 {minutes} 分钟后再试，或请学校办公室重设密码。", status_code=429)
     with ws.session() as session:
         operator = authenticate(session, name, password)
     if operator is None:
         limiter.failed(name, address)
         _audit_login(ws, name, address, "failure")
-        return _login_form(request, next, "用户名或密码不对，请重新输入。", status_code=401)
+        return _login_form(request, target, "用户名或密码不对，请重新输入。", status_code=401)
     _audit_login(ws, operator.name, address, "success")
-    response = RedirectResponse(_landing(operator, next), status_code=303)
+    response = RedirectResponse(_landing(operator, target), status_code=303)
     response.set_cookie(SESSION_COOKIE, request.app.state.lan_sessions.open(operator.name), httponly=True, samesite="strict", path="/")
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
@@ -242,12 +246,12 @@ def logout(request: Request) -> Response:
     return response
 
 
-def _login_form(request: Request, next: str, error: str, status_code: int = 200) -> Response:
+def _login_form(request: Request, target: str, error: str, status_code: int = 200) -> Response:
     # Kept while the browser has one: a second sign-in page (another tab, the favicon's
     # redirect) must not spend the token of the form already shown.
     token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
     templates: Jinja2Templates = request.app.state.templates
-    context = {"csrf": token, "next": next, "error": error}
+    context = {"csrf": token, "next": target, "error": error}
     response = templates.TemplateResponse(request, "login.html", context, status_code=status_code)
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/login")
     return response
