@@ -23,7 +23,7 @@ import uvicorn
 from pipeline.review.app import create_app
 from pipeline.store.records import current_record
 from pipeline.store.workspace import Workspace
-from tests.online_browser import CHROMIUM, CHROMIUM_ARGS, REPORT_CSP
+from tests.online_browser import chromium
 from tests.review_support import (
     CLASS,
     Issued,
@@ -81,27 +81,8 @@ def serving(ws: Workspace) -> Iterator[str]:
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
     """A headless Chromium context; after the test, no page may have violated the CSP."""
-    if not CHROMIUM.exists():
-        pytest.skip("需要 Debian 的 chromium（/usr/bin/chromium）：apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport=VIEWPORT,
-            locale="zh-CN",
-        )
-        violations: list[str] = []
-        context.on("console", lambda m: violations.append(m.text) if m.text.startswith("CSP violation") else None)
-        context.add_init_script(REPORT_CSP)
-        try:
-            yield context
-        finally:
-            context.close()
-        assert violations == [], "the pages broke their own Content-Security-Policy"
+    with chromium(tmp_path / "profile", VIEWPORT) as context:
+        yield context
 
 
 def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
