@@ -218,3 +218,10 @@ def test_lan_mode_refuses_to_start_without_operator_accounts(tmp_path: Path) -> 
     init_workspace(root).close()
     result = CliRunner().invoke(main, ["serve", "--lan", "--no-browser", "--port", "0", "-w", str(root)])
     assert result.exit_code == 1 and "jiafang operators add" in result.output
+
+
+def test_only_clients_on_the_school_network_are_served(app: FastAPI) -> None:
+    outside = TestClient(app, headers=ORIGIN, client=("1.2.3.4", 50000))
+    refused = outside.get("/login")
+    assert refused.status_code == 403 and "1.2.3.4" in refused.text
+    assert TestClient(app, client=("192.168.1.23", 50000)).get("/login").status_code == 200
