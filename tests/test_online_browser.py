@@ -105,6 +105,7 @@ def test_a_teacher_signs_in_on_a_phone_sees_only_their_class_and_fills_an_online
         other, _ = issued_in_root(root, OTHER)
         assert page.locator(f"a[href='/records/{own}']").count() > 0
         assert page.locator(f"a[href='/records/{other}']").count() == 0
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         screenshot(page, "lan-teacher-queue.png")
 
     ws = open_workspace(root)
