@@ -549,3 +549,14 @@ PLAN_PDF_CELL_PADDING = 1.2  # mm inside a table cell
 PLAN_STATUS_COLUMNS = ("学籍状态", "在籍状态", "状态")  # roster columns that may say a student has left
 PLAN_LEFT_WORDS = ("转出", "离校", "退学", "休学", "已转学")  # … and the words that say so
 PLAN_NEW_STUDENT_COLUMN = "新转入"  # the focus column (plan.focus_columns) the three-stage model visits first
+# --- LAN mode: operator accounts and sign-in (pipeline/store/operators.py, pipeline/console/lan.py) ---
+OPERATOR_PASSWORD_MIN = 8  # characters; NIST SP 800-63B's floor for a memorised secret chosen by its user
+LOGIN_FAILURES_ALLOWED = 5  # failed sign-ins per operator name or client address within LOGIN_WINDOW_S
+LOGIN_WINDOW_S = 300.0  # seconds: 5 guesses per 5 minutes bounds online guessing to ~1 400 a day
+LAN_SESSION_HOURS = 10.0  # hours a LAN session lasts: one school day, then sign in again
+# argon2id cost of an operator's password hash: OWASP's password-storage minimum (19 MiB, 2
+# passes, 1 lane), ~0.1 s on a school PC; the parameters are stored in each hash, so raising
+# them later leaves existing hashes verifiable
+ARGON2_MEMORY_KIB = 19 * 1024
+ARGON2_TIME_COST = 2
+ARGON2_PARALLELISM = 1

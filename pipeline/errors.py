@@ -143,3 +143,9 @@ class StaleVersionError(ReviewError):
 
 class PlanError(JiafangError):
     """The visit plan cannot be made, read or written (calendar, term, stored plan)."""
+class AccessDeniedError(JiafangError):
+    """The signed-in operator's role does not allow this (LAN mode, see pipeline.access)."""
+
+
+class OperatorError(JiafangError):
+    """An operator account cannot be added or changed as asked (bad name, role, class or password)."""

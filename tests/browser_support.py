@@ -32,6 +32,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}  # CSS px of a common phone (iPhone 12-15)
+SCREENSHOTS = Path(__file__).parent / "artifacts" / "console"  # pages people look at
 LOCAL_HOST = "127.0.0.1"
 # Reported to the console so that a test sees every violation of the pages' CSP
 # (Playwright's init scripts are not subject to it).
@@ -69,7 +71,7 @@ def serving(app: Any) -> Iterator[str]:
 
 
 @contextmanager
-def browser_context(profile: Path, *, downloads: Path | None = None) -> Iterator[Watched]:
+def browser_context(profile: Path, *, downloads: Path | None = None, viewport: dict[str, int] = VIEWPORT) -> Iterator[Watched]:
     """A headless Chromium context with a fresh profile in ``profile``; skips without Chromium."""
     if not CHROMIUM.exists():
         pytest.skip("需要 Debian 的 chromium（/usr/bin/chromium）：apt-get install chromium")
@@ -81,7 +83,7 @@ def browser_context(profile: Path, *, downloads: Path | None = None) -> Iterator
             executable_path=str(CHROMIUM),
             headless=True,
             args=CHROMIUM_ARGS,
-            viewport=VIEWPORT,
+            viewport=viewport,
             locale="zh-CN",
             accept_downloads=True,
             downloads_path=str(downloads) if downloads else None,
@@ -103,3 +105,11 @@ def _local_only(route: Any, watched: Watched) -> None:
     else:
         watched.foreign.append(url)
         route.abort()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save the whole page as tests/artifacts/console/``name``."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from reportlab.platypus import Flowable, PageBreak
 
+from pipeline.access import require_current
 from pipeline.archive.pdfjoin import Bookmark, join_parts
 from pipeline.archive.privacy import WITHHELD, Privacy
 from pipeline.archive.record_pages import (
@@ -55,6 +56,7 @@ def build_dossier(
             raise ArchiveError(
                 f"学籍号 {student_no} 不在花名册中：请检查学籍号，或先用 jiafang roster import 导入花名册。"
             )
+        require_current("dossier", student.class_name)
         records = list_records(session, student_no=student_no)
         pages = sorted((load_record_page(ws, session, r, privacy) for r in records), key=_order)
     shown = privacy.student(student)

@@ -27,6 +27,7 @@ from pathlib import Path
 from reportlab.platypus import Flowable, PageBreak
 from sqlalchemy.orm import Session
 
+from pipeline.access import require_current
 from pipeline import defs
 from pipeline.archive.manifest import MANIFEST_NAME, FileEntry, HashingWriter, build_manifest, workspace_key
 from pipeline.archive.packet_sections import (
@@ -109,6 +110,7 @@ def build_packet(
     """Build the packet of ``term`` (a semester id, e.g. "2025-2026-1") for the school or one
     class into ``out_dir``; returns where the PDF and the ZIP are. ``progress`` hears of each
     class drawn."""
+    require_current("packet")
     started = time.perf_counter()
     who = operator or default_operator()
     day = today or dt.date.today()

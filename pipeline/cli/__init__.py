@@ -33,6 +33,7 @@ from pipeline.cli.samples_cmd import samples
 from pipeline.cli.scan_cmd import scan
 from pipeline.cli.serve_cmd import serve
 from pipeline.cli.plan_cmd import plan
+from pipeline.cli.operators_cmd import operators
 
 
 class _JiafangGroup(click.Group):
@@ -92,3 +93,4 @@ main.add_command(scan)
 main.add_command(calibrate_command)
 main.add_command(serve)
 main.add_command(plan)
+main.add_command(operators)

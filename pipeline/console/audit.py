@@ -7,6 +7,7 @@ import datetime as dt
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from pipeline.access import require_current
 from pipeline import defs
 from pipeline.model.audit import ACTIONS
 from pipeline.review.app import render, workspace
@@ -61,6 +62,7 @@ def audit_page(
     request: Request, operator: str = "", action: str = "", since: str = "", until: str = "", scope: str = ""
 ) -> HTMLResponse:
     """``since`` and ``until`` are days (YYYY-MM-DD, the computer's time zone), both included."""
+    require_current("audit")
     first, last = _day(since), _day(until)
     problems = [f"日期“{text}”格式不对，请写成 YYYY-MM-DD（如 2025-11-03）。" for text, day in ((since, first), (until, last)) if text and day is None]
     with workspace(request).session() as session:

@@ -22,7 +22,7 @@ from pipeline.report.ledger import STATUS_LABELS as LEDGER_STATUSES
 from pipeline.report.overview import overview_day
 from pipeline.report.stats_report import make_stats_report
 from pipeline.report.todo_report import make_compliance_report, make_ledger_report
-from pipeline.review.app import render, workspace
+from pipeline.review.app import operator_name, render, workspace
 from pipeline.roster.search import find_students
 from pipeline.store import repo
 from pipeline.store.workspace import Workspace
@@ -51,7 +51,7 @@ def stats_file(
             month=month,
             out=export_path(ws, f"家访统计表_{scope}_{month}.{fmt}"),
             class_name=class_name or None,
-            operator=request.app.state.operator,
+            operator=operator_name(request),
             outward=bool(outward),
         )
     except JiafangError as exc:
@@ -68,7 +68,7 @@ def todo_file(request: Request, class_name: str = Form("")) -> HTMLResponse:
         day = _report_day(ws)
         made = make_compliance_report(
             ws, as_of=day, class_name=class_name or None, out=export_path(ws, f"家访待办清单_{class_name or '全校'}_{day}.xlsx"),
-            operator=request.app.state.operator,
+            operator=operator_name(request),
         )
     except JiafangError as exc:
         return _page(request, section="todo", error=str(exc), status_code=400)
@@ -83,7 +83,7 @@ def ledger_file(request: Request, class_name: str = Form(""), status: str = Form
         day = _report_day(ws)
         made = make_ledger_report(
             ws, as_of=day, class_name=class_name or None, status=status or None,
-            out=export_path(ws, f"问题台账_{class_name or '全校'}_{day}.xlsx"), operator=request.app.state.operator,
+            out=export_path(ws, f"问题台账_{class_name or '全校'}_{day}.xlsx"), operator=operator_name(request),
         )
     except JiafangError as exc:
         return _page(request, section="ledger", error=str(exc), status_code=400)
@@ -98,7 +98,7 @@ def dossier_file(request: Request, student_no: str = Form(...), q: str = Form(""
         student = repo.get_student(session, student_no)
     name = student.name if student else student_no
     try:
-        path = build_dossier(ws, student_no, export_path(ws, f"一生一档_{name}_{student_no}.pdf"), operator=request.app.state.operator)
+        path = build_dossier(ws, student_no, export_path(ws, f"一生一档_{name}_{student_no}.pdf"), operator=operator_name(request))
     except JiafangError as exc:
         return _page(request, section="dossier", q=q, error=str(exc), status_code=400)
     return _page(request, section="dossier", q=q, done=f"{name} 的一生一档已生成。", files=[path.name])
@@ -113,7 +113,7 @@ def packet_files(
     try:
         result = build_packet(
             ws, scope="class" if class_name else "school", class_name=class_name or None, term=term,
-            out_dir=exports_dir(ws), operator=request.app.state.operator, include_sensitive=bool(include_sensitive),
+            out_dir=exports_dir(ws), operator=operator_name(request), include_sensitive=bool(include_sensitive),
         )
     except JiafangError as exc:
         return _page(request, section="packet", error=str(exc), status_code=400)

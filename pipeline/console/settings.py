@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
 from pipeline.errors import JiafangError
-from pipeline.review.app import render, workspace
+from pipeline.review.app import operator_name, render, workspace
 from pipeline.store.audit import audit_operators
 from pipeline.store.policy_file import policy_text, save_policy
 
@@ -23,7 +23,7 @@ def settings_page(request: Request) -> HTMLResponse:
 def save_policy_text(request: Request, text: str = Form(...)) -> HTMLResponse:
     """Save the edited profile; a wrong one is shown again as typed, with what is wrong."""
     try:
-        save_policy(workspace(request), text, operator=request.app.state.operator)
+        save_policy(workspace(request), text, operator=operator_name(request))
     except JiafangError as exc:
         return _page(request, text=text, error=str(exc), status_code=400)
     return _page(request, text=text, saved=True)

@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipeline.access import require_current
 from pipeline import defs
 from pipeline.atomic import atomic_write
 from pipeline.errors import ExportError
@@ -49,6 +50,7 @@ def export_records(
 ) -> list[Path]:
     """Write ``records`` to ``out`` in ``fmt``; returns the files written (several for a CSV
     export of more than one form)."""
+    require_current("export")
     if fmt not in FORMATS:
         raise ExportError(f"不支持的导出格式 {fmt!r}（可用：{'、'.join(FORMATS)}）")
     sensitive = include_sensitive or not outward

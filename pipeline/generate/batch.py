@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from itertools import groupby
 from pathlib import Path
 
+from pipeline.access import require_current
 from pipeline.errors import FontCoverageError, GenerateError
 from pipeline.model.prefill import prefill_values
 from pipeline.identity import new_form_id
@@ -87,6 +88,7 @@ def generate(
     ``order`` (学籍号, values by field role) issues one form per entry instead, in that order
     within each class (a student may come twice), with those values pre-filled where the form
     has a field of the role: the visit plan's record forms with the planned teachers."""
+    require_current("print")
     started = time.perf_counter()
     form_defs = [load_form(f) for f in forms]
     _check_formats(formats)

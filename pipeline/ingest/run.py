@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from pipeline.access import require_current
 from pipeline.calibrate import ReviewLoad, review_load, workspace_thresholds
 from pipeline.errors import JiafangError, StorageError, UnknownFormError
 from pipeline.ingest import readers
@@ -110,6 +111,7 @@ def ingest(
     Word and text PDFs are read one by one; scans (images, image-only PDFs) are gathered and
     read page by page in ``workers`` processes (default: all cores) by ``page_reader``.
     """
+    require_current("ingest")
     started = time.perf_counter()
     report = IngestReport(batch_id=repo.new_batch_id("I"))
     with error_log(ws.root) as log_file:

@@ -29,6 +29,7 @@ import numpy as np
 from PIL import Image
 from sqlalchemy.orm import Session
 
+from pipeline.access import require_current
 from pipeline import defs
 from pipeline.calibrate import workspace_thresholds
 from pipeline.errors import DocumentError, ScanError, StorageError
@@ -525,6 +526,7 @@ def assign_page(ws: Workspace, digest: str, form_id: str, page_no: int, *, opera
     The page is registered and recognised like any other; its record gets a new version.
     Raises ScanError when the page, the form or the registration does not fit.
     """
+    require_current("ingest")
     with ws.session() as session:
         page = scans.scanned_page(session, digest)
     if page is None or page.image is None:

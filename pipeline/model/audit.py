@@ -8,7 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-ACTIONS = ("export", "report", "packet", "dossier", "correction", "assign_page", "verify", "calibrate", "policy")
+ACTIONS = (
+    "export", "report", "packet", "dossier", "correction", "assign_page", "verify", "calibrate", "policy", "login", "operator",
+    "online_record",
+)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-SOURCES = ("docx", "pdf-text", "acroform", "ocr", "omr", "human")
+SOURCES = ("docx", "pdf-text", "acroform", "ocr", "omr", "human", "web")  # web: typed online by the teacher
 # Weakest first: a record is as uncertain as its least certain field.
 STATUSES = ("review", "auto", "verified")
 

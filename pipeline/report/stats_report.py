@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.access import require_current
 from pipeline.errors import ReportError
 from pipeline.model.audit import AuditEvent, default_operator
 from pipeline.model.policy import Policy
@@ -46,6 +47,7 @@ def make_stats_report(
     filled_on: dt.date | None = None,
 ) -> StatsReport:
     """Write the 统计表 of ``month`` to ``out`` (.xlsx or .pdf, by suffix) and log it."""
+    require_current("report")
     writer = STATS_WRITERS.get(out.suffix.lower())
     if writer is None:
         raise ReportError(f"{out}：统计表只能写成 .xlsx（报送用）或 .pdf（打印用），请换一个文件名后缀。")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from pipeline.access import require_current
 from pipeline.errors import ReportError
 from pipeline.model.audit import AuditEvent, default_operator
 from pipeline.model.classes import normalize_class
@@ -54,6 +55,7 @@ def make_compliance_report(
 ) -> ComplianceResult:
     """The to-do list on ``as_of`` (default: today, or the school year's last day once it is
     over), for the school or one class; written to ``out`` (.xlsx) and logged when given."""
+    require_current("report")
     policy = policy or ws.policy
     with ws.session() as session:
         scope = _class(session, class_name)
@@ -85,6 +87,7 @@ def make_ledger_report(
 ) -> LedgerResult:
     """The 台账 on ``as_of`` (default today), optionally one class and one status; written to
     ``out`` (.xlsx) and logged when given."""
+    require_current("report")
     if status is not None and status not in STATUSES:
         raise ReportError(f"未知的台账状态“{status}”（可用：{'、'.join(STATUSES)}）。")
     policy = policy or ws.policy

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Form, Request
@@ -20,7 +20,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
-from pipeline.errors import CorrectionError, JiafangError, ReviewError
+from pipeline.access import current_operator, require_current
+from pipeline.errors import AccessDeniedError, CorrectionError, JiafangError, ReviewError
 from pipeline.export import STATUS_LABELS
 from pipeline.model.form import form_ids, load_form
 from pipeline.model.record import Record
@@ -47,7 +48,7 @@ KIND_LABELS = {
     "multi_choice": "多选",
     "signature": "签名",
 }
-SOURCE_LABELS = {"docx": "Word", "pdf-text": "PDF 文字", "acroform": "PDF 表单", "ocr": "OCR", "omr": "勾选识别", "human": "人工"}
+SOURCE_LABELS = {"docx": "Word", "pdf-text": "PDF 文字", "acroform": "PDF 表单", "ocr": "OCR", "omr": "勾选识别", "human": "人工", "web": "在线填写"}
 ACTION_LABELS = {"accept": "确认", "correction": "更正", "unreadable": "无法辨认"}
 BATCH_KINDS = {"generate": "生成表单", "ingest": "读回", "scan": "扫描读回"}
 SUMMARY_LABELS = {
@@ -66,10 +67,11 @@ SUMMARY_LABELS = {
     "skipped": "已读过",
     "review": "需复核",
 }
-READER_LABELS = {"docx": "Word", "docx-labels": "Word（按标签）", "scan": "扫描", "acroform": "PDF 表单", "pdf-text": "PDF 文字"}
+READER_LABELS = {"docx": "Word", "docx-labels": "Word（按标签）", "scan": "扫描", "acroform": "PDF 表单", "pdf-text": "PDF 文字", "web": "在线填写"}
 _AUDIT_SCOPE = re.compile(r"record (\S+) field (\S+)")
 
 router = APIRouter()
+Middleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
 
 
 def create_app(
@@ -79,18 +81,21 @@ def create_app(
     token: str,
     routers: Sequence[APIRouter] = (),
     template_packages: Sequence[str] = (),
+    guard: Callable[[Jinja2Templates], Middleware] | None = None,
 ) -> FastAPI:
     """The review web app over ``ws``; decisions are recorded under ``operator``.
 
     ``routers`` (the office console's pages) are served before the review station's own, so
     they may take ``/``; their templates come from ``template_packages`` and may extend
-    the station's ``base.html``.
+    the station's ``base.html``. ``guard`` makes the access middleware in place of the
+    one-time token's (the console's LAN mode).
     """
     app = FastAPI(title="jiafang 复核", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ws = ws
     app.state.operator = operator
     app.state.templates = Jinja2Templates(env=_environment(template_packages, console=bool(routers)))
-    app.middleware("http")(guard_middleware(Sessions(token), app.state.templates))
+    app.middleware("http")((guard or (lambda t: guard_middleware(Sessions(token), t)))(app.state.templates))
+    app.add_exception_handler(AccessDeniedError, _denied)
     app.mount("/static", StaticFiles(packages=[("pipeline.review", "static")]), name="static")
     for extra in routers:
         app.include_router(extra)
@@ -112,6 +117,7 @@ def _environment(template_packages: Sequence[str], *, console: bool) -> Environm
         READER_LABELS=READER_LABELS,
         doubtful_runs=doubtful_runs,
     )
+    env.globals["may"] = lambda action, class_name=None: current_operator().may(action, class_name)
     env.globals["shown_stamp"] = lambda: f"{time.time():.3f}"  # times each decision (see _shown_at)
     env.filters.update(shown=_shown_value, local=_local_time, scope=_scope_text)
     return env
@@ -125,8 +131,18 @@ def workspace(request: Request) -> Workspace:
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """``template`` with ``context``, the operator and the app's labels."""
     templates: Jinja2Templates = request.app.state.templates
-    context.setdefault("operator", request.app.state.operator)
+    context.setdefault("operator", operator_name(request))
     return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def operator_name(request: Request) -> str:
+    """Who the request acts for: the signed-in operator (LAN mode), else the one the server
+    was started for."""
+    return current_operator().name or request.app.state.operator  # type: ignore[no-any-return]
+
+
+async def _denied(request: Request, exc: Exception) -> Response:
+    return render(request, "message.html", status_code=403, title="没有权限", text=str(exc))
 
 
 def _local_time(value: dt.datetime | None) -> str:
@@ -156,9 +172,10 @@ def queue_page(
 ) -> HTMLResponse:
     ws = workspace(request)
     items = review_queue(ws, class_name=class_name or None, form=form or None, kind=kind or None)
+    visible = current_operator().visible_classes()
     with ws.session() as session:
-        classes = repo.list_classes(session)
-        pending = pending_count(session)
+        classes = [c for c in repo.list_classes(session) if visible is None or c in visible]
+        pending = pending_count(session, classes=visible)
     return render(
         request,
         "queue.html",
@@ -192,7 +209,7 @@ def decide_field(
             field_id,
             value,
             version=_seen_version(version),
-            operator=request.app.state.operator,
+            operator=operator_name(request),
             confirm=confirm_value == value,
             shown_at=_shown_at(shown),
         )
@@ -213,7 +230,7 @@ def unreadable_field(
             form_id,
             field_id,
             version=_seen_version(version),
-            operator=request.app.state.operator,
+            operator=operator_name(request),
             shown_at=_shown_at(shown),
         )
     except JiafangError as exc:
@@ -249,7 +266,7 @@ def _item_response(
     """The queue item after a decision (or with the refusal), plus the pending count."""
     with workspace(request).session() as session:
         record = record or current_record(session, form_id)
-        pending = pending_count(session)
+        pending = pending_count(session, classes=current_operator().visible_classes())
         student = repo.get_student(session, record.student_no) if record else None
     if record is None or field_id not in record.fields:
         return render(request, "message.html", status_code=404, title="找不到字段", text=error or f"表单 {form_id} 没有字段 {field_id}。")
@@ -278,6 +295,7 @@ def record_page(request: Request, form_id: str) -> HTMLResponse:
         student = repo.get_student(session, record.student_no) if record else None
     if record is None:
         return render(request, "message.html", status_code=404, title="找不到记录", text=f"表单 {form_id} 还没有读回的记录。")
+    require_current("dossier", record.class_name)
     form = load_form(record.form)
     return render(
         request,
@@ -298,6 +316,8 @@ def record_page_image(request: Request, form_id: str, page_no: int, field: str |
     ws = workspace(request)
     with ws.session() as session:
         record = current_record(session, form_id)
+    if record is not None:
+        require_current("dossier", record.class_name)
     source = page_sources(ws, record).get(page_no) if record else None
     if record is None or source is None:
         return render(request, "message.html", status_code=404, title="没有页面图像", text=f"表单 {form_id} 第 {page_no} 页没有扫描图像（Word 交回的记录没有页面图像）。")
@@ -310,6 +330,8 @@ def narrative_line_image(request: Request, form_id: str, field_id: str, index: i
     ws = workspace(request)
     with ws.session() as session:
         record = current_record(session, form_id)
+    if record is not None:
+        require_current("dossier", record.class_name)
     png = line_png(ws, record, field_id, index) if record else None
     if png is None:
         return Response("找不到这一行的图像", status_code=404, media_type="text/plain; charset=utf-8")
@@ -345,7 +367,7 @@ def assign_quarantined(request: Request, digest: str, form_id: str = Form(""), p
     except ImportError:
         return render(request, "assign_result.html", ok=False, text="扫描识读模块尚未启用，暂时不能手工指定页面。")
     try:
-        page = assign_page(workspace(request), digest, form_id.strip(), page_no, operator=request.app.state.operator)
+        page = assign_page(workspace(request), digest, form_id.strip(), page_no, operator=operator_name(request))
     except JiafangError as exc:
         return render(request, "assign_result.html", ok=False, text=str(exc))
     return render(

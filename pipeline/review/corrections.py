@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from pipeline.access import require_current
 from pipeline import defs
 from pipeline.errors import CorrectionError, ReviewError
 from pipeline.model.audit import AuditEvent
@@ -147,6 +148,7 @@ def _field(session: Session, form_id: str, field_id: str, version: int) -> tuple
     record = current_for_decision(session, form_id, version)
     if record is None:
         raise ReviewError(f"表单 {form_id} 还没有读回的记录，无法复核。请检查表单编号")
+    require_current("review", record.class_name)
     form = load_form(record.form)
     if field_id not in record.fields or field_id not in {f.id for f in form.fields}:
         raise ReviewError(f"表单 {form_id}（{form.title}）没有字段 {field_id}。请检查字段编号")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from pipeline.access import require_current
 from pipeline import defs
 from pipeline.calibrate.load import ReviewLoad, review_load
 from pipeline.model.record import STATUSES
@@ -43,6 +44,7 @@ class Dashboard:
 
 
 def dashboard(ws: Workspace) -> Dashboard:
+    require_current("report")
     with ws.session() as session:
         statuses = Counter(r.status for r in list_records(session))
         return Dashboard(

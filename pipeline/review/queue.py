@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from pipeline.access import require_current
 from pipeline.model.form import FieldDef, FormDef, load_form
 from pipeline.model.record import NarrativeLine, Record
 from pipeline.review.corrections import CHOICE_KINDS, display_text
@@ -63,9 +64,12 @@ class QueueGroup:
 def review_queue(
     ws: Workspace, *, class_name: str | None = None, form: str | None = None, kind: str | None = None
 ) -> list[QueueItem]:
-    """Fields with status ``review`` in current records, by class, student, form and field order."""
+    """Fields with status ``review`` in current records, by class, student, form and field order;
+    only the classes the operator the request acts for may review."""
+    visible = require_current("review", class_name).visible_classes()
     with ws.session() as session:
-        records = list_records(session, status="review", class_name=class_name, form=form)
+        found = list_records(session, status="review", class_name=class_name, form=form)
+        records = [r for r in found if visible is None or r.class_name in visible]
         names = _student_names(session, records)
     return [
         queue_item(r, f, names.get(r.student_no, ""))

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.access import require_current
 from pipeline.errors import RosterFileError
 from pipeline.model.people import Student, Teacher
 from pipeline.roster.columns import STUDENTS, TEACHERS
@@ -42,6 +43,7 @@ class RosterImportReport:
 
 def import_roster(ws: Workspace, paths: Sequence[Path]) -> RosterImportReport:
     """Import the students and teachers in ``paths``; bad rows are reported, not imported."""
+    require_current("roster")
     sheets: list[RawSheet] = []
     problems: list[RosterProblem] = []
     for path in paths:

@@ -6,6 +6,7 @@ decision made on an older version."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 
 from sqlalchemy import func, select, update
@@ -15,7 +16,7 @@ from pipeline.model.correction import Correction
 from pipeline.model.record import FieldValue, weakest
 from pipeline.store.records import refs_column
 from pipeline.store.repo import as_utc, now
-from pipeline.store.schema import CorrectionRow, FieldValueRow, RecordRow
+from pipeline.store.schema import CorrectionRow, FieldValueRow, IssuedFormRow, RecordRow
 
 
 def set_field_value(session: Session, form_id: str, version: int, field_id: str, value: FieldValue) -> str:
@@ -106,12 +107,14 @@ def corrections_for(session: Session, form_id: str) -> list[Correction]:
     ]
 
 
-def pending_count(session: Session) -> int:
-    """Fields of current record versions still waiting for review."""
+def pending_count(session: Session, *, classes: Collection[str] | None = None) -> int:
+    """Fields of current record versions still waiting for review (of ``classes`` only, when given)."""
     query = (
         select(func.count())
         .select_from(FieldValueRow)
         .join(RecordRow, RecordRow.id == FieldValueRow.record_id)
         .where(RecordRow.current.is_(True), FieldValueRow.status == "review")
     )
+    if classes is not None:
+        query = query.join(IssuedFormRow, IssuedFormRow.form_id == RecordRow.form_id).where(IssuedFormRow.class_name.in_(classes))
     return session.scalar(query) or 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from pipeline.access import require_current
 from pipeline.atomic import atomic_write_bytes
 from pipeline.errors import PolicyError
 from pipeline.model.audit import AuditEvent
@@ -30,6 +31,7 @@ def policy_text(ws: Workspace) -> str:
 def save_policy(ws: Workspace, text: str, *, operator: str) -> Policy:
     """Validate ``text`` and make it ``ws``'s profile; PolicyError (nothing written) when the
     text is not a valid profile or changes the code of a school that has issued forms."""
+    require_current("settings")
     text = text.replace("\r\n", "\n")  # a browser's text area posts CRLF line ends
     policy = parse_policy(text, POLICY_FILE)
     old = ws.policy

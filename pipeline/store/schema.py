@@ -314,3 +314,14 @@ class PlannedVisitRow(Base):
     done_form_id: Mapped[str] = mapped_column(String, default="")
     done_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     done_mode: Mapped[str] = mapped_column(String, default="")
+class OperatorRow(Base):
+    """A person who may sign in to the console in LAN mode (see pipeline.access); keyed by name."""
+
+    __tablename__ = "operators"
+
+    name: Mapped[str] = mapped_column(String, primary_key=True)
+    role: Mapped[str] = mapped_column(String)  # office / teacher / leader
+    classes: Mapped[list[Any]]  # a teacher's classes; empty for other roles
+    password_hash: Mapped[str] = mapped_column(String)  # argon2id, never the password
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
