@@ -139,3 +139,7 @@ class StorageError(WorkspaceError):
 
 class StaleVersionError(ReviewError):
     """A decision was made on a record version that is no longer current; nothing is written."""
+
+
+class JobError(JiafangError):
+    """A job cannot be queued or run as asked (unknown kind, missing parameter, bad upload)."""

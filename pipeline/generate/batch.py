@@ -160,9 +160,10 @@ def _issue_class(
     report.entries += entries
 
 
-def filled_form(form: FormDef, student: Student, policy: Policy) -> FilledForm:
-    """A freshly identified form for ``student``, pre-filled from the roster."""
-    form_id = new_form_id(form.id)
+def filled_form(form: FormDef, student: Student, policy: Policy, *, form_id: str | None = None) -> FilledForm:
+    """A freshly identified form for ``student`` (or the issued ``form_id`` again, for a
+    reprint), pre-filled from the roster."""
+    form_id = form_id or new_form_id(form.id)
     return FilledForm(
         form=form,
         form_id=form_id,
