@@ -32,6 +32,8 @@ from pipeline.cli.report_cmd import report
 from pipeline.cli.samples_cmd import samples
 from pipeline.cli.scan_cmd import scan
 from pipeline.cli.serve_cmd import serve
+from pipeline.cli.watch_cmd import watch_command
+from pipeline.cli.jobs_cmd import jobs
 
 
 class _JiafangGroup(click.Group):
@@ -90,3 +92,5 @@ main.add_command(audit)
 main.add_command(scan)
 main.add_command(calibrate_command)
 main.add_command(serve)
+main.add_command(watch_command)
+main.add_command(jobs)

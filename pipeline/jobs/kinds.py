@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline import defs
 from pipeline.errors import JobError, StorageError
 from pipeline.jobs.runner import JobContext
 from pipeline.store import repo
@@ -85,7 +86,8 @@ def run_watch(ctx: JobContext) -> Mapping[str, Any]:
     from pipeline.jobs.watch import watch_folder
 
     folder = Path(ctx.job.params["folder"])
-    taken = watch_folder(ctx.ws, folder, should_stop=ctx.should_stop, progress=ctx.progress)
+    settle = float(ctx.job.params.get("settle", defs.WATCH_SETTLE_SECONDS))
+    taken = watch_folder(ctx.ws, folder, should_stop=ctx.should_stop, progress=ctx.progress, settle=settle)
     ctx.check_halt()
     return {"message": f"已停止监视 {folder}（本次读入 {taken} 个文件）"}
 

@@ -168,7 +168,7 @@ def _free_name(target: Path) -> Path:
     return candidate
 
 
-def start_watching(ws: Workspace, folder: Path, *, operator: str) -> Job:
+def start_watching(ws: Workspace, folder: Path, *, operator: str, settle: float = defs.WATCH_SETTLE_SECONDS) -> Job:
     """Watch ``folder`` as a job of the console's runner (the 设置 page's switch); the same
     folder watched already is that job. Raises JobError when it is no folder."""
     from pipeline.jobs.runner import submit_job
@@ -177,7 +177,7 @@ def start_watching(ws: Workspace, folder: Path, *, operator: str) -> Job:
         raise JobError(f"{folder}：文件夹不存在或不是文件夹。请选一个复印机能写入的文件夹")
     resolved = str(folder.resolve())
     running = [j for j in watching(ws) if j.params.get("folder") == resolved]
-    return running[0] if running else submit_job(ws, "watch", {"folder": resolved}, operator=operator)
+    return running[0] if running else submit_job(ws, "watch", {"folder": resolved, "settle": settle}, operator=operator)
 
 
 def stop_watching(ws: Workspace, job_id: int) -> bool:

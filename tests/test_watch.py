@@ -1,0 +1,166 @@
+"""The watch folder: files a copier writes slowly, several at once, are each read exactly once,
+also when the watcher is restarted in the middle, and the folder is left as a clerk expects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from pipeline.ingest import ingest
+from pipeline.jobs import JobRunner, job_status, start_watching, stop_watching, watch_folder
+from pipeline.jobs.watch import READ_DIR, UNREAD_DIR
+from pipeline.store.schema import IntakeRow, RecordRow
+from pipeline.store.workspace import Workspace
+from tests.jobs_support import class_workspace, word_returns
+
+SETTLE = 0.6  # s; the writers below pause 0.15 s between pieces, well inside it
+FILES = 20
+
+
+@pytest.fixture(scope="module")
+def twenty(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, list[Path]]:
+    root = tmp_path_factory.mktemp("watch")
+    ws = class_workspace(root / "ws", FILES)
+    return ws, word_returns(ws, root / "returns")
+
+
+def _write_slowly(source: Path, target: Path, pieces: int = 4) -> None:
+    """Like a copier over SMB: the file grows in pieces, with pauses between them."""
+    data = source.read_bytes()
+    step = len(data) // pieces + 1
+    with target.open("wb") as fh:
+        for at in range(0, len(data), step):
+            fh.write(data[at : at + step])
+            fh.flush()
+            time.sleep(0.15)
+
+
+def _watcher(ws: Workspace, folder: Path, stop: threading.Event, taken: list[str]) -> threading.Thread:
+    def run() -> None:
+        watch_folder(ws, folder, should_stop=stop.is_set, settle=SETTLE, poll=0.1, on_taken=lambda fs: taken.extend(f.outcome for f in fs))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _wait(condition: Callable[[], bool], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def _records(ws: Workspace) -> tuple[int, int]:
+    with ws.session() as session:
+        return session.scalar(select(func.count()).select_from(RecordRow)), session.scalar(select(func.max(RecordRow.version)))
+
+
+def test_twenty_files_written_slowly_and_at_once_are_each_read_once_across_a_restart(
+    twenty: tuple[Workspace, list[Path]], tmp_path: Path
+) -> None:
+    ws, returns = twenty
+    folder = tmp_path / "扫描"
+    folder.mkdir()
+    writers = [threading.Thread(target=_write_slowly, args=(p, folder / p.name)) for p in returns]
+    first_taken: list[str] = []
+    stop = threading.Event()
+    first = _watcher(ws, folder, stop, first_taken)
+    for writer in writers:  # they overlap: each takes ~0.6 s, one starts every 0.1 s
+        writer.start()
+        time.sleep(0.1)
+    _wait(lambda: len(first_taken) >= 5)
+    stop.set()  # restart in the middle: some files read, some still being written
+    first.join()
+    assert len(first_taken) < FILES
+    second_taken: list[str] = []
+    stop = threading.Event()
+    second = _watcher(ws, folder, stop, second_taken)
+    for writer in writers:
+        writer.join()
+    read_dir = folder / READ_DIR / dt.date.today().isoformat()
+    _wait(lambda: read_dir.is_dir() and len(list(read_dir.iterdir())) == FILES)
+    stop.set()
+    second.join()
+
+    assert sorted(p.name for p in read_dir.iterdir()) == sorted(p.name for p in returns)
+    assert [p.name for p in folder.iterdir()] == [READ_DIR]  # nothing left behind, nothing refused
+    assert sorted(first_taken + second_taken) == ["read"] * FILES
+    assert _records(ws) == (FILES, 1)  # every form once, none read twice into a second version
+    with ws.session() as session:
+        read = session.scalars(select(IntakeRow.digest).where(IntakeRow.outcome == "read")).all()
+    assert len(read) == len(set(read)) == FILES
+
+
+def test_a_file_read_before_a_crash_but_not_moved_is_moved_without_being_stored_again(
+    twenty: tuple[Workspace, list[Path]], tmp_path: Path
+) -> None:
+    ws, returns = twenty
+    folder = tmp_path / "扫描"
+    folder.mkdir()
+    (folder / returns[0].name).write_bytes(returns[0].read_bytes())  # read by the test above
+    (folder / "复印机说明.txt").write_text("不是表单", encoding="utf-8")
+    before = _records(ws)
+    stop = threading.Event()
+    taken: list[str] = []
+    watcher = _watcher(ws, folder, stop, taken)
+    _wait(lambda: len(taken) == 2)
+    stop.set()
+    watcher.join()
+
+    assert _records(ws) == before
+    assert (folder / READ_DIR / dt.date.today().isoformat() / returns[0].name).is_file()
+    assert (folder / UNREAD_DIR / "复印机说明.txt").is_file()
+    reason = (folder / UNREAD_DIR / "复印机说明.txt.txt").read_text(encoding="utf-8-sig")
+    assert "结果：拒收" in reason and "复印机说明.txt" in reason
+    assert sorted(p.name for p in folder.iterdir()) == [READ_DIR, UNREAD_DIR]
+
+
+def test_a_file_still_growing_is_not_taken_until_it_has_settled(twenty: tuple[Workspace, list[Path]], tmp_path: Path) -> None:
+    ws, returns = twenty
+    folder = tmp_path / "扫描"
+    folder.mkdir()
+    target = folder / "仍在写入.docx"
+    target.write_bytes(returns[1].read_bytes()[:100])
+    stop = threading.Event()
+    taken: list[str] = []
+    watcher = _watcher(ws, folder, stop, taken)
+    for _ in range(6):  # keeps growing for 6 × 0.3 s, longer than SETTLE
+        time.sleep(0.3)
+        with target.open("ab") as fh:
+            fh.write(b"\0")
+    assert taken == [] and target.exists()
+    stop.set()
+    watcher.join()
+
+
+def test_watching_as_a_job_goes_on_after_the_runner_restarts_and_stops_when_asked(
+    twenty: tuple[Workspace, list[Path]], tmp_path: Path
+) -> None:
+    ws, returns = twenty
+    folder = tmp_path / "扫描"
+    folder.mkdir()
+    read_dir = folder / READ_DIR / dt.date.today().isoformat()
+    job = start_watching(ws, folder, operator="王老师", settle=0.2)
+    assert start_watching(ws, folder, operator="王老师").id == job.id  # one watcher per folder
+    runner = JobRunner(ws, poll=0.1)
+    runner.start()
+    (folder / "a.docx").write_bytes(returns[2].read_bytes())
+    _wait(lambda: (read_dir / "a.docx").is_file())
+    runner.stop()  # the console closes
+    assert job_status(ws, job.id).state == "interrupted"
+    runner = JobRunner(ws, poll=0.1)
+    runner.start()  # and opens again: the folder is watched again without anyone asking
+    (folder / "b.docx").write_bytes(returns[3].read_bytes())
+    _wait(lambda: (read_dir / "b.docx").is_file())
+    assert stop_watching(ws, job.id)
+    _wait(lambda: job_status(ws, job.id).state == "done")
+    runner.stop()
+    ended = job_status(ws, job.id)
+    assert ended.attempts == 2 and "已停止监视" in ended.message
