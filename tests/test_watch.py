@@ -10,9 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from pipeline.ingest import ingest
+from pipeline.console.app import create_console_app
 from pipeline.jobs import JobRunner, job_status, start_watching, stop_watching, watch_folder
 from pipeline.jobs.watch import READ_DIR, UNREAD_DIR
 from pipeline.store.schema import IntakeRow, RecordRow
@@ -159,6 +160,10 @@ def test_watching_as_a_job_goes_on_after_the_runner_restarts_and_stops_when_aske
     runner.start()  # and opens again: the folder is watched again without anyone asking
     (folder / "b.docx").write_bytes(returns[3].read_bytes())
     _wait(lambda: (read_dir / "b.docx").is_file())
+    console = TestClient(create_console_app(ws, operator="王老师", token="t"))  # its own runner not started
+    console.get("/?token=t")
+    rows = console.get("/returns").text.split(f"扫描文件夹 {folder.resolve()}")[1]
+    assert "<td>a.docx</td>" in rows and "<td>b.docx</td>" in rows  # what the watcher took, named as in the folder
     assert stop_watching(ws, job.id)
     _wait(lambda: job_status(ws, job.id).state == "done")
     runner.stop()

@@ -11,6 +11,7 @@ upload's folder: the ingest checks each file exactly as ``jiafang ingest`` does.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -20,13 +21,14 @@ from starlette.datastructures import UploadFile
 from pipeline import defs
 from pipeline.errors import JobError
 from pipeline.jobs import submit_job
-from pipeline.jobs.uploads import FileSink, new_upload, upload_folder
+from pipeline.jobs.uploads import FileSink, new_upload, upload_folder, upload_outcomes
 from pipeline.jobs.watch import watching
 from pipeline.review.app import render, workspace
 from pipeline.console.job_progress import get_job, job_context, wake_runner
 from pipeline.store import jobs as job_store
 
 router = APIRouter()
+WATCH_SHOWN = 20  # files of each watched folder listed, the latest
 
 
 @router.get("/returns", response_class=HTMLResponse)
@@ -81,9 +83,11 @@ def start_upload(request: Request, upload_id: str) -> JSONResponse:
 def _start(request: Request, upload_id: str) -> int:
     ws = workspace(request)
     folder = upload_folder(ws, upload_id)
-    if not folder.is_dir() or not any(folder.rglob("*")):
+    files = sum(1 for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+    if not files:
         raise JobError("这次上传还没有文件。请重新选择文件或文件夹")
-    job = submit_job(ws, "ingest", {"paths": [str(folder)], "upload": upload_id}, operator=request.app.state.operator)
+    params = {"paths": [str(folder)], "upload": upload_id, "files": files}
+    job = submit_job(ws, "ingest", params, operator=request.app.state.operator)
     wake_runner(request)
     return job.id
 
@@ -97,7 +101,8 @@ def _page(request: Request, status_code: int = 200, *, shown: dict[str, Any] | N
     ws = workspace(request)
     with ws.session() as session:
         recent = job_store.list_jobs(session, kinds=("ingest",), limit=10)
-    context = {"recent": recent, "shown": shown, "watched": watching(ws), "limits": _limits(), "error": error}
+    watched = [(j, upload_outcomes(ws, Path(j.params["folder"]), last=WATCH_SHOWN)) for j in watching(ws)]
+    context = {"recent": recent, "shown": shown, "watched": watched, "limits": _limits(), "error": error}
     return render(request, "returns.html", status_code, nav="returns", **context)
 
 

@@ -130,10 +130,11 @@ def _free(target: Path) -> Path:
     return candidate
 
 
-def upload_outcomes(ws: Workspace, folder: Path) -> list[FileIntake]:
-    """Each uploaded file's outcome, named relative to the upload folder (see first_outcomes)."""
+def upload_outcomes(ws: Workspace, folder: Path, *, last: int | None = None) -> list[FileIntake]:
+    """Each file's outcome, named relative to the (upload or watched) folder (see
+    first_outcomes); only of the ``last`` files taken when given."""
     with ws.session() as session:
-        rows = intake_under(session, str(folder) + os.sep)
+        rows = intake_under(session, str(folder) + os.sep, last=last)
     return [_relative(f, folder) for f in first_outcomes(rows)]
 
 

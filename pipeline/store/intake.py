@@ -34,10 +34,11 @@ def batch_intake(session: Session, batch_id: str) -> list[FileIntake]:
     return [_intake(r) for r in session.scalars(query)]
 
 
-def intake_under(session: Session, folder: str) -> list[FileIntake]:
-    """Every file handed to ingest from under ``folder`` (an upload's own folder), in order."""
-    query = select(IntakeRow).where(IntakeRow.path.startswith(folder, autoescape=True)).order_by(IntakeRow.id)
-    return [_intake(r) for r in session.scalars(query)]
+def intake_under(session: Session, folder: str, *, last: int | None = None) -> list[FileIntake]:
+    """Every file handed to ingest from under ``folder`` (an upload's or a watched folder), in
+    order; only the ``last`` ones when given."""
+    query = select(IntakeRow).where(IntakeRow.path.startswith(folder, autoescape=True)).order_by(IntakeRow.id.desc()).limit(last)
+    return [_intake(r) for r in reversed(session.scalars(query).all())]
 
 
 def _intake(row: IntakeRow) -> FileIntake:

@@ -75,6 +75,8 @@ def finish(session: Session, job_id: int, state: str, message: str, result: dict
     row = session.get(JobRow, job_id)
     if row is not None:
         row.state, row.message, row.result = state, message, result
+        if state == "done":  # the bar of a finished job is full, whatever was last reported
+            row.done = row.total = max(row.done, row.total, 1)
         row.finished_at = row.heartbeat = now()
         row.eta_seconds = None
 
