@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from pipeline.console.app import create_console_app
+from pipeline.ingest import ingest
 from pipeline.jobs import JobRunner, job_status, start_watching, stop_watching, watch_folder
 from pipeline.jobs.watch import READ_DIR, UNREAD_DIR
 from pipeline.store.schema import IntakeRow, RecordRow
@@ -42,13 +44,23 @@ def _write_slowly(source: Path, target: Path, pieces: int = 4) -> None:
             time.sleep(0.15)
 
 
-def _watcher(ws: Workspace, folder: Path, stop: threading.Event, taken: list[str]) -> threading.Thread:
+@contextmanager
+def watching(ws: Workspace, folder: Path) -> Iterator[list[str]]:
+    """A watcher on its own thread while the block runs (stopped at its end, as by Ctrl+C);
+    yields the outcomes of the files it took, as it takes them."""
+    stop = threading.Event()
+    taken: list[str] = []
+
     def run() -> None:
         watch_folder(ws, folder, should_stop=stop.is_set, settle=SETTLE, poll=0.1, on_taken=lambda fs: taken.extend(f.outcome for f in fs))
 
     thread = threading.Thread(target=run)
     thread.start()
-    return thread
+    try:
+        yield taken
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _wait(condition: Callable[[], bool], seconds: float = 60) -> None:
@@ -70,25 +82,18 @@ def test_twenty_files_written_slowly_and_at_once_are_each_read_once_across_a_res
     folder = tmp_path / "扫描"
     folder.mkdir()
     writers = [threading.Thread(target=_write_slowly, args=(p, folder / p.name)) for p in returns]
-    first_taken: list[str] = []
-    stop = threading.Event()
-    first = _watcher(ws, folder, stop, first_taken)
-    for writer in writers:  # they overlap: each takes ~0.6 s, one starts every 0.1 s
-        writer.start()
-        time.sleep(0.1)
-    _wait(lambda: len(first_taken) >= 5)
-    stop.set()  # restart in the middle: some files read, some still being written
-    first.join()
+    with watching(ws, folder) as first_taken:
+        for writer in writers:  # they overlap: each takes ~0.6 s, one starts every 0.1 s
+            writer.start()
+            time.sleep(0.1)
+        _wait(lambda: len(first_taken) >= 5)
+    # restarted in the middle: some files read, some still being written
     assert len(first_taken) < FILES
-    second_taken: list[str] = []
-    stop = threading.Event()
-    second = _watcher(ws, folder, stop, second_taken)
-    for writer in writers:
-        writer.join()
     read_dir = folder / READ_DIR / dt.date.today().isoformat()
-    _wait(lambda: read_dir.is_dir() and len(list(read_dir.iterdir())) == FILES)
-    stop.set()
-    second.join()
+    with watching(ws, folder) as second_taken:
+        for writer in writers:
+            writer.join()
+        _wait(lambda: read_dir.is_dir() and len(list(read_dir.iterdir())) == FILES)
 
     assert sorted(p.name for p in read_dir.iterdir()) == sorted(p.name for p in returns)
     assert [p.name for p in folder.iterdir()] == [READ_DIR]  # nothing left behind, nothing refused
@@ -105,15 +110,12 @@ def test_a_file_read_before_a_crash_but_not_moved_is_moved_without_being_stored_
     ws, returns = twenty
     folder = tmp_path / "扫描"
     folder.mkdir()
-    (folder / returns[0].name).write_bytes(returns[0].read_bytes())  # read by the test above
+    (folder / returns[0].name).write_bytes(returns[0].read_bytes())
+    ingest(ws, [folder / returns[0].name])  # a watcher read it, then the PC went off before the move
     (folder / "复印机说明.txt").write_text("不是表单", encoding="utf-8")
     before = _records(ws)
-    stop = threading.Event()
-    taken: list[str] = []
-    watcher = _watcher(ws, folder, stop, taken)
-    _wait(lambda: len(taken) == 2)
-    stop.set()
-    watcher.join()
+    with watching(ws, folder) as taken:
+        _wait(lambda: len(taken) == 2)
 
     assert _records(ws) == before
     assert (folder / READ_DIR / dt.date.today().isoformat() / returns[0].name).is_file()
@@ -129,16 +131,12 @@ def test_a_file_still_growing_is_not_taken_until_it_has_settled(twenty: tuple[Wo
     folder.mkdir()
     target = folder / "仍在写入.docx"
     target.write_bytes(returns[1].read_bytes()[:100])
-    stop = threading.Event()
-    taken: list[str] = []
-    watcher = _watcher(ws, folder, stop, taken)
-    for _ in range(6):  # keeps growing for 6 × 0.3 s, longer than SETTLE
-        time.sleep(0.3)
-        with target.open("ab") as fh:
-            fh.write(b"\0")
-    assert taken == [] and target.exists()
-    stop.set()
-    watcher.join()
+    with watching(ws, folder) as taken:
+        for _ in range(6):  # keeps growing for 6 × 0.3 s, longer than SETTLE
+            time.sleep(0.3)
+            with target.open("ab") as fh:
+                fh.write(b"\0")
+        assert taken == [] and target.exists()
 
 
 def test_watching_as_a_job_goes_on_after_the_runner_restarts_and_stops_when_asked(
