@@ -76,6 +76,7 @@ def test_the_script_streams_files_one_request_each_and_starts_the_job(client: Te
     started = client.post(f"/returns/uploads/{upload}/start").json()
     fragment = _until_finished(client, f"/jobs/{started['job']}/progress")
     assert fragment.split("<tbody>")[1].count("已读入") == len(returns)
+    assert not folder.exists()  # read into the file store, the upload's copy is gone
 
 
 def test_a_file_over_the_size_limit_is_refused_and_nothing_of_it_is_kept(

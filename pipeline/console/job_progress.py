@@ -67,6 +67,14 @@ def job_context(ws: Workspace, job: Job) -> dict[str, Any]:
     return context
 
 
+def shown_job(request: Request, job_id: int | None, recent: list[Job], kinds: tuple[str, ...]) -> dict[str, Any] | None:
+    """The job a page shows: the one asked for, else the latest still under way (so coming
+    back to the page finds its progress), else none."""
+    if job_id is None:
+        job_id = next((j.id for j in recent if not j.finished), None)
+    return job_context(workspace(request), get_job(request, job_id, kinds=kinds)) if job_id is not None else None
+
+
 def get_job(request: Request, job_id: int, *, kinds: tuple[str, ...] = ()) -> Job:
     job = job_status(workspace(request), job_id)
     if job is None or (kinds and job.kind not in kinds):

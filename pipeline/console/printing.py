@@ -15,7 +15,7 @@ from pipeline.jobs import submit_job
 from pipeline.jobs.kinds import PRINT_ZIP
 from pipeline.model.form import form_ids, load_form
 from pipeline.review.app import render, workspace
-from pipeline.console.job_progress import get_job, job_context, wake_runner
+from pipeline.console.job_progress import get_job, shown_job, wake_runner
 from pipeline.store import jobs as job_store
 from pipeline.store import repo
 
@@ -26,8 +26,7 @@ _PRINT_KINDS = ("print", "reprint")
 
 @router.get("/print", response_class=HTMLResponse)
 def print_page(request: Request, job: int | None = None, student: str = "") -> HTMLResponse:
-    shown = job_context(workspace(request), get_job(request, job, kinds=_PRINT_KINDS)) if job is not None else None
-    return _page(request, shown=shown, student=student.strip())
+    return _page(request, job=job, student=student.strip())
 
 
 @router.post("/print")
@@ -67,13 +66,14 @@ def _queued(request: Request, kind: str, params: dict[str, Any]) -> Response:
     return RedirectResponse(f"/print?job={job.id}", status_code=303)
 
 
-def _page(request: Request, status_code: int = 200, *, shown: dict[str, Any] | None = None, student: str = "", error: str = "") -> HTMLResponse:
+def _page(request: Request, status_code: int = 200, *, job: int | None = None, student: str = "", error: str = "") -> HTMLResponse:
     ws = workspace(request)
     with ws.session() as session:
         classes = repo.list_classes(session)
         recent = job_store.list_jobs(session, kinds=_PRINT_KINDS, limit=10)
         issued = repo.issued_forms_for(session, student) if student else []
         pupil = repo.get_student(session, student) if student else None
+    shown = shown_job(request, job, recent, _PRINT_KINDS)
     forms = [(f, load_form(f).title) for f in form_ids()]
     context = {
         "forms": forms, "titles": dict(forms), "classes": classes, "formats": [(f, FORMAT_LABELS[f]) for f in FORMATS],

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -24,7 +23,7 @@ from pipeline.jobs import submit_job
 from pipeline.jobs.uploads import FileSink, new_upload, upload_folder, upload_outcomes
 from pipeline.jobs.watch import watching
 from pipeline.review.app import render, workspace
-from pipeline.console.job_progress import get_job, job_context, wake_runner
+from pipeline.console.job_progress import shown_job, wake_runner
 from pipeline.store import jobs as job_store
 
 router = APIRouter()
@@ -33,8 +32,7 @@ WATCH_SHOWN = 20  # files of each watched folder listed, the latest
 
 @router.get("/returns", response_class=HTMLResponse)
 def returns_page(request: Request, job: int | None = None) -> HTMLResponse:
-    shown = job_context(workspace(request), get_job(request, job, kinds=("ingest",))) if job is not None else None
-    return _page(request, shown=shown)
+    return _page(request, job=job)
 
 
 @router.post("/returns")
@@ -97,10 +95,11 @@ async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
         yield chunk
 
 
-def _page(request: Request, status_code: int = 200, *, shown: dict[str, Any] | None = None, error: str = "") -> HTMLResponse:
+def _page(request: Request, status_code: int = 200, *, job: int | None = None, error: str = "") -> HTMLResponse:
     ws = workspace(request)
     with ws.session() as session:
         recent = job_store.list_jobs(session, kinds=("ingest",), limit=10)
+    shown = shown_job(request, job, recent, ("ingest",))
     watched = [(j, upload_outcomes(ws, Path(j.params["folder"]), last=WATCH_SHOWN)) for j in watching(ws)]
     context = {"recent": recent, "shown": shown, "watched": watched, "limits": _limits(), "error": error}
     return render(request, "returns.html", status_code, nav="returns", **context)

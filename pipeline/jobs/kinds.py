@@ -8,6 +8,7 @@ folder again, where a file read but not yet moved is "already read" and moved th
 from __future__ import annotations
 
 import os
+import shutil
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -37,9 +38,12 @@ def run_ingest(ctx: JobContext) -> Mapping[str, Any]:
     from pipeline.ingest import ingest
     from pipeline.model.intake import FILE_OUTCOMES
 
-    report = ingest(ctx.ws, [Path(p) for p in ctx.job.params["paths"]], progress=ctx.progress)
+    paths = [Path(p) for p in ctx.job.params["paths"]]
+    report = ingest(ctx.ws, paths, progress=ctx.progress)
     if report.stopped:
         raise StorageError(report.stopped)
+    if ctx.job.params.get("upload"):  # every file is in the file store now; the upload's copy goes
+        shutil.rmtree(paths[0], ignore_errors=True)
     counts = {o: len(report.files_with(o)) for o in FILE_OUTCOMES}
     told = "，".join(f"{label} {counts[o]}" for o, label in FILE_OUTCOMES.items() if counts[o])
     return {"batch": report.batch_id, "counts": counts, "message": f"{len(report.files)} 个文件：{told or '没有文件'}"}

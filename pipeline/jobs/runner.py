@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -217,9 +218,12 @@ class JobRunner:
         thread.start()
 
     def _loop(self, kinds: tuple[str, ...], each_on_own_thread: bool) -> None:
+        recovered_at = -math.inf
         while not self._stop.is_set():
             try:
-                recover_interrupted(self.ws, stale_after=self.stale_after)
+                if time.monotonic() - recovered_at >= self.stale_after / 2:  # no need to look more often
+                    recover_interrupted(self.ws, stale_after=self.stale_after)
+                    recovered_at = time.monotonic()
                 job = self.ws.write(lambda s: job_store.claim_next(s, kinds))
             except Exception:  # the database busy or gone for a moment: look again later
                 log.warning("job runner: could not claim a job", exc_info=True)
