@@ -64,6 +64,7 @@ def test_a_clerk_drops_returns_watches_them_read_then_prints_a_class_and_reprint
         page.get_by_label(CLASS).check()
         page.get_by_role("button", name="生成").click()
         page.locator(".job").get_by_text("已完成").wait_for(timeout=60_000)
+        page.locator("#recent-jobs").get_by_text("已完成").wait_for()  # the list below follows
         shot(page, "print-done.png")
         with page.expect_download() as download:
             page.get_by_role("link", name="全部文件（全部表单.zip）").click()

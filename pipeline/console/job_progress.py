@@ -85,7 +85,10 @@ def get_job(request: Request, job_id: int, *, kinds: tuple[str, ...] = ()) -> Jo
 @router.get("/jobs/{job_id}/progress", response_class=HTMLResponse)
 def job_fragment(request: Request, job_id: int) -> HTMLResponse:
     job = get_job(request, job_id)
-    return render(request, "_job.html", **job_context(workspace(request), job))
+    response = render(request, "_job.html", **job_context(workspace(request), job))
+    if job.finished:  # the page's list of recent jobs refreshes on this event
+        response.headers["HX-Trigger"] = "job-finished"
+    return response
 
 
 @router.get("/console/{asset}")

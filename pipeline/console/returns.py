@@ -19,9 +19,8 @@ from starlette.datastructures import UploadFile
 
 from pipeline import defs
 from pipeline.errors import JobError
-from pipeline.jobs import submit_job
+from pipeline.jobs import submit_job, watching
 from pipeline.jobs.uploads import FileSink, new_upload, upload_folder, upload_outcomes
-from pipeline.jobs.watch import watching
 from pipeline.review.app import render, workspace
 from pipeline.console.job_progress import shown_job, wake_runner
 from pipeline.store import jobs as job_store
