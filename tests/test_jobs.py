@@ -117,3 +117,16 @@ def test_a_file_read_again_after_an_interruption_keeps_the_outcome_of_its_first_
     first = [FileIntake("a.docx", "read"), FileIntake("b.docx", "refused", "不是家访表")]
     again = [FileIntake("a.docx", "already_read"), FileIntake("c.docx", "read")]
     assert [(f.path, f.outcome) for f in first_outcomes(first + again)] == [("a.docx", "read"), ("b.docx", "refused"), ("c.docx", "read")]
+
+
+def test_jobs_can_be_listed_and_run_from_the_command_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    ws = class_workspace(tmp_path / "ws", 1)
+    submit_job(ws, "print", {"forms": ["record"], "formats": ["pdf"], "classes": [CLASS]}, operator="王老师")
+    listed = CliRunner().invoke(main, ["jobs", "list", "-w", str(ws.root)])
+    assert listed.exit_code == 0 and "打印表单" in listed.output and "排队中" in listed.output
+    ran = CliRunner().invoke(main, ["jobs", "run", "-w", str(ws.root)])
+    assert ran.exit_code == 0 and "任务 1：已完成。已生成 1 份表单" in ran.output
