@@ -75,6 +75,10 @@ class JobContext:
         self._result.update(result)
         self._write(result=dict(self.job.result) | self._result)
 
+    @property
+    def remembered(self) -> dict[str, Any]:
+        return dict(self._result)
+
     def should_stop(self) -> bool:
         """True once someone asked the job to stop (seen at every heartbeat) or the runner
         is shutting down."""
@@ -93,9 +97,6 @@ class JobContext:
 
     def _write(self, **values: Any) -> None:
         self._stop = self.ws.write(lambda s: job_store.record_progress(s, self.job.id, **values)) or self._stop
-
-
-Work = Callable[[JobContext], Mapping[str, Any]]
 
 
 def submit_job(ws: Workspace, kind: str, params: Mapping[str, Any], *, operator: str) -> Job:
@@ -150,7 +151,7 @@ def run_job(ws: Workspace, job: Job, *, halt: threading.Event | None = None) -> 
             state, message = "failed", str(exc)
         except Exception as exc:  # a bug in one job must not kill the runner; the log keeps the trace
             state, message = "failed", program_error(f"任务 {job.id}", exc, log_file)
-    result = dict(job.result) | context._result | result
+    result = dict(job.result) | context.remembered | result
     ws.write(lambda s: job_store.finish(s, job.id, state, message, result))
     ended = job_status(ws, job.id)
     assert ended is not None
@@ -210,7 +211,11 @@ class JobRunner:
             thread.join(timeout)
 
     def _run(self, job: Job) -> None:
-        run_job(self.ws, job, halt=self._stop)
+        try:
+            run_job(self.ws, job, halt=self._stop)
+        except Exception:  # its end could not be written (database gone): the job stays running,
+            # goes stale and is run again; the runner itself carries on
+            log.exception("job %s: could not record its end", job.id)
 
     def _spawn(self, target: Callable[..., None], name: str, *args: Any) -> None:
         thread = threading.Thread(target=target, args=args, name=name, daemon=True)
