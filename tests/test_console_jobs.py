@@ -102,3 +102,18 @@ def test_a_class_is_printed_as_a_job_and_its_pdf_and_zip_download(client: TestCl
     archive = zipfile.ZipFile(io.BytesIO(client.get(f"/print/jobs/{job_id}/files/全部表单.zip").content))
     assert f"pdf/record/{CLASS}.pdf" in archive.namelist() and "manifest.json" in archive.namelist()
     assert client.get(f"/print/jobs/{job_id}/files/../../jiafang.sqlite").status_code == 404
+
+
+def test_a_running_job_shows_its_rate_and_time_left_and_keeps_polling(client: TestClient) -> None:
+    from pipeline.jobs import submit_job
+    from pipeline.store import jobs as job_store
+
+    ws = client.app.state.runner.ws
+    client.app.state.runner.stop()  # this job is driven by hand below
+    job = submit_job(ws, "ingest", {"paths": ["/nowhere"]}, operator="王老师")
+    ws.write(lambda s: job_store.claim_next(s, ("ingest",)))
+    ws.write(lambda s: job_store.record_progress(s, job.id, done=12, total=40, pages_per_minute=35.0, eta_seconds=80.0, label="扫描件.pdf 第13页"))
+    fragment = client.get(f"/jobs/{job.id}/progress").text
+    assert "12/40 · 35 页/分钟 · 约剩 1 分 20 秒" in fragment and "正在处理：扫描件.pdf 第13页" in fragment
+    assert 'hx-trigger="every 1s"' in fragment
+    assert "12/40" in client.get("/returns").text  # the page shows the job under way without being told which

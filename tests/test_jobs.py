@@ -131,3 +131,19 @@ def test_jobs_can_be_listed_and_run_from_the_command_line(tmp_path: Path) -> Non
     assert listed.exit_code == 0 and "打印表单" in listed.output and "排队中" in listed.output
     ran = CliRunner().invoke(main, ["jobs", "run", "-w", str(ws.root)])
     assert ran.exit_code == 0 and "任务 1：已完成。已生成 1 份表单" in ran.output
+
+
+def test_progress_is_written_with_pages_per_minute_and_time_left(tmp_path: Path) -> None:
+    from pipeline.jobs.runner import JobContext
+
+    ws = class_workspace(tmp_path / "ws", 1)
+    submit_job(ws, "ingest", {"paths": [str(tmp_path)]}, operator="王老师")
+    job = ws.write(lambda s: job_store.claim_next(s, ("ingest",)))
+    context = JobContext(ws, job)
+    context.progress(0, 10, "第 1 页")
+    time.sleep(0.6)
+    context.progress(3, 10, "第 4 页")
+    seen = job_status(ws, job.id)
+    assert (seen.done, seen.total, seen.label) == (3, 10, "第 4 页")
+    assert 200 < seen.pages_per_minute < 300  # 3 pages in ~0.6 s
+    assert seen.eta_seconds == pytest.approx(7 / seen.pages_per_minute * 60)
