@@ -41,18 +41,22 @@ def test_a_clerk_drops_returns_watches_them_read_then_prints_a_class_and_reprint
     app = create_console_app(ws, operator="李老师", token=TOKEN)
     with serving(app) as base, chromium(tmp_path / "profile") as browser:
         page = browser.new_page()
+        page.set_default_timeout(90_000)  # a loaded CI machine; every wait below ends as soon as it can
         page.goto(f"{base}/returns?token={TOKEN}")
         shot(page, "returns-empty.png")
         files = [{"name": p.name, "b64": base64.b64encode(p.read_bytes()).decode()} for p in returns]
         page.evaluate(DROP, ["#drop", files])
         page.get_by_text(f"已拖入 {len(returns)} 个文件").wait_for()
-        page.set_input_files("#pick-files", str(stray))
+        page.locator("#drop").focus()  # by keyboard, Enter on the drop zone opens the file picker
+        with page.expect_file_chooser() as chooser:
+            page.keyboard.press("Enter")
+        chooser.value.set_files(str(stray))
         page.get_by_role("button", name="上传并读入").click()
         page.wait_for_url("**/returns?job=*")
         job = page.locator(".job")
         job.locator("progress").wait_for()
         shot(page, "returns-progress.png")
-        job.get_by_text("已完成").wait_for(timeout=60_000)
+        job.get_by_text("已完成").wait_for()
         table = page.locator("table.outcomes")
         assert table.locator("tr.read").count() == len(returns)
         assert "拒收" in table.locator("tr.refused").inner_text() and "扫描说明.txt" in table.inner_text()
@@ -63,7 +67,7 @@ def test_a_clerk_drops_returns_watches_them_read_then_prints_a_class_and_reprint
         page.get_by_role("link", name="打印").click()
         page.get_by_label(CLASS).check()
         page.get_by_role("button", name="生成").click()
-        page.locator(".job").get_by_text("已完成").wait_for(timeout=60_000)
+        page.locator(".job").get_by_text("已完成").wait_for()
         page.locator("#recent-jobs").get_by_text("已完成").wait_for()  # the list below follows
         shot(page, "print-done.png")
         with page.expect_download() as download:
@@ -79,7 +83,7 @@ def test_a_clerk_drops_returns_watches_them_read_then_prints_a_class_and_reprint
         page.get_by_label("学籍号").fill(student)
         page.get_by_role("button", name="查找").click()
         page.locator("tr", has_text=form_id).get_by_role("button", name="补打").click()
-        page.locator(".job").get_by_text("已完成").wait_for(timeout=60_000)
+        page.locator(".job").get_by_text("已完成").wait_for()
         assert form_id in page.locator(".job").inner_text()
         shot(page, "print-reprint.png")
     ws.close()
