@@ -82,13 +82,6 @@
     upload(items).catch(function (err) { say(err.message, true); });
   });
 
-  drop.addEventListener("keydown", function (ev) {  // by keyboard: Enter or Space picks files
-    if (ev.target === drop && (ev.key === "Enter" || ev.key === " ")) {
-      ev.preventDefault();
-      document.getElementById("pick-files").click();
-    }
-  });
-
   ["dragenter", "dragover"].forEach(function (name) {
     drop.addEventListener(name, function (ev) { ev.preventDefault(); drop.classList.add("over"); });
   });
