@@ -36,7 +36,7 @@ def client(ws: Workspace) -> Iterator[TestClient]:
 
 def _until_finished(client: TestClient, job_url: str) -> str:
     """The job's progress fragment, polled as the page does, until it stops polling."""
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         fragment = client.get(job_url).text
         if "hx-trigger" not in fragment:

@@ -63,7 +63,7 @@ def watching(ws: Workspace, folder: Path, settle: float = SETTLE) -> Iterator[li
         thread.join()
 
 
-def _wait(condition: Callable[[], bool], seconds: float = 60) -> None:
+def _wait(condition: Callable[[], bool], seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "timed out"
