@@ -29,7 +29,7 @@ FILES = 20
 @pytest.fixture(scope="module")
 def twenty(tmp_path_factory: pytest.TempPathFactory) -> tuple[Workspace, list[Path]]:
     root = tmp_path_factory.mktemp("watch")
-    ws = class_workspace(root / "ws", FILES)
+    ws = class_workspace(root / "ws", FILES + 4)  # 20 for the big test, 4 for the others: any order
     return ws, word_returns(ws, root / "returns")
 
 
@@ -79,8 +79,10 @@ def test_twenty_files_written_slowly_and_at_once_are_each_read_once_across_a_res
     twenty: tuple[Workspace, list[Path]], tmp_path: Path
 ) -> None:
     ws, returns = twenty
+    returns = returns[:FILES]
     folder = tmp_path / "扫描"
     folder.mkdir()
+    before = _records(ws)[0]
     writers = [threading.Thread(target=_write_slowly, args=(p, folder / p.name)) for p in returns]
     with watching(ws, folder) as first_taken:
         for writer in writers[: FILES // 2]:  # they overlap: each takes ~0.6 s, one starts every 0.1 s
@@ -101,9 +103,9 @@ def test_twenty_files_written_slowly_and_at_once_are_each_read_once_across_a_res
     assert sorted(p.name for p in read_dir.iterdir()) == sorted(p.name for p in returns)
     assert [p.name for p in folder.iterdir()] == [READ_DIR]  # nothing left behind, nothing refused
     assert sorted(first_taken + second_taken) == ["read"] * FILES
-    assert _records(ws) == (FILES, 1)  # every form once, none read twice into a second version
+    assert _records(ws) == (before + FILES, 1)  # every form once, none read twice into a second version
     with ws.session() as session:
-        read = session.scalars(select(IntakeRow.digest).where(IntakeRow.outcome == "read")).all()
+        read = session.scalars(select(IntakeRow.digest).where(IntakeRow.outcome == "read", IntakeRow.path.startswith(str(folder)))).all()
     assert len(read) == len(set(read)) == FILES
 
 
@@ -113,15 +115,15 @@ def test_a_file_read_before_a_crash_but_not_moved_is_moved_without_being_stored_
     ws, returns = twenty
     folder = tmp_path / "扫描"
     folder.mkdir()
-    (folder / returns[0].name).write_bytes(returns[0].read_bytes())
-    ingest(ws, [folder / returns[0].name])  # a watcher read it, then the PC went off before the move
+    (folder / returns[FILES + 0].name).write_bytes(returns[FILES + 0].read_bytes())
+    ingest(ws, [folder / returns[FILES + 0].name])  # a watcher read it, then the PC went off before the move
     (folder / "复印机说明.txt").write_text("不是表单", encoding="utf-8")
     before = _records(ws)
     with watching(ws, folder) as taken:
         _wait(lambda: len(taken) == 2)
 
     assert _records(ws) == before
-    assert (folder / READ_DIR / dt.date.today().isoformat() / returns[0].name).is_file()
+    assert (folder / READ_DIR / dt.date.today().isoformat() / returns[FILES + 0].name).is_file()
     assert (folder / UNREAD_DIR / "复印机说明.txt").is_file()
     reason = (folder / UNREAD_DIR / "复印机说明.txt.txt").read_text(encoding="utf-8-sig")
     assert "结果：拒收" in reason and "复印机说明.txt" in reason
@@ -133,7 +135,7 @@ def test_a_file_still_growing_is_not_taken_until_it_has_settled(twenty: tuple[Wo
     folder = tmp_path / "扫描"
     folder.mkdir()
     target = folder / "仍在写入.docx"
-    target.write_bytes(returns[1].read_bytes()[:100])
+    target.write_bytes(returns[FILES + 1].read_bytes()[:100])
     with watching(ws, folder, settle=2.0) as taken:
         for _ in range(10):  # keeps growing for 10 × 0.3 s, longer than it must settle; each pause far shorter
             time.sleep(0.3)
@@ -153,13 +155,13 @@ def test_watching_as_a_job_goes_on_after_the_runner_restarts_and_stops_when_aske
     assert start_watching(ws, folder, operator="王老师").id == job.id  # one watcher per folder
     runner = JobRunner(ws, poll=0.1)
     runner.start()
-    (folder / "a.docx").write_bytes(returns[2].read_bytes())
+    (folder / "a.docx").write_bytes(returns[FILES + 2].read_bytes())
     _wait(lambda: (read_dir / "a.docx").is_file())
     runner.stop()  # the console closes
     assert job_status(ws, job.id).state == "interrupted"
     runner = JobRunner(ws, poll=0.1)
     runner.start()  # and opens again: the folder is watched again without anyone asking
-    (folder / "b.docx").write_bytes(returns[3].read_bytes())
+    (folder / "b.docx").write_bytes(returns[FILES + 3].read_bytes())
     _wait(lambda: (read_dir / "b.docx").is_file())
     console = TestClient(create_console_app(ws, operator="王老师", token="t"))  # its own runner not started
     console.get("/?token=t")
