@@ -560,3 +560,24 @@ LAN_SESSION_HOURS = 10.0  # hours a LAN session lasts: one school day, then sign
 ARGON2_MEMORY_KIB = 19 * 1024
 ARGON2_TIME_COST = 2
 ARGON2_PARALLELISM = 1
+# --- Jobs, uploads and the watch folder (pipeline/jobs, pipeline/console/returns.py) ---------
+# A job's runner writes a heartbeat while it works; a running job whose heartbeat is older than
+# JOB_STALE_SECONDS lost its runner (the console was closed or crashed) and is run again. The
+# stale age is many heartbeats long, so a busy but living runner is never taken for dead.
+JOB_HEARTBEAT_SECONDS = 2.0  # s between heartbeats of a running job
+JOB_STALE_SECONDS = 30.0  # s without a heartbeat after which a running job counts as interrupted
+JOB_POLL_SECONDS = 1.0  # s the runner waits between looks for queued work
+JOB_PROGRESS_SECONDS = 0.5  # s, least time between two progress writes (a page is ~1-3 s of OCR)
+# Uploads on the 交回 page are streamed to disk in chunks, never held in memory whole. A 300 dpi
+# grey A4 page is ~1-2 MB as JPEG and ~25 MB as uncompressed TIFF; a class's stack of 50 forms
+# fits in one 2 GB upload with room. The per-file limit sits far above a copier's 100-page PDF.
+UPLOAD_CHUNK_BYTES = 1 * 2**20  # bytes read and written at a time
+UPLOAD_MAX_FILE_BYTES = 512 * 2**20  # bytes, largest single uploaded file
+UPLOAD_MAX_BATCH_BYTES = 4 * 2**30  # bytes, all files of one upload together
+UPLOAD_MAX_FILES = 5000  # files in one upload (a school's whole return; the form post's field cap)
+# The watch folder takes a file once its size and modification time stayed the same for
+# WATCH_SETTLE_SECONDS (copiers write a scan in bursts a fraction of a second apart; SMB
+# transfers pause up to ~1 s) and it can be opened for writing (on Windows a copier's open
+# handle refuses that).
+WATCH_SETTLE_SECONDS = 3.0  # s a file's size and mtime must stay unchanged before it is read
+WATCH_POLL_SECONDS = 1.0  # s between looks at the folder

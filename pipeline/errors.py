@@ -149,3 +149,5 @@ class AccessDeniedError(JiafangError):
 
 class OperatorError(JiafangError):
     """An operator account cannot be added or changed as asked (bad name, role, class or password)."""
+class JobError(JiafangError):
+    """A job cannot be queued or run as asked (unknown kind, missing parameter, bad upload)."""

@@ -34,6 +34,8 @@ from pipeline.cli.scan_cmd import scan
 from pipeline.cli.serve_cmd import serve
 from pipeline.cli.plan_cmd import plan
 from pipeline.cli.operators_cmd import operators
+from pipeline.cli.watch_cmd import watch_command
+from pipeline.cli.jobs_cmd import jobs
 
 
 class _JiafangGroup(click.Group):
@@ -94,3 +96,5 @@ main.add_command(calibrate_command)
 main.add_command(serve)
 main.add_command(plan)
 main.add_command(operators)
+main.add_command(watch_command)
+main.add_command(jobs)

@@ -167,10 +167,13 @@ def _issue_class(
     report.entries += entries
 
 
-def filled_form(form: FormDef, student: Student, policy: Policy, by_role: Mapping[str, str] | None = None) -> FilledForm:
-    """A freshly identified form for ``student``, pre-filled from the roster (and ``by_role``:
-    values for the form's fields of those roles)."""
-    form_id = new_form_id(form.id)
+def filled_form(
+    form: FormDef, student: Student, policy: Policy, by_role: Mapping[str, str] | None = None, *, form_id: str | None = None
+) -> FilledForm:
+    """A freshly identified form for ``student`` (or the issued ``form_id`` again, for a
+    reprint), pre-filled from the roster (and ``by_role``: values for the form's fields of
+    those roles)."""
+    form_id = form_id or new_form_id(form.id)
     extra = {f.id: value for role, value in (by_role or {}).items() if (f := form.with_role(role)) is not None}
     return FilledForm(
         form=form,

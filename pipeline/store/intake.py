@@ -31,7 +31,15 @@ def add_intake(session: Session, batch_id: str, intake: FileIntake) -> None:
 def batch_intake(session: Session, batch_id: str) -> list[FileIntake]:
     """Every file of ``batch_id`` in the order it was accounted for."""
     query = select(IntakeRow).where(IntakeRow.batch_id == batch_id).order_by(IntakeRow.id)
-    return [
-        FileIntake(r.path, r.outcome, r.reason, r.digest, tuple(r.form_ids), r.pages, tuple(r.pages_read))
-        for r in session.scalars(query)
-    ]
+    return [_intake(r) for r in session.scalars(query)]
+
+
+def intake_under(session: Session, folder: str, *, last: int | None = None) -> list[FileIntake]:
+    """Every file handed to ingest from under ``folder`` (an upload's or a watched folder), in
+    order; only the ``last`` ones when given."""
+    query = select(IntakeRow).where(IntakeRow.path.startswith(folder, autoescape=True)).order_by(IntakeRow.id.desc()).limit(last)
+    return [_intake(r) for r in reversed(session.scalars(query).all())]
+
+
+def _intake(row: IntakeRow) -> FileIntake:
+    return FileIntake(row.path, row.outcome, row.reason, row.digest, tuple(row.form_ids), row.pages, tuple(row.pages_read))

@@ -325,3 +325,27 @@ class OperatorRow(Base):
     password_hash: Mapped[str] = mapped_column(String)  # argon2id, never the password
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+class JobRow(Base):
+    """One long piece of work (print, ingest, watch folder) run by the console's job runner."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_state", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String)  # see pipeline.jobs.kinds.KINDS
+    params: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String)  # queued / running / done / failed / interrupted
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    label: Mapped[str] = mapped_column(String, default="")  # what is being worked on now
+    pages_per_minute: Mapped[float | None] = mapped_column(Float, nullable=True)
+    eta_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    message: Mapped[str] = mapped_column(String, default="")  # for people: why it failed, what it did
+    result: Mapped[dict[str, Any]]
+    operator: Mapped[str] = mapped_column(String)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # runs started (a resumed job: 2+)
+    stop_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime]
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    heartbeat: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

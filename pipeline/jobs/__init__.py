@@ -1,0 +1,19 @@
+"""Jobs: long work (print, ingest, the watch folder) queued in the database and run in the
+background, with progress that survives a restart (pipeline.jobs.runner), and the copier's
+scan-to-folder intake (pipeline.jobs.watch)."""
+
+from pipeline.jobs.runner import JobRunner, job_status, recover_interrupted, run_pending, stop_job, submit_job
+from pipeline.jobs.watch import start_watching, stop_watching, watch_folder, watching
+
+__all__ = [
+    "JobRunner",
+    "job_status",
+    "recover_interrupted",
+    "run_pending",
+    "start_watching",
+    "stop_job",
+    "stop_watching",
+    "submit_job",
+    "watch_folder",
+    "watching",
+]
