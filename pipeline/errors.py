@@ -139,3 +139,14 @@ class StorageError(WorkspaceError):
 
 class StaleVersionError(ReviewError):
     """A decision was made on a record version that is no longer current; nothing is written."""
+
+
+# --- many schools in one store (issue 14) ---------------------------------------------------------
+
+
+class SchoolError(JiafangError):
+    """A school code that is not registered in the store, or a profile that does not fit it."""
+
+
+class AccessError(JiafangError):
+    """An operator asked for a school (or the district) they are not bound to."""

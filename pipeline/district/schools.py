@@ -1,0 +1,71 @@
+"""Schools of a workspace, each with its policy profile, and the scope a report is made for.
+
+A scope is a school code, or None for the whole store (the district). A single-school
+workspace has one school, the one its ``policy.yaml`` names, and every command works as it
+did without ``--school``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from pipeline.errors import SchoolError
+from pipeline.model.policy import Policy, load_policy
+from pipeline.store import schools as school_store
+from pipeline.store.schools import School
+from pipeline.store.workspace import POLICY_FILE, Workspace
+
+POLICIES_DIR = "policies"  # a registered school's profile: policies/<code>.yaml in the workspace
+
+
+def register_school(ws: Workspace, policy_path: Path) -> tuple[School, bool]:
+    """Register (or update) the school ``policy_path`` names, keeping a copy of its profile in the
+    workspace; returns the school and whether it is new. The workspace's own school keeps
+    ``policy.yaml``."""
+    policy = load_policy(policy_path)  # validate before anything is stored
+    code = policy.school.code
+    relative = "" if code == ws.policy.school.code else f"{POLICIES_DIR}/{code}.yaml"
+    if relative:
+        (ws.root / POLICIES_DIR).mkdir(exist_ok=True)
+        shutil.copyfile(policy_path, ws.root / relative)
+    with ws.session() as session:
+        new = school_store.save_school(session, code, policy.school.name, relative)
+        school = school_store.get_school(session, code)
+    assert school is not None
+    return school, new
+
+
+def own_school(session: Session, ws: Workspace) -> School:
+    """The workspace's own school, the one its policy.yaml names (registered when a new profile
+    given to ``jiafang init`` named another school than the store began with)."""
+    code = ws.policy.school.code
+    if school_store.get_school(session, code) is None:
+        school_store.save_school(session, code, ws.policy.school.name, "")
+    return require_school(session, code)
+
+
+def scoped_school(session: Session, ws: Workspace, school: str | None) -> School:
+    """The school ``school`` names, the workspace's own when None."""
+    return require_school(session, school) if school else own_school(session, ws)
+
+
+def require_school(session: Session, code: str) -> School:
+    """The registered school ``code``; SchoolError naming the registered ones otherwise."""
+    school = school_store.get_school(session, code)
+    if school is None:
+        known = "、".join(s.label for s in school_store.list_schools(session)) or "（无）"
+        raise SchoolError(
+            f"学校代码“{code}”未在本工作区登记（已登记：{known}）。"
+            "请核对代码，或先运行 jiafang school add 该校政策配置.yaml 登记该校。"
+        )
+    return school
+
+
+def school_policy(ws: Workspace, school: School) -> Policy:
+    """The policy profile of ``school`` (its quotas, groups and dates)."""
+    if not school.policy_file:
+        return load_policy(ws.root / POLICY_FILE)
+    return load_policy(ws.root / school.policy_file)
