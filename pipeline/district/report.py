@@ -15,12 +15,11 @@ from sqlalchemy.orm import Session
 
 from pipeline.district.access import check_scope
 from pipeline.district.schools import school_policy
-from pipeline.district.sheet import district_sheets
-from pipeline.district.table import DistrictTable, SchoolReport, district_table, policy_quotas
+from pipeline.district.sheet import write_district_xlsx
+from pipeline.district.table import DistrictTable, Reported, SchoolReport, district_table, policy_quotas
 from pipeline.errors import ReportError
 from pipeline.model.audit import AuditEvent, default_operator
 from pipeline.report.stats import DateRange, compute_stats, month_in_school_year
-from pipeline.report.stats_xlsx import write_sheets_xlsx
 from pipeline.report.visits import load_visits
 from pipeline.store import repo
 from pipeline.store import schools as school_store
@@ -49,7 +48,7 @@ def make_district_report(
         reports = [_school_report(ws, session, s, month) for s in school_store.list_schools(session)]
     year = DateRange(ws.policy.school_year.start, month_range.end)
     table = district_table(reports, district=ws.policy.school.district or "全区", month=month_range, year=year)
-    path = write_sheets_xlsx(district_sheets(table, filled_on=filled_on or dt.date.today()), out).resolve()
+    path = write_district_xlsx(table, out, filled_on=filled_on).resolve()
     digest = file_sha256(path)
     event = AuditEvent(
         action="report",
@@ -75,4 +74,4 @@ def _school_report(ws: Workspace, session: Session, school: School, month: str) 
         month=month,
     )
     reported = any(v.date in table.month_range for v in visits)
-    return SchoolReport(school.code, school.name, table if reported else None, policy_quotas(policy))
+    return SchoolReport(school.code, school.name, Reported.of(table) if reported else None, policy_quotas(policy))

@@ -69,3 +69,13 @@ def school_policy(ws: Workspace, school: School) -> Policy:
     if not school.policy_file:
         return load_policy(ws.root / POLICY_FILE)
     return load_policy(ws.root / school.policy_file)
+
+
+def report_scope(session: Session, ws: Workspace, school: str | None) -> tuple[str | None, Policy]:
+    """The school code a report is made for and the profile it counts by: ``school`` (checked)
+    with its own profile, or, when None, the whole store with the workspace's profile; a store
+    of one school is that school."""
+    if school is None:
+        only = school_store.list_schools(session)
+        return (only[0].code if len(only) == 1 else None), ws.policy
+    return school, school_policy(ws, require_school(session, school))

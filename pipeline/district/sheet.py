@@ -4,10 +4,17 @@ writer): schools with the district total, special groups by school, leaders' quo
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from pipeline.district.table import DistrictTable
 from pipeline.report.stats import TOTAL
+from pipeline.report.stats_xlsx import write_sheets_xlsx
 from pipeline.report.stats_sheet import NAME, NUMBER, SIGN_BLANK, WIDE, Grid, Heading, Sheet, cn_date, cn_month, tally_grid
+
+
+def write_district_xlsx(table: DistrictTable, out: Path, *, filled_on: dt.date | None = None) -> Path:
+    """Write the district table to ``out`` (atomically); ``filled_on`` is the 填报日期 (today)."""
+    return write_sheets_xlsx(district_sheets(table, filled_on=filled_on or dt.date.today()), out)
 
 
 def district_sheets(table: DistrictTable, *, filled_on: dt.date) -> tuple[Sheet, ...]:

@@ -14,16 +14,31 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.model.policy import Policy
-from pipeline.report.stats import TOTAL, ClassRow, DateRange, GroupRow, StatsTable, Tally
+from pipeline.report.stats import TOTAL, ClassRow, DateRange, GroupRow, LeaderRow, StatsTable, Tally
+
+
+@dataclass(frozen=True)
+class Reported:
+    """What the district table takes from one school's 统计表 (computed, or read from its workbook)."""
+
+    total: ClassRow  # the 合计 row
+    pending_review: int
+    groups: tuple[GroupRow, ...]  # empty when the school's table left them out
+    leaders: tuple[LeaderRow, ...]
+    modes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, table: StatsTable) -> Reported:
+        return cls(table.total, table.pending_review, table.groups, table.leaders, table.modes)
 
 
 @dataclass(frozen=True)
 class SchoolReport:
-    """One school's input to the district table: its 统计表, or None when it has not reported."""
+    """One school's input to the district table; ``reported`` None when it has not reported."""
 
     code: str
     name: str
-    table: StatsTable | None
+    reported: Reported | None
     quotas: tuple[tuple[str, int], ...] = ()  # (role, visits a year) of its policy profile
 
 
@@ -66,7 +81,7 @@ class DistrictTable:
 
 def district_table(reports: Sequence[SchoolReport], *, district: str, month: DateRange, year: DateRange) -> DistrictTable:
     """The district table of ``reports`` (in the order given) for ``month`` of school year ``year``."""
-    done = [(r, r.table) for r in reports if r.table is not None]
+    done = [(r, r.reported) for r in reports if r.reported is not None]
     rows = tuple(ClassRow(r.name, t.total.students, t.total.month, t.total.year) for r, t in done)
     modes = done[0][1].modes if done else ()
     return DistrictTable(
@@ -77,7 +92,7 @@ def district_table(reports: Sequence[SchoolReport], *, district: str, month: Dat
         modes=modes,
         schools=rows,
         total=add_rows(TOTAL, rows, len(modes)),
-        missing=tuple(f"{r.name}（{r.code}）" for r in reports if r.table is None),
+        missing=tuple(f"{r.name}（{r.code}）" for r in reports if r.reported is None),
         pending_review=sum(t.pending_review for _, t in done),
         groups=_group_lines([(r.name, t.groups) for r, t in done]),
         quotas=tuple(line for r, t in done for line in _quota_lines(r, t)),
@@ -120,7 +135,7 @@ def _group_lines(schools: Sequence[tuple[str, tuple[GroupRow, ...]]]) -> tuple[G
     return tuple(lines)
 
 
-def _quota_lines(report: SchoolReport, table: StatsTable) -> list[QuotaLine]:
+def _quota_lines(report: SchoolReport, table: Reported) -> list[QuotaLine]:
     lines = []
     for role, quota in report.quotas:
         leaders = [r for r in table.leaders if r.role == role]
