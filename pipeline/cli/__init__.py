@@ -31,6 +31,8 @@ from pipeline.cli.review_cmd import review
 from pipeline.cli.report_cmd import report
 from pipeline.cli.samples_cmd import samples
 from pipeline.cli.scan_cmd import scan
+from pipeline.cli.school_cmd import school
+from pipeline.cli import district_cmd  # noqa: F401  (registers `report district` and `report merge`)
 
 
 class _JiafangGroup(click.Group):
@@ -87,3 +89,4 @@ main.add_command(archive)
 main.add_command(audit)
 main.add_command(scan)
 main.add_command(calibrate_command)
+main.add_command(school)

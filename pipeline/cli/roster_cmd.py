@@ -23,9 +23,10 @@ def roster() -> None:
 
 @roster.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--school", default=None, help="导入到这所学校（学校代码，须先 jiafang school add 登记）；默认为本校。")
 @workspace_option
 @library_errors
-def import_cmd(files: tuple[Path, ...], workspace: Path) -> None:
+def import_cmd(files: tuple[Path, ...], school: str | None, workspace: Path) -> None:
     """导入花名册 FILES（.xlsx 或 .csv，可一次多个），按学籍号 / 工号新增或更新。
 
     有问题的行不导入，并逐行说明文件、工作表、行号、列和改正方法；
@@ -34,13 +35,14 @@ def import_cmd(files: tuple[Path, ...], workspace: Path) -> None:
     \b
     示例：jiafang roster import 花名册.xlsx
     示例：jiafang roster import 七年级学生.csv 教师名单.csv -w 明德学校数据
+    示例：jiafang roster import 新苑小学花名册.xlsx --school QHXY02
     """
     from pipeline.roster import import_roster
     from pipeline.store.workspace import open_workspace
 
     ws = open_workspace(workspace)
     try:
-        report = import_roster(ws, files)
+        report = import_roster(ws, files, school=school)
     finally:
         ws.close()
     _print_report(report)
