@@ -5,7 +5,10 @@ Expected cells are worked out by hand from tests/district_support.py's table of 
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import shutil
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,13 +20,17 @@ from click.testing import CliRunner
 from sqlalchemy import text
 
 from district_support import A, B, C, MONTH, NAMES, STUDENTS, build_district, school_policy_file
+from pipeline.archive.dossier import build_dossier
+from pipeline.archive.packet import build_packet
 from pipeline.cli import main
 from pipeline.district.access import check_scope
 from pipeline.district.merge import merge_stats_workbooks
 from pipeline.district.report import make_district_report
+from pipeline.district.schools import records_in_scope
 from pipeline.errors import AccessError, SchoolError
 from pipeline.model.people import Student
 from pipeline.report.stats_report import make_stats_report
+from pipeline.report.todo_report import make_compliance_report
 from pipeline.roster import import_roster
 from pipeline.store import repo
 from pipeline.store import schools as school_store
@@ -145,6 +152,32 @@ def test_unknown_school_is_named_with_the_registered_ones(district: Workspace, t
     assert "QHZZ99" in str(err.value) and "jiafang school add" in str(err.value) and NAMES[B] in str(err.value)
 
 
+def test_compliance_of_one_school_lists_its_own_students_under_its_own_name(district: Workspace) -> None:
+    made = make_compliance_report(district, as_of=dt.date(2025, 11, 30), school=B)
+    assert made.report.school == NAMES[B]
+    assert [i.student_no for i in made.report.of_kind("no_home_visit")] == ["B02"]  # only by video
+    assert {i.student_no for i in made.report.items} <= {s.student_no for s in STUDENTS[B]}
+
+
+def test_cli_export_of_one_school_holds_only_its_records(district: Workspace, tmp_path: Path) -> None:
+    out = tmp_path / "新苑.json"
+    args = ["records", "export", "--format", "json", "--out", str(out), "--school", B, "-w", str(district.root)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert sorted(r["student_id"] for r in json.loads(out.read_text(encoding="utf-8"))) == ["B01", "B01", "B02", "B03"]
+
+
+@pytest.mark.slow
+def test_packet_of_one_school_bears_its_name_and_only_its_records(district: Workspace, tmp_path: Path) -> None:
+    made = build_packet(district, scope="school", term="2025-2026-1", out_dir=tmp_path, school=B, today=dt.date(2025, 11, 30))
+    assert made.records == 4
+    with zipfile.ZipFile(made.zip) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        records = [json.loads(zf.read(n)) for n in zf.namelist() if n.startswith("记录/") and n.endswith(".json")]
+    assert manifest["school"] == NAMES[B]
+    assert sorted(r["student_id"] for r in records) == ["B01", "B01", "B02", "B03"]
+
+
 # --- merging the workbooks schools send ---------------------------------------------------------
 
 
@@ -231,12 +264,16 @@ def test_a_schools_operator_sees_only_that_school(district: Workspace, tmp_path:
             make_stats_report(district, month=MONTH, out=tmp_path / "a.xlsx", school=A, operator="王老师")
         with pytest.raises(AccessError, match="不能查看全区"):
             make_district_report(district, month=MONTH, out=tmp_path / "d.xlsx", operator="王老师")
+        with pytest.raises(AccessError, match="不能查看学校 QHMD01"):
+            build_dossier(district, "A01", tmp_path / "a01.pdf", operator="王老师")
+        with pytest.raises(AccessError, match="不能查看学校 QHMD01"):
+            records_in_scope(district, school=A, operator="王老师")
         with pytest.raises(AccessError, match="未绑定任何学校"):
             make_district_report(district, month=MONTH, out=tmp_path / "d.xlsx", operator="陌生人")
         with district.session() as s:
             check_scope(s, BUREAU, None)
             check_scope(s, BUREAU, A)
-        assert not (tmp_path / "a.xlsx").exists() and not (tmp_path / "d.xlsx").exists()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["b.xlsx"]  # nothing written for what was refused
     finally:
         with district.session() as s:
             school_store.bind_operator(s, "王老师", [])

@@ -8,12 +8,16 @@ did without ``--school``.
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from pipeline.district.access import check_scope
 from pipeline.errors import SchoolError
 from pipeline.model.policy import Policy, load_policy
+from pipeline.model.record import Record
+from pipeline.store.records import list_records
 from pipeline.store import schools as school_store
 from pipeline.store.schools import School
 from pipeline.store.workspace import POLICY_FILE, Workspace
@@ -71,11 +75,38 @@ def school_policy(ws: Workspace, school: School) -> Policy:
     return load_policy(ws.root / school.policy_file)
 
 
-def report_scope(session: Session, ws: Workspace, school: str | None) -> tuple[str | None, Policy]:
-    """The school code a report is made for and the profile it counts by: ``school`` (checked)
-    with its own profile, or, when None, the whole store with the workspace's profile; a store
-    of one school is that school."""
+@dataclass(frozen=True)
+class Scope:
+    """What a report, export or archive is made of: one school, or every school of the store."""
+
+    school: str | None  # a school code; None: every school (the district)
+    policy: Policy  # the profile it is counted by
+
+
+def open_scope(session: Session, ws: Workspace, school: str | None, operator: str) -> Scope:
+    """The scope ``school`` names (checked, with that school's profile), or, when None, the whole
+    store with the workspace's profile (a store of one school is that school); AccessError
+    unless ``operator`` may see it (pipeline.district.access)."""
     if school is None:
         only = school_store.list_schools(session)
-        return (only[0].code if len(only) == 1 else None), ws.policy
-    return school, school_policy(ws, require_school(session, school))
+        scope = Scope(only[0].code if len(only) == 1 else None, ws.policy)
+    else:
+        scope = Scope(school, school_policy(ws, require_school(session, school)))
+    check_scope(session, operator, scope.school)
+    return scope
+
+
+def records_in_scope(
+    ws: Workspace,
+    *,
+    school: str | None,
+    operator: str,
+    class_name: str | None = None,
+    status: str | None = None,
+    form: str | None = None,
+) -> list[Record]:
+    """Current record versions of ``school`` (None: every school the store holds) that
+    ``operator`` may see, filtered as pipeline.store.records.list_records filters them."""
+    with ws.session() as session:
+        scope = open_scope(session, ws, school, operator)
+        return list_records(session, class_name=class_name, status=status, form=form, school=scope.school)

@@ -12,8 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.district.access import check_scope
-from pipeline.district.schools import report_scope
+from pipeline.district.schools import open_scope
 from pipeline.errors import ReportError
 from pipeline.model.audit import AuditEvent, default_operator
 from pipeline.model.policy import Policy
@@ -55,16 +54,15 @@ def make_stats_report(
         raise ReportError(f"{out}：统计表只能写成 .xlsx（报送用）或 .pdf（打印用），请换一个文件名后缀。")
     who = operator or default_operator()
     with ws.session() as session:
-        scope, scope_policy = report_scope(session, ws, school)
-        check_scope(session, who, scope)
-        visits = load_visits(session, school=scope)
-        students = repo.list_students(session, school=scope)
-        teachers = repo.list_teachers(session, school=scope)
+        scope = open_scope(session, ws, school, who)
+        visits = load_visits(session, school=scope.school)
+        students = repo.list_students(session, school=scope.school)
+        teachers = repo.list_teachers(session, school=scope.school)
     table = compute_stats(
         visits=visits,
         students=students,
         teachers=teachers,
-        policy=policy or scope_policy,
+        policy=policy or scope.policy,
         month=month,
         class_name=class_name,
     )

@@ -106,6 +106,11 @@ def get_student(session: Session, student_no: str) -> Student | None:
     return _student(row) if row else None
 
 
+def student_school(session: Session, student_no: str) -> str | None:
+    """The code of the school ``student_no`` belongs to (None for an unknown 学籍号)."""
+    return session.scalar(select(StudentRow.school_code).where(StudentRow.student_no == student_no))
+
+
 def list_teachers(session: Session, *, school: str | None = None) -> list[Teacher]:
     """Teachers (of one school's code, or of every school when None) by 工号, with their classes."""
     classes: dict[str, list[str]] = {}
