@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 from alembic import command
 from click.testing import CliRunner
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from district_support import A, B, C, MONTH, NAMES, STUDENTS, build_district, school_policy_file
 from pipeline.archive.dossier import build_dossier
@@ -26,6 +26,8 @@ from pipeline.cli import main
 from pipeline.district.access import check_scope
 from pipeline.district.merge import merge_stats_workbooks
 from pipeline.district.report import make_district_report
+from pipeline.generate.batch import generate, unused_form_ids
+from pipeline.readback.docx_reader import docx_identity
 from pipeline.district.schools import records_in_scope
 from pipeline.errors import AccessError, SchoolError
 from pipeline.model.people import Student
@@ -36,6 +38,7 @@ from pipeline.store import repo
 from pipeline.store import schools as school_store
 from pipeline.store.audit import list_events
 from pipeline.store.records import list_records
+from pipeline.store.schema import IssuedFormRow
 from pipeline.store.workspace import Workspace, alembic_config, init_workspace, open_workspace
 
 BUREAU = "区教育局"
@@ -347,3 +350,30 @@ def test_upgrade_puts_existing_data_into_the_workspaces_own_school(tmp_path: Pat
         assert [t.teacher_no for t in repo.list_teachers(s, school=A)] == ["OT1"]
         assert repo.list_students(s, school=B) == []
     upgraded.close()
+
+
+# --- printing for one school of the store -------------------------------------------------------
+
+
+def test_forms_printed_for_a_school_carry_its_code_and_name(district: Workspace, tmp_path: Path) -> None:
+    with pytest.raises(SchoolError, match="请用 --school 指定为哪所学校打印"):
+        generate(district, forms=["record"], formats=["docx"], out_dir=tmp_path / "all")
+    made = generate(district, forms=["record"], formats=["docx"], out_dir=tmp_path / "b", school=B)
+    assert sorted(e.student_id for e in made.entries) == ["B01", "B02", "B03"]
+    first = made.out_dir / made.entries[0].file
+    found = docx_identity(first)
+    assert (found.school_code, found.form_id) == (B, made.entries[0].form_id)
+    with zipfile.ZipFile(first) as zf:
+        xml = "".join(zf.read(n).decode("utf-8") for n in zf.namelist() if n.startswith("word/") and n.endswith(".xml"))
+    assert NAMES[B] in xml and NAMES[A] not in xml
+    with district.session() as s:
+        assert repo.student_school(s, made.entries[0].student_id) == B
+        issued = s.scalar(select(IssuedFormRow.school_code).where(IssuedFormRow.form_id == made.entries[0].form_id))
+    assert issued == B
+
+
+def test_form_ids_already_issued_in_the_store_are_drawn_again(district: Workspace) -> None:
+    with district.session() as s:
+        taken = sorted(s.scalars(select(IssuedFormRow.form_id).limit(2)))
+        drawn = iter([taken[0], "R0000001X", taken[1], "R0000001X", "R0000002X"])
+        assert unused_form_ids(s, "record", 2, draw=lambda _form: next(drawn)) == ["R0000001X", "R0000002X"]

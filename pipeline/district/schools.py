@@ -96,6 +96,20 @@ def open_scope(session: Session, ws: Workspace, school: str | None, operator: st
     return scope
 
 
+def printing_scope(session: Session, ws: Workspace, school: str | None) -> Scope:
+    """The school forms are printed for: ``school`` with its profile, or, in a store of one
+    school, the workspace's own; SchoolError when several schools leave it open."""
+    if school is not None:
+        return Scope(school, school_policy(ws, require_school(session, school)))
+    schools = school_store.list_schools(session)
+    if len(schools) > 1:
+        raise SchoolError(
+            f"工作区中有 {len(schools)} 所学校（{'、'.join(s.label for s in schools)}）："
+            "表单上印有学校代码和名称，请用 --school 指定为哪所学校打印。"
+        )
+    return Scope(None, ws.policy)
+
+
 def records_in_scope(
     ws: Workspace,
     *,

@@ -12,11 +12,14 @@ import json
 import os
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from itertools import groupby
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
+from pipeline.district.schools import printing_scope
 from pipeline.errors import FontCoverageError, GenerateError
 from pipeline.model.prefill import prefill_values
 from pipeline.identity import new_form_id
@@ -80,12 +83,18 @@ def generate(
     class_name: str | None = None,
     duplex: bool = True,
     progress: Progress | None = None,
+    school: str | None = None,
 ) -> GenerationReport:
-    """Issue ``forms`` for every student (of ``class_name``) and write them to ``out_dir``."""
+    """Issue ``forms`` for every student (of ``class_name``) and write them to ``out_dir``;
+    ``school`` names the school of a district's store they are printed for (its code in the
+    QR codes, its name and profile on the forms), required once the store holds several."""
     started = time.perf_counter()
     form_defs = [load_form(f) for f in forms]
     _check_formats(formats)
-    students = _students(ws, class_name)
+    with ws.session() as session:
+        scope = printing_scope(session, ws, school)
+    ws = replace(ws, policy=scope.policy)  # the school's code, name and outlines on every form
+    students = _students(ws, class_name, scope.school)
     with ws.session() as session:
         for form in form_defs:
             repo.save_layout(session, form)
@@ -119,8 +128,10 @@ def _issue_class(
 ) -> None:
     """Render one class's forms, then record them as issued in one transaction."""
     filled: list[tuple[Student, FilledForm]] = []
-    for student in students:
-        ff = filled_form(form, student, ws.policy)
+    with ws.session() as session:
+        ids = unused_form_ids(session, form.id, len(students))
+    for student, form_id in zip(students, ids):
+        ff = filled_form(form, student, ws.policy, form_id=form_id)
         if fonts is not None:
             try:
                 check_coverage(ff, fonts)
@@ -160,9 +171,23 @@ def _issue_class(
     report.entries += entries
 
 
-def filled_form(form: FormDef, student: Student, policy: Policy) -> FilledForm:
-    """A freshly identified form for ``student``, pre-filled from the roster."""
-    form_id = new_form_id(form.id)
+def unused_form_ids(
+    session: Session, form: str, count: int, *, draw: Callable[[str], str] = new_form_id
+) -> list[str]:
+    """``count`` fresh ids for ``form``, none issued before in the store. A district's store
+    issues millions of forms over the years, so a random draw meeting an issued id is to be
+    expected (400,000 forms: more than one such pair in 32^7 on average); those are drawn again."""
+    ids: list[str] = []
+    while len(ids) < count:
+        drawn = list(dict.fromkeys(draw(form) for _ in range(count - len(ids))))
+        taken = repo.issued_form_ids(session, drawn) | set(ids)
+        ids += [i for i in drawn if i not in taken]
+    return ids
+
+
+def filled_form(form: FormDef, student: Student, policy: Policy, *, form_id: str | None = None) -> FilledForm:
+    """A form for ``student`` (identified by ``form_id``, a fresh one when None), pre-filled from the roster."""
+    form_id = form_id or new_form_id(form.id)
     return FilledForm(
         form=form,
         form_id=form_id,
@@ -224,9 +249,9 @@ def _write_fillable_files(
     return entries
 
 
-def _students(ws: Workspace, class_name: str | None) -> list[Student]:
+def _students(ws: Workspace, class_name: str | None, school: str | None) -> list[Student]:
     with ws.session() as session:
-        students = repo.list_students(session, class_name=class_name)
+        students = repo.list_students(session, class_name=class_name, school=school)
         classes = repo.list_classes(session)
     if not students and class_name:
         raise GenerateError(f"没有找到班级“{class_name}”的学生。已有班级：{'、'.join(classes) or '（无）'}。")

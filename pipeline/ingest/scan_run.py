@@ -47,6 +47,7 @@ from pipeline.store import repo, scans
 from pipeline.store.audit import log_event
 from pipeline.store.history import verified_values
 from pipeline.store.schema import IssuedFormRow, LayoutRow
+from pipeline.store.schools import list_schools
 from pipeline.store.workspace import Workspace
 from pipeline.validate import ValidationContext, to_record
 
@@ -150,9 +151,10 @@ def scan_context(ws: Workspace) -> ScanContext:
         students = {s.student_no: s for s in repo.list_students(session)}
         teachers = repo.list_teachers(session)
         places = verified_values(session, "place")
+        others = frozenset(s.code for s in list_schools(session)) - {ws.policy.school.code}
     year, margin = ws.policy.school_year, dt.timedelta(days=defs.DATE_WINDOW_MARGIN)
     dates = (year.start - margin, year.end + margin)
-    return ScanContext(ws.policy.school.code, issued, layouts, students, teachers, dates, places)
+    return ScanContext(ws.policy.school.code, issued, layouts, students, teachers, dates, places, others)
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,11 @@ def add_issued_forms(session: Session, items: Sequence[IssuedForm]) -> None:
         )
 
 
+def issued_form_ids(session: Session, form_ids: Sequence[str]) -> set[str]:
+    """Those of ``form_ids`` already issued in the store."""
+    return _existing_keys(session, IssuedFormRow.form_id, form_ids)
+
+
 def get_issued_form(session: Session, form_id: str) -> IssuedForm | None:
     row = session.get(IssuedFormRow, form_id)
     return _issued(row) if row else None
