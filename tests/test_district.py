@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from district_support import A, B, C, MONTH, NAMES, STUDENTS, build_district, school_policy_file
+from ingest_support import VALUES, filled_docx
 from pipeline.archive.dossier import build_dossier
 from pipeline.archive.packet import build_packet
 from pipeline.cli import main
@@ -27,6 +28,7 @@ from pipeline.district.access import check_scope
 from pipeline.district.merge import merge_stats_workbooks
 from pipeline.district.report import make_district_report
 from pipeline.generate.batch import generate, unused_form_ids
+from pipeline.ingest import ingest
 from pipeline.readback.docx_reader import docx_identity
 from pipeline.district.schools import records_in_scope
 from pipeline.errors import AccessError, SchoolError
@@ -271,6 +273,10 @@ def test_a_schools_operator_sees_only_that_school(district: Workspace, tmp_path:
             build_dossier(district, "A01", tmp_path / "a01.pdf", operator="王老师")
         with pytest.raises(AccessError, match="不能查看学校 QHMD01"):
             records_in_scope(district, school=A, operator="王老师")
+        listed = CliRunner().invoke(main, ["roster", "list", "--operator", "王老师", "--school", B, "-w", str(district.root)])
+        assert listed.exit_code == 0 and "曹华" in listed.output and "吴明" not in listed.output
+        refused = CliRunner().invoke(main, ["roster", "list", "--operator", "王老师", "-w", str(district.root)])
+        assert refused.exit_code == 1 and "不能查看全区的数据" in refused.output and "吴明" not in refused.output
         with pytest.raises(AccessError, match="未绑定任何学校"):
             make_district_report(district, month=MONTH, out=tmp_path / "d.xlsx", operator="陌生人")
         with district.session() as s:
@@ -377,3 +383,16 @@ def test_form_ids_already_issued_in_the_store_are_drawn_again(district: Workspac
         taken = sorted(s.scalars(select(IssuedFormRow.form_id).limit(2)))
         drawn = iter([taken[0], "R0000001X", taken[1], "R0000001X", "R0000002X"])
         assert unused_form_ids(s, "record", 2, draw=lambda _form: next(drawn)) == ["R0000001X", "R0000002X"]
+
+
+def test_a_returned_word_form_of_another_school_of_the_store_is_read_into_that_school(tmp_path: Path) -> None:
+    ws = next(build_district(tmp_path))  # its own store: the shared one's counts stay as documented
+    made = generate(ws, forms=["record"], formats=["docx"], out_dir=tmp_path / "打印", school=B)
+    entry = next(e for e in made.entries if e.student_id == "B03")
+    returned = filled_docx(made.out_dir / entry.file, tmp_path / "交回" / "B03.docx", {**VALUES, "teachers": "钱芳"})
+    result = ingest(ws, [returned])
+    assert [i.outcome for i in result.items] == ["new"]
+    with ws.session() as s:
+        assert entry.form_id in {r.form_id for r in list_records(s, school=B)}
+        assert entry.form_id not in {r.form_id for r in list_records(s, school=A)}
+    ws.close()

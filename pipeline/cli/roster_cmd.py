@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import library_errors, workspace_option
+from pipeline.cli.options import library_errors, operator_option, workspace_option
+from pipeline.cli.school_cmd import school_option
 
 if TYPE_CHECKING:
     from pipeline.roster import RosterImportReport
@@ -52,22 +53,28 @@ def import_cmd(files: tuple[Path, ...], school: str | None, workspace: Path) -> 
 
 @roster.command("list")
 @click.option("--class", "class_name", default=None, help="只列出这个班级，如“七年级（1）班”。")
+@school_option
+@operator_option
 @workspace_option
 @library_errors
-def list_cmd(class_name: str | None, workspace: Path) -> None:
+def list_cmd(class_name: str | None, school: str | None, operator: str | None, workspace: Path) -> None:
     """列出已导入的学生（班级、学籍号、姓名、监护人、电话、特殊群体）。
 
     \b
     示例：jiafang roster list
     示例：jiafang roster list --class 七年级（1）班
+    示例：jiafang roster list --school QHXY02
     """
+    from pipeline.district.schools import open_scope
+    from pipeline.model.audit import default_operator
     from pipeline.store import repo
     from pipeline.store.workspace import open_workspace
 
     ws = open_workspace(workspace)
     try:
         with ws.session() as session:
-            students = repo.list_students(session, class_name=class_name)
+            scope = open_scope(session, ws, school, operator or default_operator())
+            students = repo.list_students(session, class_name=class_name, school=scope.school)
             classes = repo.list_classes(session)
     finally:
         ws.close()
