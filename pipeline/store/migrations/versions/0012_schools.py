@@ -52,9 +52,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Not in batch mode: SQLite (3.35+) drops a column in place, while batch mode would copy and
+    # drop the tables other tables' foreign keys point at (students, issued_forms, records).
     for table in TABLES:
-        with op.batch_alter_table(table) as batch:
-            batch.drop_index(batch.f(f"ix_{table}_school_code"))
-            batch.drop_column("school_code")
+        op.drop_index(op.f(f"ix_{table}_school_code"), table_name=table)
+        op.drop_column(table, "school_code")
     op.drop_table("operator_schools")
     op.drop_table("schools")
