@@ -32,7 +32,8 @@ from pipeline.ingest import ingest
 from pipeline.readback.docx_reader import docx_identity
 from pipeline.district.schools import records_in_scope
 from pipeline.errors import AccessError, SchoolError
-from pipeline.model.people import Student
+from pipeline.model.form import load_form
+from pipeline.model.people import Student, Teacher
 from pipeline.report.stats_report import make_stats_report
 from pipeline.report.todo_report import make_compliance_report
 from pipeline.roster import import_roster
@@ -389,10 +390,14 @@ def test_a_returned_word_form_of_another_school_of_the_store_is_read_into_that_s
     ws = next(build_district(tmp_path))  # its own store: the shared one's counts stay as documented
     made = generate(ws, forms=["record"], formats=["docx"], out_dir=tmp_path / "打印", school=B)
     entry = next(e for e in made.entries if e.student_id == "B03")
+    with ws.session() as s:  # a namesake at the workspace's own school must not take B's visit
+        repo.upsert_teachers(s, [Teacher("TA9", "钱芳", "科任")], school=A)
     returned = filled_docx(made.out_dir / entry.file, tmp_path / "交回" / "B03.docx", {**VALUES, "teachers": "钱芳"})
     result = ingest(ws, [returned])
     assert [i.outcome for i in result.items] == ["new"]
     with ws.session() as s:
-        assert entry.form_id in {r.form_id for r in list_records(s, school=B)}
+        (record,) = [r for r in list_records(s, school=B) if r.form_id == entry.form_id]
         assert entry.form_id not in {r.form_id for r in list_records(s, school=A)}
+    teachers = load_form("record").by_role(record.fields, "teachers")
+    assert teachers is not None and (teachers.refs, teachers.status) == (("TB3",), "auto")
     ws.close()

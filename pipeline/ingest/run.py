@@ -244,7 +244,7 @@ def _read_and_store(ws: Workspace, path: Path, size: int, digest: str, kind: str
     with ws.session() as session:
         issued = repo.get_issued_form(session, found.form_id)
         student = repo.get_student(session, issued.student_no) if issued else None
-        teachers = repo.list_teachers(session)
+        teachers = repo.list_teachers(session, school=repo.student_school(session, issued.student_no)) if issued else []
         thresholds = workspace_thresholds(session)
     if issued is None or student is None:
         raise _unknown_form(ws, path, found)

@@ -455,7 +455,7 @@ def _build_record(ws: Workspace, form_id: str) -> PageEvent | None:
         pages = scans.read_pages(session, form_id)
         issued = repo.get_issued_form(session, form_id)
         student = repo.get_student(session, issued.student_no)
-        teachers = repo.list_teachers(session)
+        teachers = repo.list_teachers(session, school=repo.student_school(session, issued.student_no))
         layout = repo.get_layout(session, issued.layout_hash)
         form = form_for(IssueInfo(issued.form, issued.layout_hash, issued.student_no, issued.class_name), {issued.layout_hash: layout} if layout else {})
         values: dict[str, RawValue] = {}
