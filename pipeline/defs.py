@@ -512,3 +512,7 @@ PHOTO_PAPER_TINT = (250, 246, 236)  # RGB of white paper under indoor light
 PHOTO_CAMERA = ("Xiaomi", "Redmi Note 12")  # EXIF make and model written
 PHOTO_FIRST_TIME_MS = 1_762_300_000_000  # ms since 1970 of the first photo's name (Nov 2025)
 PHOTO_SCREENSHOT = (1080, 2340)  # px, a phone screenshot of the chat the photos came in
+
+# Many schools, one district (pipeline/district/). `report merge` reads the 统计表 workbooks schools
+# send; a clerk may have typed a rate over, rounded as the sheet shows it (one decimal of a percent).
+DISTRICT_RATE_TOLERANCE = 0.0005  # share: a workbook's rate may differ this much from 人 ÷ 学生数 (half of 0.1 %)

@@ -401,3 +401,23 @@ def test_a_returned_word_form_of_another_school_of_the_store_is_read_into_that_s
     teachers = load_form("record").by_role(record.fields, "teachers")
     assert teachers is not None and (teachers.refs, teachers.status) == (("TB3",), "auto")
     ws.close()
+
+
+def test_cli_binding_decides_who_may_make_the_district_table(district: Workspace, tmp_path: Path) -> None:
+    runner = CliRunner()
+    root = ["-w", str(district.root)]
+    try:
+        assert runner.invoke(main, ["school", "bind", "王老师", B, *root]).exit_code == 0
+        assert runner.invoke(main, ["school", "bind", BUREAU, "--district", *root]).exit_code == 0
+        listed = runner.invoke(main, ["school", "list", *root]).output
+        assert f"{B}\t{NAMES[B]}\t3\tpolicies/{B}.yaml" in listed and f"操作人 {BUREAU}：全区" in listed
+        out = tmp_path / "区统计表.xlsx"
+        refused = runner.invoke(main, ["report", "district", "--month", MONTH, "--out", str(out), "--operator", "王老师", *root])
+        assert refused.exit_code == 1 and "不能查看全区的数据" in refused.output and not out.exists()
+        made = runner.invoke(main, ["report", "district", "--month", MONTH, "--out", str(out), "--operator", BUREAU, *root])
+        assert made.exit_code == 0 and f"未报送：{NAMES[C]}（{C}）" in made.output and out.is_file()
+    finally:
+        for who in ("王老师", BUREAU):
+            runner.invoke(main, ["school", "unbind", who, *root])
+    with district.session() as s:
+        assert not school_store.any_binding(s)

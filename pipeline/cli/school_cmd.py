@@ -109,3 +109,27 @@ def bind_cmd(operator: str, codes: tuple[str, ...], whole: bool, workspace: Path
     finally:
         ws.close()
     click.echo(f"操作人 {operator} 可查看：{'全区' if whole else '、'.join(codes)}")
+
+
+@school.command("unbind")
+@click.argument("operator")
+@workspace_option
+@library_errors
+def unbind_cmd(operator: str, workspace: Path) -> None:
+    """取消操作人 OPERATOR 的学校绑定（之后该操作人不能再查看任何学校，直到重新绑定；
+    所有绑定都取消后，恢复为人人可查看全部学校）。
+
+    \b
+    示例：jiafang school unbind 王老师
+    """
+    from pipeline.store import schools as school_store
+    from pipeline.store.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    try:
+        with ws.session() as session:
+            school_store.bind_operator(session, operator, [])
+            left = school_store.any_binding(session)
+    finally:
+        ws.close()
+    click.echo(f"已取消操作人 {operator} 的绑定" + ("。" if left else "；已无任何绑定，所有操作人都能查看全部学校。"))

@@ -24,6 +24,7 @@ from typing import Any
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipeline import defs
 from pipeline.district.access import check_scope
 from pipeline.district.schools import school_policy
 from pipeline.district.sheet import write_district_xlsx
@@ -43,7 +44,6 @@ MAIN_SHEET, GROUP_SHEET, TEACHER_SHEET = "统计表", "特殊群体", "教师参
 _INFO = re.compile(r"填报单位：(?P<school>.+?)\u3000\u3000统计时间：(?P<year>\d{4})年(?P<month>\d{1,2})月")
 _PENDING = re.compile(r"另有 (\d+) 份记录待复核")
 _HEADER_TOP = 3  # the first heading row of the main table (title, then the 填报单位 line)
-RATE_TOLERANCE = 0.0005  # a rate may be rounded to 0.1 % when typed over
 
 
 @dataclass(frozen=True)
@@ -227,7 +227,7 @@ def _tally(cells: list[Any], students: int, row: int) -> Tally:
     by_mode, (coverage, home_rate, opened, closed) = rest[:-4], rest[-4:]
     if sum(by_mode) != visits:
         raise _Rejected(f"第 {row} 行：按家访方式的人次之和 {sum(by_mode)} 不等于家访人次 {visits}。")
-    if students and not math.isclose(coverage, visited / students, abs_tol=RATE_TOLERANCE):
+    if students and not math.isclose(coverage, visited / students, abs_tol=defs.DISTRICT_RATE_TOLERANCE):
         raise _Rejected(f"第 {row} 行：覆盖率 {coverage:.1%} 与走访学生数 {visited}÷学生数 {students} 不符。")
     home = round(home_rate * students)
     return Tally(int(visited), int(visits), tuple(int(m) for m in by_mode), home, coverage, home_rate, int(opened), int(closed))
