@@ -386,7 +386,7 @@ def test_form_ids_already_issued_in_the_store_are_drawn_again(district: Workspac
         assert unused_form_ids(s, "record", 2, draw=lambda _form: next(drawn)) == ["R0000001X", "R0000002X"]
 
 
-def test_a_returned_word_form_of_another_school_of_the_store_is_read_into_that_school(tmp_path: Path) -> None:
+def test_a_returned_word_form_of_another_school_is_read_into_that_school_by_its_profile_and_teachers(tmp_path: Path) -> None:
     ws = next(build_district(tmp_path))  # its own store: the shared one's counts stay as documented
     made = generate(ws, forms=["record"], formats=["docx"], out_dir=tmp_path / "打印", school=B)
     entry = next(e for e in made.entries if e.student_id == "B03")
@@ -400,6 +400,8 @@ def test_a_returned_word_form_of_another_school_of_the_store_is_read_into_that_s
         assert entry.form_id not in {r.form_id for r in list_records(s, school=A)}
     teachers = load_form("record").by_role(record.fields, "teachers")
     assert teachers is not None and (teachers.refs, teachers.status) == (("TB3",), "auto")
+    school = load_form("record").by_role(record.fields, "school")  # read against B's profile, not A's
+    assert school is not None and (school.value, school.status) == (NAMES[B], "auto")
     ws.close()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from pipeline.errors import SchoolError
 from pipeline.model.policy import Policy, load_policy
 from pipeline.model.record import Record
 from pipeline.store.records import list_records
+from pipeline.store import repo
 from pipeline.store import schools as school_store
 from pipeline.store.schools import School
 from pipeline.store.workspace import POLICY_FILE, Workspace
@@ -73,6 +75,23 @@ def school_policy(ws: Workspace, school: School) -> Policy:
     if not school.policy_file:
         return load_policy(ws.root / POLICY_FILE)
     return load_policy(ws.root / school.policy_file)
+
+
+def student_policy(session: Session, ws: Workspace, student_no: str) -> Policy:
+    """The profile a form of ``student_no`` is read by: their school's (its name is printed on
+    the form), the workspace's own for its own school's students."""
+    code = repo.student_school(session, student_no)
+    school = school_store.get_school(session, code) if code and code != ws.policy.school.code else None
+    if school is None or not school.policy_file:
+        return ws.policy
+    path = ws.root / school.policy_file
+    return _profile(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _profile(path: Path, _mtime_ns: int) -> Policy:
+    # read once per batch, not per returned file; a profile replaced by `school add` is read anew
+    return load_policy(path)
 
 
 @dataclass(frozen=True)

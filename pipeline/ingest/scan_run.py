@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from pipeline import defs
 from pipeline.calibrate import workspace_thresholds
+from pipeline.district.schools import student_policy
 from pipeline.errors import DocumentError, ScanError, StorageError
 from pipeline.ingest.bunch import Bunch, sharpness
 from pipeline.ingest.classify import is_picture
@@ -470,7 +471,7 @@ def _build_record(ws: Workspace, form_id: str) -> PageEvent | None:
         notes = tuple(f"缺第 {n} 页" for n in missing)
         reading = Reading(form_id, values, "scan", notes)
         context = ValidationContext(
-            policy=ws.policy, student=student, teachers=teachers, today=dt.date.today(), thresholds=workspace_thresholds(session)
+            policy=student_policy(session, ws, issued.student_no), student=student, teachers=teachers, today=dt.date.today(), thresholds=workspace_thresholds(session)
         )
         record = to_record(reading, form=form, issued=issued, context=context, source_file=pages[0].source_file)
         stored = record_store.add_record(session, record)
