@@ -152,6 +152,12 @@ def test_a_schools_statistics_count_only_its_own_roster_and_records(district: Wo
         assert [t.teacher_no for t in repo.list_teachers(s, school=B)] == ["TB1", "TB2", "TB3"]
 
 
+def test_a_schools_statistics_without_a_school_in_a_district_store_ask_for_one(district: Workspace, tmp_path: Path) -> None:
+    with pytest.raises(SchoolError, match="请用 --school 指定学校；全区的统计表请用 jiafang report district"):
+        make_stats_report(district, month=MONTH, out=tmp_path / "x.xlsx")
+    assert not (tmp_path / "x.xlsx").exists()
+
+
 def test_unknown_school_is_named_with_the_registered_ones(district: Workspace, tmp_path: Path) -> None:
     with pytest.raises(SchoolError) as err:
         make_stats_report(district, month=MONTH, out=tmp_path / "x.xlsx", school="QHZZ99")

@@ -116,7 +116,7 @@ def build_packet(
     who = operator or default_operator()
     day = today or dt.date.today()
     with ws.session() as session:
-        among = open_scope(session, ws, school, who)
+        among = open_scope(session, ws, school, who, one_school=True)
         classes = _classes(session, scope, class_name, among.school)
     ws = replace(ws, policy=among.policy)  # the school's name, terms and groups throughout
     period = _term(ws, term)

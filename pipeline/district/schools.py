@@ -102,12 +102,18 @@ class Scope:
     policy: Policy  # the profile it is counted by
 
 
-def open_scope(session: Session, ws: Workspace, school: str | None, operator: str) -> Scope:
+def open_scope(session: Session, ws: Workspace, school: str | None, operator: str, *, one_school: bool = False) -> Scope:
     """The scope ``school`` names (checked, with that school's profile), or, when None, the whole
     store with the workspace's profile (a store of one school is that school); AccessError
-    unless ``operator`` may see it (pipeline.district.access)."""
+    unless ``operator`` may see it (pipeline.district.access). ``one_school``: what is asked
+    for bears one school's name (a 统计表, a packet), so a store of several needs ``school``."""
     if school is None:
         only = school_store.list_schools(session)
+        if one_school and len(only) > 1:
+            raise SchoolError(
+                f"工作区中有 {len(only)} 所学校（{'、'.join(s.label for s in only)}）：请用 --school 指定学校；"
+                "全区的统计表请用 jiafang report district。"
+            )
         scope = Scope(only[0].code if len(only) == 1 else None, ws.policy)
     else:
         scope = Scope(school, school_policy(ws, require_school(session, school)))

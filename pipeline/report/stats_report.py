@@ -54,7 +54,7 @@ def make_stats_report(
         raise ReportError(f"{out}：统计表只能写成 .xlsx（报送用）或 .pdf（打印用），请换一个文件名后缀。")
     who = operator or default_operator()
     with ws.session() as session:
-        scope = open_scope(session, ws, school, who)
+        scope = open_scope(session, ws, school, who, one_school=True)
         visits = load_visits(session, school=scope.school)
         students = repo.list_students(session, school=scope.school)
         teachers = repo.list_teachers(session, school=scope.school)

@@ -57,7 +57,7 @@ def make_compliance_report(
     over), for the school or one class (``school``: one school of a district's store); written
     to ``out`` (.xlsx) and logged when given."""
     with ws.session() as session:
-        among = open_scope(session, ws, school, operator or default_operator())
+        among = open_scope(session, ws, school, operator or default_operator(), one_school=True)
         policy = policy or among.policy
         scope = _class(session, class_name)
         report = compliance_todo(
@@ -92,7 +92,7 @@ def make_ledger_report(
         raise ReportError(f"未知的台账状态“{status}”（可用：{'、'.join(STATUSES)}）。")
     day = as_of or dt.date.today()
     with ws.session() as session:
-        among = open_scope(session, ws, school, operator or default_operator())
+        among = open_scope(session, ws, school, operator or default_operator(), one_school=True)
         policy = policy or among.policy
         scope = _class(session, class_name)
         visits = load_visits(session, class_name=scope, school=among.school)
