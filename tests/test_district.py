@@ -177,6 +177,8 @@ def test_cli_export_of_one_school_holds_only_its_records(district: Workspace, tm
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert sorted(r["student_id"] for r in json.loads(out.read_text(encoding="utf-8"))) == ["B01", "B01", "B02", "B03"]
+    listed = CliRunner().invoke(main, ["records", "list", "--school", B, "-w", str(district.root)])
+    assert listed.exit_code == 0 and "共 4 条记录" in listed.output and "吴明" not in listed.output
 
 
 @pytest.mark.slow

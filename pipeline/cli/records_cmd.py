@@ -40,16 +40,21 @@ def records() -> None:
 @class_option
 @status_option
 @form_option
+@school_option
+@operator_option
 @workspace_option
 @library_errors
-def list_cmd(class_name: str | None, status: str | None, form: str | None, workspace: Path) -> None:
+def list_cmd(
+    class_name: str | None, status: str | None, form: str | None, school: str | None, operator: str | None, workspace: Path
+) -> None:
     """列出记录的当前版本：表单编号、学生、班级、表单、版本、状态、待复核字段数。
 
     \b
     示例：jiafang records list
     示例：jiafang records list --class 七年级（1）班 --status review
+    示例：jiafang records list --school QHXY02 --operator 王老师
     """
-    found = _load(workspace, class_name, status, form)
+    found = _load(workspace, class_name, status, form, school=school, operator=operator)
     click.echo("表单编号\t学生\t班级\t表单\t版本\t状态\t待复核字段数")
     for r in found:
         click.echo("\t".join(_list_row(r)))
