@@ -169,7 +169,7 @@ def add_issued_forms(session: Session, items: Sequence[IssuedForm]) -> None:
                     "batch_id": i.batch_id,
                     "files": list(i.files),
                     "created_at": as_utc(i.created_at),
-                    "school_code": school_of[i.student_no],
+                    "school_code": school_of.get(i.student_no, ""),  # no student: the foreign key refuses the row
                 }
                 for i in items
             ],
