@@ -581,3 +581,6 @@ UPLOAD_MAX_FILES = 5000  # files in one upload (a school's whole return; the for
 # handle refuses that).
 WATCH_SETTLE_SECONDS = 3.0  # s a file's size and mtime must stay unchanged before it is read
 WATCH_POLL_SECONDS = 1.0  # s between looks at the folder
+# Many schools, one district (pipeline/district/). `report merge` reads the 统计表 workbooks schools
+# send; a clerk may have typed a rate over, rounded as the sheet shows it (one decimal of a percent).
+DISTRICT_RATE_TOLERANCE = 0.0005  # share: a workbook's rate may differ this much from 人 ÷ 学生数 (half of 0.1 %)

@@ -151,3 +151,12 @@ class OperatorError(JiafangError):
     """An operator account cannot be added or changed as asked (bad name, role, class or password)."""
 class JobError(JiafangError):
     """A job cannot be queued or run as asked (unknown kind, missing parameter, bad upload)."""
+# --- many schools in one store (issue 14) ---------------------------------------------------------
+
+
+class SchoolError(JiafangError):
+    """A school code that is not registered in the store, or a profile that does not fit it."""
+
+
+class AccessError(JiafangError):
+    """An operator asked for a school (or the district) they are not bound to."""

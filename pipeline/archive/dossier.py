@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from reportlab.platypus import Flowable, PageBreak
@@ -25,6 +26,7 @@ from pipeline.archive.record_pages import (
     value_text,
 )
 from pipeline.archive.story import grid, para, styles, write_part
+from pipeline.district.schools import open_scope
 from pipeline.errors import ArchiveError
 from pipeline.export.records import STATUS_LABELS
 from pipeline.model.audit import AuditEvent, default_operator
@@ -49,13 +51,15 @@ def build_dossier(
 ) -> Path:
     """Write the dossier of ``student_no`` to ``out`` and log it; ArchiveError for an unknown 学籍号."""
     who = operator or default_operator()
-    privacy = Privacy.for_policy(ws.policy, outward=outward, include_sensitive=include_sensitive)
     with ws.session() as session:
         student = repo.get_student(session, student_no)
         if student is None:
             raise ArchiveError(
                 f"学籍号 {student_no} 不在花名册中：请检查学籍号，或先用 jiafang roster import 导入花名册。"
             )
+        # the student's own school: who may see it, and whose name and profile the dossier bears
+        ws = replace(ws, policy=open_scope(session, ws, repo.student_school(session, student_no), who).policy)
+        privacy = Privacy.for_policy(ws.policy, outward=outward, include_sensitive=include_sensitive)
         require_current("dossier", student.class_name)
         records = list_records(session, student_no=student_no)
         pages = sorted((load_record_page(ws, session, r, privacy) for r in records), key=_order)

@@ -21,7 +21,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reportlab.platypus import Flowable, PageBreak
@@ -43,6 +43,7 @@ from pipeline.archive.pdfjoin import Bookmark, join_parts, page_count
 from pipeline.archive.privacy import Privacy
 from pipeline.archive.record_pages import convert_scans, date_of, load_record_page, record_story
 from pipeline.archive.story import write_part
+from pipeline.district.schools import open_scope
 from pipeline.errors import ArchiveError
 from pipeline.export.records import student_name
 from pipeline.generate.batch import safe_name
@@ -106,18 +107,22 @@ def build_packet(
     include_sensitive: bool = False,
     today: dt.date | None = None,
     progress: Progress | None = None,
+    school: str | None = None,
 ) -> PacketResult:
     """Build the packet of ``term`` (a semester id, e.g. "2025-2026-1") for the school or one
     class into ``out_dir``; returns where the PDF and the ZIP are. ``progress`` hears of each
-    class drawn."""
+    class drawn. ``school`` (a code) is the school of a district's store the packet is of,
+    named and counted by its own profile."""
     require_current("packet")
     started = time.perf_counter()
     who = operator or default_operator()
     day = today or dt.date.today()
+    with ws.session() as session:
+        among = open_scope(session, ws, school, who, one_school=True)
+        classes = _classes(session, scope, class_name, among.school)
+    ws = replace(ws, policy=among.policy)  # the school's name, terms and groups throughout
     period = _term(ws, term)
     privacy = Privacy.for_policy(ws.policy, outward=True, include_sensitive=include_sensitive)
-    with ws.session() as session:
-        classes = _classes(session, scope, class_name)
     label = "全校" if scope == "school" else classes[0]
     audit_scope = scope if scope == "school" else f"class {label}"
     base = safe_name(f"督导检查_{label}_{period.id}")
@@ -133,9 +138,9 @@ def build_packet(
         partial = scratch / "packet.zip"
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
             entries: list[FileEntry] = []
-            records = _record_pass(ws, classes, period, privacy, scratch, zf, entries, progress)
+            records = _record_pass(ws, among.school, classes, period, privacy, scratch, zf, entries, progress)
             only = classes[0] if scope == "class" else None
-            front = _front_sections(ws, only, period, privacy, day, scratch, zf, entries)
+            front = _front_sections(ws, among.school, only, period, privacy, day, scratch, zf, entries)
             cover = Cover(
                 ws.policy.school.name, label, period, day, who, records.count, privacy.note(who),
                 _contents_note(privacy),
@@ -169,10 +174,13 @@ def _term(ws: Workspace, term: str) -> Period:
     raise ArchiveError(f"学期“{term}”不在政策配置中（可用：{known}）：请用 --term 指定其中之一。")
 
 
-def _classes(session: Session, scope: str, class_name: str | None) -> list[str]:
+def _classes(session: Session, scope: str, class_name: str | None, school: str | None) -> list[str]:
     if scope not in SCOPES:
         raise ArchiveError(f"未知的检查范围“{scope}”：请用 school（全校）或 class（一个班，需加 --class）。")
     known = repo.list_classes(session)
+    if school is not None:  # class names repeat across schools: only this school's
+        own = {s.class_name for s in repo.list_students(session, school=school)}
+        known = [c for c in known if c in own]
     if scope == "school":
         return known
     if not class_name:
@@ -184,6 +192,7 @@ def _classes(session: Session, scope: str, class_name: str | None) -> list[str]:
 
 def _record_pass(
     ws: Workspace,
+    school: str | None,
     classes: Sequence[str],
     period: Period,
     privacy: Privacy,
@@ -197,7 +206,7 @@ def _record_pass(
     for number, class_name in enumerate(classes, start=1):
         children: list[Bookmark] = []
         with ws.session() as session:
-            records = [r for r in list_records(session, class_name=class_name) if _in_term(r, period)]
+            records = [r for r in list_records(session, class_name=class_name, school=school) if _in_term(r, period)]
         for chunk in _chunks(records, defs.ARCHIVE_CHUNK_RECORDS):
             part_dir = scratch / f"part{len(done.parts):05d}"
             part_dir.mkdir()
@@ -226,6 +235,7 @@ def _record_pass(
 
 def _front_sections(
     ws: Workspace,
+    school: str | None,
     only: str | None,
     period: Period,
     privacy: Privacy,
@@ -236,9 +246,9 @@ def _front_sections(
 ) -> _Front:
     """Statistics and compliance as PDF parts (of one class when ``only``), their spreadsheets into the ZIP."""
     with ws.session() as session:
-        visits = load_visits(session)
-        students = repo.list_students(session)
-        teachers = repo.list_teachers(session)
+        visits = load_visits(session, school=school)
+        students = repo.list_students(session, school=school)
+        teachers = repo.list_teachers(session, school=school)
     policy = ws.policy
     tables = monthly_stats(
         visits=visits, students=students, teachers=teachers, policy=policy,

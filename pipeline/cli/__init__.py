@@ -36,6 +36,8 @@ from pipeline.cli.plan_cmd import plan
 from pipeline.cli.operators_cmd import operators
 from pipeline.cli.watch_cmd import watch_command
 from pipeline.cli.jobs_cmd import jobs
+from pipeline.cli.school_cmd import school
+from pipeline.cli import district_cmd  # noqa: F401  (registers `report district` and `report merge`)
 
 
 class _JiafangGroup(click.Group):
@@ -98,3 +100,4 @@ main.add_command(plan)
 main.add_command(operators)
 main.add_command(watch_command)
 main.add_command(jobs)
+main.add_command(school)

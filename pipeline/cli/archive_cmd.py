@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from pipeline.cli.school_cmd import school_option
 from pipeline.cli.options import library_errors, operator_option, workspace_option
 
 sensitive_option = click.option(
@@ -61,10 +62,18 @@ def student_cmd(
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="输出文件夹。")
 @sensitive_option
 @operator_option
+@school_option
 @workspace_option
 @library_errors
 def packet_cmd(
-    scope: str, class_name: str | None, term: str, out_dir: Path, include_sensitive: bool, operator: str | None, workspace: Path
+    scope: str,
+    class_name: str | None,
+    term: str,
+    out_dir: Path,
+    include_sensitive: bool,
+    operator: str | None,
+    school: str | None,
+    workspace: Path,
 ) -> None:
     """生成督导检查材料包：一份 PDF（封面、目录与书签、每月统计表、合规汇总、本学期每份记录及原件扫描）和一个 ZIP（PDF、报表 xlsx、每份记录的 JSON、签名清单 manifest.json）。
 
@@ -73,6 +82,7 @@ def packet_cmd(
     \b
     示例：jiafang archive packet --scope school --term 2025-2026-1 --out 检查材料
     示例：jiafang archive packet --scope class --class 七年级（1）班 --term 2025-2026-1 --out 检查材料
+    示例：jiafang archive packet --scope school --school QHXY02 --term 2025-2026-1 --out 新苑小学检查材料
     """
     from pipeline.archive.packet import build_packet
     from pipeline.cli.progress import progress_bar
@@ -83,7 +93,7 @@ def packet_cmd(
         with progress_bar("生成检查材料（按班级）") as progress:
             result = build_packet(
                 ws, scope=scope, class_name=class_name, term=term, out_dir=out_dir, operator=operator,
-                include_sensitive=include_sensitive, progress=progress,
+                include_sensitive=include_sensitive, progress=progress, school=school,
             )
     finally:
         ws.close()

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from pipeline.cli.options import library_errors, operator_option, policy_option, workspace_option
 from pipeline.cli.report_cmd import report
+from pipeline.cli.school_cmd import school_option
 
 if TYPE_CHECKING:
     from pipeline.report.compliance import ComplianceReport
@@ -35,6 +36,7 @@ class_option = click.option("--class", "class_name", default=None, help="只看�
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="另写成 .xlsx 文件。")
 @operator_option
 @policy_option
+@school_option
 @workspace_option
 @library_errors
 def compliance_cmd(
@@ -43,6 +45,7 @@ def compliance_cmd(
     out: Path | None,
     operator: str | None,
     policy: Path | None,
+    school: str | None,
     workspace: Path,
 ) -> None:
     """家访待办清单：按政策配置检查还没做到的事，按班级和责任教师列出。
@@ -79,6 +82,7 @@ def compliance_cmd(
             out=out,
             policy=load_policy(policy) if policy else None,
             operator=operator,
+            school=school,
         )
     finally:
         ws.close()
@@ -98,6 +102,7 @@ def compliance_cmd(
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="另写成 .xlsx 文件。")
 @operator_option
 @policy_option
+@school_option
 @workspace_option
 @library_errors
 def ledger_cmd(
@@ -107,6 +112,7 @@ def ledger_cmd(
     out: Path | None,
     operator: str | None,
     policy: Path | None,
+    school: str | None,
     workspace: Path,
 ) -> None:
     """问题台账：家访记录中“发现的问题”逐条列出，连同四措施、责任教师、跟进期限和回访情况。
@@ -137,6 +143,7 @@ def ledger_cmd(
             out=out,
             policy=load_policy(policy) if policy else None,
             operator=operator,
+            school=school,
         )
     finally:
         ws.close()

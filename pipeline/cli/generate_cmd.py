@@ -25,8 +25,11 @@ def _split(value: str) -> list[str]:
 @click.option("--class", "class_name", default=None, help="只生成该班级（默认全部班级）。")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="输出目录。")
 @click.option("--no-duplex", is_flag=True, help="单面打印：不插入空白页。")
+@click.option("--school", default=None, help="为这所学校打印（学校代码）；工作区中有多所学校时必填。")
 @library_errors
-def generate_command(workspace: Path, forms_: str, formats: str, class_name: str | None, out_dir: Path, no_duplex: bool) -> None:
+def generate_command(
+    workspace: Path, forms_: str, formats: str, class_name: str | None, out_dir: Path, no_duplex: bool, school: str | None
+) -> None:
     """为学生生成预填的家访表单（打印用 PDF、填写用 Word），并登记表单编号。
 
     每个班级每种表单一个 PDF（双面打印时每份表单从奇数页开始），每个学生每种表单一个 .docx；
@@ -36,6 +39,7 @@ def generate_command(workspace: Path, forms_: str, formats: str, class_name: str
     示例：
       jiafang generate --forms record,outline,memo --format pdf,docx --out 打印
       jiafang generate --forms record --class 七年级（1）班 --out 打印
+      jiafang generate --forms record --school QHXY02 --out 新苑小学打印
     """
     from pipeline.generate import generate
     from pipeline.store.workspace import open_workspace
@@ -50,6 +54,7 @@ def generate_command(workspace: Path, forms_: str, formats: str, class_name: str
             class_name=class_name,
             duplex=not no_duplex,
             progress=progress,
+            school=school,
         )
     print_generation_summary(report)
     if report.problems:

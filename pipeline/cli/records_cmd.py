@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import library_errors, workspace_option
+from pipeline.cli.options import library_errors, operator_option, workspace_option
+from pipeline.cli.school_cmd import school_option
 from pipeline.export import STATUS_LABELS, cell_text, student_name
 from pipeline.model.form import form_ids, load_form
 
@@ -39,16 +40,21 @@ def records() -> None:
 @class_option
 @status_option
 @form_option
+@school_option
+@operator_option
 @workspace_option
 @library_errors
-def list_cmd(class_name: str | None, status: str | None, form: str | None, workspace: Path) -> None:
+def list_cmd(
+    class_name: str | None, status: str | None, form: str | None, school: str | None, operator: str | None, workspace: Path
+) -> None:
     """列出记录的当前版本：表单编号、学生、班级、表单、版本、状态、待复核字段数。
 
     \b
     示例：jiafang records list
     示例：jiafang records list --class 七年级（1）班 --status review
+    示例：jiafang records list --school QHXY02 --operator 王老师
     """
-    found = _load(workspace, class_name, status, form)
+    found = _load(workspace, class_name, status, form, school=school, operator=operator)
     click.echo("表单编号\t学生\t班级\t表单\t版本\t状态\t待复核字段数")
     for r in found:
         click.echo("\t".join(_list_row(r)))
@@ -99,6 +105,8 @@ def show_cmd(form_id: str, workspace: Path) -> None:
 @form_option
 @click.option("--outward", is_flag=True, help="外发文件（交教育局等）：遮盖电话、身份证号，略去敏感字段。")
 @click.option("--include-sensitive", is_flag=True, help="与 --outward 同用：仍保留家庭情况、发现的问题等敏感字段。")
+@school_option
+@operator_option
 @workspace_option
 @library_errors
 def export_cmd(
@@ -109,6 +117,8 @@ def export_cmd(
     form: str | None,
     outward: bool,
     include_sensitive: bool,
+    school: str | None,
+    operator: str | None,
     workspace: Path,
 ) -> None:
     """导出记录的当前版本到 FILE。
@@ -123,10 +133,11 @@ def export_cmd(
     示例：jiafang records export --format xlsx --out 家访记录.xlsx --class 七年级（1）班
     示例：jiafang records export --format csv --out 记录.csv --status review
     示例：jiafang records export --format json --out 上报.json --outward
+    示例：jiafang records export --format xlsx --out 新苑小学.xlsx --school QHXY02
     """
     from pipeline.export import export_records
 
-    found = _load(workspace, class_name, status, form)
+    found = _load(workspace, class_name, status, form, school=school, operator=operator)
     written = export_records(found, fmt=fmt, out=out, outward=outward, include_sensitive=include_sensitive)
     for path in written:
         click.echo(f"已写入 {path}")
@@ -136,17 +147,30 @@ def export_cmd(
         click.echo(f"外发：电话和身份证号已遮盖{kept}。")
 
 
-def _load(workspace: Path, class_name: str | None, status: str | None, form: str | None) -> list[Record]:
+def _load(
+    workspace: Path,
+    class_name: str | None,
+    status: str | None,
+    form: str | None,
+    *,
+    school: str | None = None,
+    operator: str | None = None,
+) -> list[Record]:
+    from pipeline.district.schools import records_in_scope
+    from pipeline.model.audit import default_operator
     from pipeline.model.classes import normalize_class
-    from pipeline.store.records import list_records
     from pipeline.store.workspace import open_workspace
 
     ws = open_workspace(workspace)
     try:
-        with ws.session() as session:
-            return list_records(
-                session, class_name=normalize_class(class_name) if class_name else None, status=status, form=form
-            )
+        return records_in_scope(
+            ws,
+            school=school,
+            operator=operator or default_operator(),
+            class_name=normalize_class(class_name) if class_name else None,
+            status=status,
+            form=form,
+        )
     finally:
         ws.close()
 

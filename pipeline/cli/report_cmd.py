@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.options import library_errors, operator_option, policy_option, workspace_option
+from pipeline.cli.school_cmd import school_option
 
 
 @click.group()
@@ -33,6 +34,7 @@ def report() -> None:
 @click.option("--outward", is_flag=True, help="外发（交教育局等）：略去特殊群体统计。")
 @click.option("--include-sensitive", is_flag=True, help="与 --outward 同用：仍列出特殊群体统计（写入审计日志）。")
 @policy_option
+@school_option
 @workspace_option
 @library_errors
 def stats_cmd(
@@ -43,6 +45,7 @@ def stats_cmd(
     outward: bool,
     include_sensitive: bool,
     policy: Path | None,
+    school: str | None,
     workspace: Path,
 ) -> None:
     """写出某月的家访工作统计表：各班与全校合计的本月和本学年累计数字。
@@ -57,6 +60,7 @@ def stats_cmd(
     示例：jiafang report stats --month 2025-11 --out 2025年11月家访统计表.xlsx
     示例：jiafang report stats --month 2025-11 --class 七年级（1）班 --out 七1班.pdf
     示例：jiafang report stats --month 2025-11 --out 上报.xlsx --outward --operator 王老师
+    示例：jiafang report stats --month 2025-11 --school QHXY02 --out 新苑小学.xlsx
     """
     from pipeline.model.policy import load_policy
     from pipeline.report.stats_report import make_stats_report
@@ -73,6 +77,7 @@ def stats_cmd(
             operator=operator,
             outward=outward,
             include_sensitive=include_sensitive,
+            school=school,
         )
     finally:
         ws.close()

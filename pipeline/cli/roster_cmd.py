@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import library_errors, policy_option, workspace_option
+from pipeline.cli.options import library_errors, operator_option, policy_option, workspace_option
+from pipeline.cli.school_cmd import school_option
 
 if TYPE_CHECKING:
     from pipeline.roster import RosterImportReport
@@ -23,9 +24,10 @@ def roster() -> None:
 
 @roster.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--school", default=None, help="导入到这所学校（学校代码，须先 jiafang school add 登记）；默认为本校。")
 @workspace_option
 @library_errors
-def import_cmd(files: tuple[Path, ...], workspace: Path) -> None:
+def import_cmd(files: tuple[Path, ...], school: str | None, workspace: Path) -> None:
     """导入花名册 FILES（.xlsx 或 .csv，可一次多个），按学籍号 / 工号新增或更新。
 
     有问题的行不导入，并逐行说明文件、工作表、行号、列和改正方法；
@@ -34,13 +36,14 @@ def import_cmd(files: tuple[Path, ...], workspace: Path) -> None:
     \b
     示例：jiafang roster import 花名册.xlsx
     示例：jiafang roster import 七年级学生.csv 教师名单.csv -w 明德学校数据
+    示例：jiafang roster import 新苑小学花名册.xlsx --school QHXY02
     """
     from pipeline.roster import import_roster
     from pipeline.store.workspace import open_workspace
 
     ws = open_workspace(workspace)
     try:
-        report = import_roster(ws, files)
+        report = import_roster(ws, files, school=school)
     finally:
         ws.close()
     _print_report(report)
@@ -50,22 +53,28 @@ def import_cmd(files: tuple[Path, ...], workspace: Path) -> None:
 
 @roster.command("list")
 @click.option("--class", "class_name", default=None, help="只列出这个班级，如“七年级（1）班”。")
+@school_option
+@operator_option
 @workspace_option
 @library_errors
-def list_cmd(class_name: str | None, workspace: Path) -> None:
+def list_cmd(class_name: str | None, school: str | None, operator: str | None, workspace: Path) -> None:
     """列出已导入的学生（班级、学籍号、姓名、监护人、电话、特殊群体）。
 
     \b
     示例：jiafang roster list
     示例：jiafang roster list --class 七年级（1）班
+    示例：jiafang roster list --school QHXY02
     """
+    from pipeline.district.schools import open_scope
+    from pipeline.model.audit import default_operator
     from pipeline.store import repo
     from pipeline.store.workspace import open_workspace
 
     ws = open_workspace(workspace)
     try:
         with ws.session() as session:
-            students = repo.list_students(session, class_name=class_name)
+            scope = open_scope(session, ws, school, operator or default_operator())
+            students = repo.list_students(session, class_name=class_name, school=scope.school)
             classes = repo.list_classes(session)
     finally:
         ws.close()

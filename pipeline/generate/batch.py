@@ -12,12 +12,15 @@ import json
 import os
 import re
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from itertools import groupby
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from pipeline.access import require_current
+from pipeline.district.schools import printing_scope
 from pipeline.errors import FontCoverageError, GenerateError
 from pipeline.model.prefill import prefill_values
 from pipeline.identity import new_form_id
@@ -82,8 +85,11 @@ def generate(
     duplex: bool = True,
     progress: Progress | None = None,
     order: Sequence[tuple[str, Mapping[str, str]]] | None = None,
+    school: str | None = None,
 ) -> GenerationReport:
-    """Issue ``forms`` for every student (of ``class_name``) and write them to ``out_dir``.
+    """Issue ``forms`` for every student (of ``class_name``) and write them to ``out_dir``;
+    ``school`` names the school of a district's store they are printed for (its code in the
+    QR codes, its name and profile on the forms), required once the store holds several.
 
     ``order`` (学籍号, values by field role) issues one form per entry instead, in that order
     within each class (a student may come twice), with those values pre-filled where the form
@@ -92,7 +98,10 @@ def generate(
     started = time.perf_counter()
     form_defs = [load_form(f) for f in forms]
     _check_formats(formats)
-    students = _ordered(_students(ws, class_name), order)
+    with ws.session() as session:
+        scope = printing_scope(session, ws, school)
+    ws = replace(ws, policy=scope.policy)  # the school's code, name and outlines on every form
+    students = _ordered(_students(ws, class_name, scope.school), order)
     with ws.session() as session:
         for form in form_defs:
             repo.save_layout(session, form)
@@ -126,8 +135,10 @@ def _issue_class(
 ) -> None:
     """Render one class's forms, then record them as issued in one transaction."""
     filled: list[tuple[Student, FilledForm]] = []
-    for student, by_role in students:
-        ff = filled_form(form, student, ws.policy, by_role)
+    with ws.session() as session:
+        ids = unused_form_ids(session, form.id, len(students))
+    for (student, by_role), form_id in zip(students, ids):
+        ff = filled_form(form, student, ws.policy, by_role, form_id=form_id)
         if fonts is not None:
             try:
                 check_coverage(ff, fonts)
@@ -165,6 +176,20 @@ def _issue_class(
     with ws.session() as session:
         repo.add_issued_forms(session, issued)
     report.entries += entries
+
+
+def unused_form_ids(
+    session: Session, form: str, count: int, *, draw: Callable[[str], str] = new_form_id
+) -> list[str]:
+    """``count`` fresh ids for ``form``, none issued before in the store. A district's store
+    issues millions of forms over the years, so a random draw meeting an issued id is to be
+    expected (400,000 forms: more than one such pair in 32^7 on average); those are drawn again."""
+    ids: list[str] = []
+    while len(ids) < count:
+        drawn = list(dict.fromkeys(draw(form) for _ in range(count - len(ids))))
+        taken = repo.issued_form_ids(session, drawn) | set(ids)
+        ids += [i for i in drawn if i not in taken]
+    return ids
 
 
 def filled_form(
@@ -236,9 +261,9 @@ def _write_fillable_files(
     return entries
 
 
-def _students(ws: Workspace, class_name: str | None) -> list[Student]:
+def _students(ws: Workspace, class_name: str | None, school: str | None) -> list[Student]:
     with ws.session() as session:
-        students = repo.list_students(session, class_name=class_name)
+        students = repo.list_students(session, class_name=class_name, school=school)
         classes = repo.list_classes(session)
     if not students and class_name:
         raise GenerateError(f"没有找到班级“{class_name}”的学生。已有班级：{'、'.join(classes) or '（无）'}。")

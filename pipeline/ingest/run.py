@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.access import require_current
 from pipeline.calibrate import ReviewLoad, review_load, workspace_thresholds
+from pipeline.district.schools import student_policy
 from pipeline.errors import JiafangError, StorageError, UnknownFormError
 from pipeline.ingest import readers
 from pipeline.ingest.classify import collect, kind_of
@@ -246,13 +247,14 @@ def _read_and_store(ws: Workspace, path: Path, size: int, digest: str, kind: str
     with ws.session() as session:
         issued = repo.get_issued_form(session, found.form_id)
         student = repo.get_student(session, issued.student_no) if issued else None
-        teachers = repo.list_teachers(session)
+        teachers = repo.list_teachers(session, school=repo.student_school(session, issued.student_no)) if issued else []
+        policy = student_policy(session, ws, issued.student_no) if issued else ws.policy
         thresholds = workspace_thresholds(session)
     if issued is None or student is None:
         raise _unknown_form(ws, path, found)
     form = load_form(issued.form)
     reading = readers.read(path, kind, form, found)
-    context = ValidationContext(policy=ws.policy, student=student, teachers=teachers, today=dt.date.today(), thresholds=thresholds)
+    context = ValidationContext(policy=policy, student=student, teachers=teachers, today=dt.date.today(), thresholds=thresholds)
     suffix = path.suffix.lower()
     record = to_record(reading, form=form, issued=issued, context=context, source_file=f"{digest}{suffix}")
     returned = _returned(path, size, digest, kind, batch_id, "record", "", found.form_id)

@@ -67,6 +67,7 @@ class ScanContext:
     teachers: Sequence[Teacher]
     dates: tuple[dt.date, dt.date]  # first and last day a date written on a form is read as
     places: tuple[str, ...] = ()  # place values people verified in this workspace (a lexicon)
+    other_schools: frozenset[str] = frozenset()  # codes of the store's other schools: their forms are ours too
 
 
 @dataclass
@@ -266,7 +267,7 @@ def _dpi_of(image: np.ndarray) -> float:
 def _issue_problem(payload: PagePayload, ctx: ScanContext) -> str:
     if payload.is_blank:
         return ""
-    if payload.school != ctx.school_code:
+    if payload.school != ctx.school_code and payload.school not in ctx.other_schools:
         return f"其他学校的表单（学校代码 {payload.school}，表单编号 {payload.form_id}），请退回原学校"
     if payload.form_id not in ctx.issued:
         return f"表单编号 {payload.form_id} 从未在本工作区发放（是否用错了工作区？）"

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from pipeline.access import require_current
 from pipeline import defs
 from pipeline.calibrate import workspace_thresholds
+from pipeline.district.schools import student_policy
 from pipeline.errors import DocumentError, ScanError, StorageError
 from pipeline.ingest.classify import is_picture, sharpness
 from pipeline.ingest.faults import program_error
@@ -47,6 +48,7 @@ from pipeline.store import repo, scans
 from pipeline.store.audit import log_event
 from pipeline.store.history import verified_values
 from pipeline.store.schema import IssuedFormRow, LayoutRow
+from pipeline.store.schools import list_schools
 from pipeline.store.workspace import Workspace
 from pipeline.validate import ValidationContext, to_record
 
@@ -149,9 +151,10 @@ def scan_context(ws: Workspace) -> ScanContext:
         students = {s.student_no: s for s in repo.list_students(session)}
         teachers = repo.list_teachers(session)
         places = verified_values(session, "place")
+        others = frozenset(s.code for s in list_schools(session)) - {ws.policy.school.code}
     year, margin = ws.policy.school_year, dt.timedelta(days=defs.DATE_WINDOW_MARGIN)
     dates = (year.start - margin, year.end + margin)
-    return ScanContext(ws.policy.school.code, issued, layouts, students, teachers, dates, places)
+    return ScanContext(ws.policy.school.code, issued, layouts, students, teachers, dates, places, others)
 
 
 @dataclass(frozen=True)
@@ -494,7 +497,7 @@ def _build_record(ws: Workspace, form_id: str) -> PageEvent | None:
         pages = scans.read_pages(session, form_id)
         issued = repo.get_issued_form(session, form_id)
         student = repo.get_student(session, issued.student_no)
-        teachers = repo.list_teachers(session)
+        teachers = repo.list_teachers(session, school=repo.student_school(session, issued.student_no))
         layout = repo.get_layout(session, issued.layout_hash)
         form = form_for(IssueInfo(issued.form, issued.layout_hash, issued.student_no, issued.class_name), {issued.layout_hash: layout} if layout else {})
         values: dict[str, RawValue] = {}
@@ -509,7 +512,7 @@ def _build_record(ws: Workspace, form_id: str) -> PageEvent | None:
         notes = tuple(f"缺第 {n} 页" for n in missing)
         reading = Reading(form_id, values, "scan", notes)
         context = ValidationContext(
-            policy=ws.policy, student=student, teachers=teachers, today=dt.date.today(), thresholds=workspace_thresholds(session)
+            policy=student_policy(session, ws, issued.student_no), student=student, teachers=teachers, today=dt.date.today(), thresholds=workspace_thresholds(session)
         )
         record = to_record(reading, form=form, issued=issued, context=context, source_file=pages[0].source_file)
         stored = record_store.add_record(session, record)

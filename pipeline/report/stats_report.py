@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.access import require_current
+from pipeline.district.schools import open_scope
 from pipeline.errors import ReportError
 from pipeline.model.audit import AuditEvent, default_operator
 from pipeline.model.policy import Policy
@@ -45,21 +46,25 @@ def make_stats_report(
     outward: bool = False,
     include_sensitive: bool = False,
     filled_on: dt.date | None = None,
+    school: str | None = None,
 ) -> StatsReport:
-    """Write the 统计表 of ``month`` to ``out`` (.xlsx or .pdf, by suffix) and log it."""
+    """Write the 统计表 of ``month`` to ``out`` (.xlsx or .pdf, by suffix) and log it; ``school``
+    (a code) scopes it to one school of a district's store, counted by that school's profile."""
     require_current("report")
     writer = STATS_WRITERS.get(out.suffix.lower())
     if writer is None:
         raise ReportError(f"{out}：统计表只能写成 .xlsx（报送用）或 .pdf（打印用），请换一个文件名后缀。")
+    who = operator or default_operator()
     with ws.session() as session:
-        visits = load_visits(session)
-        students = repo.list_students(session)
-        teachers = repo.list_teachers(session)
+        scope = open_scope(session, ws, school, who, one_school=True)
+        visits = load_visits(session, school=scope.school)
+        students = repo.list_students(session, school=scope.school)
+        teachers = repo.list_teachers(session, school=scope.school)
     table = compute_stats(
         visits=visits,
         students=students,
         teachers=teachers,
-        policy=policy or ws.policy,
+        policy=policy or scope.policy,
         month=month,
         class_name=class_name,
     )
@@ -69,7 +74,7 @@ def make_stats_report(
     digest = file_sha256(path)
     event = AuditEvent(
         action="report",
-        operator=operator or default_operator(),
+        operator=who,
         scope=f"class {table.class_name}" if table.class_name else "school",
         options={
             "report": "stats",
@@ -77,6 +82,7 @@ def make_stats_report(
             "format": path.suffix.lstrip(".").lower(),
             "outward": outward,
             "include_sensitive": include_sensitive,
+            **({"school": school} if school else {}),
         },
         output=str(path),
         output_sha256=digest,

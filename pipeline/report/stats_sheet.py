@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pipeline.report.stats import TOTAL, ClassRow, StatsTable, Tally
+from pipeline.report.stats import TOTAL, ClassRow, DateRange, StatsTable, Tally
 
 Cell = str | int | float
 
@@ -92,18 +92,19 @@ def cell_text(value: Cell) -> str:
 
 
 def _main_grid(table: StatsTable) -> Grid:
-    year = table.year_range
-    periods = (
-        f"本月（{cn_month(table.month_range.start)}）",
-        f"本学年累计（{cn_date(year.start)}至{cn_date(year.end)}）",
-    )
-    width = FIXED_PERIOD_COLUMNS + len(table.modes)
-    headings = [Heading("班级", 0, 0, rows=3), Heading("学生数", 0, 1, rows=3)]
+    return tally_grid("班级", (*table.classes, table.total), table.modes, table.month_range.start, table.year_range)
+
+
+def tally_grid(first: str, rows: tuple[ClassRow, ...], modes: tuple[str, ...], month: dt.date, year: DateRange) -> Grid:
+    """The main table: one line per ``rows`` (classes, or schools in the district table; the
+    last is the total) headed ``first``, with the month's and the school year's tallies."""
+    periods = (f"本月（{cn_month(month)}）", f"本学年累计（{cn_date(year.start)}至{cn_date(year.end)}）")
+    width = FIXED_PERIOD_COLUMNS + len(modes)
+    headings = [Heading(first, 0, 0, rows=3), Heading("学生数", 0, 1, rows=3)]
     for i, label in enumerate(periods):
-        headings += _period_headings(label, 2 + i * width, table.modes)
-    rows = tuple(class_cells(r) for r in (*table.classes, table.total))
+        headings += _period_headings(label, 2 + i * width, modes)
     widths = (WIDE, NUMBER) + (NUMBER,) * (2 * width)
-    return Grid("", tuple(headings), 3, widths, rows, total_rows=1)
+    return Grid("", tuple(headings), 3, widths, tuple(class_cells(r) for r in rows), total_rows=1)
 
 
 def _period_headings(label: str, col: int, modes: tuple[str, ...]) -> list[Heading]:

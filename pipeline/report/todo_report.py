@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from pipeline.access import require_current
+from pipeline.district.schools import open_scope
 from pipeline.errors import ReportError
 from pipeline.model.audit import AuditEvent, default_operator
 from pipeline.model.classes import normalize_class
@@ -52,17 +53,20 @@ def make_compliance_report(
     out: Path | None = None,
     policy: Policy | None = None,
     operator: str | None = None,
+    school: str | None = None,
 ) -> ComplianceResult:
     """The to-do list on ``as_of`` (default: today, or the school year's last day once it is
-    over), for the school or one class; written to ``out`` (.xlsx) and logged when given."""
+    over), for the school or one class (``school``: one school of a district's store); written
+    to ``out`` (.xlsx) and logged when given."""
     require_current("report")
-    policy = policy or ws.policy
     with ws.session() as session:
+        among = open_scope(session, ws, school, operator or default_operator(), one_school=True)
+        policy = policy or among.policy
         scope = _class(session, class_name)
         report = compliance_todo(
-            visits=load_visits(session),
-            students=repo.list_students(session),
-            teachers=repo.list_teachers(session),
+            visits=load_visits(session, school=among.school),
+            students=repo.list_students(session, school=among.school),
+            teachers=repo.list_teachers(session, school=among.school),
             policy=policy,
             as_of=as_of or default_as_of(policy, dt.date.today()),
             class_name=scope,
@@ -84,18 +88,21 @@ def make_ledger_report(
     out: Path | None = None,
     policy: Policy | None = None,
     operator: str | None = None,
+    school: str | None = None,
 ) -> LedgerResult:
-    """The 台账 on ``as_of`` (default today), optionally one class and one status; written to
-    ``out`` (.xlsx) and logged when given."""
+    """The 台账 on ``as_of`` (default today), optionally one class, one status and one school of
+    a district's store; written to ``out`` (.xlsx) and logged when given."""
     require_current("report")
     if status is not None and status not in STATUSES:
         raise ReportError(f"未知的台账状态“{status}”（可用：{'、'.join(STATUSES)}）。")
-    policy = policy or ws.policy
     day = as_of or dt.date.today()
     with ws.session() as session:
+        among = open_scope(session, ws, school, operator or default_operator(), one_school=True)
+        policy = policy or among.policy
         scope = _class(session, class_name)
-        visits = load_visits(session, class_name=scope)
-        ledger = build_ledger(visits=visits, teachers=repo.list_teachers(session), policy=policy, as_of=day)
+        visits = load_visits(session, class_name=scope, school=among.school)
+        teachers = repo.list_teachers(session, school=among.school)
+        ledger = build_ledger(visits=visits, teachers=teachers, policy=policy, as_of=day)
     items = tuple(only_status(ledger, status))
     label = scope or "全校"
     written = None

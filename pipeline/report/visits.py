@@ -57,11 +57,14 @@ class Visit:
         return self.counted and self.others_pending
 
 
-def load_visits(session: Session, *, class_name: str | None = None, form: FormDef | None = None) -> list[Visit]:
-    """Every returned record form (current version), counted or pending; ``form`` is the
-    definition its fields are read by (the shipped record form unless given)."""
+def load_visits(
+    session: Session, *, class_name: str | None = None, form: FormDef | None = None, school: str | None = None
+) -> list[Visit]:
+    """Every returned record form (current version) of ``school`` (a code; None: every school),
+    counted or pending; ``form`` is the definition its fields are read by (the shipped record
+    form unless given)."""
     form = form or load_form(VISIT_FORM)
-    records = record_store.list_records(session, form=form.id, class_name=class_name)
+    records = record_store.list_records(session, form=form.id, class_name=class_name, school=school)
     first_stored = {r.form_id: _first_time(session, r) for r in records}
     return [visit_of(r, form, first_stored[r.form_id]) for r in records]
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.access import require_current
 from pipeline import defs
+from pipeline.district.schools import student_policy
 from pipeline.errors import CorrectionError, ReviewError
 from pipeline.model.audit import AuditEvent
 from pipeline.model.correction import UNREADABLE, Correction
@@ -196,7 +197,8 @@ def _rule_findings(
     student = repo.get_student(session, record.student_no)
     if student is None:
         raise ReviewError(f"表单 {record.form_id} 的学生（学籍号 {record.student_no}）不在花名册中。请先导入花名册")
-    context = ValidationContext(ws.policy, student, repo.list_teachers(session), dt.date.today())
+    teachers = repo.list_teachers(session, school=repo.student_school(session, record.student_no))
+    context = ValidationContext(student_policy(session, ws, record.student_no), student, teachers, dt.date.today())
     values = {fid: fv.value for fid, fv in record.fields.items()} | {field.id: value}
     # flagged: an empty value is the reviewer's statement that the paper is empty
     return check_field(field, values, load_form(record.form), context, flagged=True)

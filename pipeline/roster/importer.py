@@ -6,7 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from pipeline.access import require_current
+from pipeline.district.schools import school_policy, scoped_school
 from pipeline.errors import RosterFileError
 from pipeline.model.people import Student, Teacher
 from pipeline.roster.columns import STUDENTS, TEACHERS
@@ -20,6 +23,7 @@ from pipeline.roster.validate import (
     validate_teachers,
 )
 from pipeline.store import repo
+from pipeline.store.schools import schools_holding
 from pipeline.store.workspace import Workspace
 
 
@@ -41,8 +45,10 @@ class RosterImportReport:
         return [p for p in self.problems if not p.is_error]
 
 
-def import_roster(ws: Workspace, paths: Sequence[Path]) -> RosterImportReport:
-    """Import the students and teachers in ``paths``; bad rows are reported, not imported."""
+def import_roster(ws: Workspace, paths: Sequence[Path], *, school: str | None = None) -> RosterImportReport:
+    """Import the students and teachers in ``paths`` into ``school`` (a registered school's code;
+    None: the workspace's own school); bad rows are reported, not imported. Rows are checked
+    against that school's policy profile, and a 学籍号 or 工号 of another school is refused."""
     require_current("roster")
     sheets: list[RawSheet] = []
     problems: list[RosterProblem] = []
@@ -61,20 +67,31 @@ def import_roster(ws: Workspace, paths: Sequence[Path]) -> RosterImportReport:
             usable.append(sheet)
 
     with ws.session() as session:
+        owner = scoped_school(session, ws, school)
         ctx = RosterContext(
-            ws.policy,
+            school_policy(ws, owner),
             known_classes=set(repo.list_classes(session)),
-            known_teachers={t.name for t in repo.list_teachers(session)} | teacher_names(usable),
+            known_teachers={t.name for t in repo.list_teachers(session, school=owner.code)} | teacher_names(usable),
+            elsewhere=_keys_elsewhere(session, usable, owner.code),
         )
         students, teachers, checked = _validate_all(usable, ctx)
         problems += checked
-        students_added, students_updated = repo.upsert_students(session, students)
-        teachers_added, teachers_updated = repo.upsert_teachers(session, teachers)
+        students_added, students_updated = repo.upsert_students(session, students, school=owner.code)
+        teachers_added, teachers_updated = repo.upsert_teachers(session, teachers, school=owner.code)
 
     rejected += len({(p.file, p.sheet, p.row) for p in checked if p.is_error})
     return RosterImportReport(
         students_added, students_updated, teachers_added, teachers_updated, rejected, tuple(problems)
     )
+
+
+def _keys_elsewhere(session: Session, sheets: list[RawSheet], school: str) -> dict[tuple[str, str], str]:
+    """The 学籍号 and 工号 of ``sheets`` that another school of the store already holds."""
+    found: dict[tuple[str, str], str] = {}
+    for kind, column in ((STUDENTS, "学籍号"), (TEACHERS, "工号")):
+        keys = [k for s in sheets if s.kind == kind for r in s.rows if (k := r.values.get(column, "").strip())]
+        found |= schools_holding(session, column, keys, school)
+    return found
 
 
 def _validate_all(

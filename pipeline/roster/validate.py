@@ -61,6 +61,9 @@ class RosterContext:
     known_classes: set[str] = field(default_factory=set)
     known_teachers: set[str] = field(default_factory=set)  # teacher names
     seen: dict[tuple[str, str], str] = field(default_factory=dict)  # (column, key) -> where first seen
+    # (column, key) -> the other school of this store that holds the key: 学籍号 and 工号 are
+    # keys of the whole store, so a row may not move a student or teacher between schools
+    elsewhere: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def missing_headers(sheet: RawSheet) -> RosterProblem | None:
@@ -235,6 +238,13 @@ def _key(row: _Row, ctx: RosterContext, column: str) -> str:
             value,
             f"{column}“{value}”与{ctx.seen[column, value]}重复，本行未导入。",
             "请核对后删除或改正重复的一行。",
+        )
+    elif (column, value) in ctx.elsewhere:
+        row.problem(
+            column,
+            value,
+            f"{column}“{value}”已属于{ctx.elsewhere[column, value]}，本行未导入。",
+            "请核对是否填错；区内各校共用一个工作区时，工号须各不相同（可在前面加学校代码）。",
         )
     else:
         ctx.seen[column, value] = row.where

@@ -119,6 +119,7 @@ def add_record(session: Session, record: Record) -> Record:
         source_file=record.source_file,
         notes=list(record.notes),
         created_at=stamp,
+        school_code=session.scalar(select(IssuedFormRow.school_code).where(IssuedFormRow.form_id == record.form_id)),
     )
     session.add(row)
     session.flush()
@@ -187,8 +188,10 @@ def list_records(
     status: str | None = None,
     form: str | None = None,
     student_no: str | None = None,
+    school: str | None = None,
 ) -> list[Record]:
-    """Current versions, filtered; ordered by class, student and form id."""
+    """Current versions, filtered (``school``: a school's code, None for every school); ordered
+    by class, student and form id."""
     query = (
         select(RecordRow)
         .join(IssuedFormRow, IssuedFormRow.form_id == RecordRow.form_id)
@@ -203,6 +206,8 @@ def list_records(
         query = query.where(IssuedFormRow.form == form)
     if student_no:
         query = query.where(IssuedFormRow.student_no == student_no)
+    if school is not None:
+        query = query.where(RecordRow.school_code == school)
     return _load(session, query)
 
 

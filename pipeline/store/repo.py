@@ -53,13 +53,15 @@ def now() -> dt.datetime:
 # --- roster -----------------------------------------------------------------------------
 
 
-def upsert_students(session: Session, students: Sequence[Student]) -> tuple[int, int]:
-    """Insert new students and overwrite known ones (by 学籍号); returns (added, updated)."""
+def upsert_students(session: Session, students: Sequence[Student], *, school: str | None = None) -> tuple[int, int]:
+    """Insert new students and overwrite known ones (by 学籍号); returns (added, updated).
+    ``school``: their school's code (None: the workspace's own school, for new rows)."""
     _ensure_classes(session, {s.class_name: s.grade for s in students})
     existing = _existing_keys(session, StudentRow.student_no, [s.student_no for s in students])
     stamp = now()
-    new = [_student_values(s) | {"created_at": stamp, "updated_at": stamp} for s in students if s.student_no not in existing]
-    known = [_student_values(s) | {"updated_at": stamp} for s in students if s.student_no in existing]
+    owner = _school_value(school)
+    new = [_student_values(s) | owner | {"created_at": stamp, "updated_at": stamp} for s in students if s.student_no not in existing]
+    known = [_student_values(s) | owner | {"updated_at": stamp} for s in students if s.student_no in existing]
     if new:
         session.execute(insert(StudentRow), new)
     if known:
@@ -67,11 +69,12 @@ def upsert_students(session: Session, students: Sequence[Student]) -> tuple[int,
     return len(new), len(known)
 
 
-def upsert_teachers(session: Session, teachers: Sequence[Teacher]) -> tuple[int, int]:
-    """Insert new teachers and overwrite known ones (by 工号) with their classes; (added, updated)."""
+def upsert_teachers(session: Session, teachers: Sequence[Teacher], *, school: str | None = None) -> tuple[int, int]:
+    """Insert new teachers and overwrite known ones (by 工号) with their classes; (added, updated).
+    ``school``: their school's code (None: the workspace's own school, for new rows)."""
     keys = [t.teacher_no for t in teachers]
     existing = _existing_keys(session, TeacherRow.teacher_no, keys)
-    rows = [{"teacher_no": t.teacher_no, "name": t.name, "role": t.role} for t in teachers]
+    rows = [{"teacher_no": t.teacher_no, "name": t.name, "role": t.role} | _school_value(school) for t in teachers]
     new = [r for r in rows if r["teacher_no"] not in existing]
     known = [r for r in rows if r["teacher_no"] in existing]
     if new:
@@ -86,9 +89,12 @@ def upsert_teachers(session: Session, teachers: Sequence[Teacher]) -> tuple[int,
     return len(new), len(known)
 
 
-def list_students(session: Session, *, class_name: str | None = None) -> list[Student]:
-    """Students (of one class, however its parentheses are written) ordered by class (七年级 before 八年级, （2）班 before （10）班), then 学籍号."""
+def list_students(session: Session, *, class_name: str | None = None, school: str | None = None) -> list[Student]:
+    """Students (of one class, however its parentheses are written; of one school's code, or of
+    every school when None) ordered by class (七年级 before 八年级, （2）班 before （10）班), then 学籍号."""
     query = select(StudentRow)
+    if school is not None:
+        query = query.where(StudentRow.school_code == school)
     if class_name is not None:
         query = query.where(StudentRow.class_name == normalize_class(class_name))
     rows = session.scalars(query).all()
@@ -100,11 +106,18 @@ def get_student(session: Session, student_no: str) -> Student | None:
     return _student(row) if row else None
 
 
-def list_teachers(session: Session) -> list[Teacher]:
+def student_school(session: Session, student_no: str) -> str | None:
+    """The code of the school ``student_no`` belongs to (None for an unknown 学籍号)."""
+    return session.scalar(select(StudentRow.school_code).where(StudentRow.student_no == student_no))
+
+
+def list_teachers(session: Session, *, school: str | None = None) -> list[Teacher]:
+    """Teachers (of one school's code, or of every school when None) by 工号, with their classes."""
     classes: dict[str, list[str]] = {}
     for link in session.scalars(select(TeacherClassRow)):
         classes.setdefault(link.teacher_no, []).append(link.class_name)
-    rows = session.scalars(select(TeacherRow).order_by(TeacherRow.teacher_no))
+    query = select(TeacherRow).order_by(TeacherRow.teacher_no)
+    rows = session.scalars(query if school is None else query.where(TeacherRow.school_code == school))
     return [
         Teacher(r.teacher_no, r.name, r.role, tuple(sorted(classes.get(r.teacher_no, ()), key=class_sort_key)))
         for r in rows
@@ -139,8 +152,9 @@ def get_layout(session: Session, layout_hash: str) -> dict[str, Any] | None:
 
 
 def add_issued_forms(session: Session, items: Sequence[IssuedForm]) -> None:
-    """Record issued forms in one executemany (thousands per batch)."""
+    """Record issued forms in one executemany (thousands per batch), each of its student's school."""
     if items:
+        school_of = _school_of_students(session, [i.student_no for i in items])
         session.execute(
             insert(IssuedFormRow),
             [
@@ -155,10 +169,16 @@ def add_issued_forms(session: Session, items: Sequence[IssuedForm]) -> None:
                     "batch_id": i.batch_id,
                     "files": list(i.files),
                     "created_at": as_utc(i.created_at),
+                    "school_code": school_of.get(i.student_no, ""),  # no student: the foreign key refuses the row
                 }
                 for i in items
             ],
         )
+
+
+def issued_form_ids(session: Session, form_ids: Sequence[str]) -> set[str]:
+    """Those of ``form_ids`` already issued in the store."""
+    return _existing_keys(session, IssuedFormRow.form_id, form_ids)
 
 
 def get_issued_form(session: Session, form_id: str) -> IssuedForm | None:
@@ -210,6 +230,19 @@ def list_batches(session: Session, *, limit: int = 20, kind: str | None = None) 
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+def _school_value(school: str | None) -> dict[str, str]:
+    # left out, the column's server default (the workspace's own school, migration 0012) applies
+    return {} if school is None else {"school_code": school}
+
+
+def _school_of_students(session: Session, keys: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for chunk in _chunks(list(dict.fromkeys(keys))):
+        query = select(StudentRow.student_no, StudentRow.school_code).where(StudentRow.student_no.in_(chunk))
+        found.update({no: code for no, code in session.execute(query)})
+    return found
+
 
 def _ensure_classes(session: Session, grades: dict[str, str]) -> None:
     existing = _existing_keys(session, ClassRow.name, list(grades))

@@ -10,6 +10,19 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    FetchedValue,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -56,6 +69,8 @@ class StudentRow(Base):
     extra: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+    # the school this row belongs to (schools.code); migration 0012 gave older rows the workspace's own
+    school_code: Mapped[str] = mapped_column(String, server_default=FetchedValue(), index=True)
 
 
 class TeacherRow(Base):
@@ -64,6 +79,7 @@ class TeacherRow(Base):
     teacher_no: Mapped[str] = mapped_column(String, primary_key=True)
     name: Mapped[str] = mapped_column(String)
     role: Mapped[str] = mapped_column(String)
+    school_code: Mapped[str] = mapped_column(String, server_default=FetchedValue(), index=True)  # schools.code
 
 
 class TeacherClassRow(Base):
@@ -102,6 +118,7 @@ class IssuedFormRow(Base):
     batch_id: Mapped[str] = mapped_column(String)
     files: Mapped[list[Any]]
     created_at: Mapped[dt.datetime]
+    school_code: Mapped[str] = mapped_column(String, server_default=FetchedValue(), index=True)  # schools.code
 
 
 class BatchRow(Base):
@@ -147,6 +164,7 @@ class RecordRow(Base):
     source_file: Mapped[str] = mapped_column(String)
     notes: Mapped[list[Any]]
     created_at: Mapped[dt.datetime]
+    school_code: Mapped[str] = mapped_column(String, server_default=FetchedValue(), index=True)  # schools.code
 
 
 class FieldValueRow(Base):
@@ -349,3 +367,24 @@ class JobRow(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     heartbeat: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+# --- many schools in one store (migration 0012) -------------------------------------------------
+
+
+class SchoolRow(Base):
+    """A school whose roster, forms and records live in this store (see pipeline.store.schools)."""
+
+    __tablename__ = "schools"
+
+    code: Mapped[str] = mapped_column(String, primary_key=True)  # as in its policy profile and QR codes
+    name: Mapped[str] = mapped_column(String)
+    policy: Mapped[str] = mapped_column(String, default="")  # profile file in the workspace; "" = policy.yaml
+    created_at: Mapped[dt.datetime]
+
+
+class OperatorSchoolRow(Base):
+    """Which schools an operator may see; keyed by operator name, independent of any account table."""
+
+    __tablename__ = "operator_schools"
+
+    operator: Mapped[str] = mapped_column(String, primary_key=True)
+    school_code: Mapped[str] = mapped_column(String, primary_key=True)  # a schools.code, or "*": every school

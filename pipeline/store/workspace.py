@@ -204,6 +204,8 @@ def _ensure_schema(engine: Engine, root: Path) -> None:
         if _current_revision(engine) == _head_revision():
             return
         config = alembic_config()
+        school = load_policy(root / POLICY_FILE).school
+        config.attributes["default_school"] = (school.code, school.name)  # whose older rows are (0012)
         with engine.begin() as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
