@@ -25,6 +25,8 @@ can check none of them leaves in the district workbook.
 
 from __future__ import annotations
 
+import re
+
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -109,6 +111,8 @@ def school_policy_file(folder: Path, code: str) -> Path:
     else:
         groups = "special_groups:\n  - {name: 留守儿童}\n"
         quotas = "quotas:\n  - {role: 校长, visits_per_year: 4}\n"
+    # the sample's plan names groups these schools do not have: theirs plan with their own
+    tail = re.sub(r"\n  (two_teacher_groups|focus_groups): \[[^\]]*\]", "", tail)
     path = folder / f"{code}.yaml"
     path.write_text(f"{head}{groups}{quotas}coverage:{tail}", encoding="utf-8")
     return path
