@@ -512,3 +512,10 @@ PHOTO_PAPER_TINT = (250, 246, 236)  # RGB of white paper under indoor light
 PHOTO_CAMERA = ("Xiaomi", "Redmi Note 12")  # EXIF make and model written
 PHOTO_FIRST_TIME_MS = 1_762_300_000_000  # ms since 1970 of the first photo's name (Nov 2025)
 PHOTO_SCREENSHOT = (1080, 2340)  # px, a phone screenshot of the chat the photos came in
+
+# Scan ingest on a Dask cluster (pipeline/ingest/cluster.py, issue 14). Times are what a
+# school's LAN and PCs need with room to spare; none of them bounds a page's reading time.
+CLUSTER_ENV = "JIAFANG_CLUSTER"  # scheduler address used when `jiafang ingest --cluster` is not given
+CLUSTER_CONNECT_TIMEOUT = 10.0  # s for the scheduler to answer (a LAN answers in ms; Dask's own default is 30 s)
+CLUSTER_WORKER_WAIT = 30.0  # s for a first worker to join a scheduler that has none yet
+CLUSTER_ENGINE_TIMEOUT = 120.0  # s for each worker to load the OCR engine (PP-OCRv4: ~1 s here; a slow PC with on-access virus scanning, tens of s)
