@@ -1,6 +1,6 @@
 """Scan ingest on a Dask cluster gives the records of the local pool, whatever its workers do.
 
-One stack of 4 scanned pages (2 forms) is read by the local process pool (the reference),
+One stack of 2 scanned pages (one form) is read by the local process pool (the reference),
 by a LocalCluster with pages sent as file-store references and as pixels, and by a real
 `dask scheduler` with `dask worker` subprocesses on loopback, one of which is killed while
 it reads a page. Workers that cannot load the OCR engine, and an address nobody answers,
@@ -39,7 +39,7 @@ NOTHING = {"records": [], "fields": [], "pages": []}
 @dataclass(frozen=True)
 class Returns:
     template: Path  # a closed workspace with the forms issued, nothing read
-    folder: Path  # the scanned returns: one PDF of 4 pages, 2 forms
+    folder: Path  # the scanned returns: one PDF of 2 pages, one form
 
     def workspace(self, root: Path) -> Workspace:
         shutil.copytree(self.template, root)
@@ -49,7 +49,7 @@ class Returns:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Returns:
     root = tmp_path_factory.mktemp("cluster")
-    scan_workspace(root / "template", students=2).close()
+    scan_workspace(root / "template", students=1).close()
     folder, _ = _stack(open_workspace(root / "template"), root, events=StackEvents.none())
     return Returns(root / "template", folder)
 
@@ -59,7 +59,7 @@ def pool_rows(stack: Returns, tmp_path_factory: pytest.TempPathFactory) -> dict[
     """Records, fields and pages after the local process pool read the stack."""
     ws = stack.workspace(tmp_path_factory.mktemp("pool") / "ws")
     report = ingest(ws, [stack.folder], workers=2)
-    assert report.count("read") == 4 and report.count("new") == 2
+    assert report.count("read") == 2 and report.count("new") == 1
     return _rows(ws)
 
 
@@ -118,7 +118,7 @@ def test_a_worker_killed_while_reading_loses_no_page_and_stores_none_twice(
         report = ingest(ws, [stack.folder], cluster=cluster.address, progress=kill_on_first_page)
     assert killed and killed[0] != bad
     assert [n for n in report.notices if bad in n and "无法加载" in n], "the worker without its engine is named"
-    assert report.count("read") == 4 and report.count("new") == 2 and not report.stopped
+    assert report.count("read") == 2 and report.count("new") == 1 and not report.stopped
     assert _rows(ws) == pool_rows, "every page once, read as the pool reads it"
 
 
