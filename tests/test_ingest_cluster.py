@@ -21,7 +21,7 @@ from pipeline import defs
 from pipeline.cli import main
 from pipeline.errors import ClusterError
 from pipeline.ingest import ingest
-from pipeline.ingest.cluster import open_cluster
+from pipeline.ingest.cluster import WORKER_CONFIG, open_cluster
 from pipeline.ingest.faults import error_log
 from pipeline.ingest.scan_run import ScanFile, ingest_scan_files
 from pipeline.store.workspace import Workspace, open_workspace
@@ -65,9 +65,10 @@ def pool_rows(stack: Returns, tmp_path_factory: pytest.TempPathFactory) -> dict[
 
 @pytest.fixture(scope="module")
 def local_cluster() -> Iterator[str]:
+    import dask
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with dask.config.set(WORKER_CONFIG), LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         yield cluster.scheduler_address
 
 

@@ -21,6 +21,7 @@ database: workers only read pages and send back each page's outcome.
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError
@@ -42,7 +43,13 @@ if TYPE_CHECKING:
 
     from pipeline.ingest.scan_run import PageReader, PageRef
 
-__all__ = ["DaskPages", "StoredPage", "open_cluster"]
+__all__ = ["DaskPages", "StoredPage", "WORKER_CONFIG", "open_cluster"]
+
+# Dask configuration for the workers' PCs (README: a dask.yaml): dask's nanny starts workers
+# with MALLOC_TRIM_THRESHOLD_=65536, under which every page image is a fresh mmap and reading
+# a page costs 2-3 times the CPU (bench/district.py, measured December 2026); unset, glibc's
+# own adaptive threshold keeps the page buffers.
+WORKER_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +60,8 @@ NO_WORKERS = "计算集群 {address} 已连接，但 {seconds:.0f} 秒内没有�
 NO_READER = "计算集群 {address} 上没有能识读扫描页的节点：{reasons}"
 ENGINE_FAILED = "计算节点 {worker} 无法加载识读引擎，本批不给它分页：{reason}"
 ENGINE_HUNG = "计算节点 {worker} {seconds:.0f} 秒内没有加载完识读引擎，本批不给它分页；请检查该电脑"
+NO_STORE = "计算节点 {worker} 看不到工作区的文件存储 {store}，本批不给它分页；请把工作区以同一路径共享给它"
+SLOW_MEMORY = "计算节点 {worker} 以 MALLOC_TRIM_THRESHOLD_={value} 运行（dask worker 的默认设置），识读每页约多用一倍 CPU；请按 README“Ingest on a cluster”一节的 dask 配置重启该节点"
 ENGINE_BUG = "加载识读引擎时出错（程序错误，详细信息已写入日志 {log_file}）"
 ALL_GONE = "计算集群 {address} 上能识读的节点都已退出。" + _RERUN + "；请重启计算节点后重新运行"
 LOST = "与计算集群 {address} 的连接中断。" + _RERUN + "；请检查调度器后重新运行"
@@ -82,6 +91,7 @@ class WorkerCheck:
     engine_error: str  # Chinese, for the user
     program_error: str  # a failure that is our bug: its text goes to the log, not the user
     sees_store: bool
+    malloc_trim: str = ""  # MALLOC_TRIM_THRESHOLD_ the worker runs with (dask's nanny sets 65536)
 
     @property
     def ok(self) -> bool:
@@ -111,44 +121,31 @@ def _prepared(client: Client, address: str, store: FileStore, log_file: Path, sh
         client.wait_for_workers(1, timeout=defs.CLUSTER_WORKER_WAIT)
     except TimeoutError as exc:
         raise ClusterError(NO_WORKERS.format(address=address, seconds=defs.CLUSTER_WORKER_WAIT)) from exc
-    checks, notices = _check_workers(client, store, log_file)
-    good = sorted(w for w, c in checks.items() if c is not None and c.ok)
-    if not good:
-        raise ClusterError(NO_READER.format(address=address, reasons="；".join(notices)))
-    threads = sum(client.nthreads()[w] for w in good)
-    shared = all(checks[w].sees_store for w in good) if shared_store is None else shared_store  # type: ignore[union-attr]
-    return DaskPages(client, address, good, threads, str(store.root.resolve()) if shared else None, notices)
+    pages = DaskPages(client, address, store, log_file)
+    checks = pages.admit()
+    if not pages.workers:
+        raise ClusterError(NO_READER.format(address=address, reasons="；".join(pages.notices)))
+    shared = all(checks[w].sees_store for w in pages.workers) if shared_store is None else shared_store  # type: ignore[union-attr]
+    pages.store = str(store.root.resolve()) if shared else None
+    return pages
 
 
-def _check_workers(client: Client, store: FileStore, log_file: Path) -> tuple[dict[str, WorkerCheck | None], list[str]]:
-    """Each worker loads the engine and looks for a probe just written to the store; None for a
-    worker that did not answer in time. Returns the checks and a notice per unusable worker."""
+def _check_workers(client: Client, workers: list[str], store: FileStore) -> dict[str, WorkerCheck | None]:
+    """Each of ``workers`` loads the engine and looks for a probe just written to the store;
+    None for a worker that did not answer within CLUSTER_ENGINE_TIMEOUT."""
     content = f"jiafang cluster probe {uuid.uuid4()}\n".encode()
     digest = store.put_bytes(content, ".probe")
     probe = store.path_of(digest, ".probe")
-    futures = {
-        w: client.submit(_prepare_worker, str(probe.resolve()), content, workers=[w], allow_other_workers=False, pure=False)
-        for w in client.nthreads()
-    }
+    futures = {w: client.submit(_prepare_worker, str(probe.resolve()), content, workers=[w], allow_other_workers=False, pure=False) for w in workers}
     try:
         _wait(client, list(futures.values()), defs.CLUSTER_ENGINE_TIMEOUT, "ALL_COMPLETED")
     except TimeoutError:
-        pass  # the workers that did not answer are named below
+        pass  # the workers that did not answer are named by the caller
     finally:
         probe.unlink(missing_ok=True)
     checks = {w: f.result() if f.status == "finished" else None for w, f in futures.items()}
-    for f in futures.values():
-        f.cancel()
-    notices = []
-    for worker, check in checks.items():
-        if check is None:
-            notices.append(ENGINE_HUNG.format(worker=worker, seconds=defs.CLUSTER_ENGINE_TIMEOUT))
-        elif check.program_error:
-            log.error("%s: %s", worker, check.program_error)
-            notices.append(ENGINE_FAILED.format(worker=worker, reason=ENGINE_BUG.format(log_file=log_file)))
-        elif check.engine_error:
-            notices.append(ENGINE_FAILED.format(worker=worker, reason=check.engine_error))
-    return checks, notices
+    client.cancel(list(futures.values()))
+    return checks
 
 
 def _wait(client: Client, futures: list[Future], timeout: float, return_when: str) -> tuple[set[Future], set[Future]]:
@@ -175,7 +172,7 @@ def _prepare_worker(probe: str, content: bytes) -> WorkerCheck:
         return WorkerCheck(str(exc), "", sees_store)
     except Exception as exc:  # the model files or the runtime fail: the text is for a maintainer
         return WorkerCheck("", repr(exc), sees_store)
-    return WorkerCheck("", "", sees_store)
+    return WorkerCheck("", "", sees_store, os.environ.get("MALLOC_TRIM_THRESHOLD_", ""))
 
 
 def _cluster_read(source: np.ndarray | StoredPage, dpi: float | None, ctx: ScanContext, read: PageReader) -> PageOutcome:
@@ -185,21 +182,55 @@ def _cluster_read(source: np.ndarray | StoredPage, dpi: float | None, ctx: ScanC
 
 
 class DaskPages:
-    """Pages read on the ``workers`` of a Dask cluster; see the module docstring."""
+    """Pages read on the checked workers of a Dask cluster; see the module docstring."""
 
-    def __init__(self, client: Client, address: str, workers: Sequence[str], threads: int, store: str | None, notices: Sequence[str]) -> None:
-        self.client, self.address, self.workers, self.threads = client, address, list(workers), threads
-        self.store = store  # the shared store's root; None when pages go out as pixels
-        self.notices = tuple(notices)
+    def __init__(self, client: Client, address: str, files: FileStore, log_file: Path) -> None:
+        self.client, self.address, self.files, self.log_file = client, address, files, log_file
+        self.store: str | None = None  # the shared store's root; None when pages go out as pixels
+        self.workers: list[str] = []  # addresses of the workers that read pages
+        self.checked: set[str] = set()
+        self.notices: list[str] = []
+
+    @property
+    def threads(self) -> int:
+        nthreads = self.client.nthreads()
+        return sum(nthreads.get(w, 0) for w in self.workers) or 1
+
+    def admit(self) -> dict[str, WorkerCheck | None]:
+        """Check the workers not seen before (at the start, and any that joined since: a worker
+        its nanny restarted comes back under a new address); those that can read are used."""
+        new = sorted(set(self.client.nthreads()) - self.checked)
+        if not new:
+            return {}
+        checks = _check_workers(self.client, new, self.files)
+        self.checked.update(new)
+        for worker, check in checks.items():
+            if check is None:
+                self.notices.append(ENGINE_HUNG.format(worker=worker, seconds=defs.CLUSTER_ENGINE_TIMEOUT))
+            elif check.program_error:
+                log.error("%s: %s", worker, check.program_error)
+                self.notices.append(ENGINE_FAILED.format(worker=worker, reason=ENGINE_BUG.format(log_file=self.log_file)))
+            elif check.engine_error:
+                self.notices.append(ENGINE_FAILED.format(worker=worker, reason=check.engine_error))
+            elif self.store and not check.sees_store:
+                self.notices.append(NO_STORE.format(worker=worker, store=self.store))
+            else:
+                self.workers.append(worker)
+                if check.malloc_trim:
+                    self.notices.append(SLOW_MEMORY.format(worker=worker, value=check.malloc_trim))
+        return checks
 
     def read_pages(self, pages: Iterable[tuple[PageRef, ScanPage]], readers: Readers) -> Iterator[tuple[PageRef, PageOutcome]]:
-        ctx = self.client.scatter(readers.ctx, workers=self.workers, broadcast=True)
+        ctx = self.client.scatter(readers.ctx, workers=self.workers, broadcast=True, hash=False)  # a key of its own: another batch may cancel its own copy
         in_flight: dict[Future, tuple[PageRef, ScanPage]] = {}
+        threads = self.threads
         try:
             for ref, page in pages:
                 in_flight[self._submit(ref, page, ctx, readers.read)] = (ref, page)
-                if len(in_flight) >= self.threads * defs.SCAN_QUEUE_PER_WORKER:
+                if len(in_flight) >= threads * defs.SCAN_QUEUE_PER_WORKER:
                     yield from self._settle(in_flight, ctx, readers)
+                    self.admit()
+                    threads = self.threads
             while in_flight:
                 yield from self._settle(in_flight, ctx, readers)
         finally:
@@ -239,8 +270,8 @@ class DaskPages:
             return readers.failed(ref, exc)
 
     def _one_by_one(self, in_flight: dict[Future, tuple[PageRef, ScanPage]], ctx: Future, readers: Readers) -> Iterator[tuple[PageRef, PageOutcome]]:
-        alive = set(self.client.nthreads())
-        if not alive & set(self.workers):
+        self.admit()
+        if not set(self.client.nthreads()) & set(self.workers):
             raise ClusterError(ALL_GONE.format(address=self.address))
         stranded = list(in_flight.values())
         self.client.cancel(list(in_flight))

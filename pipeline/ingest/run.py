@@ -120,11 +120,11 @@ def ingest(
     report = IngestReport(batch_id=repo.new_batch_id("I"))
     with error_log(ws.root) as log_file, page_executor(ws, log_file, workers=workers, cluster=cluster) as executor:
         report.log_file = log_file
-        report.notices = list(executor.notices)
         try:
             _ingest_all(ws, collect(paths), report, executor, progress, page_reader)
         except (StorageError, ClusterError) as exc:
             report.stopped = str(exc)
+        report.notices = list(executor.notices)
         report.seconds = time.perf_counter() - started
         try:
             with ws.session() as session:
