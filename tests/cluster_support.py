@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from pipeline import defs
 
 REPO = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 120.0  # s for the scheduler and workers to start on a loaded 2-core machine
+READING_FOR = 0.3  # s a worker reads its page before it is killed (a page takes 1.5 s of CPU or more)
 
 
 @dataclass
@@ -70,14 +72,22 @@ def _start(log: Path, args: list[str], engine: str | None) -> subprocess.Popen[b
         return subprocess.Popen([sys.executable, "-m", *args], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
 
 
-def kill_a_busy_worker(cluster: Cluster) -> str:
-    """Kill a worker that is reading a page now; its address."""
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        busy = [w for w, keys in cluster.client.processing().items() if keys and w in cluster.workers]
-        if busy:
-            cluster.workers[busy[0]].kill()
-            cluster.workers[busy[0]].wait()
-            return busy[0]
-        time.sleep(0.05)
-    raise AssertionError("no worker was reading a page")
+def kill_a_reading_worker(cluster: Cluster, killed: list[str]) -> threading.Thread:
+    """A thread that kills the first worker seen reading a page, a moment into the page (a
+    page takes seconds), and adds its address to ``killed``."""
+
+    def watch() -> None:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            reading = [w for w, keys in cluster.client.processing().items() if w in cluster.workers and any("_cluster_read" in str(k) for k in keys)]
+            if reading:
+                time.sleep(READING_FOR)
+                cluster.workers[reading[0]].kill()
+                cluster.workers[reading[0]].wait()
+                killed.append(reading[0])
+                return
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread

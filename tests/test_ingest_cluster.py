@@ -26,7 +26,7 @@ from pipeline.ingest.faults import error_log
 from pipeline.ingest.scan_run import ScanFile, ingest_scan_files
 from pipeline.store.workspace import Workspace, open_workspace
 from pipeline.synth.returns import StackEvents
-from tests.cluster_support import dask_cluster, free_port, kill_a_busy_worker
+from tests.cluster_support import dask_cluster, free_port, kill_a_reading_worker
 from tests.test_ingest_scan import _rows, _stack
 from tests.test_ingest_scan import _workspace as scan_workspace
 
@@ -111,12 +111,9 @@ def test_a_worker_killed_while_reading_loses_no_page_and_stores_none_twice(
     killed: list[str] = []
     with dask_cluster(tmp_path / "logs", [None, None, MISSING_ENGINE]) as cluster:
         bad = list(cluster.workers)[2]
-
-        def kill_on_first_page(done: int, total: int, what: str) -> None:
-            if "第" in what and not killed:  # a scanned page was stored: the others are being read
-                killed.append(kill_a_busy_worker(cluster))
-
-        report = ingest(ws, [stack.folder], cluster=cluster.address, progress=kill_on_first_page)
+        killer = kill_a_reading_worker(cluster, killed)
+        report = ingest(ws, [stack.folder], cluster=cluster.address)
+        killer.join()
     assert killed and killed[0] != bad
     assert [n for n in report.notices if bad in n and "无法加载" in n], "the worker without its engine is named"
     assert report.count("read") == 2 and report.count("new") == 1 and not report.stopped

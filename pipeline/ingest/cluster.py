@@ -175,6 +175,11 @@ def _prepare_worker(probe: str, content: bytes) -> WorkerCheck:
     return WorkerCheck("", "", sees_store, os.environ.get("MALLOC_TRIM_THRESHOLD_", ""))
 
 
+def _context(ctx: ScanContext) -> ScanContext:
+    """On a worker: the batch's context, kept there for the pages read after it."""
+    return ctx
+
+
 def _cluster_read(source: np.ndarray | StoredPage, dpi: float | None, ctx: ScanContext, read: PageReader) -> PageOutcome:
     """On the worker: one page read with the worker's engine."""
     image = source.image() if isinstance(source, StoredPage) else source
@@ -221,7 +226,9 @@ class DaskPages:
         return checks
 
     def read_pages(self, pages: Iterable[tuple[PageRef, ScanPage]], readers: Readers) -> Iterator[tuple[PageRef, PageOutcome]]:
-        ctx = self.client.scatter(readers.ctx, workers=self.workers, broadcast=True, hash=False)  # a key of its own: another batch may cancel its own copy
+        # A task rather than scattered data: the scheduler holds the recipe, so the context is
+        # made again on another worker should the ones holding it die.
+        ctx = self.client.submit(_context, readers.ctx, workers=self.workers, pure=False)
         in_flight: dict[Future, tuple[PageRef, ScanPage]] = {}
         threads = self.threads
         try:
