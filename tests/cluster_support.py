@@ -29,6 +29,7 @@ class Cluster:
     address: str
     client: Client  # the test's own view of the scheduler (who is processing what)
     workers: dict[str, subprocess.Popen[bytes]]  # worker address → its process
+    scheduler: subprocess.Popen[bytes]
 
 
 def free_port() -> int:
@@ -54,7 +55,7 @@ def dask_cluster(logs: Path, engines: Sequence[str | None]) -> Iterator[Cluster]
         client = Client(address, timeout=START_TIMEOUT, set_as_default=False)
         try:
             client.wait_for_workers(len(engines), timeout=START_TIMEOUT)
-            yield Cluster(address, client, workers)
+            yield Cluster(address, client, workers, processes[0])
         finally:
             client.close()
     finally:
@@ -72,9 +73,10 @@ def _start(log: Path, args: list[str], engine: str | None) -> subprocess.Popen[b
         return subprocess.Popen([sys.executable, "-m", *args], env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
 
 
-def kill_a_reading_worker(cluster: Cluster, killed: list[str]) -> threading.Thread:
-    """A thread that kills the first worker seen reading a page, a moment into the page (a
-    page takes seconds), and adds its address to ``killed``."""
+def kill_a_reading_worker(cluster: Cluster, killed: list[str], *, scheduler: bool = False) -> threading.Thread:
+    """A thread that kills the first worker seen reading a page (or, with ``scheduler``, the
+    scheduler), a moment into the page (a page takes seconds), and adds what it killed to
+    ``killed``."""
 
     def watch() -> None:
         deadline = time.monotonic() + START_TIMEOUT
@@ -82,9 +84,11 @@ def kill_a_reading_worker(cluster: Cluster, killed: list[str]) -> threading.Thre
             reading = [w for w, keys in cluster.client.processing().items() if w in cluster.workers and any("_cluster_read" in str(k) for k in keys)]
             if reading:
                 time.sleep(READING_FOR)
-                cluster.workers[reading[0]].kill()
-                cluster.workers[reading[0]].wait()
-                killed.append(reading[0])
+                victim = "scheduler" if scheduler else reading[0]
+                process = cluster.scheduler if scheduler else cluster.workers[victim]
+                process.kill()
+                process.wait()
+                killed.append(victim)
                 return
             time.sleep(0.02)
 

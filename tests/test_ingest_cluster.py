@@ -10,6 +10,7 @@ are reported in Chinese before anything is read.
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from pipeline.ingest.faults import error_log
 from pipeline.ingest.scan_run import ScanFile, ingest_scan_files
 from pipeline.store.workspace import Workspace, open_workspace
 from pipeline.synth.returns import StackEvents
+from tests.cluster_readers import SLOW_READ, slow_reader
 from tests.cluster_support import dask_cluster, free_port, kill_a_reading_worker
 from tests.test_ingest_scan import _rows, _stack
 from tests.test_ingest_scan import _workspace as scan_workspace
@@ -118,6 +120,19 @@ def test_a_worker_killed_while_reading_loses_no_page_and_stores_none_twice(
     assert [n for n in report.notices if bad in n and "无法加载" in n], "the worker without its engine is named"
     assert report.count("read") == 2 and report.count("new") == 1 and not report.stopped
     assert _rows(ws) == pool_rows, "every page once, read as the pool reads it"
+
+
+def test_a_scheduler_lost_mid_batch_stops_the_batch_with_its_address_and_stores_nothing_half(stack: Returns, tmp_path: Path) -> None:
+    ws = stack.workspace(tmp_path / "ws")
+    killed: list[str] = []
+    with dask_cluster(tmp_path / "logs", [None]) as cluster:
+        killer = kill_a_reading_worker(cluster, killed, scheduler=True)
+        started = time.monotonic()
+        report = ingest(ws, [stack.folder], cluster=cluster.address, page_reader=slow_reader)
+        killer.join()
+    assert killed == ["scheduler"] and time.monotonic() - started < SLOW_READ, "not waited out"
+    assert report.stopped.startswith(f"与计算集群 {cluster.address} 的连接中断。已读完的页都已保存")
+    assert _rows(ws) == NOTHING
 
 
 def test_workers_that_cannot_load_the_engine_are_named_and_nothing_is_read(

@@ -25,6 +25,7 @@ import os
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -240,8 +241,11 @@ class DaskPages:
                     threads = self.threads
             while in_flight:
                 yield from self._settle(in_flight, ctx, readers)
+        except (CancelledError, OSError) as exc:  # the scheduler went away and took the batch's tasks
+            raise ClusterError(LOST.format(address=self.address)) from exc
         finally:
-            self.client.cancel([*in_flight, ctx])
+            with suppress(CancelledError, OSError):  # nothing is left to cancel on a lost scheduler
+                self.client.cancel([*in_flight, ctx])
 
     def close(self) -> None:
         self.client.close()
@@ -269,9 +273,7 @@ class DaskPages:
             return future.result(timeout)
         except KilledWorker:
             return PageOutcome("quarantined", KILLED)
-        except CancelledError as exc:  # the scheduler went away and took the batch's tasks
-            raise ClusterError(LOST.format(address=self.address)) from exc
-        except TimeoutError:
+        except (CancelledError, TimeoutError):  # the scheduler went away (read_pages says so); a hang
             raise
         except Exception as exc:  # raised on the worker by a reader bug; its trace came along
             return readers.failed(ref, exc)
