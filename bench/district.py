@@ -242,6 +242,7 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"\nOverhead per page ({o['tasks']} pages that need no reading, 2 workers):")
     for name in ("pool", "dask"):
         print(f"  {name}: {o[name]['wall_ms_per_page']:.1f} ms wall, {o[name]['writer_cpu_ms_per_page']:.1f} ms CPU in the writer process")
+    print("  (the pool starts its processes for every batch, and that is counted; the Dask workers were running)")
     print(f"\nCapacity: {cap['read_core_s']:.2f} worker core-s per page; the writer {cap['writer_s'] * 1000:.0f} ms per page,"
           f" so beyond {cap['read_core_s'] / cap['writer_s']:.1f} busy worker cores the one writer is the limit")
     print("| pages | hours | | worker cores | writer can store | limit |")
