@@ -3,8 +3,9 @@
 One stack of 2 scanned pages (one form) is read by the local process pool (the reference),
 by a LocalCluster with pages sent as file-store references and as pixels, and by a real
 `dask scheduler` with `dask worker` subprocesses on loopback, one of which is killed while
-it reads a page. Workers that cannot load the OCR engine, and an address nobody answers,
-are reported in Chinese before anything is read.
+it reads a page. A scheduler lost mid-batch stops the batch with a clear message; workers that
+cannot load the OCR engine, and an address nobody answers, are reported in Chinese before
+anything is read.
 """
 
 from __future__ import annotations
