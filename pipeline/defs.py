@@ -584,3 +584,9 @@ WATCH_POLL_SECONDS = 1.0  # s between looks at the folder
 # Many schools, one district (pipeline/district/). `report merge` reads the 统计表 workbooks schools
 # send; a clerk may have typed a rate over, rounded as the sheet shows it (one decimal of a percent).
 DISTRICT_RATE_TOLERANCE = 0.0005  # share: a workbook's rate may differ this much from 人 ÷ 学生数 (half of 0.1 %)
+# Scan ingest on a Dask cluster (pipeline/ingest/cluster.py, issue 14). Times are what a
+# school's LAN and PCs need with room to spare; none of them bounds a page's reading time.
+CLUSTER_ENV = "JIAFANG_CLUSTER"  # scheduler address used when `jiafang ingest --cluster` is not given
+CLUSTER_CONNECT_TIMEOUT = 10.0  # s for the scheduler to answer (a LAN answers in ms; Dask's own default is 30 s)
+CLUSTER_WORKER_WAIT = 30.0  # s for a first worker to join a scheduler that has none yet
+CLUSTER_ENGINE_TIMEOUT = 120.0  # s for each worker to load the OCR engine (PP-OCRv4: ~1 s here; a slow PC with on-access virus scanning, tens of s)

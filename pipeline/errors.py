@@ -41,6 +41,10 @@ class OcrEngineError(JiafangError):
     """The OCR engine named in the settings cannot be loaded or does not fit the interface."""
 
 
+class ClusterError(JiafangError):
+    """The Dask cluster named for scan ingest cannot be reached or has no worker that can read."""
+
+
 class GenerateError(JiafangError):
     """Forms cannot be generated as asked (no students, unknown class or format)."""
 

@@ -23,6 +23,12 @@ _PROBLEMS = ("refused", "quarantined", "incomplete")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--workers", type=click.IntRange(1), default=None, help="识读扫描页的进程数（默认：全部 CPU 核）。")
 @click.option(
+    "--cluster",
+    default=None,
+    metavar="tcp://主机:端口",
+    help="在 Dask 计算集群上识读扫描页（调度器地址）；默认取环境变量 JIAFANG_CLUSTER，都没有时用本机。",
+)
+@click.option(
     "--report",
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -30,7 +36,7 @@ _PROBLEMS = ("refused", "quarantined", "incomplete")
     help="把每个文件的结果和原因写入 .csv 或 .xlsx 文件。",
 )
 @library_errors
-def ingest_command(workspace: Path, paths: tuple[Path, ...], workers: int | None, report_path: Path | None) -> None:
+def ingest_command(workspace: Path, paths: tuple[Path, ...], workers: int | None, cluster: str | None, report_path: Path | None) -> None:
     """读入交回的表单：Word（.docx）、PDF、扫描件（PDF/TIFF/JPEG/PNG），以及文件夹（递归）。
 
     每个文件都有一个结果：已读入、空白跳过、已读过、重复、拒收、隔离或不完整，并说明原因。
@@ -42,6 +48,7 @@ def ingest_command(workspace: Path, paths: tuple[Path, ...], workers: int | None
     示例：
       jiafang ingest 交回/七年级1班/ --report 读入结果.csv
       jiafang ingest 扫描件.pdf 张三_家访记录表.docx --workers 2
+      jiafang ingest 扫描中心/11月/ --cluster tcp://192.168.1.20:8786
     """
     from pipeline.ingest import ingest
     from pipeline.ingest.intake import write_intake_report
@@ -49,7 +56,7 @@ def ingest_command(workspace: Path, paths: tuple[Path, ...], workers: int | None
 
     ws = open_workspace(workspace)
     with progress_bar("读入表单") as progress:
-        report = ingest(ws, list(paths), workers=workers, progress=progress)
+        report = ingest(ws, list(paths), workers=workers, progress=progress, cluster=cluster)
     print_ingest_summary(report)
     if report_path is not None:
         click.echo(f"读入报告：{write_intake_report(report.files, report_path)}", err=True)
@@ -79,6 +86,8 @@ def print_ingest_summary(report: IngestReport) -> None:
         for f in report.files_with(outcome):
             reason = f.reason if f.reason.startswith(f.path) else f"{f.path}：{f.reason}"
             click.echo(f"{f.label}：{reason}", err=True)
+    for notice in report.notices:
+        click.echo(f"注意：{notice}", err=True)
     for item in report.items:
         if item.outcome in ("new", "updated", "read") and item.message:
             click.echo(f"注意：{item.message}", err=True)

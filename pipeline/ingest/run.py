@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session
 from pipeline.access import require_current
 from pipeline.calibrate import ReviewLoad, review_load, workspace_thresholds
 from pipeline.district.schools import student_policy
-from pipeline.errors import JiafangError, StorageError, UnknownFormError
+from pipeline.errors import ClusterError, JiafangError, StorageError, UnknownFormError
 from pipeline.ingest import readers
 from pipeline.ingest.classify import collect, kind_of
+from pipeline.ingest.executors import PageExecutor, page_executor
 from pipeline.ingest.faults import error_log, program_error
 from pipeline.ingest.intake import scan_file_intake
 from pipeline.ingest.scan_page import read_page
@@ -73,6 +74,7 @@ class IngestReport:
     log_file: Path | None = None  # where program errors are traced
     review_load: ReviewLoad | None = None  # of the records this batch made
     review_left: ReviewLoad | None = None  # of every current record in the workspace, after the batch
+    notices: list[str] = field(default_factory=list)  # where pages were read: e.g. a cluster worker left out
 
     def count(self, outcome: str) -> int:
         return sum(1 for i in self.items if i.outcome == outcome)
@@ -106,21 +108,26 @@ def ingest(
     workers: int | None = None,
     progress: Progress | None = None,
     page_reader: PageReader = read_page,
+    cluster: str | None = None,
 ) -> IngestReport:
     """Read every file under ``paths`` into records; see the module docstring for guarantees.
 
     Word and text PDFs are read one by one; scans (images, image-only PDFs) are gathered and
-    read page by page in ``workers`` processes (default: all cores) by ``page_reader``.
+    read page by page in ``workers`` processes (default: all cores) by ``page_reader``, or on
+    the Dask cluster whose scheduler is at ``cluster`` (default: JIAFANG_CLUSTER; see
+    pipeline.ingest.cluster). Raises ClusterError, before any file is read, when that cluster
+    cannot be used; a cluster lost mid-batch stops the batch like an unwritable workspace.
     """
     require_current("ingest")
     started = time.perf_counter()
     report = IngestReport(batch_id=repo.new_batch_id("I"))
-    with error_log(ws.root) as log_file:
+    with error_log(ws.root) as log_file, page_executor(ws, log_file, workers=workers, cluster=cluster) as executor:
         report.log_file = log_file
         try:
-            _ingest_all(ws, collect(paths), report, workers, progress, page_reader)
-        except StorageError as exc:
+            _ingest_all(ws, collect(paths), report, executor, progress, page_reader)
+        except (StorageError, ClusterError) as exc:
             report.stopped = str(exc)
+        report.notices = list(executor.notices)
         report.seconds = time.perf_counter() - started
         try:
             with ws.session() as session:
@@ -135,7 +142,7 @@ def ingest(
 
 
 def _ingest_all(
-    ws: Workspace, files: list[Path], report: IngestReport, workers: int | None, progress: Progress | None, page_reader: PageReader
+    ws: Workspace, files: list[Path], report: IngestReport, executor: PageExecutor, progress: Progress | None, page_reader: PageReader
 ) -> None:
     assert report.log_file is not None
     scan_files: dict[str, tuple[ScanFile, int]] = {}  # by digest: a scan handed twice is read once
@@ -146,16 +153,16 @@ def _ingest_all(
         if progress:
             progress(n, len(files), path.name)
     if scan_files:
-        report.items += _ingest_scans(ws, list(scan_files.values()), report, workers, progress, page_reader)
+        report.items += _ingest_scans(ws, list(scan_files.values()), report, executor, progress, page_reader)
 
 
 def _ingest_scans(
-    ws: Workspace, files: list[tuple[ScanFile, int]], report: IngestReport, workers: int | None, progress: Progress | None, page_reader: PageReader
+    ws: Workspace, files: list[tuple[ScanFile, int]], report: IngestReport, executor: PageExecutor, progress: Progress | None, page_reader: PageReader
 ) -> list[IngestItem]:
     assert report.log_file is not None
     scan_files = [f for f, _ in files]
     events = ingest_scan_files(
-        ws, scan_files, batch_id=report.batch_id, log_file=report.log_file, workers=workers, progress=progress, page_reader=page_reader
+        ws, scan_files, batch_id=report.batch_id, log_file=report.log_file, progress=progress, page_reader=page_reader, executor=executor
     )
     for scan_file, size in files:
         digest = scan_file.stored_as.split(".")[0]

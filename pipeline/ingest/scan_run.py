@@ -6,22 +6,17 @@ the same database. Records are built last, from the read pages of each form not 
 record; a page that arrives later (a missing page, a better duplicate) makes a new version.
 
 One page never stops the batch: a file that cannot be opened is refused, a page whose reader
-raises is quarantined as a program error (trace in the workspace log), and when a worker
-process dies or no page finishes within SCAN_PAGE_TIMEOUT the pages in flight are read again
-one at a time in a fresh process, so only the page that crashes or hangs is quarantined.
+raises is quarantined as a program error (trace in the workspace log), and a worker that dies
+or hangs costs only the page it was reading (pipeline.ingest.executors: local processes by
+default, or a Dask cluster).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import multiprocessing
-import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,6 +30,7 @@ from pipeline.calibrate import workspace_thresholds
 from pipeline.district.schools import student_policy
 from pipeline.errors import DocumentError, ScanError, StorageError
 from pipeline.ingest.classify import is_picture, sharpness
+from pipeline.ingest.executors import PageExecutor, Readers, local_executor
 from pipeline.ingest.faults import program_error
 from pipeline.identity import PagePayload
 from pipeline.ingest.scan_page import IssueInfo, PageOutcome, ScanContext, form_for, read_assigned_page, read_page
@@ -90,19 +86,21 @@ def ingest_scan_files(
     workers: int | None = None,
     progress: Progress | None = None,
     page_reader: PageReader = read_page,
+    executor: PageExecutor | None = None,
 ) -> list[PageEvent]:
     """Read every page of ``files``, then build the records of the forms that gained pages.
 
     ``page_reader`` reads one page in a worker (a picklable top-level function; fault-injection
     tests pass one that fails on a chosen page); ``log_file`` is named in program-error messages.
+    Pages are read by ``executor`` (e.g. a Dask cluster), else by ``workers`` local processes.
     """
     ctx = scan_context(ws)
     total = sum(page_count(f.path) for f in files)
     events: list[PageEvent] = []
     started, done = time.perf_counter(), 0
-    readers = _Readers(ctx, page_reader, log_file)
+    readers = Readers(ctx, page_reader, log_file)
     batch = _Batch(batch_id, {f.stored_as: f.path.name for f in files})
-    for ref, outcome in _read_all(files, readers, workers or os.cpu_count() or 1, ws):
+    for ref, outcome in _read_all(files, readers, executor or local_executor(workers), ws):
         events += _store_page(ws, ref, outcome, batch)
         done += 1
         if progress:
@@ -174,54 +172,30 @@ class PageRef:
         return f"{self.file.path} 第 {self.index + 1} 页"
 
 
-@dataclass(frozen=True)
-class _Readers:
-    """What reading one page needs, in the worker and in the main process alike."""
-
-    ctx: ScanContext
-    read: PageReader
-    log_file: Path
-
-    def guarded(self, ref: PageRef, page: ScanPage) -> PageOutcome:
-        """Read in this process; an exception quarantines the page as a program error."""
-        try:
-            return self.read(page.image, page.reader_dpi, self.ctx)
-        except StorageError:
-            raise
-        except Exception as exc:  # a reader bug must not stop the batch; the log keeps the trace
-            return PageOutcome("quarantined", program_error(ref.where, exc, self.log_file))
-
-
 def _read_all(
-    files: Sequence[ScanFile], readers: _Readers, workers: int, ws: Workspace
+    files: Sequence[ScanFile], readers: Readers, executor: PageExecutor, ws: Workspace
 ) -> Iterator[tuple[PageRef, PageOutcome | None]]:
-    """(page, outcome) for every page of ``files``; outcome None for a page stored earlier."""
-    pages = _pages(files, ws, readers.log_file)
-    if workers <= 1:
-        for ref, page in pages:
-            local = _local_outcome(page)
-            yield ref, local if local is not None or page is None else readers.guarded(ref, page)
-        return
-    pool = _Pool(workers, readers)
-    in_flight: dict[Future[PageOutcome], tuple[PageRef, ScanPage]] = {}
-    try:
-        for ref, page in pages:
+    """(page, outcome) for every page of ``files``; outcome None for a page stored earlier.
+    Pages a reader must see go to ``executor``; the others come back as the reader's pass."""
+    passing: list[tuple[PageRef, PageOutcome | None]] = []
+
+    def to_read() -> Iterator[tuple[PageRef, ScanPage]]:
+        for ref, page in _pages(files, ws, readers.log_file):
             local = _local_outcome(page)
             if local is not None or page is None:
-                yield ref, local
-                continue
-            try:
-                future = pool.submit(page)
-            except BrokenProcessPool:  # a worker died while this page was being prepared
-                yield from _rescue(pool, in_flight)
-                future = pool.submit(page)
-            in_flight[future] = (ref, page)
-            if len(in_flight) >= workers * defs.SCAN_QUEUE_PER_WORKER:
-                yield from _settle(pool, in_flight)
-        while in_flight:
-            yield from _settle(pool, in_flight)
-    finally:
-        pool.kill()
+                passing.append((ref, local))
+            else:
+                yield ref, page
+
+    for read in executor.read_pages(to_read(), readers):
+        yield from _drain(passing)
+        yield read
+    yield from _drain(passing)
+
+
+def _drain(passing: list[tuple[PageRef, PageOutcome | None]]) -> Iterator[tuple[PageRef, PageOutcome | None]]:
+    while passing:
+        yield passing.pop(0)
 
 
 def _local_outcome(page: ScanPage | None) -> PageOutcome | None:
@@ -231,88 +205,6 @@ def _local_outcome(page: ScanPage | None) -> PageOutcome | None:
     if page.index < 0:
         return PageOutcome("incomplete" if page.lost_rest else "refused", page.error)
     return PageOutcome("quarantined", page.error, unreadable=True)
-
-
-def _settle(pool: _Pool, in_flight: dict[Future[PageOutcome], tuple[PageRef, ScanPage]]) -> Iterator[tuple[PageRef, PageOutcome]]:
-    """Outcomes of the pages that finish next. When a worker died, or no page finished within
-    SCAN_PAGE_TIMEOUT, the pool is replaced and the pages in flight are read one at a time."""
-    done, _ = wait(in_flight, timeout=defs.SCAN_PAGE_TIMEOUT, return_when=FIRST_COMPLETED)
-    broken = not done
-    for future in done:
-        ref, _page = in_flight[future]
-        try:
-            outcome = pool.outcome(ref, future)
-        except BrokenProcessPool:
-            broken = True
-            break
-        del in_flight[future]
-        yield ref, outcome
-    if broken:
-        yield from _rescue(pool, in_flight)
-
-
-def _rescue(pool: _Pool, in_flight: dict[Future[PageOutcome], tuple[PageRef, ScanPage]]) -> Iterator[tuple[PageRef, PageOutcome]]:
-    """Replace a broken or hung pool: the pages in flight are read one at a time, each alone."""
-    pool.kill()
-    stranded = list(in_flight.values())
-    in_flight.clear()
-    for ref, page in stranded:
-        yield ref, pool.alone(ref, page)
-
-
-class _Pool:
-    """The worker processes, replaced whole when one of them dies or hangs."""
-
-    def __init__(self, workers: int, readers: _Readers) -> None:
-        self.workers, self.readers = workers, readers
-        self.executor: ProcessPoolExecutor | None = None
-
-    def submit(self, page: ScanPage) -> Future[PageOutcome]:
-        if self.executor is None:
-            self.executor = self._start(self.workers)
-        return self.executor.submit(_worker_read, page.image, page.reader_dpi)
-
-    def _start(self, workers: int) -> ProcessPoolExecutor:
-        spawn = multiprocessing.get_context("spawn")  # safe with ONNX Runtime threads, and Windows' only way
-        ctx, read = self.readers.ctx, self.readers.read
-        executor = ProcessPoolExecutor(workers, mp_context=spawn, initializer=_init_worker, initargs=(ctx, read))
-        # Workers start and import before any page is timed against SCAN_PAGE_TIMEOUT.
-        for started in [executor.submit(os.getpid) for _ in range(workers)]:
-            started.result()
-        return executor
-
-    def outcome(self, ref: PageRef, future: Future[PageOutcome], timeout: float | None = None) -> PageOutcome:
-        """The page's outcome; an exception raised by its reader quarantines it. Raises
-        BrokenProcessPool when a worker died, TimeoutError after ``timeout`` seconds."""
-        try:
-            return future.result(timeout)
-        except (BrokenProcessPool, FutureTimeout):
-            raise
-        except Exception as exc:  # raised in the worker by a reader bug; its trace came along
-            return PageOutcome("quarantined", program_error(ref.where, exc, self.readers.log_file))
-
-    def alone(self, ref: PageRef, page: ScanPage) -> PageOutcome:
-        """Read one page in a process of its own: its crash or hang quarantines it alone."""
-        self.executor = self._start(1)
-        try:
-            return self.outcome(ref, self.submit(page), defs.SCAN_PAGE_TIMEOUT)
-        except BrokenProcessPool:
-            return PageOutcome("quarantined", "读取这一页时识读进程意外退出（程序错误），已隔离；请把该页交给维护人员")
-        except FutureTimeout:
-            return PageOutcome("quarantined", f"读取这一页超过 {defs.SCAN_PAGE_TIMEOUT:.0f} 秒仍未完成，已隔离；可人工指定或重新扫描")
-        finally:
-            self.kill()
-
-    def kill(self) -> None:
-        """Stop every worker now, hung ones included (shutdown alone would wait for them)."""
-        if self.executor is None:
-            return
-        processes = list((getattr(self.executor, "_processes", None) or {}).values())  # no public handle before 3.14
-        self.executor.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.kill()
-            process.join()
-        self.executor = None
 
 
 def _pages(files: Sequence[ScanFile], ws: Workspace, log_file: Path) -> Iterator[tuple[PageRef, ScanPage | None]]:
@@ -346,20 +238,6 @@ def _file_pages(scan_file: ScanFile, ws: Workspace, log_file: Path) -> Iterator[
 def _whole_file(scan_file: ScanFile, came: int, reason: str) -> ScanPage:
     """A whole-file failure as a page without image: ``came`` pages were yielded before it."""
     return ScanPage(scan_file.path, -1, None, 0.0, dpi_measured=False, error=reason, lost_rest=came > 0)
-
-
-_WORKER: tuple[ScanContext, PageReader] | None = None
-
-
-def _init_worker(ctx: ScanContext, read: PageReader) -> None:
-    global _WORKER
-    _WORKER = (ctx, read)
-
-
-def _worker_read(image: np.ndarray, dpi: float | None) -> PageOutcome:
-    assert _WORKER is not None, "worker started without its context"
-    ctx, read = _WORKER
-    return read(image, dpi, ctx)
 
 
 def undecoded_digest(scan_file: ScanFile, index: int) -> str:

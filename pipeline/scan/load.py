@@ -82,6 +82,21 @@ def scan_pages(path: Path) -> Iterator[ScanPage]:
         yield from _image_pages(path)
 
 
+def scan_page_at(path: Path, index: int) -> ScanPage:
+    """Page ``index`` of a scan file that :func:`scan_pages` read before (a cluster worker is
+    given the stored file and a page number): a whole PDF opens and renders only that page."""
+    path = Path(path)
+    with path.open("rb") as fh:
+        is_pdf = fh.read(5) == b"%PDF-"
+    if is_pdf and salvage.has_eof(path):
+        doc = _open_pdf(path, path)
+        try:
+            return next(_pdf_run(path, doc, range(index, index + 1), cut=False))
+        finally:
+            doc.close()
+    return next(page for page in scan_pages(path) if page.index == index)
+
+
 def _pdf_pages(path: Path) -> Iterator[ScanPage]:
     if salvage.has_eof(path):
         yield from _pdf_file_pages(path, path, cut=False)
