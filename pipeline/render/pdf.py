@@ -20,7 +20,7 @@ from pipeline.atomic import atomic_path
 from pipeline.errors import FontCoverageError, RenderError
 from pipeline.identity import BLANK, PagePayload, encode_payload
 from pipeline.model.filled import FilledForm
-from pipeline.model.form import COMB_KINDS, FieldDef, FormDef, PageDef
+from pipeline.model.form import BOXED_LABEL_KINDS, COMB_KINDS, FieldDef, FormDef, PageDef
 from pipeline.render.flow import Placed, plan_outline
 from pipeline.render.fonts import FontSet, default_fonts
 from pipeline.render.markers import draw_marker
@@ -178,7 +178,7 @@ def _draw_field(pen: Pen, field: FieldDef) -> None:
     size = defs.LABEL_FONT_SIZE
     label_x = field.label_box.x + defs.PADDING
     pen.text(field.label, label_x, pen.centred_baseline(field.label_box, size), size)
-    if field.kind not in ("multiline", "signature"):
+    if field.kind not in BOXED_LABEL_KINDS:
         pen.vline(field.label_box.right, field.box.y, field.box.h, line=defs.FRAME_LINE / 2)
     for cell in field.cells:
         pen.rect(cell, line=defs.FRAME_LINE / 2)
