@@ -11,17 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.model.form import (
-    Box,
-    FieldDef,
-    FormDef,
-    Marker,
-    Option,
-    PageDef,
-    Separator,
-    layout_hash,
-    option_label_at,
-)
+from pipeline.model.form import Box, FieldDef, FormDef, Marker, Option, PageDef, Separator, layout_hash, option_label_at
 
 __all__ = ["field_dict", "form_from_layout", "layout_dict", "layout_hash"]
 
