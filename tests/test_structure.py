@@ -1,7 +1,7 @@
 """The package's shape: no import cycles, and field-kind lists named only in the form model.
 
-Read from the source with ``ast`` (nothing is imported), so a cycle or a restated constant is
-caught however the modules happen to be loaded by the test run.
+The graph is read from the source with ``ast`` (the modules are not imported), so a cycle is
+caught however the test run happens to load them.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def test_the_form_model_has_no_cycles_even_through_function_level_imports() -> N
     assert cycles(model) == []
 
 
-def test_the_cycle_finder_sees_a_cycle_through_a_module_level_import(tmp_path: Path) -> None:
+def test_the_graph_finds_cycles_and_counts_function_level_imports_only_when_asked(tmp_path: Path) -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     late = tmp_path / "late.py"
     late.write_text("import pipeline.cli\n\ndef f():\n    import pipeline.cli.report_cmd\n", encoding="utf-8")
