@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from pipeline import defs
 from pipeline.recognize.engine import RapidOcrEngine
@@ -101,19 +102,10 @@ def score(
     texts = [fix(t).replace(" ", "") for t, _ in results]
     truths = [t.replace(" ", "") for _, t in crops]
     right = [a == b for a, b in zip(texts, truths)]
-    errors = sum(edit_distance(a, b) for a, b in zip(texts, truths))
+    errors = sum(Levenshtein.distance(a, b) for a, b in zip(texts, truths))
     sure = [ok for ok, (_, conf) in zip(right, results) if conf >= SURE]
     sure_right = sum(sure) / len(sure) if sure else 1.0
     return sum(right) / len(crops), 1 - errors / sum(len(t) for t in truths), ms, len(sure) / len(crops), sure_right
-
-
-def edit_distance(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
 
 
 def main() -> None:

@@ -59,6 +59,7 @@ SEPARATOR_WIDTH = 5.0  # mm, room for a printed separator (年, 月, 日, —)
 COLON_WIDTH = 3.0  # mm, room for a printed ':' between hours and minutes
 OPTION_BOX = 4.5  # mm, checkbox side (DESIGN: inner area >= 4 mm to tick)
 OPTION_LABEL_GAP = 1.5  # mm between a checkbox and its printed option label
+OPTION_LABEL_BASELINE = 0.82  # option label baseline, as a fraction of the checkbox side below its top (text sits centred)
 LINE_PITCH = 9.0  # mm between guide lines of multi-line boxes
 PADDING = 1.5  # mm inside a box before text or cells start
 

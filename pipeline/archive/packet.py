@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -43,6 +42,7 @@ from pipeline.archive.pdfjoin import Bookmark, join_parts, page_count
 from pipeline.archive.privacy import Privacy
 from pipeline.archive.record_pages import convert_scans, date_of, load_record_page, record_story
 from pipeline.archive.story import write_part
+from pipeline.atomic import move_into_place
 from pipeline.district.schools import open_scope
 from pipeline.errors import ArchiveError
 from pipeline.export.records import student_name
@@ -157,8 +157,8 @@ def build_packet(
                 "records": records.count,
             }
             zf.writestr(MANIFEST_NAME, json.dumps(build_manifest(entries, meta, key), ensure_ascii=False, indent=1))
-        os.replace(scratch / "joined.pdf", pdf_path)
-        os.replace(partial, zip_path)
+        move_into_place(scratch / "joined.pdf", pdf_path)
+        move_into_place(partial, zip_path)
     digest = file_sha256(zip_path)
     options = {"term": period.id, "include_sensitive": include_sensitive, "records": records.count, "pdf": str(pdf_path)}
     with ws.session() as session:

@@ -7,7 +7,6 @@ in-memory page copy would hold every image. The bookmarks are added in a second 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pikepdf
 from pikepdf import OutlineItem
 
+from pipeline.atomic import atomic_path
 from pipeline.errors import ArchiveError
 
 
@@ -28,23 +28,21 @@ class Bookmark:
 def join_parts(parts: Sequence[Path], bookmarks: Sequence[Bookmark], out: Path, *, title: str) -> int:
     """Write ``parts`` one after another to ``out`` (atomically) with ``bookmarks``; returns pages."""
     merged = out.with_name(f".{out.name}.merged")
-    tmp = out.with_name(f".{out.name}.partial")
     try:
-        pikepdf.Job(["qpdf", "--empty", "--pages", *(str(p) for p in parts), "--", str(merged)]).run()
-        with pikepdf.open(merged) as joined:
-            with joined.open_outline() as outline:
-                outline.root.extend(_item(b) for b in bookmarks)
-            joined.docinfo["/Title"] = title
-            joined.docinfo["/Creator"] = "jiafang"
-            joined.Root.PageMode = pikepdf.Name.UseOutlines
-            joined.save(tmp)
-            pages = len(joined.pages)
-        os.replace(tmp, out)
-    except (pikepdf.PdfError, pikepdf.JobUsageError, OSError) as exc:
+        with atomic_path(out) as tmp:
+            pikepdf.Job(["qpdf", "--empty", "--pages", *(str(p) for p in parts), "--", str(merged)]).run()
+            with pikepdf.open(merged) as joined:
+                with joined.open_outline() as outline:
+                    outline.root.extend(_item(b) for b in bookmarks)
+                joined.docinfo["/Title"] = title
+                joined.docinfo["/Creator"] = "jiafang"
+                joined.Root.PageMode = pikepdf.Name.UseOutlines
+                joined.save(tmp)
+                pages = len(joined.pages)
+    except (pikepdf.PdfError, pikepdf.JobUsageError) as exc:
         raise ArchiveError(f"{out}：无法合并 PDF（{exc}），请检查输出位置是否可写、磁盘空间是否足够。") from exc
     finally:
         merged.unlink(missing_ok=True)
-        tmp.unlink(missing_ok=True)
     return pages
 
 

@@ -27,7 +27,7 @@ from pipeline.archive.privacy import WITHHELD, Privacy
 from pipeline.archive.story import FRAME_H, FRAME_W, PageMark, grid, para, styles
 from pipeline.errors import ArchiveError
 from pipeline.export.records import STATUS_LABELS
-from pipeline.model.form import Box, FieldDef, FormDef, load_form
+from pipeline.model.form import CHOICE_KINDS, Box, FieldDef, FormDef, load_form
 from pipeline.model.record import Record
 from pipeline.store import records as record_store
 from pipeline.store import scans as scan_store
@@ -130,7 +130,7 @@ def value_text(field: FieldDef, value: Any, *, ticks: bool = True) -> str:
         return "—" if value is None else ("已签" if value else "未签")
     if value is None or value == "" or value == []:
         return "（未勾选）" if field.kind == "multi_choice" else "—"
-    tick = "☑ " if ticks and field.kind in ("single_choice", "multi_choice") else ""
+    tick = "☑ " if ticks and field.kind in CHOICE_KINDS else ""
     if isinstance(value, list):
         return "　".join(f"{tick}{v}" for v in value)
     return f"{tick}{value}"

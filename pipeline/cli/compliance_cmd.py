@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.table import Table
 
 from pipeline.cli.options import library_errors, operator_option, policy_option, workspace_option
-from pipeline.cli.report_cmd import report
 from pipeline.cli.school_cmd import school_option
 
 if TYPE_CHECKING:
@@ -30,7 +29,7 @@ as_of_option = click.option(
 class_option = click.option("--class", "class_name", default=None, help="只看这个班级，如“七年级（1）班”；默认全校。")
 
 
-@report.command("compliance")
+@click.command("compliance")
 @as_of_option
 @class_option
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="另写成 .xlsx 文件。")
@@ -90,7 +89,7 @@ def compliance_cmd(
     _echo_written(made.written)
 
 
-@report.command("ledger")
+@click.command("ledger")
 @as_of_option
 @class_option
 @click.option(

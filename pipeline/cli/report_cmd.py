@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from pipeline.cli.compliance_cmd import compliance_cmd, ledger_cmd
 from pipeline.cli.options import library_errors, operator_option, policy_option, workspace_option
 from pipeline.cli.school_cmd import school_option
 
@@ -19,6 +20,10 @@ def report() -> None:
     \b
     示例：jiafang report stats --month 2025-11 --out 家访统计表.xlsx
     """
+
+
+report.add_command(compliance_cmd)
+report.add_command(ledger_cmd)
 
 
 @report.command("stats")
@@ -91,6 +96,3 @@ def stats_cmd(
         click.echo(f"另有 {made.table.pending_review} 份记录待复核，未计入（jiafang records list --status review）。")
     if outward:
         click.echo("外发：特殊群体统计已保留（已记入审计日志）。" if include_sensitive else "外发：已略去特殊群体统计。")
-
-
-from pipeline.cli import compliance_cmd  # noqa: E402,F401  (registers `report compliance` and `report ledger`)

@@ -13,9 +13,7 @@ import click
 from pipeline.cli.options import library_errors, operator_option, workspace_option
 from pipeline.cli.progress import summary_table
 from pipeline.cli.serve_cmd import host_port_options, run_console
-from pipeline.model.form import form_ids
-
-KINDS = ("text", "multiline", "date", "time_range", "phone", "digits", "single_choice", "multi_choice", "signature")
+from pipeline.model.form import KINDS, form_ids
 
 
 @click.group()

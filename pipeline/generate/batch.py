@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -20,6 +19,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from pipeline.access import require_current
+from pipeline.atomic import atomic_write_text
 from pipeline.district.schools import printing_scope
 from pipeline.errors import FontCoverageError, GenerateError
 from pipeline.model.prefill import prefill_values
@@ -300,10 +300,7 @@ def _write_manifest(out_dir: Path, entries: list[ManifestEntry]) -> None:
     kept: list[dict[str, object]] = []
     if path.is_file():
         kept = [e for e in json.loads(path.read_text(encoding="utf-8")) if e.get("file") not in rewritten]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(kept + [e.as_json() for e in entries], ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(kept + [e.as_json() for e in entries], ensure_ascii=False, indent=1))
 
 
 def safe_name(name: str) -> str:

@@ -12,9 +12,10 @@ from pipeline.model.form import (
     PageDef,
     form_from_file,
     form_ids,
+    layout_hash,
     load_form,
 )
-from pipeline.model.layout import layout_dict, layout_hash
+from pipeline.model.layout import layout_dict
 
 __all__ = [
     "CHOICE_KINDS",

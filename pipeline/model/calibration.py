@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from pipeline import defs
-from pipeline.model.form import load_form
+from pipeline.model.form import COMB_KINDS, load_form
 
-# Kinds read as digits in a comb on paper: their OCR values pass the comb's own gate
-COMB_KINDS = frozenset({"date", "time_range", "phone", "digits"})
 # Handwritten paragraphs are drafts for a person whatever their confidence (DESIGN §3)
 UNCALIBRATED_KINDS = frozenset({"multiline"})
 
@@ -44,7 +42,7 @@ def threshold_key(source: str, kind: str) -> str:
 def shipped_threshold(key: str) -> float:
     """The threshold a value of ``key`` passes at in a workspace nobody has calibrated."""
     source, _, kind = key.partition(":")
-    if source == "ocr" and kind in COMB_KINDS:
+    if source == "ocr" and kind in COMB_KINDS:  # read as digits in a comb: the comb's own gate
         return defs.COMB_AUTO_MIN
     if source == "ocr" and kind == "text":
         return defs.SHORT_TEXT_AUTO_MIN

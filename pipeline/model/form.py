@@ -10,6 +10,8 @@ archives ask a form for the field with a role (:meth:`FormDef.with_role`), never
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -255,14 +257,39 @@ def load_form(form_id: str) -> FormDef:
 
 def form_from_file(path: Path) -> FormDef:
     """Validate one YAML form file and build its :class:`FormDef` with all derived geometry."""
-    from pipeline.model.layout import layout_hash
-
     spec = read_form_file(path)
     try:
         form = _form_from_spec(spec)
     except ValueError as exc:
         raise FormDefinitionError(f"{display_name(path)}：表单定义有误：{exc}") from exc
     return FormDef(**{**form.__dict__, "layout_hash": layout_hash(form)})
+
+
+def layout_hash(form: FormDef) -> str:
+    """Hash of everything a reader depends on: ids, kinds, boxes, cells, options (not labels)."""
+    geometry = [
+        {
+            "page": p.number,
+            "size": list(form.page_size),
+            "markers": [m.box.as_list() for m in p.markers],
+            "qr": p.qr_box.as_list(),
+            "fields": [
+                {
+                    "id": f.id,
+                    "kind": f.kind,
+                    "box": f.box.as_list(),
+                    "value": f.value_box.as_list(),
+                    "cells": [c.as_list() for c in f.cells],
+                    "options": [[o.value, o.box.as_list()] for o in f.options],
+                    "lines": [b.as_list() for b in f.lines],
+                }
+                for f in p.fields
+            ],
+        }
+        for p in form.pages
+    ]
+    blob = json.dumps([form.id, geometry], sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(blob).hexdigest()[:8].upper()
 
 
 def _form_from_spec(spec: FormSpec) -> FormDef:
@@ -365,9 +392,13 @@ def option_geometry(value_box: Box, values: list[str], columns: int) -> tuple[Op
         row, col = divmod(i, columns)
         x = value_box.x + col * col_w + defs.PADDING
         y = value_box.y + row * row_h + (row_h - side) / 2
-        label_at = (x + side + defs.OPTION_LABEL_GAP, y + side * 0.82)
-        options.append(Option(value, Box(x, y, side, side), label_at))
+        options.append(Option(value, (box := Box(x, y, side, side)), option_label_at(box)))
     return tuple(options)
+
+
+def option_label_at(box: Box) -> tuple[float, float]:
+    """Where an option's printed label starts (left end of its baseline), beside its checkbox."""
+    return (box.right + defs.OPTION_LABEL_GAP, box.y + box.h * defs.OPTION_LABEL_BASELINE)
 
 
 def line_bands(value_box: Box, pitch: float) -> tuple[Box, ...]:

@@ -1,4 +1,4 @@
-"""The layout contract: a form's geometry as JSON, and the layout hash printed on every page.
+"""The layout contract: a form's geometry as JSON (the layout hash itself lives with the form model).
 
 The JSON shape is a public contract (later stages and outside tools read it); keys beyond the
 contract (``label_box_mm``, ``value_box_mm``, ``lines_mm``, ``separators``, ``role``,
@@ -9,12 +9,11 @@ a printed page.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from pipeline.model.form import FieldDef, FormDef, PageDef
+from pipeline.model.form import Box, FieldDef, FormDef, Marker, Option, PageDef, Separator, layout_hash, option_label_at
+
+__all__ = ["field_dict", "form_from_layout", "layout_dict", "layout_hash"]
 
 
 def layout_dict(form: FormDef) -> dict[str, Any]:
@@ -70,33 +69,6 @@ def field_dict(f: FieldDef) -> dict[str, Any]:
     return out
 
 
-def layout_hash(form: FormDef) -> str:
-    """Hash of everything a reader depends on: ids, kinds, boxes, cells, options (not labels)."""
-    geometry = [
-        {
-            "page": p.number,
-            "size": list(form.page_size),
-            "markers": [m.box.as_list() for m in p.markers],
-            "qr": p.qr_box.as_list(),
-            "fields": [
-                {
-                    "id": f.id,
-                    "kind": f.kind,
-                    "box": f.box.as_list(),
-                    "value": f.value_box.as_list(),
-                    "cells": [c.as_list() for c in f.cells],
-                    "options": [[o.value, o.box.as_list()] for o in f.options],
-                    "lines": [b.as_list() for b in f.lines],
-                }
-                for f in p.fields
-            ],
-        }
-        for p in form.pages
-    ]
-    blob = json.dumps([form.id, geometry], sort_keys=True, ensure_ascii=False).encode()
-    return hashlib.sha256(blob).hexdigest()[:8].upper()
-
-
 def form_from_layout(layout: dict[str, Any], current: FormDef) -> FormDef:
     """Rebuild a form from a stored layout (a page printed from an older version).
 
@@ -104,8 +76,6 @@ def form_from_layout(layout: dict[str, Any], current: FormDef) -> FormDef:
     flags, option meanings) comes from the current definition's field of the same id, so an
     old printout is reported and protected the way the form is declared today.
     """
-    from pipeline.model.form import Box, FieldDef, FormDef, Marker, Option, PageDef, Separator
-
     def box(values: list[float]) -> Box:
         return Box(*map(float, values))
 
@@ -115,7 +85,7 @@ def form_from_layout(layout: dict[str, Any], current: FormDef) -> FormDef:
         now = known.get(raw["id"])
         meanings = {o.value: o.counts_as for o in now.options} if now else {}
         options = tuple(
-            Option(o["value"], b := box(o["box_mm"]), (b.right + 1.5, b.y + b.h * 0.82), meanings.get(o["value"]))
+            Option(o["value"], b := box(o["box_mm"]), option_label_at(b), meanings.get(o["value"]))
             for o in raw.get("options", [])
         )
         return FieldDef(

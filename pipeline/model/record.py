@@ -108,12 +108,13 @@ class FieldValue:
 
 
 def value_text(value: Any) -> str:
-    """A normalised value as text: option lists joined with 、, signatures 是/否, None empty."""
+    """A normalised value or a raw reading as text: option lists or ticked options joined with
+    、, signatures 是/否, None empty."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return "、".join(str(v) for v in value)
     return str(value)
 

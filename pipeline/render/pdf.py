@@ -8,7 +8,6 @@ footer and outline text. All values are checked against the fonts before anythin
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +16,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from pipeline import defs
+from pipeline.atomic import atomic_path
 from pipeline.errors import FontCoverageError, RenderError
 from pipeline.identity import BLANK, PagePayload, encode_payload
 from pipeline.model.filled import FilledForm
-from pipeline.model.form import COMB_KINDS, FieldDef, FormDef, PageDef
+from pipeline.model.form import BOXED_LABEL_KINDS, COMB_KINDS, FieldDef, FormDef, PageDef
 from pipeline.render.flow import Placed, plan_outline
 from pipeline.render.fonts import FontSet, default_fonts
 from pipeline.render.markers import draw_marker
@@ -60,13 +60,26 @@ def render_pdf(
     for filled in forms:
         check_coverage(filled, fonts)
     outlines = [_outline_plan(filled, fonts) for filled in forms]
-    out = Path(out)
-    partial = out.with_name(out.name + ".part")
-    canvas = Canvas(str(partial), pageCompression=1)
-    canvas.setTitle(f"家访表单 批次 {batch_id}")
-    canvas.setCreator("jiafang")
-    canvas.setAuthor("jiafang")
-    canvas.setSubject(forms[0].title if forms else "")
+    with atomic_path(Path(out)) as partial:
+        canvas = Canvas(str(partial), pageCompression=1)
+        canvas.setTitle(f"家访表单 批次 {batch_id}")
+        canvas.setCreator("jiafang")
+        canvas.setAuthor("jiafang")
+        canvas.setSubject(forms[0].title if forms else "")
+        spans = _draw_forms(canvas, forms, outlines, fonts, batch_id=batch_id, duplex=duplex)
+        canvas.save()
+    return spans
+
+
+def _draw_forms(
+    canvas: Canvas,
+    forms: Sequence[FilledForm],
+    outlines: list[list[list[Placed]]],
+    fonts: FontSet,
+    *,
+    batch_id: str,
+    duplex: bool,
+) -> list[PageSpan]:
     templates: set[str] = set()
     spans: list[PageSpan] = []
     page_no = blanks = 0
@@ -82,8 +95,6 @@ def render_pdf(
             _draw_blank_page(Pen(canvas, fonts, filled.form.page_size[1]), filled, blanks, batch_id)
             canvas.showPage()
             page_no += 1
-    canvas.save()
-    os.replace(partial, out)
     return spans
 
 
@@ -167,7 +178,7 @@ def _draw_field(pen: Pen, field: FieldDef) -> None:
     size = defs.LABEL_FONT_SIZE
     label_x = field.label_box.x + defs.PADDING
     pen.text(field.label, label_x, pen.centred_baseline(field.label_box, size), size)
-    if field.kind not in ("multiline", "signature"):
+    if field.kind not in BOXED_LABEL_KINDS:
         pen.vline(field.label_box.right, field.box.y, field.box.h, line=defs.FRAME_LINE / 2)
     for cell in field.cells:
         pen.rect(cell, line=defs.FRAME_LINE / 2)

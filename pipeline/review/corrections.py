@@ -35,7 +35,7 @@ from pipeline.district.schools import student_policy
 from pipeline.errors import CorrectionError, ReviewError
 from pipeline.model.audit import AuditEvent
 from pipeline.model.correction import UNREADABLE, Correction
-from pipeline.model.form import FieldDef, load_form
+from pipeline.model.form import CHOICE_KINDS, FieldDef, load_form
 from pipeline.model.record import FieldValue, Raw, Record, display_text, value_text
 from pipeline.store import repo
 from pipeline.store.audit import log_event
@@ -51,7 +51,6 @@ __all__ = ["UNREADABLE", "accept_field", "correct_field", "display_text", "mark_
 
 Typed = str | list[str] | bool
 
-CHOICE_KINDS = ("single_choice", "multi_choice")
 _SEPARATORS = re.compile(r"[、,;/\s]+")  # after NFKC: ，；／ are ASCII
 _SIGNED = frozenset({"是", "有", "√", "✓", "✔", "已签", "1", "y", "yes", "true"})
 _UNSIGNED = frozenset({"", "否", "无", "没有", "未签", "0", "n", "no", "false"})

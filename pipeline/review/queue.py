@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from pipeline.access import require_current
-from pipeline.model.form import FieldDef, FormDef, load_form
+from pipeline.model.form import CHOICE_KINDS, FieldDef, FormDef, load_form
 from pipeline.model.record import NarrativeLine, Record
-from pipeline.review.corrections import CHOICE_KINDS, display_text
+from pipeline.review.corrections import display_text
 from pipeline.store import repo
 from pipeline.store.records import list_records
 from pipeline.store.workspace import Workspace

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from pipeline import defs
-from pipeline.model.form import PageDef
+from pipeline.model.form import BOXED_LABEL_KINDS, PageDef
 from pipeline.scan import photo_quality as quality
 from pipeline.scan.geometry import mm_to_px
 from pipeline.scan.illumination import flatten_light, glare_mask, sharpen
@@ -395,7 +395,7 @@ def _frame_drawing(form_page: PageDef, shape: tuple[int, ...]) -> np.ndarray:
     for f in form_page.fields:
         for box in (f.box, *(o.box for o in f.options), *f.cells):
             cv2.rectangle(drawing, (mm_to_px(box.x), mm_to_px(box.y)), (mm_to_px(box.right), mm_to_px(box.bottom)), 1.0, 1)
-        if f.kind not in ("multiline", "signature"):
+        if f.kind not in BOXED_LABEL_KINDS:
             line(f.label_box.right, f.box.y, f.label_box.right, f.box.bottom)
         for band in f.lines:
             line(band.x + defs.PADDING, band.bottom, band.right - defs.PADDING, band.bottom)

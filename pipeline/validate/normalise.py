@@ -17,6 +17,7 @@ from pipeline import defs
 from pipeline.model.form import FieldDef
 from pipeline.model.policy import Period
 from pipeline.model.record import Raw
+from pipeline.model.record import value_text as raw_text  # a reading shows as a value does: ticks joined with 、
 from pipeline.validate.dates import canonical_text, parse_date, parse_time_range
 
 _PHONE_NOISE = re.compile(r"[-()（）]")
@@ -30,17 +31,6 @@ _CHECK_MARKS = re.compile(r"[☐☑☒✓✔√■□▪●○]")
 class Normalised:
     value: Any
     problem: str = ""  # Chinese; non-empty when the raw value could not be normalised
-
-
-def raw_text(raw: Raw) -> str:
-    """What a reader saw, as text for display and export: ticked options joined with 、."""
-    if raw is None:
-        return ""
-    if isinstance(raw, bool):
-        return "是" if raw else "否"
-    if isinstance(raw, tuple):
-        return "、".join(raw)
-    return raw
 
 
 def normalise(field: FieldDef, raw: Raw, *, school_year: Period) -> Normalised:
