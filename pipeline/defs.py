@@ -512,3 +512,9 @@ PHOTO_PAPER_TINT = (250, 246, 236)  # RGB of white paper under indoor light
 PHOTO_CAMERA = ("Xiaomi", "Redmi Note 12")  # EXIF make and model written
 PHOTO_FIRST_TIME_MS = 1_762_300_000_000  # ms since 1970 of the first photo's name (Nov 2025)
 PHOTO_SCREENSHOT = (1080, 2340)  # px, a phone screenshot of the chat the photos came in
+
+# PostgreSQL (a district's shared database; pipeline/store/database.py)
+DB_CONNECT_TIMEOUT = 5  # s to reach the server before saying it is down (a LAN answers in ms)
+# Key of the advisory lock held while migrating a PostgreSQL schema, so two PCs running
+# `jiafang init` at once upgrade it once ("jfan" in ASCII: any constant no other app uses).
+PG_MIGRATION_LOCK = 0x6A66616E
