@@ -121,7 +121,7 @@ def start_cluster(*, durable: bool = False) -> Cluster:
     )
     settings = () if durable else FAST_SETTINGS
     for _ in range(START_ATTEMPTS):
-        cluster = Cluster(bin_dir, folder, _free_port(), password)
+        cluster = Cluster(bin_dir, folder, free_port(), password)
         options = " ".join([f"-p {cluster.port}", "-c listen_addresses=127.0.0.1", f"-k {folder}", "-c lc_messages=C",
                             *(f"-c {s}" for s in settings)])
         started = _as_owner(
@@ -162,7 +162,7 @@ def _as_owner(args: list[str], folder: Path, *, check: bool = True) -> subproces
     return done
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
