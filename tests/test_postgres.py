@@ -165,7 +165,7 @@ def test_two_inits_at_once_on_an_empty_server_database_create_the_schema_once(pg
         except BaseException as exc:  # noqa: BLE001 - the assertion below shows it
             errors.append(exc)
 
-    threads = [threading.Thread(target=init, args=(n,)) for n in (1, 2)]
+    threads = [threading.Thread(target=init, args=(n,), daemon=True) for n in (1, 2)]
     for t in threads:
         t.start()
     for t in threads:
