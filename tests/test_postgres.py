@@ -95,6 +95,7 @@ def test_a_wrong_password_is_told_as_such_and_never_shown(pg_cluster: Cluster, t
     with pytest.raises(WorkspaceError, match="拒绝了用户 jiafang_test 的登录：密码不对") as err:
         init_workspace(tmp_path / "ws", db_url=wrong)
     assert "不对的密码" not in str(err.value)
+    assert not (tmp_path / "ws").exists(), "nothing is created for a database that cannot be reached"
 
 
 def test_a_missing_database_is_named_with_how_to_create_it(pg_cluster: Cluster, tmp_path: Path) -> None:

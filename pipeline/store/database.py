@@ -32,6 +32,23 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from pipeline import defs
 from pipeline.errors import WorkspaceError
 
+__all__ = [
+    "DB_FILE",
+    "DB_URL_ENV",
+    "DB_URL_FILE",
+    "SchemaVersion",
+    "alembic_config",
+    "connection_error",
+    "database_url",
+    "driver_missing",
+    "head_revision",
+    "is_sqlite",
+    "remember_database",
+    "schema_problem",
+    "schema_version",
+    "shown",
+]
+
 DB_FILE = "jiafang.sqlite"
 DB_URL_FILE = "database.url"
 DB_URL_ENV = "JIAFANG_DB_URL"
@@ -84,7 +101,8 @@ def is_sqlite(url: URL) -> bool:
 
 def driver_missing(url: URL) -> WorkspaceError:
     return WorkspaceError(
-        f"没有安装连接数据库 {shown(url)} 所需的驱动。PostgreSQL 请安装：pip install 'jiafang[postgres]'"
+        f"没有安装连接数据库 {shown(url)} 所需的驱动。PostgreSQL 需要 psycopg：pip install 'psycopg[binary]'"
+        "（或安装 jiafang 时带上 [postgres]），然后重新运行。"
     )
 
 

@@ -50,7 +50,18 @@ from pipeline.store.database import (
 from pipeline.store.filestore import FileStore
 from pipeline.write_errors import raise_storage_errors
 
-__all__ = ["DB_FILE", "DB_URL_ENV", "FILES_DIR", "POLICY_FILE", "Workspace", "init_workspace", "open_workspace", "workspace_exists"]
+__all__ = [
+    "DB_FILE",
+    "DB_URL_ENV",
+    "FILES_DIR",
+    "POLICY_FILE",
+    "Workspace",
+    "alembic_config",
+    "describe_database",
+    "init_workspace",
+    "open_workspace",
+    "workspace_exists",
+]
 
 FILES_DIR = "files"
 POLICY_FILE = "policy.yaml"
@@ -123,14 +134,21 @@ def init_workspace(
     url = database_url(root, db_url)
     if db_url and workspace_exists(root):
         _refuse_another_database(root, url)
-    if policy_path is not None or not workspace_exists(root):
-        policy_source = policy_path or _sample_policy_path()
+    policy_source = policy_path or (None if workspace_exists(root) else _sample_policy_path())
+    if policy_source is not None:
         load_policy(policy_source)  # validate before anything is created
-        root.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(policy_source, root / POLICY_FILE)
-    (root / FILES_DIR).mkdir(parents=True, exist_ok=True)
     engine = _storage_errors_raised(_engine(url), root)
-    _ensure_schema(engine, root, upgrade=True)
+    try:
+        if not is_sqlite(url):
+            _schema_version(engine, root)  # a wrong server address fails before any folder is made
+        if policy_source is not None:
+            root.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(policy_source, root / POLICY_FILE)
+        (root / FILES_DIR).mkdir(parents=True, exist_ok=True)
+        _ensure_schema(engine, root, upgrade=True)
+    except BaseException:
+        engine.dispose()
+        raise
     remember_database(root, url)
     return Workspace(root, engine, FileStore(root / FILES_DIR), load_policy(root / POLICY_FILE))
 
@@ -145,7 +163,11 @@ def open_workspace(root: Path, *, db_url: str | None = None) -> Workspace:
             "（或用 --workspace / JIAFANG_WORKSPACE 指向已有的工作区）。"
         )
     engine = _storage_errors_raised(_engine(url), root)
-    _ensure_schema(engine, root, upgrade=is_sqlite(url))
+    try:
+        _ensure_schema(engine, root, upgrade=is_sqlite(url))
+    except BaseException:
+        engine.dispose()
+        raise
     return Workspace(root, engine, FileStore(root / FILES_DIR), load_policy(root / POLICY_FILE))
 
 
