@@ -11,16 +11,18 @@ import re
 import threading
 from pathlib import Path
 
+import psycopg
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, text, update
 
+from pipeline import defs
 from pipeline.cli import main
 from pipeline.doctor import run_checks
-from pipeline.errors import WorkspaceError
+from pipeline.errors import StorageError, WorkspaceError
 from pipeline.model.audit import AuditEvent
 from pipeline.model.correction import Correction
 from pipeline.review.corrections import accept_field
@@ -29,7 +31,7 @@ from pipeline.store.audit import list_events, log_event
 from pipeline.store.corrections import corrections_for
 from pipeline.store.database import DB_URL_FILE, head_revision
 from pipeline.store.records import current_record
-from pipeline.store.schema import Base
+from pipeline.store.schema import Base, BatchRow
 from pipeline.store.workspace import Workspace, alembic_config, describe_database, init_workspace, open_workspace
 from tests.pg_support import Cluster, free_port
 from tests.review_support import issue_template, store_record, typical_fields
@@ -123,6 +125,28 @@ def test_doctor_checks_the_workspaces_database_and_fails_on_a_wrong_password(pg_
     run = CliRunner().invoke(main, ["doctor", "-w", str(tmp_path / "none"), "--db", pg_cluster.url("postgres", password="x")])
     assert run.exit_code == 1
     assert "[未通过] 数据库：数据库服务器" in run.output and "密码不对" in run.output
+
+
+def test_a_write_waits_out_another_writers_row_lock_and_gives_up_with_a_clear_message(
+    pg_cluster: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(defs, "DB_BUSY_TIMEOUT", 0.2)  # PostgreSQL's lock_timeout, per try
+    url = pg_cluster.new_database()
+    init_workspace(tmp_path / "ws", db_url=url).close()
+    ws = open_workspace(tmp_path / "ws")
+    ws.write(lambda s: repo.add_batch(s, "B1", "generate", {}, {}))
+    other = psycopg.connect(url.replace("+psycopg", ""))  # another writer, holding the row
+    other.execute("SELECT batch_id FROM batches WHERE batch_id = 'B1' FOR UPDATE")
+    threading.Timer(1.0, other.commit).start()
+    ws.write(lambda s: s.execute(update(BatchRow).values(kind="waited")))
+    other.execute("SELECT batch_id FROM batches WHERE batch_id = 'B1' FOR UPDATE")  # and now never released
+    with pytest.raises(StorageError, match="一直被另一个导入或复核占用"):
+        ws.write(lambda s: s.execute(update(BatchRow).values(kind="gave up")))
+    other.rollback()
+    other.close()
+    with ws.session() as s:
+        assert [b.kind for b in repo.list_batches(s)] == ["waited"], "written once the lock was free, nothing half-written"
+    ws.close()
 
 
 # --- schema versions ----------------------------------------------------------------------------

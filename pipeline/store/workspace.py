@@ -65,8 +65,9 @@ __all__ = [
 
 FILES_DIR = "files"
 POLICY_FILE = "policy.yaml"
-# PostgreSQL's serialization failure and deadlock: the transaction may simply be run again.
-_PG_RETRY_CODES = frozenset({"40001", "40P01"})
+# PostgreSQL's serialization failure, deadlock and lock wait past lock_timeout: the transaction
+# may simply be run again.
+_PG_RETRY_CODES = frozenset({"40001", "40P01", "55P03"})
 _PG_UNIQUE_VIOLATION = "23505"
 _SQLITE_BUSY_WORDS = ("database is locked", "database is busy")
 
@@ -195,13 +196,20 @@ def _sample_policy_path() -> Path:
 def _engine(url: URL) -> Engine:
     if not is_sqlite(url):
         try:
-            return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": defs.DB_CONNECT_TIMEOUT})
+            return create_engine(url, pool_pre_ping=True, connect_args=_pg_connect_args())
         except (ImportError, NoSuchModuleError) as exc:
             raise driver_missing(url) from exc
     engine = create_engine(url, connect_args={"timeout": defs.DB_BUSY_TIMEOUT})
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _begin_immediate)
     return engine
+
+
+def _pg_connect_args() -> dict[str, Any]:
+    # A row another writer holds locked is waited for as long as SQLite waits for its write
+    # lock, then the transaction is tried again (Workspace.write), never waited on forever.
+    lock_ms = round(defs.DB_BUSY_TIMEOUT * 1000)
+    return {"connect_timeout": defs.DB_CONNECT_TIMEOUT, "options": f"-c lock_timeout={lock_ms}"}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
