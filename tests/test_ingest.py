@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from click.testing import CliRunner
 from docx import Document
+from sqlalchemy import text
 
 from pipeline.cli import main
 from pipeline.generate import generate
