@@ -1,6 +1,7 @@
 # Quick start: `make demo` (set up + run the demo), `make test` (set up + run the tests).
 # Both create .venv, install the Python dependencies and, on Debian/Ubuntu as root, the
-# system packages (CJK fonts, LibreOffice for the Word round-trip tests).
+# system packages (CJK fonts, LibreOffice for the Word round-trip tests, PostgreSQL for the
+# tests that run on both databases).
 # Another Python: `make test PYTHON=python3.13` (each such Python its own venv, .venv-3.13).
 # `make ci` runs the suite on the lowest and the highest supported Python (see .ci/run).
 
@@ -24,7 +25,9 @@ PYTEST_ARGS ?=
 # Test processes (pytest-xdist): most tests use one core, so one per core halves the suite's time.
 PYTEST_WORKERS ?= auto
 APT_RUNTIME := fonts-wqy-zenhei fonts-hanazono fonts-arphic-ukai fonts-arphic-uming
-APT_TEST := $(APT_RUNTIME) libreoffice-writer-nogui poppler-utils chromium
+# postgresql: its initdb/pg_ctl start a throw-away cluster for the PostgreSQL half of the suite
+# (tests/pg_support.py); the system service it installs is not used.
+APT_TEST := $(APT_RUNTIME) libreoffice-writer-nogui poppler-utils chromium postgresql
 # Handwriting fonts the recognition was not tuned on (bench/ingest.py --hand-font).
 APT_BENCH := $(APT_TEST) fonts-lxgw-wenkai fonts-seto fonts-klee
 

@@ -591,3 +591,8 @@ CLUSTER_ENV = "JIAFANG_CLUSTER"  # scheduler address used when `jiafang ingest -
 CLUSTER_CONNECT_TIMEOUT = 10.0  # s for the scheduler to answer (a LAN answers in ms; Dask's own default is 30 s)
 CLUSTER_WORKER_WAIT = 30.0  # s for a first worker to join a scheduler that has none yet
 CLUSTER_ENGINE_TIMEOUT = 120.0  # s for each worker to load the OCR engine (PP-OCRv4: ~1 s here; a slow PC with on-access virus scanning, tens of s)
+# PostgreSQL (a district's shared database; pipeline/store/database.py)
+DB_CONNECT_TIMEOUT = 5  # s to reach the server before saying it is down (a LAN answers in ms)
+# Key of the advisory lock held while migrating a PostgreSQL schema, so two PCs running
+# `jiafang init` at once upgrade it once ("jfan" in ASCII: any constant no other app uses).
+PG_MIGRATION_LOCK = 0x6A66616E

@@ -4,6 +4,7 @@ fails, so the office can fix a new PC before the first batch instead of during i
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -27,9 +28,16 @@ class Check:
     required: bool = True  # a failed optional check only limits what can be done (e.g. the demo)
 
 
-def run_checks() -> list[Check]:
-    """Every check, in the order a person would fix them."""
-    return [_guarded(name, check, required) for name, check, required in _CHECKS]
+def run_checks(workspace: Path | None = None, *, db_url: str | None = None) -> list[Check]:
+    """Every check, in the order a person would fix them; the database of ``workspace`` last.
+
+    The database check is required once there is a workspace or a database named (``db_url``
+    or JIAFANG_DB_URL); on a PC with neither it only says how to make one.
+    """
+    checks = [_guarded(name, check, required) for name, check, required in _CHECKS]
+    if workspace is not None:
+        checks.append(_guarded("数据库", lambda: _database(workspace, db_url), _database_named(workspace, db_url)))
+    return checks
 
 
 def healthy(checks: list[Check]) -> bool:
@@ -86,6 +94,18 @@ def _hand_font() -> str:
 
     path: Path = handwriting_font()
     return str(path)
+
+
+def _database(workspace: Path, db_url: str | None) -> str:
+    from pipeline.store.workspace import describe_database
+
+    return describe_database(workspace, db_url=db_url)
+
+
+def _database_named(workspace: Path, db_url: str | None) -> bool:
+    from pipeline.store.workspace import DB_URL_ENV, workspace_exists
+
+    return bool(db_url or os.environ.get(DB_URL_ENV)) or workspace_exists(workspace)
 
 
 _CHECKS: tuple[tuple[str, Callable[[], str], bool], ...] = (

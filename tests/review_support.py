@@ -29,6 +29,7 @@ from pipeline.store import repo
 from pipeline.store.records import add_record
 from pipeline.store.scans import add_scanned_page
 from pipeline.store.workspace import Workspace, init_workspace, open_workspace
+from tests.pg_support import clone_database
 
 CLASS = "七年级（1）班"
 HAND_FONT = "/usr/share/fonts/truetype/arphic/ukai.ttc"
@@ -58,6 +59,7 @@ def issue_template(root: Path) -> tuple[Path, list[Issued]]:
 
 def copy_workspace(template: Path, target: Path) -> Workspace:
     shutil.copytree(template, target)
+    clone_database(target)  # a template on PostgreSQL ([postgresql] tests): the copy's own database
     return open_workspace(target)
 
 

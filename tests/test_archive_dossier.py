@@ -22,12 +22,14 @@ from pipeline.errors import ArchiveError
 from pipeline.model.form import load_form
 from pipeline.store.records import current_record
 
+pytestmark = pytest.mark.both_databases  # the same tests on SQLite and PostgreSQL
+
 PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 
 @pytest.fixture(scope="module")
-def school(tmp_path_factory: pytest.TempPathFactory) -> Iterator[School]:
+def school(tmp_path_factory: pytest.TempPathFactory, module_database: str) -> Iterator[School]:
     built = build_school(tmp_path_factory.mktemp("dossier"))
     yield built
     built.ws.close()

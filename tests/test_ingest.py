@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from docx import Document
+from sqlalchemy import text
 
 from pipeline.cli import main
 from pipeline.generate import generate
@@ -15,6 +15,9 @@ from pipeline.ingest import ingest
 from pipeline.store import records as record_store
 from pipeline.store.workspace import Workspace
 from ingest_support import CLASS, VALUES, filled_docx, make_workspace
+from tests.pg_support import own_database
+
+pytestmark = pytest.mark.both_databases  # the same tests on SQLite and PostgreSQL
 
 
 @pytest.fixture
@@ -29,11 +32,8 @@ def issued_docx(ws: Workspace, tmp_path: Path) -> list[Path]:
 
 
 def _tables(ws: Workspace) -> dict[str, list[tuple]]:
-    db = sqlite3.connect(ws.root / "jiafang.sqlite")
-    try:
-        return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in ("records", "field_values", "returned_files")}
-    finally:
-        db.close()
+    with ws.engine.connect() as db:
+        return {t: sorted((tuple(r) for r in db.execute(text(f"SELECT * FROM {t}"))), key=repr) for t in ("records", "field_values", "returned_files")}
 
 
 def test_a_filled_docx_becomes_a_record_with_values_by_kind(ws: Workspace, issued_docx: list[Path], tmp_path: Path) -> None:
@@ -121,7 +121,8 @@ def _png() -> bytes:
 
 
 def test_a_form_never_issued_here_is_rejected(ws: Workspace, issued_docx: list[Path], tmp_path: Path) -> None:
-    other = make_workspace(tmp_path / "other")
+    with own_database():
+        other = make_workspace(tmp_path / "other")
     path = filled_docx(issued_docx[0], tmp_path / "back" / "a.docx")
     report = ingest(other, [path])
     assert report.items[0].outcome == "rejected"
@@ -129,7 +130,8 @@ def test_a_form_never_issued_here_is_rejected(ws: Workspace, issued_docx: list[P
 
 
 def test_another_schools_form_is_rejected_as_such(ws: Workspace, issued_docx: list[Path], tmp_path: Path) -> None:
-    other = make_workspace(tmp_path / "other", school_code="ZZXX09")
+    with own_database():
+        other = make_workspace(tmp_path / "other", school_code="ZZXX09")
     path = filled_docx(issued_docx[0], tmp_path / "back" / "a.docx")
     report = ingest(other, [path])
     assert report.items[0].outcome == "rejected"

@@ -1,4 +1,5 @@
-"""Two ingests at once, with a reviewer deciding meanwhile, on one real SQLite file.
+"""Two ingests at once, with a reviewer deciding meanwhile, on one real SQLite file and on one
+PostgreSQL database (row locks instead of SQLite's one write lock).
 
 Each round starts two real ingest processes over the same folder of Word returns (two returns
 of one form, one of another) and a reviewer process that accepts fields on whatever version
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Connection, bindparam, text
 
 from pipeline import defs
 from pipeline.errors import StaleVersionError, StorageError
@@ -34,6 +36,7 @@ from pipeline.store import repo
 from pipeline.store.records import current_record
 from pipeline.store.workspace import Workspace, open_workspace
 from tests.ingest_support import CLASS, VALUES, filled_docx, make_workspace
+from tests.pg_support import clone_database
 
 ROUNDS = 4
 # Fields the reviewer accepts; the second return leaves them as they were, so each decision
@@ -51,7 +54,7 @@ class Returns:
 
 
 @pytest.fixture(scope="module")
-def returns(tmp_path_factory: pytest.TempPathFactory) -> Returns:
+def returns(tmp_path_factory: pytest.TempPathFactory, module_database: str) -> Returns:
     root = tmp_path_factory.mktemp("concurrent")
     ws = make_workspace(root / "template")
     report = generate(ws, forms=["record"], formats=["docx"], out_dir=root / "out", class_name=CLASS)
@@ -112,36 +115,47 @@ def _together(jobs: list[tuple[Callable[..., None], tuple[object, ...]]]) -> lis
     return got
 
 
+def _copy(template: Path, root: Path) -> Path:
+    shutil.copytree(template, root)
+    clone_database(root)
+    return root
+
+
 def _database(root: Path, *, skip_fields: tuple[str, ...] = ()) -> dict[str, list[tuple]]:
     """What must not depend on timing: versions, their values, the files that made them."""
-    db = sqlite3.connect(root / "jiafang.sqlite")
+    ws = open_workspace(root)
     try:
-        marks = ",".join("?" * len(skip_fields))
-        return {
-            "records": db.execute("SELECT form_id, version, current, reader, source_file FROM records ORDER BY form_id, version").fetchall(),
-            "fields": db.execute(
-                "SELECT r.form_id, r.version, f.field_id, f.value, f.raw, f.evidence FROM field_values f JOIN records r ON r.id = f.record_id"
-                f" WHERE f.field_id NOT IN ({marks}) ORDER BY 1, 2, 3",
-                skip_fields,
-            ).fetchall(),
-            "files": db.execute("SELECT digest, name, outcome, form_id FROM returned_files ORDER BY digest").fetchall(),
-        }
+        with ws.engine.connect() as db:
+            return {
+                "records": _rows(db, "SELECT form_id, version, current, reader, source_file FROM records ORDER BY form_id, version"),
+                "fields": _rows(
+                    db,
+                    "SELECT r.form_id, r.version, f.field_id, CAST(f.value AS TEXT), f.raw, f.evidence FROM field_values f"
+                    " JOIN records r ON r.id = f.record_id WHERE f.field_id NOT IN :skip ORDER BY 1, 2, 3",
+                    skip=skip_fields,
+                ),
+                "files": _rows(db, "SELECT digest, name, outcome, form_id FROM returned_files ORDER BY digest"),
+            }
     finally:
-        db.close()
+        ws.close()
 
 
+def _rows(db: Connection, sql: str, **params: Any) -> list[tuple]:
+    query = text(sql).bindparams(*(bindparam(k, expanding=True) for k in params))
+    return [tuple(r) for r in db.execute(query, params)]
+
+
+@pytest.mark.both_databases
 def test_two_concurrent_ingests_and_a_reviewer_store_each_version_once_and_keep_every_decision(
     returns: Returns, tmp_path: Path
 ) -> None:
-    twin = tmp_path / "twin"
-    shutil.copytree(returns.template, twin)
+    twin = _copy(returns.template, tmp_path / "twin")
     for _ in range(2):
         ingest(open_workspace(twin), [returns.folder], workers=1)
     expected = _database(twin, skip_fields=(*DECIDED, CHANGED))
 
     for n in range(ROUNDS):
-        root = tmp_path / f"round{n}"
-        shutil.copytree(returns.template, root)
+        root = _copy(returns.template, tmp_path / f"round{n}")
         runs, saved = _run_round(root, returns)
 
         outcomes: dict[str, list[str]] = {}

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from pipeline.generate import generate
 from pipeline.ingest import ingest
@@ -44,20 +45,15 @@ def _stack(ws: Workspace, tmp: Path, *, events: StackEvents, profile: str = "cle
 
 
 def _rows(ws: Workspace) -> dict[str, list[tuple]]:
-    db = sqlite3.connect(ws.root / "jiafang.sqlite")
-    try:
+    with ws.engine.connect() as db:
+        def rows(sql: str) -> list[tuple]:
+            return sorted((tuple(r) for r in db.execute(text(sql))), key=repr)
+
         return {
-            "records": sorted(db.execute("SELECT form_id, version, status FROM records").fetchall()),
-            "fields": sorted(
-                db.execute(
-                    "SELECT r.form_id, f.field_id, f.value, f.status FROM field_values f JOIN records r ON r.id = f.record_id"
-                ).fetchall(),
-                key=repr,
-            ),
-            "pages": sorted(db.execute("SELECT digest, status, form_id, page_no FROM scan_pages").fetchall(), key=repr),
+            "records": rows("SELECT form_id, version, status FROM records"),
+            "fields": rows("SELECT r.form_id, f.field_id, f.value, f.status FROM field_values f JOIN records r ON r.id = f.record_id"),
+            "pages": rows("SELECT digest, status, form_id, page_no FROM scan_pages"),
         }
-    finally:
-        db.close()
 
 
 def test_a_clean_scanned_stack_becomes_records_with_checkboxes_read_right(tmp_path: Path) -> None:
@@ -95,6 +91,7 @@ def test_the_stack_events_are_recognised_and_reported(tmp_path: Path) -> None:
     assert report.count("new") == 3
 
 
+@pytest.mark.both_databases  # the one scan ingest on PostgreSQL: OCR is costly
 def test_ingesting_the_same_stack_twice_adds_nothing(tmp_path: Path) -> None:
     ws = _workspace(tmp_path / "ws", students=1)
     scans, _ = _stack(ws, tmp_path, events=StackEvents.none())

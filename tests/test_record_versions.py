@@ -21,9 +21,11 @@ from pipeline.review.corrections import accept_field, correct_field, mark_unread
 from pipeline.store.audit import list_events
 from pipeline.store.corrections import corrections_for
 from pipeline.store.records import current_record, record_history
-from pipeline.store.workspace import Workspace, alembic_config, open_workspace
+from pipeline.store.workspace import Workspace, alembic_config, init_workspace, open_workspace
 from tests.review_support import Issued, copy_workspace, issue_template, store_record, typical_fields
 from tests.ingest_support import CLASS, VALUES, filled_docx, make_workspace
+
+pytestmark = pytest.mark.both_databases  # the same tests on SQLite and PostgreSQL
 
 OPERATOR = "德育处 李老师"
 TOKEN = "t0ken-for-versions"
@@ -31,7 +33,7 @@ STALE = "此记录已有新版本，请刷新后再核对"
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Issued]]:
+def template(tmp_path_factory: pytest.TempPathFactory, module_database: str) -> tuple[Path, list[Issued]]:
     return issue_template(tmp_path_factory.mktemp("versions-template"))
 
 
@@ -179,7 +181,7 @@ def test_upgrade_gives_existing_rows_their_evidence_so_old_decisions_carry_forwa
         command.downgrade(config, "0005")  # a workspace from before evidence was kept
     ws.close()
 
-    upgraded = open_workspace(ws.root)
+    upgraded = init_workspace(ws.root)  # a server database is upgraded by init only (pipeline.store.database)
     store_record(upgraded, issued, fields)  # the same readings again
     with upgraded.session() as s:
         v1, v2 = record_history(s, issued.form_id)

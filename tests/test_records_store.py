@@ -14,6 +14,8 @@ from pipeline.store import repo
 from pipeline.store.records import add_record, current_record, list_records, record_history
 from pipeline.store.workspace import Workspace
 
+pytestmark = pytest.mark.both_databases  # the same tests on SQLite and PostgreSQL
+
 STUDENTS = (
     Student("S001", "吴明", "七年级（1）班"),
     Student("S002", "梁雅婷", "七年级（1）班"),

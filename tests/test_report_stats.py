@@ -50,6 +50,8 @@ from pipeline.store.audit import file_sha256, list_events
 from pipeline.store.records import add_record
 from pipeline.store.workspace import Workspace, init_workspace
 
+pytestmark = pytest.mark.both_databases  # the same tests on SQLite and PostgreSQL
+
 C1, C2 = "七年级（1）班", "七年级（2）班"
 MONTH = "2025-11"
 FILLED_ON = dt.date(2025, 11, 28)
@@ -162,7 +164,7 @@ def _policy_file(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def school(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+def school(tmp_path_factory: pytest.TempPathFactory, module_database: str) -> Iterator[Workspace]:
     root = tmp_path_factory.mktemp("stats")
     ws = init_workspace(root / "ws", policy_path=_policy_file(root))
     form = load_form("record")

@@ -23,11 +23,13 @@ from pipeline.store.records import current_record, list_records
 from pipeline.store.workspace import Workspace
 from tests.review_support import CLASS, Issued, copy_workspace, issue_template, review, store_record, typical_fields
 
+pytestmark = pytest.mark.both_databases  # the same tests on SQLite and PostgreSQL
+
 OPERATOR = "德育处 李老师"
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Issued]]:
+def template(tmp_path_factory: pytest.TempPathFactory, module_database: str) -> tuple[Path, list[Issued]]:
     return issue_template(tmp_path_factory.mktemp("review-template"))
 
 

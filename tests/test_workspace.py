@@ -76,12 +76,14 @@ def test_alembic_migration_creates_the_tables_in_wal_mode(workspace: Workspace) 
     db.close()
 
 
+@pytest.mark.both_databases
 def test_migrations_match_the_orm_tables(workspace: Workspace) -> None:
     with workspace.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
 
 
+@pytest.mark.both_databases
 def test_init_twice_keeps_data_and_the_schools_policy(tmp_path: Path) -> None:
     policy = tmp_path / "本校政策.yaml"
     text = (samples_dir() / "policy.yaml").read_text(encoding="utf-8").replace("QHMD01", "ABC12")
@@ -135,6 +137,7 @@ def test_open_a_corrupt_database_names_the_workspace(tmp_path: Path) -> None:
         open_workspace(tmp_path / "ws")
 
 
+@pytest.mark.both_databases
 def test_session_rolls_back_everything_on_error(workspace: Workspace) -> None:
     with pytest.raises(IntegrityError):
         with workspace.session() as s:
@@ -188,6 +191,7 @@ def test_file_store_refuses_a_digest_that_is_not_sha256(workspace: Workspace) ->
 # --- repository --------------------------------------------------------------------------------
 
 
+@pytest.mark.both_databases
 def test_students_round_trip_with_groups_extra_and_rare_characters(workspace: Workspace) -> None:
     with workspace.session() as s:
         assert repo.upsert_students(s, [STUDENT]) == (1, 0)
@@ -196,6 +200,7 @@ def test_students_round_trip_with_groups_extra_and_rare_characters(workspace: Wo
         assert repo.list_classes(s) == ["七年级（1）班"]
 
 
+@pytest.mark.both_databases
 def test_upsert_teachers_replaces_their_classes(workspace: Workspace) -> None:
     with workspace.session() as s:
         repo.upsert_students(s, [STUDENT, Student("G002", "王五", "七年级（2）班")])
@@ -211,6 +216,7 @@ def test_classes_sort_by_grade_and_number() -> None:
     assert sorted(names, key=class_sort_key) == ["七年级（2）班", "七年级（10）班", "八年级（1）班", "九年级（1）班"]
 
 
+@pytest.mark.both_databases
 def test_layout_is_saved_once_and_read_back(workspace: Workspace) -> None:
     form = load_form("record")
     with workspace.session() as s:
@@ -221,6 +227,7 @@ def test_layout_is_saved_once_and_read_back(workspace: Workspace) -> None:
         assert repo.get_layout(s, "00000000") is None
 
 
+@pytest.mark.both_databases
 def test_a_thousand_issued_forms_are_recorded_in_well_under_a_second(workspace: Workspace) -> None:
     form = load_form("record")
     items = [_issued("G001", form.layout_hash, n) for n in range(1000)]

@@ -34,6 +34,15 @@ workspace_option = click.option(
     callback=_remember_workspace,
 )
 
+db_option = click.option(
+    "--db",
+    "db_url",
+    default=None,
+    metavar="URL",
+    help="数据库地址，如 postgresql://用户:密码@服务器:5432/数据库名；默认为工作区建立时记下的数据库，"
+    "没有记下时为环境变量 JIAFANG_DB_URL，再没有则为工作区中的 SQLite 文件。",
+)
+
 policy_option = click.option(
     "--policy",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
