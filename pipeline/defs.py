@@ -512,3 +512,10 @@ PHOTO_PAPER_TINT = (250, 246, 236)  # RGB of white paper under indoor light
 PHOTO_CAMERA = ("Xiaomi", "Redmi Note 12")  # EXIF make and model written
 PHOTO_FIRST_TIME_MS = 1_762_300_000_000  # ms since 1970 of the first photo's name (Nov 2025)
 PHOTO_SCREENSHOT = (1080, 2340)  # px, a phone screenshot of the chat the photos came in
+# --- Review load (issue 12 review-load part; bench/review_load.py) ---
+# Marks a handwritten 。 or ， is taken for by the recognizer (PP-OCRv4 on the synthetic hands:
+# a 。 read 。 0.55 / · 0.31 / ○ 0.05, or 。 0.45 / ° 0.22; a ， read ， 0.8 / ’ 0.1). A character
+# the best path reads as 。 or ， keeps the probability of its look-alikes (what is read never
+# changes: a · that wins stays a · and goes to review). Marks that Chinese running text uses
+# for themselves are left out: 、 ； ： “ ” (quotes), and ． / . (decimal points).
+NARRATIVE_MARK_KIN = {"。": "·°○•", "，": "’‘'"}

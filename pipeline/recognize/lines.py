@@ -4,12 +4,13 @@ probabilities so that other texts (roster names, look-alike spellings) can be sc
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
+from pipeline import defs
 from pipeline.recognize import ctc
 from pipeline.recognize.engine import OcrEngine
 
@@ -32,6 +33,11 @@ class Vocabulary:
         self._variants = np.array([v for v, _ in known], np.int64)
         self._canonical = np.array([c for _, c in known], np.int64)
         self._spelling = str.maketrans({self.charset[v]: self.charset[c] for v, c in known})
+        self.mark_kin = {
+            self.index[mark]: tuple(self.ids(self.spelled(kin)))
+            for mark, kin in defs.NARRATIVE_MARK_KIN.items()
+            if mark in self.index
+        }
 
     def canonical(self, probs: np.ndarray) -> np.ndarray:
         """``probs`` with every width variant's probability moved to its canonical class."""
@@ -71,8 +77,9 @@ class LineReading:
 
     @cached_property
     def char_confidences(self) -> tuple[float, ...]:
-        """How sure the recognizer is of each character of :attr:`text`, one number each."""
-        return char_confidences(self.probs)
+        """How sure the recognizer is of each character of :attr:`text`, one number each (a
+        full stop or comma with the marks a handwritten one is taken for, ``NARRATIVE_MARK_KIN``)."""
+        return char_confidences(self.probs, self.vocabulary.mark_kin)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """P(the line says exactly ``text``) for each text; 0 for text the recognizer cannot spell."""
@@ -94,9 +101,10 @@ class LineReading:
         return LineReading(probs, self.vocabulary)
 
 
-def char_confidences(probs: np.ndarray) -> tuple[float, ...]:
+def char_confidences(probs: np.ndarray, kin: Mapping[int, Sequence[int]] | None = None) -> tuple[float, ...]:
     """For each character of the best-path text: the least of its own frames' peak probability
-    and the blank stretches on either side of it.
+    and the blank stretches on either side of it; ``kin`` (class -> classes) names look-alikes
+    whose probability a character read as that class keeps (never changing what is read).
 
     A character is doubtful when its class barely wins its frames (another character is nearly
     as likely) and when a blank next to it might hide a character of its own (a class other than
@@ -107,12 +115,14 @@ def char_confidences(probs: np.ndarray) -> tuple[float, ...]:
     starts = [t for t in range(len(path)) if path[t] != ctc.BLANK and (t == 0 or path[t] != path[t - 1])]
     ends = [_run_end(path, t) for t in starts]
     labels = [int(path[t]) for t in starts]
-    peaks = [float(probs[s:e, c].max()) for s, e, c in zip(starts, ends, labels)]
+    kin = kin or {}
+    peaks = [float(probs[s:e, [c, *kin.get(c, ())]].sum(axis=1).max()) for s, e, c in zip(starts, ends, labels)]
     edges = [0, *starts, len(path)]
     gaps = []
     for k in range(len(starts) + 1):
         lo = ends[k - 1] if k else 0
-        near = {labels[i] for i in (k - 1, k) if 0 <= i < len(labels)}  # a doubled character's class once
+        # a doubled character's class (and its look-alikes) once
+        near = {n for i in (k - 1, k) if 0 <= i < len(labels) for n in (labels[i], *kin.get(labels[i], ()))}
         gap = probs[lo : edges[k + 1], [ctc.BLANK, *near]].sum(axis=1)
         gaps.append(float(gap.min()) if len(gap) else 1.0)
     return tuple(min(p, gaps[i], gaps[i + 1]) for i, p in enumerate(peaks))
