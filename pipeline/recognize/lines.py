@@ -38,6 +38,7 @@ class Vocabulary:
             for mark, kin in defs.NARRATIVE_MARK_KIN.items()
             if mark in self.index
         }
+        self.misread_marks = frozenset(self.spelled(defs.NARRATIVE_MISREAD_MARKS))
 
     def canonical(self, probs: np.ndarray) -> np.ndarray:
         """``probs`` with every width variant's probability moved to its canonical class."""
@@ -77,9 +78,12 @@ class LineReading:
 
     @cached_property
     def char_confidences(self) -> tuple[float, ...]:
-        """How sure the recognizer is of each character of :attr:`text`, one number each (a
-        full stop or comma with the marks a handwritten one is taken for, ``NARRATIVE_MARK_KIN``)."""
-        return char_confidences(self.probs, self.vocabulary.mark_kin)
+        """How sure the recognizer is of each character of :attr:`text`, one number each: a full
+        stop or comma with the marks a handwritten one is taken for (``NARRATIVE_MARK_KIN``), and
+        those marks themselves (``NARRATIVE_MISREAD_MARKS``) not sure at all, whatever their
+        probability: in handwritten running text they are what a misread 。 or ， looks like."""
+        sure = char_confidences(self.probs, self.vocabulary.mark_kin)
+        return tuple(0.0 if c in self.vocabulary.misread_marks else p for c, p in zip(self.text, sure))
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """P(the line says exactly ``text``) for each text; 0 for text the recognizer cannot spell."""
