@@ -116,23 +116,29 @@ def tally_lines(load: Load, lines: Sequence[Any], written: Sequence[str]) -> Non
     doubtful punctuation."""
     from pipeline import defs
     from pipeline.recognize.lexicon import edit_distance
-    from pipeline.validate.dates import canonical_text
 
     matched = len(lines) == len(written)
     for i, line in enumerate(lines):
-        right = matched and canonical_text(line.text).replace(" ", "") == canonical_text(written[i]).replace(" ", "")
+        read, truth = _plain(line.text), _plain(written[i]) if matched else None
+        right = read == truth
         if line.accepted:
             load.lines["accepted"].add(right)
-            if matched:
-                truth = canonical_text(written[i]).replace(" ", "")
+            if truth is not None:
                 load.accepted_chars += len(truth)
-                load.accepted_errors += edit_distance(canonical_text(line.text).replace(" ", ""), truth)
+                load.accepted_errors += edit_distance(read, truth)
             continue
         load.lines["review"].add(right)
         doubtful = [c for c, p in zip(line.text, line.chars) if p < defs.NARRATIVE_CHAR_AUTO_MIN]
         load.doubtful.update(doubtful)
         if doubtful and all(unicodedata.category(c).startswith("P") for c in doubtful):
             load.lines["review, only punctuation doubtful"].add(right)
+
+
+def _plain(text: str) -> str:
+    """Text as the scores compare it: one width, no spaces (handwriting has neither)."""
+    from pipeline.validate.dates import canonical_text
+
+    return canonical_text(text).replace(" ", "")
 
 
 def print_load(load: Load, title: str) -> None:

@@ -520,8 +520,12 @@ PHOTO_SCREENSHOT = (1080, 2340)  # px, a phone screenshot of the chat the photos
 # for themselves are left out: 、 ； ： “ ” (quotes), and ． / . (decimal points).
 NARRATIVE_MARK_KIN = {"。": "·°○•", "，": "’‘'"}
 # Those look-alikes and the period, read in a handwritten narrative line, are never taken as
-# read: a line holding one waits for a person. bench/review_load.py, held-out AR PL UMing hand
-# (seed 12, 20 forms, office scans): every error of the lines accepted before this (4 of 474
-# characters, one-sided 95 % upper bound 1.87 %) was a ， read as . or a 。 read as ·, at 0.93-1.0.
-# A real middle dot (a minority name) or decimal point costs its line a look, never a wrong value.
+# read: a line holding one waits for a person. A real middle dot (a minority name) or decimal
+# point costs its line a look, never a wrong value. Evidence (bench/review_load.py, 20 forms each,
+# stacks these marks were not chosen on): held-out AR PL UMing hand (seed 12, office scans): the
+# kin alone took accepted lines 32 -> 55 but their character errors 4/474 -> 8/1,034 (every one a
+# ， read as . or a 。 read as ·, at 0.93-1.0) and one narrative wrong `auto`; with these marks
+# never sure: 47 lines accepted, 0 errors in 853 characters (one-sided 95 % upper bound 0.32 %,
+# before 1.87 %), no wrong `auto`. Stroke hands (--preset hard, seed 11): unchanged, 11 lines
+# accepted (their 2 errors are a line's last 。 not read at all, 2/86 before and after).
 NARRATIVE_MISREAD_MARKS = "·°○•．.’‘'"
