@@ -513,19 +513,14 @@ PHOTO_CAMERA = ("Xiaomi", "Redmi Note 12")  # EXIF make and model written
 PHOTO_FIRST_TIME_MS = 1_762_300_000_000  # ms since 1970 of the first photo's name (Nov 2025)
 PHOTO_SCREENSHOT = (1080, 2340)  # px, a phone screenshot of the chat the photos came in
 # --- Review load (issue 12 review-load part; bench/review_load.py) ---
-# Marks a handwritten 。 or ， is taken for by the recognizer (PP-OCRv4 on the synthetic hands:
-# a 。 read 。 0.55 / · 0.31 / ○ 0.05, or 。 0.45 / ° 0.22; a ， read ， 0.8 / ’ 0.1). A character
-# the best path reads as 。 or ， keeps the probability of its look-alikes (what is read never
-# changes: a · that wins stays a · and goes to review). Marks that Chinese running text uses
-# for themselves are left out: 、 ； ： “ ” (quotes), and ． / . (decimal points).
-NARRATIVE_MARK_KIN = {"。": "·°○•", "，": "’‘'"}
-# Those look-alikes and the period, read in a handwritten narrative line, are never taken as
-# read: a line holding one waits for a person. A real middle dot (a minority name) or decimal
-# point costs its line a look, never a wrong value. Evidence (bench/review_load.py, 20 forms each,
-# stacks these marks were not chosen on): held-out AR PL UMing hand (seed 12, office scans): the
-# kin alone took accepted lines 32 -> 55 but their character errors 4/474 -> 8/1,034 (every one a
-# ， read as . or a 。 read as ·, at 0.93-1.0) and one narrative wrong `auto`; with these marks
-# never sure: 47 lines accepted, 0 errors in 853 characters (one-sided 95 % upper bound 0.32 %,
-# before 1.87 %), no wrong `auto`. Stroke hands (--preset hard, seed 11): unchanged, 11 lines
-# accepted (their 2 errors are a line's last 。 not read at all, 2/86 before and after).
+# Marks a handwritten 。 or ， is misread as by the recognizer (PP-OCRv4 on the synthetic hands:
+# a 。 read as · ° ○ •, a ， as ’ ‘ ' or as a period), read in a handwritten narrative line, are
+# never taken as read: the line waits for a person. A real middle dot (a minority name) or a
+# decimal point costs its line a look, never a wrong value. Evidence (bench/review_load.py, 20
+# forms, held-out AR PL UMing hand, seed 12, office scans): every error of the lines accepted
+# before (4 of 474 characters, one-sided 95 % upper bound of the error rate 1.87 %) was a ， read
+# as . or a 。 read as ·, at 0.93-1.0; these marks never sure, none is left. Tried and dropped:
+# letting a 。 or ， keep its look-alikes' probability accepted more lines (uming 32 -> 47 with
+# these marks never sure, no error), but on office seed 13 (40 forms) it let a line through whose
+# 真 was read 眞 at 0.904: one narrative wrong `auto` for 0.06 fields per form less to review.
 NARRATIVE_MISREAD_MARKS = "·°○•．.’‘'"

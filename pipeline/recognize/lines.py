@@ -4,7 +4,7 @@ probabilities so that other texts (roster names, look-alike spellings) can be sc
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -33,11 +33,6 @@ class Vocabulary:
         self._variants = np.array([v for v, _ in known], np.int64)
         self._canonical = np.array([c for _, c in known], np.int64)
         self._spelling = str.maketrans({self.charset[v]: self.charset[c] for v, c in known})
-        self.mark_kin = {
-            self.index[mark]: tuple(self.ids(self.spelled(kin)))
-            for mark, kin in defs.NARRATIVE_MARK_KIN.items()
-            if mark in self.index
-        }
         self.misread_marks = frozenset(self.spelled(defs.NARRATIVE_MISREAD_MARKS))
 
     def canonical(self, probs: np.ndarray) -> np.ndarray:
@@ -78,11 +73,10 @@ class LineReading:
 
     @cached_property
     def char_confidences(self) -> tuple[float, ...]:
-        """How sure the recognizer is of each character of :attr:`text`, one number each: a full
-        stop or comma with the marks a handwritten one is taken for (``NARRATIVE_MARK_KIN``), and
-        those marks themselves (``NARRATIVE_MISREAD_MARKS``) not sure at all, whatever their
-        probability: in handwritten running text they are what a misread 。 or ， looks like."""
-        sure = char_confidences(self.probs, self.vocabulary.mark_kin)
+        """How sure the recognizer is of each character of :attr:`text`, one number each; the
+        marks a handwritten 。 or ， is misread as (``NARRATIVE_MISREAD_MARKS``) are not sure at
+        all, whatever their probability: in handwritten running text that is what they are."""
+        sure = char_confidences(self.probs)
         return tuple(0.0 if c in self.vocabulary.misread_marks else p for c, p in zip(self.text, sure))
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
@@ -105,10 +99,9 @@ class LineReading:
         return LineReading(probs, self.vocabulary)
 
 
-def char_confidences(probs: np.ndarray, kin: Mapping[int, Sequence[int]] | None = None) -> tuple[float, ...]:
+def char_confidences(probs: np.ndarray) -> tuple[float, ...]:
     """For each character of the best-path text: the least of its own frames' peak probability
-    and the blank stretches on either side of it; ``kin`` (class -> classes) names look-alikes
-    whose probability a character read as that class keeps (never changing what is read).
+    and the blank stretches on either side of it.
 
     A character is doubtful when its class barely wins its frames (another character is nearly
     as likely) and when a blank next to it might hide a character of its own (a class other than
@@ -119,14 +112,12 @@ def char_confidences(probs: np.ndarray, kin: Mapping[int, Sequence[int]] | None 
     starts = [t for t in range(len(path)) if path[t] != ctc.BLANK and (t == 0 or path[t] != path[t - 1])]
     ends = [_run_end(path, t) for t in starts]
     labels = [int(path[t]) for t in starts]
-    kin = kin or {}
-    peaks = [float(probs[s:e, [c, *kin.get(c, ())]].sum(axis=1).max()) for s, e, c in zip(starts, ends, labels)]
+    peaks = [float(probs[s:e, c].max()) for s, e, c in zip(starts, ends, labels)]
     edges = [0, *starts, len(path)]
     gaps = []
     for k in range(len(starts) + 1):
         lo = ends[k - 1] if k else 0
-        # a doubled character's class (and its look-alikes) once
-        near = {n for i in (k - 1, k) if 0 <= i < len(labels) for n in (labels[i], *kin.get(labels[i], ()))}
+        near = {labels[i] for i in (k - 1, k) if 0 <= i < len(labels)}  # a doubled character's class once
         gap = probs[lo : edges[k + 1], [ctc.BLANK, *near]].sum(axis=1)
         gaps.append(float(gap.min()) if len(gap) else 1.0)
     return tuple(min(p, gaps[i], gaps[i + 1]) for i, p in enumerate(peaks))
