@@ -13,8 +13,9 @@ from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, PageDef
 from pipeline.model.record import NarrativeLine, RawValue
 from pipeline.recognize.combs import comb_segments, read_digits
 from pipeline.recognize.engine import OcrEngine
-from pipeline.recognize.ink import ink_map
+from pipeline.recognize.ink import ink_map, writing
 from pipeline.recognize.lexicon import Lexicon, Resolved, resolve
+from pipeline.recognize.lines import read_line
 from pipeline.recognize.omr import read_choice_group
 from pipeline.recognize.text import WrittenLine, read_multiline, read_short_text
 from pipeline.scan.geometry import crop_mm, mm_to_px
@@ -25,6 +26,8 @@ DOUBT_UNCONFIRMED = "手写文字未能与花名册或本校已核对的记录�
 DOUBT_NEAR_MISS = "手写文字与“{known}”只差一个字，无法确定是哪一个，请核对"
 DOUBT_LONE_CHARACTER = "只写了一个字，无法与花名册或本校已核对的记录对照，请核对"
 DOUBT_LINES = "手写段落第 {lines} 行识别把握不足，请对照原图核对这几行"
+DOUBT_FAINT_TEXT = "此栏笔迹过淡或断续（铅笔、浅色笔或黑白复印），请对照原图核对"
+DOUBT_TEXT_TRACE = "此栏有少量笔迹，未能识读，请对照原图核对"
 # What a text field is checked against, by its role in the form definition (others: people)
 LEXICON_KINDS = {"teachers": "teacher", "interviewee": "person", "place": "place"}
 
@@ -58,7 +61,7 @@ def recognize_field(
         return read_signature(crop_mm(registered, field.value_box, pad_mm=-defs.TEXT_INSET))
     if field.kind == "multiline":
         return _multiline(registered, field, engine)
-    return _short_text(registered, field, engine, lexicon)
+    return _short_text(registered, field, engine, lexicon, faint_level)
 
 
 def read_signature(crop: np.ndarray) -> RawValue:
@@ -73,12 +76,24 @@ def read_signature(crop: np.ndarray) -> RawValue:
     return RawValue(raw=False, confidence=1.0 - 0.5 * pixels / least, source="omr")
 
 
-def _short_text(registered: np.ndarray, field: FieldDef, engine: OcrEngine, lexicon: Lexicon | None) -> RawValue:
-    reading = read_short_text(crop_mm(registered, field.value_box, pad_mm=-defs.TEXT_INSET), engine)
+def _short_text(
+    registered: np.ndarray, field: FieldDef, engine: OcrEngine, lexicon: Lexicon | None, faint_level: float
+) -> RawValue:
+    """A single-line text; a box without ordinary ink is read from its joined strokes when faint
+    or broken writing is there (pencil, a 1-bit copy of a thin pen) and sent to review, and is
+    read as surely empty only when not even a trace of faint ink is in it."""
+    crop = crop_mm(registered, field.value_box, pad_mm=-defs.TEXT_INSET)
+    reading, faint = read_short_text(crop, engine), ""
     if reading is None:
-        return RawValue(raw="", confidence=1.0, source="ocr")
+        joined = writing(crop, faint_level)
+        if joined.ink is None and joined.trace:
+            return RawValue(raw="", confidence=0.5, source="ocr", doubt=DOUBT_TEXT_TRACE)
+        if joined.ink is None:
+            return RawValue(raw="", confidence=1.0, source="ocr")
+        reading, faint = read_line(engine, joined.ink.line_image(round(defs.LINE_PAD * PX))), DOUBT_FAINT_TEXT
     found = resolve(reading, lexicon, _lexicon_kind(field))
-    return RawValue(raw=found.text, confidence=round(found.confidence, 4), source="ocr", doubt=_unconfirmed(found))
+    doubt = "；".join(d for d in (_unconfirmed(found), faint) if d)
+    return RawValue(raw=found.text, confidence=round(found.confidence, 4), source="ocr", doubt=doubt)
 
 
 def _lexicon_kind(field: FieldDef) -> str:

@@ -10,6 +10,7 @@ from functools import cached_property
 
 import numpy as np
 
+from pipeline import defs
 from pipeline.recognize import ctc
 from pipeline.recognize.engine import OcrEngine
 
@@ -32,6 +33,7 @@ class Vocabulary:
         self._variants = np.array([v for v, _ in known], np.int64)
         self._canonical = np.array([c for _, c in known], np.int64)
         self._spelling = str.maketrans({self.charset[v]: self.charset[c] for v, c in known})
+        self.misread_marks = frozenset(self.spelled(defs.NARRATIVE_MISREAD_MARKS))
 
     def canonical(self, probs: np.ndarray) -> np.ndarray:
         """``probs`` with every width variant's probability moved to its canonical class."""
@@ -71,8 +73,11 @@ class LineReading:
 
     @cached_property
     def char_confidences(self) -> tuple[float, ...]:
-        """How sure the recognizer is of each character of :attr:`text`, one number each."""
-        return char_confidences(self.probs)
+        """How sure the recognizer is of each character of :attr:`text`, one number each; the
+        marks a handwritten 。 or ， is misread as (``NARRATIVE_MISREAD_MARKS``) are not sure at
+        all, whatever their probability: in handwritten running text that is what they are."""
+        sure = char_confidences(self.probs)
+        return tuple(0.0 if c in self.vocabulary.misread_marks else p for c, p in zip(self.text, sure))
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """P(the line says exactly ``text``) for each text; 0 for text the recognizer cannot spell."""
