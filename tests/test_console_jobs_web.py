@@ -11,10 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from PIL import Image
+
 from pipeline.console.app import create_console_app
+from pipeline.generate import generate
+from pipeline.model.form import load_form
 from tests.ingest_support import CLASS
 from tests.browser_support import browser_context, screenshot, serving
 from tests.jobs_support import class_workspace, word_returns
+from tests.scan_support import TEMPLATE_DPI, mark_options, rasterise
 
 pytestmark = pytest.mark.slow
 TOKEN = "console-walk-token"
@@ -33,9 +38,20 @@ DROP = """([selector, files]) => {
 }"""
 
 
+def _scanned_page(ws, out: Path) -> Path:  # type: ignore[no-untyped-def]
+    """Page 1 of a record form printed for the class, ticked and scanned (a clean grey scan)."""
+    generate(ws, forms=["record"], formats=["pdf"], out_dir=out, class_name=CLASS)
+    entry = json.loads((out / "manifest.json").read_text(encoding="utf-8"))[0]
+    page = rasterise(out / entry["file"], entry["first_page"] - 1)
+    mark_options(page, load_form("record"), {("mode", "电话"): "tick"})
+    path = out / "扫描_0001.png"
+    Image.fromarray(page).save(path, dpi=(TEMPLATE_DPI, TEMPLATE_DPI))
+    return path
+
+
 def test_a_clerk_drops_returns_watches_them_read_then_prints_a_class_and_reprints_a_form(tmp_path: Path) -> None:
     ws = class_workspace(tmp_path / "ws", 4)
-    returns = word_returns(ws, tmp_path / "交回")
+    returns = [*word_returns(ws, tmp_path / "交回"), _scanned_page(ws, tmp_path / "扫描")]  # Word files and a scanned page
     stray = tmp_path / "扫描说明.txt"
     stray.write_text("这不是家访表", encoding="utf-8")
     app = create_console_app(ws, operator="李老师", token=TOKEN)
@@ -74,7 +90,7 @@ def test_a_clerk_drops_returns_watches_them_read_then_prints_a_class_and_reprint
         names = zipfile.ZipFile(saved).namelist()
         assert f"pdf/record/{CLASS}.pdf" in names
         manifest = json.loads(zipfile.ZipFile(saved).read("manifest.json"))
-        assert len(manifest) == len(returns)
+        assert len(manifest) == len(returns) - 1, "the class's four students, one form each"
 
         student, form_id = manifest[0]["student_id"], manifest[0]["form_id"]
         page.get_by_label("学籍号").fill(student)
