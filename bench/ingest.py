@@ -26,13 +26,20 @@ copies at 200 dpi beside grey ones (scanner profile ``hard``).
 events) with the phone model (``pipeline.synth.photo``: hand-held, 12 MP JPEG and HEIC, chat
 screenshots among them) beside scanning them; each stack is ingested into its own copy of the
 workspace, and the per-kind table is printed with scan and photo columns side by side, with the
-page images identified, photo files refused and duplicates, and pages/min of each.
+page images identified, photo files refused and duplicates, and pages/min of each. Every run
+then lists, per kind, why values read right were sent to review (each review reason, counted).
+
+``--accumulate FILE`` pools runs: each run's per-kind counts (scan and photo) are kept in FILE
+under its seeds, and the table of every pooled run of the same pipeline/ code is printed —
+auto count, wrong auto, precision and its one-sided 95 % Wilson lower bound per kind — so the
+≈ 540 error-free values a kind needs before its bound reaches 99.5 % are gathered run by run.
 
     .venv/bin/python bench/ingest.py                       # 100 forms, seed 11, office scans
     .venv/bin/python bench/ingest.py --seeds 11,12 --profile harsh --workers 2
     .venv/bin/python bench/ingest.py --forms 20 --hand-font /usr/share/fonts/truetype/seto/setofont.ttf
     .venv/bin/python bench/ingest.py --preset hard --forms 40 --baseline-pages 0
     .venv/bin/python bench/ingest.py --photos --forms 16 --baseline-pages 0 --workers 2   # ≈ 32 photos
+    .venv/bin/python bench/ingest.py --photos --forms 20 --seeds 12 --baseline-pages 0 --accumulate bench/out/pool.json
 """
 
 from __future__ import annotations
@@ -456,7 +463,7 @@ def print_pooled(pooled: dict[str, Any]) -> None:
 
     code = _code_version()
     same = {key: run for key, run in pooled["runs"].items() if run["code"] == code}
-    print(f"\npooled over {len(same)} run(s) of code {code} ({len(pooled['runs']) - len(same)} of other code left out): "
+    print(f"\npooled over {len(same)} run(s) of pipeline/ tree {code} ({len(pooled['runs']) - len(same)} of other code left out): "
           + "; ".join(same))
     sides = sorted({side for run in same.values() for side in run["sides"]}, key=list(SIDES).index)
     head = f"{'fields':>7}{'straight':>9}{'auto':>6}{'wrong':>6}{'precision':>10}{'≥ (95 %)':>9}"
@@ -486,12 +493,13 @@ def _needed_for_bound() -> int:
 
 
 def _code_version() -> str:
-    """The commit the bench runs, with "+changes" when the work tree differs from it."""
+    """The reader the bench runs: the committed pipeline/ tree's id, with "+changes" when the
+    work tree's pipeline/ differs from it (commits elsewhere, as of docs or tests, keep it)."""
     def git(*argv: str) -> str:
         return subprocess.run(["git", *argv], cwd=HERE, stdout=subprocess.PIPE, text=True, check=False).stdout.strip()
 
     dirty = git("status", "--porcelain", "--untracked-files=no", "--", "pipeline")
-    return git("rev-parse", "--short", "HEAD") + ("+changes" if dirty else "")
+    return git("rev-parse", "--short", "HEAD:pipeline") + ("+changes" if dirty else "")
 
 
 def _kind_cells(k: dict[str, Any]) -> str:
