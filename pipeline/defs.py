@@ -454,6 +454,8 @@ LINE_MARK_MIN_SIDE = 0.6  # mm, least width and height of a mark (a guide line's
 # applied. bench/ingest.py --photos, seed 11, 20 forms (39 form photos, 440 written comb cells): comb
 # cells judged faint 9 -> 2 (a Gaussian pre-blur instead of the median: 5; amount 1.5: 1), blank
 # checkboxes and empty cells read as marked unchanged (7 of 272 boxes, 0 of 24 cells, all variants).
+# The same stack ingested: straight-through digits 89.5 -> 94.7 % (scans 94.7), dates 94.9 -> 97.4 %
+# (scans 100), places 16 -> 32 %, narrative lines 20 -> 16 %; no wrong `auto` either way.
 PHOTO_SHARPEN_SIGMA = 0.19  # mm, Gaussian sigma of the unsharp mask (1.5 px at 8 px/mm: a phone's blur there)
 PHOTO_SHARPEN_AMOUNT = 1.0  # how much of the detail above that blur is added back
 PHOTO_DENOISE_APERTURE = 3  # px (odd) of the median taken before sharpening: sensor and JPEG grains are 1-2 px, a printed frame line 1.7 px survives it
