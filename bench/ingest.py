@@ -26,13 +26,20 @@ copies at 200 dpi beside grey ones (scanner profile ``hard``).
 events) with the phone model (``pipeline.synth.photo``: hand-held, 12 MP JPEG and HEIC, chat
 screenshots among them) beside scanning them; each stack is ingested into its own copy of the
 workspace, and the per-kind table is printed with scan and photo columns side by side, with the
-page images identified, photo files refused and duplicates, and pages/min of each.
+page images identified, photo files refused and duplicates, and pages/min of each. Every run
+then lists, per kind, why values read right were sent to review (each review reason, counted).
+
+``--accumulate FILE`` pools runs: each run's per-kind counts (scan and photo) are kept in FILE
+under its seeds, and the table of every pooled run of the same pipeline/ code is printed —
+auto count, wrong auto, precision and its one-sided 95 % Wilson lower bound per kind — so the
+≈ 540 error-free values a kind needs before its bound reaches 99.5 % are gathered run by run.
 
     .venv/bin/python bench/ingest.py                       # 100 forms, seed 11, office scans
     .venv/bin/python bench/ingest.py --seeds 11,12 --profile harsh --workers 2
     .venv/bin/python bench/ingest.py --forms 20 --hand-font /usr/share/fonts/truetype/seto/setofont.ttf
     .venv/bin/python bench/ingest.py --preset hard --forms 40 --baseline-pages 0
     .venv/bin/python bench/ingest.py --photos --forms 16 --baseline-pages 0 --workers 2   # ≈ 32 photos
+    .venv/bin/python bench/ingest.py --photos --forms 20 --seeds 12 --baseline-pages 0 --accumulate bench/out/pool.json
 """
 
 from __future__ import annotations
@@ -161,7 +168,30 @@ def _score(ws: Any, stacks: list[dict[str, Any]]) -> dict[str, Any]:
         truths.append(truth)
         results.append(evaluate(records, truth, identified=_identified(pages, truth, returns)))
         wrong += _wrong_auto(records, truth)
-    return _evaluation_json(sum(results, Evaluation())) | {"wrong_auto": wrong, "by_kind": score_kinds(records, truths)}
+    return _evaluation_json(sum(results, Evaluation())) | {
+        "wrong_auto": wrong, "by_kind": score_kinds(records, truths), "lost_by_reason": lost_by_reason(records, truths),
+    }
+
+
+def lost_by_reason(records: list[Any], truths: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Per kind of field, why values read right went to review: each review message (its parts
+    split on "；", numbers as #) with how many right values it held back. A value held back by
+    two reasons counts under both; one with no message (a threshold of the validator) under "—"."""
+    from pipeline.synth.evaluate import credit
+    from pipeline.synth.kinds import kind_of, scored_fields
+
+    by_id = {r.form_id: r for r in records}
+    lost: dict[str, Counter[str]] = {}
+    for truth in truths:
+        for form_id, expected in truth["forms"].items():
+            if form_id not in by_id:
+                continue
+            for f, want, got in scored_fields(by_id[form_id], expected):
+                kind = kind_of(f)
+                if kind and got.status != "auto" and credit(f, want, got.value) == 1.0:
+                    parts = [m for m in got.message.split("；") if m] or ["—"]
+                    lost.setdefault(kind, Counter()).update("".join("#" if c.isdigit() else c for c in m)[:48] for m in parts)
+    return {kind: dict(c.most_common()) for kind, c in lost.items()}
 
 
 def _wrong_auto(records: list[Any], truth: dict[str, Any]) -> list[dict[str, Any]]:
@@ -399,6 +429,79 @@ def print_side_by_side(r: dict[str, Any], photos: dict[str, Any]) -> None:
         print(f"  {'PASS' if ok else 'FAIL'}  {name}")
 
 
+def print_lost_reasons(runs: dict[str, dict[str, Any]]) -> None:
+    """Per side and kind, the review reasons that held back values read right (most first)."""
+    print("\nright values sent to review, by kind and reason (a value held by two reasons counts twice):")
+    for side, run in runs.items():
+        for kind, reasons in run["evaluation"]["lost_by_reason"].items():
+            listed = "; ".join(f"{n} × {reason}" for reason, n in list(reasons.items())[:4])
+            print(f"  {side:<6}{kind:<17}{listed}")
+
+
+# --- the precision bound: many runs pooled --------------------------------------------------
+
+
+def accumulate(path: Path, args: argparse.Namespace, runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Add this run's per-kind counts (per side) to the pooled file at ``path``, keyed by its
+    seeds, forms and profile (a rerun replaces its own entry), with the code it ran (commit and
+    whether the tree was changed); return the file's content. Only entries of the same code
+    are pooled, so a table never mixes two versions of the reader."""
+    pooled = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"runs": {}}
+    key = f"seeds {','.join(map(str, args.seeds))}, {args.forms} forms, {args.profile}"
+    pooled["runs"][key] = {"code": _code_version(), "sides": {
+        side: {kind: {"fields": k["fields"], "right": round(k["accuracy"] * k["fields"], 3), "auto": k["now"]["auto"],
+                      "auto_right": k["now"]["auto_right"]} for kind, k in run["evaluation"]["by_kind"]["kinds"].items()}
+        for side, run in runs.items()}}
+    path.write_text(json.dumps(pooled, ensure_ascii=False, indent=2), encoding="utf-8")
+    return pooled
+
+
+def print_pooled(pooled: dict[str, Any]) -> None:
+    """Every pooled run of the current code as one table per kind, scan and photo side by side:
+    auto count, wrong auto, precision and its one-sided 95 % Wilson lower bound."""
+    from pipeline.synth.kinds import wilson_lower
+
+    code = _code_version()
+    same = {key: run for key, run in pooled["runs"].items() if run["code"] == code}
+    print(f"\npooled over {len(same)} run(s) of pipeline/ tree {code} ({len(pooled['runs']) - len(same)} of other code left out): "
+          + "; ".join(same))
+    sides = sorted({side for run in same.values() for side in run["sides"]}, key=list(SIDES).index)
+    head = f"{'fields':>7}{'straight':>9}{'auto':>6}{'wrong':>6}{'precision':>10}{'≥ (95 %)':>9}"
+    print(f"{'kind':<17}" + "".join(f"│{side:^47}" for side in sides))
+    print(f"{'':<17}" + f"│{head}" * len(sides))
+    for kind in {kind: None for run in same.values() for side in run["sides"].values() for kind in side}:
+        cells = ""
+        for side in sides:
+            t = Counter()
+            for run in same.values():
+                t.update(run["sides"].get(side, {}).get(kind, {}))
+            precision = t["auto_right"] / t["auto"] if t["auto"] else 1.0
+            cells += (f"│{t['fields']:>7}{t['auto_right'] / max(t['fields'], 1):>9.1%}{t['auto']:>6}{t['auto'] - t['auto_right']:>6}"
+                      f"{precision:>10.2%}{wilson_lower(t['auto_right'], t['auto']):>9.2%}")
+        print(f"{kind:<17}{cells}")
+    print(f"(with no wrong value, a lower bound ≥ {TARGETS['auto_precision']:.1%} takes {_needed_for_bound()} auto values of a kind)")
+
+
+def _needed_for_bound() -> int:
+    """The fewest error-free auto values whose Wilson lower bound reaches the precision target."""
+    from pipeline.synth.kinds import wilson_lower
+
+    n = 1
+    while wilson_lower(n, n) < TARGETS["auto_precision"]:
+        n += 1
+    return n
+
+
+def _code_version() -> str:
+    """The reader the bench runs: the committed pipeline/ tree's id, with "+changes" when the
+    work tree's pipeline/ differs from it (commits elsewhere, as of docs or tests, keep it)."""
+    def git(*argv: str) -> str:
+        return subprocess.run(["git", *argv], cwd=HERE, stdout=subprocess.PIPE, text=True, check=False).stdout.strip()
+
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "pipeline")
+    return git("rev-parse", "--short", "HEAD:pipeline") + ("+changes" if dirty else "")
+
+
 def _kind_cells(k: dict[str, Any]) -> str:
     d = k["now"]
     precision = f"{d['auto_precision']:.2%} (≥ {d['auto_precision_lower95']:.2%})"
@@ -502,6 +605,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--baseline-pages", type=int, default=20)
     parser.add_argument("--photos", action="store_true", help="also photograph the same sheets by phone; scan and photo side by side")
+    parser.add_argument("--accumulate", type=Path, help="pool this run's per-kind counts into this JSON file (other seeds' runs) and print the pooled table")
     parser.add_argument("--stage", choices=("stack", "ingest", "ingest-photo", "baseline"), help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -527,6 +631,10 @@ def main() -> None:
     if photo is not None:
         result["photos"] = summarise_photos(stack, run, photo)
         print_side_by_side(result, result["photos"])
+    sides = {"scan": run} | ({"photo": photo} if photo is not None else {})
+    print_lost_reasons(sides)
+    if args.accumulate:
+        print_pooled(accumulate(args.accumulate, args, sides))
     OUT.mkdir(exist_ok=True)
     (OUT / "ingest.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"\n→ {OUT / 'ingest.json'}")
