@@ -376,3 +376,20 @@ def test_every_console_control_is_labelled_reachable_in_order_and_submits_with_e
         assert controls.unlabelled == [], f"{path}: a control a screen reader cannot name"
         assert controls.tabindex == [], f"{path}: a positive tabindex breaks the reading order"
         assert controls.forms_without_submit == 0, f"{path}: a form Enter cannot submit"
+
+
+def test_a_scan_folder_is_watched_from_the_settings_page_and_stopped_there(ws: Workspace, tmp_path: Path) -> None:
+    from pipeline.jobs import watching
+
+    client = signed_in(ws)
+    missing = client.post("/settings/watch", data={"folder": str(tmp_path / "没有这个文件夹")})
+    assert missing.status_code == 400 and "文件夹不存在" in missing.text and watching(ws) == []
+    assert "请填写" in client.post("/settings/watch", data={"folder": " "}).text
+    (tmp_path / "扫描").mkdir()
+    page = client.post("/settings/watch", data={"folder": str(tmp_path / "扫描")})
+    (job,) = watching(ws)
+    assert job.params["folder"] == str((tmp_path / "扫描").resolve()) and job.params["folder"] in page.text
+    client.post("/settings/watch", data={"folder": str(tmp_path / "扫描")})
+    assert len(watching(ws)) == 1, "a folder watched already is not watched twice"
+    stopped = client.post(f"/settings/watch/{job.id}/stop")
+    assert watching(ws) == [] and "没有监视中的文件夹" in stopped.text

@@ -225,3 +225,15 @@ def test_only_clients_on_the_school_network_are_served(app: FastAPI) -> None:
     refused = outside.get("/login")
     assert refused.status_code == 403 and "1.2.3.4" in refused.text
     assert TestClient(app, client=("192.168.1.23", 50000)).get("/login").status_code == 200
+
+
+def test_an_office_operator_can_post_the_consoles_plain_and_upload_forms(app: FastAPI, ws: Workspace) -> None:
+    from pipeline.store.policy_file import policy_text
+
+    client = _signed_in(app, OFFICE)
+    settings = client.get("/settings").text
+    token = re.search(r'action="/settings/policy"><input type="hidden" name="csrf" value="([^"]+)">', settings)
+    assert token is not None, "the plain form carries the session's token"
+    saved = client.post("/settings/policy", data={"text": policy_text(ws), "csrf": token[1]})
+    assert saved.status_code == 200 and "已保存" in saved.text
+    assert f'action="/roster?csrf={token[1]}"' in client.get("/roster").text, "an upload form carries it in its address"

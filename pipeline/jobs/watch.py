@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import defs
+from pipeline.access import require_current
 from pipeline.errors import JobError, StorageError
 from pipeline.model.intake import FileIntake
 from pipeline.model.job import Job
@@ -184,6 +185,7 @@ def stop_watching(ws: Workspace, job_id: int) -> bool:
     """Stop a watch job at its next look at the folder; False when there is no such job."""
     from pipeline.jobs.runner import stop_job
 
+    require_current("ingest")
     return stop_job(ws, job_id)
 
 

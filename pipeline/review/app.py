@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from pipeline.access import current_operator, require_current
 from pipeline.errors import AccessDeniedError, CorrectionError, JiafangError, ReviewError
@@ -118,6 +119,7 @@ def _environment(template_packages: Sequence[str], *, console: bool) -> Environm
         doubtful_runs=doubtful_runs,
     )
     env.globals["may"] = lambda action, class_name=None: current_operator().may(action, class_name)
+    env.globals.update(csrf_input=_csrf_input, csrf_query=_csrf_query)
     env.globals["shown_stamp"] = lambda: f"{time.time():.3f}"  # times each decision (see _shown_at)
     env.filters.update(shown=_shown_value, local=_local_time, scope=_scope_text)
     return env
@@ -143,6 +145,18 @@ def operator_name(request: Request) -> str:
 
 async def _denied(request: Request, exc: Exception) -> Response:
     return render(request, "message.html", status_code=403, title="没有权限", text=str(exc))
+
+
+def _csrf_input(request: Request) -> Markup:
+    """The hidden field a plain form posts its CSRF token in (LAN mode; nothing otherwise)."""
+    token = getattr(request.state, "csrf", "")
+    return Markup('<input type="hidden" name="csrf" value="{}">').format(token) if token else Markup("")
+
+
+def _csrf_query(request: Request) -> str:
+    """``?csrf=…`` for a multipart form's action (LAN mode reads no upload body before it checks)."""
+    token = getattr(request.state, "csrf", "")
+    return f"?csrf={token}" if token else ""
 
 
 def _local_time(value: dt.datetime | None) -> str:

@@ -57,18 +57,21 @@
     });
   }
 
+  // LAN mode: every change carries the session's CSRF token (base.html gives it to htmx).
+  var guard = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+
   function upload(items) {
     var sent = 0;
     say("正在上传 0/" + items.length + " 个文件……");
-    return fetch("/returns/uploads", { method: "POST", credentials: "same-origin" }).then(json).then(function (made) {
+    return fetch("/returns/uploads", { method: "POST", credentials: "same-origin", headers: guard }).then(json).then(function (made) {
       var base = "/returns/uploads/" + encodeURIComponent(made.upload);
       var chain = items.reduce(function (chain, item) {
         return chain.then(function () {
-          return fetch(base + "?name=" + encodeURIComponent(item.name), { method: "PUT", body: item.file, credentials: "same-origin" })
+          return fetch(base + "?name=" + encodeURIComponent(item.name), { method: "PUT", body: item.file, credentials: "same-origin", headers: guard })
             .then(json).then(function () { sent += 1; say("正在上传 " + sent + "/" + items.length + " 个文件……"); });
         });
       }, Promise.resolve());
-      return chain.then(function () { return fetch(base + "/start", { method: "POST", credentials: "same-origin" }).then(json); });
+      return chain.then(function () { return fetch(base + "/start", { method: "POST", credentials: "same-origin", headers: guard }).then(json); });
     }).then(function (started) {
       say("上传完成，开始读入……");
       window.location.assign(started.url);
