@@ -219,3 +219,35 @@ def test_faint_ink_is_judged_against_the_pages_blank_boxes(print_page: np.ndarra
     assert pencil.raw == DATE and pencil.doubt
     speckled = recognize_field(page, FORM.field("visit_time"), engine=default_engine())
     assert speckled.confidence < defs.AUTO_MIN_CONFIDENCE, "counted from white paper, the speckle would be writing"
+
+
+def test_a_page_scanned_too_faintly_sends_its_empty_boxes_to_a_person_and_keeps_clear_ticks() -> None:
+    from pipeline.ingest.scan_page import DOUBT_FAINT_SCAN, faint_scan_doubts
+    from pipeline.model.record import RawValue
+
+    read = {
+        "topics": RawValue(None, 0.95, "omr"),  # a pencil tick the 1-bit copy dropped reads as none
+        "attachments": RawValue((), 1.0, "omr"),
+        "mode": RawValue("电话", 1.0, "omr"),
+        "place": RawValue("学生家中", 0.99, "ocr"),
+    }
+    doubted = faint_scan_doubts(read)
+    assert {fid for fid, v in doubted.items() if DOUBT_FAINT_SCAN in v.doubt} == {"topics", "attachments", "place"}
+    assert doubted["mode"] == read["mode"], "a clear tick stands"
+
+
+def test_the_other_page_of_a_faintly_scanned_form_in_the_same_file_has_its_empty_boxes_reviewed() -> None:
+    from pipeline.ingest.scan_page import FAINT_SCAN
+    from pipeline.ingest.scan_run import DOUBT_FAINT_SHEET, sheet_values
+    from pipeline.model.record import RawValue
+    from pipeline.model.scan import ScannedPage
+
+    def page(no: int, source: str, reason: str = "") -> ScannedPage:
+        values = {f"measures{no}": RawValue(None, 1.0, "ocr"), f"due{no}": RawValue("2025-10-02", 1.0, "ocr")}
+        return ScannedPage(f"d{no}{source}", source, no - 1, "read", reason, "R1", no, values=values)
+
+    faint_one, two = page(1, "a.pdf", FAINT_SCAN.format(share=0.58)), page(2, "a.pdf")
+    taken = sheet_values(two, [faint_one, two])
+    assert DOUBT_FAINT_SHEET in taken["measures2"].doubt and not taken["due2"].doubt
+    elsewhere = page(2, "b.pdf")
+    assert sheet_values(elsewhere, [faint_one, elsewhere]) == elsewhere.values, "another scan file went through another copier run"

@@ -42,6 +42,7 @@ FOREIGN_PAGE = "不是本系统的家访表：找不到定位标记和二维码�
 UNFILLED_PAGE = "本页是本系统的表，但所有填写栏里都没有笔迹（空白表）"
 FAINT_SCAN = "扫描质量差：表格细线只显示出 {share:.0%}，手写的细笔画可能已丢失，本页手写内容均需复核；建议改用灰度模式或更高分辨率重新扫描"
 DOUBT_FAINT_SCAN = "本页扫描质量差，细笔画可能丢失"
+FAINT_SCAN_MARK = FAINT_SCAN.split("{")[0]  # how a page's stored notes say it was scanned too faintly
 PHOTO_REFINED = "手机照片：纸张弯曲，已按表格线校正（表格线偏差 {before:.2f} mm → {after:.2f} mm）"
 PHOTO_GLARE = "手机照片有反光，{count} 个栏待核对"
 FAINT_HAND = "字迹过淡（铅笔或浅色笔）：请用灰度重新扫描"
@@ -160,7 +161,7 @@ def _read_as(
     values = {fid: _doubted(v, GLARE_DOUBT) if fid in placed.glare else v for fid, v in values.items()}
     survival = print_survival(registered, form_page)
     if survival < defs.PRINT_SURVIVAL_MIN:
-        values = {fid: _doubted(v) if v.source == "ocr" else v for fid, v in values.items()}
+        values = faint_scan_doubts(values)
         notes = (*notes, FAINT_SCAN.format(share=survival))
     if ink.is_faint:
         # a sure reading of clear ink stands; everything else may have lost faint strokes
@@ -215,6 +216,15 @@ def _has_writing(registered: np.ndarray, page: PageDef) -> bool:
         if any(has_ink(box) or (faint_too and faint_map(box).present) for box in boxes):
             return True
     return False
+
+
+def faint_scan_doubts(
+    values: Mapping[str, RawValue], doubt: str = DOUBT_FAINT_SCAN, *, empty_only: bool = False
+) -> dict[str, RawValue]:
+    """Values of a page whose scan lost the form's thin lines: every box read empty (a pencil
+    tick the copier dropped reads as no tick) and, unless ``empty_only``, every handwritten
+    reading go to a person."""
+    return {fid: _doubted(v, doubt) if not v.raw or (v.source == "ocr" and not empty_only) else v for fid, v in values.items()}
 
 
 def _doubted(value: RawValue, doubt: str = DOUBT_FAINT_SCAN) -> RawValue:

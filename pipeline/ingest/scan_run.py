@@ -33,7 +33,16 @@ from pipeline.ingest.classify import is_picture, sharpness
 from pipeline.ingest.executors import PageExecutor, Readers, local_executor
 from pipeline.ingest.faults import program_error
 from pipeline.identity import PagePayload
-from pipeline.ingest.scan_page import IssueInfo, PageOutcome, ScanContext, form_for, read_assigned_page, read_page
+from pipeline.ingest.scan_page import (
+    FAINT_SCAN_MARK,
+    IssueInfo,
+    PageOutcome,
+    ScanContext,
+    faint_scan_doubts,
+    form_for,
+    read_assigned_page,
+    read_page,
+)
 from pipeline.model.audit import AuditEvent
 from pipeline.model.record import RawValue, Reading
 from pipeline.model.scan import ScannedPage
@@ -48,6 +57,7 @@ from pipeline.store.schools import list_schools
 from pipeline.store.workspace import Workspace
 from pipeline.validate import ValidationContext, to_record
 
+DOUBT_FAINT_SHEET = "本表另一页扫描质量差（同一次扫描），这一页的空白处也可能丢了铅笔字迹"
 FOREIGN_PICTURE = "不是家访表的照片：图中找不到家访表四角的定位方块和二维码（可能是聊天截图或别的照片），已拒收；如确是家访表，请把整张表平放、四个角都拍进画面后重拍"
 
 
@@ -365,6 +375,14 @@ def build_records(ws: Workspace) -> list[PageEvent]:
     return [event for event in built if event is not None]
 
 
+def sheet_values(page: ScannedPage, pages: Sequence[ScannedPage]) -> Mapping[str, RawValue]:
+    """``page``'s values as its form's record takes them: when another page of the form, in the
+    same scan file, was scanned too faintly, this page went through the same copier, and its
+    empty boxes go to a person too (its lines may have survived where light pencil did not)."""
+    faint = any(p.source_file == page.source_file and FAINT_SCAN_MARK in p.reason for p in pages if p is not page)
+    return faint_scan_doubts(page.values, DOUBT_FAINT_SHEET, empty_only=True) if faint and FAINT_SCAN_MARK not in page.reason else page.values
+
+
 def _build_record(ws: Workspace, form_id: str) -> PageEvent | None:
     """The form's next version from all its read pages, decided in one transaction with the
     form locked: None when a concurrent ingest built it from these pages meanwhile."""
@@ -380,7 +398,7 @@ def _build_record(ws: Workspace, form_id: str) -> PageEvent | None:
         form = form_for(IssueInfo(issued.form, issued.layout_hash, issued.student_no, issued.class_name), {issued.layout_hash: layout} if layout else {})
         values: dict[str, RawValue] = {}
         for p in pages:
-            values.update(p.values)
+            values.update(sheet_values(p, pages))
         # A page scanned with nothing written on it was returned, not lost.
         present = {p.page_no for p in pages} | scans.unfilled_page_numbers(session, form_id)
         missing = sorted(set(range(1, form.page_count + 1)) - present)
