@@ -147,14 +147,20 @@ class StaleVersionError(ReviewError):
 
 class PlanError(JiafangError):
     """The visit plan cannot be made, read or written (calendar, term, stored plan)."""
+
+
 class AccessDeniedError(JiafangError):
     """The signed-in operator's role does not allow this (LAN mode, see pipeline.access)."""
 
 
 class OperatorError(JiafangError):
     """An operator account cannot be added or changed as asked (bad name, role, class or password)."""
+
+
 class JobError(JiafangError):
     """A job cannot be queued or run as asked (unknown kind, missing parameter, bad upload)."""
+
+
 # --- many schools in one store (issue 14) ---------------------------------------------------------
 
 
@@ -162,5 +168,5 @@ class SchoolError(JiafangError):
     """A school code that is not registered in the store, or a profile that does not fit it."""
 
 
-class AccessError(JiafangError):
+class AccessError(AccessDeniedError):
     """An operator asked for a school (or the district) they are not bound to."""

@@ -40,7 +40,7 @@ from pipeline.roster import import_roster
 from pipeline.store import repo
 from pipeline.store import schools as school_store
 from pipeline.store.audit import list_events
-from pipeline.store.records import list_records
+from pipeline.store.records import current_record, list_records
 from pipeline.store.schema import IssuedFormRow
 from pipeline.store.workspace import Workspace, alembic_config, init_workspace, open_workspace
 
@@ -431,3 +431,24 @@ def test_cli_binding_decides_who_may_make_the_district_table(district: Workspace
             runner.invoke(main, ["school", "unbind", who, *root])
     with district.session() as s:
         assert not school_store.any_binding(s)
+
+
+def test_a_schools_operator_reviews_only_that_schools_fields(district: Workspace) -> None:
+    from pipeline.review.corrections import accept_field
+    from pipeline.review.queue import review_queue
+
+    with district.session() as s:
+        (a04,) = [r for r in list_records(s, status="review") if r.student_no == "A04"]
+        school_store.bind_operator(s, "王老师", [B])
+        school_store.bind_operator(s, BUREAU, [school_store.EVERY_SCHOOL])
+    try:
+        assert a04.form_id in {i.form_id for i in review_queue(district, operator=BUREAU)}
+        assert a04.form_id not in {i.form_id for i in review_queue(district, operator="王老师")}
+        with pytest.raises(AccessError, match="不能查看学校 QHMD01"):
+            accept_field(district, a04.form_id, "visit_date", version=a04.version, operator="王老师")
+        with district.session() as s:
+            assert current_record(s, a04.form_id).fields["visit_date"].status == "review", "nothing decided"
+    finally:
+        with district.session() as s:
+            school_store.bind_operator(s, "王老师", [])
+            school_store.bind_operator(s, BUREAU, [])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from pipeline.errors import AccessError
+from pipeline.store import repo
 from pipeline.store import schools as school_store
 from pipeline.store.schools import EVERY_SCHOOL
 
@@ -38,3 +39,16 @@ def visible_schools(session: Session, operator: str) -> list[str]:
         return codes
     bound = school_store.bound_schools(session, operator)
     return codes if EVERY_SCHOOL in bound else [c for c in codes if c in bound]
+
+
+def check_student_scope(session: Session, operator: str, student_no: str) -> None:
+    """:func:`check_scope` for the school of the student a record is of."""
+    check_scope(session, operator, repo.student_school(session, student_no))
+
+
+def visible_students(session: Session, operator: str) -> set[str] | None:
+    """The 学籍号 of the schools ``operator`` may see; None when that is every school."""
+    schools = visible_schools(session, operator)
+    if len(schools) == len(school_store.list_schools(session)):
+        return None
+    return {s.student_no for code in schools for s in repo.list_students(session, school=code)}

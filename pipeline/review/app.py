@@ -22,6 +22,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from pipeline.access import current_operator, require_current
+from pipeline.district.access import check_student_scope
 from pipeline.errors import AccessDeniedError, CorrectionError, JiafangError, ReviewError
 from pipeline.export import STATUS_LABELS
 from pipeline.model.form import form_ids, load_form
@@ -185,7 +186,7 @@ def queue_page(
     request: Request, class_name: str = "", form: str = "", kind: str = "", group: str = ""
 ) -> HTMLResponse:
     ws = workspace(request)
-    items = review_queue(ws, class_name=class_name or None, form=form or None, kind=kind or None)
+    items = review_queue(ws, class_name=class_name or None, form=form or None, kind=kind or None, operator=operator_name(request))
     visible = current_operator().visible_classes()
     with ws.session() as session:
         classes = [c for c in repo.list_classes(session) if visible is None or c in visible]
@@ -310,6 +311,8 @@ def record_page(request: Request, form_id: str) -> HTMLResponse:
     if record is None:
         return render(request, "message.html", status_code=404, title="找不到记录", text=f"表单 {form_id} 还没有读回的记录。")
     require_current("dossier", record.class_name)
+    with ws.session() as session:
+        check_student_scope(session, operator_name(request), record.student_no)
     form = load_form(record.form)
     return render(
         request,

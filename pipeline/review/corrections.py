@@ -29,8 +29,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from pipeline.access import require_current
 from pipeline import defs
+from pipeline.access import require_current
+from pipeline.district.access import check_student_scope
 from pipeline.district.schools import student_policy
 from pipeline.errors import CorrectionError, ReviewError
 from pipeline.model.audit import AuditEvent
@@ -71,7 +72,7 @@ def review_field(
     else corrects it. ``shown_at``: when the station showed the field (times the decision)."""
 
     def decide(session: Session) -> Record:
-        record, field, old = _field(session, form_id, field_id, version)
+        record, field, old = _field(session, form_id, field_id, version, operator)
         if old.value is not None and typed.strip() == display_text(old):
             return _decide(session, record, field_id, old, _accepted(old), "accept", operator, shown_at)
         new = _corrected(session, ws, record, field, old, typed, confirm)
@@ -86,7 +87,7 @@ def correct_field(
     """Set the field to the value a person typed (validated by the field's kind and rules)."""
 
     def decide(session: Session) -> Record:
-        record, field, old = _field(session, form_id, field_id, version)
+        record, field, old = _field(session, form_id, field_id, version, operator)
         new = _corrected(session, ws, record, field, old, typed, confirm)
         return _decide(session, record, field_id, old, new, "correction", operator)
 
@@ -97,7 +98,7 @@ def accept_field(ws: Workspace, form_id: str, field_id: str, *, version: int, op
     """Confirm the value as read: same value, now ``verified`` by a person."""
 
     def decide(session: Session) -> Record:
-        record, _, old = _field(session, form_id, field_id, version)
+        record, _, old = _field(session, form_id, field_id, version, operator)
         return _decide(session, record, field_id, old, _accepted(old), "accept", operator)
 
     return ws.write(decide)
@@ -109,7 +110,7 @@ def mark_unreadable(
     """A person looked and cannot read the ink: value None, ``verified``, message UNREADABLE."""
 
     def decide(session: Session) -> Record:
-        record, _, old = _field(session, form_id, field_id, version)
+        record, _, old = _field(session, form_id, field_id, version, operator)
         new = FieldValue(None, old.raw, 1.0, "human", "verified", UNREADABLE, old.crop)
         return _decide(session, record, field_id, old, new, "unreadable", operator, shown_at)
 
@@ -144,11 +145,12 @@ def _corrected(
     )
 
 
-def _field(session: Session, form_id: str, field_id: str, version: int) -> tuple[Record, FieldDef, FieldValue]:
+def _field(session: Session, form_id: str, field_id: str, version: int, operator: str) -> tuple[Record, FieldDef, FieldValue]:
     record = current_for_decision(session, form_id, version)
     if record is None:
         raise ReviewError(f"表单 {form_id} 还没有读回的记录，无法复核。请检查表单编号")
     require_current("review", record.class_name)
+    check_student_scope(session, operator, record.student_no)
     form = load_form(record.form)
     if field_id not in record.fields or field_id not in {f.id for f in form.fields}:
         raise ReviewError(f"表单 {form_id}（{form.title}）没有字段 {field_id}。请检查字段编号")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from pipeline.access import require_current
+from pipeline.district.access import visible_students
 from pipeline.model.form import CHOICE_KINDS, FieldDef, FormDef, load_form
 from pipeline.model.record import NarrativeLine, Record
 from pipeline.review.corrections import display_text
@@ -62,14 +63,21 @@ class QueueGroup:
 
 
 def review_queue(
-    ws: Workspace, *, class_name: str | None = None, form: str | None = None, kind: str | None = None
+    ws: Workspace,
+    *,
+    class_name: str | None = None,
+    form: str | None = None,
+    kind: str | None = None,
+    operator: str | None = None,
 ) -> list[QueueItem]:
     """Fields with status ``review`` in current records, by class, student, form and field order;
-    only the classes the operator the request acts for may review."""
+    only the classes the operator the request acts for may review, of the schools ``operator``
+    may see (a district's store)."""
     visible = require_current("review", class_name).visible_classes()
     with ws.session() as session:
+        students = visible_students(session, operator) if operator else None
         found = list_records(session, status="review", class_name=class_name, form=form)
-        records = [r for r in found if visible is None or r.class_name in visible]
+        records = [r for r in found if (visible is None or r.class_name in visible) and (students is None or r.student_no in students)]
         names = _student_names(session, records)
     return [
         queue_item(r, f, names.get(r.student_no, ""))
