@@ -452,3 +452,25 @@ def test_a_schools_operator_reviews_only_that_schools_fields(district: Workspace
         with district.session() as s:
             school_store.bind_operator(s, "王老师", [])
             school_store.bind_operator(s, BUREAU, [])
+
+
+def test_a_schools_operator_cannot_show_print_or_list_the_audit_of_another_school(district: Workspace, tmp_path: Path) -> None:
+    with district.session() as s:
+        (a04,) = [r for r in list_records(s, status="review") if r.student_no == "A04"]
+        school_store.bind_operator(s, "王老师", [B])
+        school_store.bind_operator(s, BUREAU, [school_store.EVERY_SCHOOL])
+    root = str(district.root)
+    try:
+        shown = CliRunner().invoke(main, ["records", "show", a04.form_id, "--operator", "王老师", "-w", root])
+        assert shown.exit_code == 1 and "不能查看学校 QHMD01" in shown.output and "A04" not in shown.output
+        assert CliRunner().invoke(main, ["records", "show", a04.form_id, "--operator", BUREAU, "-w", root]).exit_code == 0
+        audit = CliRunner().invoke(main, ["audit", "list", "--operator", "王老师", "-w", root])
+        assert audit.exit_code == 1 and "不能查看全区" in audit.output
+        printed = CliRunner().invoke(
+            main, ["generate", "--school", A, "--operator", "王老师", "--out", str(tmp_path / "打印"), "-w", root]
+        )
+        assert printed.exit_code == 1 and "不能查看学校 QHMD01" in printed.output and not (tmp_path / "打印").exists()
+    finally:
+        with district.session() as s:
+            school_store.bind_operator(s, "王老师", [])
+            school_store.bind_operator(s, BUREAU, [])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.options import library_errors, workspace_option
+from pipeline.cli.options import library_errors, operator_option, workspace_option
 from pipeline.model.audit import ACTIONS
 
 HASH_PREFIX = 12  # hex characters of an output hash shown in the list
@@ -24,9 +24,10 @@ def audit() -> None:
 @audit.command("list")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="最多显示多少条（最新的在前）。")
 @click.option("--action", type=click.Choice(ACTIONS), default=None, help="只看这一类操作，如 packet、dossier。")
+@operator_option
 @workspace_option
 @library_errors
-def list_cmd(limit: int, action: str | None, workspace: Path) -> None:
+def list_cmd(limit: int, action: str | None, operator: str | None, workspace: Path) -> None:
     """列出审计日志：时间、操作员、操作、范围、选项、输出文件与其 SHA-256 前缀。
 
     \b
@@ -35,12 +36,15 @@ def list_cmd(limit: int, action: str | None, workspace: Path) -> None:
     """
     import json
 
+    from pipeline.district.access import check_scope
+    from pipeline.model.audit import default_operator
     from pipeline.store.audit import list_events
     from pipeline.store.workspace import open_workspace
 
     ws = open_workspace(workspace)
     try:
         with ws.session() as session:
+            check_scope(session, operator or default_operator(), None)  # the log spans every school of the store
             events = list_events(session, limit=limit, action=action)
     finally:
         ws.close()

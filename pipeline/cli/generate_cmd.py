@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import library_errors, workspace_option
+from pipeline.cli.options import library_errors, operator_option, workspace_option
 from pipeline.cli.progress import progress_bar, summary_table
 
 if TYPE_CHECKING:
@@ -26,9 +26,17 @@ def _split(value: str) -> list[str]:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="输出目录。")
 @click.option("--no-duplex", is_flag=True, help="单面打印：不插入空白页。")
 @click.option("--school", default=None, help="为这所学校打印（学校代码）；工作区中有多所学校时必填。")
+@operator_option
 @library_errors
 def generate_command(
-    workspace: Path, forms_: str, formats: str, class_name: str | None, out_dir: Path, no_duplex: bool, school: str | None
+    workspace: Path,
+    forms_: str,
+    formats: str,
+    class_name: str | None,
+    out_dir: Path,
+    no_duplex: bool,
+    school: str | None,
+    operator: str | None,
 ) -> None:
     """为学生生成预填的家访表单（打印用 PDF、填写用 Word），并登记表单编号。
 
@@ -55,6 +63,7 @@ def generate_command(
             duplex=not no_duplex,
             progress=progress,
             school=school,
+            operator=operator,
         )
     print_generation_summary(report)
     if report.problems:

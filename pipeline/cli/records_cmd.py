@@ -63,14 +63,17 @@ def list_cmd(
 
 @records.command("show")
 @click.argument("form_id")
+@operator_option
 @workspace_option
 @library_errors
-def show_cmd(form_id: str, workspace: Path) -> None:
+def show_cmd(form_id: str, operator: str | None, workspace: Path) -> None:
     """显示表单 FORM_ID 的当前记录：每个字段的值、读到的原文、置信度、来源、状态和说明，以及版本历史。
 
     \b
     示例：jiafang records show QHMD01-7K3M9P2X
     """
+    from pipeline.district.access import check_student_scope
+    from pipeline.model.audit import default_operator
     from pipeline.store import repo
     from pipeline.store.records import record_history
     from pipeline.store.workspace import open_workspace
@@ -79,6 +82,8 @@ def show_cmd(form_id: str, workspace: Path) -> None:
     try:
         with ws.session() as session:
             issued = repo.get_issued_form(session, form_id)
+            if issued is not None:
+                check_student_scope(session, operator or default_operator(), issued.student_no)
             history = record_history(session, form_id)
     finally:
         ws.close()

@@ -20,8 +20,10 @@ from sqlalchemy.orm import Session
 
 from pipeline.access import require_current
 from pipeline.atomic import atomic_write_text
+from pipeline.district.access import check_scope
 from pipeline.district.schools import printing_scope
 from pipeline.errors import FontCoverageError, GenerateError
+from pipeline.model.audit import default_operator
 from pipeline.model.prefill import prefill_values
 from pipeline.identity import new_form_id
 from pipeline.model.filled import FilledForm
@@ -86,6 +88,7 @@ def generate(
     progress: Progress | None = None,
     order: Sequence[tuple[str, Mapping[str, str]]] | None = None,
     school: str | None = None,
+    operator: str | None = None,
 ) -> GenerationReport:
     """Issue ``forms`` for every student (of ``class_name``) and write them to ``out_dir``;
     ``school`` names the school of a district's store they are printed for (its code in the
@@ -100,6 +103,7 @@ def generate(
     _check_formats(formats)
     with ws.session() as session:
         scope = printing_scope(session, ws, school)
+        check_scope(session, operator or default_operator(), scope.school)
     ws = replace(ws, policy=scope.policy)  # the school's code, name and outlines on every form
     students = _ordered(_students(ws, class_name, scope.school), order)
     with ws.session() as session:

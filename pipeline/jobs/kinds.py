@@ -65,6 +65,7 @@ def run_print(ctx: JobContext) -> Mapping[str, Any]:
             ctx.ws, forms=params["forms"], formats=params["formats"], out_dir=out, class_name=cls,
             duplex=bool(params.get("duplex", True)),
             progress=lambda done, _total, label: ctx.progress(offset + done, sum(sizes), label),
+            operator=ctx.job.operator,
         )
         offset += size
         problems += report.problems
