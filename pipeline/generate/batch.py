@@ -11,12 +11,10 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from itertools import groupby
 from pathlib import Path
-
-from sqlalchemy.orm import Session
 
 from pipeline.access import require_current
 from pipeline.atomic import atomic_write_text
@@ -26,6 +24,7 @@ from pipeline.errors import FontCoverageError, GenerateError
 from pipeline.model.audit import default_operator
 from pipeline.model.prefill import prefill_values
 from pipeline.identity import new_form_id
+from pipeline.store.repo import unused_form_ids
 from pipeline.model.filled import FilledForm
 from pipeline.model.form import FormDef, load_form
 from pipeline.model.issuance import IssuedForm
@@ -180,20 +179,6 @@ def _issue_class(
     with ws.session() as session:
         repo.add_issued_forms(session, issued)
     report.entries += entries
-
-
-def unused_form_ids(
-    session: Session, form: str, count: int, *, draw: Callable[[str], str] = new_form_id
-) -> list[str]:
-    """``count`` fresh ids for ``form``, none issued before in the store. A district's store
-    issues millions of forms over the years, so a random draw meeting an issued id is to be
-    expected (400,000 forms: more than one such pair in 32^7 on average); those are drawn again."""
-    ids: list[str] = []
-    while len(ids) < count:
-        drawn = list(dict.fromkeys(draw(form) for _ in range(count - len(ids))))
-        taken = repo.issued_form_ids(session, drawn) | set(ids)
-        ids += [i for i in drawn if i not in taken]
-    return ids
 
 
 def filled_form(

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from pipeline.access import require_current
 from pipeline.calibrate import workspace_thresholds
+from pipeline.district.schools import student_policy
 from pipeline.errors import JiafangError
-from pipeline.identity import new_form_id
 from pipeline.model.audit import AuditEvent
 from pipeline.model.form import FieldDef, FormDef, load_form
 from pipeline.model.issuance import IssuedForm
@@ -210,10 +210,11 @@ def submit_online_record(
     with ws.session() as session:
         student = _student(session, student_no)
         require_current("online_record", student.class_name)
-        teachers = repo.list_teachers(session)
+        teachers = repo.list_teachers(session, school=repo.student_school(session, student_no))
+        policy = student_policy(session, ws, student_no)  # the student's school's, in a district's store
         thresholds = workspace_thresholds(session)
     raw = posted_values(form, posted)
-    context = ValidationContext(ws.policy, student, teachers, today or dt.date.today(), thresholds)
+    context = ValidationContext(policy, student, teachers, today or dt.date.today(), thresholds)
 
     def store(session: Session) -> Record:
         issued = _target(session, form, student, form_id)
@@ -260,7 +261,7 @@ def _target(session: Session, form: FormDef, student: Student, form_id: str) -> 
 def _issue(session: Session, form: FormDef, student: Student) -> IssuedForm:
     repo.save_layout(session, form)
     issued = IssuedForm(
-        form_id=new_form_id(form.id),
+        form_id=repo.unused_form_ids(session, form.id, 1)[0],
         form=form.id,
         form_version=form.version,
         layout_hash=form.layout_hash,

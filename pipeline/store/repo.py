@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from pipeline import defs
+from pipeline.identity import new_form_id
 from pipeline.model.classes import class_sort_key, normalize_class
 from pipeline.model.form import FormDef
 from pipeline.model.issuance import IssuedForm
@@ -179,6 +180,20 @@ def add_issued_forms(session: Session, items: Sequence[IssuedForm]) -> None:
 def issued_form_ids(session: Session, form_ids: Sequence[str]) -> set[str]:
     """Those of ``form_ids`` already issued in the store."""
     return _existing_keys(session, IssuedFormRow.form_id, form_ids)
+
+
+def unused_form_ids(
+    session: Session, form: str, count: int, *, draw: Callable[[str], str] = new_form_id
+) -> list[str]:
+    """``count`` fresh ids for ``form``, none issued before in the store. A district's store
+    issues millions of forms over the years, so a random draw meeting an issued id is to be
+    expected (400,000 forms: more than one such pair in 32^7 on average); those are drawn again."""
+    ids: list[str] = []
+    while len(ids) < count:
+        drawn = list(dict.fromkeys(draw(form) for _ in range(count - len(ids))))
+        taken = issued_form_ids(session, drawn) | set(ids)
+        ids += [i for i in drawn if i not in taken]
+    return ids
 
 
 def get_issued_form(session: Session, form_id: str) -> IssuedForm | None:
