@@ -22,7 +22,7 @@ from pipeline.progress import Progress
 from pipeline.resources import samples_dir
 from pipeline.roster.importer import RosterImportReport, import_roster
 from pipeline.store import records as record_store
-from pipeline.report.stats_report import make_stats_report
+from pipeline.report.stats.report import make_stats_report
 from pipeline.report.todo_report import Written, make_compliance_report, make_ledger_report
 from pipeline.store.workspace import Workspace, init_workspace
 from pipeline.synth.evaluate import Evaluation, evaluate

@@ -34,7 +34,7 @@ from pipeline.district.schools import records_in_scope
 from pipeline.errors import AccessError, SchoolError
 from pipeline.model.form import load_form
 from pipeline.model.people import Student, Teacher
-from pipeline.report.stats_report import make_stats_report
+from pipeline.report.stats.report import make_stats_report
 from pipeline.report.todo_report import make_compliance_report
 from pipeline.roster import import_roster
 from pipeline.store import repo

@@ -20,7 +20,7 @@ from pipeline.model.form import form_from_file
 from pipeline.model.layout import layout_dict
 from pipeline.readback.web_form import OnlineRecordError, online_form, submit_online_record, web_form
 from pipeline.render.pdf import render_pdf
-from pipeline.report.stats_report import make_stats_report
+from pipeline.report.stats.report import make_stats_report
 from pipeline.resources import forms_dir
 from pipeline.store import repo
 from pipeline.store.records import current_record, record_history

@@ -41,8 +41,8 @@ from pipeline.model.people import Student, Teacher
 from pipeline.model.policy import load_policy
 from pipeline.model.record import FieldValue, Record
 from pipeline.report import compute_stats, load_visits, make_stats_report, write_stats_pdf
-from pipeline.report.stats import TOTAL, StatsTable
-from pipeline.report.stats_sheet import class_cells, stats_sheets
+from pipeline.report.stats.count import TOTAL, StatsTable
+from pipeline.report.stats.sheet import class_cells, stats_sheets
 from pipeline.report.visits import visit_of
 from pipeline.resources import forms_dir, samples_dir
 from pipeline.store import repo

@@ -17,7 +17,7 @@ from pipeline.archive.story import grid, para, styles
 from pipeline.model.people import Student, Teacher
 from pipeline.model.policy import Period, Policy
 from pipeline.report.compliance import ComplianceItem, ComplianceReport, by_class
-from pipeline.report.stats import StatsTable, compute_stats, without_groups
+from pipeline.report.stats.count import StatsTable, compute_stats, without_groups
 from pipeline.report.visits import Visit
 
 # Kinds whose lists name a student's special group or quote 发现的问题: counts only outward.

@@ -68,7 +68,7 @@ def stats_cmd(
     示例：jiafang report stats --month 2025-11 --school QHXY02 --out 新苑小学.xlsx
     """
     from pipeline.model.policy import load_policy
-    from pipeline.report.stats_report import make_stats_report
+    from pipeline.report.stats.report import make_stats_report
     from pipeline.store.workspace import open_workspace
 
     ws = open_workspace(workspace)

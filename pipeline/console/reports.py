@@ -20,7 +20,7 @@ from pipeline.errors import JiafangError
 from pipeline.report.compliance import by_class
 from pipeline.report.ledger import STATUS_LABELS as LEDGER_STATUSES
 from pipeline.report.overview import overview_day
-from pipeline.report.stats_report import make_stats_report
+from pipeline.report.stats.report import make_stats_report
 from pipeline.report.todo_report import make_compliance_report, make_ledger_report
 from pipeline.review.app import operator_name, render, workspace
 from pipeline.roster.search import find_students

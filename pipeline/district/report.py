@@ -19,7 +19,7 @@ from pipeline.district.sheet import write_district_xlsx
 from pipeline.district.table import DistrictTable, Reported, SchoolReport, district_table, policy_quotas
 from pipeline.errors import ReportError
 from pipeline.model.audit import AuditEvent, default_operator
-from pipeline.report.stats import DateRange, compute_stats, month_in_school_year
+from pipeline.report.stats.count import DateRange, compute_stats, month_in_school_year
 from pipeline.report.visits import load_visits
 from pipeline.store import repo
 from pipeline.store import schools as school_store

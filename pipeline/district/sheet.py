@@ -1,4 +1,4 @@
-"""The district 统计表 as sheets (pipeline.report.stats_sheet's layout, written by its xlsx
+"""The district 统计表 as sheets (pipeline.report.stats.sheet's layout, written by its xlsx
 writer): schools with the district total, special groups by school, leaders' quotas by school."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import datetime as dt
 from pathlib import Path
 
 from pipeline.district.table import DistrictTable
-from pipeline.report.stats import TOTAL
-from pipeline.report.stats_xlsx import write_sheets_xlsx
-from pipeline.report.stats_sheet import NAME, NUMBER, SIGN_BLANK, WIDE, Grid, Heading, Sheet, cn_date, cn_month, tally_grid
+from pipeline.report.stats.count import TOTAL
+from pipeline.report.stats.xlsx import write_sheets_xlsx
+from pipeline.report.stats.sheet import NAME, NUMBER, SIGN_BLANK, WIDE, Grid, Heading, Sheet, cn_date, cn_month, tally_grid
 
 
 def write_district_xlsx(table: DistrictTable, out: Path, *, filled_on: dt.date | None = None) -> Path:

@@ -1,7 +1,7 @@
 """The district 统计表: each school's 统计表 total row, the district total, the schools that
 have not reported, special-group coverage and leaders' quotas by school.
 
-Pure counting over the schools' own 统计表 (pipeline.report.stats, each with its school's
+Pure counting over the schools' own 统计表 (pipeline.report.stats.count, each with its school's
 policy profile), so a school's line is exactly the 合计 row of the table it would hand in.
 The district total adds the reporting schools' lines (students are each in one school, so
 people add up as well as 人次); its rates are recomputed from the sums. Only counts leave
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.model.policy import Policy
-from pipeline.report.stats import TOTAL, ClassRow, DateRange, GroupRow, LeaderRow, StatsTable, Tally
+from pipeline.report.stats.count import TOTAL, ClassRow, DateRange, GroupRow, LeaderRow, StatsTable, Tally
 
 
 @dataclass(frozen=True)

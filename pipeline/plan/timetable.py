@@ -1,6 +1,6 @@
 """The 家访安排表: the plan as sheets, one per week and one per teacher, written as .xlsx (all
 sheets, after an overview) and as two printable PDFs (按周, 按教师), through the same sheet
-layout the 统计表 uses (pipeline.report.stats_sheet), so xlsx and PDF cannot disagree."""
+layout the 统计表 uses (pipeline.report.stats.sheet), so xlsx and PDF cannot disagree."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from pipeline.plan.calendar import TermCalendar
 from pipeline.plan.explain import weekday_word
 from pipeline.plan.plan_doc import short_date
 from pipeline.render.fonts import FontSet
-from pipeline.report.stats_pdf import write_sheets_pdf
-from pipeline.report.stats_sheet import SIGN_BLANK, Grid, Heading, Sheet, cn_date
-from pipeline.report.stats_xlsx import write_sheets_xlsx
+from pipeline.report.stats.pdf import write_sheets_pdf
+from pipeline.report.stats.sheet import SIGN_BLANK, Grid, Heading, Sheet, cn_date
+from pipeline.report.stats.xlsx import write_sheets_xlsx
 
 __all__ = ["teacher_sheets", "week_sheets", "write_timetable"]
 

@@ -7,10 +7,10 @@ reported as pending review.
 
 from pipeline.report.compliance import ComplianceItem, ComplianceReport, compliance_todo
 from pipeline.report.ledger import LedgerItem, build_ledger
-from pipeline.report.stats import StatsTable, compute_stats, without_groups
-from pipeline.report.stats_pdf import write_stats_pdf
-from pipeline.report.stats_report import StatsReport, make_stats_report
-from pipeline.report.stats_xlsx import write_stats_xlsx
+from pipeline.report.stats.count import StatsTable, compute_stats, without_groups
+from pipeline.report.stats.pdf import write_stats_pdf
+from pipeline.report.stats.report import StatsReport, make_stats_report
+from pipeline.report.stats.xlsx import write_stats_xlsx
 from pipeline.report.todo_report import make_compliance_report, make_ledger_report
 from pipeline.report.todo_xlsx import write_compliance_xlsx, write_ledger_xlsx
 from pipeline.report.visits import Visit, load_visits

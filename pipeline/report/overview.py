@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from pipeline.report.compliance import ComplianceReport, compliance_todo
-from pipeline.report.stats import StatsTable, compute_stats
+from pipeline.report.stats.count import StatsTable, compute_stats
 from pipeline.report.visits import load_visits
 from pipeline.store import repo
 from pipeline.store.workspace import Workspace

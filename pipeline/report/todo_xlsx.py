@@ -23,7 +23,7 @@ from pipeline import defs
 from pipeline.export.records import display_width
 from pipeline.report.compliance import LEADERS_GROUP, ComplianceItem, ComplianceReport, teacher_label
 from pipeline.report.ledger import LedgerItem, status_counts
-from pipeline.report.stats_sheet import SIGN_BLANK, cn_date, pending_fields_note
+from pipeline.report.stats.sheet import SIGN_BLANK, cn_date, pending_fields_note
 from pipeline.workbook import save_workbook
 
 SUMMARY_SHEET = "待办汇总"

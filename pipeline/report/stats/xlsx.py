@@ -18,8 +18,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import defs
 from pipeline.export.records import display_width
-from pipeline.report.stats import StatsTable
-from pipeline.report.stats_sheet import Grid, Sheet, stats_sheets
+from pipeline.report.stats.count import StatsTable
+from pipeline.report.stats.sheet import Grid, Sheet, stats_sheets
 from pipeline.workbook import save_workbook
 
 PERCENT_FORMAT = "0.0%"
@@ -33,11 +33,6 @@ _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 def write_stats_xlsx(table: StatsTable, out: Path, *, filled_on: dt.date | None = None) -> Path:
     """Write the 统计表 workbook to ``out`` (atomically); ``filled_on`` is the 填报日期 (today)."""
     return write_sheets_xlsx(stats_sheets(table, filled_on=filled_on or dt.date.today()), out)
-
-
-def write_sheets_xlsx(sheets: tuple[Sheet, ...], out: Path) -> Path:
-    """Write ``sheets`` laid out as the 统计表 is (atomically) to ``out``."""
-    return save_workbook(_workbook(sheets), out)
 
 
 def write_sheets_xlsx(sheets: tuple[Sheet, ...], out: Path) -> Path:

@@ -17,9 +17,9 @@ from pipeline.district.schools import open_scope
 from pipeline.errors import ReportError
 from pipeline.model.audit import AuditEvent, default_operator
 from pipeline.model.policy import Policy
-from pipeline.report.stats import StatsTable, compute_stats, without_groups
-from pipeline.report.stats_pdf import write_stats_pdf
-from pipeline.report.stats_xlsx import write_stats_xlsx
+from pipeline.report.stats.count import StatsTable, compute_stats, without_groups
+from pipeline.report.stats.pdf import write_stats_pdf
+from pipeline.report.stats.xlsx import write_stats_xlsx
 from pipeline.report.visits import load_visits
 from pipeline.store import repo
 from pipeline.store.audit import file_sha256, log_event

@@ -21,8 +21,8 @@ from pipeline.atomic import atomic_write
 from pipeline.model.form import Box
 from pipeline.render.fonts import FontSet, default_fonts
 from pipeline.render.pen import PT, Pen
-from pipeline.report.stats import StatsTable
-from pipeline.report.stats_sheet import Grid, Heading, Sheet, cell_text, stats_sheets
+from pipeline.report.stats.count import StatsTable
+from pipeline.report.stats.sheet import Grid, Heading, Sheet, cell_text, stats_sheets
 
 PAGE_W, PAGE_H = (side / mm for side in landscape(A4))
 TEXT_W = PAGE_W - 2 * defs.STATS_PDF_MARGIN

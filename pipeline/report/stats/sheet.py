@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pipeline.report.stats import TOTAL, ClassRow, DateRange, StatsTable, Tally
+from pipeline.report.stats.count import TOTAL, ClassRow, DateRange, StatsTable, Tally
 
 Cell = str | int | float
 
