@@ -326,7 +326,6 @@ PDF_STRADDLE_SHARE = 0.3  # a glyph this much inside a value box, centred outsid
 
 # Compliance to-do lists and the problem ledger (台账)
 TODO_PROBLEM_CHARS = 30  # characters of 发现的问题 quoted in a to-do line (the ledger keeps it all)
-TODO_TITLE_ROW_HEIGHT = 28  # points, the merged title row of the office-style sheets
 
 # Scan ingest (pipeline/ingest/scan_run.py)
 CROP_PAD_MM = 1.0  # mm of context kept around a field's box in its stored crop
@@ -350,11 +349,11 @@ ARCHIVE_SCAN_JPEG_QUALITY = 75  # grayscale JPEG quality of embedded scan pages
 ARCHIVE_CHUNK_RECORDS = 40  # records per intermediate PDF part: bounds memory whatever the school size
 ARCHIVE_REVIEW_SHADE = 0.88  # grey level of a table row whose value waits for review
 
-# 统计表 (monthly statistics): xlsx and printed PDF
-STATS_XLSX_TITLE_SIZE = 16  # pt, merged title
-STATS_XLSX_TITLE_HEIGHT = 30  # points, title row
-STATS_XLSX_LINE_HEIGHT = 14  # points per wrapped line of a header or note cell
-STATS_XLSX_ROW_PADDING = 4  # points added to a wrapped row's height
+# Office workbooks (统计表, to-do list, 台账: pipeline/report/office_workbook.py) and the printed 统计表
+OFFICE_XLSX_TITLE_SIZE = 16  # pt, merged title
+OFFICE_XLSX_TITLE_HEIGHT = 30  # points, title row
+OFFICE_XLSX_LINE_HEIGHT = 14  # points per wrapped line of a header or note cell
+OFFICE_XLSX_ROW_PADDING = 4  # points added to a wrapped row's height
 STATS_PDF_MARGIN = 12.0  # mm on every side of the A4 landscape page
 STATS_PDF_TITLE_SIZE = 15.0  # pt
 STATS_PDF_TEXT_SIZE = 9.0  # pt, info line, captions, notes, 填报人 line

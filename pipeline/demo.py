@@ -23,7 +23,9 @@ from pipeline.resources import samples_dir
 from pipeline.roster.importer import RosterImportReport, import_roster
 from pipeline.store import records as record_store
 from pipeline.report.stats.report import make_stats_report
-from pipeline.report.todo_report import Written, make_compliance_report, make_ledger_report
+from pipeline.report.compliance import make_compliance_report
+from pipeline.report.ledger import make_ledger_report
+from pipeline.report.written import Written
 from pipeline.store.workspace import Workspace, init_workspace
 from pipeline.synth.evaluate import Evaluation, evaluate
 from pipeline.synth.returns import StackEvents, fill_returns

@@ -35,7 +35,7 @@ from pipeline.errors import AccessError, SchoolError
 from pipeline.model.form import load_form
 from pipeline.model.people import Student, Teacher
 from pipeline.report.stats.report import make_stats_report
-from pipeline.report.todo_report import make_compliance_report
+from pipeline.report.compliance import make_compliance_report
 from pipeline.roster import import_roster
 from pipeline.store import repo
 from pipeline.store import schools as school_store

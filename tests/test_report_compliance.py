@@ -14,8 +14,15 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.errors import ReportError
 from pipeline.model.policy import load_policy
-from pipeline.report.compliance import ComplianceReport, by_class, by_teacher, compliance_todo
-from pipeline.report.todo_xlsx import SUMMARY_SHEET, TODO_HEADERS, write_compliance_xlsx
+from pipeline.report.compliance import (
+    SUMMARY_SHEET,
+    TODO_HEADERS,
+    ComplianceReport,
+    by_class,
+    by_teacher,
+    compliance_todo,
+    write_compliance_xlsx,
+)
 from pipeline.report.visits import Visit, load_visits
 from pipeline.store import repo
 from pipeline.store.audit import file_sha256, list_events

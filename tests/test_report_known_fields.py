@@ -21,9 +21,10 @@ import pytest
 from pipeline.model.form import load_form
 from pipeline.model.issuance import IssuedForm
 from pipeline.model.record import FieldValue, Record
+from pipeline.report.compliance import make_compliance_report
+from pipeline.report.ledger import make_ledger_report
 from pipeline.report.stats.count import StatsTable, compute_stats
 from pipeline.report.stats.report import make_stats_report
-from pipeline.report.todo_report import make_compliance_report, make_ledger_report
 from pipeline.report.visits import COUNTING_ROLES, load_visits, visit_of
 from pipeline.resources import samples_dir
 from pipeline.store import repo

@@ -14,8 +14,7 @@ from click.testing import CliRunner
 from pipeline.cli import main
 from pipeline.model.form import load_form
 from pipeline.model.policy import load_policy
-from pipeline.report.ledger import LedgerItem, build_ledger, has_problem
-from pipeline.report.todo_xlsx import LEDGER_HEADERS, LEDGER_SHEET, write_ledger_xlsx
+from pipeline.report.ledger import LEDGER_HEADERS, LEDGER_SHEET, LedgerItem, build_ledger, has_problem, write_ledger_xlsx
 from pipeline.report.visits import Visit, load_visits
 from pipeline.store import repo
 from pipeline.store.audit import file_sha256, list_events

@@ -52,11 +52,10 @@ from pipeline.model.form import load_form
 from pipeline.model.policy import Period
 from pipeline.model.record import Record
 from pipeline.progress import Progress
-from pipeline.report.compliance import compliance_todo
-from pipeline.report.ledger import build_ledger
+from pipeline.report.compliance import compliance_todo, write_compliance_xlsx
+from pipeline.report.ledger import build_ledger, write_ledger_xlsx
 from pipeline.report.stats.pdf import write_stats_pdf
 from pipeline.report.stats.xlsx import write_stats_xlsx
-from pipeline.report.todo_xlsx import write_compliance_xlsx, write_ledger_xlsx
 from pipeline.report.visits import counted_with_pending_by, load_visits
 from pipeline.store import repo
 from pipeline.store.audit import file_sha256, log_event

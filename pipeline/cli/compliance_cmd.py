@@ -17,7 +17,7 @@ from pipeline.cli.school_cmd import school_option
 if TYPE_CHECKING:
     from pipeline.report.compliance import ComplianceReport
     from pipeline.report.ledger import LedgerItem
-    from pipeline.report.todo_report import Written
+    from pipeline.report.written import Written
 
 as_of_option = click.option(
     "--as-of",
@@ -69,7 +69,7 @@ def compliance_cmd(
     示例：jiafang report compliance --out 家访待办.xlsx --operator 王老师
     """
     from pipeline.model.policy import load_policy
-    from pipeline.report.todo_report import make_compliance_report
+    from pipeline.report.compliance import make_compliance_report
     from pipeline.store.workspace import open_workspace
 
     ws = open_workspace(workspace)
@@ -129,7 +129,7 @@ def ledger_cmd(
     示例：jiafang report ledger --as-of 2026-03-20 --out 问题台账.xlsx --operator 王老师
     """
     from pipeline.model.policy import load_policy
-    from pipeline.report.todo_report import make_ledger_report
+    from pipeline.report.ledger import make_ledger_report
     from pipeline.store.workspace import open_workspace
 
     ws = open_workspace(workspace)

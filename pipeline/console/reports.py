@@ -17,11 +17,11 @@ from pipeline.archive.packet import build_packet
 from pipeline.archive.packet_sections import term_months
 from pipeline.console.uploads import export_path, exported_file, exports_dir, process_upload
 from pipeline.errors import JiafangError
-from pipeline.report.compliance import by_class
+from pipeline.report.compliance import by_class, make_compliance_report
 from pipeline.report.ledger import STATUS_LABELS as LEDGER_STATUSES
+from pipeline.report.ledger import make_ledger_report
 from pipeline.report.overview import overview_day
 from pipeline.report.stats.report import make_stats_report
-from pipeline.report.todo_report import make_compliance_report, make_ledger_report
 from pipeline.review.app import operator_name, render, workspace
 from pipeline.roster.search import find_students
 from pipeline.store import repo

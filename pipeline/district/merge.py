@@ -33,8 +33,9 @@ from pipeline.errors import ReportError
 from pipeline.model.audit import AuditEvent, default_operator
 from pipeline.model.form import load_form
 from pipeline.model.policy import VISIT_FORM, Policy
+from pipeline.report.office_workbook import cn_month
 from pipeline.report.stats.count import TOTAL, ClassRow, DateRange, GroupRow, LeaderRow, Tally, month_in_school_year, visit_modes
-from pipeline.report.stats.sheet import cn_month, tally_grid
+from pipeline.report.stats.sheet import tally_grid
 from pipeline.store import schools as school_store
 from pipeline.store.audit import file_sha256, log_event
 from pipeline.store.schools import School

@@ -7,9 +7,10 @@ import datetime as dt
 from pathlib import Path
 
 from pipeline.district.table import DistrictTable
+from pipeline.report.office_workbook import SIGN_BLANK, cn_date, cn_month
 from pipeline.report.stats.count import TOTAL
+from pipeline.report.stats.sheet import NAME, NUMBER, WIDE, Grid, Heading, Sheet, tally_grid
 from pipeline.report.stats.xlsx import write_sheets_xlsx
-from pipeline.report.stats.sheet import NAME, NUMBER, SIGN_BLANK, WIDE, Grid, Heading, Sheet, cn_date, cn_month, tally_grid
 
 
 def write_district_xlsx(table: DistrictTable, out: Path, *, filled_on: dt.date | None = None) -> Path:

@@ -14,8 +14,9 @@ from pipeline.plan.calendar import TermCalendar
 from pipeline.plan.explain import weekday_word
 from pipeline.plan.plan_doc import short_date
 from pipeline.render.fonts import FontSet
+from pipeline.report.office_workbook import SIGN_BLANK, cn_date
 from pipeline.report.stats.pdf import write_sheets_pdf
-from pipeline.report.stats.sheet import SIGN_BLANK, Grid, Heading, Sheet, cn_date
+from pipeline.report.stats.sheet import Grid, Heading, Sheet
 from pipeline.report.stats.xlsx import write_sheets_xlsx
 
 __all__ = ["teacher_sheets", "week_sheets", "write_timetable"]

@@ -1,18 +1,28 @@
-"""Reports over the stored records: the monthly 统计表, the compliance to-do list, the 台账.
+"""Reports over the stored records: the monthly 统计表 (stats/), the compliance to-do list
+(compliance/), the 台账 (ledger), all in the office's workbook (office_workbook).
 
 Every report starts from :func:`pipeline.report.visits.load_visits` (the current version of
 each returned 家访记录表); only counted records (``auto``/``verified``) count, the rest are
 reported as pending review.
 """
 
-from pipeline.report.compliance import ComplianceItem, ComplianceReport, compliance_todo
-from pipeline.report.ledger import LedgerItem, build_ledger
-from pipeline.report.stats.count import StatsTable, compute_stats, without_groups
-from pipeline.report.stats.pdf import write_stats_pdf
-from pipeline.report.stats.report import StatsReport, make_stats_report
-from pipeline.report.stats.xlsx import write_stats_xlsx
-from pipeline.report.todo_report import make_compliance_report, make_ledger_report
-from pipeline.report.todo_xlsx import write_compliance_xlsx, write_ledger_xlsx
+from pipeline.report.compliance import (
+    ComplianceItem,
+    ComplianceReport,
+    compliance_todo,
+    make_compliance_report,
+    write_compliance_xlsx,
+)
+from pipeline.report.ledger import LedgerItem, build_ledger, make_ledger_report, write_ledger_xlsx
+from pipeline.report.stats import (
+    StatsReport,
+    StatsTable,
+    compute_stats,
+    make_stats_report,
+    without_groups,
+    write_stats_pdf,
+    write_stats_xlsx,
+)
 from pipeline.report.visits import Visit, load_visits
 
 __all__ = [

@@ -14,6 +14,9 @@ phoned on day 4 has followed up even without ticking 回访).
 A problem opens an item once its 发现的问题 field is itself ``auto`` or ``verified``
 (pipeline.report.visits leaves a value still in review out); the sheet says how many counted
 records still have fields waiting.
+
+:func:`make_ledger_report` runs it end to end: load, compute, write the 问题台账 workbook when
+asked (office chrome and list layout: pipeline.report.office_workbook) and log it.
 """
 
 from __future__ import annotations
@@ -21,17 +24,31 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from pipeline.access import require_current
+from pipeline.district.schools import open_scope
+from pipeline.errors import ReportError
+from pipeline.model.audit import default_operator
 from pipeline.model.classes import class_sort_key
 from pipeline.model.people import Teacher
 from pipeline.model.policy import Policy
-from pipeline.report.visits import Visit
+from pipeline.report.office_workbook import ListSheet, write_list_sheets
+from pipeline.report.visits import Visit, counted_with_pending_by, load_visits, pending_fields_note
+from pipeline.report.written import Written, log_written, require_xlsx, roster_class
+from pipeline.store import repo
+from pipeline.store.workspace import Workspace
 
 HEAD_TEACHER_ROLE = "班主任"
 STATUSES = ("open", "done", "overdue")
 STATUS_LABELS = {"open": "未完成", "done": "已完成", "overdue": "已逾期"}
 # What teachers write in 发现的问题 when they found none: not a ledger item.
 NO_PROBLEM = frozenset({"无", "暂无", "没有", "无问题", "暂无问题", "无明显问题", "未发现问题", "/", "-", "—", "——"})
+LEDGER_SHEET = "问题台账"
+LEDGER_HEADERS = (
+    "序号", "班级", "学生", "学籍号", "发现的问题", "四措施", "责任教师", "发现日期", "跟进期限", "跟进记录", "状态",
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +78,86 @@ class LedgerItem:
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class LedgerResult:
+    items: tuple[LedgerItem, ...]
+    as_of: dt.date
+    scope: str  # "全校" or the class name
+    written: Written | None  # None when no file was asked for
+
+
+def make_ledger_report(
+    ws: Workspace,
+    *,
+    as_of: dt.date | None = None,
+    class_name: str | None = None,
+    status: str | None = None,
+    out: Path | None = None,
+    policy: Policy | None = None,
+    operator: str | None = None,
+    school: str | None = None,
+) -> LedgerResult:
+    """The 台账 on ``as_of`` (default today), optionally one class, one status and one school of
+    a district's store; written to ``out`` (.xlsx) and logged when given."""
+    require_current("report")
+    if status is not None and status not in STATUSES:
+        raise ReportError(f"未知的台账状态“{status}”（可用：{'、'.join(STATUSES)}）。")
+    day = as_of or dt.date.today()
+    with ws.session() as session:
+        among = open_scope(session, ws, school, operator or default_operator(), one_school=True)
+        policy = policy or among.policy
+        scope = roster_class(session, class_name)
+        visits = load_visits(session, class_name=scope, school=among.school)
+        teachers = repo.list_teachers(session, school=among.school)
+        ledger = build_ledger(visits=visits, teachers=teachers, policy=policy, as_of=day)
+    items = tuple(only_status(ledger, status))
+    label = scope or "全校"
+    written = None
+    if out is not None:
+        require_xlsx(out)
+        waiting = counted_with_pending_by(visits, day)
+        path = write_ledger_xlsx(items, out, school=policy.school.name, as_of=day, scope=label, counted_with_pending=waiting)
+        options: dict[str, object] = {"report": "ledger", "as_of": day.isoformat(), "format": "xlsx", "status": status}
+        written = log_written(ws, path, operator=operator or default_operator(), class_name=scope, options=options)
+    return LedgerResult(items, day, label, written)
+
+
+def write_ledger_xlsx(
+    items: Sequence[LedgerItem], out: Path, *, school: str, as_of: dt.date, scope: str, counted_with_pending: int = 0
+) -> Path:
+    """The 问题台账 sheet, one row per problem found, with its follow-up and status;
+    ``counted_with_pending`` counted records still have other fields (a problem found among
+    them) in review."""
+    summary = "，".join(f"{k} {v} 项" for k, v in status_counts(items).items())
+    sheet = ListSheet(
+        LEDGER_SHEET,
+        f"{school}家访问题台账",
+        f"范围：{scope}    统计日期：{as_of:%Y-%m-%d}    共 {len(items)} 项（{summary}）",
+        LEDGER_HEADERS,
+        [_ledger_row(n, i) for n, i in enumerate(items, start=1)],
+        merge_runs=(1,),
+        notes=pending_fields_note(counted_with_pending),
+    )
+    return write_list_sheets([sheet], out)
+
+
+def _ledger_row(n: int, item: LedgerItem) -> list[Any]:
+    followups = "\n".join(f"{f.date:%Y-%m-%d} {f.visit_type or ''}（{f.mode or '方式未填'}）" for f in item.followups)
+    return [
+        n,
+        item.class_name,
+        item.student_name,
+        item.student_no,
+        item.problem,
+        "、".join(item.measures),
+        item.responsible or "（未登记）",
+        item.opened,
+        item.due,
+        followups,
+        item.status_label + (f"（{item.overdue_days} 天）" if item.overdue_days else ""),
+    ]
 
 
 def build_ledger(

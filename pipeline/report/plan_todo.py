@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from pipeline.model.plan import DUE, OVERDUE, STATE_WORDS
-from pipeline.report.compliance import ComplianceItem, ComplianceReport, item_order
+from pipeline.report.compliance.todo import ComplianceItem, ComplianceReport, item_order
 from pipeline.store.workspace import Workspace
 
 __all__ = ["with_plan_progress"]

@@ -123,3 +123,8 @@ def counted_with_pending_by(visits: Iterable[Visit], as_of: dt.date) -> int:
 
 def _date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def pending_fields_note(records: int) -> tuple[str, ...]:
+    """The note on counted records whose other fields (narratives, names) still wait."""
+    return (f"其中 {records} 份记录仍有其他栏目待核对（已计入；核对不改变以上计数所用的栏目）。",) if records else ()

@@ -15,14 +15,14 @@ from pathlib import Path
 from pipeline.access import require_current
 from pipeline.district.schools import open_scope
 from pipeline.errors import ReportError
-from pipeline.model.audit import AuditEvent, default_operator
+from pipeline.model.audit import default_operator
 from pipeline.model.policy import Policy
 from pipeline.report.stats.count import StatsTable, compute_stats, without_groups
 from pipeline.report.stats.pdf import write_stats_pdf
 from pipeline.report.stats.xlsx import write_stats_xlsx
 from pipeline.report.visits import load_visits
+from pipeline.report.written import log_written
 from pipeline.store import repo
-from pipeline.store.audit import file_sha256, log_event
 from pipeline.store.workspace import Workspace
 
 STATS_WRITERS: dict[str, Callable[..., Path]] = {".xlsx": write_stats_xlsx, ".pdf": write_stats_pdf}
@@ -70,23 +70,13 @@ def make_stats_report(
     )
     if outward and not include_sensitive:
         table = without_groups(table)
-    path = writer(table, out, filled_on=filled_on).resolve()
-    digest = file_sha256(path)
-    event = AuditEvent(
-        action="report",
-        operator=who,
-        scope=f"class {table.class_name}" if table.class_name else "school",
-        options={
-            "report": "stats",
-            "month": table.month,
-            "format": path.suffix.lstrip(".").lower(),
-            "outward": outward,
-            "include_sensitive": include_sensitive,
-            **({"school": school} if school else {}),
-        },
-        output=str(path),
-        output_sha256=digest,
-    )
-    with ws.session() as session:
-        log_event(session, event)
-    return StatsReport(table, path, digest)
+    options: dict[str, object] = {
+        "report": "stats",
+        "month": table.month,
+        "format": out.suffix.lstrip(".").lower(),
+        "outward": outward,
+        "include_sensitive": include_sensitive,
+        **({"school": school} if school else {}),
+    }
+    written = log_written(ws, writer(table, out, filled_on=filled_on), operator=who, class_name=table.class_name, options=options)
+    return StatsReport(table, written.path, written.sha256)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from pipeline.report.office_workbook import cn_date, cn_month, signature
 from pipeline.report.stats.count import TOTAL, ClassRow, DateRange, StatsTable, Tally
+from pipeline.report.visits import pending_fields_note
 
 Cell = str | int | float
 
-SIGN_BLANK = "＿＿＿＿＿＿"
 FIXED_PERIOD_COLUMNS = 6  # per period: 人, 人次, two rates, two ledger counts (then one per mode)
 WIDE, NUMBER, NAME = 14.0, 7.0, 12.0  # column widths in Excel character units
 
@@ -52,16 +53,16 @@ class Sheet:
 
 def stats_sheets(table: StatsTable, *, filled_on: dt.date) -> tuple[Sheet, ...]:
     """The sheets of the 统计表: the main table, special groups (if included), teachers."""
-    signature = f"填报人：{SIGN_BLANK}    审核人：{SIGN_BLANK}    填报日期：{cn_date(filled_on)}"
+    foot = signature(filled_on)
     info = (f"填报单位：{table.school}", f"统计时间：{cn_month(table.month_range.start)}", "单位：人、人次")
     scope = f"{table.class_name} " if table.class_name else ""
     month = cn_month(table.month_range.start)
     sheets = [
-        Sheet("统计表", f"{table.school} {scope}家访工作统计表（{month}）", info, (_main_grid(table),), _notes(table), signature)
+        Sheet("统计表", f"{table.school} {scope}家访工作统计表（{month}）", info, (_main_grid(table),), _notes(table), foot)
     ]
     if table.groups_included:
         sheets.append(
-            Sheet("特殊群体", f"{table.school} {scope}特殊群体学生家访情况（{month}）", info, (_group_grid(table),), (), signature)
+            Sheet("特殊群体", f"{table.school} {scope}特殊群体学生家访情况（{month}）", info, (_group_grid(table),), (), foot)
         )
     sheets.append(
         Sheet(
@@ -70,18 +71,10 @@ def stats_sheets(table: StatsTable, *, filled_on: dt.date) -> tuple[Sheet, ...]:
             info,
             (_role_grid(table), _leader_grid(table)),
             (),
-            signature,
+            foot,
         )
     )
     return tuple(sheets)
-
-
-def cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def cn_month(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月"
 
 
 def cell_text(value: Cell) -> str:
@@ -179,8 +172,3 @@ def _notes(table: StatsTable) -> tuple[str, ...]:
     if not table.groups_included:
         notes.append("特殊群体统计属敏感信息，外发版本未列出。")
     return tuple(notes)
-
-
-def pending_fields_note(records: int) -> tuple[str, ...]:
-    """The note on counted records whose other fields (narratives, names) still wait."""
-    return (f"其中 {records} 份记录仍有其他栏目待核对（已计入；核对不改变以上计数所用的栏目）。",) if records else ()
