@@ -1,20 +1,23 @@
-"""The 统计表 printed: the same sheets as the xlsx, on A4 landscape pages.
+"""The 统计表 printed: the same sheets as the xlsx, on A4 landscape pages (reportlab platypus).
 
-Each sheet starts a page: title, the 填报单位 / 统计时间 / 单位 line, its tables (a table too
-long for the page continues on the next one under repeated headings), notes and the 填报人
-line. Text goes through pipeline.render.pen, so any character the roster holds prints and
-extracts.
+Each sheet starts a page: title, the 填报单位 / 统计时间 / 单位 line, its tables, notes and the
+填报人 line. A table is a platypus ``Table`` whose merged headings are ``SPAN`` cells; a table
+too long for the page continues on the next one under its repeated headings. Text goes
+through pipeline.render.pen (a font per character, bold as stroked outlines, since CJK fonts
+have no bold face), so any character the roster holds prints and extracts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import io
 from pathlib import Path
 
+from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import BaseDocTemplate, CondPageBreak, Flowable, Frame, PageBreak, PageTemplate, Spacer, Table, TableStyle
 
 from pipeline import defs
 from pipeline.atomic import atomic_write
@@ -22,19 +25,17 @@ from pipeline.model.form import Box
 from pipeline.render.fonts import FontSet, default_fonts
 from pipeline.render.pen import PT, Pen
 from pipeline.report.stats.count import StatsTable
-from pipeline.report.stats.sheet import Grid, Heading, Sheet, cell_text, stats_sheets
+from pipeline.report.stats.sheet import Grid, Sheet, cell_text, stats_sheets
 
 PAGE_W, PAGE_H = (side / mm for side in landscape(A4))
 TEXT_W = PAGE_W - 2 * defs.STATS_PDF_MARGIN
-BOTTOM = PAGE_H - defs.STATS_PDF_MARGIN  # lowest y content may reach (the page number sits below)
 
 
 def write_stats_pdf(
     table: StatsTable, out: Path, *, filled_on: dt.date | None = None, fonts: FontSet | None = None
 ) -> Path:
     """Print the 统计表 to ``out`` (atomically); ``filled_on`` is the 填报日期 (today)."""
-    sheets = stats_sheets(table, filled_on=filled_on or dt.date.today())
-    return atomic_write(out, lambda tmp: _render(sheets, tmp, fonts or default_fonts()))
+    return write_sheets_pdf(stats_sheets(table, filled_on=filled_on or dt.date.today()), out, fonts=fonts)
 
 
 def write_sheets_pdf(sheets: tuple[Sheet, ...], out: Path, *, fonts: FontSet | None = None) -> Path:
@@ -43,126 +44,149 @@ def write_sheets_pdf(sheets: tuple[Sheet, ...], out: Path, *, fonts: FontSet | N
 
 
 def _render(sheets: tuple[Sheet, ...], path: Path, fonts: FontSet) -> None:
-    canvas = Canvas(str(path), pagesize=landscape(A4), pageCompression=1)
-    canvas.setTitle(sheets[0].title)
-    canvas.setCreator("jiafang")
-    canvas.setAuthor("jiafang")
-    for sheet in sheets:
-        page = _Page(Pen(canvas, fonts, PAGE_H))
-        _draw_sheet(page, sheet)
-        page.finish()
-    canvas.save()
+    margin = defs.STATS_PDF_MARGIN * mm
+    frame = Frame(
+        margin, margin, TEXT_W * mm, (PAGE_H - 2 * defs.STATS_PDF_MARGIN) * mm,
+        leftPadding=0, bottomPadding=0, rightPadding=0, topPadding=0,
+    )
+
+    def page_number(canvas: Canvas, _doc: object) -> None:
+        number = f"第 {canvas.getPageNumber()} 页"
+        Pen(canvas, fonts, PAGE_H).text(number, PAGE_W / 2, PAGE_H - defs.STATS_PDF_MARGIN / 2, defs.STATS_PDF_TEXT_SIZE, align="center")
+
+    doc = BaseDocTemplate(
+        str(path), pagesize=landscape(A4), pageTemplates=[PageTemplate("sheet", [frame], onPage=page_number)],
+        title=sheets[0].title, author="jiafang", creator="jiafang", pageCompression=1,
+    )
+    # Heading heights are needed before the tables exist; measuring text needs fonts only.
+    measure = Pen(Canvas(io.BytesIO()), fonts, PAGE_H)
+    story: list[Flowable] = []
+    for n, sheet in enumerate(sheets):
+        story += ([PageBreak()] if n else []) + _sheet_story(sheet, measure)
+    doc.build(story)
 
 
-@dataclass
-class _Page:
-    """A y cursor (mm from the top) that moves on to a new page when content would not fit."""
-
-    pen: Pen
-    y: float = defs.STATS_PDF_MARGIN
-
-    def fits(self, height: float) -> bool:
-        return self.y + height <= BOTTOM
-
-    def ensure(self, height: float) -> bool:
-        """Start a new page unless ``height`` fits; True when a page was started."""
-        if self.fits(height):
-            return False
-        self.finish()
-        self.y = defs.STATS_PDF_MARGIN
-        return True
-
-    def finish(self) -> None:
-        canvas = self.pen.canvas
-        self.pen.text(f"第 {canvas.getPageNumber()} 页", PAGE_W / 2, PAGE_H - defs.STATS_PDF_MARGIN / 2, defs.STATS_PDF_TEXT_SIZE, align="center")
-        canvas.showPage()
-
-
-def _draw_sheet(page: _Page, sheet: Sheet) -> None:
-    pen, size = page.pen, defs.STATS_PDF_TEXT_SIZE
-    title_size = defs.STATS_PDF_TITLE_SIZE
-    page.y += title_size * PT
-    pen.text(sheet.title, PAGE_W / 2, page.y, title_size, align="center", bold=True)
-    page.y += defs.STATS_PDF_GAP + size * PT
+def _sheet_story(sheet: Sheet, measure: Pen) -> list[Flowable]:
+    size = defs.STATS_PDF_TEXT_SIZE
     *left, right = sheet.info
-    pen.text("　　".join(left), defs.STATS_PDF_MARGIN, page.y, size)
-    pen.text(right, PAGE_W - defs.STATS_PDF_MARGIN, page.y, size, align="right")
-    page.y += defs.STATS_PDF_GAP / 2
+    story: list[Flowable] = [
+        _Lines(measure.fonts, [sheet.title], defs.STATS_PDF_TITLE_SIZE, align="center", bold=True),
+        Spacer(0, defs.STATS_PDF_GAP * mm),
+        _Lines(measure.fonts, ["　　".join(left)], size, right=right),
+        Spacer(0, defs.STATS_PDF_GAP / 2 * mm),
+    ]
     for grid in sheet.grids:
-        _draw_grid(page, grid)
-        page.y += defs.STATS_PDF_GAP
+        story += _grid_story(grid, measure)
+        story.append(Spacer(0, defs.STATS_PDF_GAP * mm))
     for text in (*sheet.notes, "", sheet.signature):
-        for line in pen.wrap(text, size, TEXT_W) or [""]:
-            page.ensure(size * PT * defs.STATS_PDF_LEADING)
-            page.y += size * PT * defs.STATS_PDF_LEADING
-            pen.text(line, defs.STATS_PDF_MARGIN, page.y, size)
+        story.append(_Lines(measure.fonts, measure.wrap(text, size, TEXT_W) or [""], size, leading=defs.STATS_PDF_LEADING))
+    return story
 
 
-def _draw_grid(page: _Page, grid: Grid) -> None:
-    pen = page.pen
+def _grid_story(grid: Grid, measure: Pen) -> list[Flowable]:
+    """The caption and the table of ``grid``, moved to a new page unless the caption, the
+    headings and one row fit on this one."""
     scale = min(TEXT_W / sum(grid.widths), defs.STATS_PDF_MAX_MM_PER_WIDTH)
     widths = [w * scale for w in grid.widths]
-    lefts = [defs.STATS_PDF_MARGIN + sum(widths[:i]) for i in range(len(widths) + 1)]
-    heights = _header_heights(pen, grid, widths)
-    row_h = defs.STATS_PDF_ROW_HEIGHT
+    heights = _header_heights(measure, grid, widths)
     caption_h = defs.STATS_PDF_TEXT_SIZE * PT * 2 if grid.caption else 0.0
-    page.ensure(caption_h + sum(heights) + row_h)
+    story: list[Flowable] = [CondPageBreak((caption_h + sum(heights) + defs.STATS_PDF_ROW_HEIGHT) * mm)]
     if grid.caption:
-        page.y += caption_h * 0.75
-        pen.text(grid.caption, defs.STATS_PDF_MARGIN, page.y, defs.STATS_PDF_TEXT_SIZE, bold=True)
-        page.y += caption_h * 0.25
-    _draw_headings(page, grid.headings, lefts, heights)
+        # the caption's baseline three quarters down its two lines' room, as the headings follow
+        story.append(_Lines(measure.fonts, [grid.caption], defs.STATS_PDF_TEXT_SIZE, bold=True, leading=1.5))
+        story.append(Spacer(0, caption_h * 0.25 * mm))
+    story.append(_table(grid, widths, heights, measure))
+    return story
+
+
+def _table(grid: Grid, widths: list[float], heights: list[float], measure: Pen) -> Table:
+    """Headings as SPAN cells over the header rows (repeated on every page), then the rows."""
+    fonts = measure.fonts
+    span = len(widths)
+    data: list[list[Flowable | str]] = [[""] * span for _ in range(grid.header_rows)]
+    commands: list[tuple[object, ...]] = [
+        ("GRID", (0, 0), (-1, -1), defs.FRAME_LINE, colors.black),
+        ("BACKGROUND", (0, 0), (-1, grid.header_rows - 1), colors.Color(*(defs.STATS_PDF_HEADER_GREY,) * 3)),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("TOPPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+    ]
+    for h in grid.headings:
+        room = sum(widths[h.col : h.col + h.cols])
+        data[h.row][h.col] = _Cell(fonts, _wrap(measure, h.text, room), bold=True)
+        if h.rows > 1 or h.cols > 1:
+            commands.append(("SPAN", (h.col, h.row), (h.col + h.cols - 1, h.row + h.rows - 1)))
     bold_from = len(grid.rows) - grid.total_rows
-    for i, values in enumerate(grid.rows):
-        if page.ensure(row_h):
-            _draw_headings(page, grid.headings, lefts, heights)
-        for c, value in enumerate(values):
-            box = Box(lefts[c], page.y, widths[c], row_h)
-            pen.rect(box)
-            _cell_lines(pen, box, [cell_text(value)], bold=i >= bold_from, fit=True)
-        page.y += row_h
+    data += [[_Cell(fonts, [cell_text(v)], bold=i >= bold_from, fit=True) for v in values] for i, values in enumerate(grid.rows)]
+    row_heights = [h * mm for h in heights] + [defs.STATS_PDF_ROW_HEIGHT * mm] * len(grid.rows)
+    table = Table(data, colWidths=[w * mm for w in widths], rowHeights=row_heights, repeatRows=grid.header_rows, hAlign="LEFT")
+    table.setStyle(TableStyle(commands))
+    return table
 
 
-def _header_heights(pen: Pen, grid: Grid, widths: list[float]) -> list[float]:
+def _header_heights(measure: Pen, grid: Grid, widths: list[float]) -> list[float]:
     """Height (mm) of each header row: the least row height, or more for wrapped headings."""
     heights = [defs.STATS_PDF_ROW_HEIGHT] * grid.header_rows
     for h in sorted(grid.headings, key=lambda h: h.rows):
-        need = _text_height(len(_wrap(pen, h.text, sum(widths[h.col : h.col + h.cols]))))
+        need = _text_height(len(_wrap(measure, h.text, sum(widths[h.col : h.col + h.cols]))))
         have = sum(heights[h.row : h.row + h.rows])
         if need > have:
             heights[h.row + h.rows - 1] += need - have
     return heights
 
 
-def _draw_headings(page: _Page, headings: tuple[Heading, ...], lefts: list[float], heights: list[float]) -> None:
-    pen = page.pen
-    for h in headings:
-        box = Box(lefts[h.col], page.y + sum(heights[: h.row]), lefts[h.col + h.cols] - lefts[h.col], sum(heights[h.row : h.row + h.rows]))
-        canvas = pen.canvas
-        canvas.setFillGray(defs.STATS_PDF_HEADER_GREY)
-        canvas.rect(box.x * mm, pen.y(box.bottom), box.w * mm, box.h * mm, stroke=0, fill=1)
-        canvas.setFillGray(0)
-        pen.rect(box)
-        _cell_lines(pen, box, _wrap(pen, h.text, box.w), bold=True)
-    page.y += sum(heights)
-
-
-def _cell_lines(pen: Pen, box: Box, lines: list[str], *, bold: bool, fit: bool = False) -> None:
-    """Lines centred in ``box``; with ``fit`` a single line too wide shrinks to fit."""
-    size = defs.STATS_PDF_CELL_SIZE
-    room = box.w - 2 * defs.STATS_PDF_CELL_PADDING
-    if fit and lines and pen.width(lines[0], size) > room:
-        size *= room / pen.width(lines[0], size)
-    lead = size * PT * defs.STATS_PDF_LEADING
-    first = pen.centred_baseline(box, size) - lead * (len(lines) - 1) / 2
-    for n, line in enumerate(lines):
-        pen.text(line, box.x + box.w / 2, first + n * lead, size, align="center", bold=bold)
-
-
-def _wrap(pen: Pen, text: str, width: float) -> list[str]:
+def _wrap(measure: Pen, text: str, width: float) -> list[str]:
     room = width - 2 * defs.STATS_PDF_CELL_PADDING
-    return [line for part in text.split("\n") for line in pen.wrap(part, defs.STATS_PDF_CELL_SIZE, room)]
+    return [line for part in text.split("\n") for line in measure.wrap(part, defs.STATS_PDF_CELL_SIZE, room)]
 
 
 def _text_height(lines: int) -> float:
     return lines * defs.STATS_PDF_CELL_SIZE * PT * defs.STATS_PDF_LEADING + 2 * defs.STATS_PDF_CELL_PADDING
+
+
+class _Lines(Flowable):
+    """Lines of text across the frame, each ``leading`` × its size high with its baseline at
+    the foot of its room; ``right`` is set flush right on the first line."""
+
+    def __init__(
+        self, fonts: FontSet, lines: list[str], size: float, *, align: str = "left", bold: bool = False,
+        right: str = "", leading: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.fonts, self.lines, self.size, self.align, self.bold, self.right = fonts, lines, size, align, bold, right
+        self.line_h = size * PT * leading  # mm
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        return availWidth, len(self.lines) * self.line_h * mm
+
+    def draw(self) -> None:
+        pen = Pen(self.canv, self.fonts, len(self.lines) * self.line_h)
+        x = {"left": 0.0, "center": TEXT_W / 2}[self.align]
+        for n, line in enumerate(self.lines, start=1):
+            pen.text(line, x, n * self.line_h, self.size, align=self.align, bold=self.bold)
+        if self.right:
+            pen.text(self.right, TEXT_W, self.line_h, self.size, align="right")
+
+
+class _Cell(Flowable):
+    """Lines centred in their (merged) table cell; with ``fit`` a single line too wide shrinks to fit."""
+
+    def __init__(self, fonts: FontSet, lines: list[str], *, bold: bool, fit: bool = False) -> None:
+        super().__init__()
+        self.fonts, self.lines, self.bold, self.fit = fonts, lines, bold, fit
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        self.box = Box(0.0, 0.0, availWidth / mm, availHeight / mm)
+        return availWidth, availHeight
+
+    def draw(self) -> None:
+        pen, box = Pen(self.canv, self.fonts, self.box.h), self.box
+        size = defs.STATS_PDF_CELL_SIZE
+        room = box.w - 2 * defs.STATS_PDF_CELL_PADDING
+        if self.fit and self.lines and pen.width(self.lines[0], size) > room:
+            size *= room / pen.width(self.lines[0], size)
+        lead = size * PT * defs.STATS_PDF_LEADING
+        first = pen.centred_baseline(box, size) - lead * (len(self.lines) - 1) / 2
+        for n, line in enumerate(self.lines):
+            pen.text(line, box.x + box.w / 2, first + n * lead, size, align="center", bold=self.bold)
