@@ -1,5 +1,6 @@
 """The compliance to-do list: what the policy profile asks for that has not happened yet
-(todo), as the office's workbook (xlsx), and end to end with the audit entry (report)."""
+(todo), the visit plan's overdue and due visits (plan), as the office's workbook (xlsx), and
+end to end with the audit entry (report)."""
 
 from pipeline.report.compliance.report import ComplianceResult, make_compliance_report
 from pipeline.report.compliance.todo import (

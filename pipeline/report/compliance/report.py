@@ -11,9 +11,9 @@ from pipeline.access import require_current
 from pipeline.district.schools import open_scope
 from pipeline.model.audit import default_operator
 from pipeline.model.policy import Policy
+from pipeline.report.compliance.plan import with_plan_progress
 from pipeline.report.compliance.todo import ComplianceReport, compliance_todo, default_as_of
 from pipeline.report.compliance.xlsx import write_compliance_xlsx
-from pipeline.report.plan_todo import with_plan_progress
 from pipeline.report.visits import load_visits
 from pipeline.report.written import Written, log_written, require_xlsx, roster_class
 from pipeline.store import repo

@@ -39,7 +39,7 @@ from pipeline.report.ledger import LedgerItem, build_ledger, class_heads, respon
 from pipeline.report.visits import Visit, counted_with_pending_by
 
 KINDS = ("no_home_visit", "special_group", "leader_pace", "followup_overdue", "late_entry")
-# Planned visits past their week or due this week (pipeline.report.plan_todo; only with a plan).
+# Planned visits past their week or due this week (pipeline.report.compliance.plan; only with a plan).
 PLAN_KINDS = ("plan_overdue", "plan_due")
 PERIOD_WORDS = {"school_year": "学年", "semester": "学期"}
 LEADERS_GROUP = "学校领导"  # how the class-less group of leaders' own items is shown
