@@ -179,7 +179,7 @@ def _ingest_file(
         size = path.stat().st_size
         with path.open("rb") as file:
             head = file.read(16)
-    except OSError as exc:
+    except OSError:
         message = f"{path}：无法读取文件（文件不存在、正被占用或没有读取权限）。请检查后重新读入"
         _account(ws, batch_id, FileIntake(str(path), "refused", message))
         return IngestItem(path, "rejected", message)

@@ -36,11 +36,6 @@ def write_stats_xlsx(table: StatsTable, out: Path, *, filled_on: dt.date | None 
 
 
 def write_sheets_xlsx(sheets: tuple[Sheet, ...], out: Path) -> Path:
-    """Write ``sheets`` laid out as the 统计表 is (atomically) to ``out``."""
-    return save_workbook(_workbook(sheets), out)
-
-
-def write_sheets_xlsx(sheets: tuple[Sheet, ...], out: Path) -> Path:
     """Any sheets laid out like the 统计表 (the visit plan's 家访安排表 uses it)."""
     return save_workbook(_workbook(sheets), out)
 
