@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.access import require_current
 from pipeline.calibrate import ReviewLoad, review_load, workspace_thresholds
-from pipeline.district.schools import student_policy
+from pipeline.scope.schools import student_policy
 from pipeline.errors import ClusterError, JiafangError, StorageError, UnknownFormError
 from pipeline.ingest import readers
 from pipeline.ingest.classify import collect, kind_of

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from pipeline.access import require_current
 from pipeline import defs
 from pipeline.calibrate import workspace_thresholds
-from pipeline.district.schools import student_policy
+from pipeline.scope.schools import student_policy
 from pipeline.errors import DocumentError, ScanError, StorageError
 from pipeline.ingest.classify import is_picture, sharpness
 from pipeline.ingest.executors import PageExecutor, Readers, local_executor

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from pipeline.access import require_current
-from pipeline.district.schools import open_scope
+from pipeline.scope.schools import open_scope
 from pipeline.errors import ReportError
 from pipeline.model.audit import AuditEvent, default_operator
 from pipeline.model.classes import normalize_class

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from pipeline.access import require_current
-from pipeline.district.schools import school_policy, scoped_school
+from pipeline.scope.schools import school_policy, scoped_school
 from pipeline.errors import RosterFileError
 from pipeline.model.people import Student, Teacher
 from pipeline.roster.columns import STUDENTS, TEACHERS
