@@ -344,4 +344,5 @@ def _returned(
 def _summary(report: IngestReport) -> dict[str, object]:
     fields = {f"fields_{s}": report.fields(s) for s in ("auto", "review")}
     files = {f"files_{o}": len(report.files_with(o)) for o in FILE_OUTCOMES}
-    return {o: report.count(o) for o in OUTCOMES} | {"review": report.needs_review, "seconds": round(report.seconds, 2)} | fields | files
+    counts: dict[str, object] = {o: report.count(o) for o in OUTCOMES}
+    return counts | {"review": report.needs_review, "seconds": round(report.seconds, 2)} | fields | files

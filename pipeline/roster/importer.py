@@ -107,7 +107,7 @@ def _validate_all(
         problems += bad
     ctx.known_classes |= {s.class_name for s in students}
     for sheet in (s for s in sheets if s.kind == TEACHERS):
-        good, bad = validate_teachers(sheet, ctx)
-        teachers += good
+        hired, bad = validate_teachers(sheet, ctx)
+        teachers += hired
         problems += bad
     return students, teachers, problems
