@@ -52,8 +52,8 @@ class Readers:
 
     def guarded(self, ref: PageRef, page: ScanPage) -> PageOutcome:
         """Read in this process; an exception quarantines the page as a program error."""
-        assert page.image is not None, "readers see decoded pages only (scan_run._local_outcome)"
         try:
+            assert page.image is not None, "readers see decoded pages only (scan_run._local_outcome)"
             return self.read(page.image, page.reader_dpi, self.ctx)
         except StorageError:
             raise
