@@ -187,7 +187,7 @@ LAYERS: tuple[dict[str, str], ...] = (
         "recognize": "OCR, OMR, digit combs, lexicon: a field's value from its pixels",
         "validate": "normalisation and the form's rules -> field status",
         "export": "records as JSON/CSV/XLSX, masking",
-        "calibrate": "confidence thresholds fitted from stored verified fields",
+        "calibrate": "`auto` thresholds calibrated from reviewers' decisions, the review load",
         "scope": "which school a command works on, who may see which",
     },
     {  # readers and producers: a whole file in or out
