@@ -31,14 +31,20 @@ APT_TEST := $(APT_RUNTIME) libreoffice-writer-nogui poppler-utils chromium postg
 # Handwriting fonts the recognition was not tuned on (bench/ingest.py --hand-font).
 APT_BENCH := $(APT_TEST) fonts-lxgw-wenkai fonts-seto fonts-klee
 
-.PHONY: demo test ci ci-lowest ci-highest bench setup system-deps system-deps-test system-deps-bench apt clean
+.PHONY: demo test lint ci ci-lowest ci-highest bench setup system-deps system-deps-test system-deps-bench apt clean
 
 demo: system-deps setup
 	$(BIN)/jiafang doctor
 	$(BIN)/jiafang demo --out jiafang-demo
 
-test: system-deps-test setup
+test: system-deps-test setup lint
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal --durations=15 $(PYTEST_ARGS)
+
+# Static checks (config in pyproject.toml): ruff on the whole tree, mypy on the package (strict on
+# model, store and validate). Each venv keeps its own mypy cache: `make ci` runs two at once.
+lint: setup
+	$(BIN)/ruff check --quiet .
+	$(BIN)/mypy --cache-dir $(VENV)/.mypy_cache pipeline
 
 ci: system-deps-test
 	$(MAKE) --no-print-directory -j2 --output-sync=recurse ci-lowest ci-highest

@@ -87,7 +87,6 @@ def measure_stages(template: Path, scans: list[Path], root: Path) -> dict[str, A
     from pipeline.ingest.scan_run import ScanFile, ingest_scan_files, page_digest, scan_context
     from pipeline.scan.identify import identify_page
     from pipeline.scan.load import scan_pages
-    from pipeline.store.workspace import open_workspace
 
     ws = _copy(template, root / "stages")
     ctx = scan_context(ws)

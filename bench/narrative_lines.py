@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import tempfile
 import time
 import unicodedata
@@ -34,7 +33,6 @@ import cv2
 import numpy as np
 import pypdfium2 as pdfium
 
-from pipeline import defs
 from pipeline.generate.batch import filled_form
 from pipeline.model.form import load_form
 from pipeline.model.people import Student

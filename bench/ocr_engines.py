@@ -63,7 +63,7 @@ def written_crops(writers: int) -> dict[str, list[tuple[np.ndarray, str]]]:
             cells = [(i * 6 * PX, 0, 6 * PX, 8 * PX) for i in range(len(digits))]
             page = np.full((round(8 * PX), round(len(digits) * 6 * PX)), 255, np.uint8)
             draw_digit_cells(page, cells, digits, style=style, rng=rng)
-            for (x, _, w, h), digit in zip(cells, digits):
+            for (x, _, w, _h), digit in zip(cells, digits):
                 cell = page[:, round(x) : round(x + w)]
                 kinds["digit"].append((ink_map(cell).line_image(pad), digit))
     return kinds

@@ -52,7 +52,7 @@ def _guarded(name: str, check: Callable[[], str], required: bool) -> Check:
 
 
 def _python() -> str:
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - `python -m pipeline` from a checkout skips pip's requires-python
         raise RuntimeError(f"当前 Python {sys.version.split()[0]}，需要 3.10 或更高版本")
     return f"Python {sys.version.split()[0]}"
 

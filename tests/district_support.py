@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.district.schools import register_school
+from pipeline.scope.schools import register_school
 from pipeline.identity import new_form_id
 from pipeline.model.form import load_form
 from pipeline.model.issuance import IssuedForm

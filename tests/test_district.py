@@ -24,13 +24,13 @@ from ingest_support import VALUES, filled_docx
 from pipeline.archive.dossier import build_dossier
 from pipeline.archive.packet import build_packet
 from pipeline.cli import main
-from pipeline.district.access import check_scope
+from pipeline.scope.access import check_scope
 from pipeline.district.merge import merge_stats_workbooks
 from pipeline.district.report import make_district_report
 from pipeline.generate.batch import generate, unused_form_ids
 from pipeline.ingest import ingest
 from pipeline.readback.docx_reader import docx_identity
-from pipeline.district.schools import records_in_scope
+from pipeline.scope.schools import records_in_scope
 from pipeline.errors import AccessError, SchoolError
 from pipeline.model.form import load_form
 from pipeline.model.people import Student, Teacher

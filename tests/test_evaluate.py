@@ -55,7 +55,7 @@ def test_fields_on_a_page_never_scanned_are_counted_apart_not_as_errors() -> Non
     scored = sum(s.fields for s in result.groups.values())
     assert scored == len([f for f in FORM.pages[0].fields if f.fillable])
     assert "signature" not in result.groups, "both signatures are on the missing page"
-    for group, n, accuracy, straight, precision in result.rows():
+    for group, _n, accuracy, straight, precision in result.rows():
         assert (accuracy, straight, precision) == (1.0, 1.0, 1.0), group
 
 

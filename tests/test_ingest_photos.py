@@ -134,7 +134,7 @@ def test_photos_of_mixed_forms_are_grouped_by_their_qr_code(issued, tmp_path: Pa
     ws = _workspace(issued, tmp_path)
     names = ["IMG_4001.jpg", "微信图片_20251105123101.jpg", "mmexport1762300000001.jpg", "IMG_4002.jpg"]
     truth = {}
-    for number, ((form_id, page_no), page) in enumerate(issued[1].items()):
+    for number, ((form_id, _page_no), page) in enumerate(issued[1].items()):
         name = names[(number * 3) % 4]  # the phone's order is not the forms' order
         _write(tmp_path / "in", name, page, _hand_held(10 + number), seed=number)
         truth[name] = form_id

@@ -21,7 +21,7 @@ from pipeline.review.corrections import accept_field, correct_field, mark_unread
 from pipeline.store.audit import list_events
 from pipeline.store.corrections import corrections_for
 from pipeline.store.records import current_record, record_history
-from pipeline.store.workspace import Workspace, alembic_config, init_workspace, open_workspace
+from pipeline.store.workspace import Workspace, alembic_config, init_workspace
 from tests.review_support import Issued, copy_workspace, issue_template, store_record, typical_fields
 from tests.ingest_support import CLASS, VALUES, filled_docx, make_workspace
 

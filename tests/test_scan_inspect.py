@@ -14,7 +14,7 @@ from pipeline.cli import main
 from pipeline.ingest import ingest
 from pipeline.model.form import load_form
 from pipeline.scan.geometry import registered_shape
-from pipeline.scan.inspect import checkbox_gallery, stored_checkbox_tiles
+from pipeline.ingest.inspect import checkbox_gallery, stored_checkbox_tiles
 from pipeline.store.workspace import Workspace
 from pipeline.synth.scanner import ScannerModel
 from tests.scan_support import issue_one_record_form, mark_options, scanned

@@ -156,3 +156,92 @@ def test_field_kind_lists_are_named_only_in_the_form_model() -> None:
     }
     assert "pipeline.model.form_file" in named  # KINDS itself: the check sees a list of kinds
     assert named <= FORM_MODEL
+
+
+# The layers, lowest first: a module may import its own layer and those below, never above.
+# One line per package (or top-level module) of pipeline/, with what it is for.
+LAYERS: tuple[dict[str, str], ...] = (
+    {  # base: no stage at all
+        "pipeline": "the package itself: version only",
+        "defs": "tunables with units",
+        "errors": "the errors users are shown",
+        "write_errors": "OS and database write failures as one StorageError",
+        "atomic": "the one way an output file is written",
+        "identity": "form ids and the QR payload",
+        "resources": "where forms/, templates/ and samples/ are",
+        "pdf_runs": "reading a long PDF in runs of pages",
+        "workbook": "the one way an xlsx is saved",
+        "progress": "the progress callback type",
+        "access": "operator roles and the check guarded functions make",
+    },
+    {  # model: what a form, record, policy and roster are
+        "model": "frozen dataclasses of forms, records, policy, roster, the layout contract",
+        "outline": "访谈提纲 text chosen from a student's categories (model + templates)",
+    },
+    {  # store: the workspace
+        "store": "SQLite/PostgreSQL tables, migrations, the file store; rows <-> model dataclasses",
+    },
+    {  # stage steps: one concern each, on model data and the store
+        "render": "print PDF and Word output of a form",
+        "scan": "scan pages: load, identify, register, crop (never a workspace)",
+        "recognize": "OCR, OMR, digit combs, lexicon: a field's value from its pixels",
+        "validate": "normalisation and the form's rules -> field status",
+        "export": "records as JSON/CSV/XLSX, masking",
+        "calibrate": "`auto` thresholds calibrated from reviewers' decisions, the review load",
+        "scope": "which school a command works on, who may see which",
+    },
+    {  # readers and producers: a whole file in or out
+        "readback": "Word/PDF/online returns -> field values",
+        "roster": "roster import into the store",
+        "generate": "issuance: pre-fill, render per class, record form ids",
+    },
+    {  # the ingest batch and what feeds it
+        "ingest": "returned files -> records, scan pages in workers; the scan debug views",
+        "synth": "synthetic filled returns for the demo, samples and evaluation (a tool)",
+    },
+    {  # outputs over stored records, and jobs running the stages
+        "report": "统计表, compliance to-do, 台账",
+        "plan": "the visit plan (shares the 统计表 sheet writer and visit counts with report)",
+        "archive": "dossier and inspection packet",
+        "district": "the district 统计表 and the merge of schools' workbooks",
+        "jobs": "background print/ingest/watch jobs",
+    },
+    {  # people at work: the entry points
+        "review": "review station and spreadsheet fallback",
+        "console": "the web console",
+        "cli": "the jiafang command line",
+        "demo": "jiafang demo",
+        "doctor": "jiafang doctor",
+        "__main__": "python -m pipeline",
+    },
+)
+LAYER = {name: rank for rank, layer in enumerate(LAYERS) for name in layer}
+
+
+def _unit(module: str) -> str:
+    """The package (or top-level module) of pipeline/ that ``module`` belongs to."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def upward_imports(graph: dict[str, set[str]], layer: dict[str, int]) -> list[str]:
+    return sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items()
+        for target in targets
+        if layer[_unit(target)] > layer[_unit(module)]
+    )
+
+
+def test_every_package_has_a_layer() -> None:
+    assert {_unit(m) for m in modules()} == set(LAYER)
+
+
+def test_lower_layers_never_import_higher_ones_even_inside_functions() -> None:
+    # nested: an import inside a function is still a dependency, only a later one.
+    assert upward_imports(import_graph(nested=True), LAYER) == []
+
+
+def test_the_layer_check_reports_an_import_from_a_higher_layer() -> None:
+    graph = {"pipeline.scan.inspect": {"pipeline.ingest.scan_run", "pipeline.model.form"}, "pipeline.cli": {"pipeline.scan"}}
+    assert upward_imports(graph, LAYER) == ["pipeline.scan.inspect -> pipeline.ingest.scan_run"]

@@ -26,7 +26,7 @@ from pipeline.archive.record_pages import (
     value_text,
 )
 from pipeline.archive.story import grid, para, styles, write_part
-from pipeline.district.schools import open_scope
+from pipeline.scope.schools import open_scope
 from pipeline.errors import ArchiveError
 from pipeline.export.records import STATUS_LABELS
 from pipeline.model.audit import AuditEvent, default_operator

@@ -43,7 +43,7 @@ from pipeline.archive.privacy import Privacy
 from pipeline.archive.record_pages import convert_scans, date_of, load_record_page, record_story
 from pipeline.archive.story import write_part
 from pipeline.atomic import move_into_place
-from pipeline.district.schools import open_scope
+from pipeline.scope.schools import open_scope
 from pipeline.errors import ArchiveError
 from pipeline.export.records import student_name
 from pipeline.generate.batch import safe_name

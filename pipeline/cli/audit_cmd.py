@@ -36,7 +36,7 @@ def list_cmd(limit: int, action: str | None, operator: str | None, workspace: Pa
     """
     import json
 
-    from pipeline.district.access import check_scope
+    from pipeline.scope.access import check_scope
     from pipeline.model.audit import default_operator
     from pipeline.store.audit import list_events
     from pipeline.store.workspace import open_workspace

@@ -72,7 +72,7 @@ def show_cmd(form_id: str, operator: str | None, workspace: Path) -> None:
     \b
     示例：jiafang records show QHMD01-7K3M9P2X
     """
-    from pipeline.district.access import check_student_scope
+    from pipeline.scope.access import check_student_scope
     from pipeline.model.audit import default_operator
     from pipeline.store import repo
     from pipeline.store.records import record_history
@@ -161,7 +161,7 @@ def _load(
     school: str | None = None,
     operator: str | None = None,
 ) -> list[Record]:
-    from pipeline.district.schools import records_in_scope
+    from pipeline.scope.schools import records_in_scope
     from pipeline.model.audit import default_operator
     from pipeline.model.classes import normalize_class
     from pipeline.store.workspace import open_workspace

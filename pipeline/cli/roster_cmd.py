@@ -65,7 +65,7 @@ def list_cmd(class_name: str | None, school: str | None, operator: str | None, w
     示例：jiafang roster list --class 七年级（1）班
     示例：jiafang roster list --school QHXY02
     """
-    from pipeline.district.schools import open_scope
+    from pipeline.scope.schools import open_scope
     from pipeline.model.audit import default_operator
     from pipeline.store import repo
     from pipeline.store.workspace import open_workspace

@@ -49,7 +49,7 @@ def overlay(file: Path, page_no: int, out: Path, workspace: Path | None, forms_d
       jiafang scan overlay 交回/七年级1班.pdf --page 3 --out 叠加.png
       jiafang scan overlay 扫描/0001.png -w jiafang-data --out 叠加.png
     """
-    from pipeline.scan.inspect import chain_lookups, form_by_issue, form_by_layout, form_by_manifest, overlay_scan, write_png
+    from pipeline.ingest.inspect import chain_lookups, form_by_issue, form_by_layout, form_by_manifest, overlay_scan, write_png
     from pipeline.store.workspace import open_workspace
 
     lookups = [form_by_issue(open_workspace(workspace))] if workspace else []
@@ -79,7 +79,7 @@ def gallery(workspace: Path, out: Path, field_id: str | None, limit: int | None)
       jiafang scan gallery --out 复选框.png
       jiafang scan gallery -w jiafang-data --field topics --limit 300 --out 话题.png
     """
-    from pipeline.scan.inspect import checkbox_gallery, stored_checkbox_tiles, write_png
+    from pipeline.ingest.inspect import checkbox_gallery, stored_checkbox_tiles, write_png
     from pipeline.store.workspace import open_workspace
 
     tiles = stored_checkbox_tiles(open_workspace(workspace), field_id=field_id)

@@ -37,7 +37,7 @@ def add_cmd(policy: Path, workspace: Path) -> None:
     \b
     示例：jiafang school add 新苑小学政策.yaml
     """
-    from pipeline.district.schools import register_school
+    from pipeline.scope.schools import register_school
     from pipeline.store.workspace import open_workspace
 
     ws = open_workspace(workspace)
@@ -94,7 +94,7 @@ def bind_cmd(operator: str, codes: tuple[str, ...], whole: bool, workspace: Path
     示例：jiafang school bind 王老师 QHXY02
     示例：jiafang school bind 区教育局 --district
     """
-    from pipeline.district.schools import require_school
+    from pipeline.scope.schools import require_school
     from pipeline.store import schools as school_store
     from pipeline.store.workspace import open_workspace
 

@@ -174,7 +174,8 @@ async def _csrf_ok(request: Request, expected: str) -> bool:
     given = request.headers.get(CSRF_HEADER) or request.query_params.get(CSRF_FIELD)
     if given is None and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         fields = parse_qs((await request.body()).decode("utf-8", "replace"))
-        given = (fields.get(CSRF_FIELD) or [None])[0]
+        values = fields.get(CSRF_FIELD)
+        given = values[0] if values else None
     return given is not None and secrets.compare_digest(given.encode(), expected.encode())
 
 

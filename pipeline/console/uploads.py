@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from pathlib import Path, PurePath
 from typing import TypeVar
 from urllib.parse import quote
@@ -63,7 +63,7 @@ async def receive_upload(request: Request, folder: Path, *, limit: int, suffixes
     return path
 
 
-async def _at_most(stream: AsyncIterator[bytes], allowed: int, what: str, limit: int) -> AsyncIterator[bytes]:
+async def _at_most(stream: AsyncIterator[bytes], allowed: int, what: str, limit: int) -> AsyncGenerator[bytes, None]:
     """``stream``, stopped with UploadError once more than ``allowed`` bytes came (whatever
     the request declared): nothing beyond the limit is ever written to disk."""
     size = 0

@@ -25,8 +25,8 @@ import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import defs
-from pipeline.district.access import check_scope
-from pipeline.district.schools import school_policy
+from pipeline.scope.access import check_scope
+from pipeline.scope.schools import school_policy
 from pipeline.district.sheet import write_district_xlsx
 from pipeline.district.table import DistrictTable, Reported, SchoolReport, district_table, policy_quotas
 from pipeline.errors import ReportError
@@ -236,19 +236,25 @@ def _tally(cells: list[Any], students: int, row: int) -> Tally:
 
 def _check_sums(classes: list[ClassRow], total: ClassRow, modes: int) -> None:
     """The classes add up to the 合计 row in every count (students are each in one class)."""
-    checks = [("学生数", lambda r: r.students)]
-    for period, pick in (("本月", lambda r: r.month), ("本学年累计", lambda r: r.year)):
-        checks += [
-            (f"{period}走访学生数", lambda r, p=pick: p(r).visited),
-            (f"{period}家访人次", lambda r, p=pick: p(r).visits),
-            (f"{period}台账新增", lambda r, p=pick: p(r).ledger_opened),
-            (f"{period}台账办结", lambda r, p=pick: p(r).ledger_closed),
-            *((f"{period}第 {i + 1} 种方式人次", lambda r, p=pick, i=i: p(r).by_mode[i]) for i in range(modes)),
-        ]
-    for label, value in checks:
-        added = sum(value(r) for r in classes)
-        if added != value(total):
-            raise _Rejected(f"“合计”行与各班之和不符（{label}：各班相加为 {added}，合计行为 {value(total)}）：请核对后重新导出。")
+    rows = [_counts(r, modes) for r in classes]
+    for label, value in _counts(total, modes).items():
+        added = sum(row[label] for row in rows)
+        if added != value:
+            raise _Rejected(f"“合计”行与各班之和不符（{label}：各班相加为 {added}，合计行为 {value}）：请核对后重新导出。")
+
+
+def _counts(row: ClassRow, modes: int) -> dict[str, int]:
+    """Every count of ``row`` by its label, in the order the check reports them."""
+    counts = {"学生数": row.students}
+    for period, tally in (("本月", row.month), ("本学年累计", row.year)):
+        counts |= {
+            f"{period}走访学生数": tally.visited,
+            f"{period}家访人次": tally.visits,
+            f"{period}台账新增": tally.ledger_opened,
+            f"{period}台账办结": tally.ledger_closed,
+            **{f"{period}第 {i + 1} 种方式人次": tally.by_mode[i] for i in range(modes)},
+        }
+    return counts
 
 
 def _pending(sheet: Worksheet, start: int) -> int:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from pipeline.district.access import check_scope
-from pipeline.district.schools import school_policy
+from pipeline.scope.access import check_scope
+from pipeline.scope.schools import school_policy
 from pipeline.district.sheet import write_district_xlsx
 from pipeline.district.table import DistrictTable, Reported, SchoolReport, district_table, policy_quotas
 from pipeline.errors import ReportError

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from pipeline.access import require_current
 from pipeline.atomic import atomic_write_text
-from pipeline.district.access import check_scope
-from pipeline.district.schools import printing_scope
+from pipeline.scope.access import check_scope
+from pipeline.scope.schools import printing_scope
 from pipeline.errors import FontCoverageError, GenerateError
 from pipeline.model.audit import default_operator
 from pipeline.model.prefill import prefill_values

@@ -53,6 +53,7 @@ class Readers:
     def guarded(self, ref: PageRef, page: ScanPage) -> PageOutcome:
         """Read in this process; an exception quarantines the page as a program error."""
         try:
+            assert page.image is not None, "readers see decoded pages only (scan_run._local_outcome)"
             return self.read(page.image, page.reader_dpi, self.ctx)
         except StorageError:
             raise
@@ -67,7 +68,10 @@ class Readers:
 class PageExecutor(Protocol):
     """Reads pages somewhere; every page handed in comes back once with its outcome."""
 
-    notices: Sequence[str]  # Chinese, what the user should know about where pages were read
+    @property
+    def notices(self) -> Sequence[str]:
+        """Chinese, what the user should know about where pages were read."""
+        ...
 
     def read_pages(self, pages: Iterable[tuple[PageRef, ScanPage]], readers: Readers) -> Iterator[tuple[PageRef, PageOutcome]]:
         """(page, outcome) for each of ``pages``, in any order; pages are taken as needed."""
@@ -173,6 +177,7 @@ class _Pool:
     def submit(self, page: ScanPage) -> Future[PageOutcome]:
         if self.executor is None:
             self.executor = self._start(self.workers)
+        assert page.image is not None, "readers see decoded pages only (scan_run._local_outcome)"
         return self.executor.submit(_worker_read, page.image, page.reader_dpi)
 
     def _start(self, workers: int) -> ProcessPoolExecutor:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.access import require_current
 from pipeline.calibrate import ReviewLoad, review_load, workspace_thresholds
-from pipeline.district.schools import student_policy
+from pipeline.scope.schools import student_policy
 from pipeline.errors import ClusterError, JiafangError, StorageError, UnknownFormError
 from pipeline.ingest import readers
 from pipeline.ingest.classify import collect, kind_of
@@ -179,7 +179,7 @@ def _ingest_file(
         size = path.stat().st_size
         with path.open("rb") as file:
             head = file.read(16)
-    except OSError as exc:
+    except OSError:
         message = f"{path}：无法读取文件（文件不存在、正被占用或没有读取权限）。请检查后重新读入"
         _account(ws, batch_id, FileIntake(str(path), "refused", message))
         return IngestItem(path, "rejected", message)
@@ -344,4 +344,5 @@ def _returned(
 def _summary(report: IngestReport) -> dict[str, object]:
     fields = {f"fields_{s}": report.fields(s) for s in ("auto", "review")}
     files = {f"files_{o}": len(report.files_with(o)) for o in FILE_OUTCOMES}
-    return {o: report.count(o) for o in OUTCOMES} | {"review": report.needs_review, "seconds": round(report.seconds, 2)} | fields | files
+    counts: dict[str, object] = {o: report.count(o) for o in OUTCOMES}
+    return counts | {"review": report.needs_review, "seconds": round(report.seconds, 2)} | fields | files

@@ -116,7 +116,9 @@ def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext) -> PageOutcome
     found = identify_page(image, dpi=dpi or _dpi_of(image))
     if found.blank:
         return PageOutcome("blank", "空白页（双面扫描的背面或有意留空的页）")
-    payload, rotation, notes = found.payload, found.rotation, ()
+    payload = found.payload
+    rotation: int | None = found.rotation
+    notes: tuple[str, ...] = ()
     if payload is None:
         payload, notes = _fallback_identity(image, dpi, ctx, found)
         rotation = None
@@ -256,7 +258,7 @@ def place_page(
     if not photo.ok or photo.registered is None or photo.glare is None:
         return PlacedPage(photo.registration, None, photo.registration.reason)
     glare = frozenset(glared_fields(photo.glare, form_page))
-    notes = (PHOTO_REFINED.format(before=photo.residual_before_mm, after=photo.residual_after_mm),) if photo.refined else ()
+    notes: tuple[str, ...] = (PHOTO_REFINED.format(before=photo.residual_before_mm, after=photo.residual_after_mm),) if photo.refined else ()
     notes += (PHOTO_GLARE.format(count=len(glare)),) if glare else ()
     return PlacedPage(photo.registration, photo.registered, glare=glare, notes=notes)
 

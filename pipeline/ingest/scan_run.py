@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from pipeline.access import require_current
 from pipeline import defs
 from pipeline.calibrate import workspace_thresholds
-from pipeline.district.schools import student_policy
+from pipeline.scope.schools import student_policy
 from pipeline.errors import DocumentError, ScanError, StorageError
 from pipeline.ingest.classify import is_picture, sharpness
 from pipeline.ingest.executors import PageExecutor, Readers, local_executor
@@ -234,7 +234,7 @@ def _file_pages(scan_file: ScanFile, ws: Workspace, log_file: Path) -> Iterator[
                 seen = scans.scanned_page(session, digest)
             picture = is_picture(scan_file.path, page)
             here = seen is not None and (seen.source_file, seen.page_index) == (scan_file.stored_as, page.index)
-            ref = PageRef(scan_file, page.index, digest, seen.batch_id if seen else "", picture, sharpness(page.image) if picture else 0.0, here)
+            ref = PageRef(scan_file, page.index, digest, seen.batch_id if seen else "", picture, sharpness(page.image) if picture and page.image is not None else 0.0, here)
             yield ref, None if seen else page
     except DocumentError as exc:
         yield PageRef(scan_file, -1, ""), _whole_file(scan_file, came, str(exc))
@@ -392,7 +392,8 @@ def _build_record(ws: Workspace, form_id: str) -> PageEvent | None:
             return None
         pages = scans.read_pages(session, form_id)
         issued = repo.get_issued_form(session, form_id)
-        student = repo.get_student(session, issued.student_no)
+        student = repo.get_student(session, issued.student_no) if issued else None
+        assert issued is not None and student is not None, "pages are stored only for forms issued to a roster's student"
         teachers = repo.list_teachers(session, school=repo.student_school(session, issued.student_no))
         layout = repo.get_layout(session, issued.layout_hash)
         form = form_for(IssueInfo(issued.form, issued.layout_hash, issued.student_no, issued.class_name), {issued.layout_hash: layout} if layout else {})

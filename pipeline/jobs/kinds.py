@@ -64,7 +64,7 @@ def run_print(ctx: JobContext) -> Mapping[str, Any]:
         report = generate(
             ctx.ws, forms=params["forms"], formats=params["formats"], out_dir=out, class_name=cls,
             duplex=bool(params.get("duplex", True)),
-            progress=lambda done, _total, label: ctx.progress(offset + done, sum(sizes), label),
+            progress=lambda done, _total, label: ctx.progress(offset + done, sum(sizes), label),  # noqa: B023 - called before generate returns
             operator=ctx.job.operator,
         )
         offset += size

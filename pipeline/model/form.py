@@ -321,7 +321,7 @@ def _form_from_spec(spec: FormSpec) -> FormDef:
 def _field_from_spec(spec: FieldSpec, *, page: int) -> FieldDef:
     box = Box(*spec.box)
     label_box, value_box = _split_label(box, spec.kind, spec.label_width or defs.LABEL_WIDTH)
-    base = dict(
+    base: dict[str, Any] = dict(
         id=spec.id,
         label=spec.label,
         kind=spec.kind,

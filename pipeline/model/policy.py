@@ -178,7 +178,7 @@ class Policy(_Frozen):
     semesters: tuple[Period, ...]
     special_groups: tuple[SpecialGroup, ...]
     quotas: tuple[Quota, ...] = ()
-    coverage: Coverage = Field(default_factory=dict, validate_default=True)  # type: ignore[arg-type]
+    coverage: Coverage = Field(default_factory=dict, validate_default=True)
     deadlines: Deadlines = Deadlines()
     retention_years: int = Field(3, ge=1)
     plan: PlanRules = PlanRules()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
@@ -34,7 +35,7 @@ def write_plan_docx(doc: ClassPlanDoc, out: Path) -> Path:
     return atomic_write(out, lambda tmp: document.save(str(tmp)))
 
 
-def _table(document: Document, table: Table) -> None:
+def _table(document: DocxDocument, table: Table) -> None:
     grid = document.add_table(rows=1, cols=len(table.headers))
     grid.style = "Table Grid"
     total = sum(table.widths)
@@ -49,7 +50,7 @@ def _table(document: Document, table: Table) -> None:
     document.add_paragraph()
 
 
-def _east_asian_font(document: Document) -> None:
+def _east_asian_font(document: DocxDocument) -> None:
     """Body text in 宋体 at the plan's size: Word and WPS pick the East Asian font from
     w:eastAsia, which python-docx's font.name does not set."""
     style = document.styles["Normal"]

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.access import require_current
 from pipeline.calibrate import workspace_thresholds
-from pipeline.district.schools import student_policy
+from pipeline.scope.schools import student_policy
 from pipeline.errors import JiafangError
 from pipeline.model.audit import AuditEvent
 from pipeline.model.form import FieldDef, FormDef, load_form

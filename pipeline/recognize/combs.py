@@ -154,7 +154,7 @@ def cell_posterior(probs: np.ndarray, vocabulary: Vocabulary) -> np.ndarray:
 def comb_confidence(cells: Sequence[np.ndarray], text: str, segments: Sequence[Segment]) -> float:
     """Probability that ``text`` (the digits read, one per cell) is what was written: per
     grammar segment, its share among the values the segment allows; elsewhere per cell."""
-    confidence, covered = 1.0, set()
+    confidence, covered = 1.0, set[int]()
     for seg in segments:
         covered.update(range(seg.start, seg.stop))
         confidence *= _segment_probability(cells[seg.start : seg.stop], text[seg.start : seg.stop], seg.values)

@@ -155,7 +155,7 @@ def resolve(reading: LineReading, lexicon: Lexicon | None, kind: str) -> Resolve
     reading = _normalised(reading, kind)
     text = reading.text.strip()
     candidates = lexicon.candidates(text, kind) if lexicon is not None and text else {}
-    if not candidates:
+    if not candidates or lexicon is None:  # without a lexicon there are no candidates
         near = _near_miss(text, lexicon.singles(kind)) if lexicon is not None else ""
         return Resolved(text, reading.confidence, confirmed=False, near_miss=near)
     values = list(candidates)

@@ -84,7 +84,7 @@ class LineReading:
         labels = [ctc.labels_of(self.vocabulary.spelled(t), self.vocabulary.index) for t in texts]
         known = [i for i, seq in enumerate(labels) if seq is not None]
         out = np.zeros(len(texts))
-        out[known] = ctc.sequence_probabilities(self.probs, [labels[i] for i in known])
+        out[known] = ctc.sequence_probabilities(self.probs, [seq for seq in labels if seq is not None])
         return out
 
     def merged(self, chars: str, into: int) -> LineReading:

@@ -30,8 +30,8 @@ PX = defs.REGISTERED_PX_PER_MM
 def print_survival(registered: np.ndarray, page: PageDef) -> float:
     """Share of the columns of every printed horizontal frame line (field boxes, comb cells)
     in which the line is found on the registered page; 1.0 for a page without frames."""
-    found = [_line_found(registered, y, box) for box in _framed_boxes(page) for y in (box.y, box.bottom)]
-    found = [f for f in found if f is not None]
+    lines = [_line_found(registered, y, box) for box in _framed_boxes(page) for y in (box.y, box.bottom)]
+    found = [f for f in lines if f is not None]
     return float(np.mean(found)) if found else 1.0
 
 

@@ -172,7 +172,7 @@ def _split(image: np.ndarray) -> list[np.ndarray]:
     if count <= 1:
         return [image]
     ink = binarize(image).sum(axis=0)
-    cuts = []
+    cuts: list[int] = []
     for k in range(1, count):
         target = round(width * k / count)
         lo, hi = max(target - height, (cuts[-1] if cuts else 0) + 1), min(target + height, width - 1)

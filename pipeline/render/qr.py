@@ -109,7 +109,7 @@ def _penalties(candidates: np.ndarray) -> np.ndarray:
     # N3: modules outside the symbol count as light.
     padded = np.pad(lines, ((0, 0), (0, 0), (4, 4))).astype(np.int16)
     width = padded.shape[2] - 10
-    code = sum(padded[:, :, t : t + width] << (10 - t) for t in range(11))
+    code: np.ndarray = sum(padded[:, :, t : t + width] << (10 - t) for t in range(11))  # type: ignore[assignment]  # sum() starts from int 0
     n3 = 40 * sum((code == c3).sum(axis=(1, 2)) for c3 in _N3_CODES)
     # N4: deviation of the dark proportion from 50 %, in 5 % steps.
     dark = candidates.sum(axis=(1, 2)) * 100 / (_SIZE * _SIZE)

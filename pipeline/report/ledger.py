@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.access import require_current
-from pipeline.district.schools import open_scope
+from pipeline.scope.schools import open_scope
 from pipeline.errors import ReportError
 from pipeline.model.audit import default_operator
 from pipeline.model.classes import class_sort_key

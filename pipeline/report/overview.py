@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from pipeline.report.compliance import ComplianceReport, compliance_todo
 from pipeline.report.stats.count import StatsTable, compute_stats
@@ -47,7 +48,7 @@ def term_overview(ws: Workspace, *, today: dt.date | None = None) -> TermOvervie
         visits = load_visits(session)
         students = repo.list_students(session)
         teachers = repo.list_teachers(session)
-    people = {"visits": visits, "students": students, "teachers": teachers, "policy": ws.policy}
+    people: dict[str, Any] = {"visits": visits, "students": students, "teachers": teachers, "policy": ws.policy}
     return TermOverview(
         as_of=day,
         stats=compute_stats(**people, month=f"{day:%Y-%m}"),

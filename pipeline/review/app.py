@@ -22,7 +22,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from pipeline.access import current_operator, require_current
-from pipeline.district.access import check_student_scope
+from pipeline.scope.access import check_student_scope
 from pipeline.errors import AccessDeniedError, CorrectionError, JiafangError, ReviewError
 from pipeline.export import STATUS_LABELS
 from pipeline.model.form import form_ids, load_form

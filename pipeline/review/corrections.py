@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session
 
 from pipeline import defs
 from pipeline.access import require_current
-from pipeline.district.access import check_student_scope
-from pipeline.district.schools import student_policy
+from pipeline.scope.access import check_student_scope
+from pipeline.scope.schools import student_policy
 from pipeline.errors import CorrectionError, ReviewError
 from pipeline.model.audit import AuditEvent
 from pipeline.model.correction import UNREADABLE, Correction

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from pipeline.access import require_current
-from pipeline.district.access import visible_students
+from pipeline.scope.access import visible_students
 from pipeline.model.form import CHOICE_KINDS, FieldDef, FormDef, load_form
 from pipeline.model.record import NarrativeLine, Record
 from pipeline.review.corrections import display_text

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from pipeline.access import require_current
-from pipeline.district.schools import school_policy, scoped_school
+from pipeline.scope.schools import school_policy, scoped_school
 from pipeline.errors import RosterFileError
 from pipeline.model.people import Student, Teacher
 from pipeline.roster.columns import STUDENTS, TEACHERS
@@ -107,7 +107,7 @@ def _validate_all(
         problems += bad
     ctx.known_classes |= {s.class_name for s in students}
     for sheet in (s for s in sheets if s.kind == TEACHERS):
-        good, bad = validate_teachers(sheet, ctx)
-        teachers += good
+        hired, bad = validate_teachers(sheet, ctx)
+        teachers += hired
         problems += bad
     return students, teachers, problems

@@ -3,8 +3,8 @@
 Each step is a pure function on plain data (the ingest orchestration calls them in turn):
 ``scan_pages`` (load) → ``identify_page`` (QR, rotation, blank) → ``register_page`` (markers,
 homography, fit check) → ``warp_to_template`` (the registered page) → ``crop_mm`` (field boxes).
-Debug views (a page's layout overlay, the checkbox gallery) are in ``pipeline.scan.inspect``,
-imported on its own: it reads workspaces, which this package's steps never do.
+Debug views (a page's layout overlay, the checkbox gallery) are in ``pipeline.ingest.inspect``:
+they place pages as the ingest does and read workspaces, which this package's steps never do.
 """
 
 from pipeline.scan.geometry import crop_mm, mm_to_px, px_to_mm, registered_shape

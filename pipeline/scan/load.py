@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -309,7 +309,8 @@ def tiff_chain_broken(path: Path) -> bool:
 
 def _chain_broken(fh: BinaryIO, size: int) -> bool:
     header = fh.read(16)
-    order = {b"II": "little", b"MM": "big"}.get(header[:2])
+    orders: dict[bytes, Literal["little", "big"]] = {b"II": "little", b"MM": "big"}
+    order = orders.get(header[:2])
     if order is None or len(header) < 8:
         return True
     big = int.from_bytes(header[2:4], order) == 43  # BigTIFF: 8-byte offsets and counts

@@ -18,6 +18,8 @@ from pipeline.model.form import FieldDef
 from pipeline.model.policy import Period
 from pipeline.model.record import Raw
 from pipeline.model.record import value_text as raw_text  # a reading shows as a value does: ticks joined with 、
+
+__all__ = ["Normalised", "normalise", "raw_text"]
 from pipeline.validate.dates import canonical_text, parse_date, parse_time_range
 
 _PHONE_NOISE = re.compile(r"[-()（）]")

@@ -42,7 +42,7 @@ def with_plan_progress(ws: Workspace, report: ComplianceReport) -> ComplianceRep
         if t.state in (OVERDUE, DUE) and report.class_name in (None, t.visit.class_name)
     ]
     counts = progress.counts([t for t in progress.tracked if report.class_name in (None, t.visit.class_name)])
-    note = "家访计划（第 {} 周）：共 {} 次，".format(progress.week, sum(counts.values())) + "，".join(f"{word} {counts[s]}" for s, word in STATE_WORDS.items()) + "。"
+    note = f"家访计划（第 {progress.week} 周）：共 {sum(counts.values())} 次，" + "，".join(f"{word} {counts[s]}" for s, word in STATE_WORDS.items()) + "。"
     return dataclasses.replace(
         report,
         labels={**report.labels, **LABELS},

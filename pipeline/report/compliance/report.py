@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.access import require_current
-from pipeline.district.schools import open_scope
+from pipeline.scope.schools import open_scope
 from pipeline.model.audit import default_operator
 from pipeline.model.policy import Policy
 from pipeline.report.compliance.plan import with_plan_progress

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from pipeline.district.access import check_scope
+from pipeline.scope.access import check_scope
 from pipeline.errors import SchoolError
 from pipeline.model.policy import Policy, load_policy
 from pipeline.model.record import Record
@@ -105,7 +105,7 @@ class Scope:
 def open_scope(session: Session, ws: Workspace, school: str | None, operator: str, *, one_school: bool = False) -> Scope:
     """The scope ``school`` names (checked, with that school's profile), or, when None, the whole
     store with the workspace's profile (a store of one school is that school); AccessError
-    unless ``operator`` may see it (pipeline.district.access). ``one_school``: what is asked
+    unless ``operator`` may see it (pipeline.scope.access). ``one_school``: what is asked
     for bears one school's name (a 统计表, a packet), so a store of several needs ``school``."""
     if school is None:
         only = school_store.list_schools(session)

@@ -138,8 +138,8 @@ def overlay_scan(path: Path, page_no: int, *, lookup: FormLookup) -> PageOverlay
     identified or does not register.
     """
     where = f"{path} 第 {page_no} 页"
-    page = _nth_page(path, page_no, where)
-    found = identify_page(page.image, dpi=page.dpi)
+    page, pixels = _nth_page(path, page_no, where)
+    found = identify_page(pixels, dpi=page.dpi)
     if found.blank:
         raise ScanError(f"{where}：空白页（没有二维码、几乎没有墨迹，或是有意留空的页），没有可叠加的版面")
     if found.payload is None:
@@ -147,7 +147,7 @@ def overlay_scan(path: Path, page_no: int, *, lookup: FormLookup) -> PageOverlay
     payload = found.payload
     form = _printed_form(payload, lookup, where)
     form_page = form.pages[payload.page - 1]
-    placed = place_page(page.image, page.reader_dpi, form_page, form.page_size, found.rotation)
+    placed = place_page(pixels, page.reader_dpi, form_page, form.page_size, found.rotation)
     registration, registered = placed.registration, placed.page
     if registered is None:
         raise ScanError(f"{where}：配准失败：{placed.reason}")
@@ -155,14 +155,14 @@ def overlay_scan(path: Path, page_no: int, *, lookup: FormLookup) -> PageOverlay
     return PageOverlay(image, payload, form, registration)
 
 
-def _nth_page(path: Path, page_no: int, where: str) -> ScanPage:
+def _nth_page(path: Path, page_no: int, where: str) -> tuple[ScanPage, np.ndarray]:
     count = 0
     for page in scan_pages(path):
         count += 1
         if count == page_no:
             if page.image is None:
                 raise ScanError(f"{where}：无法读取这一页：{page.error}")
-            return page
+            return page, page.image
     raise ScanError(f"{where}：文件只有 {count} 页")
 
 
