@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import library_errors, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, workspace_option
+
+if TYPE_CHECKING:
+    from pipeline.scan.inspect import FormLookup
 
 _out_option = click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出的 PNG 文件。"
@@ -49,10 +53,9 @@ def overlay(file: Path, page_no: int, out: Path, workspace: Path | None, forms_d
       jiafang scan overlay 交回/七年级1班.pdf --page 3 --out 叠加.png
       jiafang scan overlay 扫描/0001.png -w jiafang-data --out 叠加.png
     """
-    from pipeline.scan.inspect import chain_lookups, form_by_issue, form_by_layout, form_by_manifest, overlay_scan, write_png
-    from pipeline.store.workspace import open_workspace
+    from pipeline.scan.inspect import chain_lookups, form_by_layout, form_by_manifest, overlay_scan, write_png
 
-    lookups = [form_by_issue(open_workspace(workspace))] if workspace else []
+    lookups = [_issued_forms(workspace)] if workspace else []
     lookups += [form_by_manifest(forms_dir)] if forms_dir else []
     result = overlay_scan(file, page_no, lookup=chain_lookups([*lookups, form_by_layout]))
     write_png(result.image, out)
@@ -61,6 +64,13 @@ def overlay(file: Path, page_no: int, out: Path, workspace: Path | None, forms_d
         f"已写出 {out}：表单 {result.payload.form_id}（{result.form.id}）第 {result.payload.page} 页，"
         f"旋转 {reg.rotation}°，定位标记 {reg.markers_found} 个，配准残差 {reg.residual_mm:.2f} mm"
     )
+
+
+def _issued_forms(workspace: Path) -> FormLookup:
+    from pipeline.scan.inspect import form_by_issue
+
+    with opened_workspace(workspace) as ws:
+        return form_by_issue(ws)  # reads the issuance table at once: the lookup outlives the workspace
 
 
 @scan.command("gallery")
@@ -80,9 +90,9 @@ def gallery(workspace: Path, out: Path, field_id: str | None, limit: int | None)
       jiafang scan gallery -w jiafang-data --field topics --limit 300 --out 话题.png
     """
     from pipeline.scan.inspect import checkbox_gallery, stored_checkbox_tiles, write_png
-    from pipeline.store.workspace import open_workspace
 
-    tiles = stored_checkbox_tiles(open_workspace(workspace), field_id=field_id)
+    with opened_workspace(workspace) as ws:
+        tiles = stored_checkbox_tiles(ws, field_id=field_id)
     shown = checkbox_gallery(tiles, limit=limit)
     write_png(shown.image, out)
     click.echo(f"已写出 {out}：{len(shown.tiles)} 个复选框（共 {len(tiles)} 个），按填涂率排序")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.options import library_errors, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, workspace_option, workspace_session
 
 school_option = click.option(
     "--school",
@@ -38,13 +38,9 @@ def add_cmd(policy: Path, workspace: Path) -> None:
     示例：jiafang school add 新苑小学政策.yaml
     """
     from pipeline.district.schools import register_school
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
+    with opened_workspace(workspace) as ws:
         found, new = register_school(ws, policy)
-    finally:
-        ws.close()
     click.echo(f"{'已登记' if new else '已更新'}学校：{found.label}")
 
 
@@ -59,16 +55,11 @@ def list_cmd(workspace: Path) -> None:
     """
     from pipeline.store import repo
     from pipeline.store import schools as school_store
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
-        with ws.session() as session:
-            schools = school_store.list_schools(session)
-            pupils = {s.code: len(repo.list_students(session, school=s.code)) for s in schools}
-            bound = school_store.bindings(session)
-    finally:
-        ws.close()
+    with workspace_session(workspace) as session:
+        schools = school_store.list_schools(session)
+        pupils = {s.code: len(repo.list_students(session, school=s.code)) for s in schools}
+        bound = school_store.bindings(session)
     click.echo("学校代码\t学校名称\t学生数\t政策配置")
     for s in schools:
         click.echo(f"{s.code}\t{s.name}\t{pupils[s.code]}\t{s.policy_file or 'policy.yaml'}")
@@ -96,18 +87,13 @@ def bind_cmd(operator: str, codes: tuple[str, ...], whole: bool, workspace: Path
     """
     from pipeline.district.schools import require_school
     from pipeline.store import schools as school_store
-    from pipeline.store.workspace import open_workspace
 
     if not codes and not whole:
         raise click.UsageError("请写出学校代码，或用 --district 绑定到全区。")
-    ws = open_workspace(workspace)
-    try:
-        with ws.session() as session:
-            for code in codes:
-                require_school(session, code)
-            school_store.bind_operator(session, operator, [*codes, *([school_store.EVERY_SCHOOL] if whole else [])])
-    finally:
-        ws.close()
+    with workspace_session(workspace) as session:
+        for code in codes:
+            require_school(session, code)
+        school_store.bind_operator(session, operator, [*codes, *([school_store.EVERY_SCHOOL] if whole else [])])
     click.echo(f"操作人 {operator} 可查看：{'全区' if whole else '、'.join(codes)}")
 
 
@@ -123,13 +109,8 @@ def unbind_cmd(operator: str, workspace: Path) -> None:
     示例：jiafang school unbind 王老师
     """
     from pipeline.store import schools as school_store
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
-        with ws.session() as session:
-            school_store.bind_operator(session, operator, [])
-            left = school_store.any_binding(session)
-    finally:
-        ws.close()
+    with workspace_session(workspace) as session:
+        school_store.bind_operator(session, operator, [])
+        left = school_store.any_binding(session)
     click.echo(f"已取消操作人 {operator} 的绑定" + ("。" if left else "；已无任何绑定，所有操作人都能查看全部学校。"))
