@@ -11,6 +11,7 @@ import click
 
 from pipeline.access import ROLE_LABELS, ROLES
 from pipeline.cli.options import library_errors, opened_workspace, operator_option, workspace_option, workspace_session
+from pipeline.cli.progress import tab_list
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -74,9 +75,7 @@ def list_cmd(workspace: Path) -> None:
     if not found:
         click.echo("还没有操作员账号。添加：jiafang operators add 名称 --role office")
         return
-    click.echo("名称\t角色\t班级")
-    for o in found:
-        click.echo(f"{o.name}\t{ROLE_LABELS[o.role]}\t{'、'.join(o.classes)}")
+    tab_list(("名称", "角色", "班级"), ((o.name, ROLE_LABELS[o.role], "、".join(o.classes)) for o in found))
 
 
 @operators.command("remove")

@@ -60,7 +60,8 @@ def make_cmd(term: str, class_name: str | None, seed: int | None, stages: bool |
 
     with opened_workspace(workspace) as ws:
         result = make_term_plan(
-            ws, term, class_name=class_name, seed=defs.PLAN_DEFAULT_SEED if seed is None else seed, stages=stages, calendar_file=calendar_file, partial=partial, operator=operator
+            ws, term, class_name=class_name, seed=defs.PLAN_DEFAULT_SEED if seed is None else seed, stages=stages,
+            calendar_file=calendar_file, partial=partial, operator=operator,
         )
     _print_result(result, explain=explain, class_name=class_name)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pipeline.cli.options import library_errors, opened_workspace, operator_option, workspace_option, workspace_session
+from pipeline.cli.progress import tab_list
 from pipeline.cli.school_cmd import school_option
 from pipeline.export import STATUS_LABELS, cell_text, student_name
 from pipeline.model.form import form_ids, load_form
@@ -55,9 +56,7 @@ def list_cmd(
     示例：jiafang records list --school QHXY02 --operator 王老师
     """
     found = _load(workspace, class_name, status, form, school=school, operator=operator)
-    click.echo("表单编号\t学生\t班级\t表单\t版本\t状态\t待复核字段数")
-    for r in found:
-        click.echo("\t".join(_list_row(r)))
+    tab_list(("表单编号", "学生", "班级", "表单", "版本", "状态", "待复核字段数"), (_list_row(r) for r in found))
     click.echo(f"共 {len(found)} 条记录")
 
 

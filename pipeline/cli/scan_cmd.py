@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from pipeline.cli.options import library_errors, opened_workspace, workspace_option
-
-if TYPE_CHECKING:
-    from pipeline.scan.inspect import FormLookup
 
 _out_option = click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出的 PNG 文件。"
@@ -53,10 +49,12 @@ def overlay(file: Path, page_no: int, out: Path, workspace: Path | None, forms_d
       jiafang scan overlay 交回/七年级1班.pdf --page 3 --out 叠加.png
       jiafang scan overlay 扫描/0001.png -w jiafang-data --out 叠加.png
     """
-    from pipeline.scan.inspect import chain_lookups, form_by_layout, form_by_manifest, overlay_scan, write_png
+    from pipeline.scan.inspect import chain_lookups, form_by_issue, form_by_layout, form_by_manifest, overlay_scan, write_png
 
-    lookups = [_issued_forms(workspace)] if workspace else []
-    lookups += [form_by_manifest(forms_dir)] if forms_dir else []
+    lookups = [form_by_manifest(forms_dir)] if forms_dir else []
+    if workspace:
+        with opened_workspace(workspace) as ws:
+            lookups.insert(0, form_by_issue(ws))  # asked first; reads the issuance table at once
     result = overlay_scan(file, page_no, lookup=chain_lookups([*lookups, form_by_layout]))
     write_png(result.image, out)
     reg = result.registration
@@ -64,13 +62,6 @@ def overlay(file: Path, page_no: int, out: Path, workspace: Path | None, forms_d
         f"已写出 {out}：表单 {result.payload.form_id}（{result.form.id}）第 {result.payload.page} 页，"
         f"旋转 {reg.rotation}°，定位标记 {reg.markers_found} 个，配准残差 {reg.residual_mm:.2f} mm"
     )
-
-
-def _issued_forms(workspace: Path) -> FormLookup:
-    from pipeline.scan.inspect import form_by_issue
-
-    with opened_workspace(workspace) as ws:
-        return form_by_issue(ws)  # reads the issuance table at once: the lookup outlives the workspace
 
 
 @scan.command("gallery")

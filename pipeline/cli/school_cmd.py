@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.options import library_errors, opened_workspace, workspace_option, workspace_session
+from pipeline.cli.progress import tab_list
 
 school_option = click.option(
     "--school",
@@ -60,9 +61,8 @@ def list_cmd(workspace: Path) -> None:
         schools = school_store.list_schools(session)
         pupils = {s.code: len(repo.list_students(session, school=s.code)) for s in schools}
         bound = school_store.bindings(session)
-    click.echo("学校代码\t学校名称\t学生数\t政策配置")
-    for s in schools:
-        click.echo(f"{s.code}\t{s.name}\t{pupils[s.code]}\t{s.policy_file or 'policy.yaml'}")
+    rows = ((s.code, s.name, pupils[s.code], s.policy_file or "policy.yaml") for s in schools)
+    tab_list(("学校代码", "学校名称", "学生数", "政策配置"), rows)
     for operator, codes in bound.items():
         click.echo(f"操作人 {operator}：{'全区' if '*' in codes else '、'.join(codes)}")
     if not bound:
