@@ -147,7 +147,7 @@ def _put_away(folder: Path, path: Path, intake: FileIntake) -> None:
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
         target = _free_name(target_dir / path.name)
-        os.replace(path, target)  # a move, not a write: nothing half-written to guard (pipeline.atomic)
+        os.replace(path, target)  # a plain move (no half-written file to guard); its OSError is handled below
         if unread or intake.outcome == "quarantined":
             note = _UNREAD_NOTE if unread else _QUARANTINE_NOTE
             text = f"文件：{path.name}\n结果：{intake.label}\n原因：{intake.reason}\n{note}\n"
