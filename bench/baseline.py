@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
 from pipeline.model.form import FieldDef, PageDef
 from pipeline.recognize.engine import TextLine
-from pipeline.recognize.lexicon import edit_distance
 
 BELOW_KINDS = ("multiline", "signature")  # the value is under the label, not beside it
 ROW_BAND = 0.75  # label heights: a piece centred this close to the label's centre is on its row
@@ -98,7 +99,7 @@ def _locate(label: str, lines: Sequence[TextLine], taken: list[_Span]) -> tuple[
             for start in range(min(1, len(text)) if at_start else len(text) - len(label) + 1):
                 end = start + len(label)
                 free = not any(s.line == i and s.start < end and start < s.end for s in taken)
-                if free and edit_distance(text[start:end], label) <= tolerance:
+                if free and Levenshtein.distance(text[start:end], label) <= tolerance:
                     return i, start, end
     return None
 

@@ -32,13 +32,13 @@ from typing import Any
 import cv2
 import numpy as np
 import pypdfium2 as pdfium
+from rapidfuzz.distance import Levenshtein
 
 from pipeline.generate.batch import filled_form
 from pipeline.model.form import load_form
 from pipeline.model.people import Student
 from pipeline.model.policy import load_policy
 from pipeline.recognize import default_engine, recognize_field
-from pipeline.recognize.lexicon import edit_distance
 from pipeline.render.fonts import discover_font_files
 from pipeline.render.pdf import render_pdf
 from pipeline.synth.kinds import wilson_lower
@@ -110,7 +110,7 @@ def read_form(pages: list[np.ndarray], font: Path, rng: np.random.Generator, pro
                 truth = truth_lines[band] if band < len(truth_lines) else ""
                 rows.append({
                     "font": font.name, "field": field_id, "text": line.text, "truth": truth,
-                    "chars": list(line.chars), "errors": edit_distance(line.text, truth),
+                    "chars": list(line.chars), "errors": Levenshtein.distance(line.text, truth),
                 })
             read = {_band(f, line) for line in value.lines}
             rows.extend(
@@ -141,7 +141,7 @@ def table(rows: list[dict[str, Any]], forms: int) -> list[dict[str, Any]]:
         chars = sum(len(r["truth"]) or len(r["text"]) for r in accepted)
         auto = [key for key, group in fields.items() if all(min(r["chars"], default=0.0) >= t for r in group)]
         wrong = sum(1 for r in accepted if r["errors"])
-        word_errors = sum(edit_distance(_words(r["text"]), _words(r["truth"])) for r in accepted)
+        word_errors = sum(Levenshtein.distance(_words(r["text"]), _words(r["truth"])) for r in accepted)
         word_chars = sum(len(_words(r["truth"])) or len(_words(r["text"])) for r in accepted)
         out.append({
             "threshold": t, "lines": len(lines), "accepted": len(accepted), "chars": chars, "errors": errors,

@@ -114,8 +114,9 @@ def tally_lines(load: Load, lines: Sequence[Any], written: Sequence[str]) -> Non
     """A narrative's lines as read against the lines written (matched in order when as many were
     found as written, else judged as not right): accepted, to review, and to review only for
     doubtful punctuation."""
+    from rapidfuzz.distance import Levenshtein
+
     from pipeline import defs
-    from pipeline.recognize.lexicon import edit_distance
 
     matched = len(lines) == len(written)
     for i, line in enumerate(lines):
@@ -125,7 +126,7 @@ def tally_lines(load: Load, lines: Sequence[Any], written: Sequence[str]) -> Non
             load.lines["accepted"].add(right)
             if truth is not None:
                 load.accepted_chars += len(truth)
-                load.accepted_errors += edit_distance(read, truth)
+                load.accepted_errors += Levenshtein.distance(read, truth)
             continue
         load.lines["review"].add(right)
         doubtful = [c for c, p in zip(line.text, line.chars) if p < defs.NARRATIVE_CHAR_AUTO_MIN]

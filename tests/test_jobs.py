@@ -134,7 +134,7 @@ def test_jobs_can_be_listed_and_run_from_the_command_line(tmp_path: Path) -> Non
 
 
 def test_progress_is_written_with_pages_per_minute_and_time_left(tmp_path: Path) -> None:
-    from pipeline.jobs.runner import JobContext
+    from pipeline.jobs.context import JobContext
 
     ws = class_workspace(tmp_path / "ws", 1)
     submit_job(ws, "ingest", {"paths": [str(tmp_path)]}, operator="王老师")

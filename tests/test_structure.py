@@ -10,7 +10,7 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.model.form import KINDS
+from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, KINDS
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pipeline"
 
@@ -117,12 +117,23 @@ def test_the_package_import_graph_has_no_cycles() -> None:
     assert cycles(import_graph()) == []
 
 
+def cycles_within(package: str) -> list[list[str]]:
+    """Cycles among the modules of ``package``, imports inside functions included."""
+    graph = import_graph(nested=True)
+    inside = {m: {t for t in ts if t.startswith(package)} for m, ts in graph.items() if m.startswith(package)}
+    return cycles(inside)
+
+
 def test_the_form_model_has_no_cycles_even_through_function_level_imports() -> None:
     # The model is the bottom layer every stage reads; an import inside a function there only
     # hides a cycle (the form model and its layout contract once imported each other that way).
-    graph = import_graph(nested=True)
-    model = {m: {t for t in ts if t.startswith("pipeline.model")} for m, ts in graph.items() if m.startswith("pipeline.model")}
-    assert cycles(model) == []
+    assert cycles_within("pipeline.model") == []
+
+
+def test_the_jobs_package_has_no_cycles_even_through_function_level_imports() -> None:
+    # The job kinds, the runner and the watch folder once reached each other through imports
+    # inside functions; each now stands on the ones below it (context, watch < kinds < runner).
+    assert cycles_within("pipeline.jobs") == []
 
 
 def test_the_graph_finds_cycles_and_counts_function_level_imports_only_when_asked(tmp_path: Path) -> None:
@@ -134,17 +145,35 @@ def test_the_graph_finds_cycles_and_counts_function_level_imports_only_when_aske
     assert imported_modules("pipeline.x.late", late, known, nested=True) == known
 
 
-def _kind_list(node: ast.AST) -> bool:
+def _kind_list(node: ast.AST) -> frozenset[str] | None:
+    """The field kinds a literal list of two or more of them spells out, else None."""
     if isinstance(node, ast.Call) and node.args:  # frozenset({...}), tuple([...])
         node = node.args[0]
-    return (
-        isinstance(node, (ast.Tuple, ast.List, ast.Set))
-        and len(node.elts) >= 2
-        and all(isinstance(e, ast.Constant) and e.value in KINDS for e in node.elts)
-    )
+    if not isinstance(node, (ast.Tuple, ast.List, ast.Set)) or len(node.elts) < 2:
+        return None
+    values = [e.value if isinstance(e, ast.Constant) else None for e in node.elts]
+    return frozenset(values) if all(v in KINDS for v in values) else None  # type: ignore[arg-type]
 
 
 FORM_MODEL = {"pipeline.model.form", "pipeline.model.form_file"}
+
+
+# The synthetic-returns tool is regrouped by its own part of issue 16 in this session.
+ELSEWHERE = "pipeline.synth"
+
+
+def test_a_named_field_kind_list_is_used_by_name_not_spelt_out() -> None:
+    # `field.kind in ("single_choice", "multi_choice")` is CHOICE_KINDS under no name: a kind
+    # the model adds to the list would be missed there.
+    named = {frozenset(kinds) for kinds in (KINDS, CHOICE_KINDS, COMB_KINDS)}
+    spelt = {
+        f"{name}:{node.lineno}"
+        for name, path in modules().items()
+        if name not in FORM_MODEL and not name.startswith(ELSEWHERE)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if _kind_list(node) in named
+    }
+    assert spelt == set()
 
 
 def test_field_kind_lists_are_named_only_in_the_form_model() -> None:

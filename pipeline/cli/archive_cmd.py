@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.school_cmd import school_option
-from pipeline.cli.options import library_errors, operator_option, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, operator_option, workspace_option
 
 sensitive_option = click.option(
     "--include-sensitive",
@@ -45,13 +45,9 @@ def student_cmd(
     示例：jiafang archive student G994624201301120010 --out 对外.pdf --outward --operator 王主任
     """
     from pipeline.archive.dossier import build_dossier
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
+    with opened_workspace(workspace) as ws:
         path = build_dossier(ws, student_no, out, outward=outward, include_sensitive=include_sensitive, operator=operator)
-    finally:
-        ws.close()
     click.echo(f"一生一档已生成：{path}（已记入审计日志）")
 
 
@@ -86,17 +82,12 @@ def packet_cmd(
     """
     from pipeline.archive.packet import build_packet
     from pipeline.cli.progress import progress_bar
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
-        with progress_bar("生成检查材料（按班级）") as progress:
-            result = build_packet(
-                ws, scope=scope, class_name=class_name, term=term, out_dir=out_dir, operator=operator,
-                include_sensitive=include_sensitive, progress=progress, school=school,
-            )
-    finally:
-        ws.close()
+    with opened_workspace(workspace) as ws, progress_bar("生成检查材料（按班级）") as progress:
+        result = build_packet(
+            ws, scope=scope, class_name=class_name, term=term, out_dir=out_dir, operator=operator,
+            include_sensitive=include_sensitive, progress=progress, school=school,
+        )
     click.echo(f"PDF：{result.pdf}（{result.pages} 页，{result.records} 份记录）")
     click.echo(f"ZIP：{result.zip}（{result.files} 个文件，SHA-256 {result.zip_sha256[:16]}…）")
     click.echo(f"用时 {result.seconds:.1f} 秒；已记入审计日志。校验：jiafang archive verify {result.zip}")

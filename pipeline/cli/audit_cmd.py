@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.options import library_errors, operator_option, workspace_option
+from pipeline.cli.options import library_errors, operator_option, workspace_option, workspace_session
 from pipeline.model.audit import ACTIONS
 
 HASH_PREFIX = 12  # hex characters of an output hash shown in the list
@@ -39,15 +39,10 @@ def list_cmd(limit: int, action: str | None, operator: str | None, workspace: Pa
     from pipeline.scope.access import check_scope
     from pipeline.model.audit import default_operator
     from pipeline.store.audit import list_events
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
-        with ws.session() as session:
-            check_scope(session, operator or default_operator(), None)  # the log spans every school of the store
-            events = list_events(session, limit=limit, action=action)
-    finally:
-        ws.close()
+    with workspace_session(workspace) as session:
+        check_scope(session, operator or default_operator(), None)  # the log spans every school of the store
+        events = list_events(session, limit=limit, action=action)
     click.echo("时间\t操作员\t操作\t范围\t选项\t输出\t哈希")
     for e in events:
         when = f"{e.at.astimezone():%Y-%m-%d %H:%M:%S}" if e.at else ""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import library_errors, operator_option, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, operator_option, workspace_option
 from pipeline.cli.progress import columns_table
 
 if TYPE_CHECKING:
@@ -40,23 +40,22 @@ def calibrate_command(apply_: bool, operator: str | None, workspace: Path) -> No
     from pipeline import defs
     from pipeline.calibrate import apply_proposals, propose
     from pipeline.model.audit import default_operator
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    proposals = propose(ws)
-    if not proposals:
-        click.echo("还没有带置信度的人工复核记录，无法校准；保留出厂阈值。请先在复核页面核对一些字段。")
-        return
-    columns_table("阈值校准建议", _HEADERS, [_row(p) for p in proposals])
-    click.echo(_LEGEND.format(target=defs.CALIBRATE_TARGET_PRECISION))
-    for p in proposals:
-        click.echo(f"{_kind_label(p.key)}：{_why(p)}")
-    changed = [p for p in proposals if p.changes]
-    if not apply_:
-        click.echo(f"{len(changed)} 类阈值会改变。确认后运行 jiafang calibrate --apply 保存。" if changed else "没有需要改变的阈值。")
-        return
-    apply_proposals(ws, proposals, operator=operator or default_operator())
-    click.echo(f"已保存：{len(changed)} 类阈值改变，之后读入的表单按新阈值判断（已读入的记录不变）。")
+    with opened_workspace(workspace) as ws:
+        proposals = propose(ws)
+        if not proposals:
+            click.echo("还没有带置信度的人工复核记录，无法校准；保留出厂阈值。请先在复核页面核对一些字段。")
+            return
+        columns_table("阈值校准建议", _HEADERS, [_row(p) for p in proposals])
+        click.echo(_LEGEND.format(target=defs.CALIBRATE_TARGET_PRECISION))
+        for p in proposals:
+            click.echo(f"{_kind_label(p.key)}：{_why(p)}")
+        changed = [p for p in proposals if p.changes]
+        if not apply_:
+            click.echo(f"{len(changed)} 类阈值会改变。确认后运行 jiafang calibrate --apply 保存。" if changed else "没有需要改变的阈值。")
+            return
+        apply_proposals(ws, proposals, operator=operator or default_operator())
+        click.echo(f"已保存：{len(changed)} 类阈值改变，之后读入的表单按新阈值判断（已读入的记录不变）。")
 
 
 def _row(p: Proposal) -> tuple[object, ...]:

@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.cli.options import library_errors, operator_option, policy_option, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, operator_option, policy_option, workspace_option
 from pipeline.cli.school_cmd import school_option
 
 if TYPE_CHECKING:
@@ -70,10 +70,8 @@ def compliance_cmd(
     """
     from pipeline.model.policy import load_policy
     from pipeline.report.compliance import make_compliance_report
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
+    with opened_workspace(workspace) as ws:
         made = make_compliance_report(
             ws,
             as_of=as_of.date() if as_of else None,
@@ -83,8 +81,6 @@ def compliance_cmd(
             operator=operator,
             school=school,
         )
-    finally:
-        ws.close()
     _print_compliance(made.report)
     _echo_written(made.written)
 
@@ -130,10 +126,8 @@ def ledger_cmd(
     """
     from pipeline.model.policy import load_policy
     from pipeline.report.ledger import make_ledger_report
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
+    with opened_workspace(workspace) as ws:
         made = make_ledger_report(
             ws,
             as_of=as_of.date() if as_of else None,
@@ -144,8 +138,6 @@ def ledger_cmd(
             operator=operator,
             school=school,
         )
-    finally:
-        ws.close()
     _print_ledger(made.items, made.scope, made.as_of)
     _echo_written(made.written)
 

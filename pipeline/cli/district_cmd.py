@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import library_errors, operator_option, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, operator_option, workspace_option
 from pipeline.cli.report_cmd import report
 
 if TYPE_CHECKING:
@@ -33,13 +33,9 @@ def district_cmd(month: str, out: Path, operator: str | None, workspace: Path) -
     示例：jiafang report district --month 2025-11 --out 区统计表.xlsx
     """
     from pipeline.district.report import make_district_report
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
+    with opened_workspace(workspace) as ws:
         made = make_district_report(ws, month=month, out=out, operator=operator)
-    finally:
-        ws.close()
     click.echo(f"已写入 {made.path}")
     _summary(made.table)
 
@@ -65,13 +61,9 @@ def merge_cmd(files: tuple[Path, ...], month: str | None, out: Path, operator: s
     示例：jiafang report merge 统计表/*.xlsx --month 2025-11
     """
     from pipeline.district.merge import merge_stats_workbooks
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
+    with opened_workspace(workspace) as ws:
         merged = merge_stats_workbooks(ws, files, out=out, month=month, operator=operator)
-    finally:
-        ws.close()
     for f in merged.files:
         click.echo(f"[{'采用' if f.accepted else '拒收'}] {f.path}" + (f"：{f.reason}" if f.reason else f"（{f.school}）"))
     click.echo(f"已写入 {merged.path}")

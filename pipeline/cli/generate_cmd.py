@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import library_errors, operator_option, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, operator_option, workspace_option
 from pipeline.cli.progress import progress_bar, summary_table
 
 if TYPE_CHECKING:
@@ -50,10 +50,8 @@ def generate_command(
       jiafang generate --forms record --school QHXY02 --out 新苑小学打印
     """
     from pipeline.generate import generate
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    with progress_bar("生成表单") as progress:
+    with opened_workspace(workspace) as ws, progress_bar("生成表单") as progress:
         report = generate(
             ws,
             forms=_split(forms_),

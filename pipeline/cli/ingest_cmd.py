@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import library_errors, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, workspace_option
 from pipeline.cli.progress import progress_bar, summary_table
 
 if TYPE_CHECKING:
@@ -52,10 +52,8 @@ def ingest_command(workspace: Path, paths: tuple[Path, ...], workers: int | None
     """
     from pipeline.ingest import ingest
     from pipeline.ingest.intake import write_intake_report
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    with progress_bar("读入表单") as progress:
+    with opened_workspace(workspace) as ws, progress_bar("读入表单") as progress:
         report = ingest(ws, list(paths), workers=workers, progress=progress, cluster=cluster)
     print_ingest_summary(report)
     if report_path is not None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.options import library_errors, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, workspace_option, workspace_session
 from pipeline.cli.progress import columns_table
 
 
@@ -33,10 +33,8 @@ def list_command(workspace: Path, limit: int) -> None:
     """
     from pipeline.jobs.kinds import KINDS
     from pipeline.store import jobs as job_store
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    with ws.session() as session:
+    with workspace_session(workspace) as session:
         found = job_store.list_jobs(session, limit=limit)
     rows = [(j.id, KINDS[j.kind].label, j.state_label, f"{j.done}/{j.total}", j.operator, j.message) for j in found]
     columns_table("任务", ("编号", "内容", "状态", "进度", "操作人", "结果"), rows)
@@ -54,9 +52,8 @@ def run_command(workspace: Path) -> None:
     示例：jiafang jobs run -w 家访数据
     """
     from pipeline.jobs import recover_interrupted, run_pending
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    recover_interrupted(ws)
-    for job in run_pending(ws):
-        click.echo(f"任务 {job.id}：{job.state_label}。{job.message}")
+    with opened_workspace(workspace) as ws:
+        recover_interrupted(ws)
+        for job in run_pending(ws):
+            click.echo(f"任务 {job.id}：{job.state_label}。{job.message}")

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from pipeline.access import ROLE_LABELS, ROLES
-from pipeline.cli.options import library_errors, operator_option, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, operator_option, workspace_option, workspace_session
+from pipeline.cli.progress import tab_list
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -68,20 +69,13 @@ def list_cmd(workspace: Path) -> None:
     示例：jiafang operators list
     """
     from pipeline.store.operators import list_operators
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
-        with ws.session() as session:
-            found = list_operators(session)
-    finally:
-        ws.close()
+    with workspace_session(workspace) as session:
+        found = list_operators(session)
     if not found:
         click.echo("还没有操作员账号。添加：jiafang operators add 名称 --role office")
         return
-    click.echo("名称\t角色\t班级")
-    for o in found:
-        click.echo(f"{o.name}\t{ROLE_LABELS[o.role]}\t{'、'.join(o.classes)}")
+    tab_list(("名称", "角色", "班级"), ((o.name, ROLE_LABELS[o.role], "、".join(o.classes)) for o in found))
 
 
 @operators.command("remove")
@@ -130,7 +124,6 @@ def _write(workspace: Path, operator: str | None, change: str, name: str, work: 
     """Run ``work`` in one write transaction with its audit entry (who changed which account)."""
     from pipeline.model.audit import AuditEvent, default_operator
     from pipeline.store.audit import log_event
-    from pipeline.store.workspace import open_workspace
 
     event = AuditEvent("operator", operator or default_operator(), f"operator {name}", {"change": change})
 
@@ -139,8 +132,5 @@ def _write(workspace: Path, operator: str | None, change: str, name: str, work: 
         log_event(session, event)
         return done
 
-    ws = open_workspace(workspace)
-    try:
+    with opened_workspace(workspace) as ws:
         return ws.write(write)
-    finally:
-        ws.close()

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from pipeline.errors import JiafangError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from pipeline.store.workspace import Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,6 +70,30 @@ def library_errors(func: F) -> F:
             raise click.ClickException(str(exc)) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def opened_workspace(path: Path) -> Iterator[Workspace]:
+    """The workspace at ``path``, closed when the block ends. Its errors (no workspace there,
+    a database that cannot be reached) are the library's named errors, which
+    ``library_errors`` turns into the command's message."""
+    # Imported here: the store pulls in SQLAlchemy, which `--help` and the commands without a
+    # workspace do not need.
+    from pipeline.store.workspace import open_workspace
+
+    ws = open_workspace(path)
+    try:
+        yield ws
+    finally:
+        ws.close()
+
+
+@contextlib.contextmanager
+def workspace_session(path: Path) -> Iterator[Session]:
+    """One transaction on the workspace at ``path`` (committed when the block ends without
+    error), for commands that only read or write a few rows."""
+    with opened_workspace(path) as ws, ws.session() as session:
+        yield session
 
 
 operator_option = click.option(

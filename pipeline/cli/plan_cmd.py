@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import library_errors, operator_option, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, operator_option, workspace_option
 from pipeline.cli.progress import columns_table, summary_table
 
 if TYPE_CHECKING:
@@ -57,12 +57,12 @@ def make_cmd(term: str, class_name: str | None, seed: int | None, stages: bool |
     """
     from pipeline import defs
     from pipeline.plan.run import make_term_plan
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    result = make_term_plan(
-        ws, term, class_name=class_name, seed=defs.PLAN_DEFAULT_SEED if seed is None else seed, stages=stages, calendar_file=calendar_file, partial=partial, operator=operator
-    )
+    with opened_workspace(workspace) as ws:
+        result = make_term_plan(
+            ws, term, class_name=class_name, seed=defs.PLAN_DEFAULT_SEED if seed is None else seed, stages=stages,
+            calendar_file=calendar_file, partial=partial, operator=operator,
+        )
     _print_result(result, explain=explain, class_name=class_name)
 
 
@@ -81,9 +81,9 @@ def update_cmd(term: str, as_of: dt.datetime | None, partial: bool, operator: st
       jiafang roster import 花名册.xlsx && jiafang plan update --term 2025-2026-1
     """
     from pipeline.plan.run import update_term_plan
-    from pipeline.store.workspace import open_workspace
 
-    update = update_term_plan(open_workspace(workspace), term, as_of=as_of.date() if as_of else None, partial=partial, operator=operator)
+    with opened_workspace(workspace) as ws:
+        update = update_term_plan(ws, term, as_of=as_of.date() if as_of else None, partial=partial, operator=operator)
     summary_table("计划更新", [("保留（已完成或已约定）", update.kept), ("新增", len(update.added)), ("取消", len(update.dropped)), ("改期或换人", update.moved)])
     for v in update.added:
         click.echo(f"新增：{v.class_name} {v.student_name}，第 {v.week} 周，{v.teacher_name}")
@@ -106,9 +106,9 @@ def confirm_cmd(term: str, student_no: str, purpose: str, workspace: Path) -> No
     """
     from pipeline.plan.explain import explain
     from pipeline.plan.run import confirm_visit
-    from pipeline.store.workspace import open_workspace
 
-    visit = confirm_visit(open_workspace(workspace), term, student_no, purpose)
+    with opened_workspace(workspace) as ws:
+        visit = confirm_visit(ws, term, student_no, purpose)
     click.echo(f"已约定：{explain(visit)}")
 
 
@@ -128,9 +128,9 @@ def status_cmd(term: str, as_of: dt.datetime | None, workspace: Path) -> None:
     from pipeline.model.plan import STATE_HEADINGS, STATE_WORDS
     from pipeline.plan.run import plan_status
     from pipeline.plan.tracking import progress_by
-    from pipeline.store.workspace import open_workspace
 
-    _, progress = plan_status(open_workspace(workspace), term, as_of=as_of.date() if as_of else None)
+    with opened_workspace(workspace) as ws:
+        _, progress = plan_status(ws, term, as_of=as_of.date() if as_of else None)
     headers = ("", "计划", *STATE_HEADINGS.values())  # short: a class name still fits 80 columns
     tables = (
         ("按班级", lambda v: v.class_name),
@@ -164,9 +164,9 @@ def docs_cmd(term: str, out_dir: Path, class_name: str | None, forms: bool, work
       jiafang plan docs --term 2025-2026-1 --class 七年级（1）班 --out 七1班 --forms
     """
     from pipeline.plan.docs import write_plan_docs
-    from pipeline.store.workspace import open_workspace
 
-    docs = write_plan_docs(open_workspace(workspace), term, out_dir, class_name=class_name, forms=forms)
+    with opened_workspace(workspace) as ws:
+        docs = write_plan_docs(ws, term, out_dir, class_name=class_name, forms=forms)
     rows: list[tuple[str, object]] = [("文件数", len(docs.files)), ("输出目录", out_dir)]
     if docs.forms is not None:
         rows += [("记录表（份）", docs.forms.forms_issued), ("记录表 PDF 页数", docs.forms.pdf_pages)]

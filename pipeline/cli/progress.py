@@ -1,10 +1,11 @@
-"""Progress bars and summary tables for long batches (rich, on stderr)."""
+"""Progress bars and summary tables for long batches (rich, on stderr); tab-separated lists."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
+import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
@@ -48,3 +49,10 @@ def columns_table(title: str, headers: Sequence[str], rows: Sequence[Sequence[ob
     for row in rows:
         table.add_row(*(str(v) for v in row))
     Console().print(table)
+
+
+def tab_list(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Print a header line and one line per row, columns split by tabs (they paste into a
+    spreadsheet's columns)."""
+    for row in (headers, *rows):
+        click.echo("\t".join(str(v) for v in row))

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import library_errors, operator_option, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, operator_option, workspace_option, workspace_session
+from pipeline.cli.progress import tab_list
 from pipeline.cli.school_cmd import school_option
 from pipeline.export import STATUS_LABELS, cell_text, student_name
 from pipeline.model.form import form_ids, load_form
@@ -55,9 +56,7 @@ def list_cmd(
     示例：jiafang records list --school QHXY02 --operator 王老师
     """
     found = _load(workspace, class_name, status, form, school=school, operator=operator)
-    click.echo("表单编号\t学生\t班级\t表单\t版本\t状态\t待复核字段数")
-    for r in found:
-        click.echo("\t".join(_list_row(r)))
+    tab_list(("表单编号", "学生", "班级", "表单", "版本", "状态", "待复核字段数"), (_list_row(r) for r in found))
     click.echo(f"共 {len(found)} 条记录")
 
 
@@ -76,17 +75,12 @@ def show_cmd(form_id: str, operator: str | None, workspace: Path) -> None:
     from pipeline.model.audit import default_operator
     from pipeline.store import repo
     from pipeline.store.records import record_history
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
-        with ws.session() as session:
-            issued = repo.get_issued_form(session, form_id)
-            if issued is not None:
-                check_student_scope(session, operator or default_operator(), issued.student_no)
-            history = record_history(session, form_id)
-    finally:
-        ws.close()
+    with workspace_session(workspace) as session:
+        issued = repo.get_issued_form(session, form_id)
+        if issued is not None:
+            check_student_scope(session, operator or default_operator(), issued.student_no)
+        history = record_history(session, form_id)
     if issued is None:
         raise click.ClickException(
             f"没有表单编号为“{form_id}”的表单：本工作区没有发放过它。请核对编号（jiafang records list 列出已读回的表单）。"
@@ -164,10 +158,8 @@ def _load(
     from pipeline.scope.schools import records_in_scope
     from pipeline.model.audit import default_operator
     from pipeline.model.classes import normalize_class
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
+    with opened_workspace(workspace) as ws:
         return records_in_scope(
             ws,
             school=school,
@@ -176,8 +168,6 @@ def _load(
             status=status,
             form=form,
         )
-    finally:
-        ws.close()
 
 
 def _list_row(r: Record) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from pipeline.cli.compliance_cmd import compliance_cmd, ledger_cmd
-from pipeline.cli.options import library_errors, operator_option, policy_option, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, operator_option, policy_option, workspace_option
 from pipeline.cli.school_cmd import school_option
 
 
@@ -69,10 +69,8 @@ def stats_cmd(
     """
     from pipeline.model.policy import load_policy
     from pipeline.report.stats.report import make_stats_report
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
+    with opened_workspace(workspace) as ws:
         made = make_stats_report(
             ws,
             month=month,
@@ -84,8 +82,6 @@ def stats_cmd(
             include_sensitive=include_sensitive,
             school=school,
         )
-    finally:
-        ws.close()
     total = made.table.total
     click.echo(f"已写入 {made.path}")
     click.echo(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.options import library_errors, operator_option, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, operator_option, workspace_option
 from pipeline.cli.progress import summary_table
 from pipeline.cli.serve_cmd import host_port_options, run_console
 from pipeline.model.form import KINDS, form_ids
@@ -65,13 +65,9 @@ def export_cmd(
     """
     from pipeline.model.audit import default_operator
     from pipeline.review.sheet import export_sheet
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
+    with opened_workspace(workspace) as ws:
         rows = export_sheet(ws, out, operator=operator or default_operator(), class_name=class_name, form=form, kind=kind)
-    finally:
-        ws.close()
     click.echo(f"已导出 {rows} 个待复核字段到 {out}")
 
 
@@ -90,13 +86,9 @@ def import_cmd(sheet: Path, operator: str | None, workspace: Path) -> None:
     """
     from pipeline.model.audit import default_operator
     from pipeline.review.sheet import import_sheet, import_summary
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
+    with opened_workspace(workspace) as ws:
         result = import_sheet(ws, sheet, operator=operator or default_operator())
-    finally:
-        ws.close()
     for problem in result.problems:
         click.echo(f"{sheet} 第 {problem.row} 行：{problem.message}", err=True)
     summary_table("复核表导入结果", list(import_summary(result)))

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import library_errors, operator_option, policy_option, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, operator_option, policy_option, workspace_option
+from pipeline.cli.progress import tab_list
 from pipeline.cli.school_cmd import school_option
 
 if TYPE_CHECKING:
@@ -39,13 +40,9 @@ def import_cmd(files: tuple[Path, ...], school: str | None, workspace: Path) -> 
     示例：jiafang roster import 新苑小学花名册.xlsx --school QHXY02
     """
     from pipeline.roster import import_roster
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
+    with opened_workspace(workspace) as ws:
         report = import_roster(ws, files, school=school)
-    finally:
-        ws.close()
     _print_report(report)
     if report.errors:
         raise click.exceptions.Exit(1)
@@ -68,22 +65,19 @@ def list_cmd(class_name: str | None, school: str | None, operator: str | None, w
     from pipeline.scope.schools import open_scope
     from pipeline.model.audit import default_operator
     from pipeline.store import repo
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
-        with ws.session() as session:
-            scope = open_scope(session, ws, school, operator or default_operator())
-            students = repo.list_students(session, class_name=class_name, school=scope.school)
-            classes = repo.list_classes(session)
-    finally:
-        ws.close()
+    with opened_workspace(workspace) as ws, ws.session() as session:
+        scope = open_scope(session, ws, school, operator or default_operator())
+        students = repo.list_students(session, class_name=class_name, school=scope.school)
+        classes = repo.list_classes(session)
     if class_name is not None and not students:
         raise click.ClickException(f"班级“{class_name}”没有学生。已有班级：{'、'.join(classes) or '（无）'}")
-    click.echo("班级\t学籍号\t姓名\t性别\t监护人\t关系\t联系电话\t特殊群体")
-    for s in students:
-        fields = (s.class_name, s.student_no, s.name, s.gender, s.guardian_name, s.guardian_relation, s.phone)
-        click.echo("\t".join((*fields, "、".join(s.groups))))
+    headers = ("班级", "学籍号", "姓名", "性别", "监护人", "关系", "联系电话", "特殊群体")
+    rows = (
+        (s.class_name, s.student_no, s.name, s.gender, s.guardian_name, s.guardian_relation, s.phone, "、".join(s.groups))
+        for s in students
+    )
+    tab_list(headers, rows)
     click.echo(f"共 {len(students)} 名学生")
 
 

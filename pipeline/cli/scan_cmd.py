@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.options import library_errors, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, workspace_option
 
 _out_option = click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="输出的 PNG 文件。"
@@ -50,10 +50,11 @@ def overlay(file: Path, page_no: int, out: Path, workspace: Path | None, forms_d
       jiafang scan overlay 扫描/0001.png -w jiafang-data --out 叠加.png
     """
     from pipeline.ingest.inspect import chain_lookups, form_by_issue, form_by_layout, form_by_manifest, overlay_scan, write_png
-    from pipeline.store.workspace import open_workspace
 
-    lookups = [form_by_issue(open_workspace(workspace))] if workspace else []
-    lookups += [form_by_manifest(forms_dir)] if forms_dir else []
+    lookups = [form_by_manifest(forms_dir)] if forms_dir else []
+    if workspace:
+        with opened_workspace(workspace) as ws:
+            lookups.insert(0, form_by_issue(ws))  # asked first; reads the issuance table at once
     result = overlay_scan(file, page_no, lookup=chain_lookups([*lookups, form_by_layout]))
     write_png(result.image, out)
     reg = result.registration
@@ -80,9 +81,9 @@ def gallery(workspace: Path, out: Path, field_id: str | None, limit: int | None)
       jiafang scan gallery -w jiafang-data --field topics --limit 300 --out 话题.png
     """
     from pipeline.ingest.inspect import checkbox_gallery, stored_checkbox_tiles, write_png
-    from pipeline.store.workspace import open_workspace
 
-    tiles = stored_checkbox_tiles(open_workspace(workspace), field_id=field_id)
+    with opened_workspace(workspace) as ws:
+        tiles = stored_checkbox_tiles(ws, field_id=field_id)
     shown = checkbox_gallery(tiles, limit=limit)
     write_png(shown.image, out)
     click.echo(f"已写出 {out}：{len(shown.tiles)} 个复选框（共 {len(tiles)} 个），按填涂率排序")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli.options import library_errors, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, workspace_option, workspace_session
+from pipeline.cli.progress import tab_list
 
 school_option = click.option(
     "--school",
@@ -38,13 +39,9 @@ def add_cmd(policy: Path, workspace: Path) -> None:
     示例：jiafang school add 新苑小学政策.yaml
     """
     from pipeline.scope.schools import register_school
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
+    with opened_workspace(workspace) as ws:
         found, new = register_school(ws, policy)
-    finally:
-        ws.close()
     click.echo(f"{'已登记' if new else '已更新'}学校：{found.label}")
 
 
@@ -59,19 +56,13 @@ def list_cmd(workspace: Path) -> None:
     """
     from pipeline.store import repo
     from pipeline.store import schools as school_store
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
-        with ws.session() as session:
-            schools = school_store.list_schools(session)
-            pupils = {s.code: len(repo.list_students(session, school=s.code)) for s in schools}
-            bound = school_store.bindings(session)
-    finally:
-        ws.close()
-    click.echo("学校代码\t学校名称\t学生数\t政策配置")
-    for s in schools:
-        click.echo(f"{s.code}\t{s.name}\t{pupils[s.code]}\t{s.policy_file or 'policy.yaml'}")
+    with workspace_session(workspace) as session:
+        schools = school_store.list_schools(session)
+        pupils = {s.code: len(repo.list_students(session, school=s.code)) for s in schools}
+        bound = school_store.bindings(session)
+    rows = ((s.code, s.name, pupils[s.code], s.policy_file or "policy.yaml") for s in schools)
+    tab_list(("学校代码", "学校名称", "学生数", "政策配置"), rows)
     for operator, codes in bound.items():
         click.echo(f"操作人 {operator}：{'全区' if '*' in codes else '、'.join(codes)}")
     if not bound:
@@ -96,18 +87,13 @@ def bind_cmd(operator: str, codes: tuple[str, ...], whole: bool, workspace: Path
     """
     from pipeline.scope.schools import require_school
     from pipeline.store import schools as school_store
-    from pipeline.store.workspace import open_workspace
 
     if not codes and not whole:
         raise click.UsageError("请写出学校代码，或用 --district 绑定到全区。")
-    ws = open_workspace(workspace)
-    try:
-        with ws.session() as session:
-            for code in codes:
-                require_school(session, code)
-            school_store.bind_operator(session, operator, [*codes, *([school_store.EVERY_SCHOOL] if whole else [])])
-    finally:
-        ws.close()
+    with workspace_session(workspace) as session:
+        for code in codes:
+            require_school(session, code)
+        school_store.bind_operator(session, operator, [*codes, *([school_store.EVERY_SCHOOL] if whole else [])])
     click.echo(f"操作人 {operator} 可查看：{'全区' if whole else '、'.join(codes)}")
 
 
@@ -123,13 +109,8 @@ def unbind_cmd(operator: str, workspace: Path) -> None:
     示例：jiafang school unbind 王老师
     """
     from pipeline.store import schools as school_store
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
-        with ws.session() as session:
-            school_store.bind_operator(session, operator, [])
-            left = school_store.any_binding(session)
-    finally:
-        ws.close()
+    with workspace_session(workspace) as session:
+        school_store.bind_operator(session, operator, [])
+        left = school_store.any_binding(session)
     click.echo(f"已取消操作人 {operator} 的绑定" + ("。" if left else "；已无任何绑定，所有操作人都能查看全部学校。"))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipeline.cli.options import library_errors, operator_option, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, operator_option, workspace_option
 from pipeline.errors import WorkspaceError
 
 if TYPE_CHECKING:
@@ -48,10 +48,8 @@ def run_console(
 
     from pipeline.console.app import create_console_app
     from pipeline.model.audit import default_operator
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    try:
+    with opened_workspace(workspace) as ws:
         if lan:
             _serve_lan(ws, host, port, operator or default_operator())
             return
@@ -67,8 +65,6 @@ def run_console(
         if open_browser:
             webbrowser.open(link)
         uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
-    finally:
-        ws.close()
 
 
 @click.command("serve")

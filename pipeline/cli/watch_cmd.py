@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pipeline import defs
-from pipeline.cli.options import library_errors, workspace_option
+from pipeline.cli.options import library_errors, opened_workspace, workspace_option
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -41,17 +41,14 @@ def watch_command(workspace: Path, folder: Path, settle: float) -> None:
       jiafang watch /srv/scans/jiafang -w 家访数据 --settle 5
     """
     from pipeline.jobs import watch_folder
-    from pipeline.store.workspace import open_workspace
 
-    ws = open_workspace(workspace)
-    click.echo(f"正在监视 {folder}：文件写完后自动读入。按 Ctrl+C 停止。", err=True)
-    try:
-        taken = watch_folder(ws, folder, should_stop=lambda: False, settle=settle, on_taken=_print_outcomes)
-    except KeyboardInterrupt:
-        click.echo("已停止监视。", err=True)
-        return
-    finally:
-        ws.close()
+    with opened_workspace(workspace) as ws:
+        click.echo(f"正在监视 {folder}：文件写完后自动读入。按 Ctrl+C 停止。", err=True)
+        try:
+            taken = watch_folder(ws, folder, should_stop=lambda: False, settle=settle, on_taken=_print_outcomes)
+        except KeyboardInterrupt:
+            click.echo("已停止监视。", err=True)
+            return
     click.echo(f"已停止监视，共读入 {taken} 个文件。", err=True)
 
 

@@ -4,11 +4,11 @@ from the roster as it is now, and marked as a reprint in its printed title."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from dataclasses import replace
 from pathlib import Path
 
+from pipeline.atomic import move_into_place
 from pipeline.errors import GenerateError
 from pipeline.generate.batch import (
     GenerationReport,
@@ -62,6 +62,6 @@ def _named_for(report: GenerationReport, entry: ManifestEntry, name: str) -> Man
     for the class's whole stack."""
     old = report.out_dir / entry.file
     new = old.with_name(safe_name(name))
-    os.replace(old, new)
+    move_into_place(old, new)
     report.files[report.files.index(old)] = new
     return replace(entry, file=new.relative_to(report.out_dir).as_posix())

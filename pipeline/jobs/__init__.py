@@ -3,7 +3,8 @@ background, with progress that survives a restart (pipeline.jobs.runner), and th
 scan-to-folder intake (pipeline.jobs.watch)."""
 
 from pipeline.jobs.runner import JobRunner, job_status, recover_interrupted, run_pending, stop_job, submit_job
-from pipeline.jobs.watch import start_watching, stop_watching, watch_folder, watching
+from pipeline.jobs.watch import watch_folder
+from pipeline.jobs.watch_jobs import start_watching, stop_watching, watching
 
 __all__ = [
     "JobRunner",

@@ -7,7 +7,6 @@ folder again, where a file read but not yet moved is "already read" and moved th
 
 from __future__ import annotations
 
-import os
 import shutil
 import zipfile
 from collections.abc import Callable, Mapping
@@ -16,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import defs
+from pipeline.atomic import atomic_path
 from pipeline.errors import JobError, StorageError
-from pipeline.jobs.runner import JobContext
+from pipeline.jobs.context import JobContext
+from pipeline.jobs.watch import watch_folder
 from pipeline.store import repo
 
 __all__ = ["KINDS", "PRINT_ZIP", "QUEUED_KINDS", "WATCH_KINDS", "check_params", "job_folder"]
@@ -89,8 +90,6 @@ def run_reprint(ctx: JobContext) -> Mapping[str, Any]:
 
 def run_watch(ctx: JobContext) -> Mapping[str, Any]:
     """Watch a folder until asked to stop (the runner's shutdown leaves it to be resumed)."""
-    from pipeline.jobs.watch import watch_folder
-
     folder = Path(ctx.job.params["folder"])
     settle = float(ctx.job.params.get("settle", defs.WATCH_SETTLE_SECONDS))
     taken = watch_folder(ctx.ws, folder, should_stop=ctx.should_stop, progress=ctx.progress, settle=settle)
@@ -108,13 +107,11 @@ def job_folder(ctx: JobContext, *parts: str) -> Path:
 
 def _zip_folder(folder: Path, zip_path: Path) -> list[str]:
     """Every file under ``folder`` (but the ZIP) into ``zip_path``; returns their relative paths."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix not in (".zip", ".part"))
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix not in (".zip", ".partial"))
     names = [p.relative_to(folder).as_posix() for p in files]
-    partial = zip_path.with_name(zip_path.name + ".part")
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
+    with atomic_path(zip_path) as partial, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
         for path, name in zip(files, names):
             zf.write(path, name)
-    os.replace(partial, zip_path)
     return names
 
 

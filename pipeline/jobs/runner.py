@@ -20,91 +20,26 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline import defs
 from pipeline.access import require_current
 from pipeline.errors import JiafangError
 from pipeline.ingest.faults import error_log, program_error
+from pipeline.jobs.context import JobContext, JobHalted
+from pipeline.jobs.kinds import KINDS, QUEUED_KINDS, WATCH_KINDS, check_params
 from pipeline.model.job import Job
 from pipeline.store import jobs as job_store
 from pipeline.store.workspace import Workspace
 
-__all__ = ["JobContext", "JobHalted", "JobRunner", "job_status", "recover_interrupted", "run_job", "run_pending", "stop_job", "submit_job"]
+__all__ = ["JobRunner", "job_status", "recover_interrupted", "run_job", "run_pending", "stop_job", "submit_job"]
 
 log = logging.getLogger(__name__)
-
-
-class JobHalted(Exception):
-    """Raised inside a job's work when its runner is shutting down: the job is left
-    interrupted, and the next runner continues it."""
-
-
-@dataclass
-class JobContext:
-    """What a job's work gets: its row, and callbacks that write progress to it."""
-
-    ws: Workspace
-    job: Job
-    halt: threading.Event | None = None  # set when the runner shuts down
-    _phase: tuple[int, float] = (0, 0.0)  # (total, start time) of the phase being counted
-    _written: float = 0.0
-    _stop: bool = False
-    _result: dict[str, Any] = field(default_factory=dict)
-
-    def progress(self, done: int, total: int, label: str) -> None:
-        """The ``pipeline.progress.Progress`` callback: done/total with rate and time left.
-
-        A change of total starts a new phase (an ingest reads its files, then its scan pages),
-        whose rate is measured from its own start.
-        """
-        self.check_halt()
-        clock = time.monotonic()
-        if total != self._phase[0]:
-            self._phase = (total, clock)
-        if clock - self._written < defs.JOB_PROGRESS_SECONDS and done < total:
-            return
-        self._written = clock
-        minutes = (clock - self._phase[1]) / 60
-        rate = done / minutes if minutes > 0 and done else None
-        eta = (total - done) / rate * 60 if rate else None
-        self._write(done=done, total=total, label=label[:200], pages_per_minute=rate, eta_seconds=eta)
-
-    def remember(self, **result: Any) -> None:
-        """Keep part of the result now (e.g. where the output goes), so it outlives a crash."""
-        self._result.update(result)
-        self._write(result=dict(self.job.result) | self._result)
-
-    @property
-    def remembered(self) -> dict[str, Any]:
-        return dict(self._result)
-
-    def should_stop(self) -> bool:
-        """True once someone asked the job to stop (seen at every heartbeat) or the runner
-        is shutting down."""
-        return self._stop or self.halted
-
-    @property
-    def halted(self) -> bool:
-        return self.halt is not None and self.halt.is_set()
-
-    def check_halt(self) -> None:
-        if self.halted:
-            raise JobHalted
-
-    def beat(self) -> None:
-        self._write()
-
-    def _write(self, **values: Any) -> None:
-        self._stop = self.ws.write(lambda s: job_store.record_progress(s, self.job.id, **values)) or self._stop
 
 
 def submit_job(ws: Workspace, kind: str, params: Mapping[str, Any], *, operator: str) -> Job:
     """Queue a job of ``kind`` (a key of pipeline.jobs.kinds.KINDS); a runner picks it up.
     The operator acting now must be allowed the job's work: the runner does it for the office."""
-    from pipeline.jobs.kinds import KINDS, check_params
-
     check_params(kind, params)
     require_current(KINDS[kind].action)
     return ws.write(lambda s: job_store.add_job(s, kind, dict(params), operator))
@@ -129,8 +64,6 @@ def recover_interrupted(ws: Workspace, *, stale_after: float = defs.JOB_STALE_SE
 def run_pending(ws: Workspace, *, kinds: tuple[str, ...] | None = None) -> list[Job]:
     """Run queued and interrupted jobs (of ``kinds``; default: all but watch jobs) one after
     the other until none is left; returns them as they ended."""
-    from pipeline.jobs.kinds import QUEUED_KINDS
-
     finished = []
     while (job := ws.write(lambda s: job_store.claim_next(s, kinds or QUEUED_KINDS))) is not None:
         finished.append(run_job(ws, job))
@@ -140,8 +73,6 @@ def run_pending(ws: Workspace, *, kinds: tuple[str, ...] | None = None) -> list[
 def run_job(ws: Workspace, job: Job, *, halt: threading.Event | None = None) -> Job:
     """Run one claimed job to its end and record how it ended (interrupted when ``halt`` is
     set before the work is over)."""
-    from pipeline.jobs.kinds import KINDS
-
     context = JobContext(ws, job, halt)
     state, message, result = "done", "", {}
     with error_log(ws.root) as log_file, _heartbeat(context):
@@ -196,8 +127,6 @@ class JobRunner:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        from pipeline.jobs.kinds import QUEUED_KINDS, WATCH_KINDS
-
         self._spawn(self._loop, "job-runner", QUEUED_KINDS, False)
         self._spawn(self._loop, "job-watch-runner", WATCH_KINDS, True)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from pipeline import defs
+from pipeline.atomic import move_into_place
 from pipeline.errors import JobError
 from pipeline.model.intake import FileIntake
 from pipeline.store.intake import intake_under
@@ -108,7 +109,7 @@ class FileSink:
 
     def close(self) -> Path:
         self._shut()
-        os.replace(self._partial, self.target)
+        move_into_place(self._partial, self.target)
         return self.target
 
     def abort(self) -> None:

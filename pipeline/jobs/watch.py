@@ -28,15 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import defs
-from pipeline.access import require_current
 from pipeline.errors import JobError, StorageError
 from pipeline.model.intake import FileIntake
-from pipeline.model.job import Job
 from pipeline.progress import Progress
-from pipeline.store import jobs as job_store
 from pipeline.store.workspace import Workspace
 
-__all__ = ["READ_DIR", "UNREAD_DIR", "start_watching", "stop_watching", "take_files", "watch_folder", "watching"]
+__all__ = ["READ_DIR", "UNREAD_DIR", "take_files", "watch_folder"]
 
 READ_DIR = "已读入"
 UNREAD_DIR = "未读入"
@@ -150,7 +147,7 @@ def _put_away(folder: Path, path: Path, intake: FileIntake) -> None:
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
         target = _free_name(target_dir / path.name)
-        os.replace(path, target)
+        os.replace(path, target)  # a plain move (no half-written file to guard); its OSError is handled below
         if unread or intake.outcome == "quarantined":
             note = _UNREAD_NOTE if unread else _QUARANTINE_NOTE
             text = f"文件：{path.name}\n结果：{intake.label}\n原因：{intake.reason}\n{note}\n"
@@ -167,30 +164,3 @@ def _free_name(target: Path) -> Path:
         n += 1
         candidate = target.with_name(f"{target.stem} ({n}){target.suffix}")
     return candidate
-
-
-def start_watching(ws: Workspace, folder: Path, *, operator: str, settle: float = defs.WATCH_SETTLE_SECONDS) -> Job:
-    """Watch ``folder`` as a job of the console's runner (the 设置 page's switch); the same
-    folder watched already is that job. Raises JobError when it is no folder."""
-    from pipeline.jobs.runner import submit_job
-
-    if not folder.is_dir():
-        raise JobError(f"{folder}：文件夹不存在或不是文件夹。请选一个复印机能写入的文件夹")
-    resolved = str(folder.resolve())
-    running = [j for j in watching(ws) if j.params.get("folder") == resolved]
-    return running[0] if running else submit_job(ws, "watch", {"folder": resolved, "settle": settle}, operator=operator)
-
-
-def stop_watching(ws: Workspace, job_id: int) -> bool:
-    """Stop a watch job at its next look at the folder; False when there is no such job."""
-    from pipeline.jobs.runner import stop_job
-
-    require_current("ingest")
-    return stop_job(ws, job_id)
-
-
-def watching(ws: Workspace) -> list[Job]:
-    """Watch jobs that are watching or will again (queued, running, interrupted), not stopping."""
-    with ws.session() as session:
-        jobs = job_store.list_jobs(session, kinds=("watch",), limit=100)
-    return [j for j in jobs if not j.finished and not j.stop_requested]

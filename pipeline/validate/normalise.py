@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline import defs
-from pipeline.model.form import FieldDef
+from pipeline.model.form import CHOICE_KINDS, FieldDef
 from pipeline.model.policy import Period
 from pipeline.model.record import Raw
 from pipeline.model.record import value_text as raw_text  # a reading shows as a value does: ticks joined with 、
@@ -39,7 +39,7 @@ def normalise(field: FieldDef, raw: Raw, *, school_year: Period) -> Normalised:
     """The value of ``field`` read as ``raw``, in the form its kind exports."""
     if field.kind == "signature":
         return _signature(raw)
-    if field.kind in ("single_choice", "multi_choice"):
+    if field.kind in CHOICE_KINDS:
         return _choice(field, raw)
     text = raw_text(raw).replace("\r\n", "\n").strip()
     if not text:

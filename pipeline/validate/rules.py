@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any
 
 from pipeline.errors import FormDefinitionError
-from pipeline.model.form import FieldDef, FormDef
+from pipeline.model.form import CHOICE_KINDS, FieldDef, FormDef
 from pipeline.validate.context import ValidationContext
 
 _NAME_SEPARATORS = re.compile(r"[、,;/\s]+")  # after NFKC: ，；／ and full-width spaces are ASCII
@@ -115,7 +115,7 @@ RULES: dict[str, Rule] = {
 def required_message(field: FieldDef) -> str:
     if field.kind == "signature":
         return "缺少签名"
-    if field.kind in ("single_choice", "multi_choice"):
+    if field.kind in CHOICE_KINDS:
         return "必填项未勾选"
     return "必填项为空"
 
