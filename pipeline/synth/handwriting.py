@@ -63,7 +63,7 @@ class HandwritingStyle:
 
     @classmethod
     def random(cls, rng: np.random.Generator, *, font_path: Path | None = None) -> HandwritingStyle:
-        """A plausible writer drawn from the ranges in ``defs``."""
+        """A plausible writer drawn from the ranges in ``synth_defs`` (pipeline/synth/settings.py)."""
         return cls(
             font_path=font_path or handwriting_font(),
             glyph_mm=float(rng.uniform(*synth_defs.HAND_GLYPH_HEIGHT)),
