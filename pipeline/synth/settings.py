@@ -4,7 +4,7 @@ Only the tool that makes synthetic returns (demo, `samples fill`, benches, tests
 what the product's reading path uses stays in pipeline/defs.py.
 """
 
-# Synthetic returns (pipeline/synth): handwriting, scanner model, filled stacks
+# Font hands and the page raster they write on (pipeline/synth/handwriting.py, returns.py)
 SYNTH_PX_PER_MM = 8.0  # px/mm at which issued pages are rasterised and written on (~203 dpi)
 HANDWRITING_FONT_FILES = ("ukai.ttc", "simkai.ttf", "STKaiti.ttc", "Kaiti.ttc")  # kaiti looks handwritten
 HAND_GLYPH_HEIGHT = (3.6, 5.2)  # mm, range of a writer's nominal CJK glyph size
@@ -43,21 +43,6 @@ SHOW_THROUGH_CONTRAST = (0.06, 0.16)  # share of the back's ink darkness seen th
 FOLD_SHADOW = (0.12, 0.3)  # darkest share of the paper level lost in a crease's shadow
 FOLD_WIDTH_MM = (0.4, 1.2)  # mm, sd of a crease shadow's width
 FOLD_WARP_MM = (0.15, 0.5)  # mm the sheet is pushed along the page next to a crease
-# Profiles of the hard stack (bench/ingest.py --preset hard): 1-bit copies at 200 dpi beside
-# grey ones, half the sheets folded, most duplex sheets showing their back; "duplex": grey
-# 200 dpi scans where every sheet shows its back.
-SCAN_PAPER_PROFILES = {
-    "hard": {
-        "rotation": 3.0, "scale": (0.95, 1.0), "shift": 4.0, "perspective": 1.0, "blur": (0.5, 1.2),
-        "noise": (3.0, 8.0), "jpeg": (60, 85), "upside_down": 0.05, "dpi": (200,),
-        "modes": {"gray": 0.5, "bw": 0.5}, "show_through": 0.7, "folds": 0.5,
-    },
-    "duplex": {
-        "rotation": 1.0, "scale": (0.98, 1.0), "shift": 2.0, "perspective": 0.3, "blur": (0.4, 0.8),
-        "noise": (2.0, 4.0), "jpeg": (80, 92), "upside_down": 0.0, "dpi": (200,),
-        "modes": {"gray": 1.0}, "show_through": 1.0, "folds": 0.5,
-    },
-}
 
 # Scanner model (pipeline/synth/scanner.py): 1-bit and colour copies, synthetic copier PDFs
 SCAN_BW_THRESHOLD = (150, 185)  # grey level range below which a 1-bit copier scan prints black
@@ -81,6 +66,21 @@ SCAN_PROFILES = {
         "rotation": 5.0, "scale": (0.94, 1.0), "shift": 6.0, "perspective": 2.0, "blur": (0.8, 1.6),
         "noise": (5.0, 12.0), "jpeg": (45, 75), "upside_down": 0.15, "dpi": (200, 300),
         "modes": {"gray": 0.3, "colour": 0.2, "bw": 0.5},
+    },
+}
+# Profiles of the hard stack (bench/ingest.py --preset hard): 1-bit copies at 200 dpi beside
+# grey ones, half the sheets folded, most duplex sheets showing their back; "duplex": grey
+# 200 dpi scans where every sheet shows its back.
+SCAN_PAPER_PROFILES = {
+    "hard": {
+        "rotation": 3.0, "scale": (0.95, 1.0), "shift": 4.0, "perspective": 1.0, "blur": (0.5, 1.2),
+        "noise": (3.0, 8.0), "jpeg": (60, 85), "upside_down": 0.05, "dpi": (200,),
+        "modes": {"gray": 0.5, "bw": 0.5}, "show_through": 0.7, "folds": 0.5,
+    },
+    "duplex": {
+        "rotation": 1.0, "scale": (0.98, 1.0), "shift": 2.0, "perspective": 0.3, "blur": (0.4, 0.8),
+        "noise": (2.0, 4.0), "jpeg": (80, 92), "upside_down": 0.0, "dpi": (200,),
+        "modes": {"gray": 1.0}, "show_through": 1.0, "folds": 0.5,
     },
 }
 
