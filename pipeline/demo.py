@@ -10,6 +10,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.archive.dossier import build_dossier
 from pipeline.archive.packet import build_packet
@@ -27,9 +28,9 @@ from pipeline.report.compliance import make_compliance_report
 from pipeline.report.ledger import make_ledger_report
 from pipeline.report.written import Written
 from pipeline.store.workspace import Workspace, init_workspace
-from pipeline.synth.evaluate import Evaluation, evaluate
-from pipeline.synth.returns import StackEvents, fill_returns
-from pipeline.synth.word_returns import fill_word_returns
+
+if TYPE_CHECKING:  # the synthetic returns are the demo's tool, loaded only when the demo runs
+    from pipeline.synth.evaluate import Evaluation
 
 MARKER = ".jiafang-demo"  # marks a folder the demo made, so a rerun may replace it
 SEED = 20251103
@@ -55,6 +56,10 @@ class DemoReport:
 
 def run_demo(out_dir: Path, *, workers: int | None = None, progress: Progress | None = None) -> DemoReport:
     """Build a fresh workspace from samples/ and run the main job on it."""
+    from pipeline.synth.evaluate import evaluate
+    from pipeline.synth.returns import StackEvents, fill_returns
+    from pipeline.synth.word_returns import fill_word_returns
+
     started = time.perf_counter()
     _prepare(out_dir)
     samples = samples_dir()

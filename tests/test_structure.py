@@ -274,3 +274,19 @@ def test_lower_layers_never_import_higher_ones_even_inside_functions() -> None:
 def test_the_layer_check_reports_an_import_from_a_higher_layer() -> None:
     graph = {"pipeline.scan.inspect": {"pipeline.ingest.scan_run", "pipeline.model.form"}, "pipeline.cli": {"pipeline.scan"}}
     assert upward_imports(graph, LAYER) == ["pipeline.scan.inspect -> pipeline.ingest.scan_run"]
+def _settings_named(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+
+
+def test_synthetic_returns_are_a_tool_loaded_lazily_with_their_own_settings() -> None:
+    # pipeline.synth serves the demo, `samples fill`, benches and tests: the product's reading path
+    # must not load it (only a function may import it), nor keep its tunables in defs.py.
+    def synth(name: str) -> bool:
+        return name == "pipeline.synth" or name.startswith("pipeline.synth.")
+
+    importers = {m for m, targets in import_graph().items() if not synth(m) and any(synth(t) for t in targets)}
+    assert importers == set()
+    own = _settings_named(PACKAGE / "synth" / "settings.py")
+    assert {"SYNTH_PX_PER_MM", "SCAN_PROFILES", "PHOTO_FRAME"} <= own
+    assert own & _settings_named(PACKAGE / "defs.py") == set()

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from pipeline import defs
 from pipeline.cli import main
 from pipeline.generate import generate
 from pipeline.model.record import FieldValue, Record
@@ -19,6 +18,7 @@ from pipeline.resources import samples_dir
 from pipeline.roster.importer import import_roster
 from pipeline.store.workspace import init_workspace
 from pipeline.synth import handwriting as hw
+from pipeline.synth import settings as synth_defs
 from pipeline.synth.kinds import score_kinds, wilson_lower
 from pipeline.synth.returns import HandMix, page_image, writer_pool
 from pipeline.synth.scanner import ScannerModel, on_paper, output_size, random_settings, scan
@@ -28,7 +28,7 @@ BOX = (20.0, 20.0, 560.0, 60.0)  # px: x, y, w, h
 TEXT = "学生家中林春燕很远的地方"
 PAPER = 250  # a pixel darker than this carries ink
 HABITS = StrokeHabits(wobble_em=0.02, misplace_em=0.01, pressure=0.5, joining=0.3)
-A4_PX = (round(297 * defs.SYNTH_PX_PER_MM), round(210 * defs.SYNTH_PX_PER_MM))
+A4_PX = (round(297 * synth_defs.SYNTH_PX_PER_MM), round(210 * synth_defs.SYNTH_PX_PER_MM))
 
 
 def _written(style: hw.HandwritingStyle, seed: int) -> np.ndarray:
@@ -81,7 +81,7 @@ def test_stroke_and_font_writers_write_the_same_text_differently_and_each_repeat
 
 def test_writer_pool_has_forty_distinct_writers_of_both_generators() -> None:
     pool = writer_pool(HandMix(stroke_share=0.5, pencil_share=0.25), np.random.default_rng(3))
-    assert len(pool) == defs.HAND_WRITERS == 40
+    assert len(pool) == synth_defs.HAND_WRITERS == 40
     assert len(set(pool)) == 40
     assert {w.hand for w in pool} == {"stroke", "font"}
     assert 3 <= sum(w.pencil for w in pool) <= 20
@@ -95,7 +95,7 @@ def test_pencil_writes_grey_grainy_broken_strokes() -> None:
     pen = _stroke_writer(7)
     pencil = pen.in_pencil(np.random.default_rng(7))
     inked, grey = _written(pen, 3), _written(pencil, 3)
-    assert defs.PENCIL_GREY[0] <= pencil.ink <= defs.PENCIL_GREY[1]
+    assert synth_defs.PENCIL_GREY[0] <= pencil.ink <= synth_defs.PENCIL_GREY[1]
     pen_ink, pencil_ink = inked[inked < PAPER], grey[grey < PAPER]
     assert np.median(pen_ink) < 120
     assert 130 <= np.median(pencil_ink) <= 230, "graphite is grey, never black"
@@ -126,10 +126,10 @@ def test_show_through_puts_the_mirrored_back_faintly_on_the_front() -> None:
 
 def test_a_fold_shadows_its_crease_and_pushes_the_print_beside_it() -> None:
     page = np.full(A4_PX, 255, np.uint8)
-    line_y = round(149.5 * defs.SYNTH_PX_PER_MM)  # a printed line 1 mm below the crease
+    line_y = round(149.5 * synth_defs.SYNTH_PX_PER_MM)  # a printed line 1 mm below the crease
     page[line_y : line_y + 3, :] = 0
     folded = on_paper(page, ScannerModel(folds=((148.5, 0.25, 0.8, 0.5),)))
-    crease = round(148.5 * defs.SYNTH_PX_PER_MM)
+    crease = round(148.5 * synth_defs.SYNTH_PX_PER_MM)
     middle = slice(A4_PX[1] // 2 - 50, A4_PX[1] // 2 + 50)
     assert 255 - folded[crease - 2 : crease + 2, middle].mean() >= 30, "a shadow along the crease"
     assert folded[:crease - 100].min() == 255 and folded[crease + 100 :].min() == 255, "the rest of the sheet is paper"
@@ -149,7 +149,7 @@ def test_hard_profile_scans_at_200_dpi_mixing_1_bit_show_through_and_folds() -> 
     assert {s.mode for s in settings} == {"gray", "bw"}
     assert 0 < sum(s.show_through > 0 for s in settings) < 60
     assert 0 < sum(bool(s.folds) for s in settings) < 60
-    assert all(defs.SHOW_THROUGH_CONTRAST[0] <= s.show_through <= defs.SHOW_THROUGH_CONTRAST[1] for s in settings if s.show_through)
+    assert all(synth_defs.SHOW_THROUGH_CONTRAST[0] <= s.show_through <= synth_defs.SHOW_THROUGH_CONTRAST[1] for s in settings if s.show_through)
     bw = next(s for s in settings if s.mode == "bw")
     page = np.full(A4_PX, 255, np.uint8)
     page[600:610, 200:1400] = 0

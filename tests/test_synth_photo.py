@@ -18,6 +18,7 @@ from pipeline import defs
 from pipeline.model.form import page_markers
 from pipeline.model.record import FieldValue, Record
 from pipeline.scan.register import find_markers
+from pipeline.synth import settings as synth_defs
 from pipeline.synth.kinds import score_kinds
 from pipeline.synth.photo import PhotoModel, chat_screenshot, photo_bytes, photograph, random_photo, sheet_corners
 from pipeline.synth.returns import StackEvents, fill_returns
@@ -99,7 +100,7 @@ def test_a_hand_held_photo_shows_the_sheet_in_perspective_where_the_model_says(p
 
 def test_a_chat_screenshot_is_a_phone_sized_picture_with_no_marker(page: np.ndarray) -> None:
     shot = chat_screenshot(np.random.default_rng(2))
-    assert shot.size == defs.PHOTO_SCREENSHOT
+    assert shot.size == synth_defs.PHOTO_SCREENSHOT
     assert find_markers(np.asarray(shot.convert("L")), dpi=150) == {}
 
 

@@ -13,11 +13,11 @@ from typing import Any, TypedDict
 
 import numpy as np
 
-from pipeline import defs
 from pipeline.model.form import FieldDef, FormDef
 from pipeline.model.policy import Deadlines, Period
 from pipeline.synth import handwriting as hw
 from pipeline.synth import phrases
+from pipeline.synth import settings as synth_defs
 
 # checkbox state in the truth -> how the pen marked the box
 TICKED, EMPTY, CROSSED_OUT, STRAY = "ticked", "empty", "crossed_out", "stray"
@@ -199,7 +199,7 @@ def draw_page(
     teacher: hw.HandwritingStyle,
     parent: hw.HandwritingStyle,
     rng: np.random.Generator,
-    px_per_mm: float = defs.SYNTH_PX_PER_MM,
+    px_per_mm: float = synth_defs.SYNTH_PX_PER_MM,
 ) -> None:
     """Write the plan's values of page ``page_no`` onto ``image`` (template px at ``px_per_mm``).
 

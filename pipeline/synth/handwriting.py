@@ -27,6 +27,7 @@ from pipeline import defs
 from pipeline.errors import FontCoverageError
 from pipeline.model.form import Box
 from pipeline.render.fonts import discover_font_files, font_dirs
+from pipeline.synth import settings as synth_defs
 from pipeline.synth.strokes import StrokeHabits, stroke_glyph
 
 PxBox = tuple[float, float, float, float]  # x, y, w, h in pixels
@@ -37,7 +38,7 @@ _MAX_DRIFT = 0.15  # em a written line may rise or fall from its start to its en
 _MAX_WOBBLE = 0.12  # em a glyph may sit above or below the line's baseline
 
 
-def px_box(box: Box, px_per_mm: float = defs.SYNTH_PX_PER_MM) -> PxBox:
+def px_box(box: Box, px_per_mm: float = synth_defs.SYNTH_PX_PER_MM) -> PxBox:
     """A form box in mm as a pixel box on a page rasterised at ``px_per_mm``."""
     return (box.x * px_per_mm, box.y * px_per_mm, box.w * px_per_mm, box.h * px_per_mm)
 
@@ -62,19 +63,19 @@ class HandwritingStyle:
 
     @classmethod
     def random(cls, rng: np.random.Generator, *, font_path: Path | None = None) -> HandwritingStyle:
-        """A plausible writer drawn from the ranges in ``defs``."""
+        """A plausible writer drawn from the ranges in ``synth_defs`` (pipeline/synth/settings.py)."""
         return cls(
             font_path=font_path or handwriting_font(),
-            glyph_mm=float(rng.uniform(*defs.HAND_GLYPH_HEIGHT)),
-            digit_fill=float(rng.uniform(*defs.HAND_DIGIT_HEIGHT)),
-            slant=float(rng.uniform(-defs.HAND_SLANT, defs.HAND_SLANT)),
-            angle_jitter=float(rng.uniform(*defs.HAND_ANGLE_JITTER)),
-            size_jitter=float(rng.uniform(*defs.HAND_SIZE_JITTER)),
-            baseline_jitter=float(rng.uniform(*defs.HAND_BASELINE_JITTER)),
-            spacing=float(rng.uniform(*defs.HAND_SPACING)),
-            stroke_mm=float(rng.uniform(*defs.HAND_STROKE)),
-            pen_mm=float(rng.uniform(*defs.HAND_PEN)),
-            ink=int(rng.integers(defs.HAND_INK_GREY[0], defs.HAND_INK_GREY[1] + 1)),
+            glyph_mm=float(rng.uniform(*synth_defs.HAND_GLYPH_HEIGHT)),
+            digit_fill=float(rng.uniform(*synth_defs.HAND_DIGIT_HEIGHT)),
+            slant=float(rng.uniform(-synth_defs.HAND_SLANT, synth_defs.HAND_SLANT)),
+            angle_jitter=float(rng.uniform(*synth_defs.HAND_ANGLE_JITTER)),
+            size_jitter=float(rng.uniform(*synth_defs.HAND_SIZE_JITTER)),
+            baseline_jitter=float(rng.uniform(*synth_defs.HAND_BASELINE_JITTER)),
+            spacing=float(rng.uniform(*synth_defs.HAND_SPACING)),
+            stroke_mm=float(rng.uniform(*synth_defs.HAND_STROKE)),
+            pen_mm=float(rng.uniform(*synth_defs.HAND_PEN)),
+            ink=int(rng.integers(synth_defs.HAND_INK_GREY[0], synth_defs.HAND_INK_GREY[1] + 1)),
         )
 
     @classmethod
@@ -83,19 +84,19 @@ class HandwritingStyle:
         from the centre lines of one of the installed skeleton fonts; a pencil writer writes grey."""
         fonts = skeleton_fonts()
         base = cls.random(rng, font_path=fonts[int(rng.integers(len(fonts)))])
-        pen_mm = float(rng.uniform(*defs.STROKE_PEN_MM))
+        pen_mm = float(rng.uniform(*synth_defs.STROKE_PEN_MM))
         habits = StrokeHabits(
-            wobble_em=float(rng.uniform(*defs.STROKE_WOBBLE)),
-            misplace_em=float(rng.uniform(*defs.STROKE_MISPLACE)),
-            pressure=float(rng.uniform(*defs.STROKE_PRESSURE)),
-            joining=float(rng.uniform(*defs.STROKE_JOINING)),
+            wobble_em=float(rng.uniform(*synth_defs.STROKE_WOBBLE)),
+            misplace_em=float(rng.uniform(*synth_defs.STROKE_MISPLACE)),
+            pressure=float(rng.uniform(*synth_defs.STROKE_PRESSURE)),
+            joining=float(rng.uniform(*synth_defs.STROKE_JOINING)),
         )
         writer = replace(base, stroke_mm=0.0, pen_mm=pen_mm, strokes=habits)
         return writer.in_pencil(rng) if pencil else writer
 
     def in_pencil(self, rng: np.random.Generator) -> HandwritingStyle:
         """The same writer with a pencil: grey graphite that the paper's tooth breaks up."""
-        return replace(self, pencil=True, ink=int(rng.integers(defs.PENCIL_GREY[0], defs.PENCIL_GREY[1] + 1)))
+        return replace(self, pencil=True, ink=int(rng.integers(synth_defs.PENCIL_GREY[0], synth_defs.PENCIL_GREY[1] + 1)))
 
     @property
     def hand(self) -> str:
@@ -106,7 +107,7 @@ class HandwritingStyle:
 @cache
 def skeleton_fonts() -> tuple[Path, ...]:
     """Installed fonts whose outlines stroke writers trace, else every CJK font found."""
-    wanted = {n.lower() for n in defs.STROKE_SKELETON_FONTS}
+    wanted = {n.lower() for n in synth_defs.STROKE_SKELETON_FONTS}
     found = discover_font_files()
     return tuple(p for p in found if p.name.lower() in wanted) or tuple(found)
 
@@ -114,7 +115,7 @@ def skeleton_fonts() -> tuple[Path, ...]:
 @cache
 def handwriting_font() -> Path:
     """A kaiti (brush-script) font from the system folders, else the first CJK font found."""
-    wanted = [n.lower() for n in defs.HANDWRITING_FONT_FILES]
+    wanted = [n.lower() for n in synth_defs.HANDWRITING_FONT_FILES]
     found: dict[str, Path] = {}
     for folder in font_dirs():
         if folder.is_dir():
@@ -141,11 +142,11 @@ def draw_text(
     style: HandwritingStyle,
     rng: np.random.Generator,
     align: str = "left",
-    px_per_mm: float = defs.SYNTH_PX_PER_MM,
+    px_per_mm: float = synth_defs.SYNTH_PX_PER_MM,
 ) -> None:
     """Write one line of ``text`` inside ``box_px``, shrunk to fit, vertically centred."""
     canvas = _Canvas(box_px)
-    margin = defs.HAND_MARGIN * px_per_mm
+    margin = synth_defs.HAND_MARGIN * px_per_mm
     em = min(style.glyph_mm * px_per_mm, 0.78 * (canvas.h - 2 * margin))
     em = _fit_em(text, em, canvas.w - 2 * margin, style)
     baseline = canvas.h / 2 + _RISE * em
@@ -160,7 +161,7 @@ def draw_lines(
     *,
     style: HandwritingStyle,
     rng: np.random.Generator,
-    px_per_mm: float = defs.SYNTH_PX_PER_MM,
+    px_per_mm: float = synth_defs.SYNTH_PX_PER_MM,
 ) -> list[str]:
     """Write ``text`` wrapped onto the guide-line bands, sitting on each band's bottom line.
 
@@ -169,7 +170,7 @@ def draw_lines(
     """
     if not bands_px or not text:
         return []
-    margin = defs.HAND_MARGIN * px_per_mm
+    margin = synth_defs.HAND_MARGIN * px_per_mm
     width = bands_px[0][2] - 2 * margin
     em = min(style.glyph_mm * px_per_mm, 0.62 * bands_px[0][3])
     lines = _wrap(text, em, width, style)
@@ -194,12 +195,12 @@ def draw_digit_cells(
     *,
     style: HandwritingStyle,
     rng: np.random.Generator,
-    px_per_mm: float = defs.SYNTH_PX_PER_MM,
+    px_per_mm: float = synth_defs.SYNTH_PX_PER_MM,
 ) -> None:
     """Write one digit per comb cell (a space leaves its cell empty), jittered inside the cell."""
     if len(digits) > len(cells_px):
         raise ValueError(f"{len(digits)} digits for {len(cells_px)} cells")
-    margin = defs.HAND_MARGIN * px_per_mm
+    margin = synth_defs.HAND_MARGIN * px_per_mm
     for cell, digit in zip(cells_px, digits):
         if digit == " ":
             continue
@@ -221,7 +222,7 @@ def strike_through(
     *,
     style: HandwritingStyle,
     rng: np.random.Generator,
-    px_per_mm: float = defs.SYNTH_PX_PER_MM,
+    px_per_mm: float = synth_defs.SYNTH_PX_PER_MM,
 ) -> None:
     """Strike out a written word: one or two wavering lines across the middle of ``box_px``."""
     canvas = _Canvas(box_px)
@@ -243,7 +244,7 @@ def draw_tick(
     style: HandwritingStyle,
     rng: np.random.Generator,
     kind: str = "tick",
-    px_per_mm: float = defs.SYNTH_PX_PER_MM,
+    px_per_mm: float = synth_defs.SYNTH_PX_PER_MM,
 ) -> None:
     """Mark a checkbox: a tick, a cross, a filled box, or a tick whose long arm leaves the box."""
     if kind not in TICK_KINDS:
@@ -269,7 +270,7 @@ def draw_correction(
     *,
     style: HandwritingStyle,
     rng: np.random.Generator,
-    px_per_mm: float = defs.SYNTH_PX_PER_MM,
+    px_per_mm: float = synth_defs.SYNTH_PX_PER_MM,
 ) -> None:
     """A box ticked and then filled in, as the form asks for withdrawing a choice."""
     draw_tick(image, box_px, style=style, rng=rng, kind="tick", px_per_mm=px_per_mm)
@@ -282,7 +283,7 @@ def draw_signature(
     *,
     style: HandwritingStyle,
     rng: np.random.Generator,
-    px_per_mm: float = defs.SYNTH_PX_PER_MM,
+    px_per_mm: float = synth_defs.SYNTH_PX_PER_MM,
 ) -> None:
     """A signature: a few fast looping strokes across part of the box."""
     canvas = _Canvas(box_px)
@@ -344,9 +345,9 @@ class _Canvas:
 def _graphite(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A pencil line: the paper's tooth (blurred white noise) leaves part of the stroke white
     and the rest unevenly grey."""
-    tooth = cv2.GaussianBlur(rng.random(mask.shape, dtype=np.float32), (0, 0), defs.PENCIL_GRAIN_PX)
+    tooth = cv2.GaussianBlur(rng.random(mask.shape, dtype=np.float32), (0, 0), synth_defs.PENCIL_GRAIN_PX)
     tooth = (tooth - tooth.mean()) / max(float(tooth.std()), 1e-6)  # unit normal per pixel
-    gap = float(rng.uniform(*defs.PENCIL_BREAK))
+    gap = float(rng.uniform(*synth_defs.PENCIL_BREAK))
     cut = float(np.quantile(tooth, gap))
     grain = np.where(tooth < cut, 0.0, np.clip(0.7 + 0.25 * tooth, 0.35, 1.0))
     return (mask * grain).astype(np.float32)

@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline import defs
 from pipeline.render.fonts import discover_font_files
+from pipeline.synth import settings as synth_defs
 
 FORMATS = ("jpeg", "heic")
 # EXIF orientation → the PIL transpose that stores an upright picture so the tag turns it back.
@@ -35,7 +35,7 @@ _GRID = 8  # px: the curved sheet's inverse map is solved on this grid, then int
 class PhotoModel:
     """What happens to one page between the filled sheet and the photo file."""
 
-    frame: tuple[int, int] = defs.PHOTO_FRAME  # (width, height) of the upright picture, px
+    frame: tuple[int, int] = synth_defs.PHOTO_FRAME  # (width, height) of the upright picture, px
     fill: float = 0.7  # share of the frame's area the sheet covers (less where, turned and tilted, it would not fit)
     tilt: tuple[float, float] = (0.0, 0.0)  # degrees the phone leans: about the sheet's x and y axes
     turn: float = 0.0  # degrees the sheet lies turned on the desk, counter-clockwise
@@ -71,27 +71,27 @@ _DESKS = (  # (base RGB, grain RGB amplitude, grain stretch): wood, grey office 
 )
 
 
-def random_photo(rng: np.random.Generator, name: str, *, heic_share: float = defs.PHOTO_HEIC_SHARE) -> PhotoModel:
+def random_photo(rng: np.random.Generator, name: str, *, heic_share: float = synth_defs.PHOTO_HEIC_SHARE) -> PhotoModel:
     """A hand-held photo's settings within PHOTO_* ranges, named ``name`` (its suffix is set
     by the format drawn)."""
-    tilt = rng.uniform(*defs.PHOTO_TILT)
+    tilt = rng.uniform(*synth_defs.PHOTO_TILT)
     direction = rng.uniform(0, 2 * math.pi)
     heic = bool(rng.random() < heic_share) and name.startswith("IMG_")  # chat apps pass on JPEGs
-    orientations, weights = zip(*defs.PHOTO_ORIENTATIONS.items())
+    orientations, weights = zip(*synth_defs.PHOTO_ORIENTATIONS.items())
     return PhotoModel(
-        fill=_r(rng.uniform(*defs.PHOTO_FILL)),
+        fill=_r(rng.uniform(*synth_defs.PHOTO_FILL)),
         tilt=(_r(tilt * math.cos(direction)), _r(tilt * math.sin(direction))),
-        turn=_r(rng.uniform(-1, 1) * defs.PHOTO_TURN),
+        turn=_r(rng.uniform(-1, 1) * synth_defs.PHOTO_TURN),
         centre=(_r(rng.uniform(0.3, 0.7)), _r(rng.uniform(0.3, 0.7))),
-        bend_mm=_r(rng.uniform(*defs.PHOTO_BEND_MM)),
-        light=(_r(rng.uniform(0, 360)), _r(rng.uniform(*defs.PHOTO_LIGHT_DEPTH))),
-        shadow=(_r(rng.uniform(0, 360)), _r(rng.uniform(0.1, 0.4)), _r(rng.uniform(0.08, 0.25)), _r(rng.uniform(*defs.PHOTO_SHADOW_DARKNESS)))
-        if rng.random() < defs.PHOTO_SHADOW_SHARE else (),
-        blur=_r(rng.uniform(*defs.PHOTO_BLUR)),
-        motion=(_r(rng.uniform(*defs.PHOTO_MOTION_PX)), _r(rng.uniform(0, 180))),
-        noise=_r(rng.uniform(*defs.PHOTO_NOISE)),
+        bend_mm=_r(rng.uniform(*synth_defs.PHOTO_BEND_MM)),
+        light=(_r(rng.uniform(0, 360)), _r(rng.uniform(*synth_defs.PHOTO_LIGHT_DEPTH))),
+        shadow=(_r(rng.uniform(0, 360)), _r(rng.uniform(0.1, 0.4)), _r(rng.uniform(0.08, 0.25)), _r(rng.uniform(*synth_defs.PHOTO_SHADOW_DARKNESS)))
+        if rng.random() < synth_defs.PHOTO_SHADOW_SHARE else (),
+        blur=_r(rng.uniform(*synth_defs.PHOTO_BLUR)),
+        motion=(_r(rng.uniform(*synth_defs.PHOTO_MOTION_PX)), _r(rng.uniform(0, 180))),
+        noise=_r(rng.uniform(*synth_defs.PHOTO_NOISE)),
         desk=int(rng.integers(len(_DESKS))),
-        quality=int(rng.integers(defs.PHOTO_QUALITY[0], defs.PHOTO_QUALITY[1] + 1)),
+        quality=int(rng.integers(synth_defs.PHOTO_QUALITY[0], synth_defs.PHOTO_QUALITY[1] + 1)),
         orientation=int(orientations[int(rng.choice(len(orientations), p=np.array(weights) / sum(weights)))]),
         format="heic" if heic else "jpeg",
         name=str(Path(name).with_suffix(".HEIC" if heic else Path(name).suffix or ".jpg")),
@@ -133,14 +133,14 @@ def _camera(model: PhotoModel, page_mm: tuple[float, float]) -> _Camera:
     """The camera that shows the flat sheet over ``fill`` of the frame at ``centre``, kept
     inside the frame with a margin (the centre is moved in, never the sheet cut)."""
     width, height = model.frame
-    focal = defs.PHOTO_FOCAL * max(width, height)
+    focal = synth_defs.PHOTO_FOCAL * max(width, height)
     rotation = _rotation(model)
     corners = _corners_mm(page_mm)
     camera = _Camera(rotation, 1000.0, focal, np.zeros(2))
     for _ in range(3):  # area falls with the square of the distance; the tilt makes it inexact
         area = cv2.contourArea(camera.project(corners).astype(np.float32))
         camera = _Camera(rotation, camera.distance_mm * math.sqrt(area / (model.fill * width * height)), focal, np.zeros(2))
-    size, margin = np.array([width, height], np.float64), defs.PHOTO_MARGIN * np.array([width, height])
+    size, margin = np.array([width, height], np.float64), synth_defs.PHOTO_MARGIN * np.array([width, height])
     while True:  # a sheet turned and tilted may not fit at ``fill``: step back until it does
         quad = camera.project(corners)
         lowest, highest = margin - quad.min(axis=0), size - margin - quad.max(axis=0)
@@ -182,7 +182,7 @@ def _inverse_map(model: PhotoModel, page_mm: tuple[float, float], px_per_mm: flo
     frame = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
     flat = cv2.perspectiveTransform(frame[None], to_page)[0]
     point = flat.copy()
-    for _ in range(defs.PHOTO_BEND_ITERATIONS):
+    for _ in range(synth_defs.PHOTO_BEND_ITERATIONS):
         mm = point / px_per_mm - np.array(page_mm) / 2
         seen = camera.project(np.column_stack([mm, _lift(mm[:, 0], page_mm, model.bend_mm)]))
         point = point - (cv2.perspectiveTransform(seen[None], to_page)[0] - flat)
@@ -195,7 +195,7 @@ def _inverse_map(model: PhotoModel, page_mm: tuple[float, float], px_per_mm: flo
 
 
 def photograph(
-    page: np.ndarray, model: PhotoModel, *, rng: np.random.Generator, px_per_mm: float = defs.SYNTH_PX_PER_MM
+    page: np.ndarray, model: PhotoModel, *, rng: np.random.Generator, px_per_mm: float = synth_defs.SYNTH_PX_PER_MM
 ) -> np.ndarray:
     """The upright picture (RGB uint8, ``model.frame``) of ``page`` (grayscale at ``px_per_mm``)."""
     page_mm = (page.shape[1] / px_per_mm, page.shape[0] / px_per_mm)
@@ -212,7 +212,7 @@ def photograph(
     grain = cv2.multiply(_desk_grain(model, rng), on_desk, scale=amplitude)
     channels = [
         cv2.add(cv2.addWeighted(on_sheet, float(tint), on_desk, float(tone), 0.0), grain)
-        for tint, tone in zip(defs.PHOTO_PAPER_TINT, base)
+        for tint, tone in zip(synth_defs.PHOTO_PAPER_TINT, base)
     ]
     picture = cv2.convertScaleAbs(cv2.merge(channels))  # rounds and saturates to uint8
     picture = _shake(_defocus(picture, model.blur), model.motion)
@@ -251,7 +251,7 @@ def _light(model: PhotoModel) -> np.ndarray:
     x, y = np.meshgrid(np.linspace(-1, 1, w, dtype=np.float32), np.linspace(-1, 1, h, dtype=np.float32))
     angle, depth = math.radians(model.light[0]), model.light[1]
     along = (x * math.cos(angle) + y * math.sin(angle)) / math.sqrt(2)  # -1..1 across the frame
-    gain = 1 - depth * (along + 1) / 2 - defs.PHOTO_VIGNETTE * (x**2 + y**2) / 2
+    gain = 1 - depth * (along + 1) / 2 - synth_defs.PHOTO_VIGNETTE * (x**2 + y**2) / 2
     if model.shadow:
         gain *= _shadow_band(x, y, model.shadow)
     return _enlarge(gain.astype(np.float32), model)
@@ -261,7 +261,7 @@ def _shadow_band(x: np.ndarray, y: np.ndarray, shadow: tuple[float, ...]) -> np.
     """A soft-edged band across the frame, darkened by ``darkness`` (the phone between lamp and sheet)."""
     angle, offset, width, darkness = shadow
     distance = (x * math.cos(math.radians(angle)) + y * math.sin(math.radians(angle)) + 1) / 2  # 0..1
-    edge = defs.PHOTO_SHADOW_SOFTNESS
+    edge = synth_defs.PHOTO_SHADOW_SOFTNESS
     inside = np.clip((distance - offset) / edge + 0.5, 0, 1) * np.clip((offset + width - distance) / edge + 0.5, 0, 1)
     return (1 - darkness * inside).astype(np.float32)
 
@@ -294,7 +294,7 @@ def photo_bytes(picture: np.ndarray, model: PhotoModel) -> bytes:
         image = image.transpose(turn)
     exif = Image.Exif()
     exif[_EXIF_ORIENTATION] = model.orientation
-    exif[_EXIF_MAKE], exif[_EXIF_MODEL] = defs.PHOTO_CAMERA
+    exif[_EXIF_MAKE], exif[_EXIF_MODEL] = synth_defs.PHOTO_CAMERA
     exif[_EXIF_DATETIME] = "2025:11:05 12:30:45"
     buf = io.BytesIO()
     if model.format == "heic":
@@ -321,7 +321,7 @@ class PhotoNames:
         self.rng = rng
         self.taken: set[str] = set()
         self.counter = int(rng.integers(1000, 9000))
-        self.clock = defs.PHOTO_FIRST_TIME_MS + int(rng.integers(0, 86_400_000))
+        self.clock = synth_defs.PHOTO_FIRST_TIME_MS + int(rng.integers(0, 86_400_000))
 
     def next(self) -> str:
         self.counter += 1
@@ -355,7 +355,7 @@ def _timestamp(seconds: int, sep: str = "") -> str:
 
 def chat_screenshot(rng: np.random.Generator) -> Image.Image:
     """A phone screenshot of a class group chat: title bar, bubbles of text from both sides."""
-    width, height = defs.PHOTO_SCREENSHOT
+    width, height = synth_defs.PHOTO_SCREENSHOT
     image = Image.new("RGB", (width, height), (237, 237, 237))
     draw = ImageDraw.Draw(image)
     font_path = str(discover_font_files()[0])

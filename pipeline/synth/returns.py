@@ -24,7 +24,6 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline import defs
 from pipeline.errors import SamplesError
 from pipeline.model.classes import normalize_class
 from pipeline.model.form import FormDef, load_form
@@ -35,6 +34,7 @@ from pipeline.resources import samples_dir
 from pipeline.roster.reader import read_roster
 from pipeline.roster.validate import split_list
 from pipeline.synth import phrases
+from pipeline.synth import settings as synth_defs
 from pipeline.synth.filling import FormPlan, People, draw_page, plan_values
 from pipeline.synth.handwriting import HandwritingStyle, handwriting_font
 from pipeline.synth.photo import PhotoModel, PhotoNames, chat_screenshot, random_photo, write_photo
@@ -67,7 +67,7 @@ class HandMix:
     from it; a ``stroke_share`` of them write stroke by stroke, the rest in a font, and a
     ``pencil_share`` of them in pencil."""
 
-    writers: int = defs.HAND_WRITERS
+    writers: int = synth_defs.HAND_WRITERS
     stroke_share: float = 0.5
     pencil_share: float = 0.0
 
@@ -119,7 +119,7 @@ def fill_returns(
     hands: HandMix | None = None,
     progress: Progress | None = None,
     photos: bool = False,
-    photo_frame: tuple[int, int] = defs.PHOTO_FRAME,
+    photo_frame: tuple[int, int] = synth_defs.PHOTO_FRAME,
 ) -> FillReport:
     """Fill, stack and scan the issued PDF forms of ``manifest_path``; write scans and truth.
 
@@ -411,7 +411,7 @@ def _with_blank_backs(sheets: Iterator[_Sheet], rate: float, rng: np.random.Gene
             yield _Sheet("blank_back", blank_page(rng, sheet.image.shape))
 
 
-def rasterise(pdf: pdfium.PdfDocument, index: int, px_per_mm: float = defs.SYNTH_PX_PER_MM) -> np.ndarray:
+def rasterise(pdf: pdfium.PdfDocument, index: int, px_per_mm: float = synth_defs.SYNTH_PX_PER_MM) -> np.ndarray:
     """Page ``index`` (0-based) as grayscale uint8 at exactly ``px_per_mm`` (pdfium rounds up)."""
     page = pdf[index]
     width_mm, height_mm = page.get_width() * _MM_PER_PT, page.get_height() * _MM_PER_PT
@@ -434,7 +434,7 @@ def blank_page(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def foreign_page(
-    rng: np.random.Generator, page_mm: tuple[float, float], px_per_mm: float = defs.SYNTH_PX_PER_MM
+    rng: np.random.Generator, page_mm: tuple[float, float], px_per_mm: float = synth_defs.SYNTH_PX_PER_MM
 ) -> np.ndarray:
     """A printed page that is no form of ours: a notice with a title and some lines, no QR."""
     size = (round(page_mm[0] * px_per_mm), round(page_mm[1] * px_per_mm))
@@ -522,7 +522,7 @@ def _screenshot(folder: Path, names: PhotoNames, rng: np.random.Generator) -> _W
 def _write_page(scanned: np.ndarray, settings: ScannerModel, path: Path, number: int, pdf: bool) -> str:
     image = page_image(scanned, settings)
     if pdf:
-        quality = {} if settings.mode == "bw" else {"quality": defs.SCAN_PDF_JPEG_QUALITY}
+        quality = {} if settings.mode == "bw" else {"quality": synth_defs.SCAN_PDF_JPEG_QUALITY}
         image.save(
             path, format="PDF", append=path.exists(), resolution=float(settings.dpi),
             title=None, creationDate=None, modDate=None, **quality,

@@ -15,11 +15,11 @@ from dataclasses import asdict, dataclass, replace
 import cv2
 import numpy as np
 
-from pipeline import defs
 from pipeline.model.form import page_markers
+from pipeline.synth import settings as synth_defs
 
 MODES = ("colour", "gray", "bw")
-PROFILES = (*defs.SCAN_PROFILES, *defs.SCAN_PAPER_PROFILES)
+PROFILES = (*synth_defs.SCAN_PROFILES, *synth_defs.SCAN_PAPER_PROFILES)
 MM_PER_INCH = 25.4
 A4 = (210.0, 297.0)
 
@@ -63,7 +63,7 @@ def output_size(settings: ScannerModel, page_mm: tuple[float, float] = A4) -> tu
 
 
 def page_transform(
-    settings: ScannerModel, page_mm: tuple[float, float] = A4, *, px_per_mm: float = defs.SYNTH_PX_PER_MM
+    settings: ScannerModel, page_mm: tuple[float, float] = A4, *, px_per_mm: float = synth_defs.SYNTH_PX_PER_MM
 ) -> np.ndarray:
     """3x3 homography from template pixels (at ``px_per_mm``) to scanned-image pixels."""
     corners_mm = np.array([[0, 0], [page_mm[0], 0], [page_mm[0], page_mm[1]], [0, page_mm[1]]], np.float64)
@@ -90,7 +90,7 @@ def scan(
     settings: ScannerModel,
     *,
     rng: np.random.Generator,
-    px_per_mm: float = defs.SYNTH_PX_PER_MM,
+    px_per_mm: float = synth_defs.SYNTH_PX_PER_MM,
     back: np.ndarray | None = None,
 ) -> np.ndarray:
     """A scanned image of ``image`` (grayscale uint8 at ``px_per_mm``) as ``settings`` says.
@@ -116,7 +116,7 @@ def scan(
     if settings.noise > 0:
         page += rng.standard_normal(page.shape, dtype=np.float32) * np.float32(settings.noise)
     if settings.mode == "colour":
-        page = page[:, :, None] * (np.array(defs.SCAN_PAPER_TINT, np.float32) / 255.0)
+        page = page[:, :, None] * (np.array(synth_defs.SCAN_PAPER_TINT, np.float32) / 255.0)
     out = np.clip(page + 0.5, 0, 255).astype(np.uint8)
     if settings.mode == "bw":
         return np.where(out < settings.bw_threshold, 0, 255).astype(np.uint8)
@@ -126,7 +126,7 @@ def scan(
 
 
 def on_paper(
-    image: np.ndarray, settings: ScannerModel, *, back: np.ndarray | None = None, px_per_mm: float = defs.SYNTH_PX_PER_MM
+    image: np.ndarray, settings: ScannerModel, *, back: np.ndarray | None = None, px_per_mm: float = synth_defs.SYNTH_PX_PER_MM
 ) -> np.ndarray:
     """The sheet as it lies on the glass before the scanner sees it: its back showing through,
     its creases warped and shadowed (the image itself when neither applies)."""
@@ -141,7 +141,7 @@ def _show_through(image: np.ndarray, back: np.ndarray, contrast: float, px_per_m
     """The back page, mirrored left to right (the sheet is seen from the front) and spread by
     the paper, darkens the front by ``contrast`` of its own darkness."""
     mirrored = cv2.resize(np.ascontiguousarray(back[:, ::-1]), (image.shape[1], image.shape[0]), interpolation=cv2.INTER_AREA)
-    ghost = cv2.GaussianBlur(mirrored.astype(np.float32), (0, 0), defs.SHOW_THROUGH_BLUR_MM * px_per_mm)
+    ghost = cv2.GaussianBlur(mirrored.astype(np.float32), (0, 0), synth_defs.SHOW_THROUGH_BLUR_MM * px_per_mm)
     shaded = image.astype(np.float32) * (1 - contrast * (1 - ghost / 255.0))
     return np.clip(np.rint(shaded), 0, 255).astype(np.uint8)
 
@@ -190,7 +190,7 @@ def random_device(rng: np.random.Generator, profile: str = "office") -> ScannerM
     mode = modes[int(rng.choice(len(modes), p=weights / weights.sum()))]
     dpi = int(ranges["dpi"][int(rng.integers(len(ranges["dpi"])))])
     quality = None if mode == "bw" else int(rng.integers(ranges["jpeg"][0], ranges["jpeg"][1] + 1))
-    threshold = int(rng.integers(defs.SCAN_BW_THRESHOLD[0], defs.SCAN_BW_THRESHOLD[1] + 1))
+    threshold = int(rng.integers(synth_defs.SCAN_BW_THRESHOLD[0], synth_defs.SCAN_BW_THRESHOLD[1] + 1))
     return ScannerModel(dpi=dpi, mode=mode, jpeg_quality=quality, bw_threshold=threshold)
 
 
@@ -238,13 +238,13 @@ def _paper(settings: ScannerModel, ranges: dict, rng: np.random.Generator, page_
     their stacks stay as they were for a seed)."""
     if "show_through" not in ranges:
         return settings
-    contrast = _r(rng.uniform(*defs.SHOW_THROUGH_CONTRAST)) if rng.random() < ranges["show_through"] else 0.0
+    contrast = _r(rng.uniform(*synth_defs.SHOW_THROUGH_CONTRAST)) if rng.random() < ranges["show_through"] else 0.0
     folds: tuple[tuple[float, float, float, float], ...] = ()
     if rng.random() < ranges["folds"]:
         parts = int(rng.integers(2, 4))  # folded in half or in three, as letters are
         folds = tuple(
-            (_r(page_mm[1] * k / parts + rng.normal(0, 3)), _r(rng.uniform(*defs.FOLD_SHADOW)),
-             _r(rng.uniform(*defs.FOLD_WIDTH_MM)), _r(rng.uniform(*defs.FOLD_WARP_MM)))
+            (_r(page_mm[1] * k / parts + rng.normal(0, 3)), _r(rng.uniform(*synth_defs.FOLD_SHADOW)),
+             _r(rng.uniform(*synth_defs.FOLD_WIDTH_MM)), _r(rng.uniform(*synth_defs.FOLD_WARP_MM)))
             for k in range(1, parts)
         )
     return replace(settings, show_through=contrast, folds=folds)
@@ -259,7 +259,7 @@ def _markers_inside(settings: ScannerModel, page_mm: tuple[float, float]) -> boo
     matrix = page_transform(settings, page_mm, px_per_mm=1.0)
     corners = np.array([[m.box.x + dx, m.box.y + dy] for m in page_markers(page_mm) for dx in (0, m.box.w) for dy in (0, m.box.h)])
     mapped = cv2.perspectiveTransform(corners[None].astype(np.float64), matrix)[0] * MM_PER_INCH / settings.dpi
-    keep = defs.SCAN_MARKER_KEEP
+    keep = synth_defs.SCAN_MARKER_KEEP
     return bool(
         (mapped[:, 0] >= keep).all() and (mapped[:, 0] <= page_mm[0] - keep).all()
         and (mapped[:, 1] >= keep).all() and (mapped[:, 1] <= page_mm[1] - keep).all()
@@ -267,7 +267,7 @@ def _markers_inside(settings: ScannerModel, page_mm: tuple[float, float]) -> boo
 
 
 def _profile(profile: str) -> dict:
-    profiles = {**defs.SCAN_PROFILES, **defs.SCAN_PAPER_PROFILES}
+    profiles = {**synth_defs.SCAN_PROFILES, **synth_defs.SCAN_PAPER_PROFILES}
     if profile not in profiles:
         raise ValueError(f"unknown scanner profile {profile!r} (one of {', '.join(PROFILES)})")
     return profiles[profile]

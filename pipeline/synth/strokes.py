@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline import defs
+from pipeline.synth import settings as synth_defs
 
 Stroke = np.ndarray  # (n, 2) points x, y in em units from the advance centre on the baseline
 _NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
@@ -63,7 +64,7 @@ def stroke_glyph(
     strokes = []
     for part in skeleton(char, font_path):
         offset = rng.normal(0, habits.misplace_em, 2)  # a connected part lands as one piece
-        strokes += [wander(_resample(s, defs.STROKE_STEP_EM)) + offset for s in part]
+        strokes += [wander(_resample(s, synth_defs.STROKE_STEP_EM)) + offset for s in part]
     if not strokes:
         return np.zeros((1, 1), np.float32), 0.0, 0.0
     shear = math.tan(math.radians(slant))
@@ -79,7 +80,7 @@ def stroke_glyph(
 def skeleton(char: str, font_path: Path) -> tuple[tuple[Stroke, ...], ...]:
     """The centre-line strokes of ``char`` in ``font_path``, grouped by the connected part of
     the character they belong to, the parts in a plausible writing order."""
-    size = defs.STROKE_TRACE_EM_PX
+    size = synth_defs.STROKE_TRACE_EM_PX
     side = int(size * 1.6)
     origin = (side / 2, side / 2 + defs.TEXT_CENTER_RISE * size)
     layer = Image.new("L", (side, side), 0)
@@ -88,7 +89,7 @@ def skeleton(char: str, font_path: Path) -> tuple[tuple[Stroke, ...], ...]:
     thin = _thin(np.asarray(layer) > 127)
     _, labels = cv2.connectedComponents(thin.astype(np.uint8), connectivity=8)
     paths = _trace(thin)
-    spur = defs.STROKE_SPUR_EM * size
+    spur = synth_defs.STROKE_SPUR_EM * size
     parts: dict[int, list[Stroke]] = {}
     for path in paths:
         if _length(path) >= spur or len(paths) == 1:
@@ -224,7 +225,7 @@ def _render(
     placed: list[np.ndarray], strokes_em: list[Stroke], pen_px: float, habits: StrokeHabits, rng: np.random.Generator
 ) -> tuple[np.ndarray, float, float]:
     """Draw the strokes (pixel points around the origin) into a cropped anti-aliased mask."""
-    scale = defs.STROKE_SUPERSAMPLE
+    scale = synth_defs.STROKE_SUPERSAMPLE
     points = np.vstack(placed)
     margin = pen_px + 2
     low = np.floor(points.min(axis=0) - margin)
@@ -242,7 +243,7 @@ def _render(
 
 def _joined(a: Stroke, b: Stroke, habits: StrokeHabits, rng: np.random.Generator) -> bool:
     """The pen stays down between two strokes when they are close and the writer hurries."""
-    close = float(np.hypot(*(b[0] - a[-1]))) < defs.STROKE_JOIN_EM
+    close = float(np.hypot(*(b[0] - a[-1]))) < synth_defs.STROKE_JOIN_EM
     return close and rng.random() < habits.joining
 
 
