@@ -158,10 +158,6 @@ def _kind_list(node: ast.AST) -> frozenset[str] | None:
 FORM_MODEL = {"pipeline.model.form", "pipeline.model.form_file"}
 
 
-# The synthetic-returns tool is regrouped by its own part of issue 16 in this session.
-ELSEWHERE = "pipeline.synth"
-
-
 def test_a_named_field_kind_list_is_used_by_name_not_spelt_out() -> None:
     # `field.kind in ("single_choice", "multi_choice")` is CHOICE_KINDS under no name: a kind
     # the model adds to the list would be missed there.
@@ -169,7 +165,7 @@ def test_a_named_field_kind_list_is_used_by_name_not_spelt_out() -> None:
     spelt = {
         f"{name}:{node.lineno}"
         for name, path in modules().items()
-        if name not in FORM_MODEL and not name.startswith(ELSEWHERE)
+        if name not in FORM_MODEL
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
         if _kind_list(node) in named
     }

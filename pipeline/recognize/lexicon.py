@@ -214,11 +214,6 @@ def similarity(a: str, b: str) -> float:
     return Levenshtein.normalized_similarity(a, b)
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance between two strings, by character."""
-    return Levenshtein.distance(a, b)
-
-
 def _nearest(text: str, known: Sequence[str]) -> list[str]:
     """The known values close enough to ``text`` to be what it misreads, closest first."""
     found = process.extract(

@@ -16,9 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
 from pipeline.model.form import FieldDef, load_form
 from pipeline.model.record import Record
-from pipeline.recognize.lexicon import edit_distance
 from pipeline.validate.dates import canonical_text
 
 GROUPS = {
@@ -175,7 +176,7 @@ def credit(f: FieldDef, want: Any, got: Any) -> float:
     """How right ``got`` is for field ``f`` whose true value is ``want``: 0..1."""
     if f.kind == "multiline":
         a, b = _squash(want), _squash(got)
-        return 1.0 if a == b else max(0.0, 1 - edit_distance(a, b) / max(len(a), 1))
+        return 1.0 if a == b else max(0.0, 1 - Levenshtein.distance(a, b) / max(len(a), 1))
     if f.kind == "signature":
         return float(bool(want) == bool(got))
     if f.kind == "multi_choice":

@@ -13,7 +13,7 @@ from typing import Any, TypedDict
 
 import numpy as np
 
-from pipeline.model.form import FieldDef, FormDef
+from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef
 from pipeline.model.policy import Deadlines, Period
 from pipeline.synth import handwriting as hw
 from pipeline.synth import phrases
@@ -63,7 +63,7 @@ def _plan_field(
     plan: FormPlan, f: FieldDef, people: People, period: Period, deadlines: Deadlines, rng: np.random.Generator
 ) -> None:
     optional_empty = not f.required and rng.random() < _EMPTY_RATE
-    if f.kind in ("single_choice", "multi_choice"):
+    if f.kind in CHOICE_KINDS:
         _plan_choice(plan, f, rng, empty=optional_empty)
     elif f.kind == "signature":
         plan.values[f.id] = f.required or f.id == "teacher_signature" or rng.random() < _PARENT_SIGNS
@@ -219,7 +219,7 @@ def _draw_field(
     value = plan.values.get(f.id)
     box = hw.px_box(f.value_box, px_per_mm)
     pen = _Pen(style=style, rng=rng, px_per_mm=px_per_mm)
-    if f.kind in ("single_choice", "multi_choice"):
+    if f.kind in CHOICE_KINDS:
         for option in f.options:
             mark = plan.marks.get(f.id, {}).get(option.value)
             if mark == "correction":
@@ -234,7 +234,7 @@ def _draw_field(
         lines = hw.draw_lines(image, [hw.px_box(b, px_per_mm) for b in f.lines], str(value), **pen)
         plan.lines[f.id] = lines
         plan.values[f.id] = "".join(lines) or None
-    elif f.kind in ("date", "time_range", "phone", "digits"):
+    elif f.kind in COMB_KINDS:
         hw.draw_digit_cells(image, [hw.px_box(c, px_per_mm) for c in f.cells], _digits(str(value)), **pen)
     else:
         _draw_short_text(image, box, str(value), plan.struck.get(f.id), pen)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.calibrate.fit import wilson_lower_bound
-from pipeline.model.form import FieldDef, load_form
+from pipeline.model.form import CHOICE_KINDS, FieldDef, load_form
 from pipeline.model.record import FieldValue, Record
 from pipeline.synth.evaluate import credit
 
@@ -45,7 +45,7 @@ def wilson_lower(successes: int, trials: int) -> float:
 
 def kind_of(f: FieldDef) -> str | None:
     """The bench's kind of a fillable field (None: signatures, scored elsewhere)."""
-    if f.kind in ("single_choice", "multi_choice"):
+    if f.kind in CHOICE_KINDS:
         return "checkbox"
     if f.kind == "date":
         return "date"
