@@ -28,7 +28,7 @@ if connection is not None:
     _run(connection)
 else:
     url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
-        "sqlalchemy.url"
+        "sqlalchemy.url", ""
     )
     with create_engine(url).connect() as conn:
         _run(conn)
