@@ -33,6 +33,7 @@ from pipeline.store.schema import (
     TeacherRow,
 )
 
+
 def now() -> dt.datetime:
     """The current time in UTC, as every timestamp in the database is kept."""
     return dt.datetime.now(dt.timezone.utc)
