@@ -56,7 +56,7 @@ def claim_next(session: Session, kinds: tuple[str, ...]) -> Job | None:
             .where(JobRow.id == job_id, JobRow.state.in_(("queued", "interrupted")))
             .values(state="running", started_at=stamp, heartbeat=stamp, attempts=JobRow.attempts + 1, finished_at=None)
         )
-        if claimed.rowcount:  # type: ignore[attr-defined]
+        if claimed.rowcount:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
             return get_job(session, job_id)
     return None
 

@@ -59,7 +59,7 @@ def mark_tracked(session: Session, plan_id: str, visits: Iterable[PlannedVisit])
             .where(PlannedVisitRow.plan_id == plan_id, PlannedVisitRow.student_no == v.student_no, PlannedVisitRow.purpose == v.purpose)
             .values(done_form_id=v.done_form_id, done_date=v.done_date, done_mode=v.done_mode)
         )
-        changed += result.rowcount or 0  # type: ignore[attr-defined]
+        changed += result.rowcount or 0  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
     return changed
 
 
@@ -71,5 +71,5 @@ def set_confirmed(session: Session, plan_id: str, student_no: str, purpose: str,
         .where(PlannedVisitRow.plan_id == plan_id, PlannedVisitRow.student_no == student_no, PlannedVisitRow.purpose == purpose)
         .values(confirmed=confirmed)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
 

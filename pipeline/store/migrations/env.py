@@ -7,14 +7,14 @@ For development (``alembic revision --autogenerate``) a URL can be given instead
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from pipeline.store.schema import Base
 
 config = context.config
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     # render_as_batch: SQLite cannot ALTER most things, so later migrations copy tables.
     context.configure(
         connection=connection, target_metadata=Base.metadata, render_as_batch=True
