@@ -12,23 +12,14 @@ from sqlalchemy.orm import Session
 
 from pipeline.model.audit import AuditEvent
 from pipeline.store.repo import as_utc, now
+from pipeline.store.rows import from_row, to_values
 from pipeline.store.schema import AuditRow
 
 
 def log_event(session: Session, event: AuditEvent) -> AuditEvent:
     """Append ``event``; returns it with its time."""
     stamped = replace(event, at=now())
-    session.add(
-        AuditRow(
-            at=stamped.at,
-            action=event.action,
-            operator=event.operator,
-            scope=event.scope,
-            options=dict(event.options),
-            output=event.output,
-            output_sha256=event.output_sha256,
-        )
-    )
+    session.add(AuditRow(**to_values(stamped, AuditRow, options=dict(event.options))))
     session.flush()
     return stamped
 
@@ -56,18 +47,7 @@ def list_events(
         query = query.where(AuditRow.at < until)
     if scope:
         query = query.where(AuditRow.scope.contains(scope, autoescape=True))
-    return [
-        AuditEvent(
-            action=r.action,
-            operator=r.operator,
-            scope=r.scope,
-            options=r.options,
-            output=r.output,
-            output_sha256=r.output_sha256,
-            at=as_utc(r.at),
-        )
-        for r in session.scalars(query)
-    ]
+    return [from_row(AuditEvent, r, at=as_utc(r.at)) for r in session.scalars(query)]
 
 
 def audit_operators(session: Session) -> list[str]:

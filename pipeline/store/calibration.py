@@ -60,7 +60,8 @@ def decision_seconds(session: Session) -> dict[str, list[float]]:
     )
     found: dict[str, list[float]] = {}
     for kind, seconds in session.execute(query):
-        found.setdefault(kind, []).append(seconds)
+        if kind is not None and seconds is not None:  # always, by the query; this tells the type checker
+            found.setdefault(kind, []).append(seconds)
     return found
 
 

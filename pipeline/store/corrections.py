@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from pipeline.model.correction import Correction
 from pipeline.model.record import FieldValue, weakest
-from pipeline.store.records import refs_column
+from pipeline.store.records import field_values
 from pipeline.store.repo import as_utc, now
+from pipeline.store.rows import from_row, to_values
 from pipeline.store.schema import CorrectionRow, FieldValueRow, IssuedFormRow, RecordRow
 
 
@@ -26,16 +27,7 @@ def set_field_value(session: Session, form_id: str, version: int, field_id: str,
     session.execute(
         update(FieldValueRow)
         .where(FieldValueRow.record_id == record_id, FieldValueRow.field_id == field_id)
-        .values(
-            value=value.value,
-            raw=value.raw,
-            confidence=value.confidence,
-            source=value.source,
-            status=value.status,
-            message=value.message,
-            crop=value.crop,
-            refs=refs_column(value),
-        )
+        .values(field_values(value))
     )
     statuses = session.scalars(select(FieldValueRow.status).where(FieldValueRow.record_id == record_id))
     status = weakest(statuses)
@@ -52,25 +44,7 @@ def add_correction(session: Session, correction: Correction) -> Correction:
         )
     )
     stamped = replace(correction, at=now(), evidence=evidence)
-    session.add(
-        CorrectionRow(
-            form_id=stamped.form_id,
-            version=stamped.version,
-            field_id=stamped.field_id,
-            action=stamped.action,
-            old_value=stamped.old_value,
-            old_raw=stamped.old_raw,
-            old_source=stamped.old_source,
-            old_status=stamped.old_status,
-            new_value=stamped.new_value,
-            operator=stamped.operator,
-            at=stamped.at,
-            evidence=stamped.evidence,
-            old_confidence=stamped.old_confidence,
-            kind=stamped.kind,
-            seconds=stamped.seconds,
-        )
-    )
+    session.add(CorrectionRow(**to_values(stamped, CorrectionRow)))
     session.flush()
     return stamped
 
@@ -85,26 +59,7 @@ def _record_id(session: Session, form_id: str, version: int) -> int:
 def corrections_for(session: Session, form_id: str) -> list[Correction]:
     """Every decision on ``form_id``'s records, oldest first."""
     query = select(CorrectionRow).where(CorrectionRow.form_id == form_id).order_by(CorrectionRow.id)
-    return [
-        Correction(
-            form_id=r.form_id,
-            version=r.version,
-            field_id=r.field_id,
-            action=r.action,
-            old_value=r.old_value,
-            old_raw=r.old_raw,
-            old_source=r.old_source,
-            old_status=r.old_status,
-            new_value=r.new_value,
-            operator=r.operator,
-            at=as_utc(r.at),
-            evidence=r.evidence,
-            old_confidence=r.old_confidence,
-            kind=r.kind,
-            seconds=r.seconds,
-        )
-        for r in session.scalars(query)
-    ]
+    return [from_row(Correction, r, at=as_utc(r.at)) for r in session.scalars(query)]
 
 
 def pending_count(session: Session, *, classes: Collection[str] | None = None) -> int:

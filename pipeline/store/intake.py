@@ -7,24 +7,16 @@ from sqlalchemy.orm import Session
 
 from pipeline.model.intake import FileIntake
 from pipeline.store.repo import now
+from pipeline.store.rows import from_row, to_values
 from pipeline.store.schema import IntakeRow
 
 
 def add_intake(session: Session, batch_id: str, intake: FileIntake) -> None:
     """Account for one input file; call it in the transaction that stores what the file produced."""
-    session.add(
-        IntakeRow(
-            batch_id=batch_id,
-            path=intake.path,
-            digest=intake.digest,
-            outcome=intake.outcome,
-            reason=intake.reason,
-            form_ids=list(intake.form_ids),
-            pages=intake.pages,
-            pages_read=list(intake.pages_read),
-            created_at=now(),
-        )
+    values = to_values(
+        intake, IntakeRow, form_ids=list(intake.form_ids), pages_read=list(intake.pages_read), batch_id=batch_id, created_at=now()
     )
+    session.add(IntakeRow(**values))
     session.flush()
 
 
@@ -42,4 +34,4 @@ def intake_under(session: Session, folder: str, *, last: int | None = None) -> l
 
 
 def _intake(row: IntakeRow) -> FileIntake:
-    return FileIntake(row.path, row.outcome, row.reason, row.digest, tuple(row.form_ids), row.pages, tuple(row.pages_read))
+    return from_row(FileIntake, row, form_ids=tuple(row.form_ids), pages_read=tuple(row.pages_read))

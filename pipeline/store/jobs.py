@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.model.job import Job
 from pipeline.store.repo import as_utc, now
+from pipeline.store.rows import from_row
 from pipeline.store.schema import JobRow
 
 
@@ -55,7 +56,7 @@ def claim_next(session: Session, kinds: tuple[str, ...]) -> Job | None:
             .where(JobRow.id == job_id, JobRow.state.in_(("queued", "interrupted")))
             .values(state="running", started_at=stamp, heartbeat=stamp, attempts=JobRow.attempts + 1, finished_at=None)
         )
-        if claimed.rowcount:  # type: ignore[attr-defined]
+        if claimed.rowcount:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
             return get_job(session, job_id)
     return None
 
@@ -105,10 +106,7 @@ def _job(row: JobRow) -> Job:
     def utc(value: dt.datetime | None) -> dt.datetime | None:
         return as_utc(value) if value is not None else None
 
-    return Job(
-        id=row.id, kind=row.kind, params=dict(row.params), state=row.state, operator=row.operator,
-        created_at=as_utc(row.created_at), done=row.done, total=row.total, label=row.label,
-        pages_per_minute=row.pages_per_minute, eta_seconds=row.eta_seconds, message=row.message,
-        result=dict(row.result), attempts=row.attempts, stop_requested=row.stop_requested,
+    return from_row(
+        Job, row, params=dict(row.params), result=dict(row.result), created_at=as_utc(row.created_at),
         started_at=utc(row.started_at), finished_at=utc(row.finished_at), heartbeat=utc(row.heartbeat),
     )

@@ -18,6 +18,7 @@ from pipeline.access import ROLE_LABELS, ROLES, Operator
 from pipeline.errors import OperatorError
 from pipeline.model.classes import normalize_class
 from pipeline.store.repo import list_classes, now
+from pipeline.store.rows import from_row, to_values
 from pipeline.store.schema import OperatorRow
 
 _HASHER = PasswordHasher(
@@ -35,16 +36,8 @@ def add_operator(session: Session, name: str, role: str, password: str, classes:
         raise OperatorError(f"操作员“{name}”已存在；修改密码请用 jiafang operators passwd {name}")
     operator = Operator(name, _role(role), _classes(session, role, classes))
     stamp = now()
-    session.add(
-        OperatorRow(
-            name=name,
-            role=operator.role,
-            classes=list(operator.classes),
-            password_hash=_hash(password),
-            created_at=stamp,
-            updated_at=stamp,
-        )
-    )
+    values = to_values(operator, OperatorRow, classes=list(operator.classes), password_hash=_hash(password))
+    session.add(OperatorRow(**values, created_at=stamp, updated_at=stamp))
     session.flush()
     return operator
 
@@ -117,4 +110,4 @@ def _hash(password: str) -> str:
 
 
 def _operator(row: OperatorRow) -> Operator:
-    return Operator(row.name, row.role, tuple(str(c) for c in row.classes))
+    return from_row(Operator, row, classes=tuple(str(c) for c in row.classes))

@@ -3,43 +3,33 @@ tracking learnt about each (done by which record, confirmed with the family)."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
+from dataclasses import replace
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pipeline.model.plan import PlannedVisit, VisitPlan
 from pipeline.store.repo import as_utc, new_batch_id, now
+from pipeline.store.rows import from_row, to_values
 from pipeline.store.schema import PlannedVisitRow, VisitPlanRow
 
 __all__ = ["current_plan", "mark_tracked", "save_plan", "set_confirmed"]
-
-_VISIT_FIELDS = tuple(f.name for f in dataclasses.fields(PlannedVisit))
 
 
 def save_plan(session: Session, plan: VisitPlan, *, operator: str) -> VisitPlan:
     """Store ``plan`` as the term's current plan (the earlier one stays, no longer current);
     returns it with its plan id and time."""
-    plan_id = new_batch_id("P")
-    stamp = now()
+    plan = replace(plan, plan_id=new_batch_id("P"), created_at=now())
     session.execute(update(VisitPlanRow).where(VisitPlanRow.term == plan.term).values(current=False))
-    session.add(
-        VisitPlanRow(
-            plan_id=plan_id,
-            term=plan.term,
-            seed=plan.seed,
-            stages=plan.stages,
-            current=True,
-            operator=operator,
-            summary={"visits": len(plan.visits), "students": len({v.student_no for v in plan.visits})},
-            created_at=stamp,
-        )
+    summary = {"visits": len(plan.visits), "students": len({v.student_no for v in plan.visits})}
+    session.add(VisitPlanRow(**to_values(plan, VisitPlanRow, current=True, operator=operator, summary=summary)))
+    session.flush()
+    session.add_all(
+        PlannedVisitRow(**to_values(v, PlannedVisitRow, plan_id=plan.plan_id, reasons=list(v.reasons))) for v in plan.visits
     )
     session.flush()
-    session.add_all(PlannedVisitRow(plan_id=plan_id, **_values(v)) for v in plan.visits)
-    session.flush()
-    return dataclasses.replace(plan, plan_id=plan_id, created_at=stamp)
+    return plan
 
 
 def current_plan(session: Session, term: str) -> VisitPlan | None:
@@ -55,8 +45,8 @@ def current_plan(session: Session, term: str) -> VisitPlan | None:
     if row is None:
         return None
     rows = session.scalars(select(PlannedVisitRow).where(PlannedVisitRow.plan_id == row.plan_id).order_by(PlannedVisitRow.id))
-    visits = tuple(PlannedVisit(**{name: _read(name, getattr(r, name)) for name in _VISIT_FIELDS}) for r in rows)
-    return VisitPlan(term=row.term, seed=row.seed, stages=row.stages, visits=visits, plan_id=row.plan_id, created_at=as_utc(row.created_at))
+    visits = tuple(from_row(PlannedVisit, r, reasons=tuple(r.reasons)) for r in rows)
+    return from_row(VisitPlan, row, visits=visits, created_at=as_utc(row.created_at))
 
 
 def mark_tracked(session: Session, plan_id: str, visits: Iterable[PlannedVisit]) -> int:
@@ -69,7 +59,7 @@ def mark_tracked(session: Session, plan_id: str, visits: Iterable[PlannedVisit])
             .where(PlannedVisitRow.plan_id == plan_id, PlannedVisitRow.student_no == v.student_no, PlannedVisitRow.purpose == v.purpose)
             .values(done_form_id=v.done_form_id, done_date=v.done_date, done_mode=v.done_mode)
         )
-        changed += result.rowcount or 0  # type: ignore[attr-defined]
+        changed += result.rowcount or 0  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
     return changed
 
 
@@ -81,16 +71,5 @@ def set_confirmed(session: Session, plan_id: str, student_no: str, purpose: str,
         .where(PlannedVisitRow.plan_id == plan_id, PlannedVisitRow.student_no == student_no, PlannedVisitRow.purpose == purpose)
         .values(confirmed=confirmed)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
 
-
-def _values(v: PlannedVisit) -> dict[str, object]:
-    values = {name: getattr(v, name) for name in _VISIT_FIELDS}
-    values["reasons"] = list(v.reasons)
-    return values
-
-
-def _read(name: str, value: object) -> object:
-    if name == "reasons":
-        return tuple(value)  # type: ignore[arg-type]
-    return value

@@ -19,49 +19,24 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.errors import StaleVersionError
 from pipeline.model.correction import UNREADABLE
 from pipeline.model.record import FieldValue, NarrativeLine, Record, ReturnedFile, display_text, value_text
 from pipeline.store.repo import as_utc, now
+from pipeline.store.rows import from_row, to_values
 from pipeline.store.schema import FieldValueRow, IssuedFormRow, RecordRow, ReturnedFileRow
 
 
 def returned_file(session: Session, digest: str) -> ReturnedFile | None:
     row = session.get(ReturnedFileRow, digest)
-    if row is None:
-        return None
-    return ReturnedFile(
-        digest=row.digest,
-        suffix=row.suffix,
-        name=row.name,
-        kind=row.kind,
-        size=row.size,
-        outcome=row.outcome,
-        message=row.message,
-        form_id=row.form_id,
-        batch_id=row.batch_id,
-        received_at=as_utc(row.received_at),
-    )
+    return from_row(ReturnedFile, row, received_at=as_utc(row.received_at)) if row else None
 
 
 def add_returned_file(session: Session, f: ReturnedFile) -> None:
-    session.merge(
-        ReturnedFileRow(
-            digest=f.digest,
-            suffix=f.suffix,
-            name=f.name,
-            kind=f.kind,
-            size=f.size,
-            outcome=f.outcome,
-            message=f.message,
-            form_id=f.form_id,
-            batch_id=f.batch_id,
-            received_at=f.received_at,
-        )
-    )
+    session.merge(ReturnedFileRow(**to_values(f, ReturnedFileRow)))
     session.flush()
 
 
@@ -107,19 +82,11 @@ def add_record(session: Session, record: Record) -> Record:
     evidence = {fid: field_evidence(fv.raw, fv.crop) for fid, fv in record.fields.items()}
     record = replace(record, fields={fid: _carried(previous.get(fid), fv, evidence[fid]) for fid, fv in record.fields.items()})
     latest = session.scalar(select(func.max(RecordRow.version)).where(RecordRow.form_id == record.form_id))
-    version = (latest or 0) + 1
     session.execute(update(RecordRow).where(RecordRow.form_id == record.form_id).values(current=False))
-    stamp = now()
+    record = replace(record, version=(latest or 0) + 1, created_at=now())
+    school = session.scalar(select(IssuedFormRow.school_code).where(IssuedFormRow.form_id == record.form_id))
     row = RecordRow(
-        form_id=record.form_id,
-        version=version,
-        current=True,
-        status=record.status,
-        reader=record.reader,
-        source_file=record.source_file,
-        notes=list(record.notes),
-        created_at=stamp,
-        school_code=session.scalar(select(IssuedFormRow.school_code).where(IssuedFormRow.form_id == record.form_id)),
+        **to_values(record, RecordRow, current=True, status=record.status, notes=list(record.notes), school_code=school)
     )
     session.add(row)
     session.flush()
@@ -127,23 +94,11 @@ def add_record(session: Session, record: Record) -> Record:
         session.execute(
             insert(FieldValueRow),
             [
-                {
-                    "record_id": row.id,
-                    "field_id": fid,
-                    "value": fv.value,
-                    "raw": fv.raw,
-                    "confidence": fv.confidence,
-                    "source": fv.source,
-                    "status": fv.status,
-                    "message": fv.message,
-                    "crop": fv.crop,
-                    "refs": refs_column(fv),
-                    "evidence": evidence[fid],
-                }
+                field_values(fv) | {"record_id": row.id, "field_id": fid, "evidence": evidence[fid]}
                 for fid, fv in record.fields.items()
             ],
         )
-    return replace(record, version=version, created_at=stamp)
+    return record
 
 
 def _current_fields(session: Session, form_id: str) -> dict[str, tuple[FieldValue, str | None]]:
@@ -172,13 +127,15 @@ def _carried(previous: tuple[FieldValue, str | None] | None, new: FieldValue, ev
 
 
 def current_record(session: Session, form_id: str) -> Record | None:
-    rows = _load(session, select(RecordRow).where(RecordRow.form_id == form_id, RecordRow.current.is_(True)))
+    query = select(RecordRow).where(RecordRow.form_id == form_id, RecordRow.current.is_(True))
+    rows = _load(session, session.scalars(query).all())
     return rows[0] if rows else None
 
 
 def record_history(session: Session, form_id: str) -> list[Record]:
     """Every version of one form's record, oldest first."""
-    return _load(session, select(RecordRow).where(RecordRow.form_id == form_id).order_by(RecordRow.version))
+    query = select(RecordRow).where(RecordRow.form_id == form_id).order_by(RecordRow.version)
+    return _load(session, session.scalars(query).all())
 
 
 def list_records(
@@ -208,11 +165,11 @@ def list_records(
         query = query.where(IssuedFormRow.student_no == student_no)
     if school is not None:
         query = query.where(RecordRow.school_code == school)
-    return _load(session, query)
+    return _load(session, session.scalars(query).all())
 
 
-def _load(session: Session, query: Select[tuple[RecordRow]]) -> list[Record]:
-    rows: Sequence[RecordRow] = session.scalars(query).all()
+def _load(session: Session, rows: Sequence[RecordRow]) -> list[Record]:
+    """``rows`` as records, with their fields and what their issued forms say."""
     if not rows:
         return []
     ids = [r.id for r in rows]
@@ -223,40 +180,32 @@ def _load(session: Session, query: Select[tuple[RecordRow]]) -> list[Record]:
         i.form_id: i
         for i in session.scalars(select(IssuedFormRow).where(IssuedFormRow.form_id.in_({r.form_id for r in rows})))
     }
-    return [
-        Record(
-            form_id=r.form_id,
-            form=issued[r.form_id].form,
-            student_no=issued[r.form_id].student_no,
-            class_name=issued[r.form_id].class_name,
-            layout_hash=issued[r.form_id].layout_hash,
-            fields=values[r.id],
-            source_file=r.source_file,
-            version=r.version,
-            created_at=as_utc(r.created_at),
-            reader=r.reader,
-            notes=tuple(r.notes),
-        )
-        for r in rows
-    ]
+    return [_record(r, issued[r.form_id], values[r.id]) for r in rows]
 
 
-def _field_value(row: FieldValueRow) -> FieldValue:
-    return FieldValue(
-        value=row.value,
-        raw=row.raw,
-        confidence=row.confidence,
-        source=row.source,
-        status=row.status,
-        message=row.message,
-        crop=row.crop,
-        refs=tuple(r for r in row.refs if isinstance(r, str)),
-        lines=tuple(NarrativeLine.from_json(r) for r in row.refs if isinstance(r, dict)),
+def _record(row: RecordRow, issued: IssuedFormRow, fields: dict[str, FieldValue]) -> Record:
+    return from_row(
+        Record,
+        row,
+        form=issued.form,
+        student_no=issued.student_no,
+        class_name=issued.class_name,
+        layout_hash=issued.layout_hash,
+        fields=fields,
+        created_at=as_utc(row.created_at),
+        notes=tuple(row.notes),
     )
 
 
-def refs_column(fv: FieldValue) -> list[Any]:
-    """The JSON ``refs`` column of a field row: its roster keys (strings), then, for a scanned
-    narrative, one object per line read (:class:`NarrativeLine`). The lines ride in this column
-    so that the schema needs no new one: both are what the value was resolved to."""
-    return [*fv.refs, *(line.as_json() for line in fv.lines)]
+def _field_value(row: FieldValueRow) -> FieldValue:
+    refs = tuple(r for r in row.refs if isinstance(r, str))
+    lines = tuple(NarrativeLine.from_json(r) for r in row.refs if isinstance(r, dict))
+    return from_row(FieldValue, row, refs=refs, lines=lines)
+
+
+def field_values(fv: FieldValue) -> dict[str, Any]:
+    """The columns of a field row that hold ``fv``. Its JSON ``refs`` column holds the roster
+    keys (strings), then, for a scanned narrative, one object per line read
+    (:class:`NarrativeLine`). The lines ride in this column so that the schema needs no new
+    one: both are what the value was resolved to."""
+    return to_values(fv, FieldValueRow, refs=[*fv.refs, *(line.as_json() for line in fv.lines)])

@@ -22,6 +22,7 @@ from pipeline.model.form import FormDef
 from pipeline.model.issuance import IssuedForm
 from pipeline.model.layout import layout_dict
 from pipeline.model.people import Student, Teacher
+from pipeline.store.rows import from_row, to_values
 from pipeline.store.schema import (
     BatchRow,
     ClassRow,
@@ -30,19 +31,6 @@ from pipeline.store.schema import (
     StudentRow,
     TeacherClassRow,
     TeacherRow,
-)
-
-_STUDENT_FIELDS = (
-    "student_no",
-    "name",
-    "class_name",
-    "grade",
-    "gender",
-    "address",
-    "guardian_name",
-    "guardian_relation",
-    "phone",
-    "caregiver",
 )
 
 
@@ -75,7 +63,7 @@ def upsert_teachers(session: Session, teachers: Sequence[Teacher], *, school: st
     ``school``: their school's code (None: the workspace's own school, for new rows)."""
     keys = [t.teacher_no for t in teachers]
     existing = _existing_keys(session, TeacherRow.teacher_no, keys)
-    rows = [{"teacher_no": t.teacher_no, "name": t.name, "role": t.role} | _school_value(school) for t in teachers]
+    rows = [to_values(t, TeacherRow) | _school_value(school) for t in teachers]
     new = [r for r in rows if r["teacher_no"] not in existing]
     known = [r for r in rows if r["teacher_no"] in existing]
     if new:
@@ -119,10 +107,7 @@ def list_teachers(session: Session, *, school: str | None = None) -> list[Teache
         classes.setdefault(link.teacher_no, []).append(link.class_name)
     query = select(TeacherRow).order_by(TeacherRow.teacher_no)
     rows = session.scalars(query if school is None else query.where(TeacherRow.school_code == school))
-    return [
-        Teacher(r.teacher_no, r.name, r.role, tuple(sorted(classes.get(r.teacher_no, ()), key=class_sort_key)))
-        for r in rows
-    ]
+    return [from_row(Teacher, r, classes=tuple(sorted(classes.get(r.teacher_no, ()), key=class_sort_key))) for r in rows]
 
 
 def list_classes(session: Session) -> list[str]:
@@ -159,19 +144,13 @@ def add_issued_forms(session: Session, items: Sequence[IssuedForm]) -> None:
         session.execute(
             insert(IssuedFormRow),
             [
-                {
-                    "form_id": i.form_id,
-                    "form": i.form,
-                    "form_version": i.form_version,
-                    "layout_hash": i.layout_hash,
-                    "student_no": i.student_no,
-                    "class_name": i.class_name,
-                    "pages": i.pages,
-                    "batch_id": i.batch_id,
-                    "files": list(i.files),
-                    "created_at": as_utc(i.created_at),
-                    "school_code": school_of.get(i.student_no, ""),  # no student: the foreign key refuses the row
-                }
+                to_values(
+                    i,
+                    IssuedFormRow,
+                    files=list(i.files),
+                    created_at=as_utc(i.created_at),
+                    school_code=school_of.get(i.student_no, ""),  # no student: the foreign key refuses the row
+                )
                 for i in items
             ],
         )
@@ -239,7 +218,7 @@ def list_batches(session: Session, *, limit: int = 20, kind: str | None = None) 
     if kind:
         query = query.where(BatchRow.kind == kind)
     return [
-        Batch(r.batch_id, r.kind, as_utc(r.created_at), dict(r.options), dict(r.summary))
+        from_row(Batch, r, created_at=as_utc(r.created_at), options=dict(r.options), summary=dict(r.summary))
         for r in session.scalars(query)
     ]
 
@@ -279,33 +258,15 @@ def _chunks(keys: Sequence[str]) -> Iterator[Sequence[str]]:
 
 
 def _student_values(s: Student) -> dict[str, Any]:
-    values: dict[str, Any] = {f: getattr(s, f) for f in _STUDENT_FIELDS}
-    values["groups"] = list(s.groups)
-    values["extra"] = [list(kv) for kv in s.extra]
-    return values
+    return to_values(s, StudentRow, groups=list(s.groups), extra=[list(kv) for kv in s.extra])
 
 
 def _student(row: StudentRow) -> Student:
-    return Student(
-        **{f: getattr(row, f) for f in _STUDENT_FIELDS},
-        groups=tuple(row.groups),
-        extra=tuple((k, v) for k, v in row.extra),
-    )
+    return from_row(Student, row, groups=tuple(row.groups), extra=tuple((k, v) for k, v in row.extra))
 
 
 def _issued(row: IssuedFormRow) -> IssuedForm:
-    return IssuedForm(
-        form_id=row.form_id,
-        form=row.form,
-        form_version=row.form_version,
-        layout_hash=row.layout_hash,
-        student_no=row.student_no,
-        class_name=row.class_name,
-        pages=row.pages,
-        batch_id=row.batch_id,
-        files=tuple(row.files),
-        created_at=as_utc(row.created_at),
-    )
+    return from_row(IssuedForm, row, files=tuple(row.files), created_at=as_utc(row.created_at))
 
 
 def as_utc(value: dt.datetime) -> dt.datetime:

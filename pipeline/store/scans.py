@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from pipeline.model.record import NarrativeLine, RawValue
 from pipeline.model.scan import ScannedPage
 from pipeline.store.repo import as_utc, now
+from pipeline.store.rows import from_row, to_values
 from pipeline.store.schema import ScanPageRow
 
 
@@ -19,27 +20,8 @@ def scanned_page(session: Session, digest: str) -> ScannedPage | None:
 
 
 def add_scanned_page(session: Session, page: ScannedPage) -> None:
-    session.merge(
-        ScanPageRow(
-            digest=page.digest,
-            source_file=page.source_file,
-            page_index=page.page_index,
-            status=page.status,
-            reason=page.reason,
-            form_id=page.form_id,
-            page_no=page.page_no,
-            layout_hash=page.layout_hash,
-            image=page.image,
-            registered=page.registered,
-            residual_mm=page.residual_mm,
-            quality=page.quality,
-            sharpness=page.sharpness,
-            values={fid: _raw_json(v) for fid, v in page.values.items()},
-            batch_id=page.batch_id,
-            consumed=page.consumed,
-            created_at=page.created_at or now(),
-        )
-    )
+    values = {fid: _raw_json(v) for fid, v in page.values.items()}
+    session.merge(ScanPageRow(**to_values(page, ScanPageRow, values=values, created_at=page.created_at or now())))
     session.flush()
 
 
@@ -114,22 +96,5 @@ def _raw_value(d: dict[str, Any]) -> RawValue:
 
 
 def _page(row: ScanPageRow) -> ScannedPage:
-    return ScannedPage(
-        digest=row.digest,
-        source_file=row.source_file,
-        page_index=row.page_index,
-        status=row.status,
-        reason=row.reason,
-        form_id=row.form_id,
-        page_no=row.page_no,
-        layout_hash=row.layout_hash,
-        image=row.image,
-        registered=row.registered,
-        residual_mm=row.residual_mm,
-        quality=row.quality,
-        sharpness=row.sharpness,
-        values={fid: _raw_value(v) for fid, v in row.values.items()},
-        batch_id=row.batch_id,
-        consumed=row.consumed,
-        created_at=as_utc(row.created_at),
-    )
+    values = {fid: _raw_value(v) for fid, v in row.values.items()}
+    return from_row(ScannedPage, row, values=values, created_at=as_utc(row.created_at))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from pipeline import defs
 from pipeline.store.repo import as_utc, now
+from pipeline.store.rows import from_row
 from pipeline.store.schema import OperatorSchoolRow, SchoolRow, StudentRow, TeacherRow
 
 EVERY_SCHOOL = "*"  # an operator bound to this sees the whole district
@@ -97,4 +98,4 @@ def any_binding(session: Session) -> bool:
 
 
 def _school(row: SchoolRow) -> School:
-    return School(row.code, row.name, row.policy, as_utc(row.created_at))
+    return from_row(School, row, policy_file=row.policy, created_at=as_utc(row.created_at))

@@ -7,14 +7,14 @@ For development (``alembic revision --autogenerate``) a URL can be given instead
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from pipeline.store.schema import Base
 
 config = context.config
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     # render_as_batch: SQLite cannot ALTER most things, so later migrations copy tables.
     context.configure(
         connection=connection, target_metadata=Base.metadata, render_as_batch=True
@@ -28,7 +28,7 @@ if connection is not None:
     _run(connection)
 else:
     url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
-        "sqlalchemy.url"
+        "sqlalchemy.url", ""
     )
     with create_engine(url).connect() as conn:
         _run(conn)
