@@ -24,7 +24,10 @@ PYTHON_HIGHEST ?= python3.13
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist): most tests use one core, so one per core halves the suite's time.
 PYTEST_WORKERS ?= auto
-APT_RUNTIME := fonts-wqy-zenhei fonts-hanazono fonts-arphic-ukai fonts-arphic-uming
+# libgl1, libglib2.0-0: shared libraries opencv-python's cv2 links (a slim system lacks them;
+# `jiafang doctor` names them too). Debian 13 and Ubuntu 24.04 call the latter libglib2.0-0t64,
+# which provides libglib2.0-0: `apt` below counts either name as installed.
+APT_RUNTIME := fonts-wqy-zenhei fonts-hanazono fonts-arphic-ukai fonts-arphic-uming libgl1 libglib2.0-0
 # postgresql: its initdb/pg_ctl start a throw-away cluster for the PostgreSQL half of the suite
 # (tests/pg_support.py); the system service it installs is not used.
 APT_TEST := $(APT_RUNTIME) libreoffice-writer-nogui poppler-utils chromium postgresql
@@ -76,7 +79,7 @@ system-deps-bench:
 apt:
 	@missing=""; \
 	if command -v dpkg >/dev/null 2>&1; then \
-	  for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || dpkg -s $${p}t64 >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	else \
 	  echo "提示：不是 Debian/Ubuntu 系统，请自行安装中文 TrueType 字体（文泉驿正黑、花园明朝等），或用 JIAFANG_FONTS 指定字体文件。"; exit 0; \
 	fi; \
