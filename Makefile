@@ -34,7 +34,7 @@ APT_TEST := $(APT_RUNTIME) libreoffice-writer-nogui poppler-utils chromium postg
 # Handwriting fonts the recognition was not tuned on (bench/ingest.py --hand-font).
 APT_BENCH := $(APT_TEST) fonts-lxgw-wenkai fonts-seto fonts-klee
 
-.PHONY: demo test ci ci-lowest ci-highest bench setup system-deps system-deps-test system-deps-bench apt clean
+.PHONY: demo test ci ci-lowest ci-highest bench setup lock system-deps system-deps-test system-deps-bench apt clean
 
 demo: system-deps setup
 	$(BIN)/jiafang doctor
@@ -57,14 +57,28 @@ bench: system-deps-bench setup
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# constraints.txt pins every package, for each supported Python, so two installs a month apart
+# get the same versions; `make lock` refreshes it.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 	  { echo "需要 Python 3.10 或更高版本（$(PYTHON)：$$($(PYTHON) --version 2>&1 || echo 未找到)）。可用 make test PYTHON=python3.12 指定。"; exit 1; }
 	@$(PYTHON) -m venv $(VENV) || \
 	  { echo "无法创建虚拟环境。Debian/Ubuntu 请先安装：apt-get install python3-venv"; exit 1; }
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	@# A venv from before the one OpenCV wheel: headless shares opencv-python's cv2 folder, so both go
+	@# and the install below puts opencv-python back whole.
+	@if $(BIN)/pip show -q opencv-python-headless 2>/dev/null; then $(BIN)/pip uninstall -q -y opencv-python-headless opencv-python; fi
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	@touch $@
+
+# Re-resolves constraints.txt from pyproject.toml for Python 3.10-3.13 on every platform (markers
+# where a version differs per Python), to the newest versions pyproject.toml allows.
+# `make lock LOCK_ARGS=` only follows a change of pyproject.toml and keeps every other pin.
+LOCK_ARGS ?= --upgrade
+lock: setup
+	$(BIN)/pip install -q 'uv>=0.9,<1'
+	$(BIN)/uv pip compile -q pyproject.toml --extra test --extra postgres --extra district --universal \
+	  --python-version 3.10 --custom-compile-command 'make lock' $(LOCK_ARGS) -o constraints.txt
 
 system-deps:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(APT_RUNTIME)"
