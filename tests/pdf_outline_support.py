@@ -27,5 +27,6 @@ def flat(marks: list[Mark] | tuple[Mark, ...]) -> list[Mark]:
 
 
 def _mark(item: pikepdf.OutlineItem) -> Mark:
-    destination = item.destination if item.destination is not None else item.action.D
+    destination = item.destination
+    assert isinstance(destination, pikepdf.Array), f"{item.title}: not an explicit page destination"
     return Mark(item.title, pikepdf.Page(destination[0]).index, tuple(_mark(c) for c in item.children))

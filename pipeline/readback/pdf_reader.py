@@ -175,7 +175,7 @@ def _acro_fields(path: Path) -> tuple[dict[str, Field], str | None]:
         raise UnreadableFileError(path, _DAMAGED, _REEXPORT) from exc
 
 
-def _collect(node: pikepdf.Dictionary, prefix: str, out: dict[str, Field]) -> None:
+def _collect(node: pikepdf.Object, prefix: str, out: dict[str, Field]) -> None:
     """Terminal fields under ``node``, copied out as text so they outlive the open file."""
     name = f"{prefix}.{node['/T']}" if prefix and "/T" in node else str(node.get("/T", prefix))
     named = [k for k in node.get("/Kids", pikepdf.Array()) if "/T" in k]

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pdfplumber
-from pikepdf import Dictionary, Name, Pdf, String
+from pikepdf import Name, Object, Pdf, String
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
@@ -53,7 +53,7 @@ def fill_fillable_pdf(src: Path, values: Mapping[str, FillValue], out: Path) -> 
     atomic_write_bytes(out, buffer.getvalue())
 
 
-def _fill_field(field: Dictionary, field_id: str, value: FillValue) -> None:
+def _fill_field(field: Object, field_id: str, value: FillValue) -> None:
     kids = list(field.get("/Kids", []))
     if isinstance(value, tuple):
         _tick(kids, field_id, value)
@@ -64,7 +64,7 @@ def _fill_field(field: Dictionary, field_id: str, value: FillValue) -> None:
         field.V = String(SIGNED_NAME if value is True else value)
 
 
-def _tick(boxes: list[Dictionary], field_id: str, ticked: tuple[str, ...]) -> None:
+def _tick(boxes: list[Object], field_id: str, ticked: tuple[str, ...]) -> None:
     offered = [str(box["/TU"]) for box in boxes]
     unknown = set(ticked) - set(offered)
     if unknown:
@@ -109,8 +109,8 @@ def fill_print_pdf(
     canvas.save()
     buffer = io.BytesIO()
     with Pdf.open(src) as pdf, Pdf.open(overlay) as drawn:
-        for target, page in zip(pdf.pages[first_page - 1 :], drawn.pages):
-            target.add_overlay(page)
+        for target, overlay_page in zip(pdf.pages[first_page - 1 :], drawn.pages):
+            target.add_overlay(overlay_page, None)  # None: over the target's whole page box
         pdf.save(buffer)
     atomic_write_bytes(out, buffer.getvalue())
 
