@@ -24,14 +24,17 @@ PYTHON_HIGHEST ?= python3.13
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist): most tests use one core, so one per core halves the suite's time.
 PYTEST_WORKERS ?= auto
-APT_RUNTIME := fonts-wqy-zenhei fonts-hanazono fonts-arphic-ukai fonts-arphic-uming
+# libgl1, libglib2.0-0: shared libraries opencv-python's cv2 links (a slim system lacks them;
+# `jiafang doctor` names them too). Debian 13 and Ubuntu 24.04 call the latter libglib2.0-0t64,
+# which provides libglib2.0-0: `apt` below counts either name as installed.
+APT_RUNTIME := fonts-wqy-zenhei fonts-hanazono fonts-arphic-ukai fonts-arphic-uming libgl1 libglib2.0-0
 # postgresql: its initdb/pg_ctl start a throw-away cluster for the PostgreSQL half of the suite
 # (tests/pg_support.py); the system service it installs is not used.
 APT_TEST := $(APT_RUNTIME) libreoffice-writer-nogui poppler-utils chromium postgresql
 # Handwriting fonts the recognition was not tuned on (bench/ingest.py --hand-font).
 APT_BENCH := $(APT_TEST) fonts-lxgw-wenkai fonts-seto fonts-klee
 
-.PHONY: demo test lint ci ci-lowest ci-highest bench setup system-deps system-deps-test system-deps-bench apt clean
+.PHONY: demo test lint ci ci-lowest ci-highest bench setup lock system-deps system-deps-test system-deps-bench apt clean
 
 demo: system-deps setup
 	$(BIN)/jiafang doctor
@@ -60,14 +63,28 @@ bench: system-deps-bench setup
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# constraints.txt pins every package, for each supported Python, so two installs a month apart
+# get the same versions; `make lock` refreshes it.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 	  { echo "需要 Python 3.10 或更高版本（$(PYTHON)：$$($(PYTHON) --version 2>&1 || echo 未找到)）。可用 make test PYTHON=python3.12 指定。"; exit 1; }
 	@$(PYTHON) -m venv $(VENV) || \
 	  { echo "无法创建虚拟环境。Debian/Ubuntu 请先安装：apt-get install python3-venv"; exit 1; }
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	@# A venv from before the one OpenCV wheel: headless shares opencv-python's cv2 folder, so both go
+	@# and the install below puts opencv-python back whole.
+	@if $(BIN)/pip show -q opencv-python-headless 2>/dev/null; then $(BIN)/pip uninstall -q -y opencv-python-headless opencv-python; fi
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
 	@touch $@
+
+# Re-resolves constraints.txt from pyproject.toml for Python 3.10-3.13 on every platform (markers
+# where a version differs per Python), to the newest versions pyproject.toml allows.
+# `make lock LOCK_ARGS=` only follows a change of pyproject.toml and keeps every other pin.
+LOCK_ARGS ?= --upgrade
+lock: setup
+	$(BIN)/pip install -q 'uv>=0.9,<1'
+	$(BIN)/uv pip compile -q pyproject.toml --extra test --extra postgres --extra district --universal \
+	  --python-version 3.10 --custom-compile-command 'make lock' $(LOCK_ARGS) -o constraints.txt
 
 system-deps:
 	@$(MAKE) --no-print-directory apt PACKAGES="$(APT_RUNTIME)"
@@ -82,7 +99,7 @@ system-deps-bench:
 apt:
 	@missing=""; \
 	if command -v dpkg >/dev/null 2>&1; then \
-	  for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || dpkg -s $${p}t64 >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	else \
 	  echo "提示：不是 Debian/Ubuntu 系统，请自行安装中文 TrueType 字体（文泉驿正黑、花园明朝等），或用 JIAFANG_FONTS 指定字体文件。"; exit 0; \
 	fi; \

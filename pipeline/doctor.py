@@ -5,19 +5,22 @@ fails, so the office can fix a new PC before the first batch instead of during i
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from pipeline.errors import JiafangError
 from pipeline.resources import forms_dir, templates_dir
 
 OCR_PROBE = "2025"  # drawn in OpenCV's own stroke font, so the OCR check needs no system font
+# Shared libraries opencv-python's cv2 links that a bare system or a slim container may lack,
+# with their Debian/Ubuntu packages (the Makefile's APT_RUNTIME installs them).
+SYSTEM_LIBRARIES = {"libGL.so.1": "libgl1", "libglib-2.0.so.0": "libglib2.0-0", "libgthread-2.0.so.0": "libglib2.0-0"}
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,23 @@ def healthy(checks: list[Check]) -> bool:
 def _guarded(name: str, check: Callable[[], str], required: bool) -> Check:
     try:
         return Check(name, True, check(), required)
-    except (JiafangError, OSError, ImportError, RuntimeError) as exc:
+    except ImportError as exc:
+        return Check(name, False, import_advice(exc), required)
+    except (JiafangError, OSError, RuntimeError) as exc:
         return Check(name, False, str(exc), required)
+
+
+def import_advice(exc: ImportError) -> str:
+    """What to install when a module does not load: the system package of a shared library the
+    loader names ("libGL.so.1: cannot open shared object file"), else the Python package."""
+    found = re.search(r"lib[\w+-]+(?:\.[\w+-]+)*\.so(?:\.\d+)*", str(exc))
+    if found is None:
+        return f"Python 模块 {exc.name or ''} 没有安装或已损坏：请重新安装 jiafang（make setup）"
+    library = found.group(0)
+    package = SYSTEM_LIBRARIES.get(library)
+    if package is None:
+        return f"缺少系统库 {library}：请用系统的软件包管理器安装提供它的软件包"
+    return f"缺少系统库 {library}：Debian/Ubuntu 请运行 sudo apt-get install {' '.join(sorted(set(SYSTEM_LIBRARIES.values())))}"
 
 
 def _python() -> str:
@@ -75,7 +93,15 @@ def printed_text() -> str:
     return "".join(sorted({c for f in files for c in f.read_text(encoding="utf-8") if not c.isspace()}))
 
 
+def _opencv() -> str:
+    import cv2  # here, not at the top: a cv2 that cannot load is what this check reports
+
+    return f"OpenCV {cv2.__version__}"
+
+
 def _ocr() -> str:
+    import cv2
+
     from pipeline.recognize import default_engine, read_line
 
     image = np.full((48, 160), 255, np.uint8)
@@ -110,6 +136,7 @@ def _database_named(workspace: Path, db_url: str | None) -> bool:
 
 _CHECKS: tuple[tuple[str, Callable[[], str], bool], ...] = (
     ("Python", _python, True),
+    ("OpenCV 图像库", _opencv, True),
     ("打印字体", _fonts, True),
     ("OCR 识别引擎", _ocr, True),
     ("模拟手写字体（演示与测试用）", _hand_font, False),

@@ -11,9 +11,8 @@ import numpy as np
 import pdfplumber
 import pytest
 from click.testing import CliRunner
-from pypdf import PdfReader
-
 from archive_support import GROUPED, ID_NUMBER, RARE, School, build_school
+from pdf_outline_support import outline
 from pipeline.archive.dossier import build_dossier
 from pipeline.archive.privacy import Privacy
 from pipeline.archive.record_pages import REDACT_GREY, load_record_page, scan_jpeg
@@ -57,14 +56,13 @@ def test_dossier_text_has_the_rare_name_every_visit_date_and_the_statuses(school
 
 def test_dossier_has_one_bookmark_per_visit_pointing_at_its_record_page(school: School, tmp_path: Path) -> None:
     out = build_dossier(school.ws, RARE, tmp_path / "d.pdf")
-    reader = PdfReader(out)
-    outline = reader.outline
-    assert outline[0].title == "档案概况与家访时间线"
-    visits = outline[2]
+    marks = outline(out)
+    assert marks[0].title == "档案概况与家访时间线"
+    visits = marks[1].children
     assert [b.title.split("　")[0] for b in visits] == school.dates[RARE]
     pages = _pages(out)
     for bookmark, day in zip(visits, school.dates[RARE], strict=True):
-        page = pages[reader.get_destination_page_number(bookmark)]
+        page = pages[bookmark.page]
         assert page.startswith(f"家访记录表 李𬱖 {day}")
 
 

@@ -14,9 +14,8 @@ from pathlib import Path
 import pdfplumber
 import pytest
 from click.testing import CliRunner
-from pypdf import PdfReader
-
 from archive_support import CLASS, School, build_school
+from pdf_outline_support import Mark, flat, outline
 from pipeline.archive.manifest import KEY_PATH, MANIFEST_NAME, verify_packet, workspace_key
 from pipeline.archive.packet import PacketResult, build_packet
 from pipeline.cli import main
@@ -174,38 +173,23 @@ def test_the_key_is_made_once_per_workspace_and_private(built: Built) -> None:
 # --- contents ----------------------------------------------------------------------------------
 
 
-def _tree(outline: list) -> list[tuple[str, list]]:  # type: ignore[type-arg]
-    """pypdf's outline (an item followed by a list of its children) as (title, children) pairs."""
-    tree: list[tuple[str, list]] = []  # type: ignore[type-arg]
-    for item in outline:
-        if isinstance(item, list):
-            tree[-1] = (tree[-1][0], _tree(item))
-        else:
-            tree.append((item.title, []))
-    return tree
-
-
-def _flat(outline: list) -> list:  # type: ignore[type-arg]
-    return [x for item in outline for x in (_flat(item) if isinstance(item, list) else [item])]
-
-
 def test_packet_pdf_has_cover_contents_statistics_compliance_and_records_with_bookmarks(built: Built) -> None:
-    tree = dict(_tree(PdfReader(built.outward.pdf).outline))
+    marks = outline(built.outward.pdf)
+    tree: dict[str, Mark] = {m.title: m for m in marks}
     assert list(tree) == ["封面", "目录", "统计表", "合规情况汇总", "家访记录"]
-    assert [t for t, _ in tree["统计表"]] == [f"统计表 2025-{m}" for m in ("09", "10", "11", "12")] + ["统计表 2026-01"]
-    [(class_title, records)] = tree["家访记录"]
-    assert class_title == f"{CLASS}（3 份）"
-    assert sorted(t for t, _ in records) == sorted(["李𬱖　2025-10-10", "李𬱖　2025-11-03", "吴明　2025-10-12"]), (
+    assert [m.title for m in tree["统计表"].children] == [f"统计表 2025-{m}" for m in ("09", "10", "11", "12")] + ["统计表 2026-01"]
+    [by_class] = tree["家访记录"].children
+    assert by_class.title == f"{CLASS}（3 份）"
+    assert sorted(m.title for m in by_class.children) == sorted(["李𬱖　2025-10-10", "李𬱖　2025-11-03", "吴明　2025-10-12"]), (
         "the March visit is in the other term"
     )
-    reader = PdfReader(built.outward.pdf)
     with pdfplumber.open(built.outward.pdf) as pdf:
-        for bookmark in _flat(reader.outline)[-3:]:
+        for bookmark in flat(marks)[-3:]:
             name, day = bookmark.title.split("　")
-            page = pdf.pages[reader.get_destination_page_number(bookmark)].extract_text()
+            page = pdf.pages[bookmark.page].extract_text()
             assert page.startswith(f"家访记录表 {name} {day}"), bookmark.title
         contents = pdf.pages[1].extract_text()
-    assert f"{CLASS}（3 份） {reader.get_destination_page_number(_flat(reader.outline)[-4]) + 1}" in contents
+    assert f"{CLASS}（3 份） {flat(marks)[-4].page + 1}" in contents
     text = built.outward_text
     assert "家访工作督导检查材料" in text and "操作员 王主任" in text and "目 录" in text
     assert "合规情况汇总" in text and "原件扫描" in text

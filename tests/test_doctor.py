@@ -56,3 +56,19 @@ def test_every_jiafang_command_the_makefile_runs_exists() -> None:
     assert commands
     for name in commands:
         assert CliRunner().invoke(main, [name, "--help"]).exit_code == 0, name
+
+
+def test_opencv_missing_its_system_library_names_the_packages_to_install(tmp_path: Path) -> None:
+    # A cv2 that fails to load as opencv-python's does on a system without libGL (the loader's
+    # own words): the CLI must still start, and doctor says which Debian packages to install.
+    fake = tmp_path / "cv2"
+    fake.mkdir()
+    (fake / "__init__.py").write_text(
+        'raise ImportError("libGL.so.1: cannot open shared object file: No such file or directory")\n', encoding="utf-8"
+    )
+    path = os.pathsep.join(p for p in (str(tmp_path), os.environ.get("PYTHONPATH", "")) if p)
+    run = doctor(PYTHONPATH=path)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "[未通过] OpenCV 图像库：缺少系统库 libGL.so.1" in run.stdout
+    assert "apt-get install libgl1 libglib2.0-0" in run.stdout
+    assert "Traceback" not in run.stderr

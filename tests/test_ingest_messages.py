@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import pikepdf
 from docx import Document
-from pypdf import PdfWriter
 
 from ingest_support import make_workspace
 from pipeline.ingest import ingest
@@ -26,11 +26,10 @@ def _only(ws: Workspace, path: Path) -> tuple[str, str]:
 
 @pytest.mark.parametrize("user_password", ["secret", ""], ids=["open-password", "owner-password-only"])
 def test_an_aes_256_encrypted_pdf_is_called_encrypted_not_damaged(ws: Workspace, tmp_path: Path, user_password: str) -> None:
-    writer = PdfWriter()
-    writer.add_blank_page(595, 842)
-    writer.encrypt(user_password, "owner-secret", algorithm="AES-256")  # revision 6
     path = tmp_path / "加密.pdf"
-    writer.write(path)
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=(595, 842))
+        pdf.save(path, encryption=pikepdf.Encryption(user=user_password, owner="owner-secret", R=6))  # AES-256
     outcome, reason = _only(ws, path)
     if user_password:
         assert outcome == "refused" and "已加密（有密码），请去掉密码后再交" in reason

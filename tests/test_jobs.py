@@ -11,8 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pdfplumber
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from pipeline.errors import JobError
@@ -107,7 +107,8 @@ def test_a_reprint_keeps_the_form_id_and_is_marked_as_a_reprint(tmp_path: Path) 
     assert ended.state == "done", ended.message
     [pdf] = [f for f in ended.result["files"] if f.endswith(".pdf")]
     assert Path(pdf).name.startswith("补打_")  # named for the student, not the class
-    text = "".join(page.extract_text() for page in PdfReader(Path(ended.result["out"]) / pdf).pages)
+    with pdfplumber.open(Path(ended.result["out"]) / pdf) as printed:
+        text = "".join(page.extract_text() for page in printed.pages)
     assert f"表单编号 {form_id}" in text and "补打" in text
     assert _count(ws, select(func.count()).select_from(IssuedFormRow)) == issued  # no new form was issued
 

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pikepdf
 import pypdfium2 as pdfium
 import pytest
-from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
@@ -164,10 +164,10 @@ def test_text_straying_out_of_a_box_is_doubted(issued: dict, tmp_path: Path) -> 
     canvas.setFont(default_fonts().primary, 11)
     canvas.drawString((f.value_box.x - 6) * 72 / 25.4, (297 - f.value_box.y - 6) * 72 / 25.4, "学生家中")
     canvas.save()
-    writer = PdfWriter(clone_from=PdfReader(entry["path"]))
-    writer.pages[0].merge_page(PdfReader(overlay).pages[0])
     typed = tmp_path / "stray.pdf"
-    writer.write(typed)
+    with pikepdf.open(entry["path"]) as pdf, pikepdf.open(overlay) as drawn:
+        pdf.pages[0].add_overlay(drawn.pages[0])
+        pdf.save(typed)
     info = inspect_pdf(typed)
     value = read_pdf(typed, load_form("record"), form_id=info.form_id, info=info).values["place"]
     assert value.doubt and value.confidence < 0.9
@@ -260,10 +260,9 @@ def test_garbage_after_a_pdf_header_is_unreadable(tmp_path: Path) -> None:
 
 
 def test_password_protected_pdf_is_refused_with_what_to_do(issued: dict, tmp_path: Path) -> None:
-    writer = PdfWriter(clone_from=PdfReader(issued["fillable-pdf"][0]["path"]))
-    writer.encrypt(user_password="1234", owner_password="owner", algorithm="AES-128")
     path = tmp_path / "locked.pdf"
-    writer.write(path)
+    with pikepdf.open(issued["fillable-pdf"][0]["path"]) as pdf:
+        pdf.save(path, encryption=pikepdf.Encryption(user="1234", owner="owner", R=4, aes=True))  # AES-128
     with pytest.raises(UnreadableFileError, match="locked.pdf.*密码") as caught:
         inspect_pdf(path)
     assert "去掉密码" in str(caught.value)

@@ -7,10 +7,10 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import pikepdf
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
-from pypdf import PdfReader, PdfWriter
 
 from pipeline.errors import StaleVersionError
 from pipeline.generate import generate
@@ -122,11 +122,12 @@ def _split_pages(pdf: Path, out: Path) -> list[Path]:
     """One PDF per page of ``pdf`` (a page returned late arrives as a file of its own)."""
     out.mkdir()
     pages = []
-    for n, page in enumerate(PdfReader(pdf).pages, start=1):
-        writer = PdfWriter()
-        writer.add_page(page)
-        writer.write(out / f"page{n}.pdf")
-        pages.append(out / f"page{n}.pdf")
+    with pikepdf.open(pdf) as whole:
+        for n, page in enumerate(whole.pages, start=1):
+            with pikepdf.new() as single:
+                single.pages.append(page)
+                single.save(out / f"page{n}.pdf")
+            pages.append(out / f"page{n}.pdf")
     return pages
 
 

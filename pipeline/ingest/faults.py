@@ -26,7 +26,7 @@ class _QuietFileHandler(logging.FileHandler):
 
 
 # Parsers that log their complaints about damaged files (in English, to the console by default).
-_PARSER_LOGGERS = ("pypdf", "pdfminer", "PIL")
+_PARSER_LOGGERS = ("pikepdf", "pdfminer", "PIL")
 
 
 @contextmanager

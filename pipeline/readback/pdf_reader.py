@@ -15,17 +15,15 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pdfplumber
+import pikepdf
 import pypdfium2 as pdfium
 import zxingcpp
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
-from pypdf import PasswordType, PdfReader
-from pypdf.errors import PdfReadError, PyPdfError
-from pypdf.generic import DictionaryObject
 
 from pipeline import defs
 from pipeline.errors import ForeignDocumentError, UnreadableFileError
@@ -48,6 +46,7 @@ _REEXPORT = "请重新导出或重新扫描后再交回"
 QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 _ENCRYPTED = "PDF 文件已加密（有密码），请去掉密码后再交"
 _NO_PASSWORD = "可在原软件中取消密码后重新导出，或“打印”为新的 PDF"
+Field = dict[str, str]  # an AcroForm terminal field's /V and /AS, as text
 
 
 @dataclass(frozen=True)
@@ -153,41 +152,35 @@ def _check_bytes(path: Path) -> None:
         raise UnreadableFileError(path, f"{_DAMAGED}（文件不完整，可能在下载或复制时中断）", _REEXPORT)
 
 
-def _acro_fields(path: Path) -> tuple[dict[str, DictionaryObject], str | None]:
-    """AcroForm terminal fields by qualified name, and the form id in the document information."""
-    try:
-        with path.open("rb") as file:  # an open file is read on demand; a path pypdf reads whole
-            reader = PdfReader(file)
-            _decrypt(reader, path)
-            root = cast(DictionaryObject, reader.trailer["/Root"].get_object())
-            fields: dict[str, DictionaryObject] = {}
-            acroform = cast(DictionaryObject, root.get("/AcroForm", DictionaryObject()).get_object())
-            for ref in acroform.get("/Fields", []):
-                _collect(ref.get_object(), "", fields)
-            info = reader.metadata.get(FORM_ID_INFO) if reader.metadata else None
-    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise UnreadableFileError(path, _DAMAGED, _REEXPORT) from exc
-    return fields, str(info) if info else None
+def _acro_fields(path: Path) -> tuple[dict[str, Field], str | None]:
+    """AcroForm terminal fields by qualified name, and the form id in the document information.
 
-
-def _decrypt(reader: PdfReader, path: Path) -> None:
-    """Open a PDF protected by an owner password only; refuse one that needs a password to open."""
-    if not reader.is_encrypted:
-        return
+    qpdf opens a PDF protected by an owner password only (the empty user password) and, like a
+    viewer, repairs a damaged cross-reference table; one that needs a password to open is refused.
+    """
     try:
-        opened = reader.decrypt("") != PasswordType.NOT_DECRYPTED
-    except (PdfReadError, PyPdfError, NotImplementedError) as exc:
+        with pikepdf.open(path) as pdf:  # read on demand: a scanned stack can be hundreds of MB
+            fields: dict[str, Field] = {}
+            for node in pdf.Root.get("/AcroForm", pikepdf.Dictionary()).get("/Fields", pikepdf.Array()):
+                _collect(node, "", fields)
+            info = pdf.docinfo.get(FORM_ID_INFO)
+            return fields, str(info) if info else None
+    except pikepdf.PasswordError as exc:
         raise UnreadableFileError(path, _ENCRYPTED, _NO_PASSWORD) from exc
-    if not opened:
-        raise UnreadableFileError(path, _ENCRYPTED, _NO_PASSWORD)
+    except pikepdf.PdfError as exc:
+        if "encrypt" in str(exc).lower():  # a security handler qpdf does not implement
+            raise UnreadableFileError(path, _ENCRYPTED, _NO_PASSWORD) from exc
+        raise UnreadableFileError(path, _DAMAGED, _REEXPORT) from exc
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UnreadableFileError(path, _DAMAGED, _REEXPORT) from exc
 
 
-def _collect(node: DictionaryObject, prefix: str, out: dict[str, DictionaryObject]) -> None:
+def _collect(node: pikepdf.Object, prefix: str, out: dict[str, Field]) -> None:
+    """Terminal fields under ``node``, copied out as text so they outlive the open file."""
     name = f"{prefix}.{node['/T']}" if prefix and "/T" in node else str(node.get("/T", prefix))
-    kids = [k.get_object() for k in node.get("/Kids", [])]
-    named = [k for k in kids if "/T" in k]
+    named = [k for k in node.get("/Kids", pikepdf.Array()) if "/T" in k]
     if not named:
-        out[name] = node
+        out[name] = {key: str(node[key]) for key in ("/V", "/AS") if key in node}
     for kid in named:
         _collect(kid, name, out)
 
@@ -240,7 +233,7 @@ def _form_of(form_id: str | None) -> FormDef | None:
 # --- AcroForm values ------------------------------------------------------------------------
 
 
-def _acro_value(f: FieldDef, fields: Mapping[str, DictionaryObject]) -> RawValue:
+def _acro_value(f: FieldDef, fields: Mapping[str, Field]) -> RawValue:
     """One field from its AcroForm field(s), named as pipeline.render.fillable names them."""
     if f.kind in CHOICE_KINDS:
         boxes = [fields.get(f"{f.id}.{i}") for i in range(len(f.options))]

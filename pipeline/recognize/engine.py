@@ -21,9 +21,9 @@ v4 reads names (the text that can be accepted automatically) best, answers in si
 characters without an OpenCC pass, and its confidence is the more honest; v6 is ~2.4x faster
 on narrative lines, which pass only line by line above a calibrated bar. Precision first, so v4. Its model
 files are byte for byte those of ``rapidocr_onnxruntime`` 1.4.4 (which stops at Python 3.12),
-and the engine is given their paths, so nothing is ever downloaded. Its cost: rapidocr 3.8
-still pulls in opencv-python beside the headless build. Swapping engines touches only this
-module.
+and the engine is given their paths, so nothing is ever downloaded. rapidocr requires
+opencv-python (not the headless build), so that is the one OpenCV wheel jiafang installs.
+Swapping engines touches only this module.
 
 PaddleOCR's own models, where a school keeps them locally, run through
 :mod:`pipeline.recognize.paddle_engine` (the ``paddle`` extra). Any other engine is plugged in

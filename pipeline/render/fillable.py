@@ -1,7 +1,7 @@
 """The fillable PDF: one issued form's print pages plus an AcroForm field per fillable field.
 
 The pages are the print PDF's (same geometry, QR code and footer), so the file prints like
-the paper form and a scan of the printout reads like one. On top, pypdf adds:
+the paper form and a scan of the printout reads like one. On top, pikepdf adds:
 
 - a text field named ``<field id>`` at the value box of each text, multi-line (multi-line
   flag) and signature field (a typed name is the signature);
@@ -22,22 +22,12 @@ as Unicode text strings and read back exactly.
 
 from __future__ import annotations
 
+import io
 import tempfile
+from decimal import Decimal
 from pathlib import Path
-from typing import cast
 
-from pypdf import PdfWriter
-from pypdf.generic import (
-    ArrayObject,
-    BooleanObject,
-    DictionaryObject,
-    FloatObject,
-    IndirectObject,
-    NameObject,
-    NumberObject,
-    StreamObject,
-    TextStringObject,
-)
+from pikepdf import Array, Dictionary, Name, Object, Pdf, Stream, String
 from reportlab.lib.units import mm
 
 from pipeline import defs
@@ -62,27 +52,30 @@ _INSET = 0.4  # mm between a printed frame line and the widget inside it
 
 def render_fillable_pdf(filled: FilledForm, out: Path, *, fonts: FontSet | None = None, batch_id: str = "") -> None:
     """Write ``filled`` as a one-form fillable PDF to ``out`` (atomically)."""
+    buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as tmp:
         printed = Path(tmp) / "print.pdf"
         render_pdf([filled], printed, batch_id=batch_id, duplex=False, fonts=fonts)
-        writer = PdfWriter(clone_from=printed)
-    fields = ArrayObject()
+        with Pdf.open(printed) as pdf:
+            _add_form(pdf, filled)
+            pdf.save(buffer)
+    atomic_write_bytes(Path(out), buffer.getvalue())
+
+
+def _add_form(pdf: Pdf, filled: FilledForm) -> None:
+    """The AcroForm, its widgets on each page and the form id in the document information."""
+    fields = Array()
     height = filled.form.page_size[1]
-    for page_def, page in zip(filled.form.pages, writer.pages):
-        annots = ArrayObject()
-        page_ref = cast(IndirectObject, page.indirect_reference)  # always set on a writer's page
+    for page_def, page in zip(filled.form.pages, pdf.pages):
+        annots = Array()
         for f in page_def.fields:
             if f.prefill is None:
-                fields.append(_add_field(writer, f, page_ref, height, annots))
+                fields.append(_add_field(pdf, f, page.obj, height, annots))
             elif f.id == FORM_ID_FIELD:
-                fields.append(_form_id_field(writer, f, filled.form_id, page_ref, height, annots))
-        page[NameObject("/Annots")] = annots
-    writer._root_object[NameObject("/AcroForm")] = writer._add_object(_acroform(writer, fields))
-    writer.add_metadata({FORM_ID_INFO: filled.form_id})
-    with tempfile.SpooledTemporaryFile() as buffer:
-        writer.write(buffer)
-        buffer.seek(0)
-        atomic_write_bytes(Path(out), buffer.read())
+                fields.append(_form_id_field(pdf, f, filled.form_id, page.obj, height, annots))
+        page.obj[Name.Annots] = annots
+    pdf.Root[Name.AcroForm] = pdf.make_indirect(_acroform(pdf, fields))
+    pdf.docinfo[Name(FORM_ID_INFO)] = String(filled.form_id)
 
 
 def comb_runs(f: FieldDef) -> list[list[Box]]:
@@ -96,79 +89,65 @@ def comb_runs(f: FieldDef) -> list[list[Box]]:
     return runs
 
 
-def _add_field(writer: PdfWriter, f: FieldDef, page: IndirectObject, height: float, annots: ArrayObject) -> IndirectObject:
+def _add_field(pdf: Pdf, f: FieldDef, page: Object, height: float, annots: Array) -> Object:
     if f.kind in COMB_KINDS:
         kids = [_text_widget(_span(run), height, page, name=str(i), flags=COMB | DO_NOT_SCROLL, max_len=len(run)) for i, run in enumerate(comb_runs(f), start=1)]
-        return _parent(writer, f, "/Tx", kids, annots)
+        return _parent(pdf, f, Name.Tx, kids, annots)
     if f.kind in CHOICE_KINDS:
-        kids = [_checkbox(writer, o.box, height, page, str(i), o.value) for i, o in enumerate(f.options)]
-        return _parent(writer, f, "/Btn", kids, annots)
+        kids = [_checkbox(pdf, o.box, height, page, str(i), o.value) for i, o in enumerate(f.options)]
+        return _parent(pdf, f, Name.Btn, kids, annots)
     flags = MULTILINE if f.kind == "multiline" else 0
     widget = _text_widget(f.value_box, height, page, name=f.id, flags=flags)
-    widget[NameObject("/FT")] = NameObject("/Tx")
-    widget[NameObject("/TU")] = TextStringObject(f.label)
-    ref = writer._add_object(widget)
+    widget.update({"/FT": Name.Tx, "/TU": String(f.label)})
+    ref = pdf.make_indirect(widget)
     annots.append(ref)
     return ref
 
 
-def _parent(writer: PdfWriter, f: FieldDef, kind: str, kids: list[DictionaryObject], annots: ArrayObject) -> IndirectObject:
+def _parent(pdf: Pdf, f: FieldDef, kind: Name, kids: list[Dictionary], annots: Array) -> Object:
     """A non-terminal field named after ``f`` whose kids are its widgets."""
-    parent = DictionaryObject({
-        NameObject("/FT"): NameObject(kind),
-        NameObject("/T"): TextStringObject(f.id),
-        NameObject("/TU"): TextStringObject(f.label),
-    })
-    ref = writer._add_object(parent)
-    refs = ArrayObject()
+    ref = pdf.make_indirect(Dictionary({"/FT": kind, "/T": String(f.id), "/TU": String(f.label)}))
+    refs = Array()
     for kid in kids:
-        kid[NameObject("/Parent")] = ref
-        kid_ref = writer._add_object(kid)
+        kid[Name.Parent] = ref
+        kid_ref = pdf.make_indirect(kid)
         refs.append(kid_ref)
         annots.append(kid_ref)
-    parent[NameObject("/Kids")] = refs
+    ref[Name.Kids] = refs
     return ref
 
 
-def _text_widget(
-    box: Box, height: float, page: IndirectObject, *, name: str, flags: int, max_len: int | None = None
-) -> DictionaryObject:
+def _text_widget(box: Box, height: float, page: Object, *, name: str, flags: int, max_len: int | None = None) -> Dictionary:
     widget = _widget(box, height, page, name)
-    widget[NameObject("/DA")] = TextStringObject(f"{TEXT_FONT} {defs.VALUE_FONT_SIZE:g} Tf 0 g")
-    widget[NameObject("/Ff")] = NumberObject(flags)
+    widget.update({"/DA": String(f"{TEXT_FONT} {defs.VALUE_FONT_SIZE:g} Tf 0 g"), "/Ff": flags})
     if max_len is not None:
-        widget[NameObject("/MaxLen")] = NumberObject(max_len)
+        widget[Name.MaxLen] = max_len
     return widget
 
 
-def _checkbox(writer: PdfWriter, box: Box, height: float, page: IndirectObject, name: str, value: str) -> DictionaryObject:
+def _checkbox(pdf: Pdf, box: Box, height: float, page: Object, name: str, value: str) -> Dictionary:
     widget = _widget(box, height, page, name, inset=_INSET)
     side = (box.w - 2 * _INSET) * mm
     widget.update({
-        NameObject("/TU"): TextStringObject(value),
-        NameObject("/DA"): TextStringObject(f"{TICK_FONT} 0 Tf 0 g"),
-        NameObject("/MK"): DictionaryObject({NameObject("/CA"): TextStringObject("4")}),
-        NameObject("/AS"): NameObject("/Off"),
-        NameObject("/AP"): DictionaryObject({
-            NameObject("/N"): DictionaryObject({
-                NameObject(ON): writer._add_object(_tick_stream(side)),
-                NameObject("/Off"): writer._add_object(_appearance(side, b"")),
-            })
-        }),
+        "/TU": String(value),
+        "/DA": String(f"{TICK_FONT} 0 Tf 0 g"),
+        "/MK": Dictionary({"/CA": String("4")}),
+        "/AS": Name.Off,
+        "/AP": Dictionary({"/N": Dictionary({ON: _tick_stream(pdf, side), "/Off": _appearance(pdf, side, b"")})}),
     })
     return widget
 
 
-def _widget(box: Box, height: float, page: IndirectObject, name: str, *, inset: float = _INSET) -> DictionaryObject:
+def _widget(box: Box, height: float, page: Object, name: str, *, inset: float = _INSET) -> Dictionary:
     x0, x1 = (box.x + inset) * mm, (box.right - inset) * mm
     y0, y1 = (height - box.bottom + inset) * mm, (height - box.y - inset) * mm
-    return DictionaryObject({
-        NameObject("/Type"): NameObject("/Annot"),
-        NameObject("/Subtype"): NameObject("/Widget"),
-        NameObject("/T"): TextStringObject(name),
-        NameObject("/Rect"): ArrayObject(FloatObject(round(v, 3)) for v in (x0, y0, x1, y1)),
-        NameObject("/F"): NumberObject(PRINT),
-        NameObject("/P"): page,
+    return Dictionary({
+        "/Type": Name.Annot,
+        "/Subtype": Name.Widget,
+        "/T": String(name),
+        "/Rect": Array([Decimal(f"{v:.3f}") for v in (x0, y0, x1, y1)]),
+        "/F": PRINT,
+        "/P": page,
     })
 
 
@@ -176,90 +155,69 @@ def _span(cells: list[Box]) -> Box:
     return Box(cells[0].x, cells[0].y, cells[-1].right - cells[0].x, cells[0].h)
 
 
-def _form_id_field(
-    writer: PdfWriter, f: FieldDef, form_id: str, page: IndirectObject, height: float, annots: ArrayObject
-) -> IndirectObject:
+def _form_id_field(pdf: Pdf, f: FieldDef, form_id: str, page: Object, height: float, annots: Array) -> Object:
     """The form id as data: hidden (the page prints it already) and read-only."""
     widget = _text_widget(f.value_box, height, page, name=f.id, flags=READ_ONLY)
-    widget.update({
-        NameObject("/FT"): NameObject("/Tx"),
-        NameObject("/V"): TextStringObject(form_id),
-        NameObject("/F"): NumberObject(HIDDEN),
-    })
-    ref = writer._add_object(widget)
+    widget.update({"/FT": Name.Tx, "/V": String(form_id), "/F": HIDDEN})
+    ref = pdf.make_indirect(widget)
     annots.append(ref)
     return ref
 
 
-def _tick_stream(side: float) -> StreamObject:
+def _tick_stream(pdf: Pdf, side: float) -> Stream:
     """A check mark drawn as two strokes, so no font is needed to show a ticked box."""
     s = side
     path = f"q 0 G {s * 0.12:.2f} w 1 J 1 j {s * 0.2:.2f} {s * 0.52:.2f} m {s * 0.42:.2f} {s * 0.25:.2f} l {s * 0.82:.2f} {s * 0.8:.2f} l S Q"
-    return _appearance(side, path.encode("ascii"))
+    return _appearance(pdf, side, path.encode("ascii"))
 
 
-def _appearance(side: float, content: bytes) -> StreamObject:
-    stream = StreamObject()
-    stream.set_data(content)
-    stream.update({
-        NameObject("/Type"): NameObject("/XObject"),
-        NameObject("/Subtype"): NameObject("/Form"),
-        NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(side), FloatObject(side)]),
-    })
-    return stream
+def _appearance(pdf: Pdf, side: float, content: bytes) -> Stream:
+    return Stream(pdf, content, {"/Type": Name.XObject, "/Subtype": Name.Form, "/BBox": Array([0, 0, Decimal(f"{side:.3f}"), Decimal(f"{side:.3f}")])})
 
 
-def _acroform(writer: PdfWriter, fields: ArrayObject) -> DictionaryObject:
-    return DictionaryObject({
-        NameObject("/Fields"): fields,
-        NameObject("/NeedAppearances"): BooleanObject(True),
-        NameObject("/DA"): TextStringObject(f"{TEXT_FONT} {defs.VALUE_FONT_SIZE:g} Tf 0 g"),
-        NameObject("/DR"): DictionaryObject({
-            NameObject("/Font"): DictionaryObject({
-                NameObject(TEXT_FONT): writer._add_object(_cjk_font()),
-                NameObject(TICK_FONT): writer._add_object(_zapf_dingbats()),
+def _acroform(pdf: Pdf, fields: Array) -> Dictionary:
+    return Dictionary({
+        "/Fields": fields,
+        "/NeedAppearances": True,
+        "/DA": String(f"{TEXT_FONT} {defs.VALUE_FONT_SIZE:g} Tf 0 g"),
+        "/DR": Dictionary({
+            "/Font": Dictionary({
+                TEXT_FONT: pdf.make_indirect(_cjk_font()),
+                TICK_FONT: pdf.make_indirect(_zapf_dingbats()),
             })
         }),
     })
 
 
-def _cjk_font() -> DictionaryObject:
+def _cjk_font() -> Dictionary:
     """STSong-Light, not embedded: a standard Adobe-GB1 font that viewers substitute."""
-    descriptor = DictionaryObject({
-        NameObject("/Type"): NameObject("/FontDescriptor"),
-        NameObject("/FontName"): NameObject("/STSong-Light"),
-        NameObject("/Flags"): NumberObject(6),
-        NameObject("/FontBBox"): ArrayObject(NumberObject(v) for v in (-25, -254, 1000, 880)),
-        NameObject("/ItalicAngle"): NumberObject(0),
-        NameObject("/Ascent"): NumberObject(880),
-        NameObject("/Descent"): NumberObject(-120),
-        NameObject("/CapHeight"): NumberObject(880),
-        NameObject("/StemV"): NumberObject(93),
+    descriptor = Dictionary({
+        "/Type": Name.FontDescriptor,
+        "/FontName": Name("/STSong-Light"),
+        "/Flags": 6,
+        "/FontBBox": Array([-25, -254, 1000, 880]),
+        "/ItalicAngle": 0,
+        "/Ascent": 880,
+        "/Descent": -120,
+        "/CapHeight": 880,
+        "/StemV": 93,
     })
-    cid_font = DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"),
-        NameObject("/Subtype"): NameObject("/CIDFontType0"),
-        NameObject("/BaseFont"): NameObject("/STSong-Light"),
-        NameObject("/CIDSystemInfo"): DictionaryObject({
-            NameObject("/Registry"): TextStringObject("Adobe"),
-            NameObject("/Ordering"): TextStringObject("GB1"),
-            NameObject("/Supplement"): NumberObject(5),
-        }),
-        NameObject("/FontDescriptor"): descriptor,
-        NameObject("/DW"): NumberObject(1000),
+    cid_font = Dictionary({
+        "/Type": Name.Font,
+        "/Subtype": Name.CIDFontType0,
+        "/BaseFont": Name("/STSong-Light"),
+        "/CIDSystemInfo": Dictionary({"/Registry": String("Adobe"), "/Ordering": String("GB1"), "/Supplement": 5}),
+        "/FontDescriptor": descriptor,
+        "/DW": 1000,
     })
-    return DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"),
-        NameObject("/Subtype"): NameObject("/Type0"),
-        NameObject("/BaseFont"): NameObject("/STSong-Light-UniGB-UTF16-H"),
-        NameObject("/Encoding"): NameObject("/UniGB-UTF16-H"),
-        NameObject("/DescendantFonts"): ArrayObject([cid_font]),
+    return Dictionary({
+        "/Type": Name.Font,
+        "/Subtype": Name.Type0,
+        "/BaseFont": Name("/STSong-Light-UniGB-UTF16-H"),
+        "/Encoding": Name("/UniGB-UTF16-H"),
+        "/DescendantFonts": Array([cid_font]),
     })
 
 
-def _zapf_dingbats() -> DictionaryObject:
-    return DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"),
-        NameObject("/Subtype"): NameObject("/Type1"),
-        NameObject("/BaseFont"): NameObject("/ZapfDingbats"),
-    })
+def _zapf_dingbats() -> Dictionary:
+    return Dictionary({"/Type": Name.Font, "/Subtype": Name.Type1, "/BaseFont": Name.ZapfDingbats})

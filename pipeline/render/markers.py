@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import cache
 
-import cv2
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
@@ -17,6 +16,8 @@ _CELLS = 6  # a 4x4 ArUco code plus its one-module black border
 @cache
 def marker_bits(marker_id: int) -> tuple[tuple[bool, ...], ...]:
     """Black (True) and white cells of an ArUco marker, top row first, border included."""
+    import cv2  # here, not at the top: `jiafang doctor` must start to say that OpenCV cannot load
+
     dictionary = cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, defs.MARKER_DICTIONARY))
     image = cv2.aruco.generateImageMarker(dictionary, marker_id, _CELLS)
     return tuple(tuple(bool(v < 128) for v in row) for row in image)

@@ -12,11 +12,9 @@ import io
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import cast
 
 import pdfplumber
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject, NameObject, TextStringObject
+from pikepdf import Name, Object, Pdf, String
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
@@ -42,39 +40,39 @@ def fill_fillable_pdf(src: Path, values: Mapping[str, FillValue], out: Path) -> 
     choice options are ticked, a signature of True is typed as a name. Raises KeyError for a
     field the PDF does not have and ValueError for an option the field does not offer.
     """
-    writer = PdfWriter(clone_from=PdfReader(src))
-    acroform = cast(DictionaryObject, writer._root_object["/AcroForm"].get_object())
-    fields = {str(f.get_object()["/T"]): f.get_object() for f in cast(ArrayObject, acroform["/Fields"])}
-    for field_id, value in values.items():
-        if field_id not in fields:
-            raise KeyError(f"{src.name} has no field {field_id!r}")
-        _fill_field(fields[field_id], field_id, value)
-    acroform[NameObject("/NeedAppearances")] = BooleanObject(True)
     buffer = io.BytesIO()
-    writer.write(buffer)
+    with Pdf.open(src) as pdf:
+        acroform = pdf.Root.AcroForm
+        fields = {str(f["/T"]): f for f in acroform.Fields}
+        for field_id, value in values.items():
+            if field_id not in fields:
+                raise KeyError(f"{src.name} has no field {field_id!r}")
+            _fill_field(fields[field_id], field_id, value)
+        acroform.NeedAppearances = True
+        pdf.save(buffer)
     atomic_write_bytes(out, buffer.getvalue())
 
 
-def _fill_field(field: DictionaryObject, field_id: str, value: FillValue) -> None:
-    kids = [k.get_object() for k in field.get("/Kids", [])]
+def _fill_field(field: Object, field_id: str, value: FillValue) -> None:
+    kids = list(field.get("/Kids", []))
     if isinstance(value, tuple):
         _tick(kids, field_id, value)
     elif kids:
         for kid, part in zip(kids, _comb_parts(str(value), [int(k["/MaxLen"]) for k in kids])):
-            kid[NameObject("/V")] = TextStringObject(part)
+            kid.V = String(part)
     elif value is not False:
-        field[NameObject("/V")] = TextStringObject(SIGNED_NAME if value is True else value)
+        field.V = String(SIGNED_NAME if value is True else value)
 
 
-def _tick(boxes: list[DictionaryObject], field_id: str, ticked: tuple[str, ...]) -> None:
+def _tick(boxes: list[Object], field_id: str, ticked: tuple[str, ...]) -> None:
     offered = [str(box["/TU"]) for box in boxes]
     unknown = set(ticked) - set(offered)
     if unknown:
         raise ValueError(f"field {field_id!r} has no option {sorted(unknown)} (offers {offered})")
     for box, option in zip(boxes, offered):
-        state = NameObject(ON if option in ticked else "/Off")
-        box[NameObject("/V")] = state
-        box[NameObject("/AS")] = state
+        state = Name(ON if option in ticked else "/Off")
+        box.V = state
+        box.AS = state
 
 
 def _comb_parts(value: str, sizes: list[int]) -> list[str]:
@@ -109,11 +107,11 @@ def fill_print_pdf(
                 _draw(pen, f, values[f.id])
         canvas.showPage()
     canvas.save()
-    writer = PdfWriter(clone_from=PdfReader(src))
-    for target, drawn in zip(writer.pages[first_page - 1 :], PdfReader(overlay).pages):
-        target.merge_page(drawn)
     buffer = io.BytesIO()
-    writer.write(buffer)
+    with Pdf.open(src) as pdf, Pdf.open(overlay) as drawn:
+        for target, overlay_page in zip(pdf.pages[first_page - 1 :], drawn.pages):
+            target.add_overlay(overlay_page, None)  # None: over the target's whole page box
+        pdf.save(buffer)
     atomic_write_bytes(out, buffer.getvalue())
 
 
