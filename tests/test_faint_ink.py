@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -27,13 +28,15 @@ from pipeline.recognize import default_engine
 from pipeline.recognize.combs import ONE, SEVEN, comb_segments, read_digits, shape_checked
 from pipeline.recognize.fields import recognize_field
 from pipeline.recognize.ink import InkMap
-from pipeline.recognize.omr import read_checkbox
+from pipeline.recognize.omr import read_checkbox, read_choice_group
 from pipeline.recognize.quality import page_ink
 from pipeline.scan.geometry import crop_mm
 from pipeline.store.records import current_record
-from pipeline.synth.handwriting import HandwritingStyle, draw_digit_cells, draw_text, draw_tick, handwriting_font, px_box
+from pipeline.synth.handwriting import (
+    HandwritingStyle, draw_correction, draw_digit_cells, draw_text, draw_tick, handwriting_font, px_box,
+)
 from pipeline.synth.scanner import ScannerModel
-from scan_support import issue_one_record_form, rasterise, scanned
+from scan_support import TEMPLATE_DPI, issue_one_record_form, rasterise, scanned
 
 FORM = load_form("record")
 PX = defs.REGISTERED_PX_PER_MM
@@ -151,6 +154,27 @@ def test_a_pencil_tick_reads_unclear_not_empty(print_page: np.ndarray) -> None:
     option = next(o for o in FORM.field("visit_type").options if o.value == VISIT_TYPE)
     reading = read_checkbox(crop_mm(page, option.box, pad_mm=defs.OMR_PAD))
     assert reading.state == "ambiguous_light" and reading.confidence <= 0.5
+
+
+@pytest.mark.parametrize("pen_mm", [0.4, 0.6])
+@pytest.mark.parametrize("seed", range(4))
+def test_a_choice_withdrawn_in_pencil_on_a_1_bit_copy_is_never_read_as_a_sure_choice(
+    print_page: np.ndarray, pen_mm: float, seed: int
+) -> None:
+    """是 ticked and then filled in (the form's way to withdraw a choice), 否 ticked, all in
+    pencil, copied in 1-bit mode: the copy keeps islands of the fill with bare gaps between them
+    and may drop the tick. The islands are no tick: the field goes to a person, never ``auto``
+    as 是 (hard stack, seed 13: 是 read at 1.0 where 否 was meant)."""
+    field = FORM.field("student_present")
+    withdrawn, chosen = field.options
+    pencil = replace(_hand(140), pen_mm=pen_mm, pencil=True)
+    page = print_page.copy()
+    draw_correction(page, px_box(withdrawn.box), style=pencil, rng=np.random.default_rng(seed))
+    draw_tick(page, px_box(chosen.box), style=pencil, rng=np.random.default_rng(seed + 100))
+    copier = ScannerModel(dpi=TEMPLATE_DPI, mode="bw", bw_threshold=158, noise=6.5, blur=0.95)
+    copy = scanned(page, copier, seed=seed)
+    group = read_choice_group([crop_mm(copy, o.box, pad_mm=defs.OMR_PAD) for o in field.options], field)
+    assert group.doubt or group.confidence < defs.AUTO_MIN_CONFIDENCE, group
 
 
 def test_a_lone_upright_stroke_beside_a_cells_side_is_a_one(print_page: np.ndarray) -> None:
