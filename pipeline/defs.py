@@ -216,6 +216,7 @@ OMR_SEARCH = 0.8  # mm, how far from its registered spot a checkbox outline is l
 OMR_RING = 0.8  # mm, width of the ring outside a checkbox where strays are measured
 OMR_GRID = 4  # sub-cells per side of the inner area (0.8 mm cells); its emptiest quarter is "cover"
 OMR_JOIN = 1.2  # mm, gaps in a box's ink closed for "joined" (ticks' bare corners are wider: see below)
+OMR_BROKEN_SURE = 0.95  # most confidence of a tick in several pieces: auto, yet short of the 1.0 a faint page keeps
 # Measured (fill / cover / blot) on a 100-form office-profile stack (pens 0.3-0.5 mm, blur,
 # 1-bit copies): empty 0 / 0 / 0; ticks and crosses 0.18-0.62 / 0-0.22 / 0.7-1.5 mm (99 %:
 # fill 0.58); ticks straying over the border 0.22-0.43 (ring to 0.12); filled boxes 1 / 1 / 3.3.

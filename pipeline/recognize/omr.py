@@ -2,7 +2,7 @@
 
 A checkbox crop is the option box cut from the registered page with ``defs.OMR_PAD`` mm of
 page around it. The printed outline is located in the crop (registration leaves a pixel or two
-of error) and left out. Four measures:
+of error) and left out. The measures:
 - ``fill``: the inked share of the inner area, inset from the outline;
 - ``cover``: the fill of the inner area's emptiest quarter (the quarter of its ``OMR_GRID`` x
   ``OMR_GRID`` sub-cells with the least ink). A tick or a cross leaves whole corners or edge
@@ -13,7 +13,10 @@ of error) and left out. Four measures:
   in 1-bit mode (the copy keeps islands and nets of its graphite) or scribbled loosely are not;
 - ``blot``: the width in mm of the widest solid patch of ink. A pen stroke, even where a
   tick's arms meet, stays narrow; a box blackened in part has a wide patch;
-- ``ring``: the inked share of a band just outside the outline (a tick straying over it).
+- ``ring``: the inked share of a band just outside the outline (a tick straying over it);
+- ``pieces``: how many separate pieces of stroke-sized ink the inner area holds. A pen's tick
+  or cross is one; pencil on a 1-bit copy breaks into more, and the copy may have kept only
+  islands of a filled box, or dropped a tick in the box beside it.
 
 The rule (thresholds in defs, with the measurements they come from):
 - fill < OMR_AMBIGUOUS_MIN: ``empty``;
@@ -32,7 +35,9 @@ ordinary ticks, empty and filled boxes are sure and only marks near a boundary a
 ambiguous box reads 0.5 and puts its field in doubt, so a person looks; so does a
 single-choice field with more than one tick. A group whose only marks are filled boxes is in
 doubt too (withdrawn, or chosen by a writer who fills boxes as on an answer sheet?), though
-each box is read surely; with a tick beside them, the filled boxes are withdrawn.
+each box is read surely; with a tick beside them, the filled boxes are withdrawn. A tick in
+more than one piece is never sure (at most ``OMR_BROKEN_SURE``): ``auto`` on a page of clear
+ink, but a page whose writing is faint sends it to a person (:mod:`pipeline.ingest.scan_page`).
 
 A box that reads empty is looked at once more for faint or broken ink (pencil, a 1-bit copy):
 its inner area at the page's faint level (see :func:`pipeline.recognize.quality.page_ink`) with
@@ -51,7 +56,7 @@ import numpy as np
 from pipeline import defs
 from pipeline.model.form import FieldDef
 from pipeline.model.record import RawValue
-from pipeline.recognize.ink import binarize, faint_map
+from pipeline.recognize.ink import binarize, faint_map, pieces
 
 PX = defs.REGISTERED_PX_PER_MM
 STATES = ("empty", "ambiguous_light", "ticked", "ambiguous_heavy", "crossed_out")
@@ -70,6 +75,7 @@ class CheckboxReading:
     cover_ratio: float = 0.0  # fill of the inner area's emptiest quarter
     blot_mm: float = 0.0  # width of the widest solid patch of ink in the inner area
     joined_ratio: float = 0.0  # cover once gaps up to OMR_JOIN mm are closed
+    pieces: int = 0  # separate pieces of stroke-sized ink in the inner area
 
 
 def read_checkbox(crop: np.ndarray, *, pad_mm: float = defs.OMR_PAD, faint_level: float = defs.FAINT_INK_LEVEL) -> CheckboxReading:
@@ -84,7 +90,7 @@ def read_checkbox(crop: np.ndarray, *, pad_mm: float = defs.OMR_PAD, faint_level
     inner = dark[window]
     fill = float(inner.mean()) if inner.size else 0.0
     ring = _ring_ratio(dark, x, y, side, inset)
-    reading = _judge(_Measures(fill, _cover_ratio(inner), _cover_ratio(_joined(inner)), _blot_mm(inner), ring))
+    reading = _judge(_Measures(fill, _cover_ratio(inner), _cover_ratio(_joined(inner)), _blot_mm(inner), ring, pieces(inner)))
     if reading.state == "empty" and faint_map(gray[window], faint_level).ratio >= defs.OMR_AMBIGUOUS_MIN:
         return replace(reading, state="ambiguous_light", confidence=0.5)
     return reading
@@ -118,12 +124,15 @@ class _Measures:
     joined: float
     blot: float
     ring: float
+    pieces: int
 
 
 def _judge(m: _Measures) -> CheckboxReading:
     state = _state(m)
     confidence = _confidence(state, m)
-    return CheckboxReading(m.fill, state, round(confidence, 4), m.ring, m.cover, m.blot, m.joined)
+    if state == "ticked" and m.pieces > 1:
+        confidence = min(confidence, defs.OMR_BROKEN_SURE)
+    return CheckboxReading(m.fill, state, round(confidence, 4), m.ring, m.cover, m.blot, m.joined, m.pieces)
 
 
 def _state(m: _Measures) -> str:
