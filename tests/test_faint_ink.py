@@ -88,6 +88,16 @@ def _ingested(folder: Path, scanner: ScannerModel, write: Callable[[np.ndarray],
     return record, report.files[0].reason
 
 
+def _withdrawn_in_pencil(page: np.ndarray, *, pen_mm: float = 0.4, seed: int = 0) -> None:
+    """是 of student_present ticked and then filled in (the form's way to withdraw a choice)
+    and 否 ticked, in graphite pencil."""
+    field = FORM.field("student_present")
+    withdrawn, chosen = field.options
+    pencil = replace(_hand(140), pen_mm=pen_mm, pencil=True)
+    draw_correction(page, px_box(withdrawn.box), style=pencil, rng=np.random.default_rng(seed))
+    draw_tick(page, px_box(chosen.box), style=pencil, rng=np.random.default_rng(seed + 100))
+
+
 def _says(value: object, written: str) -> bool:
     """A stored value (a date, a time range, a chosen option) is what was written."""
     return value in (written, [written]) or str(value) == written
@@ -141,6 +151,23 @@ def test_combs_a_1_bit_copy_wiped_clean_of_pencil_are_not_auto_empty(tmp_path: P
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("threshold", [150, 158])
+def test_what_a_1_bit_copy_kept_of_a_choice_withdrawn_in_pencil_is_not_accepted(tmp_path: Path, threshold: int) -> None:
+    """The visit written in pencil, 是 withdrawn and 否 ticked; the copy wipes the digits and
+    the tick and keeps islands of the filled box, in pieces: the page is faint, and 是 goes to a
+    person (it was stored ``auto`` at confidence 0.95-1.0)."""
+
+    def write(page: np.ndarray) -> None:
+        _write_visit(page, 140, tick=False)
+        _withdrawn_in_pencil(page, seed=2)
+
+    copier = ScannerModel(dpi=200, mode="bw", bw_threshold=threshold, noise=6.5, blur=0.95, rotation=1.0)
+    record, reason = _ingested(tmp_path, copier, write)
+    assert FAINT_HAND in reason
+    assert record.fields["student_present"].status == "review", record.fields["student_present"]
+
+
+@pytest.mark.slow
 def test_a_page_written_in_ink_is_not_called_faint(tmp_path: Path) -> None:
     record, reason = _ingested(tmp_path, GREY, partial(_write_visit, ink=40))
     assert FAINT_HAND not in reason
@@ -166,11 +193,8 @@ def test_a_choice_withdrawn_in_pencil_on_a_1_bit_copy_is_never_read_as_a_sure_ch
     and may drop the tick. The islands are no tick: the field goes to a person, never ``auto``
     as 是 (hard stack, seed 13: 是 read at 1.0 where 否 was meant)."""
     field = FORM.field("student_present")
-    withdrawn, chosen = field.options
-    pencil = replace(_hand(140), pen_mm=pen_mm, pencil=True)
     page = print_page.copy()
-    draw_correction(page, px_box(withdrawn.box), style=pencil, rng=np.random.default_rng(seed))
-    draw_tick(page, px_box(chosen.box), style=pencil, rng=np.random.default_rng(seed + 100))
+    _withdrawn_in_pencil(page, pen_mm=pen_mm, seed=seed)
     copier = ScannerModel(dpi=TEMPLATE_DPI, mode="bw", bw_threshold=158, noise=6.5, blur=0.95)
     copy = scanned(page, copier, seed=seed)
     group = read_choice_group([crop_mm(copy, o.box, pad_mm=defs.OMR_PAD) for o in field.options], field)
@@ -253,10 +277,11 @@ def test_a_page_scanned_too_faintly_sends_its_empty_boxes_to_a_person_and_keeps_
         "topics": RawValue(None, 0.95, "omr"),  # a pencil tick the 1-bit copy dropped reads as none
         "attachments": RawValue((), 1.0, "omr"),
         "mode": RawValue("电话", 1.0, "omr"),
+        "visit_type": RawValue("重点", 0.95, "omr"),  # a tick in pieces: maybe what the copy kept of a filled box
         "place": RawValue("学生家中", 0.99, "ocr"),
     }
     doubted = faint_scan_doubts(read)
-    assert {fid for fid, v in doubted.items() if DOUBT_FAINT_SCAN in v.doubt} == {"topics", "attachments", "place"}
+    assert {fid for fid, v in doubted.items() if DOUBT_FAINT_SCAN in v.doubt} == {"topics", "attachments", "place", "visit_type"}
     assert doubted["mode"] == read["mode"], "a clear tick stands"
 
 
