@@ -62,11 +62,16 @@ def measure() -> tuple[Counter[str], Counter[str]]:
     from pipeline.ingest.scan_page import faint_hand_doubts
     from pipeline.model.form import load_form
     from pipeline.recognize.omr import read_checkbox, read_choice_group
-    from pipeline.scan.geometry import crop_mm
-    from pipeline.synth.handwriting import HandwritingStyle, draw_correction, draw_tick, handwriting_font, px_box
-    from pipeline.synth.scanner import ScannerModel, scan
-
     from pipeline.recognize.quality import page_ink
+    from pipeline.scan.geometry import crop_mm
+    from pipeline.synth.handwriting import (
+        HandwritingStyle,
+        draw_correction,
+        draw_tick,
+        handwriting_font,
+        px_box,
+    )
+    from pipeline.synth.scanner import ScannerModel, scan
 
     form = load_form("record")
     printed, field = record_page(), form.field("student_present")
