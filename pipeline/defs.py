@@ -200,6 +200,8 @@ OMR_PAD = 1.5  # mm of page around a checkbox cropped with it (ring for strays o
 OMR_SEARCH = 0.8  # mm, how far from its registered spot a checkbox outline is looked for
 OMR_RING = 0.8  # mm, width of the ring outside a checkbox where strays are measured
 OMR_GRID = 4  # sub-cells per side of the inner area (0.8 mm cells); its emptiest quarter is "cover"
+OMR_JOIN = 1.2  # mm, gaps in a box's ink closed for "joined" (ticks' bare corners are wider: see below)
+OMR_BROKEN_SURE = 0.95  # most confidence of a tick in several pieces: auto, yet short of the 1.0 a faint page keeps
 # Measured (fill / cover / blot) on a 100-form office-profile stack (pens 0.3-0.5 mm, blur,
 # 1-bit copies): empty 0 / 0 / 0; ticks and crosses 0.18-0.62 / 0-0.22 / 0.7-1.5 mm (99 %:
 # fill 0.58); ticks straying over the border 0.22-0.43 (ring to 0.12); filled boxes 1 / 1 / 3.3.
@@ -209,6 +211,9 @@ OMR_GRID = 4  # sub-cells per side of the inner area (0.8 mm cells); its empties
 # 2.8; boxes blackened in part blot 1.8-3.1. Marker crosses and loose scribbles overlap: the
 # bands between the states send them to review (none read as a sure withdrawal; one in ten
 # scribbles with rows >= 3 pen widths apart, a zigzag more than a fill, reads as a sure tick).
+# Joined cover (gaps to OMR_JOIN closed), two hard-preset stacks (seeds 13, 14: stroke hands, pencil,
+# 1-bit copies, folds): 319 ticks read 0-0.18 (99 %: 0.15); boxes filled in pencil and copied in
+# 1-bit mode 0.68-0.70 where their plain cover was 0.11-0.31 (one read as a sure tick before).
 OMR_AMBIGUOUS_MIN = 0.03  # fill from here up to OMR_TICK_MIN is a faint mark (review)
 OMR_TICK_MIN = 0.08  # fill at or above which a mark counts as a tick (thinnest ticks seen: 0.18)
 OMR_HEAVY_MIN = 0.72  # fill from which an uneven mark is too heavy for a plain tick (review)

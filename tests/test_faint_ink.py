@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -27,13 +28,15 @@ from pipeline.recognize import default_engine
 from pipeline.recognize.combs import ONE, SEVEN, comb_segments, read_digits, shape_checked
 from pipeline.recognize.fields import recognize_field
 from pipeline.recognize.ink import InkMap
-from pipeline.recognize.omr import read_checkbox
+from pipeline.recognize.omr import read_checkbox, read_choice_group
 from pipeline.recognize.quality import page_ink
 from pipeline.scan.geometry import crop_mm
 from pipeline.store.records import current_record
-from pipeline.synth.handwriting import HandwritingStyle, draw_digit_cells, draw_text, draw_tick, handwriting_font, px_box
+from pipeline.synth.handwriting import (
+    HandwritingStyle, draw_correction, draw_digit_cells, draw_text, draw_tick, handwriting_font, px_box,
+)
 from pipeline.synth.scanner import ScannerModel
-from scan_support import issue_one_record_form, rasterise, scanned
+from scan_support import TEMPLATE_DPI, issue_one_record_form, rasterise, scanned
 
 FORM = load_form("record")
 PX = defs.REGISTERED_PX_PER_MM
@@ -83,6 +86,16 @@ def _ingested(folder: Path, scanner: ScannerModel, write: Callable[[np.ndarray],
     issued.ws.close()
     assert record is not None, "the written page was read into a record"
     return record, report.files[0].reason
+
+
+def _withdrawn_in_pencil(page: np.ndarray, *, pen_mm: float = 0.4, seed: int = 0) -> None:
+    """是 of student_present ticked and then filled in (the form's way to withdraw a choice)
+    and 否 ticked, in graphite pencil."""
+    field = FORM.field("student_present")
+    withdrawn, chosen = field.options
+    pencil = replace(_hand(140), pen_mm=pen_mm, pencil=True)
+    draw_correction(page, px_box(withdrawn.box), style=pencil, rng=np.random.default_rng(seed))
+    draw_tick(page, px_box(chosen.box), style=pencil, rng=np.random.default_rng(seed + 100))
 
 
 def _says(value: object, written: str) -> bool:
@@ -138,6 +151,23 @@ def test_combs_a_1_bit_copy_wiped_clean_of_pencil_are_not_auto_empty(tmp_path: P
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("threshold", [150, 158])
+def test_what_a_1_bit_copy_kept_of_a_choice_withdrawn_in_pencil_is_not_accepted(tmp_path: Path, threshold: int) -> None:
+    """The visit written in pencil, 是 withdrawn and 否 ticked; the copy wipes the digits and
+    the tick and keeps islands of the filled box, in pieces: the page is faint, and 是 goes to a
+    person (it was stored ``auto`` at confidence 0.95-1.0)."""
+
+    def write(page: np.ndarray) -> None:
+        _write_visit(page, 140, tick=False)
+        _withdrawn_in_pencil(page, seed=2)
+
+    copier = ScannerModel(dpi=200, mode="bw", bw_threshold=threshold, noise=6.5, blur=0.95, rotation=1.0)
+    record, reason = _ingested(tmp_path, copier, write)
+    assert FAINT_HAND in reason
+    assert record.fields["student_present"].status == "review", record.fields["student_present"]
+
+
+@pytest.mark.slow
 def test_a_page_written_in_ink_is_not_called_faint(tmp_path: Path) -> None:
     record, reason = _ingested(tmp_path, GREY, partial(_write_visit, ink=40))
     assert FAINT_HAND not in reason
@@ -151,6 +181,24 @@ def test_a_pencil_tick_reads_unclear_not_empty(print_page: np.ndarray) -> None:
     option = next(o for o in FORM.field("visit_type").options if o.value == VISIT_TYPE)
     reading = read_checkbox(crop_mm(page, option.box, pad_mm=defs.OMR_PAD))
     assert reading.state == "ambiguous_light" and reading.confidence <= 0.5
+
+
+@pytest.mark.parametrize("pen_mm", [0.4, 0.6])
+@pytest.mark.parametrize("seed", range(4))
+def test_a_choice_withdrawn_in_pencil_on_a_1_bit_copy_is_never_read_as_a_sure_choice(
+    print_page: np.ndarray, pen_mm: float, seed: int
+) -> None:
+    """是 ticked and then filled in (the form's way to withdraw a choice), 否 ticked, all in
+    pencil, copied in 1-bit mode: the copy keeps islands of the fill with bare gaps between them
+    and may drop the tick. The islands are no tick: the field goes to a person, never ``auto``
+    as 是 (hard stack, seed 13: 是 read at 1.0 where 否 was meant)."""
+    field = FORM.field("student_present")
+    page = print_page.copy()
+    _withdrawn_in_pencil(page, pen_mm=pen_mm, seed=seed)
+    copier = ScannerModel(dpi=TEMPLATE_DPI, mode="bw", bw_threshold=158, noise=6.5, blur=0.95)
+    copy = scanned(page, copier, seed=seed)
+    group = read_choice_group([crop_mm(copy, o.box, pad_mm=defs.OMR_PAD) for o in field.options], field)
+    assert group.doubt or group.confidence < defs.AUTO_MIN_CONFIDENCE, group
 
 
 def test_a_lone_upright_stroke_beside_a_cells_side_is_a_one(print_page: np.ndarray) -> None:
@@ -229,10 +277,11 @@ def test_a_page_scanned_too_faintly_sends_its_empty_boxes_to_a_person_and_keeps_
         "topics": RawValue(None, 0.95, "omr"),  # a pencil tick the 1-bit copy dropped reads as none
         "attachments": RawValue((), 1.0, "omr"),
         "mode": RawValue("电话", 1.0, "omr"),
+        "visit_type": RawValue("重点", 0.95, "omr"),  # a tick in pieces: maybe what the copy kept of a filled box
         "place": RawValue("学生家中", 0.99, "ocr"),
     }
     doubted = faint_scan_doubts(read)
-    assert {fid for fid, v in doubted.items() if DOUBT_FAINT_SCAN in v.doubt} == {"topics", "attachments", "place"}
+    assert {fid for fid, v in doubted.items() if DOUBT_FAINT_SCAN in v.doubt} == {"topics", "attachments", "place", "visit_type"}
     assert doubted["mode"] == read["mode"], "a clear tick stands"
 
 

@@ -166,8 +166,7 @@ def _read_as(
         values = faint_scan_doubts(values)
         notes = (*notes, FAINT_SCAN.format(share=survival))
     if ink.is_faint:
-        # a sure reading of clear ink stands; everything else may have lost faint strokes
-        values = {fid: v if v.confidence >= 1.0 and v.raw else _doubted(v, DOUBT_FAINT_HAND) for fid, v in values.items()}
+        values = faint_hand_doubts(values)
         notes = (*notes, FAINT_HAND)
     return PageOutcome(
         "read",
@@ -225,8 +224,16 @@ def faint_scan_doubts(
 ) -> dict[str, RawValue]:
     """Values of a page whose scan lost the form's thin lines: every box read empty (a pencil
     tick the copier dropped reads as no tick) and, unless ``empty_only``, every handwritten
-    reading go to a person."""
-    return {fid: _doubted(v, doubt) if not v.raw or (v.source == "ocr" and not empty_only) else v for fid, v in values.items()}
+    reading and every tick not read surely (in broken pieces, it may be what the copy kept of a
+    filled box) go to a person."""
+    lost = {fid for fid, v in values.items() if not v.raw or (not empty_only and (v.source == "ocr" or v.confidence < 1.0))}
+    return {fid: _doubted(v, doubt) if fid in lost else v for fid, v in values.items()}
+
+
+def faint_hand_doubts(values: Mapping[str, RawValue]) -> dict[str, RawValue]:
+    """Values of a page whose writing is faint or broken: a sure reading of clear ink stands;
+    everything else may have lost faint strokes and goes to a person."""
+    return {fid: v if v.confidence >= 1.0 and v.raw else _doubted(v, DOUBT_FAINT_HAND) for fid, v in values.items()}
 
 
 def _doubted(value: RawValue, doubt: str = DOUBT_FAINT_SCAN) -> RawValue:

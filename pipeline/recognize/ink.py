@@ -200,10 +200,20 @@ def _clear_rule(dark: np.ndarray, row: int) -> None:
 
 def drop_specks(dark: np.ndarray) -> np.ndarray:
     """Remove connected blobs smaller than a writing stroke (scanner noise, JPEG dirt)."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(_u8(dark), connectivity=8)
-    keep = stats[:, cv2.CC_STAT_AREA] >= defs.INK_SPECK_AREA * PX * PX
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(_u8(dark), connectivity=8)
+    keep = _stroke_sized(stats)
     keep[0] = False
     return keep[labels]
+
+
+def pieces(dark: np.ndarray) -> int:
+    """How many separate blobs of ``dark`` are the size of a writing stroke or more."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(_u8(dark), connectivity=8)
+    return int(_stroke_sized(stats)[1:].sum())
+
+
+def _stroke_sized(stats: np.ndarray) -> np.ndarray:
+    return stats[:, cv2.CC_STAT_AREA] >= defs.INK_SPECK_AREA * PX * PX
 
 
 def _runs(binary: np.ndarray, length: int, *, horizontal: bool) -> np.ndarray:

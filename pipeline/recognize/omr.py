@@ -2,15 +2,21 @@
 
 A checkbox crop is the option box cut from the registered page with ``defs.OMR_PAD`` mm of
 page around it. The printed outline is located in the crop (registration leaves a pixel or two
-of error) and left out. Four measures:
+of error) and left out. The measures:
 - ``fill``: the inked share of the inner area, inset from the outline;
 - ``cover``: the fill of the inner area's emptiest quarter (the quarter of its ``OMR_GRID`` x
   ``OMR_GRID`` sub-cells with the least ink). A tick or a cross leaves whole corners or edge
   triangles bare, however thick the pen; a filled box leaves none, even when it is a ballpoint
   scribble with gaps between the strokes;
+- ``joined``: the same once gaps in the ink up to ``OMR_JOIN`` mm are closed. A tick's or a
+  cross's bare corners are wider than that; the bare gaps of a box filled in pencil and copied
+  in 1-bit mode (the copy keeps islands and nets of its graphite) or scribbled loosely are not;
 - ``blot``: the width in mm of the widest solid patch of ink. A pen stroke, even where a
   tick's arms meet, stays narrow; a box blackened in part has a wide patch;
-- ``ring``: the inked share of a band just outside the outline (a tick straying over it).
+- ``ring``: the inked share of a band just outside the outline (a tick straying over it);
+- ``pieces``: how many separate pieces of stroke-sized ink the inner area holds. A pen's tick
+  or cross is one; pencil on a 1-bit copy breaks into more, and the copy may have kept only
+  islands of a filled box, or dropped a tick in the box beside it.
 
 The rule (thresholds in defs, with the measurements they come from):
 - fill < OMR_AMBIGUOUS_MIN: ``empty``;
@@ -18,9 +24,9 @@ The rule (thresholds in defs, with the measurements they come from):
   arm strays out of the box), else ``ambiguous_light`` (a faint or short mark);
 - cover >= OMR_COVER_FILLED_MIN: ``crossed_out`` — the form tells writers to withdraw a choice
   by filling its box, so a filled box is never a choice, ticked before or not;
-- cover >= OMR_COVER_HEAVY_MIN, fill >= OMR_HEAVY_MIN or blot >= OMR_BLOT_MIN:
+- joined >= OMR_COVER_HEAVY_MIN, fill >= OMR_HEAVY_MIN or blot >= OMR_BLOT_MIN:
   ``ambiguous_heavy`` — more ink than a tick yet not a filled box (a marker pen's cross, a box
-  filled loosely or in part);
+  filled loosely or in part, a filled box whose ink a 1-bit copy broke up);
 - else ``ticked``.
 
 Confidence is 0.5 at a threshold and grows linearly with the distance from the nearest
@@ -29,7 +35,9 @@ ordinary ticks, empty and filled boxes are sure and only marks near a boundary a
 ambiguous box reads 0.5 and puts its field in doubt, so a person looks; so does a
 single-choice field with more than one tick. A group whose only marks are filled boxes is in
 doubt too (withdrawn, or chosen by a writer who fills boxes as on an answer sheet?), though
-each box is read surely; with a tick beside them, the filled boxes are withdrawn.
+each box is read surely; with a tick beside them, the filled boxes are withdrawn. A tick in
+more than one piece is never sure (at most ``OMR_BROKEN_SURE``): ``auto`` on a page of clear
+ink, but a page whose writing is faint sends it to a person (:mod:`pipeline.ingest.scan_page`).
 
 A box that reads empty is looked at once more for faint or broken ink (pencil, a 1-bit copy):
 its inner area at the page's faint level (see :func:`pipeline.recognize.quality.page_ink`) with
@@ -48,7 +56,7 @@ import numpy as np
 from pipeline import defs
 from pipeline.model.form import FieldDef
 from pipeline.model.record import RawValue
-from pipeline.recognize.ink import binarize, faint_map
+from pipeline.recognize.ink import binarize, faint_map, pieces
 
 PX = defs.REGISTERED_PX_PER_MM
 STATES = ("empty", "ambiguous_light", "ticked", "ambiguous_heavy", "crossed_out")
@@ -66,6 +74,8 @@ class CheckboxReading:
     ring_ratio: float = 0.0  # inked share of the ring just outside the box
     cover_ratio: float = 0.0  # fill of the inner area's emptiest quarter
     blot_mm: float = 0.0  # width of the widest solid patch of ink in the inner area
+    joined_ratio: float = 0.0  # cover once gaps up to OMR_JOIN mm are closed
+    pieces: int = 0  # separate pieces of stroke-sized ink in the inner area
 
 
 def read_checkbox(crop: np.ndarray, *, pad_mm: float = defs.OMR_PAD, faint_level: float = defs.FAINT_INK_LEVEL) -> CheckboxReading:
@@ -79,7 +89,8 @@ def read_checkbox(crop: np.ndarray, *, pad_mm: float = defs.OMR_PAD, faint_level
     window = (slice(y + inset, y + side - inset), slice(x + inset, x + side - inset))
     inner = dark[window]
     fill = float(inner.mean()) if inner.size else 0.0
-    reading = _judge(fill, _cover_ratio(inner), _blot_mm(inner), _ring_ratio(dark, x, y, side, inset))
+    ring = _ring_ratio(dark, x, y, side, inset)
+    reading = _judge(_Measures(fill, _cover_ratio(inner), _cover_ratio(_joined(inner)), _blot_mm(inner), ring, pieces(inner)))
     if reading.state == "empty" and faint_map(gray[window], faint_level).ratio >= defs.OMR_AMBIGUOUS_MIN:
         return replace(reading, state="ambiguous_light", confidence=0.5)
     return reading
@@ -104,44 +115,58 @@ def read_choice_group(crops: Sequence[np.ndarray], field: FieldDef, *, faint_lev
     return RawValue(raw=ticked, confidence=confidence, source="omr", doubt="；".join(doubts))
 
 
-def _judge(fill: float, cover: float, blot: float, ring: float) -> CheckboxReading:
-    state = _state(fill, cover, blot, ring)
-    confidence = _confidence(state, fill, cover, blot, ring)
-    return CheckboxReading(fill, state, round(confidence, 4), ring, cover, blot)
+@dataclass(frozen=True)
+class _Measures:
+    """What the rule in the module docstring looks at."""
+
+    fill: float
+    cover: float
+    joined: float
+    blot: float
+    ring: float
+    pieces: int
 
 
-def _state(fill: float, cover: float, blot: float, ring: float) -> str:
+def _judge(m: _Measures) -> CheckboxReading:
+    state = _state(m)
+    confidence = _confidence(state, m)
+    if state == "ticked" and m.pieces > 1:
+        confidence = min(confidence, defs.OMR_BROKEN_SURE)
+    return CheckboxReading(m.fill, state, round(confidence, 4), m.ring, m.cover, m.blot, m.joined, m.pieces)
+
+
+def _state(m: _Measures) -> str:
     """The rule in the module docstring."""
-    if fill < defs.OMR_AMBIGUOUS_MIN:
+    if m.fill < defs.OMR_AMBIGUOUS_MIN:
         return "empty"
-    if fill < defs.OMR_TICK_MIN:
-        return "ticked" if ring >= defs.OMR_STRAY_MIN else "ambiguous_light"
-    if cover >= defs.OMR_COVER_FILLED_MIN:
+    if m.fill < defs.OMR_TICK_MIN:
+        return "ticked" if m.ring >= defs.OMR_STRAY_MIN else "ambiguous_light"
+    if m.cover >= defs.OMR_COVER_FILLED_MIN:
         return "crossed_out"
-    if cover >= defs.OMR_COVER_HEAVY_MIN or fill >= defs.OMR_HEAVY_MIN or blot >= defs.OMR_BLOT_MIN:
+    if m.joined >= defs.OMR_COVER_HEAVY_MIN or m.fill >= defs.OMR_HEAVY_MIN or m.blot >= defs.OMR_BLOT_MIN:
         return "ambiguous_heavy"
     return "ticked"
 
 
-def _confidence(state: str, fill: float, cover: float, blot: float, ring: float) -> float:
+def _confidence(state: str, m: _Measures) -> float:
     """0.5 at the nearest threshold bounding ``state``, 1.0 at that threshold's softness."""
     if state in AMBIGUOUS:
         return 0.5
     if state == "empty":
-        bounds = [(fill, defs.OMR_AMBIGUOUS_MIN, defs.OMR_AMBIGUOUS_SOFT)]
+        bounds = [(m.fill, defs.OMR_AMBIGUOUS_MIN, defs.OMR_AMBIGUOUS_SOFT)]
     elif state == "crossed_out":
-        bounds = [(cover, defs.OMR_COVER_FILLED_MIN, defs.OMR_COVER_FILLED_SOFT)]
-    elif fill < defs.OMR_TICK_MIN:  # a faint mark that strays over the border
+        bounds = [(m.cover, defs.OMR_COVER_FILLED_MIN, defs.OMR_COVER_FILLED_SOFT)]
+    elif m.fill < defs.OMR_TICK_MIN:  # a faint mark that strays over the border
         bounds = [
-            (fill, defs.OMR_AMBIGUOUS_MIN, defs.OMR_AMBIGUOUS_SOFT),
-            (ring, defs.OMR_STRAY_MIN, defs.OMR_STRAY_SOFT),
+            (m.fill, defs.OMR_AMBIGUOUS_MIN, defs.OMR_AMBIGUOUS_SOFT),
+            (m.ring, defs.OMR_STRAY_MIN, defs.OMR_STRAY_SOFT),
         ]
     else:
         bounds = [
-            (fill, defs.OMR_TICK_MIN, defs.OMR_TICK_SOFT),
-            (fill, defs.OMR_HEAVY_MIN, defs.OMR_HEAVY_SOFT),
-            (cover, defs.OMR_COVER_HEAVY_MIN, defs.OMR_COVER_HEAVY_SOFT),
-            (blot, defs.OMR_BLOT_MIN, defs.OMR_BLOT_SOFT),
+            (m.fill, defs.OMR_TICK_MIN, defs.OMR_TICK_SOFT),
+            (m.fill, defs.OMR_HEAVY_MIN, defs.OMR_HEAVY_SOFT),
+            (m.joined, defs.OMR_COVER_HEAVY_MIN, defs.OMR_COVER_HEAVY_SOFT),
+            (m.blot, defs.OMR_BLOT_MIN, defs.OMR_BLOT_SOFT),
         ]
     return min(_sure(value, threshold, soft) for value, threshold, soft in bounds)
 
@@ -158,6 +183,16 @@ def _cover_ratio(inner: np.ndarray) -> float:
         return float(inner.mean()) if inner.size else 0.0
     cells = sorted(float(c.mean()) for band in np.array_split(inner, n, axis=0) for c in np.array_split(band, n, axis=1))
     return float(np.mean(cells[: max(1, len(cells) // 4)]))
+
+
+def _joined(inner: np.ndarray) -> np.ndarray:
+    """The inner area's ink with gaps up to ``OMR_JOIN`` mm closed, within the area (paper
+    around it, so the printed outline never joins in)."""
+    side = round(defs.OMR_JOIN * PX) | 1  # odd: a closing with an even kernel shifts the ink
+    reach = side // 2
+    padded = cv2.copyMakeBorder(inner.astype(np.uint8), reach, reach, reach, reach, cv2.BORDER_CONSTANT, value=0)
+    joined = cv2.morphologyEx(padded, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
+    return joined[reach:-reach, reach:-reach].astype(bool)
 
 
 def _blot_mm(inner: np.ndarray) -> float:

@@ -99,8 +99,9 @@ def _marks(registered: np.ndarray, f: FieldDef, level: float) -> list[bool | Non
     """Per cell or box of ``f``: None when blank, else whether its writing is faint."""
     if f.kind in CHOICE_KINDS:
         readings = [read_checkbox(crop_mm(registered, o.box, pad_mm=defs.OMR_PAD), faint_level=level) for o in f.options]
-        # a faint or broken mark leaves little ordinary ink: less than a tick's
-        return [None if r.state == "empty" else r.fill_ratio < defs.OMR_TICK_MIN for r in readings]
+        # a faint or broken mark leaves little ordinary ink (less than a tick's), or leaves it in
+        # pieces (a 1-bit copy of pencil; where it wiped the rest of the page, all that is left)
+        return [None if r.state == "empty" else r.fill_ratio < defs.OMR_TICK_MIN or r.pieces > 1 for r in readings]
     if f.kind in COMB_KINDS:
         crops = [crop_mm(registered, c, pad_mm=-defs.CELL_INSET) for c in f.cells]
     else:
