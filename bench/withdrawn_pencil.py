@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-GREYS = (100, 120, 140)  # pencil grey on a grey scan (defs.PENCIL_GREY spans 80-140)
-THRESHOLDS = (150, 158, 170)  # 1-bit copier thresholds (defs.SCAN_BW_THRESHOLD spans 150-185)
+GREYS = (100, 120, 140)  # pencil grey on a grey scan (synth settings PENCIL_GREY spans 80-140)
+THRESHOLDS = (150, 158, 170)  # 1-bit copier thresholds (synth settings SCAN_BW_THRESHOLD spans 150-185)
 PENS_MM = (0.4, 0.6)
 SEEDS = range(4)
 
