@@ -24,6 +24,7 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFont
 
+from pipeline.atomic import atomic_write_text
 from pipeline.errors import SamplesError
 from pipeline.model.classes import normalize_class
 from pipeline.model.form import FormDef, load_form
@@ -555,7 +556,4 @@ def _record_stack(truth: dict[str, Any], rel: str, written: list[_Written], pdf:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=1))
