@@ -266,3 +266,16 @@ def test_password_protected_pdf_is_refused_with_what_to_do(issued: dict, tmp_pat
     with pytest.raises(UnreadableFileError, match="locked.pdf.*密码") as caught:
         inspect_pdf(path)
     assert "去掉密码" in str(caught.value)
+
+
+def test_a_field_tree_that_loops_back_on_itself_is_read_once_not_followed_forever(tmp_path: Path) -> None:
+    # A damaged or crafted AcroForm whose field lists itself among its own /Kids.
+    path = tmp_path / "loop.pdf"
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        field = pdf.make_indirect(pikepdf.Dictionary(T=pikepdf.String("visit_date"), V=pikepdf.String("2025-11-03")))
+        field.Kids = pikepdf.Array([field])
+        pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([field]))
+        pdf.save(path)
+    info = inspect_pdf(path)
+    assert info.form_id is None

@@ -175,14 +175,18 @@ def _acro_fields(path: Path) -> tuple[dict[str, Field], str | None]:
         raise UnreadableFileError(path, _DAMAGED, _REEXPORT) from exc
 
 
-def _collect(node: pikepdf.Object, prefix: str, out: dict[str, Field]) -> None:
-    """Terminal fields under ``node``, copied out as text so they outlive the open file."""
+def _collect(node: pikepdf.Object, prefix: str, out: dict[str, Field], seen: frozenset[tuple[int, int]] = frozenset()) -> None:
+    """Terminal fields under ``node``, copied out as text so they outlive the open file. A field
+    that is its own ancestor (a damaged or crafted ``/Kids`` loop) is not followed again."""
+    if node.is_indirect and node.objgen in seen:
+        return
+    seen = seen | {node.objgen} if node.is_indirect else seen
     name = f"{prefix}.{node['/T']}" if prefix and "/T" in node else str(node.get("/T", prefix))
     named = [k for k in node.get("/Kids", pikepdf.Array()) if "/T" in k]
     if not named:
         out[name] = {key: str(node[key]) for key in ("/V", "/AS") if key in node}
     for kid in named:
-        _collect(kid, name, out)
+        _collect(kid, name, out, seen)
 
 
 def _open(path: Path) -> Any:
