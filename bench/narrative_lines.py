@@ -5,7 +5,7 @@ the lines it accepts stays <= 0.5 % with a one-sided 95 % Wilson upper bound.
 Each form is the record form as printed (both pages), its six narrative boxes written in by one
 writer drawn from one of several generators (every CJK font of the system that draws the whole
 text: a kaiti hand, a Ming hand, a sans hand — each with seeded slant, jitter, size, stroke and
-ink), scanned by the scanner model's photometric part (blur, uneven light, noise, JPEG, colour,
+ink; and the stroke writers of pipeline/synth/strokes.py, in ink and in pencil, that are no font), scanned by the scanner model's photometric part (blur, uneven light, noise, JPEG, colour,
 grey or 1-bit copies at 200/300 dpi; the geometry is left out, registration is not measured
 here) and read by the scan reader's own narrative path. A read line is matched to the band its
 ink sits in, and its errors are its edit distance to what was written there.
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import tempfile
 import time
 import unicodedata
@@ -34,6 +35,7 @@ import numpy as np
 import pypdfium2 as pdfium
 from rapidfuzz.distance import Levenshtein
 
+from pipeline import defs
 from pipeline.generate.batch import filled_form
 from pipeline.model.form import load_form
 from pipeline.model.people import Student
@@ -59,10 +61,22 @@ def wilson_upper(errors: int, n: int) -> float:
     return 1.0 - wilson_lower(n - errors, n) if n else 1.0
 
 
-def generators() -> list[Path]:
-    """One font file per writer generator: the kaiti hand first, then every other CJK font."""
+STROKE_GENERATORS = ("stroke", "stroke-pencil")  # pipeline/synth/strokes.py: pen strokes, not a font
+
+
+def generators() -> list[str]:
+    """The writer generators, by name: one per font (the kaiti hand first, then every other CJK
+    font, up to three), then the stroke writers, in ink and in pencil."""
     fonts = [handwriting_font(), *discover_font_files()]
-    return list(dict.fromkeys(f for f in fonts if f.suffix.lower() in (".ttc", ".ttf")))[:3]
+    names = dict.fromkeys(f.name for f in fonts if f.suffix.lower() in (".ttc", ".ttf"))
+    return [*list(names)[:3], *STROKE_GENERATORS]
+
+
+def writer(generator: str, rng: np.random.Generator) -> HandwritingStyle:
+    if generator in STROKE_GENERATORS:
+        return HandwritingStyle.random_stroke(rng, pencil=generator == "stroke-pencil")
+    fonts = {f.name: f for f in [handwriting_font(), *discover_font_files()]}
+    return HandwritingStyle.random(rng, font_path=fonts[generator])
 
 
 def narrative(field_id: str, rng: np.random.Generator) -> str:
@@ -91,9 +105,9 @@ def scanned_in_place(page: np.ndarray, rng: np.random.Generator, profile: str) -
     return cv2.resize(out, (page.shape[1], page.shape[0]), interpolation=cv2.INTER_LINEAR)
 
 
-def read_form(pages: list[np.ndarray], font: Path, rng: np.random.Generator, profile: str, engine: Any) -> list[dict[str, Any]]:
+def read_form(pages: list[np.ndarray], generator: str, rng: np.random.Generator, profile: str, engine: Any) -> list[dict[str, Any]]:
     form = load_form("record")
-    style = HandwritingStyle.random(rng, font_path=font)
+    style = writer(generator, rng)
     rows = []
     for page_def, blank in zip(form.pages, pages):
         page = blank.copy()
@@ -109,12 +123,14 @@ def read_form(pages: list[np.ndarray], font: Path, rng: np.random.Generator, pro
                 band = _band(f, line)
                 truth = truth_lines[band] if band < len(truth_lines) else ""
                 rows.append({
-                    "font": font.name, "field": field_id, "text": line.text, "truth": truth,
+                    "font": generator, "field": field_id, "text": line.text, "truth": truth,
                     "chars": list(line.chars), "errors": Levenshtein.distance(line.text, truth),
+                    # held back although every character is sure: faint ink the recognizer never saw
+                    "unseen": not line.accepted and min(line.chars, default=0.0) >= defs.NARRATIVE_CHAR_AUTO_MIN,
                 })
             read = {_band(f, line) for line in value.lines}
             rows.extend(
-                {"font": font.name, "field": field_id, "missed": True, "truth": t} for i, t in enumerate(truth_lines) if i not in read
+                {"font": generator, "field": field_id, "missed": True, "truth": t} for i, t in enumerate(truth_lines) if i not in read
             )
     return rows
 
@@ -136,10 +152,10 @@ def table(rows: list[dict[str, Any]], forms: int) -> list[dict[str, Any]]:
         fields.setdefault((r["form"], r["field"]), []).append(r)
     out = []
     for t in THRESHOLDS:
-        accepted = [r for r in lines if min(r["chars"], default=0.0) >= t]
+        accepted = [r for r in lines if _passes(r, t)]
         errors = sum(r["errors"] for r in accepted)
         chars = sum(len(r["truth"]) or len(r["text"]) for r in accepted)
-        auto = [key for key, group in fields.items() if all(min(r["chars"], default=0.0) >= t for r in group)]
+        auto = [key for key, group in fields.items() if all(_passes(r, t) for r in group)]
         wrong = sum(1 for r in accepted if r["errors"])
         word_errors = sum(Levenshtein.distance(_words(r["text"]), _words(r["truth"])) for r in accepted)
         word_chars = sum(len(_words(r["truth"])) or len(_words(r["text"])) for r in accepted)
@@ -156,6 +172,12 @@ def table(rows: list[dict[str, Any]], forms: int) -> list[dict[str, Any]]:
             "auto_fields_missing_a_line": sum(1 for key in auto if key in missed),
         })
     return out
+
+
+def _passes(row: dict[str, Any], threshold: float) -> bool:
+    """Whether a line would be accepted at ``threshold`` (its faint-ink hold is known exactly from
+    ``NARRATIVE_CHAR_AUTO_MIN`` up; below, a held line counts as accepted)."""
+    return min(row["chars"], default=0.0) >= threshold and not row.get("unseen", False)
 
 
 def _words(text: str) -> str:
@@ -186,6 +208,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--profile", default="office")
     parser.add_argument("--table", type=Path, help="print the table of an earlier run's JSON again (no OCR)")
+    parser.add_argument(
+        "--recognizer-only", action="store_true",
+        help="characters' confidences as the recognizer gives them, without the word check (the previous release)",
+    )
     args = parser.parse_args()
     if args.table:
         result = json.loads(args.table.read_text(encoding="utf-8"))
@@ -195,6 +221,8 @@ def main() -> None:
             print(f"-- {font}")
             print_table({**result, "table": table(rows, result["forms"] // len(result["generators"]))})
         return
+    if args.recognizer_only:
+        defs.WORD_RIVAL_MIN = math.inf  # no runner-up is ever tried: the word check finds no rival
     rng = np.random.default_rng(args.seed)
     engine = default_engine()
     fonts = generators()
@@ -206,14 +234,14 @@ def main() -> None:
             font = fonts[i % len(fonts)]
             rows.extend({**r, "form": i} for r in read_form(pages, font, rng, args.profile, engine))
     result = {
-        "forms": args.forms, "seed": args.seed, "profile": args.profile, "generators": [f.name for f in fonts],
+        "forms": args.forms, "seed": args.seed, "profile": args.profile, "generators": fonts,
         "seconds": round(time.perf_counter() - started, 1), "missed_lines": sum(1 for r in rows if r.get("missed")),
         "table": table(rows, args.forms),
         "per_generator": {f: table(r, max(1, args.forms // len(fonts))) for f, r in _by_generator(rows).items()},
         "rows": rows,
     }
     OUT.mkdir(exist_ok=True)
-    (OUT / f"narrative_lines-{args.profile}-{args.seed}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    (OUT / f"narrative_lines-{args.profile}-{args.seed}{'-recognizer' if args.recognizer_only else ''}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     print_table(result)
 
 

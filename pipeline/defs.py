@@ -365,6 +365,19 @@ REVIEW_TIMING_MAX = 300.0  # s; a longer gap before a decision is a pause, not r
 # 0.72 %), every one a full stop lost or misread at a line's end; words alone 0 errors (bound 0.21 %).
 # Narrative fields left for review per form: 6 before, 4.4 (office) and 5.3 (harsh) at this value.
 NARRATIVE_CHAR_AUTO_MIN = 0.9  # least per-character confidence of a handwritten line accepted as `auto`
+# The word check of narrative characters (pipeline/recognize/wording.py): a character that a
+# dictionary neighbour would make a better word of loses its confidence to that rival. Evidence
+# (bench/narrative_lines.py, 5 writer generators incl. the stroke hands in ink and pencil; lines the
+# recognizer alone passes at NARRATIVE_CHAR_AUTO_MIN):
+#   office seed 21 (tuning, 30 forms): wrong lines accepted 3 -> 0 (勾通/沟通, 交好/较好, 转少/较少);
+#   office seed 23 (held out, 30 forms): 1 -> 0; harsh seed 24 (held out): 1 -> 1 (a 。 lost, no word);
+#   narrative fields left for review per form: 4.60 -> 4.90 (21), 5.50 -> 5.53 (23), 5.57 -> 5.63 (24).
+# Weight 1.0 cleared the same benches (4.63 fields per form) but let a bench/dropped_radicals.py line
+# through (人真 for 认真 in AR PL UMing, 0.909): jieba's single words are generous, a pair of frequent
+# characters scores nearly as well as the word they misspell, so the word model's ratio counts 1.5 times.
+WORD_RIVAL_MIN = 1e-9  # least probability a rival reaches on a character's frames to be weighed at all
+WORD_CONTEXT = 3  # characters either side of a character the word model scores
+WORD_WEIGHT = 1.5  # times the word model's log likelihood ratio counts against the frames'
 REVIEW_LINE_PAD_MM = 1.5  # mm of the field's crop kept around a line's ink in the review station's line image
 # A narrative line next to faint ink no line showed the recognizer is not accepted
 # (pipeline/recognize/text.py _unseen_ink): bench/ingest.py --photos (seed 11) had a photo's final 。
@@ -514,4 +527,7 @@ PG_MIGRATION_LOCK = 0x6A66616E
 # letting a 。 or ， keep its look-alikes' probability accepted more lines (uming 32 -> 47 with
 # these marks never sure, no error), but on office seed 13 (40 forms) it let a line through whose
 # 真 was read 眞 at 0.904: one narrative wrong `auto` for 0.06 fields per form less to review.
-NARRATIVE_MISREAD_MARKS = "·°○•．.’‘'"
+# 丶 (the radical, U+4E36) is how the recognizer reads a 、 in some hands (bench/dropped_radicals.py:
+# two lines of the ../shared/seeds sentences set in AR PL UMing passed at 0.90 and 0.95 with it); it is
+# never a word of running text.
+NARRATIVE_MISREAD_MARKS = "·°○•．.’‘'丶"

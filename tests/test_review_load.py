@@ -42,7 +42,7 @@ def test_a_dot_read_surely_in_running_text_is_not_sure_at_all() -> None:
 
 def test_the_recognizer_vocabulary_knows_the_misread_marks() -> None:
     vocabulary = vocabulary_of(default_engine())
-    assert vocabulary.misread_marks == set("·°○•．’‘＇")
+    assert vocabulary.misread_marks == set("·°○•．’‘＇丶")
 
 
 def _written_line(seed: int, blur: float) -> tuple[str, tuple[float, ...]]:

@@ -117,8 +117,8 @@ def _unconfirmed(found: Resolved) -> str:
 
 def _multiline(registered: np.ndarray, field: FieldDef, engine: OcrEngine) -> RawValue:
     """A handwritten paragraph, line by line: a line passes unchecked only when every one of its
-    characters is at least ``NARRATIVE_CHAR_AUTO_MIN`` sure and no faint ink after its end went
-    unread; the others are what a person checks."""
+    characters is at least ``NARRATIVE_CHAR_AUTO_MIN`` sure (by its frames and by the words
+    around it) and no faint ink after its end went unread; the others are what a person checks."""
     inset = defs.TEXT_INSET
     crop = crop_mm(registered, field.value_box, pad_mm=-inset)
     left, top = field.value_box.x + inset, field.value_box.y + inset

@@ -109,8 +109,8 @@ def char_confidences(probs: np.ndarray) -> tuple[float, ...]:
     its neighbours' classes is the chance that a character was dropped there.
     """
     path = probs.argmax(axis=1)
-    starts = [t for t in range(len(path)) if path[t] != ctc.BLANK and (t == 0 or path[t] != path[t - 1])]
-    ends = [_run_end(path, t) for t in starts]
+    runs = char_runs(probs)
+    starts, ends = [s for s, _ in runs], [e for _, e in runs]
     labels = [int(path[t]) for t in starts]
     peaks = [float(probs[s:e, c].max()) for s, e, c in zip(starts, ends, labels)]
     edges = [0, *starts, len(path)]
@@ -121,6 +121,13 @@ def char_confidences(probs: np.ndarray) -> tuple[float, ...]:
         gap = probs[lo : edges[k + 1], [ctc.BLANK, *near]].sum(axis=1)
         gaps.append(float(gap.min()) if len(gap) else 1.0)
     return tuple(min(p, gaps[i], gaps[i + 1]) for i, p in enumerate(peaks))
+
+
+def char_runs(probs: np.ndarray) -> list[tuple[int, int]]:
+    """The frames (start, end) each character of the best-path text wins, in order."""
+    path = probs.argmax(axis=1)
+    starts = [t for t in range(len(path)) if path[t] != ctc.BLANK and (t == 0 or path[t] != path[t - 1])]
+    return [(t, _run_end(path, t)) for t in starts]
 
 
 def _run_end(path: np.ndarray, start: int) -> int:

@@ -4,7 +4,9 @@ A short value (a name, a place) is read by the recognizer alone on its ink, trim
 multi-line box is read band by band: each connected piece of ink belongs to the band that
 holds most of it, and each band's ink, trimmed, is one recognizer input (all bands in one
 batch). When much of the ink lies outside its band (the writer ignored the lines), the
-detector finds the lines inside the box instead, and they are joined in reading order.
+detector finds the lines inside the box instead, and they are joined in reading order. The
+characters of a box's lines are then checked as one paragraph against the words they make
+(:mod:`pipeline.recognize.wording`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pipeline import defs
 from pipeline.recognize.engine import BoxPx, OcrEngine
 from pipeline.recognize.ink import PAPER, InkMap, binarize, faint_map, ink_map
 from pipeline.recognize.lines import LineReading, read_line, read_lines
+from pipeline.recognize.wording import word_checked
 
 PX = defs.REGISTERED_PX_PER_MM
 
@@ -142,15 +145,16 @@ def _detect_lines(ink: InkMap, engine: OcrEngine) -> list[WrittenLine]:
 def _read_long_lines(engine: OcrEngine, lines: Sequence[tuple[np.ndarray, BoxPx]]) -> list[WrittenLine]:
     """Each line as read, in pieces no wider than ``LINE_MAX_RATIO`` heights cut
     where the ink has a gap: the recognizer's time grows faster than a line's width (a
-    narrative line at 48 px high is ~1,400 px wide), and it reads the pieces as well."""
+    narrative line at 48 px high is ~1,400 px wide), and it reads the pieces as well. Each
+    character's confidence is the word check's (the lines are one paragraph to it)."""
     pieces = [_split(image) for image, _ in lines]
     readings = iter(read_lines(engine, [p for line in pieces for p in line]))
+    checked = word_checked([[next(readings) for _ in line] for line in pieces])
     out = []
-    for line, (_, box) in zip(pieces, lines):
-        parts = [next(readings) for _ in line]
+    for chars, (_, box) in zip(checked, lines):
         # A line of ink that reads as nothing is kept (no characters, so never accepted): a
         # paragraph missing one of its written lines must not pass unchecked.
-        written = _stripped([(c, p) for r in parts for c, p in zip(r.text, r.char_confidences)])
+        written = _stripped(chars)
         out.append(WrittenLine("".join(c for c, _ in written), tuple(p for _, p in written), box))
     return out
 
