@@ -375,7 +375,8 @@ NARRATIVE_CHAR_AUTO_MIN = 0.9  # least per-character confidence of a handwritten
 # Weight 1.0 cleared the same benches (4.63 fields per form) but let a bench/dropped_radicals.py line
 # through (人真 for 认真 in AR PL UMing, 0.909): jieba's single words are generous, a pair of frequent
 # characters scores nearly as well as the word they misspell, so the word model's ratio counts 1.5 times.
-WORD_RIVAL_MIN = 1e-9  # least probability a rival reaches on a character's frames to be weighed at all
+WORD_RIVAL_MIN = 1e-6  # least probability a rival reaches on a character's frames to be weighed at all
+WORD_RIVALS_MAX = 20  # the likeliest rivals on a character's frames weighed (the rest cannot outweigh them)
 WORD_CONTEXT = 3  # characters either side of a character the word model scores
 WORD_WEIGHT = 1.5  # times the word model's log likelihood ratio counts against the frames'
 REVIEW_LINE_PAD_MM = 1.5  # mm of the field's crop kept around a line's ink in the review station's line image

@@ -24,7 +24,7 @@ import numpy as np
 
 from pipeline import defs
 from pipeline.recognize import ctc
-from pipeline.recognize.lines import LineReading, char_runs
+from pipeline.recognize.lines import LineReading, Vocabulary, char_runs
 
 Chars = list[tuple[str, float]]  # each character of a line with its confidence
 
@@ -48,43 +48,47 @@ def _posteriors(reading: LineReading, text: str, at: int) -> list[float]:
     """For each character of ``reading`` (at offset ``at`` of the paragraph ``text``): its
     posterior against the rivals that make better words, 1.0 where there are none."""
     runs = char_runs(reading.probs)
-    labels = reading.decoded.labels
-    han = _han_classes(reading.vocabulary.charset)
-    words = word_model()
-    out = []
-    for j in range(len(runs)):
-        i = at + j
-        rivals = [reading.vocabulary.index[c] for c in words.neighbours(text[i - 1 : i], text[i + 1 : i + 2]) if c in reading.vocabulary.index]
-        if not han[labels[j]] or not rivals:
-            out.append(1.0)
-            continue
-        lo = runs[j - 1][0] if j else 0
-        hi = runs[j + 1][1] if j + 1 < len(runs) else len(reading.probs)
-        seen = reading.probs[lo:hi, rivals].max(axis=0) >= defs.WORD_RIVAL_MIN
-        tried = [reading.vocabulary.charset[k] for k, ok in zip(rivals, seen) if ok and k != labels[j]]
-        out.append(1.0 / (1.0 + _rival_odds(reading, runs, j, text, i, tried)))
-    return out
+    return [1.0 / (1.0 + _rival_odds(reading, runs, j, _better_words(reading, runs, text, at, j))) for j in range(len(runs))]
 
 
-def _rival_odds(reading: LineReading, runs: Sequence[tuple[int, int]], j: int, text: str, i: int, rivals: Sequence[str]) -> float:
-    """Summed posterior odds of ``rivals`` against character ``j`` of ``reading`` (``text[i]``):
-    the word model's likelihood ratio times the frames' (on the stretch of frames from the
-    character before to the one after, where the two readings differ)."""
+def _better_words(reading: LineReading, runs: Sequence[tuple[int, int]], text: str, at: int, j: int) -> dict[int, float]:
+    """The classes that, in place of character ``j``, make a two-character word with a neighbour
+    and more likely words around it, with that gain (log): of those the frames find likeliest."""
+    label, i = reading.decoded.labels[j], at + j
+    if not _han_classes(reading.vocabulary.charset)[label]:
+        return {}
+    rivals = _rival_classes(reading.vocabulary, text[i - 1 : i], text[i + 1 : i + 2])
+    if not len(rivals):
+        return {}
+    lo, hi = runs[j - 1][0] if j else 0, runs[j + 1][1] if j + 1 < len(runs) else len(reading.probs)
+    seen = reading.probs[lo:hi, rivals].max(axis=0)
+    likeliest = [int(rivals[n]) for n in np.argsort(-seen)[: defs.WORD_RIVALS_MAX] if seen[n] >= defs.WORD_RIVAL_MIN]
     words = word_model()
-    gains = {r: words.gain(text, i, r) for r in rivals}
-    better = {r: g for r, g in gains.items() if g > 0}
-    if not better:
+    gains = {k: words.gain(text, i, reading.vocabulary.charset[k]) for k in likeliest if k != label}
+    return {k: gain for k, gain in gains.items() if gain > 0}
+
+
+def _rival_odds(reading: LineReading, runs: Sequence[tuple[int, int]], j: int, rivals: dict[int, float]) -> float:
+    """Summed posterior odds of ``rivals`` (class: word gain) against character ``j``: the word
+    model's likelihood ratio times the frames' (the line with the rival in the character's place
+    against the line as read, on the frames from the character before to the one after)."""
+    if not rivals:
         return 0.0
     a, b = max(0, j - 1), min(len(runs), j + 2)
     lo = runs[a - 1][1] if a else 0
     hi = runs[b][0] if b < len(runs) else len(reading.probs)
     labels = list(reading.decoded.labels[a:b])
-    index = reading.vocabulary.index
-    sequences = [labels] + [labels[: j - a] + [index[r]] + labels[j - a + 1 :] for r in better]
-    p = ctc.sequence_probabilities(reading.probs[lo:hi], sequences)
+    p = ctc.sequence_probabilities(reading.probs[lo:hi], [labels] + [labels[: j - a] + [k] + labels[j - a + 1 :] for k in rivals])
     if p[0] <= 0:
         return math.inf
-    return float(sum(math.exp(defs.WORD_WEIGHT * g) * p[n] / p[0] for n, g in enumerate(better.values(), 1)))
+    return float(sum(math.exp(defs.WORD_WEIGHT * gain) * q / p[0] for gain, q in zip(rivals.values(), p[1:])))
+
+
+@lru_cache(maxsize=65536)
+def _rival_classes(vocabulary: Vocabulary, before: str, after: str) -> np.ndarray:
+    """Recognizer classes of the characters that make a two-character word after ``before`` or
+    before ``after``."""
+    return np.array(sorted(vocabulary.index[c] for c in word_model().neighbours(before, after) if c in vocabulary.index), np.int64)
 
 
 class WordModel:
