@@ -4,7 +4,7 @@ A faint or detached left radical leaves another real character that the recogniz
 of: 建议 read as 建义, 认真 as 人真. Such a line passed unchecked with one wrong character. The
 words around the character are the evidence its frames lack: a rival that makes a word (议 after
 建) takes the character's confidence, so the line waits for a person; a line read right keeps
-the recognizer's own confidences.
+the recognizer's own confidences. A 、 read as the radical 丶 is a misread mark, never sure.
 
 The lines are set in the system's CJK fonts onto a registered page, one character's left part
 erased, and read by the real recognizer through the narrative field reader.
@@ -118,3 +118,15 @@ def test_the_word_model_knows_which_characters_make_a_word_with_a_neighbour() ->
     assert "沟" in words.neighbours("", "通")
     assert words.gain("感射老师", 1, "谢") > 0 > words.gain("感谢老师", 1, "射")
 
+
+
+@pytest.mark.slow
+def test_an_enumeration_comma_read_as_the_radical_keeps_its_line_for_a_person() -> None:
+    """In AR PL UMing the recognizer reads 、 as 丶 (the radical) with every other character sure:
+    丶 is never a word of running text, so it is a misread mark and never sure."""
+    written = "与家长建立一种超越普通师生关系的、更为紧密的联系，"
+    (line,) = recognize_field(_page([written], font="uming.ttc"), FIELD, engine=default_engine()).lines
+    mark = line.text.index("丶")
+    assert line.chars[mark] == 0.0
+    assert min(c for i, c in enumerate(line.chars) if i != mark) >= defs.NARRATIVE_CHAR_AUTO_MIN, "the mark alone holds it back"
+    assert not line.accepted
