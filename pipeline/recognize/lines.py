@@ -72,11 +72,20 @@ class LineReading:
         return self.decoded.confidence
 
     @cached_property
+    def runs(self) -> list[tuple[int, int]]:
+        """The frames (start, end) each character of :attr:`text` wins."""
+        return char_runs(self._path)
+
+    @cached_property
+    def _path(self) -> np.ndarray:
+        return self.probs.argmax(axis=1)
+
+    @cached_property
     def char_confidences(self) -> tuple[float, ...]:
         """How sure the recognizer is of each character of :attr:`text`, one number each; the
         marks a handwritten 。 or ， is misread as (``NARRATIVE_MISREAD_MARKS``) are not sure at
         all, whatever their probability: in handwritten running text that is what they are."""
-        sure = char_confidences(self.probs)
+        sure = char_confidences(self.probs, self._path)
         return tuple(0.0 if c in self.vocabulary.misread_marks else p for c, p in zip(self.text, sure))
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
@@ -99,17 +108,18 @@ class LineReading:
         return LineReading(probs, self.vocabulary)
 
 
-def char_confidences(probs: np.ndarray) -> tuple[float, ...]:
+def char_confidences(probs: np.ndarray, path: np.ndarray | None = None) -> tuple[float, ...]:
     """For each character of the best-path text: the least of its own frames' peak probability
     and the blank stretches on either side of it.
 
     A character is doubtful when its class barely wins its frames (another character is nearly
     as likely) and when a blank next to it might hide a character of its own (a class other than
     its neighbours' takes part of a blank frame). What a blank frame holds beyond the blank and
-    its neighbours' classes is the chance that a character was dropped there.
+    its neighbours' classes is the chance that a character was dropped there. ``path`` is
+    ``probs.argmax(axis=1)`` when the caller has it already.
     """
-    path = probs.argmax(axis=1)
-    runs = char_runs(probs)
+    path = probs.argmax(axis=1) if path is None else path
+    runs = char_runs(path)
     starts, ends = [s for s, _ in runs], [e for _, e in runs]
     labels = [int(path[t]) for t in starts]
     peaks = [float(probs[s:e, c].max()) for s, e, c in zip(starts, ends, labels)]
@@ -123,9 +133,8 @@ def char_confidences(probs: np.ndarray) -> tuple[float, ...]:
     return tuple(min(p, gaps[i], gaps[i + 1]) for i, p in enumerate(peaks))
 
 
-def char_runs(probs: np.ndarray) -> list[tuple[int, int]]:
-    """The frames (start, end) each character of the best-path text wins, in order."""
-    path = probs.argmax(axis=1)
+def char_runs(path: np.ndarray) -> list[tuple[int, int]]:
+    """The frames (start, end) each character of the best path (``probs.argmax(axis=1)``) wins, in order."""
     starts = [t for t in range(len(path)) if path[t] != ctc.BLANK and (t == 0 or path[t] != path[t - 1])]
     return [(t, _run_end(path, t)) for t in starts]
 

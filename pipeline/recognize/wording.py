@@ -3,11 +3,12 @@
 The recognizer decides each character on its own frames, and a writer's hand can turn one real
 character into another it is very sure of: a faint or detached left radical lost (认真 read as
 人真 at 0.97, 感谢 as 感射 at 0.996, 沟通 as 勾通 at 0.98). What the frames lack, the words
-around them have. For every Chinese character, the recognizer's runners-up on its frames are put
-in its place; one that forms a dictionary word with a neighbour and makes the text around it
-more likely as words (jieba's dictionary as a unigram word model: the best segmentation of a few
-characters either side, across line ends) is a rival, weighed by how likely the frames make it
-(the probability of the line with it against the line as read). The character's confidence
+around them have. For every Chinese character, the characters that would make a two-character
+dictionary word with a neighbour (across line ends) are put in its place, the ones its frames
+find likeliest first; one that makes the text around it more likely as words (jieba's dictionary
+as a unigram word model: the best segmentation of a few characters either side) is a rival,
+weighed by how likely the frames make it (the probability of the line with it against the line
+as read). The character's confidence
 becomes at most its posterior against its rivals, so the line is not accepted unchecked and the
 review station marks the character. The text itself is never changed: a rival is a doubt, not a
 correction.
@@ -24,7 +25,7 @@ import numpy as np
 
 from pipeline import defs
 from pipeline.recognize import ctc
-from pipeline.recognize.lines import LineReading, Vocabulary, char_runs
+from pipeline.recognize.lines import LineReading, Vocabulary
 
 Chars = list[tuple[str, float]]  # each character of a line with its confidence
 
@@ -47,7 +48,7 @@ def word_checked(lines: Sequence[Sequence[LineReading]]) -> list[Chars]:
 def _posteriors(reading: LineReading, text: str, at: int) -> list[float]:
     """For each character of ``reading`` (at offset ``at`` of the paragraph ``text``): its
     posterior against the rivals that make better words, 1.0 where there are none."""
-    runs = char_runs(reading.probs)
+    runs = reading.runs
     return [1.0 / (1.0 + _rival_odds(reading, runs, j, _better_words(reading, runs, text, at, j))) for j in range(len(runs))]
 
 
@@ -95,7 +96,7 @@ class WordModel:
     """jieba's dictionary as a unigram word model (loaded once per process, on first use)."""
 
     def __init__(self) -> None:
-        import jieba  # loaded only where paragraphs are read: its dictionary takes ~1 s and ~100 MB
+        import jieba  # loaded only where paragraphs are read: its dictionary takes 1-3 s and ~70-200 MB
 
         jieba.setLogLevel(logging.WARNING)
         self._tokenizer = jieba.Tokenizer()
