@@ -29,6 +29,10 @@ workspace, and the per-kind table is printed with scan and photo columns side by
 page images identified, photo files refused and duplicates, and pages/min of each. Every run
 then lists, per kind, why values read right were sent to review (each review reason, counted).
 
+``--history N`` first ingests an earlier round of N forms and verifies its places in review,
+as a school's office has after its first batch (bench/names.py): places are then read against
+the workspace's own verified places, the lexicon a school builds, as well as alone.
+
 ``--accumulate FILE`` pools runs: each run's per-kind counts (scan and photo) are kept in FILE
 under its seeds, and the table of every pooled run of the same pipeline/ code is printed —
 auto count, wrong auto, precision and its one-sided 95 % Wilson lower bound per kind — so the
@@ -40,6 +44,7 @@ auto count, wrong auto, precision and its one-sided 95 % Wilson lower bound per 
     .venv/bin/python bench/ingest.py --preset hard --forms 40 --baseline-pages 0
     .venv/bin/python bench/ingest.py --photos --forms 16 --baseline-pages 0 --workers 2   # ≈ 32 photos
     .venv/bin/python bench/ingest.py --photos --forms 20 --seeds 12 --baseline-pages 0 --accumulate bench/out/pool.json
+    .venv/bin/python bench/ingest.py --photos --forms 20 --seeds 12 --history 20 --baseline-pages 0 --workers 2
 """
 
 from __future__ import annotations
@@ -79,6 +84,7 @@ ROWS = (  # (label in the table, group of pipeline.synth.evaluate)
     ("free text (chars)", "free text"),
     ("signature", "signature"),
 )
+HISTORY_SEED = 10_000  # the earlier round of --history is seeded apart from every measured seed
 SIDES = {"scan": ("ws", "scans"), "photo": ("ws-photo", "photos")}  # kind of stack -> (workspace dir, folder of its returns)
 
 
@@ -86,12 +92,15 @@ SIDES = {"scan": ("ws", "scans"), "photo": ("ws-photo", "photos")}  # kind of st
 
 
 def make_stacks(
-    root: Path, *, forms: int, seeds: list[int], profile: str, hand_fonts: list[Path], hands: Any = None, photos: bool = False
+    root: Path, *, forms: int, seeds: list[int], profile: str, hand_fonts: list[Path], hands: Any = None, photos: bool = False,
+    history: int = 0, workers: int = 1,
 ) -> dict[str, Any]:
     """The sample school's workspace, and per seed one round of record forms for its students
     (a round of visits), the first ``forms`` of them filled (by ``hands``, a HandMix, when
     given) and scanned; with ``photos`` the same sheets also photographed, and the workspace
-    copied for them (each stack is ingested into its own)."""
+    copied for them (each stack is ingested into its own). With ``history``, an earlier round
+    of that many forms is ingested first and its places in review verified (bench/names.py):
+    the workspace a school has after its first reviewed batch, whose places are a lexicon."""
     from pipeline.generate import generate
     from pipeline.resources import samples_dir
     from pipeline.roster.importer import import_roster
@@ -100,6 +109,10 @@ def make_stacks(
 
     ws = init_workspace(root / "ws", policy_path=samples_dir() / "policy.yaml")
     import_roster(ws, [samples_dir() / "roster.xlsx"])
+    if history:
+        from names import round_of, verify_places
+
+        verify_places(ws, *round_of(ws, root / "history", HISTORY_SEED + seeds[0], history, profile, workers))
     stacks: dict[str, list[dict[str, Any]]] = {side: [] for side in SIDES if photos or side == "scan"}
     for seed in seeds:
         out = root / f"seed-{seed}"
@@ -306,7 +319,8 @@ def summarise(args: argparse.Namespace, stack: dict[str, Any], run: dict[str, An
         "missing-page fields all to review": ours["missing_page_review"] == ours["missing_page_fields"],
     }
     return {
-        "options": {"forms": args.forms, "seeds": args.seeds, "profile": args.profile, "photos": args.photos, "hand_fonts": [str(p) for p in args.hand_font],
+        "options": {"forms": args.forms, "seeds": args.seeds, "profile": args.profile, "photos": args.photos, "history": args.history,
+                    "hand_fonts": [str(p) for p in args.hand_font],
                     "preset": args.preset, "stroke_share": args.stroke_share, "pencil_share": args.pencil_share,
                     "workers": run["workers"], "baseline_pages": args.baseline_pages, "cores": os.cpu_count()},
         "stack": stack, "ingest": run, "baseline": base,
@@ -405,8 +419,9 @@ def print_side_by_side(r: dict[str, Any], photos: dict[str, Any]) -> None:
     side; then what became of the page images and files of each, and their speed."""
     runs = {"scan": r["ingest"], "photo": photos["ingest"]}
     o = r["options"]
+    history = f" (after an earlier round of {o['history']} forms, its places verified)" if o["history"] else ""
     print(f"\nscanned ({o['profile']} profile) and photographed (hand-held phone, 12 MP JPEG/HEIC): the same {o['forms']} forms "
-          f"per seed {o['seeds']}, filled once; each ingested into its own workspace with {o['workers']} workers on {o['cores']} cores")
+          f"per seed {o['seeds']}, filled once; each ingested into its own workspace{history} with {o['workers']} workers on {o['cores']} cores")
     head = f"{'fields':>7}{'accuracy':>9}{'straight':>9}{'auto':>5}{'wrong':>6}{'precision (≥ 95 % LB)':>23}{'review/form':>12}"
     print(f"\n{'kind':<17}│{'scanned':^71}│{'photographed':^71}")
     print(f"{'':<17}│{head}│{head}")
@@ -447,7 +462,7 @@ def accumulate(path: Path, args: argparse.Namespace, runs: dict[str, dict[str, A
     whether the tree was changed); return the file's content. Only entries of the same code
     are pooled, so a table never mixes two versions of the reader."""
     pooled = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"runs": {}}
-    key = f"seeds {','.join(map(str, args.seeds))}, {args.forms} forms, {args.profile}"
+    key = f"seeds {','.join(map(str, args.seeds))}, {args.forms} forms, {args.profile}" + (f", history {args.history}" if args.history else "")
     pooled["runs"][key] = {"code": _code_version(), "sides": {
         side: {kind: {"fields": k["fields"], "right": round(k["accuracy"] * k["fields"], 3), "auto": k["now"]["auto"],
                       "auto_right": k["now"]["auto_right"]} for kind, k in run["evaluation"]["by_kind"]["kinds"].items()}
@@ -560,7 +575,8 @@ def _stage(name: str, root: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Run one stage of this benchmark in a fresh process; its last stdout line is JSON."""
     argv = [sys.executable, __file__, "--stage", name, "--root", str(root), "--forms", str(args.forms),
             "--seeds", ",".join(map(str, args.seeds)), "--profile", args.profile,
-            "--baseline-pages", str(args.baseline_pages), "--workers", str(args.workers), *(["--photos"] if args.photos else []),
+            "--baseline-pages", str(args.baseline_pages), "--workers", str(args.workers), "--history", str(args.history),
+            *(["--photos"] if args.photos else []),
             *(a for p in args.hand_font for a in ("--hand-font", str(p))),
             *(a for k in ("stroke_share", "pencil_share") if getattr(args, k) is not None for a in (f"--{k.replace('_', '-')}", str(getattr(args, k))))]
     print(f"[{time.strftime('%H:%M:%S')}] {name} …", flush=True)
@@ -572,7 +588,8 @@ def _run_stage(args: argparse.Namespace) -> dict[str, Any]:
     root = Path(args.root)
     if args.stage == "stack":
         return make_stacks(
-            root, forms=args.forms, seeds=args.seeds, profile=args.profile, hand_fonts=args.hand_font, hands=_hands(args), photos=args.photos
+            root, forms=args.forms, seeds=args.seeds, profile=args.profile, hand_fonts=args.hand_font, hands=_hands(args), photos=args.photos,
+            history=args.history, workers=args.workers,
         )
     stack = json.loads((root / "stack.json").read_text(encoding="utf-8"))
     if args.stage == "ingest":
@@ -605,6 +622,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--baseline-pages", type=int, default=20)
     parser.add_argument("--photos", action="store_true", help="also photograph the same sheets by phone; scan and photo side by side")
+    parser.add_argument("--history", type=int, default=0, help="an earlier round of this many forms ingested and its places verified first")
     parser.add_argument("--accumulate", type=Path, help="pool this run's per-kind counts into this JSON file (other seeds' runs) and print the pooled table")
     parser.add_argument("--stage", choices=("stack", "ingest", "ingest-photo", "baseline"), help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
