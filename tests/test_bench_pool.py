@@ -31,8 +31,8 @@ def _run(auto: int, wrong: int) -> dict:
     return {"evaluation": {"by_kind": {"kinds": {"date": kind}}}}
 
 
-def _args(seed: int) -> argparse.Namespace:
-    return argparse.Namespace(seeds=[seed], forms=20, profile="office")
+def _args(seed: int, history: int = 0) -> argparse.Namespace:
+    return argparse.Namespace(seeds=[seed], forms=20, profile="office", history=history)
 
 
 def test_runs_of_other_seeds_add_up_and_a_rerun_replaces_its_own_entry(bench, tmp_path: Path) -> None:
@@ -43,6 +43,13 @@ def test_runs_of_other_seeds_add_up_and_a_rerun_replaces_its_own_entry(bench, tm
     assert sorted(pooled["runs"]) == ["seeds 11, 20 forms, office", "seeds 12, 20 forms, office"]
     autos = sum(run["sides"]["photo"]["date"]["auto"] for run in pooled["runs"].values())
     assert autos == 550
+
+
+def test_a_run_after_a_verified_earlier_round_is_kept_beside_the_same_seed_without_one(bench, tmp_path: Path) -> None:
+    pool = tmp_path / "pool.json"
+    bench.accumulate(pool, _args(12), {"photo": _run(200, 0)})
+    pooled = bench.accumulate(pool, _args(12, history=12), {"photo": _run(210, 0)})
+    assert sorted(pooled["runs"]) == ["seeds 12, 20 forms, office", "seeds 12, 20 forms, office, history 12"]
 
 
 def test_the_pooled_table_leaves_out_runs_of_other_code_and_states_the_bound(bench, tmp_path: Path, capsys) -> None:
