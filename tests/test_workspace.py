@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
 from pipeline.cli import main
@@ -228,18 +228,28 @@ def test_layout_is_saved_once_and_read_back(workspace: Workspace) -> None:
 
 
 @pytest.mark.both_databases
-def test_a_thousand_issued_forms_are_recorded_in_well_under_a_second(workspace: Workspace) -> None:
+def test_a_thousand_issued_forms_are_recorded_in_one_batched_insert(workspace: Workspace) -> None:
+    """Batched, not row by row: counted in statements sent, not timed (a shared machine's
+    seconds say nothing; bench/ measures the speed)."""
     form = load_form("record")
     items = [_issued("G001", form.layout_hash, n) for n in range(1000)]
     with workspace.session() as s:
         repo.upsert_students(s, [STUDENT])
         repo.save_layout(s, form)
         repo.add_batch(s, "B1", "generate", {"forms": ["record"]}, {"forms": 1000})
-    start = time.perf_counter()
-    with workspace.session() as s:
-        repo.add_issued_forms(s, items)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"{elapsed:.3f} s"
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append(statement)
+
+    event.listen(workspace.engine, "before_cursor_execute", count)
+    try:
+        with workspace.session() as s:
+            repo.add_issued_forms(s, items)
+    finally:
+        event.remove(workspace.engine, "before_cursor_execute", count)
+    inserts = [q for q in sent if q.lstrip().upper().startswith("INSERT")]
+    assert 1 <= len(inserts) <= 2 and len(sent) <= 10, sent
     with workspace.session() as s:
         assert repo.get_issued_form(s, items[7].form_id) == items[7]
         assert len(repo.issued_forms_for(s, "G001")) == 1000
