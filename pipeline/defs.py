@@ -198,6 +198,10 @@ SHAPE_DOUBT = 0.5  # share of its probability a 1 or 7 reading keeps when the ce
 OMR_INSET = 0.6  # mm inside a checkbox's printed outline where its inner area starts
 OMR_PAD = 1.5  # mm of page around a checkbox cropped with it (ring for strays over the border)
 OMR_SEARCH = 0.8  # mm, how far from its registered spot a checkbox outline is looked for
+PLACEMENT_LINE_TOL = 0.25  # mm either side of a box's side where its printed line is looked for, once the box is placed
+PLACEMENT_SIDE_MIN = 0.9  # share of each side's length inked for a box's outline to be found in place: every box of 3 scanned
+# stacks (office x2; hard: 1-bit, folds, show-through) and 2 photographed ones, 2,802 option boxes and 2,920 comb cells, showed 1.0; the
+# boxes a wrong photo warp carried 3 mm off showed 0.0 (option box) and 0.43-0.69 (comb cells)
 OMR_RING = 0.8  # mm, width of the ring outside a checkbox where strays are measured
 OMR_GRID = 4  # sub-cells per side of the inner area (0.8 mm cells); its emptiest quarter is "cover"
 OMR_JOIN = 1.2  # mm, gaps in a box's ink closed for "joined" (ticks' bare corners are wider: see below)
@@ -417,7 +421,7 @@ PHOTO_FRAME_WINDOW = 36.0  # mm, side of each window the printed frames are matc
 PHOTO_FRAME_STEP = 18.0  # mm between window centres (a grid over the framed area)
 PHOTO_FRAME_SEARCH = 4.0  # mm, largest frame offset searched for (a 20 mm curl leaves up to 3 mm under the homography)
 PHOTO_FRAME_MIN_SCORE = FRAME_CHECK_MIN_SCORE  # normalised correlation below which a window's frames are not found at all
-PHOTO_FRAME_PEAK_DROP = 0.05  # correlation a match must lose 1 mm off its peak along an axis for that axis to count
+PHOTO_FRAME_PEAK_DROP = 0.05  # correlation a match must lose 1 mm or more off its peak along an axis for that axis to count
 PHOTO_FRAME_MIN_WINDOWS = 8  # windows that must fix each axis before a photo's page is trusted
 PHOTO_REFINE_ABOVE = FRAME_CHECK_MAX_SHIFT  # mm, largest frame offset one homography may leave before the page is refined
 PHOTO_TPS_SMOOTHING = 0.5  # thin-plate spline regularisation (mm^2): frame matches are ~0.1 mm noisy

@@ -42,7 +42,7 @@ def overlay(file: Path, page_no: int, out: Path, workspace: Path | None, forms_d
 
     只凭二维码识别（不用页脚或页眉）。二维码只含表单编号：给了 -w 时按工作区的发放记录确定是哪种表单，给了 --forms-dir 时按生成清单，否则按二维码中的版面指纹在现有表单定义中查找。
 
-    图片上方注明识别结果（表单编号、页码、旋转）和配准残差。空白页、无法识别或无法配准的页说明原因，退出码为 1。
+    图片上方注明识别结果（表单编号、页码、旋转）、配准残差，以及框线与版面对不上的栏（读入时这些栏送人工核对）。空白页、无法识别或无法配准的页说明原因，退出码为 1。
 
     \b
     示例：
@@ -62,6 +62,8 @@ def overlay(file: Path, page_no: int, out: Path, workspace: Path | None, forms_d
         f"已写出 {out}：表单 {result.payload.form_id}（{result.form.id}）第 {result.payload.page} 页，"
         f"旋转 {reg.rotation}°，定位标记 {reg.markers_found} 个，配准残差 {reg.residual_mm:.2f} mm"
     )
+    if result.misplaced:
+        click.echo(f"框线与版面对不上的栏（读入时会送人工核对）：{'、'.join(result.misplaced)}")
 
 
 @scan.command("gallery")

@@ -2,7 +2,8 @@
 
 ``overlay_scan`` identifies one page of a scan file by its QR code, registers it and draws the
 layout's boxes (fields, comb cells, option boxes, guide-line bands) on the registered page, with
-a caption saying what the page was identified as and how well it fits. ``checkbox_gallery``
+a caption saying what the page was identified as, how well it fits and which fields have a box
+not found in place (:mod:`pipeline.scan.placement`). ``checkbox_gallery``
 cuts every option box out of the registered pages a workspace stored, reads it with the OMR
 and lays the crops out sorted by fill ratio, with a labelled bar where each fill threshold
 falls — the view SDAPS offers for tuning checkbox thresholds from real crops.
@@ -35,6 +36,7 @@ from pipeline.render.fonts import discover_font_files
 from pipeline.scan.geometry import crop_mm
 from pipeline.scan.identify import identify_page
 from pipeline.scan.load import ScanPage, scan_pages
+from pipeline.scan.placement import misplaced_fields
 from pipeline.scan.register import Registration, overlay_registered
 from pipeline.store.scans import pages_with_status
 
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 FormLookup = Callable[[str, str], FormDef | None]  # (form id, layout hash) → the form as printed
 
 _CAPTION_PX = 22  # px, caption text height on the overlay (a registered page is 8 px/mm)
+MISPLACED_LINE = "框线与版面对不上的栏（待人工核对）："
 _LEGEND = "红框 字段 · 橙框 标签 · 蓝框 数字格 · 绿框 选项框 · 紫框 横线带 · 青框 定位标记 · 粉框 二维码"
 _TILE_ZOOM = 3  # a checkbox crop (7.5 mm, 60 px) is shown 3x
 _TILE_TEXT_PX = 14  # px, tile caption text height
@@ -79,6 +82,7 @@ class PageOverlay:
     payload: PagePayload
     form: FormDef
     registration: Registration
+    misplaced: tuple[str, ...] = ()  # labels of the fields with a box not found in place
 
 
 @dataclass(frozen=True)
@@ -151,8 +155,9 @@ def overlay_scan(path: Path, page_no: int, *, lookup: FormLookup) -> PageOverlay
     registration, registered = placed.registration, placed.page
     if registered is None:
         raise ScanError(f"{where}：配准失败：{placed.reason}")
-    image = _with_caption(overlay_registered(registered, form_page), [_identity_line(payload, form, registration), _LEGEND])
-    return PageOverlay(image, payload, form, registration)
+    misplaced = tuple(f.label for f in form_page.fields if f.id in misplaced_fields(registered, form_page))
+    caption = [_identity_line(payload, form, registration), _LEGEND, *([MISPLACED_LINE + "、".join(misplaced)] if misplaced else [])]
+    return PageOverlay(_with_caption(overlay_registered(registered, form_page), caption), payload, form, registration, misplaced)
 
 
 def _nth_page(path: Path, page_no: int, where: str) -> tuple[ScanPage, np.ndarray]:

@@ -34,6 +34,7 @@ from pipeline.recognize.omr import read_checkbox
 from pipeline.scan.identify import PageIdentity, identify_page, read_footer
 from pipeline.scan.load import is_a4_shaped
 from pipeline.scan.photo_quality import GLARE_DOUBT
+from pipeline.scan.placement import DOUBT_MISPLACED, misplaced_fields
 from pipeline.scan.rectify import glared_fields, rectify_photo, shows_blank_sheet
 from pipeline.scan.register import Registration, register_page, warp_to_template
 
@@ -45,6 +46,7 @@ DOUBT_FAINT_SCAN = "本页扫描质量差，细笔画可能丢失"
 FAINT_SCAN_MARK = FAINT_SCAN.split("{")[0]  # how a page's stored notes say it was scanned too faintly
 PHOTO_REFINED = "手机照片：纸张弯曲，已按表格线校正（表格线偏差 {before:.2f} mm → {after:.2f} mm）"
 PHOTO_GLARE = "手机照片有反光，{count} 个栏待核对"
+MISPLACED = "纸面有局部变形：{count} 个栏的框线与版面对不上，待核对"
 FAINT_HAND = "字迹过淡（铅笔或浅色笔）：请用灰度重新扫描"
 DOUBT_FAINT_HAND = "本页字迹过淡，请对照原图核对"
 
@@ -165,6 +167,9 @@ def _read_as(
     if survival < defs.PRINT_SURVIVAL_MIN:
         values = faint_scan_doubts(values)
         notes = (*notes, FAINT_SCAN.format(share=survival))
+    elif misplaced := misplaced_fields(registered, form_page):  # a scan that lost its lines says so above instead
+        values = {fid: _doubted(v, DOUBT_MISPLACED) if fid in misplaced else v for fid, v in values.items()}
+        notes = (*notes, MISPLACED.format(count=len(misplaced)))
     if ink.is_faint:
         values = faint_hand_doubts(values)
         notes = (*notes, FAINT_HAND)
