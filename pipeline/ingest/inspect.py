@@ -155,7 +155,8 @@ def overlay_scan(path: Path, page_no: int, *, lookup: FormLookup) -> PageOverlay
     registration, registered = placed.registration, placed.page
     if registered is None:
         raise ScanError(f"{where}：配准失败：{placed.reason}")
-    misplaced = tuple(f.label for f in form_page.fields if f.id in misplaced_fields(registered, form_page))
+    misplaced_ids = misplaced_fields(registered, form_page)
+    misplaced = tuple(f.label for f in form_page.fields if f.id in misplaced_ids)
     caption = [_identity_line(payload, form, registration), _LEGEND, *([MISPLACED_LINE + "、".join(misplaced)] if misplaced else [])]
     return PageOverlay(_with_caption(overlay_registered(registered, form_page), caption), payload, form, registration, misplaced)
 
