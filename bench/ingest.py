@@ -34,7 +34,8 @@ as a school's office has after its first batch (bench/names.py): places are then
 the workspace's own verified places, the lexicon a school builds, as well as alone.
 
 ``--accumulate FILE`` pools runs: each run's per-kind counts (scan and photo) are kept in FILE
-under its seeds, and the table of every pooled run of the same pipeline/ code is printed —
+under its seeds, and the table of every pooled run of the same reader (pipeline/ without the web
+pages, CLI and debug views no run loads: ``NOT_THE_READER``) is printed —
 auto count, wrong auto, precision and its one-sided 95 % Wilson lower bound per kind — so the
 ≈ 540 error-free values a kind needs before its bound reaches 99.5 % are gathered run by run.
 
@@ -478,7 +479,7 @@ def print_pooled(pooled: dict[str, Any]) -> None:
 
     code = _code_version()
     same = {key: run for key, run in pooled["runs"].items() if run["code"] == code}
-    print(f"\npooled over {len(same)} run(s) of pipeline/ tree {code} ({len(pooled['runs']) - len(same)} of other code left out): "
+    print(f"\npooled over {len(same)} run(s) of {code} ({len(pooled['runs']) - len(same)} of other code left out): "
           + "; ".join(same))
     sides = sorted({side for run in same.values() for side in run["sides"]}, key=list(SIDES).index)
     head = f"{'fields':>7}{'straight':>9}{'auto':>6}{'wrong':>6}{'precision':>10}{'≥ (95 %)':>9}"
@@ -507,14 +508,29 @@ def _needed_for_bound() -> int:
     return n
 
 
-def _code_version() -> str:
-    """The reader the bench runs: the committed pipeline/ tree's id, with "+changes" when the
-    work tree's pipeline/ differs from it (commits elsewhere, as of docs or tests, keep it)."""
-    def git(*argv: str) -> str:
-        return subprocess.run(["git", *argv], cwd=HERE, stdout=subprocess.PIPE, text=True, check=False).stdout.strip()
+# What the ingest and the stack generator never import: the web pages, the CLI and the scan overlay
+# debug view. A change there leaves the reader as it was, so runs before and after it pool together;
+# each stage reports the pipeline modules it loaded, and a run that loaded one of these stops.
+NOT_THE_READER = ("review/", "console/", "cli/", "ingest/inspect.py", "__main__.py")
 
-    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "pipeline")
-    return git("rev-parse", "--short", "HEAD:pipeline") + ("+changes" if dirty else "")
+
+def _code_version(tree: str = "HEAD:pipeline") -> str:
+    """The reader the bench runs: a digest of the committed pipeline/ ``tree`` without the parts
+    the runs never load (NOT_THE_READER), with "+changes" when the work tree's reader differs
+    from it. Commits elsewhere (docs, tests, the web pages) keep it."""
+    def git(*argv: str) -> str:
+        return subprocess.run(["git", *argv], cwd=HERE.parent, stdout=subprocess.PIPE, text=True, check=False).stdout.strip()
+
+    entries = [line for line in git("ls-tree", "-r", tree).splitlines() if not line.split("\t", 1)[1].startswith(NOT_THE_READER)]
+    dirty = [path for path in git("diff", "--name-only", "HEAD", "--", "pipeline").splitlines()
+             if not path.removeprefix("pipeline/").startswith(NOT_THE_READER)]
+    return "reader " + hashlib.sha1("\n".join(entries).encode()).hexdigest()[:10] + ("+changes" if dirty else "")
+
+
+def _loaded_outside_the_reader() -> list[str]:
+    """The modules this process loaded that NOT_THE_READER says a run never loads."""
+    names = (m.removeprefix("pipeline.").replace(".", "/") for m in sys.modules if m.startswith("pipeline."))
+    return sorted(n for n in names if (n + "/").startswith(NOT_THE_READER) or (n + ".py").startswith(NOT_THE_READER))
 
 
 def _kind_cells(k: dict[str, Any]) -> str:
@@ -635,7 +651,10 @@ def _arguments() -> argparse.Namespace:
 def main() -> None:
     args = _arguments()
     if args.stage:
-        print(json.dumps(_run_stage(args)))
+        result = _run_stage(args)
+        if outside := _loaded_outside_the_reader():
+            sys.exit(f"stage {args.stage} loaded {outside}, which NOT_THE_READER leaves out of the reader's id: fix NOT_THE_READER")
+        print(json.dumps(result))
         return
     with tempfile.TemporaryDirectory(prefix="jiafang-ingest-") as tmp:
         root = Path(tmp)

@@ -102,12 +102,16 @@
     for (var i = 0; i < bars.length; i++) bars[i].style.width = bars[i].dataset.percent + "%";
   }
 
-  // Runs for the page and for every piece htmx swaps in.
+  // The page itself: done as this deferred script runs, since htmx 2 announces the body only in a
+  // timeout that may come after the page's load event, when the reviewer may already be typing.
+  sizeBars(document);
+  focusItem(document.querySelector(".item.pending"));
+
+  // Every piece htmx swaps in.
   htmx.onLoad(function (elt) {
+    if (elt === document.body) return;
     sizeBars(elt);
-    if (elt === document.body) {
-      focusItem(document.querySelector(".item.pending"));
-    } else if (elt.classList && elt.classList.contains("item")) {
+    if (elt.classList && elt.classList.contains("item")) {
       if (elt.classList.contains("error")) focusItem(elt);
       else if (elt.classList.contains("done")) focusItem(nextPending(elt));
     }
