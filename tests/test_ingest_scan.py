@@ -103,7 +103,7 @@ def test_ingesting_the_same_stack_twice_adds_nothing(tmp_path: Path) -> None:
 
 
 def test_a_batch_killed_mid_way_resumes_to_the_same_database(tmp_path: Path) -> None:
-    whole = _workspace(tmp_path / "whole", students=3)
+    whole = _workspace(tmp_path / "whole")
     scans, _ = _stack(whole, tmp_path, events=StackEvents.none())
     # the same issued forms in a second workspace: copy the first before any ingest
     import shutil
