@@ -21,7 +21,7 @@ from PIL import Image
 
 from pipeline import defs
 from pipeline.ingest import ingest
-from pipeline.ingest.scan_page import DOUBT_FAINT_HAND, FAINT_HAND
+from pipeline.ingest.scan_page import BILEVEL_NARRATIVE, DOUBT_BILEVEL, DOUBT_FAINT_HAND, FAINT_HAND
 from pipeline.model.form import load_form
 from pipeline.model.record import Record
 from pipeline.recognize import default_engine
@@ -165,6 +165,22 @@ def test_what_a_1_bit_copy_kept_of_a_choice_withdrawn_in_pencil_is_not_accepted(
     record, reason = _ingested(tmp_path, copier, write)
     assert FAINT_HAND in reason
     assert record.fields["student_present"].status == "review", record.fields["student_present"]
+
+
+@pytest.mark.slow
+def test_a_paragraph_on_a_1_bit_scan_goes_to_a_person_and_the_same_page_in_grey_does_not_say_so(tmp_path: Path) -> None:
+    """A 1-bit copy may drop a final 。 or break one into a ： while the rest of the line reads
+    surely: its paragraphs are checked; its digits and ticks are not held for that."""
+    copier = ScannerModel(dpi=200, mode="bw", bw_threshold=128, noise=3.0, rotation=1.0)
+    bw, bw_reason = _ingested(tmp_path / "bw", copier, partial(_with_paragraph, ink=40))
+    grey, grey_reason = _ingested(tmp_path / "grey", GREY, partial(_with_paragraph, ink=40))
+    assert bw_reason.count(BILEVEL_NARRATIVE.format(count=1)) == 1
+    assert bw.fields["family_situation"].status == "review"
+    assert DOUBT_BILEVEL in bw.fields["family_situation"].message
+    assert "家长支持孩子" in bw.fields["family_situation"].raw
+    assert not any(DOUBT_BILEVEL in bw.fields[f].message for f in ("visit_date", "visit_time", "visit_type"))
+    assert BILEVEL_NARRATIVE.split("：")[0] not in grey_reason
+    assert DOUBT_BILEVEL not in grey.fields["family_situation"].message
 
 
 @pytest.mark.slow
