@@ -249,6 +249,11 @@ PRINT_LINE_LEVEL = 0.85  # a column shows its printed line when darker than this
 # more, 1.0; at 157, 0.46-1.0 (readings still right); the harsh profile's 1-bit scans at 152-156
 # with heavy blur, 0.35-0.5, and there a 4 reads as a sure 1.
 PRINT_SURVIVAL_MIN = 0.6  # share of frame lines found below which a page's handwriting is all reviewed
+# Of a page's pixels darker than paper (≤ 207), the share in mid grey (48-207): grey and colour
+# scans 0.63-0.77 (every stroke has soft edges); 1-bit scans 0, saved as JPEG at quality 50-95
+# 0-0.023 (a phone scanner app's black-and-white mode is the same). Below this the page was thresholded.
+THRESHOLDED_MID_SHARE = 0.15
+INK_MID_GREY = (48, 207)  # grey levels of a stroke's soft edge in a grey scan
 SIGNATURE_MIN_AREA = 4.0  # mm² of ink from which a signature box is signed (a signature has 20+)
 LEXICON_NEAR_MIN = 0.66  # similarity (1 - edits / length) from which text may be a misread roster value
 LEXICON_MAX_NAMES = 3  # names in one teacher field scored against the roster (more: read as written)

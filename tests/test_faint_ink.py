@@ -74,11 +74,11 @@ def _with_paragraph(page: np.ndarray, ink: int) -> None:
     draw_text(page, line, "家长支持孩子学习", style=_hand(40), rng=np.random.default_rng(4))
 
 
-def _ingested(folder: Path, scanner: ScannerModel, write: Callable[[np.ndarray], None]) -> tuple[Record, str]:
+def _ingested(folder: Path, scanner: ScannerModel, write: Callable[[np.ndarray], None], *, suffix: str = ".png") -> tuple[Record, str]:
     """The record and the file's ingest reason after ``write`` on page 1 and scanning it."""
     issued = issue_one_record_form(folder, "淡笔班")
     write(issued.page)
-    scan = folder / "scan.png"
+    scan = folder / f"scan{suffix}"
     Image.fromarray(scanned(issued.page, scanner)).save(scan, dpi=(scanner.dpi, scanner.dpi))
     report = ingest(issued.ws, [scan], workers=1)
     with issued.ws.session() as s:
@@ -168,11 +168,13 @@ def test_what_a_1_bit_copy_kept_of_a_choice_withdrawn_in_pencil_is_not_accepted(
 
 
 @pytest.mark.slow
-def test_a_paragraph_on_a_1_bit_scan_goes_to_a_person_and_the_same_page_in_grey_does_not_say_so(tmp_path: Path) -> None:
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])
+def test_a_paragraph_on_a_1_bit_scan_goes_to_a_person_and_the_same_page_in_grey_does_not_say_so(tmp_path: Path, suffix: str) -> None:
     """A 1-bit copy may drop a final 。 or break one into a ： while the rest of the line reads
-    surely: its paragraphs are checked; its digits and ticks are not held for that."""
+    surely: its paragraphs are checked, also when it was saved as JPEG (as a phone scanner
+    app's black-and-white mode saves); its digits and ticks are not held for that."""
     copier = ScannerModel(dpi=200, mode="bw", bw_threshold=128, noise=3.0, rotation=1.0)
-    bw, bw_reason = _ingested(tmp_path / "bw", copier, partial(_with_paragraph, ink=40))
+    bw, bw_reason = _ingested(tmp_path / "bw", copier, partial(_with_paragraph, ink=40), suffix=suffix)
     grey, grey_reason = _ingested(tmp_path / "grey", GREY, partial(_with_paragraph, ink=40))
     assert bw_reason.count(BILEVEL_NARRATIVE.format(count=1)) == 1
     assert bw.fields["family_situation"].status == "review"

@@ -49,8 +49,8 @@ PHOTO_GLARE = "手机照片有反光，{count} 个栏待核对"
 MISPLACED = "纸面有局部变形：{count} 个栏的框线与版面对不上，待核对"
 FAINT_HAND = "字迹过淡（铅笔或浅色笔）：请用灰度重新扫描"
 DOUBT_FAINT_HAND = "本页字迹过淡，请对照原图核对"
-BILEVEL_NARRATIVE = "黑白二值扫描（1 位）：手写段落的标点和细笔画分辨不清，{count} 段待核对；建议改用灰度模式扫描"
-DOUBT_BILEVEL = "黑白二值扫描分辨不清标点和细笔画，请对照原图核对这一段"
+BILEVEL_NARRATIVE = "黑白二值图像（1 位扫描或手机扫描软件的黑白模式）：手写段落的标点和细笔画分辨不清，{count} 段待核对；建议改用灰度模式扫描"
+DOUBT_BILEVEL = "黑白二值图像分辨不清标点和细笔画，请对照原图核对这一段"
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ def _read_as(
     if ink.is_faint:
         values = faint_hand_doubts(values)
         notes = (*notes, FAINT_HAND)
-    if is_bilevel(image) and (held := _written_narratives(values, form_page)):
+    if thresholded(image) and (held := _written_narratives(values, form_page)):
         values = {fid: _doubted(v, DOUBT_BILEVEL) if fid in held else v for fid, v in values.items()}
         notes = (*notes, BILEVEL_NARRATIVE.format(count=len(held)))
     return PageOutcome(
@@ -241,7 +241,7 @@ def faint_scan_doubts(
 
 
 def _written_narratives(values: Mapping[str, RawValue], page: PageDef) -> set[str]:
-    """Handwritten paragraphs of a page that hold text. On a 1-bit page a final 。 the
+    """Handwritten paragraphs of a page that hold text. On a thresholded page a final 。 the
     threshold wiped out, or a 。 it broke into a ：, leaves the rest of a line read surely;
     no confidence tells those lines apart (five 1-bit 200 dpi stacks of the photo pool: 2 wrong of 67 accepted), so
     every paragraph of such a page is a person's to check."""
@@ -386,13 +386,17 @@ def _quality(registration: Registration, values: Mapping[str, RawValue]) -> floa
     return float(np.mean(confidences)) - registration.residual_mm / 10
 
 
-def is_bilevel(image: np.ndarray) -> bool:
-    """Black and white only: a copier's or scanner's 1-bit mode."""
-    return not ((image > 0) & (image < 255)).any()
+def thresholded(image: np.ndarray) -> bool:
+    """Black and white, or nearly: a 1-bit scan, also once saved as JPEG (a phone scanner
+    app's black-and-white mode), where a grey scan gives every stroke soft grey edges."""
+    dark = image <= defs.INK_MID_GREY[1]
+    mid = dark & (image >= defs.INK_MID_GREY[0])
+    return int(mid.sum()) < defs.THRESHOLDED_MID_SHARE * max(int(dark.sum()), 1)
 
 
 def _encode_page(image: np.ndarray) -> tuple[bytes, str]:
-    return (_png(image), ".png") if is_bilevel(image) else (_jpeg(image), ".jpg")
+    bilevel = not ((image > 0) & (image < 255)).any()
+    return (_png(image), ".png") if bilevel else (_jpeg(image), ".jpg")
 
 
 def _png(image: np.ndarray) -> bytes:
