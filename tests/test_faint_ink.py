@@ -179,6 +179,9 @@ def test_a_paragraph_on_a_1_bit_scan_goes_to_a_person_and_the_same_page_in_grey_
     assert bw_reason.count(BILEVEL_NARRATIVE.format(count=1)) == 1
     assert bw.fields["family_situation"].status == "review"
     assert DOUBT_BILEVEL in bw.fields["family_situation"].message
+    assert bw.fields["family_situation"].lines and not any(line.accepted for line in bw.fields["family_situation"].lines), (
+        "every line is shown to the reviewer with its image, not as a sure line"
+    )
     assert "家长支持孩子" in bw.fields["family_situation"].raw
     assert not any(DOUBT_BILEVEL in bw.fields[f].message for f in ("visit_date", "visit_time", "visit_type"))
     assert BILEVEL_NARRATIVE.split("：")[0] not in grey_reason

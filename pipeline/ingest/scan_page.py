@@ -256,7 +256,11 @@ def faint_hand_doubts(values: Mapping[str, RawValue]) -> dict[str, RawValue]:
 
 
 def _doubted(value: RawValue, doubt: str = DOUBT_FAINT_SCAN) -> RawValue:
-    return replace(value, doubt="；".join(d for d in (value.doubt, doubt) if d))
+    """``value`` sent to a person for ``doubt``, a doubt about the whole field: it covers every
+    line of a paragraph, so that the review station shows each line's image over its draft,
+    not only the lines the recognizer itself was unsure of."""
+    lines = tuple(replace(line, accepted=False) for line in value.lines)
+    return replace(value, doubt="；".join(d for d in (value.doubt, doubt) if d), lines=lines)
 
 
 @dataclass(frozen=True, eq=False)
