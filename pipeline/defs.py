@@ -254,6 +254,7 @@ PRINT_SURVIVAL_MIN = 0.6  # share of frame lines found below which a page's hand
 # 0-0.023 (a phone scanner app's black-and-white mode is the same). Below this the page was thresholded.
 THRESHOLDED_MID_SHARE = 0.15
 INK_MID_GREY = (48, 207)  # grey levels of a stroke's soft edge in a grey scan
+RENDERED_1_BIT_LEVEL = 128  # a 1-bit scan's page rendered (turned, in strips) is thresholded back here
 SIGNATURE_MIN_AREA = 4.0  # mm² of ink from which a signature box is signed (a signature has 20+)
 LEXICON_NEAR_MIN = 0.66  # similarity (1 - edits / length) from which text may be a misread roster value
 LEXICON_MAX_NAMES = 3  # names in one teacher field scored against the roster (more: read as written)

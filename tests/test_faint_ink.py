@@ -16,12 +16,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
 from pipeline import defs
 from pipeline.ingest import ingest
-from pipeline.ingest.scan_page import BILEVEL_NARRATIVE, DOUBT_BILEVEL, DOUBT_FAINT_HAND, FAINT_HAND
+from pipeline.ingest.scan_page import BILEVEL_NARRATIVE, DOUBT_BILEVEL, DOUBT_FAINT_HAND, FAINT_HAND, thresholded
 from pipeline.model.form import load_form
 from pipeline.model.record import Record
 from pipeline.recognize import default_engine
@@ -31,6 +32,7 @@ from pipeline.recognize.ink import InkMap
 from pipeline.recognize.omr import read_checkbox, read_choice_group
 from pipeline.recognize.quality import page_ink
 from pipeline.scan.geometry import crop_mm
+from pipeline.scan.load import scan_pages
 from pipeline.store.records import current_record
 from pipeline.synth.handwriting import (
     HandwritingStyle, draw_correction, draw_digit_cells, draw_text, draw_tick, handwriting_font, px_box,
@@ -186,6 +188,24 @@ def test_a_paragraph_on_a_1_bit_scan_goes_to_a_person_and_the_same_page_in_grey_
     assert not any(DOUBT_BILEVEL in bw.fields[f].message for f in ("visit_date", "visit_time", "visit_type"))
     assert BILEVEL_NARRATIVE.split("：")[0] not in grey_reason
     assert DOUBT_BILEVEL not in grey.fields["family_situation"].message
+
+
+def test_a_1_bit_scan_on_a_turned_pdf_page_is_still_seen_as_thresholded(tmp_path: Path) -> None:
+    """A copier that turns a page (/Rotate) has it rendered rather than taken as stored; a
+    smoothed rendering would give the 1-bit image a grey scan's soft edges."""
+    issued = issue_one_record_form(tmp_path, "淡笔班")
+    issued.ws.close()
+    _with_paragraph(issued.page, ink=40)
+    copier = ScannerModel(dpi=200, mode="bw", bw_threshold=128, noise=3.0, rotation=1.0)
+    Image.fromarray(scanned(issued.page, copier)).convert("1").save(tmp_path / "flat.pdf", resolution=copier.dpi)
+    doc = pdfium.PdfDocument(tmp_path / "flat.pdf")
+    doc[0].set_rotation(180)
+    doc.save(tmp_path / "turned.pdf")
+    doc.close()
+    flat, turned = (next(scan_pages(tmp_path / name)) for name in ("flat.pdf", "turned.pdf"))
+    assert turned.dpi == defs.SCAN_RENDER_DPI != flat.dpi, "the turned page is rendered, the flat one taken as stored"
+    assert flat.image is not None and thresholded(flat.image)
+    assert turned.image is not None and thresholded(turned.image)
 
 
 @pytest.mark.slow

@@ -167,8 +167,12 @@ def _pdf_page_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float]:
         if embedded is not None:
             return embedded
         scale = defs.SCAN_RENDER_DPI / 72
-        bitmap = page.render(scale=scale, grayscale=True)
-        return to_gray(bitmap.to_pil()), defs.SCAN_RENDER_DPI
+        gray = to_gray(page.render(scale=scale, grayscale=True).to_pil())
+        if _only_1_bit_images(page):
+            # a 1-bit scan stays black and white: the smoothed rendering's soft edges would
+            # hide that it was thresholded (ingest.scan_page.thresholded)
+            gray = np.where(gray < defs.RENDERED_1_BIT_LEVEL, 0, 255).astype(np.uint8)
+        return gray, defs.SCAN_RENDER_DPI
     finally:
         page.close()
 
@@ -193,6 +197,11 @@ def _single_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float] | None:
     if abs(dpi_x / dpi_y - 1) > _SAME_DPI_TOLERANCE:
         return None
     return to_gray(image.get_bitmap(render=False).to_pil()), (dpi_x + dpi_y) / 2
+
+
+def _only_1_bit_images(page: pdfium.PdfPage) -> bool:
+    images = [o for o in page.get_objects(max_depth=2) if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
+    return bool(images) and all(o.get_metadata().bits_per_pixel == 1 for o in images)
 
 
 @contextmanager
