@@ -22,7 +22,7 @@ from PIL import Image
 
 from pipeline import defs
 from pipeline.ingest import ingest
-from pipeline.ingest.scan_page import BILEVEL_NARRATIVE, DOUBT_BILEVEL, DOUBT_FAINT_HAND, FAINT_HAND, thresholded
+from pipeline.ingest.scan_page import BILEVEL_NARRATIVE, DOUBT_BILEVEL, DOUBT_FAINT_HAND, FAINT_HAND
 from pipeline.model.form import load_form
 from pipeline.model.record import Record
 from pipeline.recognize import default_engine
@@ -30,7 +30,7 @@ from pipeline.recognize.combs import ONE, SEVEN, comb_segments, read_digits, sha
 from pipeline.recognize.fields import recognize_field
 from pipeline.recognize.ink import InkMap
 from pipeline.recognize.omr import read_checkbox, read_choice_group
-from pipeline.recognize.quality import page_ink
+from pipeline.recognize.quality import page_ink, thresholded
 from pipeline.scan.geometry import crop_mm
 from pipeline.scan.load import scan_pages
 from pipeline.store.records import current_record

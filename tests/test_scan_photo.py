@@ -244,7 +244,6 @@ def test_a_photo_read_through_the_page_reader_sends_the_glared_field_to_review(i
     assert any("反光" in note for note in outcome.notes)
 
 
-@pytest.mark.slow
 def test_a_paragraph_under_the_bowed_bottom_of_a_curled_sheet_is_read_whole(issued, form) -> None:
     """Below the last frames the warp matches, a sheet curled 20 mm and turned 5° stays bowed
     by 2-3 mm (the guide lines repeat, so no frame window there fixes an offset); the paragraph

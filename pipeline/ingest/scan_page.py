@@ -26,7 +26,7 @@ from pipeline.model.people import Student, Teacher
 from pipeline.model.record import RawValue
 from pipeline.recognize.lexicon import Lexicon
 from pipeline.recognize.lines import line_text
-from pipeline.recognize.quality import page_ink, print_survival
+from pipeline.recognize.quality import page_ink, print_survival, thresholded
 from pipeline.recognize.text import read_short_text
 from pipeline.scan.geometry import crop_mm
 from pipeline.recognize.ink import faint_map, has_ink
@@ -175,7 +175,7 @@ def _read_as(
     if ink.is_faint:
         values = faint_hand_doubts(values)
         notes = (*notes, FAINT_HAND)
-    if thresholded(image) and (held := _written_narratives(values, form_page)):
+    if (held := _written_narratives(values, form_page)) and thresholded(image):
         values = {fid: _doubted(v, DOUBT_BILEVEL) if fid in held else v for fid, v in values.items()}
         notes = (*notes, BILEVEL_NARRATIVE.format(count=len(held)))
     return PageOutcome(
@@ -243,8 +243,9 @@ def faint_scan_doubts(
 def _written_narratives(values: Mapping[str, RawValue], page: PageDef) -> set[str]:
     """Handwritten paragraphs of a page that hold text. On a thresholded page a final 。 the
     threshold wiped out, or a 。 it broke into a ：, leaves the rest of a line read surely;
-    no confidence tells those lines apart (five 1-bit 200 dpi stacks of the photo pool: 2 wrong of 67 accepted), so
-    every paragraph of such a page is a person's to check."""
+    no confidence tells those lines apart (five 1-bit 200 dpi stacks of the photo pool: 2 of
+    the 16 written paragraphs accepted were wrong), so every paragraph of such a page is a
+    person's to check."""
     narratives = {f.id for f in page.fields if f.kind == "multiline"}
     return {fid for fid, v in values.items() if fid in narratives and v.raw}
 
@@ -388,14 +389,6 @@ def _quality(registration: Registration, values: Mapping[str, RawValue]) -> floa
     """Mean confidence of the fields, less the registration error: picks the better duplicate."""
     confidences = [v.confidence for v in values.values()] or [0.0]
     return float(np.mean(confidences)) - registration.residual_mm / 10
-
-
-def thresholded(image: np.ndarray) -> bool:
-    """Black and white, or nearly: a 1-bit scan, also once saved as JPEG (a phone scanner
-    app's black-and-white mode), where a grey scan gives every stroke soft grey edges."""
-    dark = image <= defs.INK_MID_GREY[1]
-    mid = dark & (image >= defs.INK_MID_GREY[0])
-    return int(mid.sum()) < defs.THRESHOLDED_MID_SHARE * max(int(dark.sum()), 1)
 
 
 def _encode_page(image: np.ndarray) -> tuple[bytes, str]:

@@ -9,7 +9,8 @@ layout prints them says whether handwriting on the page can be read unchecked at
 The page's handwriting is judged too (:func:`page_ink`): how dark its blank checkboxes get
 (the baseline every faint measure on the page is taken against), and whether most of its
 writing is faint or broken (pencil, a light pen, a 1-bit copy of them), so that the page is
-reviewed and rescanned in grey.
+reviewed and rescanned in grey; and whether the scan was thresholded to black and white
+(:func:`thresholded`), which loses punctuation in handwritten paragraphs.
 """
 
 from __future__ import annotations
@@ -63,6 +64,14 @@ class PageInk:
         text of a page that is not blank (a 1-bit copy can wipe pencil out entirely, so
         what such a page shows empty may not be)."""
         return self.faint >= defs.FAINT_PAGE_SHARE * self.written
+
+
+def thresholded(image: np.ndarray) -> bool:
+    """Black and white, or nearly: a 1-bit scan, also once saved as JPEG (a phone scanner
+    app's black-and-white mode), where a grey scan gives every stroke soft grey edges."""
+    dark = image <= defs.INK_MID_GREY[1]
+    mid = dark & (image >= defs.INK_MID_GREY[0])
+    return int(mid.sum()) < defs.THRESHOLDED_MID_SHARE * max(int(dark.sum()), 1)
 
 
 def page_ink(registered: np.ndarray, page: PageDef) -> PageInk:

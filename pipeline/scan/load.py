@@ -170,7 +170,7 @@ def _pdf_page_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float]:
         gray = to_gray(page.render(scale=scale, grayscale=True).to_pil())
         if _only_1_bit_images(page):
             # a 1-bit scan stays black and white: the smoothed rendering's soft edges would
-            # hide that it was thresholded (ingest.scan_page.thresholded)
+            # hide that it was thresholded (recognize.quality.thresholded)
             gray = np.where(gray < defs.RENDERED_1_BIT_LEVEL, 0, 255).astype(np.uint8)
         return gray, defs.SCAN_RENDER_DPI
     finally:
