@@ -14,8 +14,10 @@ ink sits in, and its errors are its edit distance to what was written there.
     .venv/bin/python bench/narrative_lines.py --forms 40 --seed 6 --profile harsh
 
 Writes every line (generator, text, truth, per-character confidences) to
-bench/out/narrative_lines.json and prints, per threshold, the lines accepted, their CER with
-its upper bound, and the narrative fields per form that would still go to review.
+bench/out/narrative_lines-PROFILE-SEED.json and prints the draft's character accuracy and, per
+threshold, the lines accepted, their CER with its upper bound, and the narrative fields per form
+that would still go to review. ``--uncorrected`` reads as the previous release did (no rival put in
+the draft); ``--table FILE`` prints an earlier run's tables again, per generator too.
 """
 
 from __future__ import annotations
@@ -174,6 +176,14 @@ def table(rows: list[dict[str, Any]], forms: int) -> list[dict[str, Any]]:
     return out
 
 
+def draft_accuracy(rows: list[dict[str, Any]]) -> float:
+    """Character accuracy of the draft a person reviews: 1 - edit distance / characters written,
+    over every written line (a line not read at all counts wholly)."""
+    written = sum(len(r["truth"]) for r in rows)
+    errors = sum(len(r["truth"]) if r.get("missed") else r["errors"] for r in rows)
+    return 1.0 - errors / written if written else 1.0
+
+
 def _passes(row: dict[str, Any], threshold: float) -> bool:
     """Whether a line would be accepted at ``threshold`` (its faint-ink hold is known exactly from
     ``NARRATIVE_CHAR_AUTO_MIN`` up; below, a held line counts as accepted)."""
@@ -192,7 +202,10 @@ def _by_generator(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]
 
 
 def print_table(result: dict[str, Any]) -> None:
-    print(f"{result['forms']} forms, generators {result['generators']}, {result['seconds']} s, missed lines {result['missed_lines']}")
+    print(
+        f"{result['forms']} forms, generators {result['generators']}, {result['seconds']} s, missed lines {result['missed_lines']},"
+        f" draft character accuracy {draft_accuracy(result['rows']):.2%}"
+    )
     print("threshold  lines accepted  chars errors   CER   upper95  words-only CER (upper95)  wrong lines (upper95)  review fields/form  auto fields missing a line")
     for r in result["table"]:
         print(
@@ -212,6 +225,7 @@ def main() -> None:
         "--recognizer-only", action="store_true",
         help="characters' confidences as the recognizer gives them, without the word check (the previous release)",
     )
+    parser.add_argument("--uncorrected", action="store_true", help="drafts as read, no rival put in a character's place (the previous release)")
     args = parser.parse_args()
     if args.table:
         result = json.loads(args.table.read_text(encoding="utf-8"))
@@ -219,8 +233,10 @@ def main() -> None:
         print_table(result)
         for font, rows in _by_generator(result["rows"]).items():
             print(f"-- {font}")
-            print_table({**result, "table": table(rows, result["forms"] // len(result["generators"]))})
+            print_table({**result, "rows": rows, "table": table(rows, result["forms"] // len(result["generators"]))})
         return
+    if args.uncorrected:
+        defs.WORD_CORRECTION_ODDS = math.inf  # no rival is ever put in the draft
     if args.recognizer_only:
         defs.WORD_RIVAL_MIN = math.inf  # no runner-up is ever tried: the word check finds no rival
     rng = np.random.default_rng(args.seed)
@@ -241,7 +257,7 @@ def main() -> None:
         "rows": rows,
     }
     OUT.mkdir(exist_ok=True)
-    (OUT / f"narrative_lines-{args.profile}-{args.seed}{'-recognizer' if args.recognizer_only else ''}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    (OUT / f"narrative_lines-{args.profile}-{args.seed}{'-recognizer' if args.recognizer_only else ''}{'-uncorrected' if args.uncorrected else ''}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     print_table(result)
 
 

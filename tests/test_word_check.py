@@ -3,8 +3,9 @@
 A faint or detached left radical leaves another real character that the recognizer can be sure
 of: 建议 read as 建义, 认真 as 人真. Such a line passed unchecked with one wrong character. The
 words around the character are the evidence its frames lack: a rival that makes a word (议 after
-建) takes the character's confidence, so the line waits for a person; a line read right keeps
-the recognizer's own confidences. A 、 read as the radical 丶 is a misread mark, never sure.
+建) takes the character's confidence, so the line waits for a person, and the draft that person
+sees has the rival in its place, still marked; a line read right keeps the recognizer's own
+confidences. A 、 read as the radical 丶 is a misread mark, never sure.
 
 The lines are set in the system's CJK fonts onto a registered page, one character's left part
 erased, and read by the real recognizer through the narrative field reader.
@@ -74,9 +75,36 @@ def test_a_character_read_without_its_radical_sends_its_line_to_review(font: str
     assert alone.text[position] == misread, alone.text
     assert alone.char_confidences[position] >= defs.NARRATIVE_CHAR_AUTO_MIN, "the recognizer alone is sure of the wrong character"
     (line,) = recognize_field(pixels, FIELD, engine=default_engine()).lines
-    assert line.text == alone.text, "the text is never changed, only doubted"
+    assert line.text == alone.text, "the frames are surer of it than the words (counted once) of the rival: the draft keeps it"
     assert line.chars[position] < defs.NARRATIVE_CHAR_AUTO_MIN
     assert not line.accepted
+
+
+@pytest.mark.slow
+def test_a_character_the_words_make_likelier_than_the_one_read_takes_its_place_in_the_draft() -> None:
+    """融洽 with the left 40 % of 融 gone reads 蚀洽; the frames leave room for 融, and 融洽 is a
+    word: the draft a person reviews says 融洽, the character marked, the line not accepted."""
+    written = "与同学相处融洽，积极参加劳动。"
+    pixels = _page([written], erase=(0, 5, 0.4), font="ukai.ttc")
+    alone = _line_reading(pixels, 0)
+    assert alone.text[5] != written[5], alone.text
+    (line,) = recognize_field(pixels, FIELD, engine=default_engine()).lines
+    assert line.text == written
+    assert line.chars[5] < defs.NARRATIVE_CHAR_AUTO_MIN
+    assert not line.accepted
+
+
+@pytest.mark.slow
+def test_a_character_that_already_makes_a_word_keeps_its_reading_in_the_draft() -> None:
+    """融洽 with a sliver of 洽's water radical gone: 洽 is doubted (the commoner 融合 is near on
+    its frames, and words would count 合 likelier), but 洽 makes a word as read, so the draft
+    keeps it: a fluent wrong word is the correction a reviewer would pass over."""
+    written = "与同学相处融洽，积极参加劳动。"
+    pixels = _page([written], erase=(0, 6, 0.2), font="wqy-zenhei.ttc")
+    assert _line_reading(pixels, 0).text == written
+    (line,) = recognize_field(pixels, FIELD, engine=default_engine()).lines
+    assert line.text == written
+    assert line.chars[6] < defs.NARRATIVE_CHAR_AUTO_MIN
 
 
 @pytest.mark.slow

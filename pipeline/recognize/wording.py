@@ -10,8 +10,10 @@ as a unigram word model: the best segmentation of a few characters either side) 
 weighed by how likely the frames make it (the probability of the line with it against the line
 as read). The character's confidence
 becomes at most its posterior against its rivals, so the line is not accepted unchecked and the
-review station marks the character. The text itself is never changed: a rival is a doubt, not a
-correction.
+review station marks the character. A rival that the frames and the words (counted once, not
+with the doubt's extra weight) together make likelier than the character read takes its place in
+the draft a person reviews, marked as doubtful as the character it replaced: such a line is never
+accepted unchecked, so the correction saves typing and can never become a value nobody saw.
 """
 
 from __future__ import annotations
@@ -31,25 +33,64 @@ Chars = list[tuple[str, float]]  # each character of a line with its confidence
 
 
 def word_checked(lines: Sequence[Sequence[LineReading]]) -> list[Chars]:
-    """Each line's characters (its pieces' in order) with their confidences after the word check;
-    ``lines`` are the readings of one paragraph's lines, top to bottom, each in its pieces."""
+    """Each line's characters (its pieces' in order) with their confidences after the word check,
+    a character that a word makes less likely than its rival replaced by it; ``lines`` are the
+    readings of one paragraph's lines, top to bottom, each in its pieces."""
     text = "".join(r.text for line in lines for r in line)
     out, at = [], 0
     for line in lines:
         chars: Chars = []
         for reading in line:
-            posteriors = _posteriors(reading, text, at)
-            chars.extend((c, min(p, q)) for c, p, q in zip(reading.text, reading.char_confidences, posteriors))
+            checks = _checks(reading, text, at)
+            chars.extend((better or c, min(p, q)) for c, p, (q, better) in zip(reading.text, reading.char_confidences, checks))
             at += len(reading.text)
         out.append(chars)
     return out
 
 
-def _posteriors(reading: LineReading, text: str, at: int) -> list[float]:
+def _checks(reading: LineReading, text: str, at: int) -> list[tuple[float, str | None]]:
     """For each character of ``reading`` (at offset ``at`` of the paragraph ``text``): its
-    posterior against the rivals that make better words, 1.0 where there are none."""
+    posterior against the rivals that make better words (1.0 where there are none), and the rival
+    to put in its place in the draft, if one is likelier than it."""
     runs = reading.runs
-    return [1.0 / (1.0 + _rival_odds(reading, runs, j, _better_words(reading, runs, text, at, j))) for j in range(len(runs))]
+    return [_check(reading, runs, j, _better_words(reading, runs, text, at, j), _in_a_word(text, at + j)) for j in range(len(runs))]
+
+
+def _in_a_word(text: str, i: int) -> bool:
+    """Whether ``text[i]`` makes a two-character word with a neighbour as it stands."""
+    return text[i] in word_model().neighbours(text[i - 1 : i], text[i + 1 : i + 2])
+
+
+def _check(
+    reading: LineReading, runs: Sequence[tuple[int, int]], j: int, gains: dict[int, float], in_a_word: bool
+) -> tuple[float, str | None]:
+    """Character ``j``'s posterior against ``gains`` (rival class: word gain), each rival weighed
+    by the word model's likelihood ratio (``WORD_WEIGHT`` times) and the frames'; and the rival
+    whose odds, words counted once, pass ``WORD_CORRECTION_ODDS``, unless the character already
+    makes a word as read (融洽 is not put right as the commoner 融合: a unigram model prefers
+    frequent words, and a reviewer fixes a wrong word less readily than a broken one)."""
+    if not gains:
+        return 1.0, None
+    frames = _frame_ratios(reading, runs, j, list(gains))
+    doubt = sum(math.exp(defs.WORD_WEIGHT * gains[k]) * r for k, r in frames.items())
+    odds = {k: math.exp(gains[k]) * r for k, r in frames.items()}
+    best = max(odds, key=odds.__getitem__)
+    corrects = not in_a_word and math.isfinite(odds[best]) and odds[best] > defs.WORD_CORRECTION_ODDS
+    better = reading.vocabulary.charset[best] if corrects else None
+    return 1.0 / (1.0 + doubt), better
+
+
+def _frame_ratios(reading: LineReading, runs: Sequence[tuple[int, int]], j: int, rivals: Sequence[int]) -> dict[int, float]:
+    """For each rival class, how much likelier the frames make the line with it in character
+    ``j``'s place than the line as read (on the frames from the character before to the one after)."""
+    a, b = max(0, j - 1), min(len(runs), j + 2)
+    lo = runs[a - 1][1] if a else 0
+    hi = runs[b][0] if b < len(runs) else len(reading.probs)
+    labels = list(reading.decoded.labels[a:b])
+    p = ctc.sequence_probabilities(reading.probs[lo:hi], [labels] + [labels[: j - a] + [k] + labels[j - a + 1 :] for k in rivals])
+    if p[0] <= 0:
+        return dict.fromkeys(rivals, math.inf)
+    return {k: float(q / p[0]) for k, q in zip(rivals, p[1:])}
 
 
 def _better_words(reading: LineReading, runs: Sequence[tuple[int, int]], text: str, at: int, j: int) -> dict[int, float]:
@@ -67,22 +108,6 @@ def _better_words(reading: LineReading, runs: Sequence[tuple[int, int]], text: s
     words = word_model()
     gains = {k: words.gain(text, i, reading.vocabulary.charset[k]) for k in likeliest if k != label}
     return {k: gain for k, gain in gains.items() if gain > 0}
-
-
-def _rival_odds(reading: LineReading, runs: Sequence[tuple[int, int]], j: int, rivals: dict[int, float]) -> float:
-    """Summed posterior odds of ``rivals`` (class: word gain) against character ``j``: the word
-    model's likelihood ratio times the frames' (the line with the rival in the character's place
-    against the line as read, on the frames from the character before to the one after)."""
-    if not rivals:
-        return 0.0
-    a, b = max(0, j - 1), min(len(runs), j + 2)
-    lo = runs[a - 1][1] if a else 0
-    hi = runs[b][0] if b < len(runs) else len(reading.probs)
-    labels = list(reading.decoded.labels[a:b])
-    p = ctc.sequence_probabilities(reading.probs[lo:hi], [labels] + [labels[: j - a] + [k] + labels[j - a + 1 :] for k in rivals])
-    if p[0] <= 0:
-        return math.inf
-    return float(sum(math.exp(defs.WORD_WEIGHT * gain) * q / p[0] for gain, q in zip(rivals.values(), p[1:])))
 
 
 @lru_cache(maxsize=65536)
