@@ -13,6 +13,7 @@ erased, and read by the real recognizer through the narrative field reader.
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -151,10 +152,44 @@ def test_the_word_model_knows_which_characters_make_a_word_with_a_neighbour() ->
 @pytest.mark.slow
 def test_an_enumeration_comma_read_as_the_radical_keeps_its_line_for_a_person() -> None:
     """In AR PL UMing the recognizer reads 、 as 丶 (the radical) with every other character sure:
-    丶 is never a word of running text, so it is a misread mark and never sure."""
+    丶 is never a word of running text, so it is a misread mark and never sure; the draft has the
+    、 its frames favour back in its place."""
     written = "与家长建立一种超越普通师生关系的、更为紧密的联系，"
-    (line,) = recognize_field(_page([written], font="uming.ttc"), FIELD, engine=default_engine()).lines
-    mark = line.text.index("丶")
+    pixels = _page([written], font="uming.ttc")
+    assert "丶" in _line_reading(pixels, 0).text
+    mark = written.index("、")
+    (line,) = recognize_field(pixels, FIELD, engine=default_engine()).lines
+    assert line.text == written
     assert line.chars[mark] == 0.0
     assert min(c for i, c in enumerate(line.chars) if i != mark) >= defs.NARRATIVE_CHAR_AUTO_MIN, "the mark alone holds it back"
+    assert not line.accepted
+
+
+def _dotted(before: str, after: str, font: str) -> np.ndarray:
+    """A line with a filled dot, the way a quick 。 is written, between ``before`` and ``after``."""
+    pixels = _page([before + "　" + after], font=font)
+    x, y, _, h = _band(0)
+    left = x + EM + int(ImageFont.truetype(str(FONTS[font]), EM).getlength(before))
+    cv2.circle(pixels, (left + EM // 4, y + h - 14), 5, 30, -1)
+    return pixels
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("font", ["ukai.ttc", "uming.ttc", "wqy-zenhei.ttc"])
+def test_a_sentence_end_read_as_a_dot_is_punctuation_in_the_draft_and_stays_marked(font: str) -> None:
+    pixels = _dotted("孩子在家能按时完成作业", "家长很满意。", font)
+    assert _line_reading(pixels, 0).text[11] == "·", "the recognizer reads the written dot as a middle dot"
+    (line,) = recognize_field(pixels, FIELD, engine=default_engine()).lines
+    assert line.text[11] in defs.NARRATIVE_MARK_MEANINGS
+    assert line.text[:11] + line.text[12:] == "孩子在家能按时完成作业家长很满意。"
+    assert line.chars[11] == 0.0
+    assert not line.accepted
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("written", ["阿依古丽·买买提来自新疆。", "这次成绩提高了3.5分。"])
+def test_a_middle_dot_in_a_name_and_a_decimal_point_stay_as_written_in_the_draft(written: str) -> None:
+    """Their frames give 。，、 next to nothing (a name's dot) or they sit between digits."""
+    (line,) = recognize_field(_page([written], font="ukai.ttc"), FIELD, engine=default_engine()).lines
+    assert line.text.replace("．", ".") == written
     assert not line.accepted

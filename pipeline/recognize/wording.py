@@ -14,6 +14,9 @@ review station marks the character. A rival that the frames and the words (count
 with the doubt's extra weight) together make likelier than the character read takes its place in
 the draft a person reviews, marked as doubtful as the character it replaced: such a line is never
 accepted unchecked, so the correction saves typing and can never become a value nobody saw.
+A mark a handwritten 。，、 is misread as (never sure) is put in the draft as whichever of those
+its frames favour, unless the frames leave them next to nothing (a name's middle dot) or it sits
+between digits (a decimal point).
 """
 
 from __future__ import annotations
@@ -53,7 +56,23 @@ def _checks(reading: LineReading, text: str, at: int) -> list[tuple[float, str |
     posterior against the rivals that make better words (1.0 where there are none), and the rival
     to put in its place in the draft, if one is likelier than it."""
     runs = reading.runs
-    return [_check(reading, runs, j, _better_words(reading, runs, text, at, j), _in_a_word(text, at + j)) for j in range(len(runs))]
+    return [
+        _mark_check(reading, runs, j, text, at + j)
+        if reading.text[j] in reading.vocabulary.misread_marks
+        else _check(reading, runs, j, _better_words(reading, runs, text, at, j), _in_a_word(text, at + j))
+        for j in range(len(runs))
+    ]
+
+
+def _mark_check(reading: LineReading, runs: Sequence[tuple[int, int]], j: int, text: str, i: int) -> tuple[float, str | None]:
+    """A misread mark (never sure, see ``NARRATIVE_MISREAD_MARKS``) and the punctuation to put in its
+    place in the draft: the one of ``NARRATIVE_MARK_MEANINGS`` its frames favour, if they give it at
+    least ``MARK_CORRECTION_MIN`` of the mark's probability; a point between digits stays."""
+    if text[i - 1 : i].isdigit() and text[i + 1 : i + 2].isdigit():
+        return 1.0, None
+    ratios = _frame_ratios(reading, runs, j, reading.vocabulary.ids(reading.vocabulary.spelled(defs.NARRATIVE_MARK_MEANINGS)))
+    best = max(ratios, key=ratios.__getitem__)
+    return 1.0, reading.vocabulary.charset[best] if math.isfinite(ratios[best]) and ratios[best] >= defs.MARK_CORRECTION_MIN else None
 
 
 def _in_a_word(text: str, i: int) -> bool:
