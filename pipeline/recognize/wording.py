@@ -59,7 +59,7 @@ def _checks(reading: LineReading, text: str, at: int) -> list[tuple[float, str |
     return [
         _mark_check(reading, runs, j, text, at + j)
         if reading.text[j] in reading.vocabulary.misread_marks
-        else _check(reading, runs, j, _better_words(reading, runs, text, at, j), _in_a_word(text, at + j))
+        else _check(reading, runs, j, _better_words(reading, runs, text, at, j), text, at + j)
         for j in range(len(runs))
     ]
 
@@ -71,6 +71,8 @@ def _mark_check(reading: LineReading, runs: Sequence[tuple[int, int]], j: int, t
     if text[i - 1 : i].isdigit() and text[i + 1 : i + 2].isdigit():
         return 1.0, None
     ratios = _frame_ratios(reading, runs, j, reading.vocabulary.ids(reading.vocabulary.spelled(defs.NARRATIVE_MARK_MEANINGS)))
+    if not ratios:  # an engine that cannot spell them
+        return 1.0, None
     best = max(ratios, key=ratios.__getitem__)
     return 1.0, reading.vocabulary.charset[best] if math.isfinite(ratios[best]) and ratios[best] >= defs.MARK_CORRECTION_MIN else None
 
@@ -81,20 +83,21 @@ def _in_a_word(text: str, i: int) -> bool:
 
 
 def _check(
-    reading: LineReading, runs: Sequence[tuple[int, int]], j: int, gains: dict[int, float], in_a_word: bool
+    reading: LineReading, runs: Sequence[tuple[int, int]], j: int, gains: dict[int, float], text: str, i: int
 ) -> tuple[float, str | None]:
-    """Character ``j``'s posterior against ``gains`` (rival class: word gain), each rival weighed
-    by the word model's likelihood ratio (``WORD_WEIGHT`` times) and the frames'; and the rival
-    whose odds, words counted once, pass ``WORD_CORRECTION_ODDS``, unless the character already
-    makes a word as read (融洽 is not put right as the commoner 融合: a unigram model prefers
-    frequent words, and a reviewer fixes a wrong word less readily than a broken one)."""
+    """Character ``j`` (``text[i]`` of the paragraph): its posterior against ``gains`` (rival
+    class: word gain), each rival weighed by the word model's likelihood ratio (``WORD_WEIGHT``
+    times) and the frames'; and the rival whose odds, words counted once, pass
+    ``WORD_CORRECTION_ODDS``, unless the character already makes a word as read (融洽 is not put
+    right as the commoner 融合: a unigram model prefers frequent words, and a reviewer fixes a
+    wrong word less readily than a broken one)."""
     if not gains:
         return 1.0, None
     frames = _frame_ratios(reading, runs, j, list(gains))
     doubt = sum(math.exp(defs.WORD_WEIGHT * gains[k]) * r for k, r in frames.items())
     odds = {k: math.exp(gains[k]) * r for k, r in frames.items()}
     best = max(odds, key=odds.__getitem__)
-    corrects = not in_a_word and math.isfinite(odds[best]) and odds[best] > defs.WORD_CORRECTION_ODDS
+    corrects = math.isfinite(odds[best]) and odds[best] > defs.WORD_CORRECTION_ODDS and not _in_a_word(text, i)
     better = reading.vocabulary.charset[best] if corrects else None
     return 1.0 / (1.0 + doubt), better
 
