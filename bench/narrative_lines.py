@@ -225,7 +225,7 @@ def main() -> None:
         "--recognizer-only", action="store_true",
         help="characters' confidences as the recognizer gives them, without the word check (the previous release)",
     )
-    parser.add_argument("--uncorrected", action="store_true", help="drafts as read, no rival put in a character's place (the previous release)")
+    parser.add_argument("--uncorrected", action="store_true", help="drafts as read, nothing put in a character's or a mark's place (the previous release)")
     args = parser.parse_args()
     if args.table:
         result = json.loads(args.table.read_text(encoding="utf-8"))
@@ -236,7 +236,7 @@ def main() -> None:
             print_table({**result, "rows": rows, "table": table(rows, result["forms"] // len(result["generators"]))})
         return
     if args.uncorrected:
-        defs.WORD_CORRECTION_ODDS = math.inf  # no rival is ever put in the draft
+        defs.WORD_CORRECTION_ODDS = defs.MARK_CORRECTION_MIN = math.inf  # nothing is ever put in the draft
     if args.recognizer_only:
         defs.WORD_RIVAL_MIN = math.inf  # no runner-up is ever tried: the word check finds no rival
     rng = np.random.default_rng(args.seed)
