@@ -16,8 +16,8 @@ ink sits in, and its errors are its edit distance to what was written there.
 Writes every line (generator, text, truth, per-character confidences) to
 bench/out/narrative_lines-PROFILE-SEED.json and prints the draft's character accuracy and, per
 threshold, the lines accepted, their CER with its upper bound, and the narrative fields per form
-that would still go to review. ``--uncorrected`` reads as the previous release did (no rival put in
-the draft); ``--table FILE`` prints an earlier run's tables again, per generator too.
+that would still go to review. ``--uncorrected`` reads as the previous release did (no rival or
+punctuation put in the draft); ``--table FILE`` prints an earlier run's tables again, per generator too.
 """
 
 from __future__ import annotations
