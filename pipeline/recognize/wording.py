@@ -70,11 +70,11 @@ def _mark_check(reading: LineReading, runs: Sequence[tuple[int, int]], j: int, t
     least ``MARK_CORRECTION_MIN`` of the mark's probability; a point between digits stays."""
     if text[i - 1 : i].isdigit() and text[i + 1 : i + 2].isdigit():
         return 1.0, None
-    ratios = _frame_ratios(reading, runs, j, reading.vocabulary.ids(reading.vocabulary.spelled(defs.NARRATIVE_MARK_MEANINGS)))
-    if not ratios:  # an engine that cannot spell them
+    read, marks = _frame_probabilities(reading, runs, j, reading.vocabulary.ids(reading.vocabulary.spelled(defs.NARRATIVE_MARK_MEANINGS)))
+    if read <= 0 or not marks:  # an engine that cannot spell them
         return 1.0, None
-    best = max(ratios, key=ratios.__getitem__)
-    return 1.0, reading.vocabulary.charset[best] if math.isfinite(ratios[best]) and ratios[best] >= defs.MARK_CORRECTION_MIN else None
+    best = max(marks, key=marks.__getitem__)
+    return 1.0, reading.vocabulary.charset[best] if marks[best] / read >= defs.MARK_CORRECTION_MIN else None
 
 
 def _in_a_word(text: str, i: int) -> bool:
@@ -93,26 +93,26 @@ def _check(
     wrong word less readily than a broken one)."""
     if not gains:
         return 1.0, None
-    frames = _frame_ratios(reading, runs, j, list(gains))
-    doubt = sum(math.exp(defs.WORD_WEIGHT * gains[k]) * r for k, r in frames.items())
-    odds = {k: math.exp(gains[k]) * r for k, r in frames.items()}
+    read, rivals = _frame_probabilities(reading, runs, j, list(gains))
+    if read <= 0:
+        return 0.0, None
+    doubt = sum(math.exp(defs.WORD_WEIGHT * gains[k]) * q / read for k, q in rivals.items())
+    odds = {k: math.exp(gains[k]) * q / read for k, q in rivals.items()}
     best = max(odds, key=odds.__getitem__)
-    corrects = math.isfinite(odds[best]) and odds[best] > defs.WORD_CORRECTION_ODDS and not _in_a_word(text, i)
+    corrects = odds[best] > defs.WORD_CORRECTION_ODDS and not _in_a_word(text, i)
     better = reading.vocabulary.charset[best] if corrects else None
     return 1.0 / (1.0 + doubt), better
 
 
-def _frame_ratios(reading: LineReading, runs: Sequence[tuple[int, int]], j: int, rivals: Sequence[int]) -> dict[int, float]:
-    """For each rival class, how much likelier the frames make the line with it in character
-    ``j``'s place than the line as read (on the frames from the character before to the one after)."""
+def _frame_probabilities(reading: LineReading, runs: Sequence[tuple[int, int]], j: int, rivals: Sequence[int]) -> tuple[float, dict[int, float]]:
+    """How likely the frames make the line as read, and with each rival class in character ``j``'s
+    place (on the frames from the character before to the one after)."""
     a, b = max(0, j - 1), min(len(runs), j + 2)
     lo = runs[a - 1][1] if a else 0
     hi = runs[b][0] if b < len(runs) else len(reading.probs)
     labels = list(reading.decoded.labels[a:b])
     p = ctc.sequence_probabilities(reading.probs[lo:hi], [labels] + [labels[: j - a] + [k] + labels[j - a + 1 :] for k in rivals])
-    if p[0] <= 0:
-        return dict.fromkeys(rivals, math.inf)
-    return {k: float(q / p[0]) for k, q in zip(rivals, p[1:])}
+    return float(p[0]), {k: float(q) for k, q in zip(rivals, p[1:])}
 
 
 def _better_words(reading: LineReading, runs: Sequence[tuple[int, int]], text: str, at: int, j: int) -> dict[int, float]:
