@@ -103,6 +103,7 @@ def make_stacks(
     of that many forms is ingested first and its places in review verified (bench/names.py):
     the workspace a school has after its first reviewed batch, whose places are a lexicon."""
     from pipeline.generate import generate
+    from pipeline.identity import seeded_form_ids
     from pipeline.resources import samples_dir
     from pipeline.roster.importer import import_roster
     from pipeline.store.workspace import init_workspace
@@ -117,7 +118,7 @@ def make_stacks(
     stacks: dict[str, list[dict[str, Any]]] = {side: [] for side in SIDES if photos or side == "scan"}
     for seed in seeds:
         out = root / f"seed-{seed}"
-        generate(ws, forms=["record"], formats=["pdf"], out_dir=out / "forms")
+        generate(ws, forms=["record"], formats=["pdf"], out_dir=out / "forms", draw=seeded_form_ids(seed))
         for side, into in stacks.items():
             returns = out / f"returns-{side}"
             filled = fill_returns(

@@ -27,12 +27,13 @@ FIELDS = ("teachers", "interviewee", "place")
 def round_of(ws: Any, root: Path, seed: int, forms: int, profile: str, workers: int) -> tuple[dict[str, Any], list[Any]]:
     """Issue, fill, scan and ingest one round; its truth and the records built from it."""
     from pipeline.generate import generate
+    from pipeline.identity import seeded_form_ids
     from pipeline.ingest import ingest
     from pipeline.store import records as record_store
     from pipeline.synth.returns import StackEvents, fill_returns
 
     out = root / f"seed-{seed}"
-    generate(ws, forms=["record"], formats=["pdf"], out_dir=out / "forms")
+    generate(ws, forms=["record"], formats=["pdf"], out_dir=out / "forms", draw=seeded_form_ids(seed))
     fill_returns(
         out / "forms" / "manifest.json", out / "returns", seed=seed, forms=("record",), profile=profile,
         events=StackEvents(), policy=ws.policy, limit=forms,

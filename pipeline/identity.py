@@ -7,7 +7,9 @@ Payload (QR alphanumeric mode, fits a version-3 symbol at level Q):
 
 from __future__ import annotations
 
+import random
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline import defs
@@ -18,10 +20,18 @@ FORM_PREFIX = {"record": "R", "outline": "O", "memo": "M"}
 BLANK = "BLANK"
 
 
-def new_form_id(form_id: str) -> str:
+def new_form_id(form_id: str, choice: Callable[[str], str] = secrets.choice) -> str:
     """A fresh, unguessable form id: form letter + 7 random symbols + 1 check symbol."""
-    body = FORM_PREFIX.get(form_id, "X") + "".join(secrets.choice(_ALPHABET) for _ in range(7))
+    body = FORM_PREFIX.get(form_id, "X") + "".join(choice(_ALPHABET) for _ in range(7))
     return body + _check_symbol(body)
+
+
+def seeded_form_ids(seed: int) -> Callable[[str], str]:
+    """Form ids drawn from ``seed`` instead of the system's randomness: a stack printed twice
+    with the same seed carries the same ids, so benchmarks compare versions on identical pages.
+    Guessable, so never for forms that are handed out."""
+    rng = random.Random(seed)
+    return lambda form_id: new_form_id(form_id, rng.choice)
 
 
 def is_valid_form_id(text: str) -> bool:

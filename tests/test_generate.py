@@ -16,7 +16,7 @@ from pipeline.cli import main
 from pipeline.demo import MARKER as DEMO_MARKER
 from pipeline.demo import _prepare as prepare_demo_folder
 from pipeline.generate import generate
-from pipeline.identity import decode_payload
+from pipeline.identity import decode_payload, is_valid_form_id, seeded_form_ids
 from pipeline.model import load_form
 from pipeline.resources import samples_dir
 from pipeline.roster.importer import import_roster
@@ -90,6 +90,27 @@ def test_regenerating_issues_a_new_form_id_and_keeps_the_old_one(sample_ws: Work
     with sample_ws.session() as s:
         assert all(repo.get_issued_form(s, fid) is not None for fid in old_ids)
         assert len([f for f in repo.issued_forms_for(s, student) if f.form == "record"]) == 2
+
+
+def test_a_stack_printed_twice_from_one_seed_carries_the_same_valid_ids_and_pages(tmp_path: Path) -> None:
+    """Benchmarks compare versions on identical pages: a seeded draw gives each printing the
+    same form ids, hence the same QR codes and printed ids; the default draw never does."""
+    def printed(name: str, draw: object = None) -> tuple[list[str], list[bytes]]:
+        ws = init_workspace(tmp_path / name, policy_path=samples_dir() / "policy.yaml")
+        import_roster(ws, [samples_dir() / "roster.xlsx"])
+        options = {"draw": draw} if draw is not None else {}
+        report = generate(ws, forms=["record"], formats=["pdf"], out_dir=tmp_path / f"{name}-out", class_name=CLASS, **options)
+        pdf = pdfium.PdfDocument(str(tmp_path / f"{name}-out" / report.entries[0].file))
+        try:
+            pages = [np.asarray(page.render(scale=1, grayscale=True).to_pil()).tobytes() for page in pdf]
+        finally:
+            pdf.close()
+        return [e.form_id for e in report.entries], pages
+
+    first, second, unseeded = printed("a", seeded_form_ids(7)), printed("b", seeded_form_ids(7)), printed("c")
+    assert first == second
+    assert all(is_valid_form_id(i) for i in first[0])
+    assert not set(first[0]) & set(unseeded[0])
 
 
 def test_pdf_and_docx_of_one_form_share_its_form_id(sample_ws: Workspace, tmp_path: Path) -> None:

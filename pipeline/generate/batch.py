@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from itertools import groupby
 from pathlib import Path
@@ -88,10 +88,12 @@ def generate(
     order: Sequence[tuple[str, Mapping[str, str]]] | None = None,
     school: str | None = None,
     operator: str | None = None,
+    draw: Callable[[str], str] = new_form_id,
 ) -> GenerationReport:
     """Issue ``forms`` for every student (of ``class_name``) and write them to ``out_dir``;
     ``school`` names the school of a district's store they are printed for (its code in the
     QR codes, its name and profile on the forms), required once the store holds several.
+    ``draw`` makes a form id for a form definition (``identity.seeded_form_ids`` for benchmarks).
 
     ``order`` (学籍号, values by field role) issues one form per entry instead, in that order
     within each class (a student may come twice), with those values pre-filled where the form
@@ -114,7 +116,7 @@ def generate(
     for form in form_defs:
         for cls, members in groupby(students, key=lambda s: s[0].class_name):
             group = list(members)
-            _issue_class(ws, form, cls, group, formats=formats, fonts=fonts, duplex=duplex, report=report)
+            _issue_class(ws, form, cls, group, formats=formats, fonts=fonts, duplex=duplex, report=report, draw=draw)
             done += len(group)
             if progress:
                 progress(done, total, f"{form.title} · {cls}")
@@ -135,11 +137,12 @@ def _issue_class(
     fonts: FontSet | None,
     duplex: bool,
     report: GenerationReport,
+    draw: Callable[[str], str],
 ) -> None:
     """Render one class's forms, then record them as issued in one transaction."""
     filled: list[tuple[Student, FilledForm]] = []
     with ws.session() as session:
-        ids = unused_form_ids(session, form.id, len(students))
+        ids = unused_form_ids(session, form.id, len(students), draw=draw)
     for (student, by_role), form_id in zip(students, ids):
         ff = filled_form(form, student, ws.policy, by_role, form_id=form_id)
         if fonts is not None:
