@@ -4,6 +4,8 @@ Three stages, each in its own process, so each one's peak memory is its own:
 
 1. stack: the sample school's workspace, one round of record forms per seed, ``--forms`` of them filled by hand
    (optionally in ``--hand-font`` fonts the thresholds were not tuned on), stacked and scanned;
+   the forms' ids are drawn from the seed too (``identity.seeded_form_ids``), so a seed gives
+   the same pages, QR codes included, in every run and every version compared;
 2. ingest: ``ingest`` over all stacks with ``--workers`` processes (default: all cores), timed;
    the records are scored against truth.json (``pipeline.synth.evaluate``);
 3. baseline: whole-page OCR (detection + recognition on the full page, one process, one ONNX
