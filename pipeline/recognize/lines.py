@@ -34,6 +34,7 @@ class Vocabulary:
         self._canonical = np.array([c for _, c in known], np.int64)
         self._spelling = str.maketrans({self.charset[v]: self.charset[c] for v, c in known})
         self.misread_marks = frozenset(self.spelled(defs.NARRATIVE_MISREAD_MARKS))
+        self.mark_meanings = self.ids(self.spelled(defs.NARRATIVE_MARK_MEANINGS))  # what a misread mark stands for
 
     def canonical(self, probs: np.ndarray) -> np.ndarray:
         """``probs`` with every width variant's probability moved to its canonical class."""

@@ -70,7 +70,7 @@ def _mark_check(reading: LineReading, runs: Sequence[tuple[int, int]], j: int, t
     least ``MARK_CORRECTION_MIN`` of the mark's probability; a point between digits stays."""
     if text[i - 1 : i].isdigit() and text[i + 1 : i + 2].isdigit():
         return 1.0, None
-    read, marks = _frame_probabilities(reading, runs, j, reading.vocabulary.ids(reading.vocabulary.spelled(defs.NARRATIVE_MARK_MEANINGS)))
+    read, marks = _frame_probabilities(reading, runs, j, reading.vocabulary.mark_meanings)
     if read <= 0 or not marks:  # an engine that cannot spell them
         return 1.0, None
     best = max(marks, key=marks.__getitem__)
