@@ -360,6 +360,31 @@ def test_libreoffice_round_trip_of_memo_and_outline(issued: dict, tmp_path: Path
         assert _right_or_doubted(read_docx(back, form, form_id=form_id), _expected(form, issued, values)) == []
 
 
+SAVED_BY_LIBREOFFICE_25 = Path(__file__).parent / "data" / "libreoffice-25"
+
+
+@pytest.mark.parametrize("name", ["memo-odd", "memo-even", "outline-odd", "record-odd"])
+def test_a_form_saved_by_libreoffice_25_reads_as_filled_or_doubts_the_field(name: str) -> None:
+    filled = SAVED_BY_LIBREOFFICE_25 / f"{name}.docx"
+    saved = SAVED_BY_LIBREOFFICE_25 / f"{name}.libreoffice-25.2.docx"
+    form = load_form(name.split("-")[0])
+    form_id = docx_identity(filled).form_id
+    assert docx_identity(saved).form_id == form_id
+    before = read_docx(filled, form, form_id=form_id).values
+    after = read_docx(saved, form, form_id=form_id).values
+    assert [f"{fid}: {v.raw!r}" for fid, v in after.items() if v.raw != before[fid].raw and not v.doubt] == []
+
+
+def test_an_empty_paragraph_control_libreoffice_25_moved_into_the_next_label_is_read_empty_and_doubted() -> None:
+    saved = SAVED_BY_LIBREOFFICE_25 / "memo-odd.libreoffice-25.2.docx"
+    reading = read_docx(saved, load_form("memo"), form_id=docx_identity(saved).form_id)
+    moved = reading.values["school_actions"]
+    assert (moved.raw, moved.confidence < 1.0) == ("", True)
+    assert "二、学校（教师）将要做的" in moved.doubt and "移出" in moved.doubt
+    assert reading.reader == "docx-labels" and any("不在原来的单元格" in n for n in reading.notes)
+    assert reading.values["home_actions"].raw != "" and not reading.values["home_actions"].doubt
+
+
 # --- bad inputs ---------------------------------------------------------------------------
 
 

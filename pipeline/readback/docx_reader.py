@@ -1,10 +1,12 @@
 """The Word (.docx) reader: form identity and field values from a returned .docx.
 
 Fields are read from their content controls by tag (reader ``docx``). When a control is
-gone — LibreOffice drops every tag and checkbox alias and splits text controls; a teacher
+gone — LibreOffice 7 drops every tag and checkbox alias and splits text controls; a teacher
 may delete a control — the field is read from the value cell of its row, found by the
 control's alias or by the label cell (reader ``docx-labels``), at a lower confidence and
-with a ``doubt`` whenever the text cannot be attributed with certainty.
+with a ``doubt`` whenever the text cannot be attributed with certainty. A control that is not
+beside its label, where every template puts it (LibreOffice 25 moves an empty one into the next
+row's label cell), is read the same way from beside its label, always with a doubt.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ PRINTED_ID = re.compile(r"表单编号\s*[:：]?\s*([0-9A-Za-z]{9})(?![0-9A-Za-z
 QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 HEADER_PART = re.compile(r"word/header\d*\.xml")
 LOST_CONTROLS = "文档中的内容控件标记已丢失（可能用 LibreOffice 或 WPS 另存过），这些字段按表格中的字段名称读取"
+MOVED_CONTROLS = "文档中有内容控件不在原来的单元格中（可能用新版 LibreOffice 另存过），这些字段按表格中的字段名称读取"
+MOVED_CONTROL = "“{label}”的控件被移出了它的单元格（另存时发生），已按表格读取，请核对"
 
 
 @dataclass(frozen=True)
@@ -114,23 +118,29 @@ def read_docx(path: Path, form: FormDef, *, form_id: str) -> Reading:
     pkg = _load(path, with_images=False)
     doc = pkg.document
     controls = _tagged_controls(doc)
+    beside_labels = _label_cells(doc, form)
     values: dict[str, RawValue] = {}
     cells: dict[str, list[etree._Element]] | None = None
+    moved = []
     for f in form.fields:
         found = controls.get(f.id)
-        if found:
+        if found and _in_place(found[0], beside_labels[f.id]):
             values[f.id] = _read_control(f, found, form)
-            continue
-        if cells is None:
-            cells = _value_cells(doc, form)
-        values[f.id] = _read_by_label(f, cells[f.id], form)
-    fallback = cells is not None
+        elif found:
+            moved.append(f.id)
+            values[f.id] = _read_by_label(f, beside_labels[f.id], form, doubt=MOVED_CONTROL.format(label=f.label))
+        else:
+            if cells is None:
+                cells = _value_cells(doc, form, beside_labels)
+            values[f.id] = _read_by_label(f, cells[f.id], form)
+    fallback = cells is not None or bool(moved)
     ids = {fid for _, fid in _id_candidates(pkg)}
     if not (controls.keys() & values.keys() or ids or _printed_ids(pkg)):
         raise ForeignDocumentError(
             path, f"不是本系统发放的{form.title}（没有表单编号，也没有表单的字段控件）", "请交回系统生成的 .docx 文件（文件名中含表单编号）"
         )
-    notes = [LOST_CONTROLS] if fallback else []
+    notes = [LOST_CONTROLS] if cells is not None else []
+    notes += [MOVED_CONTROLS] if moved else []
     notes += [
         f"文档中的表单编号 {fid} 与 {form_id} 不一致，请核对"
         for fid in sorted({fid for fid in ids if is_valid_form_id(fid)} - {form_id})
@@ -205,11 +215,13 @@ def _value(raw: str | bool | tuple[str, ...], confidence: float, doubts: list[st
     return RawValue(raw=raw, confidence=confidence, source=SOURCE, doubt="；".join(doubts))
 
 
-def _read_by_label(f: FieldDef, cells: list[etree._Element], form: FormDef) -> RawValue:
-    """A field whose tagged control is gone, from the candidate value cells of its row."""
+def _read_by_label(f: FieldDef, cells: list[etree._Element], form: FormDef, *, doubt: str = "") -> RawValue:
+    """A field whose tagged control is gone or misplaced, from the candidate value cells of its
+    row; ``doubt`` says why it was read so, when that alone needs a person."""
     if not cells:
         return RawValue(raw=None, confidence=0.0, source=SOURCE, doubt=f"文档中找不到该字段（“{f.label}”的控件和表格单元格都不在了），请人工核对")
-    doubts = [f"“{f.label}”在文档中有 {len(cells)} 处，已取第一处"] if len(cells) > 1 else []
+    doubts = [doubt] if doubt else []
+    doubts += [f"“{f.label}”在文档中有 {len(cells)} 处，已取第一处"] if len(cells) > 1 else []
     text, clean = cell_text(cells[0])
     if not clean:
         doubts.append(f"“{f.label}”的文字在另存时被拆分重复，无法可靠还原，请人工核对")
@@ -226,26 +238,49 @@ def _read_by_label(f: FieldDef, cells: list[etree._Element], form: FormDef) -> R
     return _value(_text_value(f, text), defs.DOCX_FALLBACK_CONFIDENCE, doubts)
 
 
-def _value_cells(doc: etree._Element, form: FormDef) -> dict[str, list[etree._Element]]:
+def _value_cells(doc: etree._Element, form: FormDef, beside_labels: dict[str, list[etree._Element]]) -> dict[str, list[etree._Element]]:
     """Field id → candidate value cells: the cell holding a control aliased with the field's
-    label, and the cell right of a cell reading the label (whitespace ignored). A choice
-    control's alias is not trusted: LibreOffice gives it one of its options' alias."""
-    by_label = {"".join(f.label.split()): f for f in form.fields}
+    label, and the cells ``beside_labels``. A choice control's alias is not trusted:
+    LibreOffice gives it one of its options' alias."""
+    by_label = _fields_by_label(form)
     cells: dict[str, list[etree._Element]] = {f.id: [] for f in form.fields}
-
-    def add(f: FieldDef, cell: etree._Element | None) -> None:
-        if cell is not None and cell.tag == f"{{{W}}}tc" and not any(c is cell for c in cells[f.id]):
-            cells[f.id].append(cell)
-
     for sdt in doc.iter(f"{{{W}}}sdt"):
         f = by_label.get("".join(sdt_property(sdt, "alias").split()))
         if f is not None and f.kind not in CHOICE_KINDS and not is_checkbox(sdt):
-            add(f, _enclosing_cell(sdt))
+            _add_cell(cells[f.id], _enclosing_cell(sdt))
+    for fid, found in beside_labels.items():
+        for cell in found:
+            _add_cell(cells[fid], cell)
+    return cells
+
+
+def _label_cells(doc: etree._Element, form: FormDef) -> dict[str, list[etree._Element]]:
+    """Field id → the cells right of a cell reading the field's label (whitespace ignored):
+    where the form's template puts every field's control."""
+    by_label = _fields_by_label(form)
+    cells: dict[str, list[etree._Element]] = {f.id: [] for f in form.fields}
     for cell in doc.iter(f"{{{W}}}tc"):
         f = by_label.get("".join(text_of(cell).split()))
         if f is not None:
-            add(f, cell.getnext())
+            _add_cell(cells[f.id], cell.getnext())
     return cells
+
+
+def _fields_by_label(form: FormDef) -> dict[str, FieldDef]:
+    return {"".join(f.label.split()): f for f in form.fields}
+
+
+def _add_cell(cells: list[etree._Element], cell: etree._Element | None) -> None:
+    if cell is not None and cell.tag == f"{{{W}}}tc" and not any(c is cell for c in cells):
+        cells.append(cell)
+
+
+def _in_place(sdt: etree._Element, beside_label: list[etree._Element]) -> bool:
+    """False when the field's label is found and its control is not in a cell beside it:
+    LibreOffice 25 moves an empty multi-paragraph control into the next row's label cell, where
+    it holds that label's text."""
+    cell = _enclosing_cell(sdt)
+    return not beside_label or any(c is cell for c in beside_label)
 
 
 def _enclosing_cell(el: etree._Element) -> etree._Element | None:
