@@ -20,6 +20,8 @@ database: workers only read pages and send back each page's outcome.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import logging
 import os
 import uuid
@@ -38,6 +40,10 @@ from pipeline.ingest.executors import TIMED_OUT, Readers
 from pipeline.ingest.scan_page import PageOutcome, ScanContext
 from pipeline.scan.load import ScanPage, scan_page_at
 from pipeline.store.filestore import FileStore
+
+# What distributed raises when a wait runs out: on Python 3.10 asyncio's and concurrent.futures'
+# own TimeoutError, which Python 3.11 made the built-in one.
+TIMEOUTS = (TimeoutError, asyncio.TimeoutError, concurrent.futures.TimeoutError)
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -106,7 +112,7 @@ def open_cluster(address: str, store: FileStore, log_file: Path, *, shared_store
 
     try:
         client = Client(address, timeout=defs.CLUSTER_CONNECT_TIMEOUT, set_as_default=False)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, *TIMEOUTS) as exc:
         raise ClusterError(NO_ANSWER.format(address=address, seconds=defs.CLUSTER_CONNECT_TIMEOUT)) from exc
     except (ValueError, TypeError) as exc:  # not an address at all
         raise ClusterError(BAD_ADDRESS.format(address=address)) from exc
@@ -120,7 +126,7 @@ def open_cluster(address: str, store: FileStore, log_file: Path, *, shared_store
 def _prepared(client: Client, address: str, store: FileStore, log_file: Path, shared_store: bool | None) -> DaskPages:
     try:
         client.wait_for_workers(1, timeout=defs.CLUSTER_WORKER_WAIT)
-    except TimeoutError as exc:
+    except TIMEOUTS as exc:
         raise ClusterError(NO_WORKERS.format(address=address, seconds=defs.CLUSTER_WORKER_WAIT)) from exc
     pages = DaskPages(client, address, store, log_file)
     checks = pages.admit()
@@ -140,7 +146,7 @@ def _check_workers(client: Client, workers: list[str], store: FileStore) -> dict
     futures = {w: client.submit(_prepare_worker, str(probe.resolve()), content, workers=[w], allow_other_workers=False, pure=False) for w in workers}
     try:
         _wait(client, list(futures.values()), defs.CLUSTER_ENGINE_TIMEOUT, "ALL_COMPLETED")
-    except TimeoutError:
+    except TIMEOUTS:
         pass  # the workers that did not answer are named by the caller
     finally:
         probe.unlink(missing_ok=True)
@@ -259,7 +265,7 @@ class DaskPages:
         the pages in flight are read one at a time."""
         try:
             done, _ = _wait(self.client, list(in_flight), defs.SCAN_PAGE_TIMEOUT, "FIRST_COMPLETED")
-        except TimeoutError:
+        except TIMEOUTS:
             yield from self._one_by_one(in_flight, ctx, readers)
             return
         for future in done:
@@ -273,7 +279,7 @@ class DaskPages:
             return future.result(timeout)
         except KilledWorker:
             return PageOutcome("quarantined", KILLED)
-        except (CancelledError, TimeoutError):  # the scheduler went away (read_pages says so); a hang
+        except (CancelledError, *TIMEOUTS):  # the scheduler went away (read_pages says so); a hang
             raise
         except Exception as exc:  # raised on the worker by a reader bug; its trace came along
             return readers.failed(ref, exc)
@@ -289,6 +295,6 @@ class DaskPages:
             future = self._submit(ref, page, ctx, readers.read)
             try:
                 yield ref, self._outcome(ref, future, readers, defs.SCAN_PAGE_TIMEOUT)
-            except TimeoutError:
+            except TIMEOUTS:
                 future.cancel()
                 yield ref, PageOutcome("quarantined", TIMED_OUT.format(seconds=defs.SCAN_PAGE_TIMEOUT))
