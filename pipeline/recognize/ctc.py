@@ -60,7 +60,7 @@ def sequence_probabilities(probs: np.ndarray, sequences: Sequence[Sequence[int]]
     alpha = np.zeros(ext.shape)
     alpha[:, 0] = probs[0, BLANK]
     alpha[:, 1] = np.where(live[:, 1], probs[0, ext[:, 1]], 0.0)
-    log_scale = np.zeros(count)
+    log_scale: np.ndarray = np.zeros(count)
     for t in range(1, frames):
         step = alpha.copy()
         step[:, 1:] += alpha[:, :-1]

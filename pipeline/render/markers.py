@@ -19,8 +19,8 @@ def marker_bits(marker_id: int) -> tuple[tuple[bool, ...], ...]:
     import cv2  # here, not at the top: `jiafang doctor` must start to say that OpenCV cannot load
 
     dictionary = cv2.aruco.getPredefinedDictionary(getattr(cv2.aruco, defs.MARKER_DICTIONARY))
-    image = cv2.aruco.generateImageMarker(dictionary, marker_id, _CELLS)
-    return tuple(tuple(bool(v < 128) for v in row) for row in image)
+    black = cv2.aruco.generateImageMarker(dictionary, marker_id, _CELLS) < 128
+    return tuple(tuple(bool(black[row, col]) for col in range(_CELLS)) for row in range(_CELLS))
 
 
 def draw_marker(canvas: Canvas, marker: Marker, page_height_mm: float) -> None:
