@@ -241,10 +241,6 @@ def _defaced_scan(entry: Issued, out: Path, dpi: int = 200) -> None:
 def test_quarantined_page_assigned_by_hand_is_read(  # type: ignore[no-untyped-def]
     ws: Workspace, issued: list[Issued], browser, tmp_path: Path
 ) -> None:
-    from pipeline.ingest import scan_run
-
-    if not hasattr(scan_run, "assign_page"):
-        pytest.skip("pipeline.ingest.scan_run.assign_page 尚未实现（由主线提供后取消跳过）")
     from pipeline.ingest import ingest
     from pipeline.store.scans import pages_with_status
 
