@@ -64,11 +64,13 @@ ci-lowest:
 ci-highest:
 	$(call test_on,$(PYTHON_HIGHEST),$(ROOT_HIGHEST),)
 
-# `make test` on Python $(1), here if this machine has it, else inside the system $(2) that ships
-# it (.ci/chroot: built once with debootstrap, as root), with pytest arguments $(3).
+# `make test` on Python $(1), here if this machine has it (on PATH or from pyenv), else inside the
+# system $(2) that ships it (.ci/chroot: built once with debootstrap, as root), with pytest
+# arguments $(3).
 define test_on
-	@if command -v $(1) >/dev/null 2>&1; then \
-	  $(MAKE) --no-print-directory test PYTHON=$(1) PYTEST_ARGS='$(3)'; \
+	+@py=$$(.ci/find-python $(1)); \
+	if [ -n "$$py" ]; then \
+	  $(MAKE) --no-print-directory test PYTHON=$$py PYTEST_ARGS='$(3)'; \
 	else \
 	  echo "本机没有 $(1)：在 $(2) 系统中运行（.ci/chroot）。"; \
 	  .ci/chroot $(2) make --no-print-directory test PYTHON=$(1) PYTEST_ARGS='$(3)'; \
