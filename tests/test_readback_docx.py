@@ -385,6 +385,23 @@ def test_an_empty_paragraph_control_libreoffice_25_moved_into_the_next_label_is_
     assert reading.values["home_actions"].raw != "" and not reading.values["home_actions"].doubt
 
 
+def test_a_record_typed_into_in_libreoffice_25_reads_what_was_typed_and_ticked() -> None:
+    saved = SAVED_BY_LIBREOFFICE_25 / "record-typed.libreoffice-25.2.docx"
+    values = read_docx(saved, load_form("record"), form_id=docx_identity(saved).form_id).values
+    typed = {fid: values[fid].raw for fid in ("visit_date", "place", "teachers", "followup_due")}
+    assert typed == {"visit_date": "手填家访日期", "place": "手填家访地点", "teachers": "手填参与教师", "followup_due": "手填跟进期限"}
+    assert (values["mode"].raw, values["student_present"].raw) == (("入户走访",), ("是",))
+    assert values["teacher_signature"].raw is True and values["parent_signature"].raw is True
+
+
+def test_text_in_a_control_still_flagged_as_its_placeholder_is_read_and_doubted_not_dropped() -> None:
+    saved = SAVED_BY_LIBREOFFICE_25 / "record-typed-placeholder-flag-kept.libreoffice-25.2.docx"
+    values = read_docx(saved, load_form("record"), form_id=docx_identity(saved).form_id).values
+    for fid, typed in (("visit_date", "手填家访日期"), ("interviewee", "手填受访人"), ("followup_due", "手填跟进期限")):
+        assert values[fid].raw == typed and "占位文字" in values[fid].doubt
+    assert values["mode"].doubt and values["teacher_signature"].doubt
+
+
 # --- bad inputs ---------------------------------------------------------------------------
 
 

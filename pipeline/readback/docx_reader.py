@@ -174,12 +174,16 @@ def _read_control(f: FieldDef, sdts: list[etree._Element], form: FormDef) -> Raw
         if not boxes:
             return _value(_ticks_from_text(text_of(sdt), f, doubts), 1.0, doubts)
         return _value(_ticks_from_boxes(sdt, boxes, f, doubts), 1.0, doubts)
-    return _value(_text_value(f, _control_text(sdt, f, form)), 1.0, doubts)
+    text = _control_text(sdt, f, form)
+    if text and sdt.find("w:sdtPr/w:showingPlcHdr", NS) is not None:
+        doubts.append(f"“{f.label}”的控件仍标记为显示占位文字，但其中的文字不是占位文字，请核对")
+    return _value(_text_value(f, text), 1.0, doubts)
 
 
 def _control_text(sdt: etree._Element, f: FieldDef, form: FormDef) -> str:
-    if sdt.find("w:sdtPr/w:showingPlcHdr", NS) is not None:
-        return ""
+    """The control's text; "" where it is the template's placeholder. A control still flagged
+    as showing its placeholder is not taken as empty on the flag alone: an editor that does
+    not clear it (LibreOffice 25 through its API) would lose what was typed."""
     text = text_of(sdt.find("w:sdtContent", NS))
     return "" if text == _placeholders(form.id).get(f.id) else text
 
