@@ -16,9 +16,8 @@ endif
 BIN := $(VENV)/bin
 # CI: the full suite on the highest Python and, at the same time, the suite without `slow`
 # tests on the lowest (what differs there is the language and the wheels, which the quick
-# tier already imports and runs; the slow tier is OCR, LibreOffice and packaging). Most of the
-# suite runs on one core, so side by side on 2 cores the two take about the full suite's time
-# rather than the sum of both; --output-sync prints each run's output whole once it ends.
+# tier already imports and runs; the slow tier is OCR, LibreOffice and packaging). Side by side
+# on 2 cores they took 19 min (README, Development); --output-sync prints each run whole.
 PYTHON_LOWEST ?= python3.10
 PYTHON_HIGHEST ?= python3.13
 # The systems that ship them, for a machine that has neither: Ubuntu 22.04 and Debian 13.
