@@ -18,6 +18,7 @@ import docx
 import pytest
 from lxml import etree
 
+from pipeline.defs import DOCX_FALLBACK_CONFIDENCE
 from pipeline.errors import ForeignDocumentError, UnknownFormError, UnreadableFileError, UnsafeFileError
 from pipeline.generate import generate
 from pipeline.model.prefill import prefill_values
@@ -375,14 +376,32 @@ def test_a_form_saved_by_libreoffice_25_reads_as_filled_or_doubts_the_field(name
     assert [f"{fid}: {v.raw!r}" for fid, v in after.items() if v.raw != before[fid].raw and not v.doubt] == []
 
 
-def test_an_empty_paragraph_control_libreoffice_25_moved_into_the_next_label_is_read_empty_and_doubted() -> None:
+def test_an_empty_paragraph_control_libreoffice_25_moved_into_the_next_label_is_read_beside_its_own_label() -> None:
     saved = SAVED_BY_LIBREOFFICE_25 / "memo-odd.libreoffice-25.2.docx"
     reading = read_docx(saved, load_form("memo"), form_id=docx_identity(saved).form_id)
     moved = reading.values["school_actions"]
-    assert (moved.raw, moved.confidence < 1.0) == ("", True)
-    assert "二、学校（教师）将要做的" in moved.doubt and "移出" in moved.doubt
+    assert (moved.raw, moved.confidence, moved.doubt) == ("", DOCX_FALLBACK_CONFIDENCE, "")
     assert reading.reader == "docx-labels" and any("不在原来的单元格" in n for n in reading.notes)
     assert reading.values["home_actions"].raw != "" and not reading.values["home_actions"].doubt
+
+
+def test_a_memo_typed_into_in_libreoffice_25_reads_what_was_typed_beside_each_label() -> None:
+    saved = SAVED_BY_LIBREOFFICE_25 / "memo-typed.libreoffice-25.2.docx"
+    values = read_docx(saved, load_form("memo"), form_id=docx_identity(saved).form_id).values
+    typed = {fid: (values[fid].raw, values[fid].doubt) for fid in ("consensus", "school_actions", "home_actions")}
+    assert typed == {"consensus": ("每天阅读三十分钟", ""), "school_actions": ("每周反馈一次作业情况", ""), "home_actions": ("控制手机时间", "")}
+
+
+def test_a_moved_control_that_holds_more_than_a_label_leaves_its_field_in_doubt(tmp_path: Path) -> None:
+    saved = tmp_path / "typed-into-the-label.docx"
+    with zipfile.ZipFile(SAVED_BY_LIBREOFFICE_25 / "memo-odd.libreoffice-25.2.docx") as src, zipfile.ZipFile(saved, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == DOCUMENT_PART:
+                data = data.replace("三、家庭（家长）将要做的</w:t>".encode(), "三、家庭（家长）将要做的督促作业</w:t>".encode(), 1)
+            dst.writestr(item, data)
+    moved = read_docx(saved, load_form("memo"), form_id=docx_identity(saved).form_id).values["school_actions"]
+    assert moved.raw == "" and "移出" in moved.doubt
 
 
 def test_a_record_typed_into_in_libreoffice_25_reads_what_was_typed_and_ticked() -> None:

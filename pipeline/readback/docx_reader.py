@@ -5,8 +5,10 @@ gone — LibreOffice 7 drops every tag and checkbox alias and splits text contro
 may delete a control — the field is read from the value cell of its row, found by the
 control's alias or by the label cell (reader ``docx-labels``), at a lower confidence and
 with a ``doubt`` whenever the text cannot be attributed with certainty. A control that is not
-beside its label, where every template puts it (LibreOffice 25 moves an empty one into the next
-row's label cell), is read the same way from beside its label, always with a doubt.
+beside its label, where every template puts it, is read the same way from beside its label:
+LibreOffice 25 moves an empty multi-paragraph control into the next row's label cell, where it
+holds that label's text and the field's own cell is where its value is typed; a control moved
+anywhere else, or holding anything else, leaves the field with a doubt.
 """
 
 from __future__ import annotations
@@ -128,7 +130,8 @@ def read_docx(path: Path, form: FormDef, *, form_id: str) -> Reading:
             values[f.id] = _read_control(f, found, form)
         elif found:
             moved.append(f.id)
-            values[f.id] = _read_by_label(f, beside_labels[f.id], form, doubt=MOVED_CONTROL.format(label=f.label))
+            doubt = "" if _holds_a_label(found[0], form) else MOVED_CONTROL.format(label=f.label)
+            values[f.id] = _read_by_label(f, beside_labels[f.id], form, doubt=doubt)
         else:
             if cells is None:
                 cells = _value_cells(doc, form, beside_labels)
@@ -268,6 +271,12 @@ def _label_cells(doc: etree._Element, form: FormDef) -> dict[str, list[etree._El
         if f is not None:
             _add_cell(cells[f.id], cell.getnext())
     return cells
+
+
+def _holds_a_label(sdt: etree._Element, form: FormDef) -> bool:
+    """True for a control that holds nothing but one of the form's labels: LibreOffice 25's move
+    of an empty control, which left the field's own cell as the one place to type its value."""
+    return "".join(text_of(sdt).split()) in _fields_by_label(form)
 
 
 def _fields_by_label(form: FormDef) -> dict[str, FieldDef]:
