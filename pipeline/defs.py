@@ -22,6 +22,11 @@ REGISTERED_PX_PER_MM = 8.0  # px/mm (~203 dpi); a box (x, y, w, h) in mm crops a
 SCAN_RENDER_DPI = 200.0  # dpi a PDF page is rendered at when it is not one embedded image
 PDF_REOPEN_PAGES = 16  # pages read from a scan PDF before it is reopened (bounds PDFium's object cache)
 SCAN_DPI_RANGE = (100.0, 1200.0)  # dpi; file metadata outside this is ignored and inferred instead
+# dpi below which a flat scan's handwriting and empty boxes all go to a person and the page says to
+# rescan. Scanners offer 75/100/150/200/300: bench/ingest.py --profile lowres (seed 31; 20 forms,
+# 6 at 75 dpi) read 99.8 % of fields right at 150 dpi, 94.5 % at 100 (dates 92 %), 79 % at 75,
+# none wrong and `auto`, but below 150 with reasons that blamed folds and pencil.
+SCAN_DPI_LOW = 140.0
 SCAN_PAGE_SHORT_SIDE = 210.0  # mm, A4 width: infers a scan's dpi from its pixel size
 SCAN_MIN_SIDE_PX = 64  # px; a page image narrower than this cannot be a form (thumbnails, child IFDs)
 TIFF_MAX_PAGES = 10_000  # page directories followed when checking that a TIFF is complete

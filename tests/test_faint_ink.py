@@ -4,7 +4,8 @@ Pencil and light pens (grey 170-200 on white paper) fall under the ordinary ink 
 1-bit copy of them breaks strokes into dots: such a cell or box is read from its joined
 strokes and sent to review, never taken for an empty one; a page whose writing is faint says
 so once. A "1" written beside a cell's side is writing, not the cell's printed frame, and a 1
-or a 7 is checked against the cell's own ink."""
+or a 7 is checked against the cell's own ink. A page scanned at too low a resolution loses thin
+strokes for want of pixels: it says so, and what to do, instead of blaming the pen or the paper."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from PIL import Image
 
 from pipeline import defs
 from pipeline.ingest import ingest
-from pipeline.ingest.scan_page import BILEVEL_NARRATIVE, DOUBT_BILEVEL, DOUBT_FAINT_HAND, FAINT_HAND
+from pipeline.ingest.scan_page import (
+    BILEVEL_NARRATIVE, DOUBT_BILEVEL, DOUBT_FAINT_HAND, DOUBT_LOW_RESOLUTION, FAINT_HAND, LOW_RESOLUTION, MISPLACED,
+)
 from pipeline.model.form import load_form
 from pipeline.model.record import Record
 from pipeline.recognize import default_engine
@@ -76,12 +79,15 @@ def _with_paragraph(page: np.ndarray, ink: int) -> None:
     draw_text(page, line, "家长支持孩子学习", style=_hand(40), rng=np.random.default_rng(4))
 
 
-def _ingested(folder: Path, scanner: ScannerModel, write: Callable[[np.ndarray], None], *, suffix: str = ".png") -> tuple[Record, str]:
-    """The record and the file's ingest reason after ``write`` on page 1 and scanning it."""
+def _ingested(
+    folder: Path, scanner: ScannerModel, write: Callable[[np.ndarray], None], *, suffix: str = ".png", dpi_tag: bool = True
+) -> tuple[Record, str]:
+    """The record and the file's ingest reason after ``write`` on page 1 and scanning it (the
+    scan's dpi in the file's metadata unless not ``dpi_tag``)."""
     issued = issue_one_record_form(folder, "淡笔班")
     write(issued.page)
     scan = folder / f"scan{suffix}"
-    Image.fromarray(scanned(issued.page, scanner)).save(scan, dpi=(scanner.dpi, scanner.dpi))
+    Image.fromarray(scanned(issued.page, scanner)).save(scan, **({"dpi": (scanner.dpi, scanner.dpi)} if dpi_tag else {}))
     report = ingest(issued.ws, [scan], workers=1)
     with issued.ws.session() as s:
         record = current_record(s, issued.form_id)
@@ -206,6 +212,31 @@ def test_a_1_bit_scan_on_a_turned_pdf_page_is_still_seen_as_thresholded(tmp_path
     assert turned.dpi == defs.SCAN_RENDER_DPI != flat.dpi, "the turned page is rendered, the flat one taken as stored"
     assert flat.image is not None and thresholded(flat.image)
     assert turned.image is not None and thresholded(turned.image)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dpi_tag", [True, False], ids=["dpi-in-file", "dpi-from-size"])
+def test_a_page_scanned_at_100_dpi_says_to_rescan_and_sends_its_writing_and_empty_boxes_to_a_person(tmp_path: Path, dpi_tag: bool) -> None:
+    """Thin strokes and box outlines lost for want of pixels read as faint pencil and bent paper;
+    the page names its resolution once instead, whether the file says it or its size does."""
+    scanner = replace(GREY, dpi=100)
+    record, reason = _ingested(tmp_path, scanner, partial(_with_paragraph, ink=40), dpi_tag=dpi_tag)
+    assert reason.count(LOW_RESOLUTION.split("（")[0]) == 1 and LOW_RESOLUTION.format(dpi=100) in reason
+    assert FAINT_HAND not in reason and MISPLACED.split("：")[0] not in reason
+    for field_id in ("visit_date", "visit_time", "family_situation", "place", "mode", "school_feedback"):
+        assert record.fields[field_id].status == "review", field_id
+        assert DOUBT_LOW_RESOLUTION in record.fields[field_id].message, field_id
+    assert "家长支持孩子" in record.fields["family_situation"].raw, "the paragraph is still read as a draft"
+    for field_id, field in record.fields.items():  # pre-printed roster values have no reading (raw)
+        assert not (field.status == "auto" and field.source == "ocr" and field.raw), f"{field_id}: handwriting accepted at 100 dpi"
+
+
+@pytest.mark.slow
+def test_a_page_scanned_at_150_dpi_is_read_as_a_200_dpi_one(tmp_path: Path) -> None:
+    record, reason = _ingested(tmp_path, replace(GREY, dpi=150), partial(_with_paragraph, ink=40))
+    assert LOW_RESOLUTION.split("（")[0] not in reason
+    assert record.fields["visit_time"].status == "auto" and record.fields["visit_time"].value == "14:10-15:30"
+    assert not any(DOUBT_LOW_RESOLUTION in f.message for f in record.fields.values())
 
 
 @pytest.mark.slow

@@ -30,7 +30,7 @@ def samples() -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="输出目录（扫描件与 truth.json）。")
 @click.option("--seed", default=0, show_default=True, type=int, help="随机种子：相同种子得到完全相同的扫描件。")
 @click.option("--limit", default=None, type=click.IntRange(min=1), help="最多填写多少份表单（按清单顺序）。")
-@click.option("--profile", default="office", show_default=True, type=click.Choice(PROFILES), help="扫描质量：clean 清晰，office 一般复印机，harsh 歪斜、模糊、黑白；hard 200 dpi 黑白与灰度混合、透印、折痕；duplex 每页透印背面。")
+@click.option("--profile", default="office", show_default=True, type=click.Choice(PROFILES), help="扫描质量：clean 清晰，office 一般复印机，harsh 歪斜、模糊、黑白；hard 200 dpi 黑白与灰度混合、透印、折痕；lowres 150 与 100 dpi 的灰度和彩色；duplex 每页透印背面。")
 @click.option("--forms", "forms_", default="record", show_default=True, help="填写哪些表单，逗号分隔：record,outline,memo")
 @click.option("--images", is_flag=True, help="每页写一个图像文件（PNG，黑白页为 TIFF），而不是每班一个 PDF。")
 @click.option("--photos", is_flag=True, help="用手机拍照代替扫描：每页一张照片（JPEG 或 HEIC，文件名如 IMG_1234.jpg、微信图片_….jpg），每班一个文件夹，夹有聊天截图。")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, partial
 
@@ -47,6 +47,8 @@ FAINT_SCAN_MARK = FAINT_SCAN.split("{")[0]  # how a page's stored notes say it w
 PHOTO_REFINED = "手机照片：纸张弯曲，已按表格线校正（表格线偏差 {before:.2f} mm → {after:.2f} mm）"
 PHOTO_GLARE = "手机照片有反光，{count} 个栏待核对"
 MISPLACED = "纸面有局部变形：{count} 个栏的框线与版面对不上，待核对"
+LOW_RESOLUTION = "扫描分辨率过低（约 {dpi:.0f} dpi）：细笔画和框线可能丢失，本页手写内容和空白栏均需复核；请用 200 dpi 或更高的灰度模式重新扫描"
+DOUBT_LOW_RESOLUTION = "扫描分辨率过低，细笔画可能丢失，请对照原图核对"
 FAINT_HAND = "字迹过淡（铅笔或浅色笔）：请用灰度重新扫描"
 DOUBT_FAINT_HAND = "本页字迹过淡，请对照原图核对"
 BILEVEL_NARRATIVE = "黑白二值图像（1 位扫描或手机扫描软件的黑白模式）：手写段落的标点和细笔画分辨不清，{count} 段待核对；建议改用灰度模式扫描"
@@ -166,13 +168,19 @@ def _read_as(
     values, crops = recognise_page(registered, form_page, lexicon, faint_level=ink.faint_level)
     values = {fid: _doubted(v, GLARE_DOUBT) if fid in placed.glare else v for fid, v in values.items()}
     survival = print_survival(registered, form_page)
-    if survival < defs.PRINT_SURVIVAL_MIN:
+    low_resolution = dpi is not None and dpi < defs.SCAN_DPI_LOW
+    if low_resolution:
+        # thin lines, strokes and box outlines are lost for want of pixels: the lines, the
+        # boxes' places and the ink's darkness cannot be judged, and the cause is the setting
+        values = faint_scan_doubts(values, DOUBT_LOW_RESOLUTION, also=misplaced_fields(registered, form_page))
+        notes = (*notes, LOW_RESOLUTION.format(dpi=dpi))
+    elif survival < defs.PRINT_SURVIVAL_MIN:
         values = faint_scan_doubts(values)
         notes = (*notes, FAINT_SCAN.format(share=survival))
     elif misplaced := misplaced_fields(registered, form_page):  # a scan that lost its lines says so above instead
         values = {fid: _doubted(v, DOUBT_MISPLACED) if fid in misplaced else v for fid, v in values.items()}
         notes = (*notes, MISPLACED.format(count=len(misplaced)))
-    if ink.is_faint:
+    if ink.is_faint and not low_resolution:
         values = faint_hand_doubts(values)
         notes = (*notes, FAINT_HAND)
     if (held := _written_narratives(values, form_page)) and thresholded(image):
@@ -230,13 +238,14 @@ def _has_writing(registered: np.ndarray, page: PageDef) -> bool:
 
 
 def faint_scan_doubts(
-    values: Mapping[str, RawValue], doubt: str = DOUBT_FAINT_SCAN, *, empty_only: bool = False
+    values: Mapping[str, RawValue], doubt: str = DOUBT_FAINT_SCAN, *, empty_only: bool = False, also: Collection[str] = ()
 ) -> dict[str, RawValue]:
     """Values of a page whose scan lost the form's thin lines: every box read empty (a pencil
     tick the copier dropped reads as no tick) and, unless ``empty_only``, every handwritten
     reading and every tick not read surely (in broken pieces, it may be what the copy kept of a
-    filled box) go to a person."""
+    filled box) go to a person, as do the fields named in ``also``."""
     lost = {fid for fid, v in values.items() if not v.raw or (not empty_only and (v.source == "ocr" or v.confidence < 1.0))}
+    lost |= set(also)
     return {fid: _doubted(v, doubt) if fid in lost else v for fid, v in values.items()}
 
 

@@ -69,13 +69,19 @@ SCAN_PROFILES = {
     },
 }
 # Profiles of the hard stack (bench/ingest.py --preset hard): 1-bit copies at 200 dpi beside
-# grey ones, half the sheets folded, most duplex sheets showing their back; "duplex": grey
+# grey ones, half the sheets folded, most duplex sheets showing their back; "lowres": grey and
+# colour at 150 and 100 dpi, as copiers' "scan to e-mail" settings send them; "duplex": grey
 # 200 dpi scans where every sheet shows its back.
 SCAN_PAPER_PROFILES = {
     "hard": {
         "rotation": 3.0, "scale": (0.95, 1.0), "shift": 4.0, "perspective": 1.0, "blur": (0.5, 1.2),
         "noise": (3.0, 8.0), "jpeg": (60, 85), "upside_down": 0.05, "dpi": (200,),
         "modes": {"gray": 0.5, "bw": 0.5}, "show_through": 0.7, "folds": 0.5,
+    },
+    "lowres": {
+        "rotation": 2.0, "scale": (0.96, 1.0), "shift": 4.0, "perspective": 0.6, "blur": (0.4, 1.0),
+        "noise": (2.0, 6.0), "jpeg": (60, 85), "upside_down": 0.05, "dpi": (150, 100),
+        "modes": {"gray": 0.5, "colour": 0.5}, "show_through": 0.3, "folds": 0.2,
     },
     "duplex": {
         "rotation": 1.0, "scale": (0.98, 1.0), "shift": 2.0, "perspective": 0.3, "blur": (0.4, 0.8),
