@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -11,10 +12,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pdfplumber
 import pytest
 from click.testing import CliRunner
-from archive_support import CLASS, School, build_school
+from archive_support import CLASS, GROUPED, School, build_school
 from pdf_outline_support import Mark, flat, outline
 from pipeline.archive.manifest import KEY_PATH, MANIFEST_NAME, verify_packet, workspace_key
 from pipeline.archive.packet import PacketResult, build_packet
@@ -22,7 +24,7 @@ from pipeline.cli import main
 from pipeline.errors import ArchiveError
 
 PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
-ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+ID = re.compile(r"(?<![0-9])\d{17}[\dXx](?![0-9A-Za-z])")  # also inside a 学籍号 (G + the ID number)
 TERM = "2025-2026-1"
 
 
@@ -53,6 +55,23 @@ def _key(built: Built) -> bytes:
 def _text(path: Path) -> str:
     with pdfplumber.open(path) as pdf:
         return "\n".join(p.extract_text() or "" for p in pdf.pages)
+
+
+def _zip_texts(path: Path) -> dict[str, str]:
+    """The text of every file in a packet ZIP: PDF text, spreadsheet cells, JSON as written."""
+    texts = {}
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            data = zf.read(name)
+            if name.endswith(".pdf"):
+                with pdfplumber.open(io.BytesIO(data)) as pdf:
+                    texts[name] = "\n".join(p.extract_text() or "" for p in pdf.pages)
+            elif name.endswith(".xlsx"):
+                book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+                texts[name] = "\n".join(" ".join(str(c) for c in row if c is not None) for ws in book for row in ws.iter_rows(values_only=True))
+            else:
+                texts[name] = data.decode("utf-8")
+    return texts
 
 
 def _group_terms(school: School) -> list[str]:
@@ -232,6 +251,16 @@ def test_packet_with_sensitive_content_has_labels_but_still_masks_numbers(built:
     assert "包含敏感信息" in text and "王主任" in text
     with zipfile.ZipFile(built.sensitive.zip) as zf:
         assert any(n.startswith("报表/台账_") for n in zf.namelist())
+
+
+@pytest.mark.parametrize("packet", ["outward", "sensitive"])
+def test_no_file_in_a_packet_holds_a_phone_number_or_an_id_number_even_inside_a_student_number(built: Built, packet: str) -> None:
+    """The PDF, the statistics, the to-do list, the ledger and the records' JSON all leave the
+    school: a 学籍号 is G + the student's ID number, so it is masked like one."""
+    texts = _zip_texts(getattr(built, packet).zip)
+    assert any(n.startswith("报表/合规清单_") for n in texts) and any(GROUPED[:7] in t for t in texts.values())
+    leaks = {name: m.group(0) for name, text in texts.items() for m in (PHONE.search(text) or ID.search(text),) if m}
+    assert leaks == {}
 
 
 def test_packet_of_an_unknown_term_or_class_is_a_clear_error(built: Built, tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ from pipeline.archive.packet_sections import (
     cover_story,
     monthly_stats,
     outward_compliance,
+    outward_ledger,
     term_months,
 )
 from pipeline.archive.pdfjoin import Bookmark, join_parts, page_count
@@ -267,7 +268,7 @@ def _front_sections(
     entries.append(_add_file(zf, xlsx, f"报表/合规清单_{as_of}.xlsx"))
     if not privacy.hides_sensitive:
         ledger = build_ledger(visits=visits, teachers=teachers, policy=policy, as_of=as_of)
-        items = [i for i in ledger if only is None or i.class_name == only]
+        items = outward_ledger([i for i in ledger if only is None or i.class_name == only], privacy)
         waiting = counted_with_pending_by([v for v in visits if only in (None, v.class_name)], as_of)
         path = write_ledger_xlsx(
             items, scratch / "ledger.xlsx", school=policy.school.name, as_of=as_of, scope=only or "全校",

@@ -17,6 +17,7 @@ from pipeline.archive.story import grid, para, styles
 from pipeline.model.people import Student, Teacher
 from pipeline.model.policy import Period, Policy
 from pipeline.report.compliance import ComplianceItem, ComplianceReport, by_class
+from pipeline.report.ledger import LedgerItem
 from pipeline.report.stats.count import StatsTable, compute_stats, without_groups
 from pipeline.report.visits import Visit
 
@@ -73,13 +74,17 @@ def monthly_stats(
 
 
 def outward_compliance(report: ComplianceReport, privacy: Privacy) -> ComplianceReport:
-    """The to-do list as the packet's spreadsheet may hold it."""
-    if not privacy.hides_sensitive:
-        return report
-    items = tuple(
-        replace(i, detail=privacy.text(i.detail)) for i in report.items if i.kind not in SENSITIVE_KINDS
-    )
+    """The to-do list as the packet's spreadsheet may hold it: student numbers (a 学籍号 holds
+    the ID number) and numbers in the text masked, the sensitive kinds left out unless asked for."""
+    kept = (i for i in report.items if not privacy.hides_sensitive or i.kind not in SENSITIVE_KINDS)
+    items = tuple(replace(i, student_no=privacy.text(i.student_no), detail=privacy.text(i.detail)) for i in kept)
     return replace(report, items=items, notes=tuple(privacy.text(n) for n in report.notes))
+
+
+def outward_ledger(items: Sequence[LedgerItem], privacy: Privacy) -> list[LedgerItem]:
+    """The problem ledger as the packet holds it when sensitive content is asked for: the
+    problems as written, but student numbers and numbers in the text masked."""
+    return [replace(i, student_no=privacy.text(i.student_no), problem=privacy.text(i.problem)) for i in items]
 
 
 def cover_story(cover: Cover, contents: Sequence[Entry]) -> list[Flowable]:
