@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.errors import ExportError, OutputError
-from pipeline.export import export_records
+from pipeline.export import export_records, mask_text
 from pipeline.generate import generate
 from pipeline.model.form import load_form
 from pipeline.model.issuance import IssuedForm
@@ -222,6 +222,55 @@ def test_outward_export_masks_phones_and_leaves_out_sensitive_fields(school: Sch
     rows = _read_csv(csv_out)
     assert not {"家庭情况", "发现的问题", "四措施"} & rows[0].keys()
     assert {r["联系电话"] for r in rows} == {_masked(first.phone), "139****1111"}
+
+
+TYPED_NUMBERS = {  # how a teacher types into a Word box or a clerk into the roster: (typed, outward)
+    "mobile": ("手机 13912345678", "手机 139****5678"),
+    "grouped": ("手机 139 1234 5678 或 139.1234.5679", "手机 139****5678 或 139****5679"),
+    "country-code": ("+86 139 1234 5678、8613912345678", "+86 139****5678、86139****5678"),
+    "full-width": ("全角 １３９１２３４５６７８。", "全角 １３９****５６７８。"),
+    "landline": ("座机 0571-88886666，(010)8888 6666，057188886666", "座机 0571-****6666，(010)****6666，0571****6666"),
+    "id-number": (
+        "身份证 110101 20050101 1234、110101-20050101-123x、11010120050101123Ｘ",
+        "身份证 110101********1234、110101********123x、110101********123Ｘ",
+    ),
+    "student-number": ("学籍号 G994624201209010021", "学籍号 G994624********0021"),
+}
+NOT_NUMBERS_TO_HIDE = ["2025-11-17 14:10-15:30", "20251117", "访谈 3 次，共 2.5 小时，补助 1200.50 元", "邮编 310000"]
+
+
+@pytest.mark.parametrize("case", TYPED_NUMBERS)
+def test_phone_and_id_numbers_are_masked_however_they_are_typed(case: str) -> None:
+    typed, outward = TYPED_NUMBERS[case]
+    assert mask_text(typed) == outward
+
+
+@pytest.mark.parametrize("text", NOT_NUMBERS_TO_HIDE, ids=["date-time", "compact-date", "amounts", "postcode"])
+def test_dates_times_amounts_and_postcodes_are_left_as_written(text: str) -> None:
+    assert mask_text(text) == text
+
+
+def test_an_outward_export_masks_a_landline_a_local_number_and_full_width_digits(school: School, tmp_path: Path) -> None:
+    """The phone box accepts a landline (with a note) and its value is kept as digits; a local
+    number without area code is a phone there, though in free text it could be a date."""
+    ws = init_workspace(tmp_path / "ws", policy_path=samples_dir() / "policy.yaml")
+    import_roster(ws, [samples_dir() / "roster.xlsx"])
+    generate(ws, forms=["record"], formats=["pdf"], out_dir=tmp_path / "forms", class_name=CLASS)
+    with ws.session() as s:
+        students = repo.list_students(s, class_name=CLASS)[:2]
+        teachers = repo.list_teachers(s)
+        issued = [next(i for i in repo.issued_forms_for(s, st.student_no) if i.form == "record") for st in students]
+    typed = "家长说有事打 ０５７１－８８８８６６６６ 或 139 1234 5678，身份证 110101 20050101 1234。"
+    for form, student, phone in zip(issued, students, ("0571-88886666", "88886666"), strict=True):
+        _store(ws, form, student, teachers, {**RECORD_VALUES, "phone": phone, "school_feedback": typed}, f"{phone}.docx")
+    with ws.session() as s:
+        records = list_records(s, form="record")
+    ws.close()
+    [out] = export_records(records, fmt="json", out=tmp_path / "out.json", outward=True)
+    for item in json.loads(out.read_text(encoding="utf-8")):
+        fields = item["fields"]
+        assert fields["phone"]["value"] in ("0571****6666", "****6666") and "8888" not in fields["phone"]["raw"]
+        assert fields["school_feedback"]["value"] == "家长说有事打 ０５７１－****６６６６ 或 139****5678，身份证 110101********1234。"
 
 
 def test_outward_export_keeps_sensitive_fields_when_asked_but_still_masks(school: School, tmp_path: Path) -> None:
