@@ -139,9 +139,17 @@ def test_roster_upload_refuses_a_file_over_the_limit_or_of_another_type(workspac
     )
     assert streamed.status_code == 400 and "花名册超过" in streamed.text
     other = client.post("/roster", files={"file": ("名单.txt", b"just text")})
-    assert other.status_code == 400 and "只能是 .xlsx、.xlsm、.csv" in other.text
+    assert other.status_code == 400 and "只能是 .xlsx、.xlsm、.xls、.csv" in other.text
     with workspace.session() as session:
         assert repo.list_students(session) == []
+
+
+def test_an_xls_roster_exported_by_a_student_record_system_is_imported_on_the_roster_page(workspace: Workspace) -> None:
+    xls = (Path(__file__).parent / "data" / "rosters" / "花名册-libreoffice-7.4.xls").read_bytes()
+    response = signed_in(workspace).post("/roster", files={"file": ("学籍系统导出.xls", xls)})
+    assert response.status_code == 200 and 'accept=".xlsx,.xlsm,.xls,.csv"' in response.text
+    with workspace.session() as session:
+        assert len(repo.list_students(session)) == 121 and len(repo.list_teachers(session)) == 16
 
 
 def test_roster_template_download_imports_cleanly(workspace: Workspace, tmp_path: Path) -> None:

@@ -1,9 +1,11 @@
-"""Roster import: .xlsx and .csv rosters, every bad-row kind reported with file/sheet/row/column."""
+"""Roster import: .xlsx, .xls and .csv rosters, every bad-row kind reported with file/sheet/row/column."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
@@ -11,12 +13,14 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.model.people import Student, Teacher
+from pipeline.resources import samples_dir
 from pipeline.roster import RosterImportReport, RosterProblem, import_roster, read_roster
 from pipeline.store import repo
-from pipeline.store.workspace import Workspace
+from pipeline.store.workspace import Workspace, init_workspace
 
 HEADER = ["学籍号", "姓名", "性别", "年级", "班级", "家庭住址", "监护人姓名", "与学生关系", "联系电话", "主要看护人", "特殊群体"]
 TEACHER_HEADER = ["工号", "姓名", "职务", "任教班级"]
+SAVED_AS_XLS = Path(__file__).parent / "data" / "rosters"
 
 
 def student_row(no: str, name: str, **changes: Any) -> list[Any]:
@@ -274,6 +278,89 @@ def test_unreadable_files_are_reported_and_the_other_files_still_import(workspac
     report = import_roster(workspace, paths)
     assert [p.file for p in report.errors] == ["坏文件.xlsx", "不存在.xlsx", "说明.txt"]
     assert "无法作为 Excel 工作簿打开" in str(report.errors[0])
+    assert report.students_added == 3
+
+
+# --- .xls rosters, as school systems save them --------------------------------------------------
+
+
+def _people(ws: Workspace) -> tuple[list[Student], list[Teacher]]:
+    with ws.session() as s:
+        return repo.list_students(s), repo.list_teachers(s)
+
+
+@pytest.fixture(scope="module")
+def sample_people(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Student], list[Teacher]]:
+    """The sample school's students and teachers, imported from its .xlsx."""
+    ws = init_workspace(tmp_path_factory.mktemp("xlsx") / "ws")
+    import_roster(ws, [samples_dir() / "roster.xlsx"])
+    people = _people(ws)
+    ws.close()
+    return people
+
+
+def _gbk_web_page(out: Path) -> Path:
+    page = (SAVED_AS_XLS / "花名册-libreoffice-7.4-网页.xls").read_text(encoding="utf-8").replace("charset=utf-8", "charset=gbk")
+    out.write_bytes(page.encode("gb18030"))  # what a GBK system writes (gb18030 also holds the rare 𬱖)
+    return out
+
+
+def _excel_2003_xml(out: Path) -> Path:
+    """The sample roster as web systems write Excel 2003 XML: a merged title row above the
+    header, the empty cells left out and the next one placed by ss:Index."""
+    book = openpyxl.load_workbook(samples_dir() / "roster.xlsx", data_only=True)
+    sheets = []
+    for ws in book.worksheets:
+        rows = [[c for c in row] for row in ws.iter_rows(values_only=True) if any(c is not None for c in row)]
+        width = max(len(r) for r in rows)
+        xml_rows = [f'<Row><Cell ss:MergeAcross="{width - 1}"><Data ss:Type="String">{escape(ws.title)}名单</Data></Cell></Row>']
+        for row in rows:
+            cells = "".join(
+                f'<Cell ss:Index="{i}"><Data ss:Type="{"Number" if isinstance(v, (int, float)) else "String"}">{escape(str(v))}</Data></Cell>'
+                for i, v in enumerate(row, start=1) if v not in (None, "")
+            )
+            xml_rows.append(f"<Row>{cells}</Row>")
+        sheets.append(f'<Worksheet ss:Name="{escape(ws.title)}"><Table>{"".join(xml_rows)}</Table></Worksheet>')
+    out.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+        + "".join(sheets) + "</Workbook>",
+        encoding="utf-8",
+    )
+    return out
+
+
+SAVED_XLS = {
+    "excel-97-2003-by-libreoffice": lambda out: shutil.copyfile(SAVED_AS_XLS / "花名册-libreoffice-7.4.xls", out),
+    "web-page-utf8": lambda out: shutil.copyfile(SAVED_AS_XLS / "花名册-libreoffice-7.4-网页.xls", out),
+    "web-page-gbk": _gbk_web_page,
+    "excel-2003-xml": _excel_2003_xml,
+    "xlsx-named-xls": lambda out: shutil.copyfile(samples_dir() / "roster.xlsx", out),
+}
+
+
+@pytest.mark.parametrize("saved", SAVED_XLS)
+def test_an_xls_roster_as_systems_save_it_imports_like_the_xlsx(
+    saved: str, workspace: Workspace, tmp_path: Path, sample_people: tuple[list[Student], list[Teacher]]
+) -> None:
+    """Student-record systems export .xls: old Excel workbooks, web pages (UTF-8 or GBK) and
+    Excel 2003 XML under that name; each is read by what it holds."""
+    path = tmp_path / "学籍系统导出.xls"
+    SAVED_XLS[saved](path)
+    report = import_roster(workspace, [path])
+    assert (report.students_added, report.teachers_added, report.errors) == (121, 16, [])
+    assert _people(workspace) == sample_people
+
+
+def test_an_unreadable_xls_or_one_without_a_roster_is_named_and_the_other_files_still_import(workspace: Workspace, tmp_path: Path) -> None:
+    broken = tmp_path / "损坏.xls"
+    broken.write_bytes((SAVED_AS_XLS / "花名册-libreoffice-7.4.xls").read_bytes()[:3000])
+    page = tmp_path / "通知.xls"
+    page.write_text("<html><body><table><tr><td>家长会</td><td>周五</td></tr></table></body></html>", encoding="utf-8")
+    report = import_roster(workspace, [broken, page, roster_with(tmp_path)])
+    assert [p.file for p in report.errors] == ["损坏.xls", "通知.xls"]
+    assert "无法作为 Excel 97-2003 工作簿打开" in str(report.errors[0]) and "另存为 .xlsx" in str(report.errors[0])
+    assert "没有找到学生或教师名单" in str(report.errors[1])
     assert report.students_added == 3
 
 

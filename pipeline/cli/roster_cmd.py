@@ -29,7 +29,9 @@ def roster() -> None:
 @workspace_option
 @library_errors
 def import_cmd(files: tuple[Path, ...], school: str | None, workspace: Path) -> None:
-    """导入花名册 FILES（.xlsx 或 .csv，可一次多个），按学籍号 / 工号新增或更新。
+    """导入花名册 FILES（.xlsx、.xls 或 .csv，可一次多个），按学籍号 / 工号新增或更新。
+
+    学籍系统导出的 .xls（旧版 Excel、网页表格或 Excel 2003 XML）按文件内容读取，不必先另存。
 
     有问题的行不导入，并逐行说明文件、工作表、行号、列和改正方法；
     只要有行被拒绝，退出码为 1（仅有提示时为 0）。

@@ -13,6 +13,7 @@ from pipeline import defs
 from pipeline.console.uploads import attachment, process_upload, size_text
 from pipeline.errors import JiafangError
 from pipeline.roster import RosterImportReport, import_roster
+from pipeline.roster.reader import ROSTER_SUFFIXES
 from pipeline.roster.template import write_roster_template
 from pipeline.review.app import render, workspace
 from pipeline.store import repo
@@ -20,7 +21,6 @@ from pipeline.store import repo
 router = APIRouter()
 
 TEMPLATE_NAME = "花名册模板.xlsx"
-ROSTER_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 
 
 @router.get("/roster", response_class=HTMLResponse)
@@ -70,4 +70,5 @@ def _page(
         file=file,
         error=error,
         limit=size_text(defs.CONSOLE_ROSTER_MAX_BYTES),
+        suffixes=ROSTER_SUFFIXES,
     )

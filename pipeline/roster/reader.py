@@ -1,4 +1,4 @@
-"""Read roster spreadsheets (.xlsx, .csv) into raw rows of text, keyed by canonical header.
+"""Read roster spreadsheets (.xlsx, .xls, .csv) into raw rows of text, keyed by canonical header.
 
 Nothing is validated here except that the file can be read; values come back as stripped
 strings exactly as the school wrote them (numbers Excel stored as floats become digit strings).
@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline import defs
 from pipeline.errors import RosterFileError
+from pipeline.roster.old_workbooks import OLE2_SIGNATURE, SheetCells, html_sheets, markup_kind, spreadsheetml_sheets, xls_sheets
 from pipeline.roster.columns import (
     KEY_COLUMN,
     SHEET_KINDS,
@@ -30,6 +31,8 @@ from pipeline.roster.columns import (
     canonical_header,
 )
 
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+ROSTER_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv")  # the files read_roster reads
 _KNOWN_HEADERS = frozenset(STUDENT_COLUMNS) | frozenset(TEACHER_COLUMNS)
 _CSV_DELIMITERS = ",\t;"
 
@@ -60,8 +63,8 @@ def read_roster(path: Path) -> list[RawSheet]:
     if not path.is_file():
         raise RosterFileError(path.name, "文件不存在。", "请检查文件名和路径。")
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path)
+    if suffix in WORKBOOK_SUFFIXES:
+        return _read_workbook(path)
     if suffix == ".csv":
         return _read_csv(path)
     raise RosterFileError(
@@ -71,34 +74,53 @@ def read_roster(path: Path) -> list[RawSheet]:
     )
 
 
+def _read_workbook(path: Path) -> list[RawSheet]:
+    """A workbook read by what it holds: systems save .xlsx content, Excel 97 files, web pages
+    and Excel 2003 XML under either name."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(OLE2_SIGNATURE):
+        return _sheets(path, xls_sheets(path))
+    if kind := markup_kind(head):
+        sheets = spreadsheetml_sheets(path, path.read_bytes()) if kind == "xml" else html_sheets(_decode(path))
+        return _sheets(path, sheets)
+    return _read_xlsx(path)
+
+
 # --- xlsx ------------------------------------------------------------------------------------
 
 
 def _read_xlsx(path: Path) -> list[RawSheet]:
     try:
-        # Not read_only: merged ranges are only visible on a fully loaded sheet.
-        book = openpyxl.load_workbook(path, data_only=True)
+        # Not read_only: merged ranges are only visible on a fully loaded sheet. Opened as a
+        # stream, so that an .xlsx saved under the name .xls is read too.
+        with path.open("rb") as fh:
+            book = openpyxl.load_workbook(fh, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise RosterFileError(
             path.name,
             f"无法作为 Excel 工作簿打开（{exc.__class__.__name__}）。",
-            "请确认文件未损坏且是 .xlsx 格式（旧版 .xls 请先另存为 .xlsx）。",
+            "请确认文件未损坏，或在 Excel 或 WPS 中另存为 .xlsx 后重新导入。",
         ) from exc
-    sheets = [s for s in (_xlsx_sheet(path, ws) for ws in book.worksheets) if s is not None]
+    return _sheets(path, [_xlsx_cells(ws) for ws in book.worksheets])
+
+
+def _xlsx_cells(ws: Worksheet) -> SheetCells:
+    merged = [(r.min_row, r.max_row, r.min_col, r.max_col) for r in ws.merged_cells.ranges]
+    return SheetCells(ws.title, [list(row) for row in ws.iter_rows(values_only=True)], merged)
+
+
+def _sheets(path: Path, found: Sequence[SheetCells]) -> list[RawSheet]:
+    """The roster sheets among a workbook's sheets; none is an error naming the sheets."""
+    sheets = [s for s in (_sheet_from_grid(path, c.title, [[cell_text(v) for v in row] for row in c.rows], c.merged) for c in found) if s]
     if not sheets:
-        names = "、".join(book.sheetnames)
+        names = "、".join(c.title for c in found if c.title) or "无"
         raise RosterFileError(
             path.name,
             f"没有找到学生或教师名单（工作表：{names}）。",
             "请把工作表命名为“学生”或“教师”，或在表头中包含“学籍号”或“工号”列。",
         )
     return sheets
-
-
-def _xlsx_sheet(path: Path, ws: Worksheet) -> RawSheet | None:
-    grid = [[cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    merged = [(r.min_row, r.max_row, r.min_col, r.max_col) for r in ws.merged_cells.ranges]
-    return _sheet_from_grid(path, ws.title, grid, merged)
 
 
 def cell_text(value: Any) -> str:
