@@ -13,6 +13,7 @@ from typing import Any
 
 import lxml.etree
 import lxml.html
+import xlrd
 
 from pipeline.errors import RosterFileError
 
@@ -38,13 +39,11 @@ def markup_kind(head: bytes) -> str | None:
 
 def xls_sheets(path: Path) -> list[SheetCells]:
     """The sheets of an Excel 97-2003 workbook."""
-    import xlrd  # only for .xls files
-
     try:
         # formatting_info: merged ranges are only read with it
         book = xlrd.open_workbook(path, formatting_info=True)
     except (xlrd.XLRDError, xlrd.compdoc.CompDocError, struct.error, AssertionError, IndexError, KeyError, ValueError) as exc:
-        raise RosterFileError(path.name, f"无法作为 Excel 97-2003 工作簿打开（{exc}）。", _RESAVE) from exc
+        raise RosterFileError(path.name, f"无法作为 Excel 97-2003 工作簿打开（{exc.__class__.__name__}，文件可能已损坏或加了密码）。", _RESAVE) from exc
     return [
         SheetCells(
             sheet.name,
@@ -56,8 +55,6 @@ def xls_sheets(path: Path) -> list[SheetCells]:
 
 
 def _xls_value(book: Any, cell: Any) -> Any:
-    import xlrd
-
     if cell.ctype == xlrd.XL_CELL_DATE:
         return xlrd.xldate_as_datetime(cell.value, book.datemode)
     if cell.ctype == xlrd.XL_CELL_BOOLEAN:
