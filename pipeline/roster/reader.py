@@ -112,7 +112,8 @@ def _xlsx_cells(ws: Worksheet) -> SheetCells:
 
 def _sheets(path: Path, found: Sequence[SheetCells]) -> list[RawSheet]:
     """The roster sheets among a workbook's sheets; none is an error naming the sheets."""
-    sheets = [s for s in (_sheet_from_grid(path, c.title, [[cell_text(v) for v in row] for row in c.rows], c.merged) for c in found) if s]
+    grids = ((c, [[cell_text(v) for v in row] for row in c.rows]) for c in found)
+    sheets = [s for c, grid in grids if (s := _sheet_from_grid(path, c.title, grid, c.merged))]
     if not sheets:
         names = "、".join(c.title for c in found if c.title) or "无"
         raise RosterFileError(
