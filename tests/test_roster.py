@@ -155,6 +155,17 @@ def test_headers_match_with_spaces_and_synonyms(workspace: Workspace, tmp_path: 
     assert (student.guardian_name, student.phone) == ("王建国", "13812345678")
 
 
+def test_the_headers_of_a_student_record_systems_export_are_understood(workspace: Workspace, tmp_path: Path) -> None:
+    header = ["全国学籍号", "姓名", "班级名称", "现住址", "监护人姓名", "监护人关系", "监护人联系电话"]
+    row = ["G001", "王浩宇", "七年级（1）班", "青禾市文昌路 1 号", "王建国", "父亲", "13812345678"]
+    path = write_xlsx(tmp_path / "学籍导出.xlsx", {"Sheet1": [header, row]})
+    assert import_roster(workspace, [path]).errors == []
+    student = students_in(workspace)["G001"]
+    assert (student.address, student.guardian_name, student.guardian_relation, student.phone) == (
+        "青禾市文昌路 1 号", "王建国", "父亲", "13812345678",
+    )
+
+
 def test_class_name_joins_grade_and_normalises_parentheses(workspace: Workspace, tmp_path: Path) -> None:
     rows = [
         student_row("G001", "甲", 班级="(1)班"),
