@@ -431,6 +431,9 @@ PHOTO_SHARPEN_MIN_PX_PER_MM = 5.0  # px/mm at the page's worst corner: hand-held
 # printed frames of a curved sheet) and what is checked is the resolution left after that.
 # Figures rest on tests/photo_support.py's photos of the record form (12 MP, 35 % tilt, 20 mm
 # curl, light 0.45-1.0, blur sigma 0-9 px) unless said otherwise.
+# px, long side of a photo below which it was shrunk after it was taken: phone cameras take
+# 3,000-4,000 (8-12 MP and up); chat apps send 1,280-1,920 unless the original is asked for
+PHOTO_CAMERA_MIN_PX = 2400
 PHOTO_MIN_PX_PER_MM = SCAN_DPI_RANGE[0] / 25.4  # px/mm in the page's worst direction at its worst corner: the lowest scan resolution accepted
 PHOTO_SHEET_WORK_SIDE = 1000  # px, long side the photo is scaled to when the sheet's edges are traced
 PHOTO_SHEET_CORNER_MARGIN = 0.01  # share of the frame: a sheet corner nearer the frame's edge than this is cut off

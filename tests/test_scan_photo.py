@@ -193,6 +193,19 @@ def test_an_unreadable_photo_says_how_to_retake_it(shots, form, name: str, sente
     assert not any(o in reason for o in others), "one sentence, the one that fits"
 
 
+def test_a_photo_a_chat_app_shrank_asks_for_the_original_not_to_come_closer(issued, form, tmp_path: Path) -> None:
+    """Sent through a chat app without 原图, a good photo arrives at 1,280 px and without EXIF:
+    the sheet has too few pixels, but the teacher held the phone close enough."""
+    photo = photograph(issued.page, PhotoModel(tilt=0.2, rotation=-3.0))
+    scale = 1280 / max(photo.shape)
+    shrunk = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    Image.fromarray(shrunk).save(tmp_path / "微信图片_20251117143005.jpg", quality=80)
+    rectified = _rectified(tmp_path / "微信图片_20251117143005.jpg", form)
+    reason = rectified.registration.reason
+    assert not rectified.ok and reason.endswith(advice.RETAKE_COMPRESSED), reason
+    assert f"{shrunk.shape[1]}×{shrunk.shape[0]} 像素" in reason and advice.RETAKE_SMALL not in reason
+
+
 def test_exif_rotated_jpeg_and_heic_photos_are_read_upright(issued, form, tmp_path: Path) -> None:
     photo = photograph(issued.page, PhotoModel(tilt=0.2, light=(0.7, 1.0)))
     rotated = save_jpeg(photo, tmp_path / "IMG_0001.jpg", orientation=6)

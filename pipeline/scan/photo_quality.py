@@ -23,12 +23,22 @@ RETAKE_CORNER = "请在光线均匀处正对纸面重拍，四个角的方块都
 RETAKE_SIDE = "请翻到印有二维码和四角方块的正面，在光线均匀处正对纸面重拍"
 RETAKE_FLAT = "请把纸压平（可压在书下抚平折痕），在光线均匀处正对纸面重拍"
 RETAKE_MIRROR = "请用手机后置摄像头、关闭镜像后正对纸面重拍"
+RETAKE_COMPRESSED = "请发送原图（微信中勾选“原图”），或从手机相册直接上传原照片"
 GLARE_DOUBT = "照片反光遮住了此栏的一部分，请对照原照片核对"
 
 
 def photo_reason(problem: str, advice: str) -> str:
     """A quarantine reason for a photo: what is wrong, then the one sentence on retaking it."""
     return f"手机照片无法读取（{problem}）：{advice}"
+
+
+def small_sheet(photo: np.ndarray, problem: str) -> tuple[str, str]:
+    """(problem, advice) for a sheet with too few pixels: a picture shrunk after it was taken
+    (a chat app's compression) is sent again as the original, else the sheet is taken closer."""
+    height, width = photo.shape[:2]
+    if max(height, width) < defs.PHOTO_CAMERA_MIN_PX:
+        return f"{problem}；整张照片只有 {width}×{height} 像素，多半经聊天软件压缩", RETAKE_COMPRESSED
+    return problem, RETAKE_SMALL
 
 
 def sharpness(registered: np.ndarray, form_page: PageDef) -> float:

@@ -110,7 +110,7 @@ def rectify_photo(
     if rotation is not None and rotation != shape.rotation:
         return refuse(f"二维码方向 {rotation}° 与定位标记方向 {shape.rotation}° 不一致", quality.RETAKE_CORNER)
     if usable < defs.PHOTO_MIN_PX_PER_MM:
-        return refuse(f"纸在照片中太小，最远处每毫米只有 {usable:.1f} 像素，至少需要 {defs.PHOTO_MIN_PX_PER_MM:.1f}", quality.RETAKE_SMALL)
+        return refuse(*quality.small_sheet(photo, f"纸在照片中太小，最远处每毫米只有 {usable:.1f} 像素，至少需要 {defs.PHOTO_MIN_PX_PER_MM:.1f}"))
     plain = Registration(homography, found, 0.0, True, "", ids, usable, None, shape.rotation)
     raw = warp_to_template(photo, plain, page_size)
     page, glare = flatten_light(raw), glare_mask(raw)
@@ -174,7 +174,7 @@ def _no_fit(photo: np.ndarray, ids: tuple[int, ...]) -> Registration:
     if quality.is_blurred(photo):
         reason = quality.photo_reason("照片模糊，定位方块无法辨认", quality.RETAKE_BLUR)
     elif _sheet_px_per_mm(photo) < defs.PHOTO_MIN_PX_PER_MM:
-        reason = quality.photo_reason("纸在照片中太小，定位方块无法辨认", quality.RETAKE_SMALL)
+        reason = quality.photo_reason(*quality.small_sheet(photo, "纸在照片中太小，定位方块无法辨认"))
     elif not ids:
         reason = quality.photo_reason("照片里找不到表格正面的四角方块，可能拍的是背面或别的纸", quality.RETAKE_SIDE)
     else:
