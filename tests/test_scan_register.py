@@ -126,7 +126,23 @@ def test_two_covered_markers_are_refused_with_a_reason(batch, templates) -> None
     registration = register_page(page, batch.form.pages[0], dpi=settings.dpi)
     assert not registration.ok and registration.homography is None
     assert registration.markers_found == 2
-    assert "定位标记" in registration.reason
+    assert "定位标记" in registration.reason and "页角可能被裁掉" in registration.reason
+    assert "扫描区域只有" not in registration.reason, "a whole A4 scan is not called too small"
+
+
+@pytest.mark.parametrize("dpi_known", [True, False], ids=["dpi-in-file", "dpi-from-width"])
+def test_a_scan_set_to_letter_size_says_the_foot_of_the_sheet_was_not_scanned(batch, templates, dpi_known: bool) -> None:
+    """Letter (216 x 279 mm), a US default on many scanners, cuts 18 mm off an A4 form's foot
+    and its two bottom markers with it: the reason names the scan's size, not damaged corners."""
+    settings = ScannerModel(dpi=200, rotation=0.5, blur=0.5, noise=2.0)
+    page = scanned(templates[0], settings)
+    letter = page[: round(279.4 / 25.4 * settings.dpi), :]
+    letter = np.pad(letter, ((0, 0), (0, round((215.9 - 210) / 25.4 * settings.dpi))), constant_values=250)
+    dpi = settings.dpi if dpi_known else min(letter.shape) * 25.4 / defs.SCAN_PAGE_SHORT_SIDE
+    registration = register_page(letter, batch.form.pages[0], dpi=dpi)
+    assert not registration.ok and registration.markers_found == 2
+    assert "扫描区域只有" in registration.reason and "请把扫描尺寸设为 A4" in registration.reason, registration.reason
+    assert "页角可能被裁掉" not in registration.reason
 
 
 def test_strong_perspective_is_refused_with_a_reason(batch, templates) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline import defs
-from pipeline.model.form import Box
+from pipeline.model.form import Box, PageDef
 
 
 def mm_to_px(v: float) -> int:
@@ -35,3 +35,10 @@ def crop_mm(registered: np.ndarray, box: Box, *, pad_mm: float = 0.0) -> np.ndar
     left = min(max(mm_to_px(box.x - pad_mm), 0), cols)
     right = min(max(mm_to_px(box.right + pad_mm), left), cols)
     return registered[top:bottom, left:right]
+
+
+def sheet_size_mm(form_page: PageDef) -> tuple[float, float]:
+    """(width, height) of the paper in mm, from the markers' symmetric inset."""
+    right = max(m.box.right for m in form_page.markers) + defs.MARKER_INSET
+    bottom = max(m.box.bottom for m in form_page.markers) + defs.MARKER_INSET
+    return right, bottom

@@ -23,7 +23,7 @@ import numpy as np
 from pipeline import defs
 from pipeline.model.form import BOXED_LABEL_KINDS, PageDef
 from pipeline.scan import photo_quality as quality
-from pipeline.scan.geometry import mm_to_px
+from pipeline.scan.geometry import mm_to_px, sheet_size_mm
 from pipeline.scan.illumination import flatten_light, glare_mask, sharpen
 from pipeline.scan.register import Registration, corners_mm, find_markers, jacobian, shape_of, warp_to_template
 
@@ -189,10 +189,8 @@ def _affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 
 
 def _page_corners_mm(form_page: PageDef) -> np.ndarray:
-    """The paper's corners in mm (TL, TR, BR, BL), from the markers' symmetric inset."""
-    xs = [m.box.x for m in form_page.markers] + [m.box.right for m in form_page.markers]
-    ys = [m.box.y for m in form_page.markers] + [m.box.bottom for m in form_page.markers]
-    right, bottom = max(xs) + defs.MARKER_INSET, max(ys) + defs.MARKER_INSET
+    """The paper's corners in mm (TL, TR, BR, BL)."""
+    right, bottom = sheet_size_mm(form_page)
     return np.array([[0.0, 0.0], [right, 0.0], [right, bottom], [0.0, bottom]])
 
 

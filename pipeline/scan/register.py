@@ -23,7 +23,7 @@ from PIL import Image
 from pipeline import defs
 from pipeline.model.form import Box, FormDef, PageDef
 from pipeline.render.overlay import draw_layout_overlay
-from pipeline.scan.geometry import registered_shape
+from pipeline.scan.geometry import registered_shape, sheet_size_mm
 
 _NO_FIT = math.inf
 
@@ -55,11 +55,9 @@ def register_page(
     expected = {m.id: corners_mm(m.box) for m in form_page.markers}
     ids = tuple(sorted(set(found) & set(expected)))
     if len(ids) < defs.MARKER_MIN_FOUND:
-        reason = (
-            f"只找到 {len(ids)} 个定位标记（至少需要 {defs.MARKER_MIN_FOUND} 个）：页角可能被裁掉、遮挡或污损，"
-            "请完整地重新扫描这一页"
-        )
-        return Registration(None, len(ids), _NO_FIT, False, reason, ids)
+        found_text = f"只找到 {len(ids)} 个定位标记（至少需要 {defs.MARKER_MIN_FOUND} 个）"
+        reason = _smaller_than_the_sheet(page, dpi, form_page) or "页角可能被裁掉、遮挡或污损，请完整地重新扫描这一页"
+        return Registration(None, len(ids), _NO_FIT, False, f"{found_text}：{reason}", ids)
     src = np.concatenate([found[i] for i in ids]).astype(np.float64)
     dst = np.concatenate([expected[i] for i in ids])
     homography = _fit(src, dst, perspective=len(ids) == len(expected))
@@ -262,6 +260,21 @@ def _detector() -> cv2.aruco.ArucoDetector:
 
 def corners_mm(box: Box) -> np.ndarray:
     return np.array([[box.x, box.y], [box.right, box.y], [box.right, box.bottom], [box.x, box.bottom]])
+
+
+def _smaller_than_the_sheet(page: np.ndarray, dpi: float | None, form_page: PageDef) -> str:
+    """Why a flat scan lacks markers when it is smaller than the sheet: the scanner's paper size
+    (Letter, a US default, cuts 18 mm off an A4 page's foot); "" when it is not smaller."""
+    if dpi is None:
+        return ""
+    short, long = (side / dpi * 25.4 for side in sorted(page.shape[:2]))
+    sheet_short, sheet_long = sorted(sheet_size_mm(form_page))
+    if short >= sheet_short - defs.SCAN_SIZE_SLACK and long >= sheet_long - defs.SCAN_SIZE_SLACK:
+        return ""
+    return (
+        f"扫描区域只有 {short:.0f}×{long:.0f} mm，比表格的纸（{sheet_short:.0f}×{sheet_long:.0f} mm）小，页面有一部分没有扫进来"
+        "（扫描纸张尺寸可能设成了 Letter 或 B5）：请把扫描尺寸设为 A4 后重新扫描这一页"
+    )
 
 
 def _dpi_guess(page: np.ndarray) -> float:
