@@ -452,6 +452,17 @@ def test_an_ole_file_is_reported_as_encrypted_or_legacy_word(tmp_path: Path) -> 
     _refused(tmp_path / "old.docx", UnreadableFileError, "97-2003")
 
 
+@pytest.mark.parametrize(
+    "workbook, kind",
+    [("rosters/花名册-libreoffice-7.4.xls", "Excel 97-2003 工作簿（.xls）"), ("../../samples/roster.xlsx", "Excel 工作簿")],
+    ids=["xls", "xlsx"],
+)
+def test_a_roster_workbook_among_the_returns_is_named_as_one_with_where_to_import_it(tmp_path: Path, workbook: str, kind: str) -> None:
+    dropped = tmp_path / Path(workbook).name
+    shutil.copy(Path(__file__).parent / "data" / workbook, dropped)
+    _refused(dropped, UnreadableFileError, f"这是{kind}，不是 Word 文档", "jiafang roster import")
+
+
 def test_macro_documents_are_refused(issued: dict, tmp_path: Path) -> None:
     _, src = _issued(issued, "record")
     shutil.copy(src, tmp_path / "宏.docm")

@@ -375,6 +375,18 @@ def test_an_unreadable_xls_or_one_without_a_roster_is_named_and_the_other_files_
     assert report.students_added == 3
 
 
+def test_real_xls_files_that_hold_no_roster_are_each_named_with_a_reason_and_print_nothing(
+    workspace: Workspace, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """xlrd's own test workbooks (made by Excel; one corrupted, one its parser stumbles on)."""
+    files = sorted((Path(__file__).parent / "data" / "outside" / "xlrd").glob("*.xls"))
+    report = import_roster(workspace, files)
+    assert [p.file for p in report.errors] == [f.name for f in files]
+    assert all(("没有找到学生或教师名单" in str(p)) or ("无法作为" in str(p)) for p in report.errors), [str(p) for p in report.errors]
+    assert capfd.readouterr() == ("", ""), "xlrd's log of a corrupt file does not reach the terminal"
+    assert students_in(workspace) == {}
+
+
 # --- command line ------------------------------------------------------------------------------
 
 

@@ -32,6 +32,13 @@ MACRO_SUFFIXES = (".docm", ".dotm")
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 WORD_97_STREAM = "WordDocument".encode("utf-16-le")
 OTHER_OFFICE_PARTS = {"xl/": "Excel 工作簿", "ppt/": "PowerPoint 演示文稿"}
+# The main stream of the other Office 97-2003 files, as their compound file's directory names it.
+OTHER_OLE_STREAMS = {
+    "Workbook".encode("utf-16-le"): "Excel 97-2003 工作簿（.xls）",
+    "PowerPoint Document".encode("utf-16-le"): "PowerPoint 97-2003 演示文稿",
+}
+NOT_A_RETURN = "请交回系统发放的家访表 .docx 文件"
+ROSTER_HINT = "；若是花名册，请在工作台的“花名册”页或用 jiafang roster import 导入"
 SAVE_AS_DOCX = "请在 Word 或 WPS 中打开后“另存为” Word 文档（*.docx）再交回"
 
 
@@ -75,8 +82,15 @@ def _check_zip(zf: zipfile.ZipFile, path: Path) -> None:
             raise _macro_error(path)
     if DOCUMENT_PART not in names:
         kind = next((k for prefix, k in OTHER_OFFICE_PARTS.items() if any(n.startswith(prefix) for n in names)), None)
-        what = f"这是{kind}，不是 Word 文档" if kind else "不是 Word 文档（缺少正文部件 word/document.xml）"
-        raise UnreadableFileError(path, what, "请交回系统发放的家访表 .docx 文件")
+        if kind:
+            raise _other_office_error(path, kind)
+        raise UnreadableFileError(path, "不是 Word 文档（缺少正文部件 word/document.xml）", NOT_A_RETURN)
+
+
+def _other_office_error(path: Path, kind: str) -> UnreadableFileError:
+    """Another Office file among the returns: a workbook is most likely the roster, dropped in
+    the wrong place."""
+    return UnreadableFileError(path, f"这是{kind}，不是 Word 文档", NOT_A_RETURN + (ROSTER_HINT if "Excel" in kind else ""))
 
 
 def _check_sizes(infos: list[zipfile.ZipInfo], path: Path) -> None:
@@ -149,6 +163,8 @@ def _ole_error(path: Path) -> UnreadableFileError:
         return UnreadableFileError(path, "文档设置了打开密码（已加密），无法读取", "请在 Word 中取消密码（文件→信息→保护文档→用密码进行加密，清空密码）后另存再交回")
     if WORD_97_STREAM in data:
         return UnreadableFileError(path, "是旧版 Word 97-2003 文档（.doc），系统只读取 .docx", SAVE_AS_DOCX)
+    if kind := next((k for stream, k in OTHER_OLE_STREAMS.items() if stream in data), None):
+        return _other_office_error(path, kind)
     return UnreadableFileError(
         path, "是加密的或旧版（OLE 复合文档格式）的 Office 文件，无法读取", "若设置了密码请先取消密码；若是 .doc，" + SAVE_AS_DOCX
     )

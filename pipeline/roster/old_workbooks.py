@@ -5,6 +5,7 @@ systems save under that name. Which one a file is comes from its first bytes, ne
 
 from __future__ import annotations
 
+import io
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,9 @@ from pipeline.errors import RosterFileError
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (and WPS .et) compound file
 _SPREADSHEET_ML = "urn:schemas-microsoft-com:office:spreadsheet"
 _RESAVE = "请在 Excel 或 WPS 中打开后另存为 .xlsx，再重新导入。"
+# What xlrd raises on damaged files (xlrd's own, and its parser's slips on odd records: seen
+# on the test files of its repository, e.g. AttributeError on an invalid formula).
+_XLRD_ERRORS = (xlrd.XLRDError, xlrd.compdoc.CompDocError, struct.error, AssertionError, AttributeError, IndexError, KeyError, TypeError, ValueError)
 
 
 @dataclass(frozen=True)
@@ -40,9 +44,10 @@ def markup_kind(head: bytes) -> str | None:
 def xls_sheets(path: Path) -> list[SheetCells]:
     """The sheets of an Excel 97-2003 workbook."""
     try:
-        # formatting_info: merged ranges are only read with it
-        book = xlrd.open_workbook(path, formatting_info=True)
-    except (xlrd.XLRDError, xlrd.compdoc.CompDocError, struct.error, AssertionError, IndexError, KeyError, ValueError) as exc:
+        # formatting_info: merged ranges are only read with it; xlrd's log (a corrupt file's
+        # stream dump) goes nowhere rather than to the user's terminal
+        book = xlrd.open_workbook(path, formatting_info=True, logfile=io.StringIO())
+    except _XLRD_ERRORS as exc:
         raise RosterFileError(path.name, f"无法作为 Excel 97-2003 工作簿打开（{exc.__class__.__name__}，文件可能已损坏或加了密码）。", _RESAVE) from exc
     return [
         SheetCells(
