@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -12,6 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from PIL import Image
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
 from sqlalchemy import text
 
 from pipeline.generate import generate
@@ -21,7 +27,8 @@ from pipeline.resources import samples_dir
 from pipeline.roster.importer import import_roster
 from pipeline.store import records as record_store
 from pipeline.store import repo
-from pipeline.store.workspace import Workspace, init_workspace
+from pipeline.scan.load import scan_pages
+from pipeline.store.workspace import Workspace, init_workspace, open_workspace
 from pipeline.synth.evaluate import evaluate
 from pipeline.synth.returns import StackEvents, fill_returns
 
@@ -77,6 +84,46 @@ def test_a_clean_scanned_stack_becomes_records_with_checkboxes_read_right(tmp_pa
     assert narratives and all(fv.lines for fv in narratives), "handwritten paragraphs are read line by line"
     for fv in narratives:
         assert (fv.status == "auto") == all(line.accepted for line in fv.lines), "a paragraph waits only for its uncertain lines"
+
+
+def _searchable(scan_pdf: Path, out: Path) -> Path:
+    """The copier PDF as a copier's "searchable PDF" mode writes it: each page image with an
+    invisible OCR text layer over it (here text a Chinese OCR would find on the form)."""
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    sheet = canvas.Canvas(str(out), pagesize=A4)
+    for page in scan_pages(scan_pdf):
+        assert page.image is not None
+        png = out.with_name(f"page-{page.index}.png")
+        Image.fromarray(page.image).save(png)
+        sheet.drawImage(str(png), 0, 0, width=A4[0], height=A4[1])
+        layer = sheet.beginText(40, 790)
+        layer.setTextRenderMode(3)
+        layer.setFont("STSong-Light", 9)
+        for line in ("青禾市明德实验学校 家访记录表", "学校 青禾市明德实验学校 班级 扫描班", "家访日期 家访地点 学生家中 受访人"):
+            layer.textLine(line)
+        sheet.drawText(layer)
+        sheet.showPage()
+    sheet.save()
+    return out
+
+
+def test_a_copiers_searchable_pdf_is_read_page_by_page_like_the_same_scan_without_its_ocr_layer(tmp_path: Path) -> None:
+    """A copier's OCR layer is no document text: read by its labels, page 1's form took the
+    whole stack (the other form never read) and every field went to review."""
+    issued = _workspace(tmp_path / "plain")
+    scans, _ = _stack(issued, tmp_path, events=StackEvents.none())
+    issued.close()
+    shutil.copytree(tmp_path / "plain", tmp_path / "ocr")
+    plain_ws, ocr_ws = open_workspace(tmp_path / "plain"), open_workspace(tmp_path / "ocr")
+    [scan_pdf] = sorted(scans.rglob("*.pdf"))
+    searchable = _searchable(scan_pdf, tmp_path / "可搜索.pdf")
+    plain = ingest(plain_ws, [scan_pdf], workers=1)
+    ocr = ingest(ocr_ws, [searchable], workers=1)
+    assert plain.count("new") == ocr.count("new") == 2
+    with ocr_ws.session() as s:
+        assert {r.reader for r in record_store.list_records(s)} == {"scan"}
+    plain_rows, ocr_rows = _rows(plain_ws), _rows(ocr_ws)
+    assert plain_rows["records"] == ocr_rows["records"] and plain_rows["fields"] == ocr_rows["fields"]
 
 
 def test_the_stack_events_are_recognised_and_reported(tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ Four kinds (:class:`PdfInfo`): ``acroform`` — our fillable PDF, read from its 
 (pipeline.render.fillable documents the names); ``ours`` — our print PDF filled digitally,
 read by the layout boxes (pipeline.readback.pdf_layout); ``text`` — any other text layer,
 normally a Word/WPS export of our .docx, read by its labels (pipeline.readback.pdf_labels);
-``image`` — pages without text, left to the scan reader. The form id comes from the first of:
+``image`` — pages without text, or scans whose only text is a copier's invisible OCR layer,
+left to the scan reader. The form id comes from the first of:
 the AcroForm ``form_id`` field, the document information, the printed "表单编号 X", the QR code
 on page 1 (which also gives the school code).
 """
@@ -35,6 +36,7 @@ from pipeline.readback.pdf_labels import read_by_labels
 from pipeline.readback.pdf_layout import form_pages, layout_matches, read_by_layout
 from pipeline.readback.pdf_text import Glyph, pdfium_glyphs
 from pipeline.render.fillable import FORM_ID_FIELD, FORM_ID_INFO, comb_runs
+from pipeline.scan.load import is_scanned_page
 
 __all__ = ["KINDS", "PdfInfo", "inspect_pdf", "read_pdf"]
 
@@ -76,9 +78,11 @@ def inspect_pdf(path: Path) -> PdfInfo:
         payload = _qr_payload(doc[0])
         text = doc[0].get_textpage().get_text_range()
         pages = len(doc)
+        scanned = is_scanned_page(doc[0])
     finally:
         doc.close()
-    has_text = bool(first) or _later_pages_have_text(path, pages)
+    # a scan's own text is a copier's OCR layer ("searchable PDF"), not a document's text
+    has_text = not scanned and (bool(first) or _later_pages_have_text(path, pages))
     candidates = [_text(fields[FORM_ID_FIELD]) if FORM_ID_FIELD in fields else None, info]
     candidates += PRINTED_ID.findall(text)
     candidates.append(payload.form_id if payload else None)

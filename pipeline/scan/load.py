@@ -199,6 +199,24 @@ def _single_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float] | None:
     return to_gray(image.get_bitmap(render=False).to_pil()), (dpi_x + dpi_y) / 2
 
 
+def is_scanned_page(page: pdfium.PdfPage) -> bool:
+    """One image covers the page and any text on it is invisible: a scan, also one a copier
+    made "searchable" with an OCR text layer (render mode 3), turned by /Rotate or not."""
+    objects = [o for o in page.get_objects(max_depth=2) if o.type != pdfium_c.FPDF_PAGEOBJ_FORM]
+    images = [o for o in objects if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
+    texts = [o for o in objects if o.type == pdfium_c.FPDF_PAGEOBJ_TEXT]
+    if len(images) != 1 or len(images) + len(texts) != len(objects):
+        return False
+    a, b, c, d, _, _ = images[0].get_matrix().get()  # the unit square's image on the page
+    width, height = page.get_size()
+    invisible = pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
+    return (
+        abs(a) + abs(c) >= _FILLS_PAGE * width
+        and abs(b) + abs(d) >= _FILLS_PAGE * height
+        and all(pdfium_c.FPDFTextObj_GetTextRenderMode(t.raw) == invisible for t in texts)
+    )
+
+
 def _only_1_bit_images(page: pdfium.PdfPage) -> bool:
     images = [o for o in page.get_objects(max_depth=2) if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
     return bool(images) and all(o.get_metadata().bits_per_pixel == 1 for o in images)
