@@ -297,6 +297,7 @@ LEXICON_PLACE_OTHER_WEIGHT = 0.3
 
 # Returned PDF files (fillable AcroForm, Word/WPS exports, our print PDF filled digitally)
 PDF_EOF_WINDOW = 4096  # bytes at the end of a PDF searched for "%%EOF" (missing: truncated file)
+PDF_UNMAPPED_SHARE = 0.3  # share of page 1's characters that map to no Unicode text above which a PDF's text cannot be read
 PDF_QR_DPI = 150  # dpi page 1 is rendered at to decode its QR code (a 0.85 mm module = 5 px)
 PDF_LABEL_TOLERANCE = 2.0  # mm, a printed label this close to its layout position is ours
 PDF_LAYOUT_MATCH = 0.8  # share of page-1 labels found at their layout position for "our print"

@@ -21,6 +21,7 @@ from pipeline.errors import UnreadableFileError
 from pipeline.generate import generate
 from pipeline.model.form import load_form
 from pipeline.readback import PdfInfo, inspect_pdf, read_pdf
+from pipeline.readback.pdf_reader import UNMAPPED_TEXT
 from pipeline.render.fonts import default_fonts
 from pipeline.resources import samples_dir
 from pipeline.roster.importer import import_roster
@@ -177,10 +178,10 @@ def test_text_straying_out_of_a_box_is_doubted(issued: dict, tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_word_export_is_read_by_its_labels(issued: dict, tmp_path: Path) -> None:
+def _word_export(entry: dict, tmp_path: Path) -> Path:
+    """The filled .docx exported to PDF by LibreOffice."""
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice is not installed")
-    entry = issued["docx"][0]
     filled = tmp_path / f"{entry['form_id']}.docx"
     fill_docx(entry["path"], {**VALUES, **{k: v for k, v in LEFT_EMPTY.items() if v}}, filled)
     profile = tmp_path / "lo-profile"
@@ -189,7 +190,28 @@ def test_word_export_is_read_by_its_labels(issued: dict, tmp_path: Path) -> None
          "--convert-to", "pdf", "--outdir", str(tmp_path), str(filled)],
         check=True, capture_output=True, timeout=180,
     )
-    exported = filled.with_suffix(".pdf")
+    return filled.with_suffix(".pdf")
+
+
+def test_a_pdf_whose_fonts_map_no_text_is_refused_saying_why_not_read_as_empty_fields(issued: dict, tmp_path: Path) -> None:
+    """Some PDF printers embed fonts without a ToUnicode map: the text comes out as glyph
+    numbers. Read by its labels, such a file gave a record of nothing but fields to review."""
+    exported = _word_export(issued["docx"][0], tmp_path)
+    with pikepdf.open(exported) as pdf:
+        for page in pdf.pages:
+            for font in page.Resources.Font.values():
+                if "/ToUnicode" in font:
+                    del font["/ToUnicode"]
+        pdf.save(tmp_path / "虚拟打印机.pdf")
+    with pytest.raises(UnreadableFileError) as refused:
+        inspect_pdf(tmp_path / "虚拟打印机.pdf")
+    assert UNMAPPED_TEXT in str(refused.value) and "请交回 Word 原文件" in str(refused.value)
+    assert inspect_pdf(exported).kind == "text", "the same export with its maps is read"
+
+
+def test_word_export_is_read_by_its_labels(issued: dict, tmp_path: Path) -> None:
+    entry = issued["docx"][0]
+    exported = _word_export(entry, tmp_path)
 
     started = time.perf_counter()
     info = inspect_pdf(exported)

@@ -13,6 +13,7 @@ on page 1 (which also gives the school code).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ _DAMAGED = "PDF 文件已损坏或不完整，无法读取"
 _REEXPORT = "请重新导出或重新扫描后再交回"
 QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 _ENCRYPTED = "PDF 文件已加密（有密码），请去掉密码后再交"
+UNMAPPED_TEXT = "PDF 中的文字取不出来（导出时字体没有带上文字编码，常见于一些 PDF 虚拟打印机），无法按栏目读取"
 _NO_PASSWORD = "可在原软件中取消密码后重新导出，或“打印”为新的 PDF"
 Field = dict[str, str]  # an AcroForm terminal field's /V and /AS, as text
 
@@ -83,6 +85,8 @@ def inspect_pdf(path: Path) -> PdfInfo:
         doc.close()
     # a scan's own text is a copier's OCR layer ("searchable PDF"), not a document's text
     has_text = not scanned and (bool(first) or _later_pages_have_text(path, pages))
+    if has_text and _unmapped(first):
+        raise UnreadableFileError(path, UNMAPPED_TEXT, "请交回 Word 原文件（.docx），或在 Word / WPS 中用“另存为 PDF”重新导出后再交回")
     candidates = [_text(fields[FORM_ID_FIELD]) if FORM_ID_FIELD in fields else None, info]
     candidates += PRINTED_ID.findall(text)
     candidates.append(payload.form_id if payload else None)
@@ -211,6 +215,13 @@ def _guard(path: Path, read: Any) -> Any:
 
 
 # --- identity and kind ----------------------------------------------------------------------
+
+
+def _unmapped(glyphs: list[Glyph]) -> bool:
+    """Text whose fonts carry no map to Unicode: glyph numbers come back as control characters."""
+    shown = [g.text for g in glyphs if not g.text.isspace()]
+    unmapped = sum(unicodedata.category(t) in ("Cc", "Co") or t == "\ufffd" for t in shown)
+    return bool(shown) and unmapped > defs.PDF_UNMAPPED_SHARE * len(shown)
 
 
 def _qr_payload(page: Any) -> PagePayload | None:
