@@ -200,21 +200,22 @@ def _single_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float] | None:
 
 
 def is_scanned_page(page: pdfium.PdfPage) -> bool:
-    """One image covers the page and any text on it is invisible: a scan, also one a copier
-    made "searchable" with an OCR text layer (render mode 3), turned by /Rotate or not."""
+    """Images only, one of them covering the page, and any text invisible: a scan, also one a
+    copier made "searchable" with an OCR text layer (render mode 3) or split into layers
+    ("compact" PDF: a background image under masks), turned by /Rotate or not."""
     objects = [o for o in page.get_objects(max_depth=2) if o.type != pdfium_c.FPDF_PAGEOBJ_FORM]
     images = [o for o in objects if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
     texts = [o for o in objects if o.type == pdfium_c.FPDF_PAGEOBJ_TEXT]
-    if len(images) != 1 or len(images) + len(texts) != len(objects):
-        return False
-    a, b, c, d, _, _ = images[0].get_matrix().get()  # the unit square's image on the page
-    width, height = page.get_size()
     invisible = pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
-    return (
-        abs(a) + abs(c) >= _FILLS_PAGE * width
-        and abs(b) + abs(d) >= _FILLS_PAGE * height
-        and all(pdfium_c.FPDFTextObj_GetTextRenderMode(t.raw) == invisible for t in texts)
-    )
+    if len(images) + len(texts) != len(objects) or any(pdfium_c.FPDFTextObj_GetTextRenderMode(t.raw) != invisible for t in texts):
+        return False
+    width, height = page.get_size()
+    return any(_covers(image, width, height) for image in images)
+
+
+def _covers(image: pdfium.PdfObject, width: float, height: float) -> bool:
+    a, b, c, d, _, _ = image.get_matrix().get()  # the unit square's image on the page
+    return abs(a) + abs(c) >= _FILLS_PAGE * width and abs(b) + abs(d) >= _FILLS_PAGE * height
 
 
 def _only_1_bit_images(page: pdfium.PdfPage) -> bool:
