@@ -117,6 +117,7 @@ SQL_IN_CHUNK = 500  # keys per "IN (...)" lookup; stays under every driver's par
 
 # Roster import
 ROSTER_HEADER_SEARCH_ROWS = 10  # rows from the top searched for the header row (below titles)
+EXCEL_EXACT_INTEGER = 10**15  # a number cell at or above this has lost digits (Excel keeps 15 significant ones)
 
 # 访谈提纲 content
 # Items kept per section when blocks are combined, so an outline for a student in two or three

@@ -147,6 +147,22 @@ def test_float_typed_student_no_and_phone_come_back_as_digits(workspace: Workspa
     assert student.phone == "13812345678"
 
 
+@pytest.mark.parametrize("saved", ["xlsx", "xls"])
+def test_an_18_digit_number_excel_kept_as_a_number_is_named_not_imported_with_made_up_digits(
+    workspace: Workspace, tmp_path: Path, saved: str
+) -> None:
+    """Typed into a number cell, 110101200501011234 is kept as 1.10101200501011E+17: the last
+    digits are gone, and the digits the file holds would make another student's number."""
+    lost = float("110101200501011234")
+    rows = [HEADER, *GOOD_STUDENTS, student_row("G004", "丁", 学籍号=lost), student_row("G005", "戊", 家庭住址=lost)]
+    path = write_xlsx(tmp_path / "花名册.xlsx", {"学生": rows}) if saved == "xlsx" else SAVED_AS_XLS / "学籍号存成数字-libreoffice-7.4.xls"
+    report = import_roster(workspace, [path])
+    problem = only_error(report)
+    assert (problem.row, problem.column, problem.value) == (5, "学籍号", "1.10101E+17") and "科学计数法" in str(problem)
+    assert set(students_in(workspace)) == {"G001", "G002", "G003", "G005"}
+    assert students_in(workspace)["G005"].address == "1.10101E+17", "kept as Excel shows it, not as made-up digits"
+
+
 def test_headers_match_with_spaces_and_synonyms(workspace: Workspace, tmp_path: Path) -> None:
     header = ["学籍号", "姓　名", " 班级 ", "家长姓名", "手机号"]
     path = write_xlsx(tmp_path / "花名册.xlsx", {"学生名单": [header, ["G001", "王浩宇", "七年级（1）班", "王建国", "138 1234 5678"]]})

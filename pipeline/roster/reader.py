@@ -131,7 +131,10 @@ def cell_text(value: Any) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+        # Excel keeps 15 significant digits: a longer number typed into a number cell (an ID
+        # number, an 18-digit 学籍号) has lost its last digits, so it is shown as Excel shows it,
+        # in scientific notation, for the check that names such cells, not as made-up digits
+        return str(int(value)) if abs(value) < defs.EXCEL_EXACT_INTEGER else f"{value:.5E}"
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
     if isinstance(value, dt.date):
