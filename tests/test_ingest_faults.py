@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -106,6 +107,17 @@ def test_undecodable_files_are_refused_with_clerk_reasons_and_the_batch_goes_on(
     assert flipped.pages_read == (1, 3)
     with ws.session() as s:
         assert record_store.list_records(s) == []
+
+
+def test_a_roster_saved_as_a_web_page_or_a_csv_among_the_returns_is_named_as_a_spreadsheet(ws: Workspace, tmp_path: Path) -> None:
+    folder = tmp_path / "交回"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parent / "data" / "rosters" / "花名册-libreoffice-7.4-网页.xls", folder / "学籍导出.xls")
+    (folder / "花名册.csv").write_text("学籍号,姓名,班级\nG001,王浩宇,七年级（1）班\n", encoding="utf-8")
+    report = ingest(ws, [folder], workers=1)
+    assert {Path(f.path).name: f.outcome for f in report.files} == {"学籍导出.xls": "refused", "花名册.csv": "refused"}
+    for f in report.files:
+        assert "这是电子表格，不是交回的家访表" in f.reason and "jiafang roster import" in f.reason, f.reason
 
 
 def test_every_file_gets_one_outcome_in_the_cli_and_in_the_report_file(ws: Workspace, tmp_path: Path) -> None:

@@ -43,6 +43,11 @@ def identify(path: Path, kind: str) -> Identity:
         return Identity(info.form_id, info.school_code, detail=info)
     if kind == "image":
         return Identity("", needs_scan_reader=True)
+    from pipeline.readback.safety import NOT_A_RETURN, ROSTER_HINT
+    from pipeline.roster.reader import ROSTER_SUFFIXES
+
+    if path.suffix.lower() in ROSTER_SUFFIXES:  # a web page or CSV saved as a spreadsheet: the roster, most likely
+        raise UnreadableFileError(path, "这是电子表格，不是交回的家访表", NOT_A_RETURN + ROSTER_HINT)
     raise UnreadableFileError(path, "不支持的文件类型", "请交回 Word（.docx）、PDF 或扫描图片（PNG/JPEG/TIFF）")
 
 
