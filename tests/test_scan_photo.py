@@ -193,11 +193,17 @@ def test_an_unreadable_photo_says_how_to_retake_it(shots, form, name: str, sente
     assert not any(o in reason for o in others), "one sentence, the one that fits"
 
 
-def test_a_photo_a_chat_app_shrank_asks_for_the_original_not_to_come_closer(issued, form, tmp_path: Path) -> None:
-    """Sent through a chat app without 原图, a good photo arrives at 1,280 px and without EXIF:
-    the sheet has too few pixels, but the teacher held the phone close enough."""
-    photo = photograph(issued.page, PhotoModel(tilt=0.2, rotation=-3.0))
-    scale = 1280 / max(photo.shape)
+@pytest.mark.parametrize(
+    "long_side, model",
+    [(1280, PhotoModel(tilt=0.2, rotation=-3.0)), (1920, PhotoModel(tilt=0.2, rotation=-3.0, page_height=0.9, blur=3.0))],
+    ids=["too-few-pixels", "too-little-detail"],
+)
+def test_a_photo_a_chat_app_shrank_asks_for_the_original_not_to_come_closer(issued, form, tmp_path: Path, long_side: int, model: PhotoModel) -> None:
+    """Sent through a chat app without 原图, a photo arrives at 1,280-1,920 px and without EXIF:
+    the sheet has too few pixels, or too little detail left to pass for sharp; the original has
+    more of both."""
+    photo = photograph(issued.page, model)
+    scale = long_side / max(photo.shape)
     shrunk = cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     Image.fromarray(shrunk).save(tmp_path / "微信图片_20251117143005.jpg", quality=80)
     rectified = _rectified(tmp_path / "微信图片_20251117143005.jpg", form)

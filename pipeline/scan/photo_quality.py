@@ -32,13 +32,14 @@ def photo_reason(problem: str, advice: str) -> str:
     return f"手机照片无法读取（{problem}）：{advice}"
 
 
-def small_sheet(photo: np.ndarray, problem: str) -> tuple[str, str]:
-    """(problem, advice) for a sheet with too few pixels: a picture shrunk after it was taken
-    (a chat app's compression) is sent again as the original, else the sheet is taken closer."""
+def retake(photo: np.ndarray, problem: str, advice: str) -> tuple[str, str]:
+    """(problem, advice) for a photo with too few pixels on the sheet or too little sharpness:
+    a picture shrunk after it was taken (a chat app's compression) has both, and is sent again
+    as the original; else ``advice``, how to take it again."""
     height, width = photo.shape[:2]
     if max(height, width) < defs.PHOTO_CAMERA_MIN_PX:
         return f"{problem}；整张照片只有 {width}×{height} 像素，多半经聊天软件压缩", RETAKE_COMPRESSED
-    return problem, RETAKE_SMALL
+    return problem, advice
 
 
 def sharpness(registered: np.ndarray, form_page: PageDef) -> float:

@@ -110,13 +110,13 @@ def rectify_photo(
     if rotation is not None and rotation != shape.rotation:
         return refuse(f"二维码方向 {rotation}° 与定位标记方向 {shape.rotation}° 不一致", quality.RETAKE_CORNER)
     if usable < defs.PHOTO_MIN_PX_PER_MM:
-        return refuse(*quality.small_sheet(photo, f"纸在照片中太小，最远处每毫米只有 {usable:.1f} 像素，至少需要 {defs.PHOTO_MIN_PX_PER_MM:.1f}"))
+        return refuse(*quality.retake(photo, f"纸在照片中太小，最远处每毫米只有 {usable:.1f} 像素，至少需要 {defs.PHOTO_MIN_PX_PER_MM:.1f}", quality.RETAKE_SMALL))
     plain = Registration(homography, found, 0.0, True, "", ids, usable, None, shape.rotation)
     raw = warp_to_template(photo, plain, page_size)
     page, glare = flatten_light(raw), glare_mask(raw)
     sharp = quality.sharpness(page, form_page)
     if sharp < defs.PHOTO_MIN_SHARPNESS:
-        return refuse(f"照片模糊，清晰度 {sharp:.0f}，低于 {defs.PHOTO_MIN_SHARPNESS:.0f}", quality.RETAKE_BLUR)
+        return refuse(*quality.retake(photo, f"照片模糊，清晰度 {sharp:.0f}，低于 {defs.PHOTO_MIN_SHARPNESS:.0f}", quality.RETAKE_BLUR))
     covered = glared_fields(glare, form_page)
     fillable = [f for f in form_page.fields if f.fillable]
     if fillable and len(covered) > defs.GLARE_MAX_FIELDS * len(fillable):
@@ -172,9 +172,9 @@ def _fit_page(photo: np.ndarray, form_page: PageDef) -> tuple[np.ndarray, tuple[
 def _no_fit(photo: np.ndarray, ids: tuple[int, ...]) -> Registration:
     """Fewer than three markers: out of focus, the back of the sheet, or corners cut off."""
     if quality.is_blurred(photo):
-        reason = quality.photo_reason("照片模糊，定位方块无法辨认", quality.RETAKE_BLUR)
+        reason = quality.photo_reason(*quality.retake(photo, "照片模糊，定位方块无法辨认", quality.RETAKE_BLUR))
     elif _sheet_px_per_mm(photo) < defs.PHOTO_MIN_PX_PER_MM:
-        reason = quality.photo_reason(*quality.small_sheet(photo, "纸在照片中太小，定位方块无法辨认"))
+        reason = quality.photo_reason(*quality.retake(photo, "纸在照片中太小，定位方块无法辨认", quality.RETAKE_SMALL))
     elif not ids:
         reason = quality.photo_reason("照片里找不到表格正面的四角方块，可能拍的是背面或别的纸", quality.RETAKE_SIDE)
     else:
