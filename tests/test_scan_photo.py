@@ -16,7 +16,7 @@ from PIL import Image
 from photo_support import PhotoModel, misplacement_mm, photograph, save_heic, save_jpeg
 from pipeline import defs
 from pipeline.ingest import ingest
-from pipeline.ingest.scan_page import read_page
+from pipeline.ingest.scan_page import DOUBT_LOW_RESOLUTION, FAINT_HAND, SHRUNK_PHOTO, read_page
 from pipeline.ingest.scan_run import scan_context
 from pipeline.model.form import CHOICE_KINDS, FormDef, load_form
 from pipeline.recognize.engine import default_engine
@@ -210,6 +210,24 @@ def test_a_photo_a_chat_app_shrank_asks_for_the_original_not_to_come_closer(issu
     reason = rectified.registration.reason
     assert not rectified.ok and reason.endswith(advice.RETAKE_COMPRESSED), reason
     assert f"{shrunk.shape[1]}×{shrunk.shape[0]} 像素" in reason and advice.RETAKE_SMALL not in reason
+
+
+def test_a_shrunk_photo_that_can_still_be_read_says_so_and_sends_its_writing_and_empty_boxes_to_a_person(issued, tmp_path: Path) -> None:
+    """At 1,920 px a sheet can still be placed, but its strokes lost detail: the page says the
+    photo was compressed (not that the writing is faint) and asks for the original."""
+    photo = photograph(issued.page, PhotoModel(tilt=0.2, rotation=-3.0, page_height=0.9))
+    scale = 1920 / max(photo.shape)
+    Image.fromarray(cv2.resize(photo, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)).save(tmp_path / "微信图片.jpg", quality=80)
+    page = _page(tmp_path / "微信图片.jpg")
+    assert page.image is not None
+    outcome = read_page(page.image, page.reader_dpi, scan_context(issued.ws))
+    assert outcome.status == "read", outcome.reason
+    height, width = page.image.shape
+    assert [n for n in outcome.notes if "原图" in n] == [SHRUNK_PHOTO.format(width=width, height=height)]
+    assert not any(FAINT_HAND in n for n in outcome.notes)
+    for field_id in ("place", "visit_date", "family_situation"):  # left empty on this sheet
+        assert DOUBT_LOW_RESOLUTION in outcome.values[field_id].doubt, field_id
+    assert outcome.values["mode"].raw == ("电话",), "a tick read surely still stands"
 
 
 def test_exif_rotated_jpeg_and_heic_photos_are_read_upright(issued, form, tmp_path: Path) -> None:

@@ -48,7 +48,8 @@ PHOTO_REFINED = "手机照片：纸张弯曲，已按表格线校正（表格线
 PHOTO_GLARE = "手机照片有反光，{count} 个栏待核对"
 MISPLACED = "纸面有局部变形：{count} 个栏的框线与版面对不上，待核对"
 LOW_RESOLUTION = "扫描分辨率过低（约 {dpi:.0f} dpi）：细笔画和框线可能丢失，本页手写内容和空白栏均需复核；请用 200 dpi 或更高的灰度模式重新扫描"
-DOUBT_LOW_RESOLUTION = "扫描分辨率过低，细笔画可能丢失，请对照原图核对"
+SHRUNK_PHOTO = "照片被压缩过（整张只有 {width}×{height} 像素）：细笔画可能丢失，本页手写内容和空白栏均需复核；请发送原图（微信中勾选“原图”）"
+DOUBT_LOW_RESOLUTION = "图像分辨率过低，细笔画可能丢失，请对照原图核对"
 FAINT_HAND = "字迹过淡（铅笔或浅色笔）：请用灰度重新扫描"
 DOUBT_FAINT_HAND = "本页字迹过淡，请对照原图核对"
 BILEVEL_NARRATIVE = "黑白二值图像（1 位扫描或手机扫描软件的黑白模式）：手写段落的标点和细笔画分辨不清，{count} 段待核对；建议改用灰度模式扫描"
@@ -168,12 +169,11 @@ def _read_as(
     values, crops = recognise_page(registered, form_page, lexicon, faint_level=ink.faint_level)
     values = {fid: _doubted(v, GLARE_DOUBT) if fid in placed.glare else v for fid, v in values.items()}
     survival = print_survival(registered, form_page)
-    low_resolution = dpi is not None and dpi < defs.SCAN_DPI_LOW
-    if low_resolution:
+    if low_resolution := _too_few_pixels(image, dpi):
         # thin lines, strokes and box outlines are lost for want of pixels: the lines, the
         # boxes' places and the ink's darkness cannot be judged, and the cause is the setting
         values = faint_scan_doubts(values, DOUBT_LOW_RESOLUTION, also=misplaced_fields(registered, form_page))
-        notes = (*notes, LOW_RESOLUTION.format(dpi=dpi))
+        notes = (*notes, low_resolution)
     elif survival < defs.PRINT_SURVIVAL_MIN:
         values = faint_scan_doubts(values)
         notes = (*notes, FAINT_SCAN.format(share=survival))
@@ -198,6 +198,15 @@ def _read_as(
         crops=crops,
         notes=notes,
     )
+
+
+def _too_few_pixels(image: np.ndarray, dpi: float | None) -> str:
+    """The page's note when it has too few pixels for thin strokes: a scan below
+    ``defs.SCAN_DPI_LOW``, a photo (dpi None) shrunk after it was taken; "" otherwise."""
+    if dpi is not None:
+        return LOW_RESOLUTION.format(dpi=dpi) if dpi < defs.SCAN_DPI_LOW else ""
+    height, width = image.shape[:2]
+    return SHRUNK_PHOTO.format(width=width, height=height) if max(height, width) < defs.PHOTO_CAMERA_MIN_PX else ""
 
 
 def recognise_page(
