@@ -23,8 +23,8 @@ from pipeline.archive.packet import PacketResult, build_packet
 from pipeline.cli import main
 from pipeline.errors import ArchiveError
 
-PHONE = re.compile(r"(?<!\d)1\d{10}(?!\d)")
-ID = re.compile(r"(?<![0-9])\d{17}[\dXx](?![0-9A-Za-z])")  # also inside a 学籍号 (G + the ID number)
+PHONE = re.compile(r"(?<![\d.])1\d{10}(?!\d)")  # not the digits of a ratio (0.0082644628…) in a statistics sheet
+ID = re.compile(r"(?<![0-9.])\d{17}[\dXx](?![0-9A-Za-z])")  # also inside a 学籍号 (G + the ID number)
 TERM = "2025-2026-1"
 
 
