@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pipeline.export.mask import mask_phone, mask_text
+from pipeline.export.mask import mask_number, mask_text
 from pipeline.export.records import prepare_record
 from pipeline.model.form import FormDef
 from pipeline.model.people import Student
@@ -71,7 +71,7 @@ class Privacy:
         return replace(
             student,
             student_no=mask_text(student.student_no),
-            phone=mask_phone(student.phone),
+            phone=mask_number(student.phone),
             address=self.text(student.address),
             groups=student.groups if self.include_sensitive else (),
             extra=tuple((k, self.text(v)) for k, v in student.extra),

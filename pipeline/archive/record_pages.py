@@ -61,7 +61,7 @@ def load_record_page(ws: Workspace, session: Session, record: Record, privacy: P
     form = load_form(record.form)
     shown = privacy.record(record, form)
     withheld = privacy.withheld_fields(form)
-    masked = {f.id for f in form.fields if f.outward == "masked"} if privacy.outward else set()
+    masked = {f.id for f in form.fields if f.masked} if privacy.outward else set()
     history = record_store.record_history(session, record.form_id)
     pages = scan_store.read_pages(session, record.form_id)
     # Only a page warped onto the template can have its boxes blanked.

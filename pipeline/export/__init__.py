@@ -1,6 +1,6 @@
 """Exports of records for people and other systems: JSON, CSV and XLSX, masked when outward."""
 
-from pipeline.export.mask import mask_phone, mask_text, mask_value
+from pipeline.export.mask import mask_number, mask_text, mask_value
 from pipeline.export.records import (
     FORMATS,
     STATUS_LABELS,
@@ -16,7 +16,7 @@ __all__ = [
     "STATUS_LABELS",
     "cell_text",
     "export_records",
-    "mask_phone",
+    "mask_number",
     "mask_text",
     "mask_value",
     "record_table",

@@ -38,9 +38,10 @@ def mask_text(text: str) -> str:
     return text
 
 
-def mask_phone(value: str) -> str:
-    """A value known to be a phone number: as ``mask_text``, and a local number without its area
-    code ("88886666", which in free text could as well be a date) keeps only its last 4 digits."""
+def mask_number(value: str) -> str:
+    """A value known to be a phone or ID number (a field declared ``outward: masked``, the
+    roster's phone): as ``mask_text``, and a number it does not recognise, such as a local phone
+    number without area code ("88886666", in free text as likely a date), keeps its last 4 digits."""
     masked = mask_text(value)
     return masked if masked != value else _ALL_BUT_LAST_4.sub("*", value.translate(_FOLD))
 

@@ -22,8 +22,8 @@ from pipeline.access import require_current
 from pipeline import defs
 from pipeline.atomic import atomic_write
 from pipeline.errors import ExportError
-from pipeline.export.mask import mask_phone, mask_text, mask_value
-from pipeline.model.form import FormDef, load_form
+from pipeline.export.mask import mask_number, mask_text, mask_value
+from pipeline.model.form import FieldDef, FormDef, load_form
 from pipeline.model.record import FieldValue, Record, value_text
 from pipeline.workbook import csv_safe, save_workbook
 
@@ -117,13 +117,14 @@ def prepare_record(record: Record, *, outward: bool, sensitive: bool) -> Record:
     fields = {f.id: record.fields[f.id] for f in keep}
     if not outward:
         return replace(record, fields=fields)
-    masked = {f.id: _masked(fields[f.id], f.kind) for f in keep}
+    masked = {f.id: _masked(fields[f.id], f) for f in keep}
     return replace(record, student_no=mask_text(record.student_no), fields=masked)
 
 
-def _masked(fv: FieldValue, kind: str) -> FieldValue:
-    if kind == "phone" and isinstance(fv.value, str):
-        return replace(fv, value=mask_phone(fv.value), raw=mask_phone(fv.raw))
+def _masked(fv: FieldValue, field: FieldDef) -> FieldValue:
+    """Numbers masked in any text; a field the form declares ``outward: masked`` as a number."""
+    if field.masked and isinstance(fv.value, str):
+        return replace(fv, value=mask_number(fv.value), raw=mask_number(fv.raw))
     return replace(fv, value=mask_value(fv.value), raw=mask_text(fv.raw))
 
 

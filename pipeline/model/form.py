@@ -151,6 +151,11 @@ class FieldDef:
         return self.outward == "withheld"
 
     @property
+    def masked(self) -> bool:
+        """A number outward documents show only the last digits of (and blank on a scan)."""
+        return self.outward == "masked"
+
+    @property
     def fillable(self) -> bool:
         """True when a teacher writes this field (it is not printed from the roster)."""
         return self.prefill is None
