@@ -384,8 +384,13 @@ def test_an_unreadable_xls_or_one_without_a_roster_is_named_and_the_other_files_
     broken.write_bytes((SAVED_AS_XLS / "花名册-libreoffice-7.4.xls").read_bytes()[:3000])
     page = tmp_path / "通知.xls"
     page.write_text("<html><body><table><tr><td>家长会</td><td>周五</td></tr></table></body></html>", encoding="utf-8")
-    report = import_roster(workspace, [broken, page, roster_with(tmp_path)])
-    assert [p.file for p in report.errors] == ["损坏.xls", "通知.xls"]
+    comment = tmp_path / "空网页.xls"
+    comment.write_text("<!-- 导出失败 -->", encoding="utf-8")
+    cut = tmp_path / "半截.xls"
+    cut.write_text('<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet', encoding="utf-8")
+    report = import_roster(workspace, [broken, page, comment, cut, roster_with(tmp_path)])
+    assert [p.file for p in report.errors][:2] == ["损坏.xls", "通知.xls"]
+    assert [(p.file, "无法作为" in str(p)) for p in report.errors[2:]] == [("空网页.xls", True), ("半截.xls", True)]
     assert "无法作为 Excel 97-2003 工作簿打开" in str(report.errors[0]) and "另存为 .xlsx" in str(report.errors[0])
     assert "没有找到学生或教师名单" in str(report.errors[1])
     assert report.students_added == 3

@@ -69,10 +69,13 @@ def _xls_value(book: Any, cell: Any) -> Any:
     return cell.value
 
 
-def html_sheets(text: str) -> list[SheetCells]:
+def html_sheets(path: Path, text: str) -> list[SheetCells]:
     """Each table of a web page saved as ".xls", its cells' text; a cell spanning columns is
     followed by empty ones, so the columns below it stay under their headers."""
-    tables = lxml.html.fromstring(text).xpath("//table[not(ancestor::table)]") if text.strip() else []
+    try:
+        tables = lxml.html.fromstring(text).xpath("//table[not(ancestor::table)]") if text.strip() else []
+    except lxml.etree.ParserError as exc:  # e.g. a page of nothing but a comment
+        raise RosterFileError(path.name, f"无法作为网页表格读取（{exc.__class__.__name__}，文件不完整或已损坏）。", _RESAVE) from exc
     return [
         SheetCells("" if len(tables) == 1 else f"第{n}个表格", [list(_html_row(tr)) for tr in table.xpath(".//tr")])
         for n, table in enumerate(tables, start=1)
@@ -90,7 +93,7 @@ def spreadsheetml_sheets(path: Path, data: bytes) -> list[SheetCells]:
     try:
         root = lxml.etree.fromstring(data, parser=lxml.etree.XMLParser(resolve_entities=False, no_network=True))
     except lxml.etree.XMLSyntaxError as exc:
-        raise RosterFileError(path.name, f"无法作为 Excel 2003 XML 工作簿读取（{exc}）。", _RESAVE) from exc
+        raise RosterFileError(path.name, f"无法作为 Excel 2003 XML 工作簿读取（{exc.__class__.__name__}，文件不完整或已损坏）。", _RESAVE) from exc
     ns = {"ss": _SPREADSHEET_ML}
     sheets = []
     for ws in root.iterfind("ss:Worksheet", ns):

@@ -82,7 +82,7 @@ def _read_workbook(path: Path) -> list[RawSheet]:
     if head.startswith(OLE2_SIGNATURE):
         return _sheets(path, xls_sheets(path))
     if kind := markup_kind(head):
-        sheets = spreadsheetml_sheets(path, path.read_bytes()) if kind == "xml" else html_sheets(_decode(path))
+        sheets = spreadsheetml_sheets(path, path.read_bytes()) if kind == "xml" else html_sheets(path, _decode(path))
         return _sheets(path, sheets)
     return _read_xlsx(path)
 
