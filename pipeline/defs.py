@@ -28,6 +28,7 @@ SCAN_DPI_RANGE = (100.0, 1200.0)  # dpi; file metadata outside this is ignored a
 # none wrong and `auto`, but below 150 with reasons that blamed folds and pencil.
 SCAN_DPI_LOW = 140.0
 SCAN_PAGE_SHORT_SIDE = 210.0  # mm, A4 width: infers a scan's dpi from its pixel size
+SCAN_STAMP_MAX_CHARS = 40  # visible characters a phone scanner app may stamp over a scanned page (扫描全能王's name, a date, 第 1 页); a Word export's page 1 has hundreds
 SCAN_SIZE_SLACK = 8.0  # mm a scan may be shorter than the sheet (a scanner's margins) before it is said to be cut off
 SCAN_MIN_SIDE_PX = 64  # px; a page image narrower than this cannot be a form (thumbnails, child IFDs)
 TIFF_MAX_PAGES = 10_000  # page directories followed when checking that a TIFF is complete

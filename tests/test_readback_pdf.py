@@ -14,7 +14,9 @@ import numpy as np
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
+from PIL import Image
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from pipeline.errors import UnreadableFileError
@@ -207,6 +209,24 @@ def test_a_pdf_whose_fonts_map_no_text_is_refused_saying_why_not_read_as_empty_f
         inspect_pdf(tmp_path / "虚拟打印机.pdf")
     assert UNMAPPED_TEXT in str(refused.value) and "请交回 Word 原文件" in str(refused.value)
     assert inspect_pdf(exported).kind == "text", "the same export with its maps is read"
+
+
+@pytest.mark.parametrize(("where", "kind"), [("under", "text"), ("over", "image")])
+def test_a_word_export_on_a_full_page_picture_is_read_by_its_text_but_text_under_a_photo_is_not(issued: dict, tmp_path: Path, where: str, kind: str) -> None:
+    """A page-sized background picture (a school's letter paper) under a Word export leaves it
+    a document with hundreds of visible characters; a photo pasted over the text hides it, and
+    what shows is a picture, read as a scan."""
+    exported = _word_export(issued["docx"][0], tmp_path)
+    picture = io.BytesIO()
+    Image.new("L", (850, 1200), 235).save(picture, "PNG")
+    layer = io.BytesIO()
+    sheet = Canvas(layer, pagesize=A4)
+    sheet.drawImage(ImageReader(picture), 0, 0, width=A4[0], height=A4[1])
+    sheet.save()
+    with pikepdf.open(exported) as pdf, pikepdf.open(layer) as drawn:
+        (pdf.pages[0].add_underlay if where == "under" else pdf.pages[0].add_overlay)(drawn.pages[0])
+        pdf.save(tmp_path / "带背景.pdf")
+    assert inspect_pdf(tmp_path / "带背景.pdf").kind == kind
 
 
 def test_word_export_is_read_by_its_labels(issued: dict, tmp_path: Path) -> None:

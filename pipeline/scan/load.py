@@ -35,6 +35,7 @@ _PAGE_ERRORS = (pdfium.PdfiumError, OSError, ValueError, MemoryError)  # a damag
 _A4_ASPECT_TOLERANCE = 0.03  # an image within 3 % of A4's aspect ratio is taken to be the whole page
 _SAME_DPI_TOLERANCE = 0.02  # an embedded image scaled differently along x and y is rendered instead
 _FILLS_PAGE = 0.9  # an embedded image covering less of the page than this is not "the page"
+_PHOTO_ON_PAGE = 0.5  # the least share of the page's other side a photo fitted to the page spans
 _EXIF_IFD = 0x8769  # EXIF sub-directory: exposure settings, written by cameras and phones only
 _CAMERA_TAGS = (0x829A, 0x829D, 0x920A)  # ExposureTime, FNumber, FocalLength
 
@@ -200,22 +201,40 @@ def _single_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float] | None:
 
 
 def is_scanned_page(page: pdfium.PdfPage) -> bool:
-    """Images only, one of them covering the page, and any text invisible: a scan, also one a
-    copier made "searchable" with an OCR text layer (render mode 3) or split into layers
-    ("compact" PDF: a background image under masks), turned by /Rotate or not."""
+    """A scan or a photo of paper: an image covering the page (or fitted to it), and on it no
+    more text than a phone scanner app stamps there (its name, a date, a page number). Text
+    that cannot be seen does not count: a copier's "searchable PDF" OCR layer (render mode 3),
+    or whatever lies under the image. Also a "compact" PDF split into layers (a background
+    image under masks), turned by /Rotate or not."""
     objects = [o for o in page.get_objects(max_depth=2) if o.type != pdfium_c.FPDF_PAGEOBJ_FORM]
-    images = [o for o in objects if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
-    texts = [o for o in objects if o.type == pdfium_c.FPDF_PAGEOBJ_TEXT]
-    invisible = pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
-    if len(images) + len(texts) != len(objects) or any(pdfium_c.FPDFTextObj_GetTextRenderMode(t.raw) != invisible for t in texts):
-        return False
     width, height = page.get_size()
-    return any(_covers(image, width, height) for image in images)
+    covering = [i for i, o in enumerate(objects) if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE and _covers(o, width, height)]
+    if not covering:
+        return False
+    on_top = [o for o in objects[covering[-1] :] if o.type == pdfium_c.FPDF_PAGEOBJ_TEXT and _visible(o)]
+    return _characters(page, on_top) <= defs.SCAN_STAMP_MAX_CHARS
+
+
+def _visible(text: pdfium.PdfObject) -> bool:
+    return pdfium_c.FPDFTextObj_GetTextRenderMode(text.raw) != pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
+
+
+def _characters(page: pdfium.PdfPage, texts: list[pdfium.PdfObject]) -> int:
+    if not texts:
+        return 0
+    textpage = page.get_textpage()
+    try:
+        # the length in bytes of each object's UTF-16 text with its terminator
+        return sum(max(pdfium_c.FPDFTextObj_GetText(t.raw, textpage.raw, None, 0) // 2 - 1, 0) for t in texts)
+    finally:
+        textpage.close()
 
 
 def _covers(image: pdfium.PdfObject, width: float, height: float) -> bool:
     a, b, c, d, _, _ = image.get_matrix().get()  # the unit square's image on the page
-    return abs(a) + abs(c) >= _FILLS_PAGE * width and abs(b) + abs(d) >= _FILLS_PAGE * height
+    across, down = (abs(a) + abs(c)) / width, (abs(b) + abs(d)) / height
+    # fitted to the page along one side: a phone's 9:16 photo on an A4 page spans 80 % of its width
+    return max(across, down) >= _FILLS_PAGE and min(across, down) >= _PHOTO_ON_PAGE
 
 
 def _only_1_bit_images(page: pdfium.PdfPage) -> bool:
