@@ -28,7 +28,7 @@ SCAN_DPI_RANGE = (100.0, 1200.0)  # dpi; file metadata outside this is ignored a
 # none wrong and `auto`, but below 150 with reasons that blamed folds and pencil.
 SCAN_DPI_LOW = 140.0
 SCAN_PAGE_SHORT_SIDE = 210.0  # mm, A4 width: infers a scan's dpi from its pixel size
-SCAN_STAMP_MAX_CHARS = 40  # visible characters a phone scanner app may stamp over a scanned page (扫描全能王's name, a date, 第 1 页); a Word export's page 1 has hundreds
+SCAN_STAMP_MAX_CHARS = 40  # visible characters on a scanned page's pictures (扫描全能王's stamp, a date, 第 1 页, a caption); a Word export's page 1 has hundreds
 SCAN_SIZE_SLACK = 8.0  # mm a scan may be shorter than the sheet (a scanner's margins) before it is said to be cut off
 SCAN_MIN_SIDE_PX = 64  # px; a page image narrower than this cannot be a form (thumbnails, child IFDs)
 TIFF_MAX_PAGES = 10_000  # page directories followed when checking that a TIFF is complete
@@ -299,6 +299,7 @@ LEXICON_PLACE_OTHER_WEIGHT = 0.3
 
 # Returned PDF files (fillable AcroForm, Word/WPS exports, our print PDF filled digitally)
 PDF_EOF_WINDOW = 4096  # bytes at the end of a PDF searched for "%%EOF" (missing: truncated file)
+PDF_PICTURE_SHARE = 0.25  # share of a PDF page's area its images fill for it to be a picture of paper (a photo within Word's margins fills 30-55 %)
 PDF_UNMAPPED_SHARE = 0.3  # share of page 1's characters that map to no Unicode text above which a PDF's text cannot be read
 PDF_QR_DPI = 150  # dpi page 1 is rendered at to decode its QR code (a 0.85 mm module = 5 px)
 PDF_LABEL_TOLERANCE = 2.0  # mm, a printed label this close to its layout position is ours

@@ -8,11 +8,19 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from docx import Document
+from docx.shared import Cm
+from PIL import Image
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas as pdf_canvas
 
 from pipeline import defs
 from pipeline.generate import generate
@@ -21,6 +29,7 @@ from pipeline.ingest.classify import kind_of
 from pipeline.model.intake import FileIntake
 from pipeline.resources import samples_dir
 from pipeline.roster.importer import import_roster
+from pipeline.store import records as record_store
 from pipeline.store import scans
 from pipeline.store.workspace import Workspace, init_workspace, open_workspace
 from pipeline.synth.photo import PhotoModel, chat_screenshot, photo_bytes, photograph, random_photo
@@ -165,3 +174,72 @@ def test_two_readable_photos_of_one_page_make_one_record_version_and_name_the_ke
 def test_a_heic_photo_is_taken_for_an_image_by_its_bytes_or_its_name() -> None:
     assert kind_of(Path("IMG_1234.dat"), b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00") == "image"
     assert kind_of(Path("IMG_1234.HEIC"), b"\x00" * 16) == "image"
+
+
+def _pasted_into_word(photos: list[Path], out: Path) -> Path:
+    """The photos as a teacher pastes them into a Word document, under a line of text."""
+    document = Document()
+    document.add_paragraph("七年级（1）班 家访记录表（拍照）")
+    for photo in photos:
+        document.add_picture(str(photo), width=Cm(16))
+    document.save(str(out))
+    return out
+
+
+def _saved_as_pdf(photos: list[Path], out: Path) -> Path:
+    """The photos as Word's "save as PDF" lays them out: one a page, within the margins, a
+    caption above each."""
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    sheet = pdf_canvas.Canvas(str(out), pagesize=A4)
+    for n, photo in enumerate(photos, start=1):
+        with Image.open(photo) as picture:
+            aspect = picture.height / picture.width
+        width = A4[0] - 2 * 72
+        sheet.setFont("STSong-Light", 12)
+        sheet.drawString(72, A4[1] - 60, f"家访记录表照片 {n}")
+        sheet.drawImage(str(photo), 72, A4[1] - 80 - width * aspect, width=width, height=width * aspect)
+        sheet.showPage()
+    sheet.save()
+    return out
+
+
+@pytest.mark.slow
+def test_photos_pasted_into_a_word_file_or_its_pdf_are_read_like_the_photos_themselves(issued, tmp_path: Path) -> None:
+    """A teacher who photographs the forms often pastes the photos into a Word file (and may
+    save it as PDF). The .docx was refused as "not our form"; the PDF, its caption taken for a
+    document's text, was read as page 1's form alone and every other form in it was lost."""
+    frontal = {"frame": (1700, 2404), "fill": 0.93, "tilt": (0.6, 0.3), "turn": 0.4, "bend_mm": 0.0, "shadow": (), "light": (30.0, 0.08)}
+    photos = []
+    for n, ((_, page_no), printed) in enumerate(issued[1].items()):
+        if page_no == 1:
+            page = printed.copy()
+            mark_options(page, load_form("record"), {("mode", "电话"): "tick", ("topics", "学习情况"): "tick"})
+            photos.append(_write(tmp_path / "photos", f"IMG_60{n:02d}.jpg", page, _hand_held(30 + n, **frontal), seed=n))
+    returns = {
+        "photos": tmp_path / "photos",
+        "word": _pasted_into_word(photos, tmp_path / "家访照片.docx"),
+        "pdf": _saved_as_pdf(photos, tmp_path / "家访照片.pdf"),
+    }
+    read = {}
+    for name, path in returns.items():
+        ws = _workspace(issued, tmp_path / "ws" / name)
+        report = ingest(ws, [path], workers=1)
+        with ws.session() as s:
+            read[name] = sorted((r.form_id, fid, f.value) for r in record_store.list_records(s) for fid, f in r.fields.items())
+        assert report.count("new") == 2, (name, [i.message for i in report.items])
+    assert read["word"] == read["photos"] and read["pdf"] == read["photos"]
+
+
+def test_a_word_file_of_pictures_names_the_one_that_does_not_decode_and_refuses_the_one_that_is_no_form(issued, tmp_path: Path) -> None:
+    ws = _workspace(issued, tmp_path)
+    chat_screenshot(np.random.default_rng(4)).save(tmp_path / "chat.png")
+    Image.new("L", (400, 600), 255).save(tmp_path / "blank.png")
+    built = _pasted_into_word([tmp_path / "blank.png", tmp_path / "chat.png"], tmp_path / "built.docx")
+    with zipfile.ZipFile(built) as source, zipfile.ZipFile(tmp_path / "照片.docx", "w") as damaged:
+        for item in source.infolist():
+            data = source.read(item)
+            damaged.writestr(item, data[:40] if data == (tmp_path / "blank.png").read_bytes() else data)
+    (intake,) = ingest(ws, [tmp_path / "照片.docx"], workers=1).files
+    assert intake.outcome != "record"
+    assert "第 1 页" in intake.reason and "无法读取" in intake.reason, intake.reason
+    assert "不是家访表的照片" in intake.reason, intake.reason

@@ -23,11 +23,17 @@ class Identity:
 def identify(path: Path, kind: str) -> Identity:
     """Whose form is this file? Raises the DocumentError family for files we cannot take."""
     if kind == "word":
+        from pipeline.readback.docx_pictures import body_pictures
         from pipeline.readback.docx_reader import docx_identity
         from pipeline.readback.safety import check_zip_document
 
         check_zip_document(path)
-        found = docx_identity(path)
+        try:
+            found = docx_identity(path)
+        except ForeignDocumentError:
+            if body_pictures(path):  # photos or scans of the paper forms, pasted into Word
+                return Identity("", needs_scan_reader=True)
+            raise
         return Identity(found.form_id, found.school_code, notes=found.notes)
     if kind == "pdf":
         from pipeline.readback.pdf_reader import inspect_pdf

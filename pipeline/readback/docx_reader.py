@@ -14,12 +14,11 @@ anywhere else, or holding anything else, leaves the field with a doubt.
 from __future__ import annotations
 
 import io
-import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import zxingcpp
 from lxml import etree
@@ -30,6 +29,7 @@ from pipeline.errors import ForeignDocumentError, UnknownFormError
 from pipeline.identity import FORM_PREFIX, decode_payload, is_valid_form_id
 from pipeline.model.form import CHOICE_KINDS, FieldDef, FormDef, form_ids, load_form
 from pipeline.model.record import RawValue, Reading
+from pipeline.readback.docx_pictures import shown_images
 from pipeline.readback.docx_text import cell_text, checkbox_state, is_checkbox, looks_repeated, parse_ticks, sdt_property, text_of
 from pipeline.readback.safety import DOCUMENT_PART, check_zip_document, parse_xml, read_part
 from pipeline.render.docx_templates import NS, template_path
@@ -40,9 +40,6 @@ W = NS["w"]
 SOURCE = "docx"
 CORE_PART = "docProps/core.xml"
 CORE_NS = {"dc": "http://purl.org/dc/elements/1.1/"}
-REL_NS = {"rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
 FORM_ID_SOURCE = "form.id"
 PRINTED_ID = re.compile(r"表单编号\s*[:：]?\s*([0-9A-Za-z]{9})(?![0-9A-Za-z])")
 QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
@@ -407,7 +404,7 @@ def _load(path: Path, *, with_images: bool) -> _Package:
             return parse_xml(read_part(zf, name, path), part=name, path=path)
 
         headers = {n: xml(n) for n in sorted(names) if HEADER_PART.fullmatch(n)}
-        images = _header_images(zf, headers, names, path) if with_images else ()
+        images = _header_images(zf, headers, path) if with_images else ()
         return _Package(
             path=path,
             document=xml(DOCUMENT_PART),
@@ -417,19 +414,6 @@ def _load(path: Path, *, with_images: bool) -> _Package:
         )
 
 
-def _header_images(zf: zipfile.ZipFile, headers: dict[str, etree._Element], names: set[str], path: Path) -> tuple[bytes, ...]:
+def _header_images(zf: zipfile.ZipFile, headers: dict[str, etree._Element], path: Path) -> tuple[bytes, ...]:
     """The image parts the headers show (where our QR sits)."""
-    images = []
-    for name, header in headers.items():
-        rels_name = f"word/_rels/{PurePosixPath(name).name}.rels"
-        shown = {v for el in header.iter() for k, v in el.attrib.items() if k.startswith(f"{{{R_NS}}}")}
-        if rels_name not in names or not shown:
-            continue
-        rels = parse_xml(read_part(zf, rels_name, path), part=rels_name, path=path)
-        for rel in rels.iterfind("rel:Relationship", REL_NS):
-            if rel.get("Id") not in shown or rel.get("Type") != IMAGE_REL or rel.get("TargetMode") == "External":
-                continue
-            target = posixpath.normpath(posixpath.join("word", rel.get("Target", ""))).lstrip("/")
-            if target in names:
-                images.append(read_part(zf, target, path))
-    return tuple(images)
+    return tuple(data for name, header in headers.items() for _, data in shown_images(zf, name, header, path))

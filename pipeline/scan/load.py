@@ -1,4 +1,5 @@
-"""Scan inputs → page images: image-only PDFs, multi-page TIFF, JPEG, PNG, BMP and HEIC/HEIF.
+"""Scan inputs → page images: image-only PDFs, multi-page TIFF, JPEG, PNG, BMP, HEIC/HEIF, and
+the photos or scans pasted into a Word document (each picture a page).
 
 Pages are produced one at a time (a 100-page copier PDF is never held in memory at once).
 A file that cannot be opened at all raises :class:`UnreadableFileError`; one bad page inside a
@@ -14,6 +15,7 @@ from typing import BinaryIO, Literal
 from dataclasses import dataclass
 from pathlib import Path
 
+import io
 import os
 import warnings
 
@@ -35,7 +37,6 @@ _PAGE_ERRORS = (pdfium.PdfiumError, OSError, ValueError, MemoryError)  # a damag
 _A4_ASPECT_TOLERANCE = 0.03  # an image within 3 % of A4's aspect ratio is taken to be the whole page
 _SAME_DPI_TOLERANCE = 0.02  # an embedded image scaled differently along x and y is rendered instead
 _FILLS_PAGE = 0.9  # an embedded image covering less of the page than this is not "the page"
-_PHOTO_ON_PAGE = 0.5  # the least share of the page's other side a photo fitted to the page spans
 _EXIF_IFD = 0x8769  # EXIF sub-directory: exposure settings, written by cameras and phones only
 _CAMERA_TAGS = (0x829A, 0x829D, 0x920A)  # ExposureTime, FNumber, FocalLength
 
@@ -79,6 +80,8 @@ def scan_pages(path: Path) -> Iterator[ScanPage]:
         raise UnreadableFileError(path, "无法打开文件（文件不存在或没有读取权限）", _FIX) from exc
     if head == b"%PDF-":
         yield from _pdf_pages(path)
+    elif head.startswith(b"PK\x03\x04"):
+        yield from _word_pages(path)
     else:
         yield from _image_pages(path)
 
@@ -140,11 +143,11 @@ def _pdf_run(path: Path, doc: pdfium.PdfDocument, indices: range, *, cut: bool) 
             yield _lost_page(path, index)
             continue
         try:
-            image, dpi = _pdf_page_image(page)
+            image, dpi, photo = _pdf_page_image(page)
         except _PAGE_ERRORS as exc:
             yield _bad_page(path, index, exc)
             continue
-        yield ScanPage(path, index, image, dpi)
+        yield ScanPage(path, index, image, dpi, dpi_measured=not photo, photo=photo)
 
 
 def _open_pdf(path: Path, source: Path) -> pdfium.PdfDocument:
@@ -161,19 +164,25 @@ def pdf_open_reason(exc: pdfium.PdfiumError) -> str:
     return "PDF 文件已损坏或无法解析"
 
 
-def _pdf_page_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float]:
-    """A page's one embedded image as stored, or else the page rendered at SCAN_RENDER_DPI."""
+def _pdf_page_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float, bool]:
+    """(image, dpi, photo): a page's one embedded image as stored when it fills the page (a
+    scan), or when it is one picture placed on the page (a photo pasted into Word, then saved
+    as PDF: its own pixels, at no print scale); else the page rendered at SCAN_RENDER_DPI."""
     try:
         embedded = _single_image(page)
         if embedded is not None:
-            return embedded
+            return (*embedded, False)
+        pasted = _pasted_picture(page)
+        if pasted is not None:
+            dpi, measured = image_dpi(None, pasted.shape)
+            return pasted, dpi, not measured
         scale = defs.SCAN_RENDER_DPI / 72
         gray = to_gray(page.render(scale=scale, grayscale=True).to_pil())
         if _only_1_bit_images(page):
             # a 1-bit scan stays black and white: the smoothed rendering's soft edges would
             # hide that it was thresholded (recognize.quality.thresholded)
             gray = np.where(gray < defs.RENDERED_1_BIT_LEVEL, 0, 255).astype(np.uint8)
-        return gray, defs.SCAN_RENDER_DPI
+        return gray, defs.SCAN_RENDER_DPI, False
     finally:
         page.close()
 
@@ -200,19 +209,40 @@ def _single_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float] | None:
     return to_gray(image.get_bitmap(render=False).to_pil()), (dpi_x + dpi_y) / 2
 
 
+def _pasted_picture(page: pdfium.PdfPage) -> np.ndarray | None:
+    """The page's one large upright image as stored, when no other image is beside it."""
+    if page.get_rotation() != 0:
+        return None
+    width, height = page.get_size()
+    images = [o for o in page.get_objects(max_depth=2) if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
+    large = [o for o in images if _area(o) >= defs.PDF_PICTURE_SHARE * width * height]
+    if len(large) != 1 or len(images) != 1:
+        return None
+    a, b, c, d, _, _ = large[0].get_matrix().get()
+    if b or c or a <= 0 or d <= 0:
+        return None
+    return to_gray(large[0].get_bitmap(render=False).to_pil())
+
+
 def is_scanned_page(page: pdfium.PdfPage) -> bool:
-    """A scan or a photo of paper: an image covering the page (or fitted to it), and on it no
-    more text than a phone scanner app stamps there (its name, a date, a page number). Text
-    that cannot be seen does not count: a copier's "searchable PDF" OCR layer (render mode 3),
-    or whatever lies under the image. Also a "compact" PDF split into layers (a background
-    image under masks), turned by /Rotate or not."""
+    """A scan or a photo of paper: pictures fill much of the page, and on them no more text than
+    a phone scanner app stamps there (its name, a date, a page number) or a caption over a
+    pasted photo. Text that cannot be seen does not count: a copier's "searchable PDF" OCR
+    layer (render mode 3), or whatever lies under an image covering the page. Also a "compact"
+    PDF split into layers (a background image under masks), turned by /Rotate or not."""
     objects = [o for o in page.get_objects(max_depth=2) if o.type != pdfium_c.FPDF_PAGEOBJ_FORM]
     width, height = page.get_size()
-    covering = [i for i, o in enumerate(objects) if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE and _covers(o, width, height)]
-    if not covering:
+    images = [(i, o) for i, o in enumerate(objects) if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
+    if sum(_area(o) for _, o in images) < defs.PDF_PICTURE_SHARE * width * height:
         return False
-    on_top = [o for o in objects[covering[-1] :] if o.type == pdfium_c.FPDF_PAGEOBJ_TEXT and _visible(o)]
+    hidden = max((i + 1 for i, o in images if _covers(o, width, height)), default=0)
+    on_top = [o for o in objects[hidden:] if o.type == pdfium_c.FPDF_PAGEOBJ_TEXT and _visible(o)]
     return _characters(page, on_top) <= defs.SCAN_STAMP_MAX_CHARS
+
+
+def _area(image: pdfium.PdfObject) -> float:
+    a, b, c, d, _, _ = image.get_matrix().get()
+    return abs(a * d - b * c)
 
 
 def _visible(text: pdfium.PdfObject) -> bool:
@@ -232,9 +262,7 @@ def _characters(page: pdfium.PdfPage, texts: list[pdfium.PdfObject]) -> int:
 
 def _covers(image: pdfium.PdfObject, width: float, height: float) -> bool:
     a, b, c, d, _, _ = image.get_matrix().get()  # the unit square's image on the page
-    across, down = (abs(a) + abs(c)) / width, (abs(b) + abs(d)) / height
-    # fitted to the page along one side: a phone's 9:16 photo on an A4 page spans 80 % of its width
-    return max(across, down) >= _FILLS_PAGE and min(across, down) >= _PHOTO_ON_PAGE
+    return abs(a) + abs(c) >= _FILLS_PAGE * width and abs(b) + abs(d) >= _FILLS_PAGE * height
 
 
 def _only_1_bit_images(page: pdfium.PdfPage) -> bool:
@@ -288,6 +316,25 @@ def _image_pages(path: Path) -> Iterator[ScanPage]:
                 return
             yield _image_page(path, image, index, multi_page)
             index += 1
+
+
+def _word_pages(path: Path) -> Iterator[ScanPage]:
+    """Each picture in the body of a Word document as a page: one that does not decode is
+    named, the others still come."""
+    from pipeline.readback.docx_pictures import body_pictures  # the readers import this module
+
+    pictures = body_pictures(path)
+    if not pictures:
+        raise UnreadableFileError(path, "Word 文档中没有表格，也没有照片或扫描图片", "请交回系统生成的 .docx 文件，或纸质表的照片、扫描件")
+    for index, data in enumerate(pictures):
+        try:
+            with _decoding():
+                image = Image.open(io.BytesIO(data))
+        except Exception as exc:  # Pillow raises many types on damaged headers
+            yield _bad_page(path, index, exc, after="其余图片照常处理；请把这张照片单独交回")
+            continue
+        with image:
+            yield _image_page(path, image, index, multi_page=True)
 
 
 def _image_page(path: Path, image: Image.Image, index: int, multi_page: bool) -> ScanPage:
