@@ -154,6 +154,11 @@ PHONE_DIGITS = 11  # mainland mobile numbers; anything else is a landline or a m
 XLSX_MIN_COLUMN_WIDTH = 6  # characters (Excel width units), narrowest export column
 XLSX_MAX_COLUMN_WIDTH = 60  # characters; longer text wraps instead of widening the column
 
+# Zip archives among the returns (pipeline.ingest.archives)
+ARCHIVE_MAX_MEMBERS = 5000  # files in one zip of returns (a class's photos are a few hundred)
+ARCHIVE_MAX_UNCOMPRESSED = 8 * 2**30  # bytes, a zip of returns once unpacked (a school's scanned stacks)
+ARCHIVE_MAX_RATIO = 200.0  # unpacked / packed size of one member above DOCX_RATIO_MIN_SIZE (photos and scans barely compress)
+
 # Returned Word files: limits checked before anything is extracted (zip bombs), and reading
 DOCX_MAX_ENTRIES = 2000  # parts in one .docx (ours have ~15; a photo-heavy one a few dozen)
 DOCX_MAX_UNCOMPRESSED = 100 * 2**20  # bytes, all parts together once expanded (room for photos)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +29,7 @@ from pipeline.access import require_current
 from pipeline.calibrate import ReviewLoad, review_load, workspace_thresholds
 from pipeline.scope.schools import student_policy
 from pipeline.errors import ClusterError, JiafangError, StorageError, UnknownFormError
-from pipeline.ingest import readers
+from pipeline.ingest import archives, readers
 from pipeline.ingest.classify import collect, kind_of
 from pipeline.ingest.executors import PageExecutor, page_executor
 from pipeline.ingest.faults import error_log, program_error
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 # Events of the batch. Per file: new / updated (a record), duplicate (same file again), rejected.
 # Per scanned page: read, blank, duplicate (a worse scan of a page), quarantined, unreadable,
 # skipped (read by an earlier run). What became of each input file is in IngestReport.files.
+UNPACK_FOLDER = "unpacked"  # in the workspace: where a batch's archives are unpacked while it runs
 OUTCOMES = ("new", "updated", "duplicate", "rejected", "read", "blank", "quarantined", "unreadable", "skipped")
 
 
@@ -146,14 +148,24 @@ def _ingest_all(
 ) -> None:
     assert report.log_file is not None
     scan_files: dict[str, tuple[ScanFile, int]] = {}  # by digest: a scan handed twice is read once
-    for n, path in enumerate(files, start=1):
-        item = _ingest_file(ws, path, report.batch_id, report.log_file, scan_files)
-        if item is not None:
-            report.items.append(item)
-        if progress:
-            progress(n, len(files), path.name)
-    if scan_files:
-        report.items += _ingest_scans(ws, list(scan_files.values()), report, executor, progress, page_reader)
+    unpacked_into = ws.root / UNPACK_FOLDER / report.batch_id
+    queue = deque(files)
+    done = 0
+    try:
+        while queue:
+            path = queue.popleft()
+            item = _ingest_file(ws, path, report.batch_id, report.log_file, scan_files, unpacked_into)
+            if isinstance(item, list):  # an archive's files, read next
+                queue.extendleft(reversed(item))
+            elif item is not None:
+                report.items.append(item)
+            done += 1
+            if progress:
+                progress(done, done + len(queue), path.name)
+        if scan_files:
+            report.items += _ingest_scans(ws, list(scan_files.values()), report, executor, progress, page_reader)
+    finally:
+        archives.remove(unpacked_into)  # every file in it was copied into the file store first
 
 
 def _ingest_scans(
@@ -172,9 +184,10 @@ def _ingest_scans(
 
 
 def _ingest_file(
-    ws: Workspace, path: Path, batch_id: str, log_file: Path, scan_files: dict[str, tuple[ScanFile, int]]
-) -> IngestItem | None:
-    """Take in one file; None when it is a scan, left for the page readers in ``scan_files``."""
+    ws: Workspace, path: Path, batch_id: str, log_file: Path, scan_files: dict[str, tuple[ScanFile, int]], unpacked_into: Path
+) -> IngestItem | list[Path] | None:
+    """Take in one file; None when it is a scan, left for the page readers in ``scan_files``;
+    the files it holds when it is an archive, unpacked under ``unpacked_into``."""
     try:
         size = path.stat().st_size
         with path.open("rb") as file:
@@ -189,8 +202,13 @@ def _ingest_file(
     taken = seen if seen is not None and seen.outcome == "record" else None
     if taken is not None or digest in scan_files:
         return _already_taken(ws, path, digest, batch_id, taken.name if taken else scan_files[digest][0].path.name, taken)
-    kind = kind_of(path, head)
+    if seen is not None and seen.outcome == "unpacked" and seen.batch_id == batch_id:  # an archive that holds itself
+        return _already_taken(ws, path, digest, batch_id, seen.name, seen)
+    archive = archives.archive_kind(path, head)
+    kind = "archive" if archive else kind_of(path, head)
     try:
+        if archive:
+            return _unpack(ws, path, size, digest, archive, batch_id, unpacked_into / digest[:12])
         item = _read_and_store(ws, path, size, digest, kind, batch_id)
     except StorageError:
         raise
@@ -207,6 +225,17 @@ def _ingest_file(
         scan_files[digest] = (item, size)
         return None
     return item
+
+
+def _unpack(ws: Workspace, path: Path, size: int, digest: str, kind: str, batch_id: str, folder: Path) -> list[Path]:
+    """An archive's files, unpacked into ``folder`` named after it; its own intake row says how
+    many it held and names any member that could not be unpacked."""
+    unpacked = archives.unpack(path, kind, folder / path.name)
+    files = collect([folder]) if unpacked.files else []
+    reason = "；".join([f"{path}：压缩包，解开 {len(files)} 个文件，逐个读入（见各文件的结果）", *unpacked.problems])
+    intake = FileIntake(str(path), "incomplete" if unpacked.problems else "unpacked", reason, digest)
+    _remember(ws, path, size, digest, "archive", batch_id, "unpacked", reason, None, intake)
+    return files
 
 
 def _store_original(ws: Workspace, path: Path) -> str:

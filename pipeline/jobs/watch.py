@@ -92,7 +92,8 @@ def take_files(ws: Workspace, folder: Path, paths: Sequence[Path]) -> list[FileI
     if report.stopped:
         raise StorageError(report.stopped)
     for intake in report.files:
-        _put_away(folder, Path(intake.path), intake)
+        if Path(intake.path) in paths:  # not the files unpacked from a zip: they went with it
+            _put_away(folder, Path(intake.path), intake)
     return report.files
 
 

@@ -13,6 +13,7 @@ FILE_OUTCOMES = {
     "refused": "拒收",
     "quarantined": "隔离",
     "incomplete": "不完整",
+    "unpacked": "已解压",  # a zip of returns: its files have their own rows
 }
 
 

@@ -1,0 +1,145 @@
+"""Zip archives among the returns: a teacher zips a folder of photos or Word files to send it
+through a chat app or by mail. Each member is unpacked into a folder of the workspace and read
+like any returned file; the archive itself is kept in the file store like every input.
+
+Unpacking is bounded (members, bytes, compression ratio: zip bombs) and writes nothing outside
+its folder (member names with "..", drive letters or absolute paths are cut back). Names that
+Chinese Windows wrote in GBK without the zip's UTF-8 flag are decoded as GBK. RAR and 7z
+archives, which the standard library does not read, are named and left to be unpacked by hand.
+"""
+
+from __future__ import annotations
+
+import lzma
+import shutil
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from pipeline import defs
+from pipeline.errors import StorageError, UnreadableFileError, UnsafeFileError
+
+_OTHER_ARCHIVES = {b"Rar!\x1a\x07": "RAR", b"7z\xbc\xaf\x27\x1c": "7z"}
+_DOCUMENT_PARTS = ("[Content_Types].xml", "mimetype")  # Office and OpenDocument (.odt) files are zips with one
+_EXPORT_MANIFEST = "manifest.json"  # at the root of our own packets and print folders
+_UTF8_NAMES = 0x800  # zip general-purpose flag: member names are UTF-8
+_ENCRYPTED = 0x1
+_CHUNK = 2**20
+_REPACK = "请重新打包后再交，或直接交回其中的文件"
+
+
+@dataclass
+class Unpacked:
+    """What one archive held: the files unpacked (in the archive's order) and, for each member
+    that was not, a sentence naming it and why (Chinese)."""
+
+    files: list[Path] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def archive_kind(path: Path, head: bytes) -> str | None:
+    """"zip", "RAR" or "7z" when ``path`` is an archive of files (not an Office document)."""
+    for magic, kind in _OTHER_ARCHIVES.items():
+        if head.startswith(magic):
+            return kind
+    if not head.startswith(b"PK"):
+        return None
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return None if set(_DOCUMENT_PARTS) & set(zf.namelist()) else "zip"
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return "zip" if path.suffix.lower() == ".zip" else None
+
+
+def unpack(path: Path, kind: str, into: Path) -> Unpacked:
+    """Unpack the archive ``path`` into the empty folder ``into``.
+
+    Raises UnreadableFileError (damaged, RAR/7z, our own export) or UnsafeFileError (bounds)."""
+    if kind != "zip":
+        raise UnreadableFileError(path, f"是 {kind} 压缩包，系统只能直接读取 zip 压缩包", "请先解压，再读入解压出的文件夹；或改用 zip 格式打包")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = [m for m in zf.infolist() if not m.is_dir()]
+            _check_bounds(path, members)
+            if any(_name(m) == _EXPORT_MANIFEST for m in members):
+                raise UnreadableFileError(path, "是本系统导出的文件包（督导检查材料包或打印文件夹，含 manifest.json），不是交回的表", "请交回老师填写后的表")
+            unpacked = Unpacked()
+            for member in members:
+                _unpack_member(zf, member, into, unpacked, path)
+            return unpacked
+    except (zipfile.BadZipFile, EOFError) as exc:
+        raise UnreadableFileError(path, "压缩包已损坏或不完整（可能在下载或复制时中断）", _REPACK) from exc
+
+
+def _check_bounds(path: Path, members: list[zipfile.ZipInfo]) -> None:
+    if len(members) > defs.ARCHIVE_MAX_MEMBERS:
+        raise UnsafeFileError(path, f"压缩包内有 {len(members)} 个文件，超过上限 {defs.ARCHIVE_MAX_MEMBERS}", "请分成几个压缩包，或直接交回文件夹")
+    total = sum(m.file_size for m in members)
+    if total > defs.ARCHIVE_MAX_UNCOMPRESSED:
+        raise UnsafeFileError(
+            path, f"压缩包解开后共 {total / 2**30:.1f} GB，超过上限 {defs.ARCHIVE_MAX_UNCOMPRESSED / 2**30:.0f} GB", "请分成几个压缩包，或直接交回文件夹"
+        )
+    for m in members:
+        if m.file_size > defs.DOCX_RATIO_MIN_SIZE and m.file_size / max(m.compress_size, 1) > defs.ARCHIVE_MAX_RATIO:
+            raise UnsafeFileError(path, f"压缩包中的 {_name(m)} 压缩比异常（解开后 {m.file_size / 2**20:.0f} MB），疑似压缩炸弹，已拒收", _REPACK)
+
+
+def _unpack_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, into: Path, unpacked: Unpacked, path: Path) -> None:
+    name = _name(member)
+    parts = _safe_parts(name)
+    if not parts:
+        return
+    if member.flag_bits & _ENCRYPTED:
+        unpacked.problems.append(f"{path} 中的 {name}：设置了密码，无法解开；请去掉密码后重新打包")
+        return
+    target = into.joinpath(*parts)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zf.open(member) as source, target.open("wb") as sink:
+            _copy_bounded(source, sink, member.file_size)
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, zlib.error, lzma.LZMAError) as exc:
+        target.unlink(missing_ok=True)
+        why = "解开后比压缩包声明的大，疑似压缩炸弹" if isinstance(exc, ValueError) else "已损坏或压缩方式不受支持，无法解开"
+        unpacked.problems.append(f"{path} 中的 {name}：{why}；{_REPACK}")
+        return
+    except OSError as exc:
+        raise StorageError(f"工作区无法写入（{into}）：磁盘已满、只读或没有权限。请腾出空间或换一个工作区后重新运行") from exc
+    unpacked.files.append(target)
+
+
+def _copy_bounded(source: IO[bytes], sink: IO[bytes], size: int) -> None:
+    """Copy no more than the size the archive declared: a member that expands further is a bomb."""
+    copied = 0
+    while chunk := source.read(_CHUNK):
+        copied += len(chunk)
+        if copied > size:
+            raise ValueError("member larger than declared")
+        sink.write(chunk)
+
+
+def _name(member: zipfile.ZipInfo) -> str:
+    """The member's name as its author saw it: Chinese Windows writes GBK without the UTF-8 flag."""
+    if member.flag_bits & _UTF8_NAMES:
+        return member.filename
+    raw = member.filename.encode("cp437")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return member.filename
+
+
+def _safe_parts(name: str) -> list[str]:
+    """The member's path inside the unpack folder: no "..", no root, no drive letter."""
+    parts = [p for p in PurePosixPath(name.replace("\\", "/")).parts if p not in ("/", ".", "..")]
+    if parts and parts[0].endswith(":"):
+        parts = parts[1:]
+    return parts
+
+
+def remove(folder: Path) -> None:
+    """Remove an unpack folder once its files are in the file store."""
+    shutil.rmtree(folder, ignore_errors=True)
