@@ -239,7 +239,8 @@ def test_a_word_file_of_pictures_names_the_one_that_does_not_decode_and_refuses_
         for item in source.infolist():
             data = source.read(item)
             damaged.writestr(item, data[:40] if data == (tmp_path / "blank.png").read_bytes() else data)
-    (intake,) = ingest(ws, [tmp_path / "照片.docx"], workers=1).files
-    assert intake.outcome != "record"
-    assert "第 1 页" in intake.reason and "无法读取" in intake.reason, intake.reason
-    assert "不是家访表的照片" in intake.reason, intake.reason
+    files = _by_name(ingest(ws, [tmp_path / "照片.docx"], workers=1).files)
+    assert {n: f.outcome for n, f in files.items()} == {"照片.docx": "unpacked", "第1张.png": "refused", "第2张.png": "refused"}
+    assert "取出 2 张" in files["照片.docx"].reason
+    assert "文件已损坏" in files["第1张.png"].reason and "照片.docx" in files["第1张.png"].path
+    assert "不是家访表的照片" in files["第2张.png"].reason

@@ -19,6 +19,7 @@ import pytest
 from fault_support import RECORD_TABLES, canonical_dump, workspace_with_records
 
 from pipeline.ingest import ingest
+from pipeline.ingest.run import UNPACK_FOLDER
 from pipeline.store.workspace import Workspace, open_workspace
 
 # Pillow warns about every damaged image it still opens; that is expected of this corpus.
@@ -83,8 +84,9 @@ def _ingest_into(result: Pass, ws: Workspace, target: Path, seconds: int) -> Non
 def _problems(result: Pass, files: list[Path]) -> list[str]:
     """Everything in ``result`` that breaks the promise of the module docstring, one line each."""
     problems = [f"{path.relative_to(CORPUS.parent)}: escaped ingest: {text}" for path, text in result.escaped.items()]
-    for path in (p for p in files if p not in result.escaped):
-        name = path.relative_to(CORPUS)
+    unpacked = [p for p in result.items if UNPACK_FOLDER in p.parts]  # the files of a corpus zip
+    for path in [*(p for p in files if p not in result.escaped), *unpacked]:
+        name = path.relative_to(CORPUS) if path in files else path
         reported = result.items.get(path, [])
         outcomes = {outcome for outcome, _ in reported}
         if len(outcomes) != 1:
@@ -96,7 +98,7 @@ def _problems(result: Pass, files: list[Path]) -> list[str]:
                 problems.append(f"{name}: {outcome} without a Chinese reason: {message!r}")
             if found := DEVELOPER_TEXT.search(message):
                 problems.append(f"{name}: developer text {found.group(0)!r} in: {message}")
-    unknown = set(result.items) - set(files)
+    unknown = set(result.items) - set(files) - set(unpacked)
     problems += [f"{path}: reported but not a corpus file" for path in sorted(unknown)]
     return problems
 

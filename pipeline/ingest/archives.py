@@ -1,6 +1,7 @@
-"""Zip archives among the returns: a teacher zips a folder of photos or Word files to send it
-through a chat app or by mail. Each member is unpacked into a folder of the workspace and read
-like any returned file; the archive itself is kept in the file store like every input.
+"""Files that hold returns: a zip (a teacher zips a folder of photos or Word files to send it
+through a chat app or by mail) and a Word file of pasted photos. Each member or picture is
+unpacked into a folder of the workspace and read like any returned file; the holder itself is
+kept in the file store like every input.
 
 Unpacking is bounded (members, bytes, compression ratio: zip bombs) and writes nothing outside
 its folder (member names with "..", drive letters or absolute paths are cut back). Names that
@@ -20,6 +21,7 @@ from typing import IO
 
 from pipeline import defs
 from pipeline.errors import StorageError, UnreadableFileError, UnsafeFileError
+from pipeline.readback.docx_pictures import body_pictures
 
 _OTHER_ARCHIVES = {b"Rar!\x1a\x07": "RAR", b"7z\xbc\xaf\x27\x1c": "7z"}
 _DOCUMENT_PARTS = ("[Content_Types].xml", "mimetype")  # Office and OpenDocument (.odt) files are zips with one
@@ -73,6 +75,21 @@ def unpack(path: Path, kind: str, into: Path) -> Unpacked:
         raise UnreadableFileError(path, "压缩包已损坏或不完整（可能在下载或复制时中断）", _REPACK) from exc
 
 
+def word_pictures(path: Path, into: Path) -> Unpacked:
+    """The pictures pasted into the Word document ``path``, each written into the empty folder
+    ``into`` as 第N张 with its own suffix, in the document's order."""
+    unpacked = Unpacked()
+    for n, (name, data) in enumerate(body_pictures(path), start=1):
+        target = into / f"第{n}张{PurePosixPath(name).suffix.lower()}"
+        try:
+            into.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except OSError as exc:
+            raise _unwritable(into) from exc
+        unpacked.files.append(target)
+    return unpacked
+
+
 def _check_bounds(path: Path, members: list[zipfile.ZipInfo]) -> None:
     if len(members) > defs.ARCHIVE_MAX_MEMBERS:
         raise UnsafeFileError(path, f"压缩包内有 {len(members)} 个文件，超过上限 {defs.ARCHIVE_MAX_MEMBERS}", "请分成几个压缩包，或直接交回文件夹")
@@ -105,8 +122,12 @@ def _unpack_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, into: Path, unp
         unpacked.problems.append(f"{path} 中的 {name}：{why}；{_REPACK}")
         return
     except OSError as exc:
-        raise StorageError(f"工作区无法写入（{into}）：磁盘已满、只读或没有权限。请腾出空间或换一个工作区后重新运行") from exc
+        raise _unwritable(into) from exc
     unpacked.files.append(target)
+
+
+def _unwritable(folder: Path) -> StorageError:
+    return StorageError(f"工作区无法写入（{folder}）：磁盘已满、只读或没有权限。请腾出空间或换一个工作区后重新运行")
 
 
 def _copy_bounded(source: IO[bytes], sink: IO[bytes], size: int) -> None:

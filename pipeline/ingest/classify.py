@@ -10,7 +10,6 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from pipeline.readback.docx_pictures import is_zip
 from pipeline.scan.load import ScanPage
 
 WORD_SUFFIXES = {".docx", ".docm", ".doc", ".dotx", ".wps"}
@@ -64,13 +63,8 @@ def kind_of(path: Path, head: bytes) -> str:
 
 def is_picture(path: Path, page: ScanPage) -> bool:
     """Whether a page is a picture taken or saved by a phone (a photo, a screenshot) rather than
-    a scanner's page: a photo by :attr:`ScanPage.photo`, and the only picture of its file or
-    one pasted into a Word document."""
-    if page.image is None or not page.photo:
-        return False
-    if is_zip(path):
-        return True
-    if page.index != 0:
+    a scanner's page: the only picture of its file, and a photo by :attr:`ScanPage.photo`."""
+    if page.index != 0 or page.image is None or not page.photo:
         return False
     try:
         with Image.open(path) as image:

@@ -31,20 +31,20 @@ def scan_file_intake(path: Path, digest: str, events: Sequence[PageEvent]) -> Fi
     taken = sorted(i + 1 for i, e in pages.items() if e.outcome in _TAKEN)
     lost = [e for e in pages.values() if e.outcome == "unreadable"]
     held = [e for e in pages.values() if e.outcome == "quarantined"]
-    refused = [e for e in pages.values() if e.outcome == "refused"]  # pictures that are no form of ours
     form_ids = tuple(sorted({e.form_id for e in pages.values() if e.form_id}))
     count = len(pages)
     if not pages:
         return FileIntake(str(path), "refused", broke[0].message if broke else f"{path}：文件中没有可读的页面", digest)
-    if not broke and ((lost and not taken and not held) or len(refused) == count):
-        return FileIntake(str(path), "refused", _by_reason(path, [*lost, *refused]), digest, (), count)
+    if lost and not taken and not held and not broke:
+        return FileIntake(str(path), "refused", _by_reason(path, lost), digest, (), count)
     if broke or lost:
         read = f"已读第 {_page_list(taken)} 页" if taken else "没有读到任何一页"
-        reason = f"{path}：文件不完整，{read}；" + "；".join([_by_reason(path, [*lost, *held, *refused]), *(e.message for e in broke)])
+        reason = f"{path}：文件不完整，{read}；" + "；".join([_by_reason(path, [*lost, *held]), *(e.message for e in broke)])
         return FileIntake(str(path), "incomplete", reason, digest, form_ids, count, tuple(taken))
+    refused = [e for e in pages.values() if e.outcome == "refused"]
+    if len(refused) == count:  # a picture that is no form of ours
+        return FileIntake(str(path), "refused", _by_reason(path, refused), digest, (), count)
     outcome, reason = _rolled_up(path, pages, held)
-    if refused:  # the other pictures of a Word file that holds forms
-        reason = "；".join(filter(None, (reason, _by_reason(path, refused))))
     return FileIntake(str(path), outcome, reason, digest, form_ids, count, tuple(taken))
 
 

@@ -16,6 +16,7 @@ class Identity:
     form_id: str
     school_code: str | None = None
     needs_scan_reader: bool = False
+    holds_pictures: bool = False  # a Word file of photos: each is taken out and read as a photo
     notes: tuple[str, ...] = ()
     detail: Any = None  # what the reader learnt while identifying, handed back to read()
 
@@ -32,7 +33,7 @@ def identify(path: Path, kind: str) -> Identity:
             found = docx_identity(path)
         except ForeignDocumentError:
             if body_pictures(path):  # photos or scans of the paper forms, pasted into Word
-                return Identity("", needs_scan_reader=True)
+                return Identity("", holds_pictures=True)
             raise
         return Identity(found.form_id, found.school_code, notes=found.notes)
     if kind == "pdf":

@@ -2,7 +2,7 @@
 
 A header's pictures are where our QR code sits (the Word reader looks for it there). The body's
 pictures are what a teacher returns who photographed the filled paper forms and pasted the
-photos into a Word file: the scan reader reads each one as a page (pipeline.scan.load).
+photos into a Word file: ingest takes each one out and reads it as a photo (pipeline.ingest.archives).
 Everything is read through pipeline.readback.safety: sizes bounded, XML parsed without entities.
 """
 
@@ -42,20 +42,10 @@ def shown_images(zf: zipfile.ZipFile, part: str, element: etree._Element, path: 
     return [(name, read_part(zf, name, path, limit=defs.DOCX_MAX_UNCOMPRESSED)) for name in parts]
 
 
-def body_pictures(path: Path) -> list[bytes]:
-    """The raster pictures in the body of the Word document ``path``, in document order.
-
-    Raises the DocumentError family for a file that is no safe Word document."""
+def body_pictures(path: Path) -> list[tuple[str, bytes]]:
+    """(part name, bytes) of the raster pictures in the body of the Word document ``path``, in
+    document order. Raises the DocumentError family for a file that is no safe Word document."""
     check_zip_document(path)
     with zipfile.ZipFile(path) as zf:
         body = parse_xml(read_part(zf, DOCUMENT_PART, path), part=DOCUMENT_PART, path=path)
-        return [data for name, data in shown_images(zf, DOCUMENT_PART, body, path) if name.lower().endswith(RASTER_SUFFIXES)]
-
-
-def is_zip(path: Path) -> bool:
-    """Whether ``path`` is a zip file, as every Word (.docx) document is."""
-    try:
-        with path.open("rb") as fh:
-            return fh.read(4) == b"PK\x03\x04"
-    except OSError:
-        return False
+        return [(name, data) for name, data in shown_images(zf, DOCUMENT_PART, body, path) if name.lower().endswith(RASTER_SUFFIXES)]

@@ -1,5 +1,4 @@
-"""Scan inputs → page images: image-only PDFs, multi-page TIFF, JPEG, PNG, BMP, HEIC/HEIF, and
-the photos or scans pasted into a Word document (each picture a page).
+"""Scan inputs → page images: image-only PDFs, multi-page TIFF, JPEG, PNG, BMP and HEIC/HEIF.
 
 Pages are produced one at a time (a 100-page copier PDF is never held in memory at once).
 A file that cannot be opened at all raises :class:`UnreadableFileError`; one bad page inside a
@@ -15,7 +14,6 @@ from typing import BinaryIO, Literal
 from dataclasses import dataclass
 from pathlib import Path
 
-import io
 import os
 import warnings
 
@@ -80,8 +78,6 @@ def scan_pages(path: Path) -> Iterator[ScanPage]:
         raise UnreadableFileError(path, "无法打开文件（文件不存在或没有读取权限）", _FIX) from exc
     if head == b"%PDF-":
         yield from _pdf_pages(path)
-    elif head.startswith(b"PK\x03\x04"):
-        yield from _word_pages(path)
     else:
         yield from _image_pages(path)
 
@@ -316,25 +312,6 @@ def _image_pages(path: Path) -> Iterator[ScanPage]:
                 return
             yield _image_page(path, image, index, multi_page)
             index += 1
-
-
-def _word_pages(path: Path) -> Iterator[ScanPage]:
-    """Each picture in the body of a Word document as a page: one that does not decode is
-    named, the others still come."""
-    from pipeline.readback.docx_pictures import body_pictures  # the readers import this module
-
-    pictures = body_pictures(path)
-    if not pictures:
-        raise UnreadableFileError(path, "Word 文档中没有表格，也没有照片或扫描图片", "请交回系统生成的 .docx 文件，或纸质表的照片、扫描件")
-    for index, data in enumerate(pictures):
-        try:
-            with _decoding():
-                image = Image.open(io.BytesIO(data))
-        except Exception as exc:  # Pillow raises many types on damaged headers
-            yield _bad_page(path, index, exc, after="其余图片照常处理；请把这张照片单独交回")
-            continue
-        with image:
-            yield _image_page(path, image, index, multi_page=True)
 
 
 def _image_page(path: Path, image: Image.Image, index: int, multi_page: bool) -> ScanPage:
