@@ -88,6 +88,10 @@ class ForeignDocumentError(DocumentError):
     """A readable document that is not one of our issued forms."""
 
 
+class BlankFormError(ForeignDocumentError):
+    """One of our forms returned with nothing written in it: the print file, an untouched Word form."""
+
+
 class UnknownFormError(DocumentError):
     """One of our forms whose form id is missing, invalid, never issued or another school's."""
 

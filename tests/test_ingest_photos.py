@@ -48,9 +48,9 @@ def issued(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[tuple[s
     folder = tmp_path_factory.mktemp("issued")
     ws = init_workspace(folder / "ws", policy_path=samples_dir() / "policy.yaml")
     import_roster(ws, [samples_dir() / "roster.xlsx"])
-    generate(ws, forms=["record"], formats=["pdf"], out_dir=folder / "forms", class_name=CLASS)
+    generate(ws, forms=["record"], formats=["pdf", "docx"], out_dir=folder / "forms", class_name=CLASS)
     ws.close()
-    entries = json.loads((folder / "forms" / "manifest.json").read_text(encoding="utf-8"))[:2]
+    entries = [e for e in json.loads((folder / "forms" / "manifest.json").read_text(encoding="utf-8")) if e["format"] == "pdf"][:2]
     pages = {(e["form_id"], n): rasterise(folder / "forms" / e["file"], e["first_page"] - 2 + n) for e in entries for n in (1, 2)}
     return folder / "ws", pages
 
@@ -244,3 +244,25 @@ def test_a_word_file_of_pictures_names_the_one_that_does_not_decode_and_refuses_
     assert "取出 2 张" in files["照片.docx"].reason
     assert "文件已损坏" in files["第1张.png"].reason and "照片.docx" in files["第1张.png"].path
     assert "不是家访表的照片" in files["第2张.png"].reason
+
+
+def test_a_word_form_returned_untouched_is_refused_and_one_with_a_photo_of_the_paper_pasted_in_is_read_from_it(issued, tmp_path: Path) -> None:
+    """Before, both made a record of nothing but the roster's pre-filled values, said 已读入,
+    and the pasted photo of the handwritten sheet was never read."""
+    ws = _workspace(issued, tmp_path)
+    (form_id, _), printed = next(iter(issued[1].items()))
+    manifest = json.loads((issued[0].parent / "forms" / "manifest.json").read_text(encoding="utf-8"))
+    word = issued[0].parent / "forms" / next(e["file"] for e in manifest if e["format"] == "docx" and e["form_id"] == form_id)
+    page = printed.copy()
+    mark_options(page, load_form("record"), {("mode", "电话"): "tick", ("topics", "学习情况"): "tick"})
+    photo = _write(tmp_path / "photo", "IMG_7001.jpg", page, _hand_held(41, frame=(1536, 2048), fill=0.93, tilt=(0.6, 0.3), bend_mm=0.0, shadow=()))
+    document = Document(str(word))
+    document.add_picture(str(photo), width=Cm(15))
+    document.save(str(tmp_path / "拍照贴回.docx"))
+    files = _by_name(ingest(ws, [word, tmp_path / "拍照贴回.docx"], workers=1).files)
+    assert files[word.name].outcome == "refused" and "没有填写任何内容" in files[word.name].reason
+    assert files["拍照贴回.docx"].outcome == "unpacked"
+    assert files["第1张.jpg"].form_ids == (form_id,)
+    with ws.session() as s:
+        [record] = record_store.list_records(s)
+    assert record.form_id == form_id and record.fields["mode"].value == "电话"

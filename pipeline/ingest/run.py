@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from pipeline.access import require_current
 from pipeline.calibrate import ReviewLoad, review_load, workspace_thresholds
 from pipeline.scope.schools import student_policy
-from pipeline.errors import ClusterError, JiafangError, StorageError, UnknownFormError
+from pipeline.errors import BlankFormError, ClusterError, JiafangError, StorageError, UnknownFormError
 from pipeline.ingest import archives, readers
 from pipeline.ingest.classify import collect, kind_of
 from pipeline.ingest.executors import PageExecutor, page_executor
@@ -296,7 +296,13 @@ def _read_and_store(
     if issued is None or student is None:
         raise _unknown_form(ws, path, found)
     form = load_form(issued.form)
-    reading = readers.read(path, kind, form, found)
+    try:
+        reading = readers.read(path, kind, form, found)
+    except BlankFormError:
+        pictures = archives.word_pictures(path, folder) if kind == "word" else None
+        if pictures and pictures.files:  # nothing typed, a photo of the handwritten sheet pasted in
+            return pictures
+        raise
     context = ValidationContext(policy=policy, student=student, teachers=teachers, today=dt.date.today(), thresholds=thresholds)
     suffix = path.suffix.lower()
     record = to_record(reading, form=form, issued=issued, context=context, source_file=f"{digest}{suffix}")

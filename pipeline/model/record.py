@@ -73,6 +73,11 @@ class RawValue:
     crop: str | None = None  # file-store name of the field's image crop (scans)
     lines: tuple[NarrativeLine, ...] = ()  # a scanned narrative's lines, in reading order
 
+    @property
+    def written(self) -> bool:
+        """Whether the field holds anything: text, a ticked option, a signature."""
+        return bool(self.raw.strip()) if isinstance(self.raw, str) else bool(self.raw)
+
 
 @dataclass(frozen=True)
 class Reading:

@@ -25,7 +25,7 @@ from lxml import etree
 from PIL import Image
 
 from pipeline import defs
-from pipeline.errors import ForeignDocumentError, UnknownFormError
+from pipeline.errors import BlankFormError, ForeignDocumentError, UnknownFormError
 from pipeline.identity import FORM_PREFIX, decode_payload, is_valid_form_id
 from pipeline.model.form import CHOICE_KINDS, FieldDef, FormDef, form_ids, load_form
 from pipeline.model.record import RawValue, Reading
@@ -46,6 +46,7 @@ QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 HEADER_PART = re.compile(r"word/header\d*\.xml")
 LOST_CONTROLS = "文档中的内容控件标记已丢失（可能用 LibreOffice 或 WPS 另存过），这些字段按表格中的字段名称读取"
 MOVED_CONTROLS = "文档中有内容控件不在原来的单元格中（可能用新版 LibreOffice 另存过），这些字段按表格中的字段名称读取"
+BLANK_FORM = "是系统发放的表，但除了预填的学生信息，没有填写任何内容"
 MOVED_CONTROL = "“{label}”的控件被移出了它的单元格（另存时发生），已按表格读取，请核对"
 
 
@@ -139,6 +140,8 @@ def read_docx(path: Path, form: FormDef, *, form_id: str) -> Reading:
         raise ForeignDocumentError(
             path, f"不是本系统发放的{form.title}（没有表单编号，也没有表单的字段控件）", "请交回系统生成的 .docx 文件（文件名中含表单编号）"
         )
+    if not any(values[f.id].written for f in form.fields if f.fillable):
+        raise BlankFormError(path, BLANK_FORM, "请交回老师填写后的表：填好的 Word 文件，或纸质表的扫描件、照片")
     notes = [LOST_CONTROLS] if cells is not None else []
     notes += [MOVED_CONTROLS] if moved else []
     notes += [

@@ -28,7 +28,7 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 
 from pipeline import defs
-from pipeline.errors import ForeignDocumentError, UnreadableFileError
+from pipeline.errors import BlankFormError, UnreadableFileError
 from pipeline.identity import FORM_PREFIX, PagePayload, decode_payload, is_valid_form_id
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, form_ids, load_form
 from pipeline.model.record import RawValue, Reading
@@ -116,15 +116,10 @@ def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Readi
         fields, _ = _acro_fields(path)
         values.update({f.id: _acro_value(f, fields) for f in form.fields if f.prefill is None})
         return Reading(form_id, values, "acroform", info.notes)
-    if not any(_filled(values[f.id]) for f in form.fields if f.fillable and f.id in values):
+    if not any(values[f.id].written for f in form.fields if f.fillable and f.id in values):
         # Our print layout with its text layer and not one value typed in: the print file itself.
-        raise ForeignDocumentError(path, BLANK_PRINT, "请交回老师填写后的表：纸质表的扫描件，或填好的 Word、PDF 文件")
+        raise BlankFormError(path, BLANK_PRINT, "请交回老师填写后的表：纸质表的扫描件，或填好的 Word、PDF 文件")
     return Reading(form_id, values, "pdf-layout", (*info.notes, *notes))
-
-
-def _filled(value: RawValue) -> bool:
-    raw = value.raw
-    return bool(raw.strip()) if isinstance(raw, str) else bool(raw)
 
 
 # --- opening safely -------------------------------------------------------------------------
