@@ -19,7 +19,7 @@ import pytest
 from lxml import etree
 
 from pipeline.defs import DOCX_FALLBACK_CONFIDENCE
-from pipeline.errors import ForeignDocumentError, UnknownFormError, UnreadableFileError, UnsafeFileError
+from pipeline.errors import BlankFormError, ForeignDocumentError, UnknownFormError, UnreadableFileError, UnsafeFileError
 from pipeline.generate import generate
 from pipeline.model.prefill import prefill_values
 from pipeline.identity import is_valid_form_id
@@ -112,12 +112,16 @@ def test_filled_record_reads_back_exactly_by_tag(issued: dict, tmp_path: Path) -
     assert all(v.source == "docx" and v.confidence == 1.0 and v.doubt == "" for v in reading.values.values())
 
 
-def test_unfilled_forms_read_as_printed_and_empty(issued: dict) -> None:
+def test_an_unfilled_form_is_refused_as_blank_and_one_value_typed_reads_the_rest_as_printed(issued: dict, tmp_path: Path) -> None:
     for name in ("record", "outline", "memo"):
         form_id, src = _issued(issued, name)
         form = load_form(name)
-        reading = read_docx(src, form, form_id=form_id)
-        assert {k: v.raw for k, v in reading.values.items()} == _expected(form, issued, {})
+        with pytest.raises(BlankFormError, match="没有填写任何内容"):
+            read_docx(src, form, form_id=form_id)
+        first = next(f for f in form.fields if f.fillable and f.kind in ("text", "multiline"))
+        fill_docx(src, {first.id: "一"}, tmp_path / f"{name}.docx")
+        reading = read_docx(tmp_path / f"{name}.docx", form, form_id=form_id)
+        assert {k: v.raw for k, v in reading.values.items()} == _expected(form, issued, {first.id: "一"})
         assert reading.values["form_id"].raw == form_id
 
 
