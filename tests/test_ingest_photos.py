@@ -266,3 +266,21 @@ def test_a_word_form_returned_untouched_is_refused_and_one_with_a_photo_of_the_p
     with ws.session() as s:
         [record] = record_store.list_records(s)
     assert record.form_id == form_id and record.fields["mode"].value == "电话"
+
+
+def test_two_forms_in_one_photo_are_held_naming_both_not_read_as_the_first(issued, tmp_path: Path) -> None:
+    """A teacher lays two sheets side by side and takes one picture. Before, the picture was
+    read as whichever form's QR was found first (or held for lines it could not find), and the
+    other form was never named."""
+    ws = _workspace(issued, tmp_path)
+    firsts = [(form_id, page.copy()) for (form_id, page_no), page in issued[1].items() if page_no == 1]
+    for n, (_, page) in enumerate(firsts):
+        mark_options(page, load_form("record"), {("mode", ("电话", "入户走访")[n]): "tick"})
+    table = np.full((firsts[0][1].shape[0], 60), 60, np.uint8)  # the desk between the sheets
+    side_by_side = np.hstack([firsts[0][1], table, firsts[1][1]])
+    _write(tmp_path / "in", "IMG_8001.jpg", side_by_side, _hand_held(3, frame=(2400, 1800), fill=0.92, tilt=(0.5, 0.3), bend_mm=0.0, shadow=()))
+    (intake,) = ingest(ws, [tmp_path / "in"], workers=1).files
+    assert intake.outcome == "quarantined"
+    assert "2 份表" in intake.reason and all(form_id in intake.reason for form_id, _ in firsts), intake.reason
+    with ws.session() as s:
+        assert record_store.list_records(s) == []

@@ -143,7 +143,7 @@ def overlay_scan(path: Path, page_no: int, *, lookup: FormLookup) -> PageOverlay
     """
     where = f"{path} 第 {page_no} 页"
     page, pixels = _nth_page(path, page_no, where)
-    found = identify_page(pixels, dpi=page.dpi)
+    found = identify_page(pixels, dpi=page.dpi, photo=page.photo)
     if found.blank:
         raise ScanError(f"{where}：空白页（没有二维码、几乎没有墨迹，或是有意留空的页），没有可叠加的版面")
     if found.payload is None:

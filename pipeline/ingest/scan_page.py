@@ -120,7 +120,9 @@ def read_assigned_page(image: np.ndarray, ctx: ScanContext, assigned: PagePayloa
 
 
 def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext) -> PageOutcome:
-    found = identify_page(image, dpi=dpi or _dpi_of(image))
+    found = identify_page(image, dpi=dpi or _dpi_of(image), photo=dpi is None)
+    if found.several:  # no fallback: the footer or header would name one sheet and lose the other
+        return PageOutcome("quarantined", found.reason)
     if found.blank:
         return PageOutcome("blank", "空白页（双面扫描的背面或有意留空的页）")
     payload = found.payload

@@ -30,6 +30,7 @@ Point = tuple[float, float]
 ReadText = Callable[[np.ndarray], tuple[str, float]]
 
 _FOREIGN_SHOWN = 40  # characters of another product's QR text quoted in the reason
+SEVERAL_FORMS = "一张图片里有 {count} 份表（表单编号 {ids}）：请每页单独拍照或扫描后重新交回"
 _FOOTER_PAD = 1.0  # mm around the footer box handed to OCR
 _QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
@@ -43,6 +44,7 @@ class PageIdentity:
     # upright symbol (so they correspond to the layout's QR corners whatever the rotation).
     qr_points: tuple[Point, Point, Point, Point] | None
     reason: str = ""  # Chinese, why the page is not identified (empty when it is)
+    several: tuple[str, ...] = ()  # the form ids of two or more sheets in one picture
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,12 @@ class _Found:
     points: tuple[Point, Point, Point, Point]
 
 
-def identify_page(page: np.ndarray, *, dpi: float) -> PageIdentity:
-    """Identify one grayscale page image scanned at ``dpi``."""
+def identify_page(page: np.ndarray, *, dpi: float, photo: bool = False) -> PageIdentity:
+    """Identify one grayscale page image scanned at ``dpi``. A ``photo`` is searched whole even
+    when a corner holds a symbol: a phone may take two sheets in one picture."""
     foreign: _Found | None = None
     blank_checked = False
+    seen: list[tuple[PagePayload, _Found]] = []
     for stage, found in _qr_passes(page, dpi):
         if stage == "whole" and not blank_checked:
             blank_checked = True
@@ -63,8 +67,10 @@ def identify_page(page: np.ndarray, *, dpi: float) -> PageIdentity:
         for symbol in found:
             payload = decode_payload(symbol.text)
             if payload is not None:
-                return PageIdentity(payload, rotation_of(symbol.points), payload.is_blank, symbol.points)
-            foreign = foreign or symbol
+                seen.append((payload, symbol))
+            foreign = foreign or (symbol if payload is None else None)
+        if seen and not (photo and stage == "corner"):
+            return _ours(seen)
     if foreign is not None:
         text = " ".join(foreign.text.split())  # quoted on one line, whatever the symbol holds
         shown = text[:_FOREIGN_SHOWN] + ("…" if len(text) > _FOREIGN_SHOWN else "")
@@ -72,6 +78,16 @@ def identify_page(page: np.ndarray, *, dpi: float) -> PageIdentity:
         return PageIdentity(None, rotation_of(foreign.points), False, foreign.points, reason)
     reason = "找不到可读的二维码（可能被污损、遮挡、裁掉或扫描太淡）：可用页脚表单编号识别，或人工指定"
     return PageIdentity(None, 0, False, None, reason)
+
+
+def _ours(seen: list[tuple[PagePayload, _Found]]) -> PageIdentity:
+    """The page our symbol names; none when symbols of two forms are on it (two sheets in one
+    picture). Two pages of one form may be: the back's symbol shows through, mirrored."""
+    forms = list(dict.fromkeys(p.form_id for p, _ in seen if not p.is_blank))
+    if len(forms) > 1:
+        return PageIdentity(None, 0, False, None, SEVERAL_FORMS.format(count=len(forms), ids="、".join(forms)), several=tuple(forms))
+    payload, symbol = seen[0]
+    return PageIdentity(payload, rotation_of(symbol.points), payload.is_blank, symbol.points)
 
 
 def _qr_passes(page: np.ndarray, dpi: float) -> Iterator[tuple[str, list[_Found]]]:
