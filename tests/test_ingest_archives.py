@@ -4,12 +4,14 @@ them by chat or mail. Before, a zip was taken for a damaged Word file and refuse
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
+from docx import Document
 from PIL import Image
 
 from pipeline.generate import generate
@@ -147,3 +149,26 @@ def test_an_archive_that_cannot_be_read_is_refused_saying_what_to_do(issued, tmp
     [intake] = report.files
     assert intake.outcome == "refused" and says in intake.reason, intake
     assert not _records(open_workspace(tmp_path / "ws"))
+
+
+def test_several_forms_pasted_into_one_word_file_are_each_read_as_their_own(issued, tmp_path: Path) -> None:
+    """A teacher pastes the forms of the students they visited one after another into one
+    document. Before, it became a record of the first form, the others never read."""
+    _, filled, _ = issued
+    merged = Document(str(filled[0]))
+    merged.add_page_break()
+    second = Document(str(filled[1]))
+    for element in [e for e in second.element.body if not e.tag.endswith("}sectPr")]:
+        merged.element.body.append(copy.deepcopy(element))
+    merged.save(str(tmp_path / "三位同学.docx"))
+    ws = _workspace(issued, tmp_path)
+    report = ingest(ws, [tmp_path / "三位同学.docx"], workers=1)
+    outcomes = _outcomes(report.files)
+    assert outcomes.pop("三位同学.docx") == "unpacked"
+    assert sorted(outcomes.values()) == ["read", "read"]
+    alone = _workspace(issued, tmp_path / "alone")
+    ingest(alone, filled, workers=1)
+    with ws.session() as s, alone.session() as t:
+        merged_values = {(r.form_id, k, v.value) for r in record_store.list_records(s) for k, v in r.fields.items()}
+        alone_values = {(r.form_id, k, v.value) for r in record_store.list_records(t) for k, v in r.fields.items()}
+    assert merged_values == alone_values, "each form read as if returned alone"

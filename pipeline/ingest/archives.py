@@ -1,5 +1,6 @@
 """Files that hold returns: a zip (a teacher zips a folder of photos or Word files to send it
-through a chat app or by mail) and a Word file of pasted photos. Each member or picture is
+through a chat app or by mail), a Word file of pasted photos, and one of several forms pasted
+one after another. Each member or picture is
 unpacked into a folder of the workspace and read like any returned file; the holder itself is
 kept in the file store like every input.
 
@@ -22,6 +23,7 @@ from typing import IO
 from pipeline import defs
 from pipeline.errors import StorageError, UnreadableFileError, UnsafeFileError
 from pipeline.readback.docx_pictures import body_pictures
+from pipeline.readback.docx_split import form_parts
 
 _OTHER_ARCHIVES = {b"Rar!\x1a\x07": "RAR", b"7z\xbc\xaf\x27\x1c": "7z"}
 _DOCUMENT_PARTS = ("[Content_Types].xml", "mimetype")  # Office and OpenDocument (.odt) files are zips with one
@@ -34,9 +36,10 @@ _REPACK = "请重新打包后再交，或直接交回其中的文件"
 
 @dataclass
 class Unpacked:
-    """What one archive held: the files unpacked (in the archive's order) and, for each member
-    that was not, a sentence naming it and why (Chinese)."""
+    """What one holder held: the files unpacked (in its order), what it was (Chinese, with {n}
+    for their number) and, for each member that was not unpacked, a sentence naming it and why."""
 
+    what: str
     files: list[Path] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -67,7 +70,7 @@ def unpack(path: Path, kind: str, into: Path) -> Unpacked:
             _check_bounds(path, members)
             if any(_name(m) == _EXPORT_MANIFEST for m in members):
                 raise UnreadableFileError(path, "是本系统导出的文件包（督导检查材料包或打印文件夹，含 manifest.json），不是交回的表", "请交回老师填写后的表")
-            unpacked = Unpacked()
+            unpacked = Unpacked("压缩包，解开 {n} 个文件")
             for member in members:
                 _unpack_member(zf, member, into, unpacked, path)
             return unpacked
@@ -78,15 +81,25 @@ def unpack(path: Path, kind: str, into: Path) -> Unpacked:
 def word_pictures(path: Path, into: Path) -> Unpacked:
     """The pictures pasted into the Word document ``path``, each written into the empty folder
     ``into`` as 第N张 with its own suffix, in the document's order."""
-    unpacked = Unpacked()
-    for n, (name, data) in enumerate(body_pictures(path), start=1):
-        target = into / f"第{n}张{PurePosixPath(name).suffix.lower()}"
+    pictures = [(f"第{n}张{PurePosixPath(name).suffix.lower()}", data) for n, (name, data) in enumerate(body_pictures(path), start=1)]
+    return _written(Unpacked("Word 文档中贴的是照片，取出 {n} 张"), pictures, into)
+
+
+def word_forms(path: Path, into: Path) -> Unpacked:
+    """Each of our forms in the Word document ``path``, written into the empty folder ``into``
+    as a Word file of its own, 第N份_<form id>.docx."""
+    forms = [(f"第{n}份_{form_id}.docx", data) for n, (form_id, data) in enumerate(form_parts(path), start=1)]
+    return _written(Unpacked("一个 Word 文件里有 {n} 份表，已分开"), forms, into)
+
+
+def _written(unpacked: Unpacked, files: list[tuple[str, bytes]], into: Path) -> Unpacked:
+    for name, data in files:
         try:
             into.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            (into / name).write_bytes(data)
         except OSError as exc:
             raise _unwritable(into) from exc
-        unpacked.files.append(target)
+        unpacked.files.append(into / name)
     return unpacked
 
 

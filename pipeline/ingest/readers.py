@@ -16,7 +16,7 @@ class Identity:
     form_id: str
     school_code: str | None = None
     needs_scan_reader: bool = False
-    holds_pictures: bool = False  # a Word file of photos: each is taken out and read as a photo
+    holds: str = ""  # "pictures" or "forms": a Word file of photos or of several forms, taken apart
     notes: tuple[str, ...] = ()
     detail: Any = None  # what the reader learnt while identifying, handed back to read()
 
@@ -26,6 +26,7 @@ def identify(path: Path, kind: str) -> Identity:
     if kind == "word":
         from pipeline.readback.docx_pictures import body_pictures
         from pipeline.readback.docx_reader import docx_identity
+        from pipeline.readback.docx_split import several_forms
         from pipeline.readback.safety import check_zip_document
 
         check_zip_document(path)
@@ -33,8 +34,10 @@ def identify(path: Path, kind: str) -> Identity:
             found = docx_identity(path)
         except ForeignDocumentError:
             if body_pictures(path):  # photos or scans of the paper forms, pasted into Word
-                return Identity("", holds_pictures=True)
+                return Identity("", holds="pictures")
             raise
+        if several_forms(path):
+            return Identity(found.form_id, found.school_code, holds="forms")
         return Identity(found.form_id, found.school_code, notes=found.notes)
     if kind == "pdf":
         from pipeline.readback.pdf_reader import inspect_pdf

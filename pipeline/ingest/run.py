@@ -209,10 +209,10 @@ def _ingest_file(
     try:
         folder = unpacked_into / digest[:12] / path.name
         if archive:
-            return _unpack(ws, path, size, digest, batch_id, archives.unpack(path, archive, folder), "压缩包，解开 {n} 个文件")
+            return _unpack(ws, path, size, digest, batch_id, archives.unpack(path, archive, folder))
         item = _read_and_store(ws, path, size, digest, kind, batch_id, folder)
         if isinstance(item, archives.Unpacked):
-            return _unpack(ws, path, size, digest, batch_id, item, "Word 文档中贴的是照片，取出 {n} 张")
+            return _unpack(ws, path, size, digest, batch_id, item)
     except StorageError:
         raise
     except JiafangError as exc:
@@ -230,11 +230,11 @@ def _ingest_file(
     return item
 
 
-def _unpack(ws: Workspace, path: Path, size: int, digest: str, batch_id: str, unpacked: archives.Unpacked, what: str) -> list[Path]:
-    """The files an archive or a Word file of photos held, unpacked; its own intake row says
-    ``what`` (with their number) and names any member that could not be unpacked."""
+def _unpack(ws: Workspace, path: Path, size: int, digest: str, batch_id: str, unpacked: archives.Unpacked) -> list[Path]:
+    """The files an archive or a Word file of photos or forms held, unpacked; its own intake row
+    says what it held and names any member that could not be unpacked."""
     files = collect(unpacked.files)
-    reason = "；".join([f"{path}：{what.format(n=len(files))}，逐个读入（见各文件的结果）", *unpacked.problems])
+    reason = "；".join([f"{path}：{unpacked.what.format(n=len(files))}，逐个读入（见各文件的结果）", *unpacked.problems])
     intake = FileIntake(str(path), "incomplete" if unpacked.problems else "unpacked", reason, digest)
     _remember(ws, path, size, digest, "archive", batch_id, "unpacked", reason, None, intake)
     return files
@@ -281,12 +281,13 @@ def _form_ids(form_id: str | None) -> tuple[str, ...]:
 def _read_and_store(
     ws: Workspace, path: Path, size: int, digest: str, kind: str, batch_id: str, folder: Path
 ) -> IngestItem | ScanFile | archives.Unpacked:
-    """A record; a scan, left for the page readers; or a Word file's photos, taken out into ``folder``."""
+    """A record; a scan, left for the page readers; or a Word file's photos or forms, taken out
+    into ``folder``."""
     found = readers.identify(path, kind)
     if found.needs_scan_reader:
         return ScanFile(path, f"{digest}{path.suffix.lower()}")
-    if found.holds_pictures:
-        return archives.word_pictures(path, folder)
+    if found.holds:
+        return (archives.word_pictures if found.holds == "pictures" else archives.word_forms)(path, folder)
     with ws.session() as session:
         issued = repo.get_issued_form(session, found.form_id)
         student = repo.get_student(session, issued.student_no) if issued else None

@@ -323,17 +323,27 @@ def _placeholders(form_id: str) -> dict[str, str]:
 # --- identity -----------------------------------------------------------------------------
 
 
+def _form_id_controls(el: etree._Element) -> list[str]:
+    """The text of each form-id control in ``el`` (by tag, or by alias after LibreOffice)."""
+    tags = {f.id for form in _forms() for f in form.fields if f.prefill == FORM_ID_SOURCE}
+    labels = {f.label for form in _forms() for f in form.fields if f.prefill == FORM_ID_SOURCE}
+    return [
+        "".join(text_of(sdt).split()).upper()
+        for sdt in el.iter(f"{{{W}}}sdt")
+        if (tag := sdt_property(sdt, "tag")) in tags or (not tag and sdt_property(sdt, "alias") in labels)
+    ]
+
+
+def form_ids_in(el: etree._Element) -> list[str]:
+    """The valid form ids ``el`` holds, in form-id controls or printed ("表单编号 R…"), in order."""
+    found = [*_form_id_controls(el), *(m.upper() for m in PRINTED_ID.findall(text_of(el)))]
+    return list(dict.fromkeys(fid for fid in found if is_valid_form_id(fid)))
+
+
 def _id_candidates(pkg: _Package) -> list[tuple[str, str]]:
     """(source, text) of the form-id control (by tag, or by alias after LibreOffice) and the
     core properties' identifier, valid or not."""
-    found = []
-    tags = {f.id for form in _forms() for f in form.fields if f.prefill == FORM_ID_SOURCE}
-    labels = {f.label for form in _forms() for f in form.fields if f.prefill == FORM_ID_SOURCE}
-    for sdt in pkg.document.iter(f"{{{W}}}sdt"):
-        tag = sdt_property(sdt, "tag")
-        alias = sdt_property(sdt, "alias")
-        if tag in tags or (not tag and alias in labels):
-            found.append(("control", "".join(text_of(sdt).split()).upper()))
+    found = [("control", text) for text in _form_id_controls(pkg.document)]
     if pkg.core is not None:
         identifier = pkg.core.xpath("string(dc:identifier)", namespaces=CORE_NS).strip()
         if identifier:
