@@ -19,7 +19,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from pipeline.errors import UnreadableFileError
+from pipeline.errors import ForeignDocumentError, UnreadableFileError
 from pipeline.generate import generate
 from pipeline.model.form import load_form
 from pipeline.readback import PdfInfo, inspect_pdf, read_pdf
@@ -227,6 +227,19 @@ def test_a_word_export_on_a_full_page_picture_is_read_by_its_text_but_text_under
         (pdf.pages[0].add_underlay if where == "under" else pdf.pages[0].add_overlay)(drawn.pages[0])
         pdf.save(tmp_path / "带背景.pdf")
     assert inspect_pdf(tmp_path / "带背景.pdf").kind == kind
+
+
+def test_a_word_export_of_two_forms_is_refused_naming_both_not_read_as_the_first(issued: dict, tmp_path: Path) -> None:
+    """Read by its labels, such a PDF became a record of the first form, with no note that the
+    second was there."""
+    first, second = (_word_export(entry, tmp_path / entry["form_id"]) for entry in issued["docx"][:2])
+    merged = tmp_path / "两份.pdf"
+    with pikepdf.open(first) as pdf, pikepdf.open(second) as more:
+        pdf.pages.extend(more.pages)
+        pdf.save(merged)
+    with pytest.raises(ForeignDocumentError) as refused:
+        inspect_pdf(merged)
+    assert "2 份表" in str(refused.value) and all(e["form_id"] in str(refused.value) for e in issued["docx"][:2])
 
 
 def test_word_export_is_read_by_its_labels(issued: dict, tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 
 from pipeline import defs
-from pipeline.errors import BlankFormError, UnreadableFileError
+from pipeline.errors import BlankFormError, ForeignDocumentError, UnreadableFileError
 from pipeline.identity import FORM_PREFIX, PagePayload, decode_payload, is_valid_form_id
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, form_ids, load_form
 from pipeline.model.record import RawValue, Reading
@@ -94,7 +94,21 @@ def inspect_pdf(path: Path) -> PdfInfo:
     form_id = valid[0] if valid else None
     notes = tuple(f"PDF 中另有表单编号 {other}，与 {form_id} 不一致，请核对" for other in valid[1:])
     kind = _kind(fields, first, has_text, form_id)
+    if kind == "text" and len(forms := _printed_form_ids(path, pages)) > 1:
+        raise ForeignDocumentError(
+            path, f"一个 PDF 文件里有 {len(forms)} 份表（表单编号 {'、'.join(forms)}），无法分开读取",
+            "请每份表单独导出为一个 PDF 后重新交回，或直接交回 Word 文件（一个 Word 文件里的几份表能自动分开）",
+        )
     return PdfInfo(kind, form_id, payload.school if payload else None, pages, notes)
+
+
+def _printed_form_ids(path: Path, count: int) -> list[str]:
+    """The valid form ids printed anywhere in the PDF ("表单编号 R…"), in order."""
+    try:
+        found = [fid for doc, run in page_runs(path, count) for i in run for fid in PRINTED_ID.findall(doc[i].get_textpage().get_text_range())]
+    except pdfium.PdfiumError as exc:
+        raise _pdfium_error(path, exc) from exc
+    return list(dict.fromkeys(fid for fid in found if is_valid_form_id(fid)))
 
 
 def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Reading:
