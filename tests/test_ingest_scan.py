@@ -30,6 +30,7 @@ from pipeline.store import repo
 from pipeline.scan.load import scan_pages
 from pipeline.store.workspace import Workspace, init_workspace, open_workspace
 from pipeline.synth.evaluate import evaluate
+from pipeline.synth import fill_print_pdf
 from pipeline.synth.returns import StackEvents, fill_returns
 
 pytestmark = pytest.mark.slow
@@ -257,3 +258,26 @@ def test_a_scanned_page_that_cannot_be_placed_by_hand_says_why_without_photo_adv
     with pytest.raises(ScanError) as refused:
         assign_page(issued.ws, held.digest, issued.form_id, 1, operator="教务员")
     assert "不能作为表单" in str(refused.value) and "重拍" not in str(refused.value), str(refused.value)
+
+
+def test_a_print_pdf_written_on_in_a_pdf_app_is_read_from_the_page_not_refused_as_blank(tmp_path: Path) -> None:
+    """A phone or tablet PDF app's "fill & sign" keeps what was written in annotations over the
+    page. The text layer still shows the blank print, so the file was refused: "这是打印用的
+    空白表". Now the pages are read as shown, and every choice as when typed into the page."""
+    issued = _workspace(tmp_path / "typed")
+    generate(issued, forms=["record"], formats=["pdf"], out_dir=tmp_path / "forms", class_name=CLASS)
+    issued.close()
+    shutil.copytree(tmp_path / "typed", tmp_path / "app")
+    entry = json.loads((tmp_path / "forms" / "manifest.json").read_text(encoding="utf-8"))[0]
+    values = {"visit_date": "2025-11-03", "place": "学生家中", "mode": ("入户走访",), "visit_type": ("重点",), "topics": ("学习情况",), "teacher_signature": True}
+    read = {}
+    for name, markup in (("typed", False), ("app", True)):
+        filled = tmp_path / f"{name}.pdf"
+        fill_print_pdf(tmp_path / "forms" / entry["file"], values, filled, first_page=entry["first_page"], markup=markup)
+        ws = open_workspace(tmp_path / name)
+        report = ingest(ws, [filled], workers=1)
+        assert report.count("new") == 1, (name, [i.message for i in report.items])
+        with ws.session() as s:
+            [record] = record_store.list_records(s)
+        read[name] = {fid: (fv.value, fv.status) for fid, fv in record.fields.items() if fid in values}
+    assert read["app"] == read["typed"]

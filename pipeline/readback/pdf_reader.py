@@ -4,8 +4,10 @@ Four kinds (:class:`PdfInfo`): ``acroform`` — our fillable PDF, read from its 
 (pipeline.render.fillable documents the names); ``ours`` — our print PDF filled digitally,
 read by the layout boxes (pipeline.readback.pdf_layout); ``text`` — any other text layer,
 normally a Word/WPS export of our .docx, read by its labels (pipeline.readback.pdf_labels);
-``image`` — pages without text, or scans whose only text is a copier's invisible OCR layer,
-left to the scan reader. The form id comes from the first of:
+``image`` — pages without text, scans whose only text is a copier's invisible OCR layer, and
+our print PDF written on with a PDF app's markup (typed text boxes, pen strokes, ticks, as
+"fill & sign" on a phone or tablet adds them: read from the page as shown), left to the scan
+reader. The form id comes from the first of:
 the AcroForm ``form_id`` field, the document information, the printed "表单编号 X", the QR code
 on page 1 (which also gives the school code).
 """
@@ -23,6 +25,7 @@ import numpy as np
 import pdfplumber
 import pikepdf
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import zxingcpp
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
@@ -42,6 +45,11 @@ from pipeline.scan.load import is_scanned_page
 __all__ = ["KINDS", "PdfInfo", "inspect_pdf", "read_pdf"]
 
 KINDS = ("acroform", "ours", "text", "image")
+# Annotations a PDF app writes with (the others, links, notes and highlights, add no value)
+_WRITING = (
+    pdfium_c.FPDF_ANNOT_FREETEXT, pdfium_c.FPDF_ANNOT_INK, pdfium_c.FPDF_ANNOT_STAMP, pdfium_c.FPDF_ANNOT_SQUARE,
+    pdfium_c.FPDF_ANNOT_CIRCLE, pdfium_c.FPDF_ANNOT_LINE, pdfium_c.FPDF_ANNOT_POLYLINE, pdfium_c.FPDF_ANNOT_POLYGON,
+)
 PRINTED_ID = re.compile(r"表单编号\s*[:：]?\s*([0-9A-Z]{9})(?![0-9A-Z])")
 BLANK_PRINT = "这是打印用的空白表，不是交回的表"
 _DAMAGED = "PDF 文件已损坏或不完整，无法读取"
@@ -81,6 +89,7 @@ def inspect_pdf(path: Path) -> PdfInfo:
         text = doc[0].get_textpage().get_text_range()
         pages = len(doc)
         scanned = is_scanned_page(doc[0])
+        marked_up = any(_marked_up(doc[i]) for i in range(pages))
     finally:
         doc.close()
     # a scan's own text is a copier's OCR layer ("searchable PDF"), not a document's text
@@ -94,6 +103,8 @@ def inspect_pdf(path: Path) -> PdfInfo:
     form_id = valid[0] if valid else None
     notes = tuple(f"PDF 中另有表单编号 {other}，与 {form_id} 不一致，请核对" for other in valid[1:])
     kind = _kind(fields, first, has_text, form_id)
+    if kind == "ours" and marked_up:  # what was written is in annotations, not in the text layer
+        kind = "image"
     if kind == "text" and len(forms := _printed_form_ids(path, pages)) > 1:
         raise ForeignDocumentError(
             path, f"一个 PDF 文件里有 {len(forms)} 份表（表单编号 {'、'.join(forms)}），无法分开读取",
@@ -239,6 +250,19 @@ def _qr_payload(page: Any) -> PagePayload | None:
     codes = zxingcpp.read_barcodes(image, formats=QR_ONLY)
     payloads = [p for p in (decode_payload(c.text) for c in codes) if p is not None and not p.is_blank]
     return payloads[0] if payloads else None
+
+
+def _marked_up(page: pdfium.PdfPage) -> bool:
+    """Whether a PDF app wrote on the page: a text box, pen strokes, a stamp or a shape."""
+    count = pdfium_c.FPDFPage_GetAnnotCount(page.raw)
+    for index in range(count):
+        annot = pdfium_c.FPDFPage_GetAnnot(page.raw, index)
+        try:
+            if pdfium_c.FPDFAnnot_GetSubtype(annot) in _WRITING:
+                return True
+        finally:
+            pdfium_c.FPDFPage_CloseAnnot(annot)
+    return False
 
 
 def _kind(fields: Mapping[str, Any], first: list[Glyph], has_text: bool, form_id: str | None) -> str:

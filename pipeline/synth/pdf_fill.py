@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pdfplumber
-from pikepdf import Name, Object, Pdf, String
+from pikepdf import Array, Dictionary, Name, Object, Page, Pdf, String
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
@@ -89,12 +89,14 @@ def _comb_parts(value: str, sizes: list[int]) -> list[str]:
 
 
 def fill_print_pdf(
-    src: Path, values: Mapping[str, FillValue], out: Path, *, first_page: int = 1, form: FormDef | None = None
+    src: Path, values: Mapping[str, FillValue], out: Path, *, first_page: int = 1, form: FormDef | None = None, markup: bool = False
 ) -> None:
     """Write ``src`` to ``out`` with ``values`` drawn onto the form starting at ``first_page``.
 
     The form is found from the printed form id when ``form`` is not given. A signature of
-    True is drawn as a pen stroke, a signature given as text is typed.
+    True is drawn as a pen stroke, a signature given as text is typed. With ``markup`` the
+    writing goes into an annotation over each page, as a phone or tablet PDF app's "fill &
+    sign" keeps it, not into the page's content.
     """
     form = form or _printed_form(src, first_page)
     fonts = default_fonts()
@@ -110,9 +112,21 @@ def fill_print_pdf(
     buffer = io.BytesIO()
     with Pdf.open(src) as pdf, Pdf.open(overlay) as drawn:
         for target, overlay_page in zip(pdf.pages[first_page - 1 :], drawn.pages):
-            target.add_overlay(overlay_page, None)  # None: over the target's whole page box
+            if markup:
+                _annotate(pdf, target, overlay_page)
+            else:
+                target.add_overlay(overlay_page, None)  # None: over the target's whole page box
         pdf.save(buffer)
     atomic_write_bytes(out, buffer.getvalue())
+
+
+def _annotate(pdf: Pdf, target: Page, drawn: Page) -> None:
+    """``drawn`` as a text-box annotation's appearance over the whole of ``target``."""
+    appearance = pdf.copy_foreign(drawn.as_form_xobject())
+    annotation = Dictionary(
+        Type=Name.Annot, Subtype=Name.FreeText, Rect=target.mediabox, F=4, DA=String("/Helv 10 Tf 0 g"), AP=Dictionary(N=appearance)
+    )
+    target.obj.Annots = pdf.make_indirect(Array([*target.obj.get("/Annots", Array()), pdf.make_indirect(annotation)]))
 
 
 def _printed_form(src: Path, first_page: int) -> FormDef:
