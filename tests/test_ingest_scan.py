@@ -260,24 +260,37 @@ def test_a_scanned_page_that_cannot_be_placed_by_hand_says_why_without_photo_adv
     assert "不能作为表单" in str(refused.value) and "重拍" not in str(refused.value), str(refused.value)
 
 
-def test_a_print_pdf_written_on_in_a_pdf_app_is_read_from_the_page_not_refused_as_blank(tmp_path: Path) -> None:
+def test_a_print_or_fillable_pdf_written_on_in_a_pdf_app_is_read_from_the_page_not_taken_for_blank(tmp_path: Path) -> None:
     """A phone or tablet PDF app's "fill & sign" keeps what was written in annotations over the
-    page. The text layer still shows the blank print, so the file was refused: "这是打印用的
-    空白表". Now the pages are read as shown, and every choice as when typed into the page."""
-    issued = _workspace(tmp_path / "typed")
-    generate(issued, forms=["record"], formats=["pdf"], out_dir=tmp_path / "forms", class_name=CLASS)
+    page. The print PDF's text layer still shows the blank print, so it was refused ("这是打印
+    用的空白表"); the fillable PDF's fields are empty, so it became a record of nothing. Now the
+    pages are read as shown: every choice as when typed into the print PDF's page."""
+    issued = _workspace(tmp_path / "ws")
+    generate(issued, forms=["record"], formats=["pdf", "fillable-pdf"], out_dir=tmp_path / "forms", class_name=CLASS)
     issued.close()
-    shutil.copytree(tmp_path / "typed", tmp_path / "app")
-    entry = json.loads((tmp_path / "forms" / "manifest.json").read_text(encoding="utf-8"))[0]
+    manifest = json.loads((tmp_path / "forms" / "manifest.json").read_text(encoding="utf-8"))
+    form_id = manifest[0]["form_id"]
+    entries = {e["format"]: e for e in manifest if e["form_id"] == form_id}
     values = {"visit_date": "2025-11-03", "place": "学生家中", "mode": ("入户走访",), "visit_type": ("重点",), "topics": ("学习情况",), "teacher_signature": True}
     read = {}
-    for name, markup in (("typed", False), ("app", True)):
+    for name, fmt, markup in (("typed", "pdf", False), ("app", "pdf", True), ("fillable-app", "fillable-pdf", True)):
+        entry = entries[fmt]
         filled = tmp_path / f"{name}.pdf"
         fill_print_pdf(tmp_path / "forms" / entry["file"], values, filled, first_page=entry["first_page"], markup=markup)
+        shutil.copytree(tmp_path / "ws", tmp_path / name)
         ws = open_workspace(tmp_path / name)
         report = ingest(ws, [filled], workers=1)
         assert report.count("new") == 1, (name, [i.message for i in report.items])
         with ws.session() as s:
             [record] = record_store.list_records(s)
         read[name] = {fid: (fv.value, fv.status) for fid, fv in record.fields.items() if fid in values}
-    assert read["app"] == read["typed"]
+    assert read["app"] == read["typed"] and read["fillable-app"] == read["typed"]
+
+
+def test_a_fillable_pdf_returned_untouched_is_refused_as_blank(tmp_path: Path) -> None:
+    """Before, it became a record of nothing but the pre-filled values."""
+    ws = _workspace(tmp_path / "ws")
+    generate(ws, forms=["record"], formats=["fillable-pdf"], out_dir=tmp_path / "forms", class_name=CLASS)
+    [entry, *_] = json.loads((tmp_path / "forms" / "manifest.json").read_text(encoding="utf-8"))
+    [intake] = ingest(ws, [tmp_path / "forms" / entry["file"]], workers=1).files
+    assert intake.outcome == "refused" and "没有填写任何内容" in intake.reason, intake

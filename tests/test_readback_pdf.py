@@ -19,7 +19,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from pipeline.errors import ForeignDocumentError, UnreadableFileError
+from pipeline.errors import BlankFormError, ForeignDocumentError, UnreadableFileError
 from pipeline.generate import generate
 from pipeline.model.form import load_form
 from pipeline.readback import PdfInfo, inspect_pdf, read_pdf
@@ -120,10 +120,14 @@ def test_chinese_typed_into_a_fillable_pdf_is_displayed(issued: dict, tmp_path: 
         assert _ink(filled, 0, inner, forms=True) > 10
 
 
-def test_fillable_pdf_without_values_reads_empty(issued: dict) -> None:
+def test_an_untouched_fillable_pdf_is_refused_as_blank_and_one_value_typed_reads_the_rest_empty(issued: dict, tmp_path: Path) -> None:
     entry = issued["fillable-pdf"][1]
     info = inspect_pdf(entry["path"])
-    reading = read_pdf(entry["path"], load_form("record"), form_id=info.form_id, info=info)
+    with pytest.raises(BlankFormError, match="没有填写任何内容"):
+        read_pdf(entry["path"], load_form("record"), form_id=info.form_id, info=info)
+    fill_fillable_pdf(entry["path"], {"interviewee": "母亲"}, tmp_path / "one.pdf")
+    reading = read_pdf(tmp_path / "one.pdf", load_form("record"), form_id=info.form_id, info=inspect_pdf(tmp_path / "one.pdf"))
+    assert reading.values["interviewee"].raw == "母亲"
     assert reading.values["place"].raw == "" and reading.values["mode"].raw == ()
     assert reading.values["visit_date"].raw == "" and reading.values["teacher_signature"].raw is False
 

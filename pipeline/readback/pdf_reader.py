@@ -52,6 +52,7 @@ _WRITING = (
 )
 PRINTED_ID = re.compile(r"表单编号\s*[:：]?\s*([0-9A-Z]{9})(?![0-9A-Z])")
 BLANK_PRINT = "这是打印用的空白表，不是交回的表"
+BLANK_FILLABLE = "是系统发放的可填写 PDF，但没有填写任何内容"
 _DAMAGED = "PDF 文件已损坏或不完整，无法读取"
 _REEXPORT = "请重新导出或重新扫描后再交回"
 QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
@@ -103,8 +104,8 @@ def inspect_pdf(path: Path) -> PdfInfo:
     form_id = valid[0] if valid else None
     notes = tuple(f"PDF 中另有表单编号 {other}，与 {form_id} 不一致，请核对" for other in valid[1:])
     kind = _kind(fields, first, has_text, form_id)
-    if kind == "ours" and marked_up:  # what was written is in annotations, not in the text layer
-        kind = "image"
+    if marked_up and (kind == "ours" or (kind == "acroform" and not _any_value(fields))):
+        kind = "image"  # what was written is in annotations, not in the text layer or the fields
     if kind == "text" and len(forms := _printed_form_ids(path, pages)) > 1:
         raise ForeignDocumentError(
             path, f"一个 PDF 文件里有 {len(forms)} 份表（表单编号 {'、'.join(forms)}），无法分开读取",
@@ -137,14 +138,15 @@ def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Readi
         doc.close()
     with _open(path) as pdf:
         values = _guard(path, lambda: read_by_layout({n: pdf.pages[i] for n, i in indices.items()}, form))
+    reader = "pdf-layout"
     if info.kind == "acroform":
         fields, _ = _acro_fields(path)
         values.update({f.id: _acro_value(f, fields) for f in form.fields if f.prefill is None})
-        return Reading(form_id, values, "acroform", info.notes)
+        reader, notes = "acroform", ()
     if not any(values[f.id].written for f in form.fields if f.fillable and f.id in values):
-        # Our print layout with its text layer and not one value typed in: the print file itself.
-        raise BlankFormError(path, BLANK_PRINT, "请交回老师填写后的表：纸质表的扫描件，或填好的 Word、PDF 文件")
-    return Reading(form_id, values, "pdf-layout", (*info.notes, *notes))
+        # Our print layout, or our fillable PDF, and not one value typed in: the file as issued.
+        raise BlankFormError(path, BLANK_FILLABLE if reader == "acroform" else BLANK_PRINT, "请交回老师填写后的表：纸质表的扫描件，或填好的 Word、PDF 文件")
+    return Reading(form_id, values, reader, (*info.notes, *notes))
 
 
 # --- opening safely -------------------------------------------------------------------------
@@ -250,6 +252,11 @@ def _qr_payload(page: Any) -> PagePayload | None:
     codes = zxingcpp.read_barcodes(image, formats=QR_ONLY)
     payloads = [p for p in (decode_payload(c.text) for c in codes) if p is not None and not p.is_blank]
     return payloads[0] if payloads else None
+
+
+def _any_value(fields: Mapping[str, Any]) -> bool:
+    """Whether any AcroForm field but the form id holds a value: text, or a box switched on."""
+    return any(name != FORM_ID_FIELD and _is_on(field) for name, field in fields.items())
 
 
 def _marked_up(page: pdfium.PdfPage) -> bool:
