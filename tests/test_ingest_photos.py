@@ -29,6 +29,7 @@ from pipeline.ingest.classify import kind_of
 from pipeline.model.intake import FileIntake
 from pipeline.resources import samples_dir
 from pipeline.roster.importer import import_roster
+from pipeline.scan.load import scan_pages
 from pipeline.store import records as record_store
 from pipeline.store import scans
 from pipeline.store.workspace import Workspace, init_workspace, open_workspace
@@ -284,3 +285,20 @@ def test_two_forms_in_one_photo_are_held_naming_both_not_read_as_the_first(issue
     assert "2 份表" in intake.reason and all(form_id in intake.reason for form_id, _ in firsts), intake.reason
     with ws.session() as s:
         assert record_store.list_records(s) == []
+
+
+@pytest.mark.parametrize("turned", [False, True], ids=["upright", "turned"])
+def test_a_photo_placed_on_a_pdf_page_is_a_photo_whether_taken_as_stored_or_rendered(tmp_path: Path, turned: bool) -> None:
+    """Word saves a pasted photo inside the page's margins, turned when the phone held it
+    sideways. Upright, its pixels are taken as stored; turned, the page is rendered. Either way
+    it is a photo, rectified, not a flat scan checked for its print scale."""
+    Image.fromarray(np.full((1200, 900), 200, np.uint8)).save(tmp_path / "photo.jpg")
+    sheet = pdf_canvas.Canvas(str(tmp_path / "page.pdf"), pagesize=A4)
+    if turned:
+        sheet.translate(A4[0] - 72, 100)
+        sheet.rotate(90)
+    sheet.drawImage(str(tmp_path / "photo.jpg"), 0 if turned else 72, 0 if turned else 100, width=400, height=400 * 4 / 3)
+    sheet.save()
+    [page] = scan_pages(tmp_path / "page.pdf")
+    assert page.photo and page.reader_dpi is None
+    assert turned or page.image.shape == (1200, 900), "upright: the photo's own pixels"

@@ -163,22 +163,24 @@ def pdf_open_reason(exc: pdfium.PdfiumError) -> str:
 def _pdf_page_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float, bool]:
     """(image, dpi, photo): a page's one embedded image as stored when it fills the page (a
     scan), or when it is one picture placed on the page (a photo pasted into Word, then saved
-    as PDF: its own pixels, at no print scale); else the page rendered at SCAN_RENDER_DPI."""
+    as PDF: its own pixels, at no print scale, a photo unless A4-shaped); else the page
+    rendered at SCAN_RENDER_DPI, a photo when its picture is turned."""
     try:
         embedded = _single_image(page)
         if embedded is not None:
             return (*embedded, False)
         pasted = _pasted_picture(page)
-        if pasted is not None:
-            dpi, measured = image_dpi(None, pasted.shape)
-            return pasted, dpi, not measured
+        if pasted is not None and _upright(pasted):
+            picture = to_gray(pasted.get_bitmap(render=False).to_pil())
+            dpi, measured = image_dpi(None, picture.shape)
+            return picture, dpi, not measured
         scale = defs.SCAN_RENDER_DPI / 72
         gray = to_gray(page.render(scale=scale, grayscale=True).to_pil())
         if _only_1_bit_images(page):
             # a 1-bit scan stays black and white: the smoothed rendering's soft edges would
             # hide that it was thresholded (recognize.quality.thresholded)
             gray = np.where(gray < defs.RENDERED_1_BIT_LEVEL, 0, 255).astype(np.uint8)
-        return gray, defs.SCAN_RENDER_DPI, False
+        return gray, defs.SCAN_RENDER_DPI, pasted is not None  # a turned photo: rendered, still a photo
     finally:
         page.close()
 
@@ -205,19 +207,19 @@ def _single_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float] | None:
     return to_gray(image.get_bitmap(render=False).to_pil()), (dpi_x + dpi_y) / 2
 
 
-def _pasted_picture(page: pdfium.PdfPage) -> np.ndarray | None:
-    """The page's one large upright image as stored, when no other image is beside it."""
-    if page.get_rotation() != 0:
-        return None
+def _pasted_picture(page: pdfium.PdfPage) -> pdfium.PdfImage | None:
+    """The page's one image when it is large but does not fill the page: a photo placed on it."""
     width, height = page.get_size()
     images = [o for o in page.get_objects(max_depth=2) if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
-    large = [o for o in images if _area(o) >= defs.PDF_PICTURE_SHARE * width * height]
-    if len(large) != 1 or len(images) != 1:
+    if len(images) != 1 or _area(images[0]) < defs.PDF_PICTURE_SHARE * width * height or _covers(images[0], width, height):
         return None
-    a, b, c, d, _, _ = large[0].get_matrix().get()
-    if b or c or a <= 0 or d <= 0:
-        return None
-    return to_gray(large[0].get_bitmap(render=False).to_pil())
+    return images[0]
+
+
+def _upright(image: pdfium.PdfObject) -> bool:
+    """Drawn unturned on an unturned page: its pixels as stored are the page's."""
+    a, b, c, d, _, _ = image.get_matrix().get()
+    return not (b or c) and a > 0 and d > 0 and image.page.get_rotation() == 0
 
 
 def is_scanned_page(page: pdfium.PdfPage) -> bool:

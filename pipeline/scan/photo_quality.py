@@ -23,7 +23,7 @@ RETAKE_CORNER = "请在光线均匀处正对纸面重拍，四个角的方块都
 RETAKE_SIDE = "请翻到印有二维码和四角方块的正面，在光线均匀处正对纸面重拍"
 RETAKE_FLAT = "请把纸压平（可压在书下抚平折痕），在光线均匀处正对纸面重拍"
 RETAKE_MIRROR = "请用手机后置摄像头、关闭镜像后正对纸面重拍"
-RETAKE_COMPRESSED = "请发送原图（微信中勾选“原图”），或从手机相册直接上传原照片"
+RETAKE_COMPRESSED = "请发送原图（微信中勾选“原图”），或从手机相册直接上传原照片，不要先贴进 Word 或转成 PDF"
 GLARE_DOUBT = "照片反光遮住了此栏的一部分，请对照原照片核对"
 
 
@@ -34,11 +34,11 @@ def photo_reason(problem: str, advice: str) -> str:
 
 def retake(photo: np.ndarray, problem: str, advice: str) -> tuple[str, str]:
     """(problem, advice) for a photo with too few pixels on the sheet or too little sharpness:
-    a picture shrunk after it was taken (a chat app's compression) has both, and is sent again
+    a picture shrunk after it was taken (a chat app's compression, a PDF export's) has both, and is sent again
     as the original; else ``advice``, how to take it again."""
     height, width = photo.shape[:2]
     if max(height, width) < defs.PHOTO_CAMERA_MIN_PX:
-        return f"{problem}；整张照片只有 {width}×{height} 像素，多半经聊天软件压缩", RETAKE_COMPRESSED
+        return f"{problem}；整张照片只有 {width}×{height} 像素，多半经聊天软件或转成 PDF 时压缩", RETAKE_COMPRESSED
     return problem, advice
 
 
