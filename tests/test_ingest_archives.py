@@ -172,3 +172,19 @@ def test_several_forms_pasted_into_one_word_file_are_each_read_as_their_own(issu
         merged_values = {(r.form_id, k, v.value) for r in record_store.list_records(s) for k, v in r.fields.items()}
         alone_values = {(r.form_id, k, v.value) for r in record_store.list_records(t) for k, v in r.fields.items()}
     assert merged_values == alone_values, "each form read as if returned alone"
+
+
+@pytest.mark.parametrize(
+    ("name", "members", "says"),
+    [
+        ("家访记录.ofd", {"OFD.xml": b"<ofd:OFD/>", "Doc_0/Document.xml": b"<ofd:Document/>"}, "OFD 版式文件"),
+        ("家访记录.odt", {"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<office:document-content/>"}, "OpenDocument 文档"),
+    ],
+    ids=["ofd", "odt"],
+)
+def test_a_document_in_a_zip_based_format_we_do_not_read_is_named_not_unpacked(issued, tmp_path: Path, name: str, members: dict[str, bytes], says: str) -> None:
+    """WPS exports OFD, China's format for fixed documents, and LibreOffice saves .odt: both
+    are zips. Taken for archives, their XML parts would each be refused as an unknown file."""
+    path = _zip(tmp_path / name, members)
+    [intake] = ingest(_workspace(issued, tmp_path), [path], workers=1).files
+    assert intake.outcome == "refused" and says in intake.reason and "另存为" in intake.reason, intake

@@ -26,7 +26,7 @@ from pipeline.readback.docx_pictures import body_pictures
 from pipeline.readback.docx_split import form_parts
 
 _OTHER_ARCHIVES = {b"Rar!\x1a\x07": "RAR", b"7z\xbc\xaf\x27\x1c": "7z"}
-_DOCUMENT_PARTS = ("[Content_Types].xml", "mimetype")  # Office and OpenDocument (.odt) files are zips with one
+_DOCUMENT_PARTS = ("[Content_Types].xml", "mimetype", "OFD.xml")  # Office, OpenDocument (.odt) and OFD files are zips with one
 _EXPORT_MANIFEST = "manifest.json"  # at the root of our own packets and print folders
 _UTF8_NAMES = 0x800  # zip general-purpose flag: member names are UTF-8
 _ENCRYPTED = 0x1

@@ -31,7 +31,12 @@ MACRO_SUFFIXES = (".docm", ".dotm")
 # Stream names inside an OLE compound file (UTF-16LE in its directory sectors)
 ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 WORD_97_STREAM = "WordDocument".encode("utf-16-le")
-OTHER_OFFICE_PARTS = {"xl/": "Excel 工作簿", "ppt/": "PowerPoint 演示文稿"}
+OTHER_OFFICE_PARTS = {
+    "xl/": "Excel 工作簿",
+    "ppt/": "PowerPoint 演示文稿",
+    "OFD.xml": "OFD 版式文件（.ofd，WPS 的“输出为 OFD”）",
+    "content.xml": "OpenDocument 文档（.odt，LibreOffice 或 WPS 的开放格式）",
+}
 # The main stream of the other Office 97-2003 files, as their compound file's directory names it.
 OTHER_OLE_STREAMS = {
     "Workbook".encode("utf-16-le"): "Excel 97-2003 工作簿（.xls）",
@@ -90,7 +95,9 @@ def _check_zip(zf: zipfile.ZipFile, path: Path) -> None:
 def _other_office_error(path: Path, kind: str) -> UnreadableFileError:
     """Another Office file among the returns: a workbook is most likely the roster, dropped in
     the wrong place."""
-    return UnreadableFileError(path, f"这是{kind}，不是 Word 文档", NOT_A_RETURN + (ROSTER_HINT if "Excel" in kind else ""))
+    if "Excel" in kind or "PowerPoint" in kind:
+        return UnreadableFileError(path, f"这是{kind}，不是 Word 文档", NOT_A_RETURN + (ROSTER_HINT if "Excel" in kind else ""))
+    return UnreadableFileError(path, f"这是{kind}，系统不读取这种格式", SAVE_AS_DOCX)
 
 
 def _check_sizes(infos: list[zipfile.ZipInfo], path: Path) -> None:
