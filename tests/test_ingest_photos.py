@@ -302,3 +302,15 @@ def test_a_photo_placed_on_a_pdf_page_is_a_photo_whether_taken_as_stored_or_rend
     [page] = scan_pages(tmp_path / "page.pdf")
     assert page.photo and page.reader_dpi is None
     assert turned or page.image.shape == (1200, 900), "upright: the photo's own pixels"
+
+
+def test_two_sheets_scanned_as_one_long_page_are_held_naming_both(issued, tmp_path: Path) -> None:
+    """A feeder that takes two sheets at once (or a "long paper" setting) scans them as one
+    image. Before, it was held as the first form with "纸张弯折或扫描变形", the second unnamed."""
+    ws = _workspace(issued, tmp_path)
+    firsts = [(form_id, page) for (form_id, page_no), page in issued[1].items() if page_no == 1]
+    (tmp_path / "in").mkdir()
+    Image.fromarray(np.vstack([page for _, page in firsts])).save(tmp_path / "in" / "scan0001.png", dpi=(200, 200))
+    (intake,) = ingest(ws, [tmp_path / "in"], workers=1).files
+    assert intake.outcome == "quarantined"
+    assert "2 份表" in intake.reason and all(form_id in intake.reason for form_id, _ in firsts), intake.reason

@@ -120,7 +120,8 @@ def read_assigned_page(image: np.ndarray, ctx: ScanContext, assigned: PagePayloa
 
 
 def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext) -> PageOutcome:
-    found = identify_page(image, dpi=dpi or _dpi_of(image), photo=dpi is None)
+    # a photo, or a scan of other than one A4 page (two sheets fed as one, a 2-in-1 copy), may hold two forms
+    found = identify_page(image, dpi=dpi or _dpi_of(image), photo=dpi is None or not is_a4_shaped(image.shape))
     if found.several:  # no fallback: the footer or header would name one sheet and lose the other
         return PageOutcome("quarantined", found.reason)
     if found.blank:

@@ -54,8 +54,8 @@ class _Found:
 
 
 def identify_page(page: np.ndarray, *, dpi: float, photo: bool = False) -> PageIdentity:
-    """Identify one grayscale page image scanned at ``dpi``. A ``photo`` is searched whole even
-    when a corner holds a symbol: a phone may take two sheets in one picture."""
+    """Identify one grayscale page image scanned at ``dpi``. A ``photo`` (or any picture that
+    may hold two sheets) is searched whole even when a corner holds a symbol."""
     foreign: _Found | None = None
     blank_checked = False
     seen: list[tuple[PagePayload, _Found]] = []
