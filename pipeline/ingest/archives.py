@@ -1,8 +1,7 @@
 """Files that hold returns: a zip (a teacher zips a folder of photos or Word files to send it
 through a chat app or by mail), a Word file of pasted photos, and one of several forms pasted
-one after another. Each member or picture is
-unpacked into a folder of the workspace and read like any returned file; the holder itself is
-kept in the file store like every input.
+one after another. Each member, picture or form is unpacked into a folder of the workspace and
+read like any returned file; the holder itself is kept in the file store like every input.
 
 Unpacking is bounded (members, bytes, compression ratio: zip bombs) and writes nothing outside
 its folder (member names with "..", drive letters or absolute paths are cut back). Names that

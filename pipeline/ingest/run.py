@@ -209,10 +209,10 @@ def _ingest_file(
     try:
         folder = unpacked_into / digest[:12] / path.name
         if archive:
-            return _unpack(ws, path, size, digest, batch_id, archives.unpack(path, archive, folder))
+            return _unpack(ws, path, size, digest, kind, batch_id, archives.unpack(path, archive, folder))
         item = _read_and_store(ws, path, size, digest, kind, batch_id, folder)
         if isinstance(item, archives.Unpacked):
-            return _unpack(ws, path, size, digest, batch_id, item)
+            return _unpack(ws, path, size, digest, kind, batch_id, item)
     except StorageError:
         raise
     except JiafangError as exc:
@@ -230,13 +230,13 @@ def _ingest_file(
     return item
 
 
-def _unpack(ws: Workspace, path: Path, size: int, digest: str, batch_id: str, unpacked: archives.Unpacked) -> list[Path]:
+def _unpack(ws: Workspace, path: Path, size: int, digest: str, kind: str, batch_id: str, unpacked: archives.Unpacked) -> list[Path]:
     """The files an archive or a Word file of photos or forms held, unpacked; its own intake row
     says what it held and names any member that could not be unpacked."""
     files = collect(unpacked.files)
     reason = "；".join([f"{path}：{unpacked.what.format(n=len(files))}，逐个读入（见各文件的结果）", *unpacked.problems])
     intake = FileIntake(str(path), "incomplete" if unpacked.problems else "unpacked", reason, digest)
-    _remember(ws, path, size, digest, "archive", batch_id, "unpacked", reason, None, intake)
+    _remember(ws, path, size, digest, kind, batch_id, "unpacked", reason, None, intake)
     return files
 
 

@@ -171,9 +171,9 @@ class ReturnedFile:
     digest: str
     suffix: str
     name: str  # the name it arrived under
-    kind: str  # docx / pdf / image / unknown
+    kind: str  # word / pdf / image / archive / scan / unknown
     size: int
-    outcome: str  # record / rejected / waiting
+    outcome: str  # record / rejected / unpacked (its files have their own rows)
     message: str
     form_id: str | None
     batch_id: str

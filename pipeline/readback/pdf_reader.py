@@ -5,9 +5,10 @@ Four kinds (:class:`PdfInfo`): ``acroform`` — our fillable PDF, read from its 
 read by the layout boxes (pipeline.readback.pdf_layout); ``text`` — any other text layer,
 normally a Word/WPS export of our .docx, read by its labels (pipeline.readback.pdf_labels);
 ``image`` — pages without text, scans whose only text is a copier's invisible OCR layer, and
-our print PDF written on with a PDF app's markup (typed text boxes, pen strokes, ticks, as
-"fill & sign" on a phone or tablet adds them: read from the page as shown), left to the scan
-reader. The form id comes from the first of:
+our print PDF (or our fillable PDF with its fields empty) written on with a PDF app's markup
+(typed text boxes, pen strokes, ticks, as "fill & sign" on a phone or tablet adds them: read
+from the page as shown), left to the scan reader. Any kind returned with nothing written in it
+is refused as blank. The form id comes from the first of:
 the AcroForm ``form_id`` field, the document information, the printed "表单编号 X", the QR code
 on page 1 (which also gives the school code).
 """

@@ -68,7 +68,8 @@ def identify_page(page: np.ndarray, *, dpi: float, photo: bool = False) -> PageI
             payload = decode_payload(symbol.text)
             if payload is not None:
                 seen.append((payload, symbol))
-            foreign = foreign or (symbol if payload is None else None)
+            elif foreign is None:
+                foreign = symbol
         if seen and not (photo and stage == "corner"):
             return _ours(seen)
     if foreign is not None:
