@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from sqlalchemy import func, select
 from pipeline.console.app import create_console_app
 from pipeline.ingest import ingest
 from pipeline.jobs import JobRunner, job_status, start_watching, stop_watching, watch_folder
-from pipeline.jobs.watch import READ_DIR, UNREAD_DIR
+from pipeline.jobs.watch import READ_DIR, UNREAD_DIR, take_files
 from pipeline.store.schema import IntakeRow, RecordRow
 from pipeline.store.workspace import Workspace
 from tests.jobs_support import class_workspace, word_returns
@@ -172,3 +173,21 @@ def test_watching_as_a_job_goes_on_after_the_runner_restarts_and_stops_when_aske
     runner.stop()
     ended = job_status(ws, job.id)
     assert ended.attempts == 2 and "已停止监视" in ended.message
+
+
+def test_a_zip_with_a_member_that_is_refused_goes_to_unread_naming_it_and_its_good_files_are_read(
+    twenty: tuple[Workspace, list[Path]], tmp_path: Path
+) -> None:
+    """The clerk sees what needs them in 未读入; a refused file inside a zip is there with it."""
+    ws, returns = twenty
+    folder = tmp_path / "扫描"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "二班.zip", "w") as zf:
+        zf.write(returns[FILES + 1], returns[FILES + 1].name)
+        zf.writestr("家访心得.txt", "不是表单")
+    before = _records(ws)[0]
+    take_files(ws, folder, [folder / "二班.zip"])
+    assert _records(ws)[0] == before + 1
+    note = (folder / UNREAD_DIR / "二班.zip.txt").read_text(encoding="utf-8-sig")
+    assert "家访心得.txt" in note and "拒收" in note, note
+    assert sorted(p.name for p in folder.iterdir()) == [UNREAD_DIR]

@@ -24,7 +24,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pipeline import defs
@@ -91,10 +91,22 @@ def take_files(ws: Workspace, folder: Path, paths: Sequence[Path]) -> list[FileI
     report = ingest(ws, list(paths))
     if report.stopped:
         raise StorageError(report.stopped)
-    for intake in report.files:
-        if Path(intake.path) in paths:  # not the files unpacked from a zip: they went with it
-            _put_away(folder, Path(intake.path), intake)
+    taken = [f for f in report.files if Path(f.path) in paths]  # the others were unpacked from these
+    held = [f for f in report.files if Path(f.path) not in paths]
+    for intake in taken:
+        _put_away(folder, Path(intake.path), _with_members(intake, held))
     return report.files
+
+
+def _with_members(intake: FileIntake, unpacked: list[FileIntake]) -> FileIntake:
+    """A zip's (or Word file's) outcome with its members' that need someone: it goes to 未读入
+    with their reasons when one was refused, incomplete or quarantined."""
+    folder = intake.digest[:12] if intake.digest else None
+    troubled = [f for f in unpacked if folder in Path(f.path).parts and (f.outcome in _TO_UNREAD or f.outcome == "quarantined")]
+    if not troubled:
+        return intake
+    outcome = "incomplete" if any(f.outcome in _TO_UNREAD for f in troubled) else "quarantined"
+    return replace(intake, outcome=outcome, reason="；".join([intake.reason, *(f"{f.label}：{f.reason}" for f in troubled)]))
 
 
 def _ready(folder: Path, seen: dict[Path, _Seen], settle: float) -> list[Path]:
