@@ -6,6 +6,8 @@ Distorted pages come from the scanner model (pipeline/synth/scanner.py), seeded.
 from __future__ import annotations
 
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -16,6 +18,7 @@ from pipeline import defs
 from pipeline.errors import UnreadableFileError
 from pipeline.identity import BLANK, is_valid_form_id
 from pipeline.recognize.engine import model_paths
+from pipeline.ingest.scan_page import _another_sheet
 from pipeline.scan import (
     form_id_in,
     identify_page,
@@ -24,6 +27,7 @@ from pipeline.scan import (
     scan_pages,
     warp_to_template,
 )
+from pipeline.scan.identify import registered_payload
 from pipeline.synth.scanner import ScannerModel
 from scan_support import (
     DISTORTIONS,
@@ -286,3 +290,16 @@ def test_damaged_page_in_a_tiff_is_reported_and_the_rest_still_load(tmp_path, te
     loaded = list(scan_pages(path))
     assert [p.ok for p in loaded] == [True, False, True]
     assert loaded[1].image is None and loaded[1].index == 1 and "无法读取" in loaded[1].error
+
+
+def test_a_registered_sheet_says_which_page_it_is_so_another_sheet_is_not_read_as_the_identified_one(batch, templates) -> None:
+    """A picture of two sheets is identified by whichever QR code is found first; registration
+    may find the other sheet. Its own QR code, read at its printed place, tells them apart."""
+    form_page = batch.form.pages[1]
+    page = scanned(templates[1], DISTORTIONS["bw_200dpi"])
+    registered = warp_to_template(page, register_page(page, form_page, dpi=200), batch.form.page_size)
+    shown = registered_payload(registered, form_page)
+    assert shown is not None and (shown.form_id, shown.page) == (batch.record.form_id, 2)
+    identified_as_page_1 = replace(shown, page=1)
+    assert "不是同一张" in _another_sheet(registered, form_page, identified_as_page_1)
+    assert _another_sheet(registered, form_page, shown) == ""

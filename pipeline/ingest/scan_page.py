@@ -31,7 +31,7 @@ from pipeline.recognize.text import read_short_text
 from pipeline.scan.geometry import crop_mm
 from pipeline.recognize.ink import faint_map, has_ink
 from pipeline.recognize.omr import read_checkbox
-from pipeline.scan.identify import PageIdentity, identify_page, read_footer
+from pipeline.scan.identify import OTHER_SHEET, PageIdentity, identify_page, read_footer, registered_payload
 from pipeline.scan.load import is_a4_shaped
 from pipeline.scan.photo_quality import GLARE_DOUBT
 from pipeline.scan.placement import DOUBT_MISPLACED, misplaced_fields
@@ -163,6 +163,8 @@ def _read_as(
         reason = placed.reason if dpi is None else f"配准失败：{placed.reason}"  # a photo's reason says how to retake it
         return PageOutcome("quarantined", reason, form_id=payload.form_id, page_no=payload.page)
     registration, registered, notes = placed.registration, placed.page, (*notes, *placed.notes)
+    if rotation is not None and (other := _another_sheet(registered, form_page, payload)):  # identified by a QR
+        return PageOutcome("quarantined", other, form_id=payload.form_id, page_no=payload.page)
     if unfilled_is_blank and not _has_writing(registered, form_page):
         return PageOutcome("blank", UNFILLED_PAGE, form_id=payload.form_id, page_no=payload.page, layout_hash=form.layout_hash)
     issue = ctx.issued[payload.form_id]
@@ -313,6 +315,15 @@ def place_page(
     notes: tuple[str, ...] = (PHOTO_REFINED.format(before=photo.residual_before_mm, after=photo.residual_after_mm),) if photo.refined else ()
     notes += (PHOTO_GLARE.format(count=len(glare)),) if glare else ()
     return PlacedPage(photo.registration, photo.registered, glare=glare, notes=notes)
+
+
+def _another_sheet(registered: np.ndarray, form_page: PageDef, payload: PagePayload) -> str:
+    """Why the registered sheet is not the page the picture was identified as ("" when it is,
+    or when its own QR code cannot be read): two sheets in one picture, the other one found."""
+    shown = registered_payload(registered, form_page)
+    if shown is None or (shown.form_id, shown.page) == (payload.form_id, payload.page):
+        return ""
+    return OTHER_SHEET.format(found=shown.form_id, found_page=shown.page, form_id=payload.form_id, page=payload.page)
 
 
 def form_for(issue: IssueInfo, layouts: Mapping[str, dict]) -> FormDef:

@@ -31,7 +31,9 @@ ReadText = Callable[[np.ndarray], tuple[str, float]]
 
 _FOREIGN_SHOWN = 40  # characters of another product's QR text quoted in the reason
 SEVERAL_FORMS = "一张图片里有 {count} 份表（表单编号 {ids}）：请每页单独拍照或扫描后重新交回"
+OTHER_SHEET = "定位到的纸是表单 {found} 第 {found_page} 页，与识别出的 {form_id} 第 {page} 页不是同一张（一张图片里有两页？）：请每页单独拍照或扫描后重新交回"
 _FOOTER_PAD = 1.0  # mm around the footer box handed to OCR
+_QR_PAD = 3.0  # mm around the QR box cut from a registered page (the quiet zone and some slack)
 _QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
 
@@ -89,6 +91,13 @@ def _ours(seen: list[tuple[PagePayload, _Found]]) -> PageIdentity:
         return PageIdentity(None, 0, False, None, SEVERAL_FORMS.format(count=len(forms), ids="、".join(forms)), several=tuple(forms))
     payload, symbol = seen[0]
     return PageIdentity(payload, rotation_of(symbol.points), payload.is_blank, symbol.points)
+
+
+def registered_payload(registered: np.ndarray, form_page: PageDef) -> PagePayload | None:
+    """What the QR code at its printed place on a registered page says (None when unreadable):
+    the sheet registration found, whichever symbol identified the picture."""
+    crop = np.ascontiguousarray(crop_mm(registered, form_page.qr_box, pad_mm=_QR_PAD))
+    return next((p for s in _read_qr(crop, 0, 0, native=True) if (p := decode_payload(s.text)) is not None), None)
 
 
 def _qr_passes(page: np.ndarray, dpi: float) -> Iterator[tuple[str, list[_Found]]]:

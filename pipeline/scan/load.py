@@ -35,6 +35,7 @@ _PAGE_ERRORS = (pdfium.PdfiumError, OSError, ValueError, MemoryError)  # a damag
 _A4_ASPECT_TOLERANCE = 0.03  # an image within 3 % of A4's aspect ratio is taken to be the whole page
 _SAME_DPI_TOLERANCE = 0.02  # an embedded image scaled differently along x and y is rendered instead
 _FILLS_PAGE = 0.9  # an embedded image covering less of the page than this is not "the page"
+_PLACED_PHOTO_SHARE = 0.1  # of the page's area: a smaller image on it is a logo or an icon, not a photo of a sheet
 _EXIF_IFD = 0x8769  # EXIF sub-directory: exposure settings, written by cameras and phones only
 _CAMERA_TAGS = (0x829A, 0x829D, 0x920A)  # ExposureTime, FNumber, FocalLength
 
@@ -164,14 +165,14 @@ def _pdf_page_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float, bool]:
     """(image, dpi, photo): a page's one embedded image as stored when it fills the page (a
     scan), or when it is one picture placed on the page (a photo pasted into Word, then saved
     as PDF: its own pixels, at no print scale, a photo unless A4-shaped); else the page
-    rendered at SCAN_RENDER_DPI, a photo when its picture is turned."""
+    rendered at SCAN_RENDER_DPI, a photo when pictures are placed on it (turned, or several)."""
     try:
         embedded = _single_image(page)
         if embedded is not None:
             return (*embedded, False)
-        pasted = _pasted_picture(page)
-        if pasted is not None and _upright(pasted):
-            picture = to_gray(pasted.get_bitmap(render=False).to_pil())
+        placed = _placed_pictures(page)
+        if len(placed) == 1 and _upright(placed[0]):
+            picture = to_gray(placed[0].get_bitmap(render=False).to_pil())
             dpi, measured = image_dpi(None, picture.shape)
             return picture, dpi, not measured
         scale = defs.SCAN_RENDER_DPI / 72
@@ -180,7 +181,7 @@ def _pdf_page_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float, bool]:
             # a 1-bit scan stays black and white: the smoothed rendering's soft edges would
             # hide that it was thresholded (recognize.quality.thresholded)
             gray = np.where(gray < defs.RENDERED_1_BIT_LEVEL, 0, 255).astype(np.uint8)
-        return gray, defs.SCAN_RENDER_DPI, pasted is not None  # a turned photo: rendered, still a photo
+        return gray, defs.SCAN_RENDER_DPI, bool(placed)  # turned or several photos: rendered, still photos
     finally:
         page.close()
 
@@ -207,13 +208,13 @@ def _single_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float] | None:
     return to_gray(image.get_bitmap(render=False).to_pil()), (dpi_x + dpi_y) / 2
 
 
-def _pasted_picture(page: pdfium.PdfPage) -> pdfium.PdfImage | None:
-    """The page's one image when it is large but does not fill the page: a photo placed on it."""
+def _placed_pictures(page: pdfium.PdfPage) -> list[pdfium.PdfImage]:
+    """The large images placed on the page without filling it: photos pasted into a document."""
     width, height = page.get_size()
     images = [o for o in page.get_objects(max_depth=2) if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
-    if len(images) != 1 or _area(images[0]) < defs.PDF_PICTURE_SHARE * width * height or _covers(images[0], width, height):
-        return None
-    return images[0]
+    if any(_covers(o, width, height) for o in images):
+        return []
+    return [o for o in images if _area(o) >= _PLACED_PHOTO_SHARE * width * height]
 
 
 def _upright(image: pdfium.PdfObject) -> bool:
