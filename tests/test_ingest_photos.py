@@ -314,3 +314,20 @@ def test_two_sheets_scanned_as_one_long_page_are_held_naming_both(issued, tmp_pa
     (intake,) = ingest(ws, [tmp_path / "in"], workers=1).files
     assert intake.outcome == "quarantined"
     assert "2 份表" in intake.reason and all(form_id in intake.reason for form_id, _ in firsts), intake.reason
+
+
+def test_two_photos_placed_on_one_pdf_page_are_held_naming_both_forms(issued, tmp_path: Path) -> None:
+    """Some phone apps and Word put two photos on a page: the rendered page is searched whole
+    for QR codes, as a photo of two sheets is, and held naming both forms."""
+    ws = _workspace(issued, tmp_path)
+    firsts = [(form_id, page) for (form_id, page_no), page in issued[1].items() if page_no == 1]
+    frontal = {"frame": (1536, 2048), "fill": 0.93, "tilt": (0.6, 0.3), "bend_mm": 0.0, "shadow": ()}
+    photos = [_write(tmp_path / "photos", f"IMG_90{n}.jpg", page, _hand_held(50 + n, **frontal), seed=n) for n, (_, page) in enumerate(firsts)]
+    sheet = pdf_canvas.Canvas(str(tmp_path / "两张一页.pdf"), pagesize=A4)
+    for n, photo in enumerate(photos):
+        height = A4[1] / 2 - 20
+        sheet.drawImage(str(photo), A4[0] - height * 3 / 4 - 10, A4[1] / 2 + 10 - n * A4[1] / 2, width=height * 3 / 4, height=height)
+    sheet.save()
+    (intake,) = ingest(ws, [tmp_path / "两张一页.pdf"], workers=1).files
+    assert intake.outcome == "quarantined"
+    assert "2 份表" in intake.reason and all(form_id in intake.reason for form_id, _ in firsts), intake.reason
