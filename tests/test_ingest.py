@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,17 @@ def test_another_schools_form_is_rejected_as_such(ws: Workspace, issued_docx: li
     report = ingest(other, [path])
     assert report.items[0].outcome == "rejected"
     assert "另一所学校" in report.items[0].message
+
+
+def test_a_zip_of_returns_is_unpacked_and_each_file_stored_once(ws: Workspace, issued_docx: list[Path], tmp_path: Path) -> None:
+    filled_docx(issued_docx[0], tmp_path / "good.docx")
+    with zipfile.ZipFile(tmp_path / "一班.zip", "w") as zf:
+        zf.write(tmp_path / "good.docx", "一班/good.docx")
+        zf.writestr("一班/说明.txt", "家访心得")
+    report = ingest(ws, [tmp_path / "一班.zip"], workers=1)
+    assert {Path(f.path).name: f.outcome for f in report.files} == {"一班.zip": "unpacked", "good.docx": "read", "说明.txt": "refused"}
+    again = ingest(ws, [tmp_path / "一班.zip"], workers=1)
+    assert {Path(f.path).name: f.outcome for f in again.files} == {"一班.zip": "unpacked", "good.docx": "already_read", "说明.txt": "refused"}
+    with ws.engine.connect() as db:
+        stored = dict(db.execute(text("SELECT name, outcome FROM returned_files")).all())
+    assert stored == {"一班.zip": "unpacked", "good.docx": "record", "说明.txt": "rejected"}
