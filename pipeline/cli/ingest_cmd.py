@@ -37,9 +37,11 @@ _PROBLEMS = ("refused", "quarantined", "incomplete")
 )
 @library_errors
 def ingest_command(workspace: Path, paths: tuple[Path, ...], workers: int | None, cluster: str | None, report_path: Path | None) -> None:
-    """读入交回的表单：Word（.docx）、PDF、扫描件（PDF/TIFF/JPEG/PNG），以及文件夹（递归）。
+    """读入交回的表单：Word（.docx）、PDF、扫描件（PDF/TIFF/JPEG/PNG）、手机照片（JPEG/HEIC）、文件夹（递归）和 zip 压缩包。
 
-    每个文件都有一个结果：已读入、空白跳过、已读过、重复、拒收、隔离或不完整，并说明原因。
+    贴满照片的 Word 文件逐张读入照片；一个 Word 文件里有几份表时分开读入。
+
+    每个文件都有一个结果：已读入、空白跳过、已读过、重复、拒收、隔离、不完整或已解压（压缩包，其中的文件各有结果），并说明原因。
     同一文件再次导入不会重复建记录；同一表单第二次交回成为新版本，旧版本保留在历史中。
     扫描页逐页识别：空白页跳过，无法识别或配准的页隔离并说明原因；中途中断后重跑会从断点继续。
     有文件被拒收、隔离或不完整时退出码为 1。
@@ -48,6 +50,7 @@ def ingest_command(workspace: Path, paths: tuple[Path, ...], workers: int | None
     示例：
       jiafang ingest 交回/七年级1班/ --report 读入结果.csv
       jiafang ingest 扫描件.pdf 张三_家访记录表.docx --workers 2
+      jiafang ingest 微信收到的/七年级1班照片.zip
       jiafang ingest 扫描中心/11月/ --cluster tcp://192.168.1.20:8786
     """
     from pipeline.ingest import ingest

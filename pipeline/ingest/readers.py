@@ -58,7 +58,7 @@ def identify(path: Path, kind: str) -> Identity:
 
     if path.suffix.lower() in ROSTER_SUFFIXES:  # a web page or CSV saved as a spreadsheet: the roster, most likely
         raise UnreadableFileError(path, "这是电子表格，不是交回的家访表", NOT_A_RETURN + ROSTER_HINT)
-    raise UnreadableFileError(path, "不支持的文件类型", "请交回 Word（.docx）、PDF 或扫描图片（PNG/JPEG/TIFF）")
+    raise UnreadableFileError(path, "不支持的文件类型", "请交回 Word（.docx）、PDF、照片或扫描图片（JPEG/PNG/TIFF），或把它们打成一个 zip 压缩包")
 
 
 def read(path: Path, kind: str, form: FormDef, found: Identity) -> Reading:
