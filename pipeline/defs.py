@@ -157,6 +157,7 @@ XLSX_MAX_COLUMN_WIDTH = 60  # characters; longer text wraps instead of widening 
 # Zip archives among the returns (pipeline.ingest.archives)
 ARCHIVE_MAX_MEMBERS = 5000  # files in one zip of returns (a class's photos are a few hundred)
 ARCHIVE_MAX_UNCOMPRESSED = 8 * 2**30  # bytes, a zip of returns once unpacked (a school's scanned stacks)
+UNPACK_STALE_HOURS = 72  # an unpack folder this old was left by a batch killed mid-way (none runs this long)
 ARCHIVE_MAX_RATIO = 200.0  # unpacked / packed size of one member above DOCX_RATIO_MIN_SIZE (photos and scans barely compress)
 
 # Returned Word files: limits checked before anything is extracted (zip bombs), and reading

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
+import time
 import zipfile
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pytest
 from docx import Document
 from PIL import Image
 
+from pipeline import defs
 from pipeline.generate import generate
 from pipeline.ingest import ingest
 from pipeline.model.intake import FileIntake
@@ -189,3 +192,16 @@ def test_a_document_in_a_zip_based_format_we_do_not_read_is_named_not_unpacked(i
     path = _zip(tmp_path / name, members)
     [intake] = ingest(_workspace(issued, tmp_path), [path], workers=1).files
     assert intake.outcome == "refused" and says in intake.reason and "另存为" in intake.reason, intake
+
+
+def test_what_a_batch_killed_mid_way_left_unpacked_is_removed_later_but_not_a_running_batchs(issued, tmp_path: Path) -> None:
+    _, filled, _ = issued
+    ws = _workspace(issued, tmp_path)
+    killed, running = ws.root / "unpacked" / "I-killed", ws.root / "unpacked" / "I-running"
+    for folder in (killed, running):
+        (folder / "photos.zip").mkdir(parents=True)
+        (folder / "photos.zip" / "IMG_1.jpg").write_bytes(b"jpeg")
+    long_ago = time.time() - (defs.UNPACK_STALE_HOURS + 1) * 3600
+    os.utime(killed, (long_ago, long_ago))
+    ingest(ws, [filled[0]], workers=1)
+    assert not killed.exists() and (running / "photos.zip" / "IMG_1.jpg").is_file()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import lzma
 import shutil
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -176,3 +177,16 @@ def _safe_parts(name: str) -> list[str]:
 def remove(folder: Path) -> None:
     """Remove an unpack folder once its files are in the file store."""
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_stale(root: Path) -> None:
+    """Remove the unpack folders under ``root`` that a batch killed mid-way left behind: any
+    older than a batch can run (a running batch's own folder is younger)."""
+    cutoff = time.time() - defs.UNPACK_STALE_HOURS * 3600
+    for folder in root.glob("*") if root.is_dir() else ():
+        try:
+            stale = folder.stat().st_mtime < cutoff
+        except OSError:  # removed meanwhile by its own batch
+            continue
+        if stale:
+            remove(folder)

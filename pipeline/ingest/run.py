@@ -148,6 +148,7 @@ def _ingest_all(
 ) -> None:
     assert report.log_file is not None
     scan_files: dict[str, tuple[ScanFile, int]] = {}  # by digest: a scan handed twice is read once
+    archives.remove_stale(ws.root / UNPACK_FOLDER)
     unpacked_into = ws.root / UNPACK_FOLDER / report.batch_id
     queue = deque(files)
     done = 0
