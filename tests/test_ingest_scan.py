@@ -31,6 +31,7 @@ from pipeline.scan.load import scan_pages
 from pipeline.store.workspace import Workspace, init_workspace, open_workspace
 from pipeline.synth.evaluate import evaluate
 from pipeline.synth import fill_print_pdf
+from tests.scan_support import rasterise
 from pipeline.synth.returns import StackEvents, fill_returns
 
 pytestmark = pytest.mark.slow
@@ -294,3 +295,24 @@ def test_a_fillable_pdf_returned_untouched_is_refused_as_blank(tmp_path: Path) -
     [entry, *_] = json.loads((tmp_path / "forms" / "manifest.json").read_text(encoding="utf-8"))
     [intake] = ingest(ws, [tmp_path / "forms" / entry["file"]], workers=1).files
     assert intake.outcome == "refused" and "没有填写任何内容" in intake.reason, intake
+
+
+def test_a_printout_of_the_word_form_is_held_saying_so_not_asked_to_be_rescanned(tmp_path: Path) -> None:
+    """A teacher prints the .docx, not the print PDF, and fills it by hand. Its header carries
+    the form's QR code but none of the corner markers the reader registers on: before, the
+    office was told the corners were cut off and to scan the page again, which cannot help."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed")
+    ws = _workspace(tmp_path / "ws")
+    generate(ws, forms=["record"], formats=["docx"], out_dir=tmp_path / "forms", class_name=CLASS)
+    entry = json.loads((tmp_path / "forms" / "manifest.json").read_text(encoding="utf-8"))[0]
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "forms" / entry["file"])],
+        check=True, capture_output=True, timeout=180,
+    )
+    printed = next(tmp_path.glob("*.pdf"))
+    (tmp_path / "scans").mkdir()
+    Image.fromarray(rasterise(printed, 0)).save(tmp_path / "scans" / "scan0001.png", dpi=(200, 200))
+    [intake] = ingest(ws, [tmp_path / "scans"], workers=1).files
+    assert intake.outcome == "quarantined" and "Word 文件打印的表" in intake.reason, intake.reason
+    assert "页角可能被裁掉" not in intake.reason

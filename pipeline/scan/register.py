@@ -26,6 +26,7 @@ from pipeline.render.overlay import draw_layout_overlay
 from pipeline.scan.geometry import registered_shape, sheet_size_mm
 
 _NO_FIT = math.inf
+CORNERS_CUT = "页角可能被裁掉、遮挡或污损，请完整地重新扫描这一页"
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,7 +57,7 @@ def register_page(
     ids = tuple(sorted(set(found) & set(expected)))
     if len(ids) < defs.MARKER_MIN_FOUND:
         found_text = f"只找到 {len(ids)} 个定位标记（至少需要 {defs.MARKER_MIN_FOUND} 个）"
-        reason = _smaller_than_the_sheet(page, dpi, form_page) or "页角可能被裁掉、遮挡或污损，请完整地重新扫描这一页"
+        reason = _smaller_than_the_sheet(page, dpi, form_page) or CORNERS_CUT
         return Registration(None, len(ids), _NO_FIT, False, f"{found_text}：{reason}", ids)
     src = np.concatenate([found[i] for i in ids]).astype(np.float64)
     dst = np.concatenate([expected[i] for i in ids])
