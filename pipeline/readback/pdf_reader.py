@@ -91,7 +91,6 @@ def inspect_pdf(path: Path) -> PdfInfo:
         text = doc[0].get_textpage().get_text_range()
         pages = len(doc)
         scanned = is_scanned_page(doc[0])
-        marked_up = any(_marked_up(doc[i]) for i in range(pages))
     finally:
         doc.close()
     # a scan's own text is a copier's OCR layer ("searchable PDF"), not a document's text
@@ -105,7 +104,7 @@ def inspect_pdf(path: Path) -> PdfInfo:
     form_id = valid[0] if valid else None
     notes = tuple(f"PDF 中另有表单编号 {other}，与 {form_id} 不一致，请核对" for other in valid[1:])
     kind = _kind(fields, first, has_text, form_id)
-    if marked_up and (kind == "ours" or (kind == "acroform" and not _any_value(fields))):
+    if (kind == "ours" or (kind == "acroform" and not _any_value(fields))) and _marked_up(path, pages):
         kind = "image"  # what was written is in annotations, not in the text layer or the fields
     if kind == "text" and len(forms := _printed_form_ids(path, pages)) > 1:
         raise ForeignDocumentError(
@@ -260,10 +259,16 @@ def _any_value(fields: Mapping[str, Any]) -> bool:
     return any(name != FORM_ID_FIELD and _is_on(field) for name, field in fields.items())
 
 
-def _marked_up(page: pdfium.PdfPage) -> bool:
-    """Whether a PDF app wrote on the page: a text box, pen strokes, a stamp or a shape."""
-    count = pdfium_c.FPDFPage_GetAnnotCount(page.raw)
-    for index in range(count):
+def _marked_up(path: Path, count: int) -> bool:
+    """Whether a PDF app wrote on any page: a text box, pen strokes, a stamp or a shape."""
+    try:
+        return any(_writing_on(doc[i]) for doc, run in page_runs(path, count) for i in run)
+    except pdfium.PdfiumError as exc:
+        raise _pdfium_error(path, exc) from exc
+
+
+def _writing_on(page: pdfium.PdfPage) -> bool:
+    for index in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw)):
         annot = pdfium_c.FPDFPage_GetAnnot(page.raw, index)
         try:
             if pdfium_c.FPDFAnnot_GetSubtype(annot) in _WRITING:
