@@ -109,6 +109,21 @@ def test_a_member_named_to_climb_out_of_the_folder_is_unpacked_inside_it(issued,
     assert all("slip.zip" in p.parts and ".." not in p.parts and p.resolve().is_relative_to((tmp_path / "ws").resolve()) for p in members), members
 
 
+def test_a_member_whose_name_this_machine_cannot_use_is_named_and_the_others_are_read(issued, tmp_path: Path) -> None:
+    """Before, the write failed with an OSError taken for a full disk: the whole batch stopped.
+    A name with a character Windows forbids is made safe, beside any file of the same safe name."""
+    _, filled, _ = issued
+    too_long = "很长的名字" * 20 + ".docx"  # 300 bytes in UTF-8: over the 255 a file name may have
+    archive = _zip(tmp_path / "names.zip", {too_long: filled[0].read_bytes(), "表?.docx": filled[1].read_bytes(), "表_.docx": b"x"})
+    report = ingest(_workspace(issued, tmp_path), [archive], workers=1)
+    assert not report.stopped
+    outcomes = _outcomes(report.files)
+    assert outcomes.pop("names.zip") == "incomplete", outcomes
+    assert sorted(outcomes.values()) == ["read", "refused"], "two names the same once made safe are both kept"
+    reason = next(f.reason for f in report.files if f.outcome == "incomplete")
+    assert "很长的名字" in reason and "改个短些的名字" in reason, reason
+
+
 def test_a_damaged_or_locked_member_is_named_and_the_others_are_read(issued, tmp_path: Path) -> None:
     _, filled, _ = issued
     archive = _zip(tmp_path / "partly.zip", {"好的.docx": filled[0].read_bytes(), "坏的.docx": filled[1].read_bytes(), "加密.docx": b"locked"})

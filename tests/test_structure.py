@@ -191,6 +191,7 @@ LAYERS: tuple[dict[str, str], ...] = (
         "defs": "tunables with units",
         "errors": "the errors users are shown",
         "write_errors": "OS and database write failures as one StorageError",
+        "safe_names": "file names from outside made safe to write under our folders",
         "atomic": "the one way an output file is written",
         "identity": "form ids and the QR payload",
         "resources": "where forms/, templates/ and samples/ are",

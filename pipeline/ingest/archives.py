@@ -4,7 +4,8 @@ one after another. Each member, picture or form is unpacked into a folder of the
 read like any returned file; the holder itself is kept in the file store like every input.
 
 Unpacking is bounded (members, bytes, compression ratio: zip bombs) and writes nothing outside
-its folder (member names with "..", drive letters or absolute paths are cut back). Names that
+its folder (member names are made safe by pipeline.safe_names; a member whose name this
+machine cannot use is named, the others still come). Names that
 Chinese Windows wrote in GBK without the zip's UTF-8 flag are decoded as GBK. RAR and 7z
 archives, which the standard library does not read, are named and left to be unpacked by hand.
 """
@@ -21,9 +22,11 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from pipeline import defs
-from pipeline.errors import StorageError, UnreadableFileError, UnsafeFileError
+from pipeline.errors import UnreadableFileError, UnsafeFileError
 from pipeline.readback.docx_pictures import body_pictures
 from pipeline.readback.docx_split import form_parts
+from pipeline.safe_names import free_name, safe_parts
+from pipeline.write_errors import os_storage_error
 
 _OTHER_ARCHIVES = {b"Rar!\x1a\x07": "RAR", b"7z\xbc\xaf\x27\x1c": "7z"}
 _DOCUMENT_PARTS = ("[Content_Types].xml", "mimetype", "OFD.xml")  # Office, OpenDocument (.odt) and OFD files are zips with one
@@ -98,7 +101,9 @@ def _written(unpacked: Unpacked, files: list[tuple[str, bytes]], into: Path) -> 
             into.mkdir(parents=True, exist_ok=True)
             (into / name).write_bytes(data)
         except OSError as exc:
-            raise _unwritable(into) from exc
+            if storage := os_storage_error(exc, str(into)):
+                raise storage from exc
+            raise
         unpacked.files.append(into / name)
     return unpacked
 
@@ -118,7 +123,7 @@ def _check_bounds(path: Path, members: list[zipfile.ZipInfo]) -> None:
 
 def _unpack_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, into: Path, unpacked: Unpacked, path: Path) -> None:
     name = _name(member)
-    parts = _safe_parts(name)
+    parts = safe_parts(name)
     if not parts:
         return
     if member.flag_bits & _ENCRYPTED:
@@ -127,6 +132,7 @@ def _unpack_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, into: Path, unp
     target = into.joinpath(*parts)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        target = free_name(target)  # two names the same once made safe, or differing only in case
         with zf.open(member) as source, target.open("wb") as sink:
             _copy_bounded(source, sink, member.file_size)
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError, zlib.error, lzma.LZMAError) as exc:
@@ -135,12 +141,11 @@ def _unpack_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, into: Path, unp
         unpacked.problems.append(f"{path} 中的 {name}：{why}；{_REPACK}")
         return
     except OSError as exc:
-        raise _unwritable(into) from exc
+        if storage := os_storage_error(exc, str(into)):
+            raise storage from exc
+        unpacked.problems.append(f"{path} 中的 {name}：文件名过长或本机无法使用，无法解开；请给它改个短些的名字后重新打包")
+        return
     unpacked.files.append(target)
-
-
-def _unwritable(folder: Path) -> StorageError:
-    return StorageError(f"工作区无法写入（{folder}）：磁盘已满、只读或没有权限。请腾出空间或换一个工作区后重新运行")
 
 
 def _copy_bounded(source: IO[bytes], sink: IO[bytes], size: int) -> None:
@@ -164,14 +169,6 @@ def _name(member: zipfile.ZipInfo) -> str:
         except UnicodeDecodeError:
             continue
     return member.filename
-
-
-def _safe_parts(name: str) -> list[str]:
-    """The member's path inside the unpack folder: no "..", no root, no drive letter."""
-    parts = [p for p in PurePosixPath(name.replace("\\", "/")).parts if p not in ("/", ".", "..")]
-    if parts and parts[0].endswith(":"):
-        parts = parts[1:]
-    return parts
 
 
 def remove(folder: Path) -> None:

@@ -23,6 +23,7 @@ from pipeline import defs
 from pipeline.atomic import move_into_place
 from pipeline.errors import JobError
 from pipeline.model.intake import FileIntake
+from pipeline.safe_names import free_name, safe_parts
 from pipeline.store.intake import intake_under
 from pipeline.store.workspace import Workspace
 
@@ -30,7 +31,6 @@ __all__ = ["UPLOADS_DIR", "FileSink", "first_outcomes", "new_upload", "upload_fo
 
 UPLOADS_DIR = "交回上传"
 _UPLOAD_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$")
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
 def new_upload(ws: Workspace) -> str:
@@ -48,10 +48,9 @@ def upload_folder(ws: Workspace, upload_id: str) -> Path:
 
 
 def safe_relative(name: str) -> Path:
-    """The browser's file name (maybe with folders) as safe parts: no "..", no drive, no
-    absolute path, no characters Windows forbids. Raises JobError when nothing is left."""
-    parts = [_UNSAFE.sub("_", p).strip(" .") for p in re.split(r"[\\/]+", name)]
-    kept = [p for p in parts if p and p not in (".", "..")]
+    """The browser's file name (maybe with folders) as safe parts (pipeline.safe_names).
+    Raises JobError when nothing is left."""
+    kept = safe_parts(name)
     if not kept:
         raise JobError(f"文件名“{name}”无效。请改名后重新上传")
     return Path(*kept)
@@ -75,7 +74,7 @@ class FileSink:
         if len(files) >= defs.UPLOAD_MAX_FILES:
             raise JobError(f"一次最多上传 {defs.UPLOAD_MAX_FILES} 个文件。请把其余文件分批上传")
         used = sum(p.stat().st_size for p in files)
-        target = _free(folder / safe_relative(name))
+        target = free_name(folder / safe_relative(name))
         target.parent.mkdir(parents=True, exist_ok=True)
         allowed = min(defs.UPLOAD_MAX_FILE_BYTES, defs.UPLOAD_MAX_BATCH_BYTES - used)
         sink = cls(target, name, allowed)
@@ -120,15 +119,6 @@ class FileSink:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
-
-
-def _free(target: Path) -> Path:
-    """``target``, numbered when two uploaded files have the same name."""
-    n, candidate = 1, target
-    while candidate.exists():
-        n += 1
-        candidate = target.with_name(f"{target.stem} ({n}){target.suffix}")
-    return candidate
 
 
 def upload_outcomes(ws: Workspace, folder: Path, *, last: int | None = None) -> list[FileIntake]:

@@ -31,6 +31,7 @@ from pipeline import defs
 from pipeline.errors import JobError, StorageError
 from pipeline.model.intake import FileIntake
 from pipeline.progress import Progress
+from pipeline.safe_names import free_name
 from pipeline.store.workspace import Workspace
 
 __all__ = ["READ_DIR", "UNREAD_DIR", "take_files", "watch_folder"]
@@ -159,7 +160,7 @@ def _put_away(folder: Path, path: Path, intake: FileIntake) -> None:
     target_dir = folder / UNREAD_DIR if unread else folder / READ_DIR / dt.date.today().isoformat()
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
-        target = _free_name(target_dir / path.name)
+        target = free_name(target_dir / path.name)
         os.replace(path, target)  # a plain move (no half-written file to guard); its OSError is handled below
         if unread or intake.outcome == "quarantined":
             note = _UNREAD_NOTE if unread else _QUARANTINE_NOTE
@@ -169,11 +170,3 @@ def _put_away(folder: Path, path: Path, intake: FileIntake) -> None:
         log.warning("watch: could not move %s", path, exc_info=True)
 
 
-def _free_name(target: Path) -> Path:
-    """``target``, or ``name (2).ext``, ``name (3).ext`` … when a file of that name is there."""
-    n = 1
-    candidate = target
-    while candidate.exists():
-        n += 1
-        candidate = target.with_name(f"{target.stem} ({n}){target.suffix}")
-    return candidate
