@@ -12,6 +12,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 from reportlab.lib.pagesizes import A4
@@ -30,7 +31,9 @@ from pipeline.store import repo
 from pipeline.scan.load import scan_pages
 from pipeline.store.workspace import Workspace, init_workspace, open_workspace
 from pipeline.synth.evaluate import evaluate
+from pipeline import defs
 from pipeline.synth import fill_print_pdf
+from pipeline.synth.photo import PhotoModel, photo_bytes, photograph
 from tests.scan_support import rasterise
 from pipeline.synth.returns import StackEvents, fill_returns
 
@@ -297,7 +300,8 @@ def test_a_fillable_pdf_returned_untouched_is_refused_as_blank(tmp_path: Path) -
     assert intake.outcome == "refused" and "没有填写任何内容" in intake.reason, intake
 
 
-def test_a_printout_of_the_word_form_is_held_saying_so_not_asked_to_be_rescanned(tmp_path: Path) -> None:
+@pytest.mark.parametrize("taken", ["scanned", "photographed"])
+def test_a_printout_of_the_word_form_is_held_saying_so_not_asked_to_be_rescanned(tmp_path: Path, taken: str) -> None:
     """A teacher prints the .docx, not the print PDF, and fills it by hand. Its header carries
     the form's QR code but none of the corner markers the reader registers on: before, the
     office was told the corners were cut off and to scan the page again, which cannot help."""
@@ -311,8 +315,13 @@ def test_a_printout_of_the_word_form_is_held_saying_so_not_asked_to_be_rescanned
         check=True, capture_output=True, timeout=180,
     )
     printed = next(tmp_path.glob("*.pdf"))
-    (tmp_path / "scans").mkdir()
-    Image.fromarray(rasterise(printed, 0)).save(tmp_path / "scans" / "scan0001.png", dpi=(200, 200))
-    [intake] = ingest(ws, [tmp_path / "scans"], workers=1).files
+    (tmp_path / "in").mkdir()
+    if taken == "scanned":
+        Image.fromarray(rasterise(printed, 0)).save(tmp_path / "in" / "scan0001.png", dpi=(200, 200))
+    else:
+        model = replace(PhotoModel(), frame=(1536, 2048), fill=0.9)
+        page = rasterise(printed, 0, dpi=defs.REGISTERED_PX_PER_MM * 25.4)
+        (tmp_path / "in" / "IMG_0001.jpg").write_bytes(photo_bytes(photograph(page, model, rng=np.random.default_rng(1), px_per_mm=defs.REGISTERED_PX_PER_MM), model))
+    [intake] = ingest(ws, [tmp_path / "in"], workers=1).files
     assert intake.outcome == "quarantined" and "Word 文件打印的表" in intake.reason, intake.reason
-    assert "页角可能被裁掉" not in intake.reason
+    assert "页角可能被裁掉" not in intake.reason and "可能拍的是背面" not in intake.reason

@@ -33,17 +33,13 @@ from pipeline.recognize.ink import faint_map, has_ink
 from pipeline.recognize.omr import read_checkbox
 from pipeline.scan.identify import OTHER_SHEET, PageIdentity, identify_page, read_footer, registered_payload
 from pipeline.scan.load import is_a4_shaped
-from pipeline.scan.photo_quality import GLARE_DOUBT, RETAKE_SIDE
+from pipeline.scan.photo_quality import GLARE_DOUBT
 from pipeline.scan.placement import DOUBT_MISPLACED, misplaced_fields
 from pipeline.scan.rectify import glared_fields, rectify_photo, shows_blank_sheet
-from pipeline.scan.register import CORNERS_CUT, Registration, register_page, warp_to_template
+from pipeline.scan.register import Registration, register_page, warp_to_template
 
 
 FOREIGN_PAGE = "不是本系统的家访表：找不到定位标记和二维码（可能是其他材料、照片或别的系统的表格）"
-NO_MARKERS = (
-    "找不到四角的定位标记，二维码却在：若这是用 Word 文件打印的表（Word 版没有定位标记），无法按版面自动识读，"
-    "请改用系统打印的 PDF 版表格，或交回填好的 Word 文件；若是 PDF 版的表，请完整地重新扫描或拍照（四个角都要在内）"
-)
 UNFILLED_PAGE = "本页是本系统的表，但所有填写栏里都没有笔迹（空白表）"
 FAINT_SCAN = "扫描质量差：表格细线只显示出 {share:.0%}，手写的细笔画可能已丢失，本页手写内容均需复核；建议改用灰度模式或更高分辨率重新扫描"
 DOUBT_FAINT_SCAN = "本页扫描质量差，细笔画可能丢失"
@@ -165,8 +161,6 @@ def _read_as(
     placed = place_page(image, dpi, form_page, form.page_size, rotation)
     if placed.page is None:
         reason = placed.reason if dpi is None else f"配准失败：{placed.reason}"  # a photo's reason says how to retake it
-        if rotation is not None and placed.registration.markers_found == 0 and placed.reason.endswith((CORNERS_CUT, RETAKE_SIDE)):
-            reason = NO_MARKERS  # our QR code and not one of our markers, in a sharp enough picture
         return PageOutcome("quarantined", reason, form_id=payload.form_id, page_no=payload.page)
     registration, registered, notes = placed.registration, placed.page, (*notes, *placed.notes)
     if rotation is not None and (other := _another_sheet(registered, form_page, payload)):  # identified by a QR

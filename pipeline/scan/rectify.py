@@ -25,7 +25,7 @@ from pipeline.model.form import BOXED_LABEL_KINDS, PageDef
 from pipeline.scan import photo_quality as quality
 from pipeline.scan.geometry import mm_to_px, sheet_size_mm
 from pipeline.scan.illumination import flatten_light, glare_mask, sharpen
-from pipeline.scan.register import Registration, corners_mm, find_markers, jacobian, shape_of, warp_to_template
+from pipeline.scan.register import WORD_PRINTOUT, Registration, corners_mm, find_markers, jacobian, shape_of, warp_to_template
 
 _NO_FIT = math.inf
 _RANSAC_TRIES = 300  # random point pairs tried per sheet edge
@@ -93,7 +93,7 @@ def rectify_photo(
     photo: np.ndarray, form_page: PageDef, page_size: tuple[float, float], *, rotation: int | None = None
 ) -> RectifiedPhoto:
     """Map a grey phone photo of ``form_page`` onto the template and check it can be read."""
-    fit = _fit_page(photo, form_page)
+    fit = _fit_page(photo, form_page, qr_read=rotation is not None)
     if isinstance(fit, Registration):
         return _refused(fit)
     homography, ids = fit
@@ -144,7 +144,7 @@ def _refused(registration: Registration) -> RectifiedPhoto:
 # --- the page's corners: markers, else the sheet's edges -----------------------------------
 
 
-def _fit_page(photo: np.ndarray, form_page: PageDef) -> tuple[np.ndarray, tuple[int, ...]] | Registration:
+def _fit_page(photo: np.ndarray, form_page: PageDef, *, qr_read: bool) -> tuple[np.ndarray, tuple[int, ...]] | Registration:
     """(homography photo px → mm, marker ids used), or a refused Registration saying why not."""
     found = find_markers(photo, dpi=min(photo.shape) * 25.4 / defs.SCAN_PAGE_SHORT_SIDE)
     expected = {m.id: corners_mm(m.box) for m in form_page.markers}
@@ -153,7 +153,7 @@ def _fit_page(photo: np.ndarray, form_page: PageDef) -> tuple[np.ndarray, tuple[
     dst = [expected[i] for i in ids]
     if len(ids) < len(expected):
         if len(ids) < defs.MARKER_MIN_FOUND:
-            return _no_fit(photo, ids)
+            return _no_fit(photo, ids, qr_read)
         missing = [m.id for m in form_page.markers if m.id not in ids]  # ids 0..3 are the corners TL, TR, BR, BL
         sheet = _sheet_corners(photo, _affine(np.concatenate(src), np.concatenate(dst)), form_page)
         if sheet is None or not all(_inside(photo, sheet[i]) for i in missing):
@@ -169,12 +169,15 @@ def _fit_page(photo: np.ndarray, form_page: PageDef) -> tuple[np.ndarray, tuple[
     return homography, ids
 
 
-def _no_fit(photo: np.ndarray, ids: tuple[int, ...]) -> Registration:
-    """Fewer than three markers: out of focus, the back of the sheet, or corners cut off."""
+def _no_fit(photo: np.ndarray, ids: tuple[int, ...], qr_read: bool) -> Registration:
+    """Fewer than three markers: out of focus, the back of the sheet, the Word form printed
+    (our QR code read, no marker), or corners cut off."""
     if quality.is_blurred(photo):
         reason = quality.photo_reason(*quality.retake(photo, "照片模糊，定位方块无法辨认", quality.RETAKE_BLUR))
     elif _sheet_px_per_mm(photo) < defs.PHOTO_MIN_PX_PER_MM:
         reason = quality.photo_reason(*quality.retake(photo, "纸在照片中太小，定位方块无法辨认", quality.RETAKE_SMALL))
+    elif not ids and qr_read:
+        reason = quality.photo_reason("照片里有本系统的二维码，却找不到四角的定位方块", WORD_PRINTOUT)
     elif not ids:
         reason = quality.photo_reason("照片里找不到表格正面的四角方块，可能拍的是背面或别的纸", quality.RETAKE_SIDE)
     else:

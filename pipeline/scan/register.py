@@ -26,7 +26,12 @@ from pipeline.render.overlay import draw_layout_overlay
 from pipeline.scan.geometry import registered_shape, sheet_size_mm
 
 _NO_FIT = math.inf
-CORNERS_CUT = "页角可能被裁掉、遮挡或污损，请完整地重新扫描这一页"
+_CORNERS_CUT = "页角可能被裁掉、遮挡或污损，请完整地重新扫描这一页"
+# Our QR code found and not one of our markers: the Word form printed (its header has the QR code)
+WORD_PRINTOUT = (
+    "若这是用 Word 文件打印的表（Word 版没有四角的定位标记），无法按版面自动识读，请改用系统打印的 PDF 版表格，"
+    "或交回填好的 Word 文件；若是 PDF 版的表，请完整地重新扫描或拍照（四个角都要在内）"
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,14 +55,15 @@ def register_page(
     """Fit ``page`` (grayscale, scanned at ``dpi``) to ``form_page``'s template geometry.
 
     ``dpi`` None (unknown, e.g. a phone photo) skips the print-scale check; ``rotation`` (from
-    the QR, when read) must agree with the markers' own orientation.
+    the QR, when read) must agree with the markers' own orientation, and a page whose QR was
+    read but none of whose markers is found is said to be, most likely, the Word form printed.
     """
     found = find_markers(page, dpi=dpi or _dpi_guess(page))
     expected = {m.id: corners_mm(m.box) for m in form_page.markers}
     ids = tuple(sorted(set(found) & set(expected)))
     if len(ids) < defs.MARKER_MIN_FOUND:
         found_text = f"只找到 {len(ids)} 个定位标记（至少需要 {defs.MARKER_MIN_FOUND} 个）"
-        reason = _smaller_than_the_sheet(page, dpi, form_page) or CORNERS_CUT
+        reason = _smaller_than_the_sheet(page, dpi, form_page) or (WORD_PRINTOUT if rotation is not None and not ids else _CORNERS_CUT)
         return Registration(None, len(ids), _NO_FIT, False, f"{found_text}：{reason}", ids)
     src = np.concatenate([found[i] for i in ids]).astype(np.float64)
     dst = np.concatenate([expected[i] for i in ids])
