@@ -26,7 +26,6 @@ def identify(path: Path, kind: str) -> Identity:
     if kind == "word":
         from pipeline.readback.docx_pictures import body_pictures
         from pipeline.readback.docx_reader import docx_identity
-        from pipeline.readback.docx_split import several_forms
         from pipeline.readback.safety import check_zip_document
 
         check_zip_document(path)
@@ -36,7 +35,7 @@ def identify(path: Path, kind: str) -> Identity:
             if body_pictures(path):  # photos or scans of the paper forms, pasted into Word
                 return Identity("", holds="pictures")
             raise
-        if several_forms(path):
+        if len(found.forms) > 1:
             return Identity(found.form_id, found.school_code, holds="forms")
         return Identity(found.form_id, found.school_code, notes=found.notes)
     if kind == "pdf":

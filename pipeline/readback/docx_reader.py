@@ -60,6 +60,7 @@ class DocxIdentity:
     form_kind: str | None  # record / outline / memo
     layout_hash: str | None  # from the header QR
     notes: tuple[str, ...] = ()  # sources that disagree (Chinese, for the user)
+    forms: tuple[str, ...] = ()  # the form ids the body holds, in order: two or more when forms were pasted together
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ def docx_identity(path: Path) -> DocxIdentity:
         form_kind=_form_kind(form_id),
         layout_hash=payload.layout_hash if payload else None,
         notes=tuple(notes),
+        forms=tuple(fid for fid, _ in form_starts(pkg.document)),
     )
 
 
@@ -338,6 +340,20 @@ def form_ids_in(el: etree._Element) -> list[str]:
     """The valid form ids ``el`` holds, in form-id controls or printed ("表单编号 R…"), in order."""
     found = [*_form_id_controls(el), *(m.upper() for m in PRINTED_ID.findall(text_of(el)))]
     return list(dict.fromkeys(fid for fid in found if is_valid_form_id(fid)))
+
+
+def body_content(document: etree._Element) -> list[etree._Element]:
+    """The body's paragraphs and tables, without its closing section settings."""
+    body = document.find(f"{{{W}}}body")
+    return [] if body is None else [c for c in body if c.tag != f"{{{W}}}sectPr"]
+
+
+def form_starts(document: etree._Element) -> list[tuple[str, int]]:
+    """(form id, index in the body's content) where each form's id first appears."""
+    starts: list[tuple[str, int]] = []
+    for index, child in enumerate(body_content(document)):
+        starts += [(fid, index) for fid in form_ids_in(child) if fid not in {f for f, _ in starts}]
+    return starts
 
 
 def _id_candidates(pkg: _Package) -> list[tuple[str, str]]:

@@ -15,11 +15,8 @@ from pathlib import Path
 from lxml import etree
 
 from pipeline import defs
-from pipeline.readback.docx_reader import W, form_ids_in
+from pipeline.readback.docx_reader import body_content, form_starts
 from pipeline.readback.safety import DOCUMENT_PART, check_zip_document, parse_xml, read_part
-
-_BODY = f"{{{W}}}body"
-_SECTION = f"{{{W}}}sectPr"
 
 
 def form_parts(path: Path) -> list[tuple[str, bytes]]:
@@ -28,40 +25,19 @@ def form_parts(path: Path) -> list[tuple[str, bytes]]:
     check_zip_document(path)
     with zipfile.ZipFile(path) as zf:
         document = parse_xml(read_part(zf, DOCUMENT_PART, path), part=DOCUMENT_PART, path=path)
-        starts = _starts(document)
+        starts = form_starts(document)
         if len(starts) < 2:
             return []
         parts = {name: read_part(zf, name, path, limit=defs.DOCX_MAX_UNCOMPRESSED) for name in zf.namelist()}
-    ends = [index for _, index in starts[1:]] + [len(_content(document))]
+    ends = [index for _, index in starts[1:]] + [len(body_content(document))]
     begins = [0] + ends[:-1]  # the first form keeps what precedes its id (its title)
     return [(fid, _package(document, range(a, b), parts)) for (fid, _), a, b in zip(starts, begins, ends)]
-
-
-def several_forms(path: Path) -> bool:
-    """Whether the Word file ``path`` holds two or more of our forms."""
-    check_zip_document(path)
-    with zipfile.ZipFile(path) as zf:
-        return len(_starts(parse_xml(read_part(zf, DOCUMENT_PART, path), part=DOCUMENT_PART, path=path))) > 1
-
-
-def _content(document: etree._Element) -> list[etree._Element]:
-    """The body's paragraphs and tables, without its closing section settings."""
-    body = document.find(_BODY)
-    return [] if body is None else [c for c in body if c.tag != _SECTION]
-
-
-def _starts(document: etree._Element) -> list[tuple[str, int]]:
-    """(form id, index in the body's content) where each form's id first appears."""
-    starts: list[tuple[str, int]] = []
-    for index, child in enumerate(_content(document)):
-        starts += [(fid, index) for fid in form_ids_in(child) if fid not in {f for f, _ in starts}]
-    return starts
 
 
 def _package(document: etree._Element, keep: range, parts: dict[str, bytes]) -> bytes:
     """The package with its body cut to the content at ``keep`` (and the section settings)."""
     cut = copy.deepcopy(document)
-    for index, child in enumerate(_content(cut)):
+    for index, child in enumerate(body_content(cut)):
         if index not in keep:
             child.getparent().remove(child)
     out = io.BytesIO()
