@@ -47,6 +47,12 @@ class Unpacked:
     problems: list[str] = field(default_factory=list)
 
 
+def folder_name(digest: str) -> str:
+    """The folder a holder with content hash ``digest`` is unpacked into, within its batch's: the
+    paths of the files it held pass through it."""
+    return digest[:12]
+
+
 def archive_kind(path: Path, head: bytes) -> str | None:
     """"zip", "RAR" or "7z" when ``path`` is an archive of files (not an Office document)."""
     for magic, kind in _OTHER_ARCHIVES.items():

@@ -208,7 +208,7 @@ def _ingest_file(
     archive = archives.archive_kind(path, head)
     kind = "archive" if archive else kind_of(path, head)
     try:
-        folder = unpacked_into / digest[:12] / path.name
+        folder = unpacked_into / archives.folder_name(digest) / path.name
         if archive:
             return _unpack(ws, path, size, digest, kind, batch_id, archives.unpack(path, archive, folder))
         item = _read_and_store(ws, path, size, digest, kind, batch_id, folder)

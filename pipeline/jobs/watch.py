@@ -29,6 +29,7 @@ from pathlib import Path
 
 from pipeline import defs
 from pipeline.errors import JobError, StorageError
+from pipeline.ingest.archives import folder_name
 from pipeline.model.intake import FileIntake
 from pipeline.progress import Progress
 from pipeline.safe_names import free_name
@@ -102,7 +103,7 @@ def take_files(ws: Workspace, folder: Path, paths: Sequence[Path]) -> list[FileI
 def _with_members(intake: FileIntake, unpacked: list[FileIntake]) -> FileIntake:
     """A zip's (or Word file's) outcome with its members' that need someone: it goes to 未读入
     with their reasons when one was refused, incomplete or quarantined."""
-    folder = intake.digest[:12] if intake.digest else None
+    folder = folder_name(intake.digest) if intake.digest else None
     troubled = [f for f in unpacked if folder in Path(f.path).parts and (f.outcome in _TO_UNREAD or f.outcome == "quarantined")]
     if not troubled:
         return intake
