@@ -174,6 +174,75 @@ def test_a_tick_typed_beside_the_checkboxes_is_doubted(issued: dict, tmp_path: P
     assert value.raw == ("电话",) and "家访方式" in value.doubt and value.confidence < 1.0
 
 
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+WPS = "http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+VML = "urn:schemas-microsoft-com:vml"
+NOTE = "另有补充：孩子近期情绪低落"
+
+
+def _text_box(text: str) -> etree._Element:
+    """A run holding a text box the way Word writes one: a DrawingML shape and its VML fallback,
+    each with the text."""
+    content = f'<w:txbxContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent>'
+    return etree.fromstring(
+        f'<w:r xmlns:w="{NS["w"]}" xmlns:mc="{MC}" xmlns:wps="{WPS}" xmlns:v="{VML}"><mc:AlternateContent>'
+        f'<mc:Choice Requires="wps"><w:drawing><wps:wsp><wps:txbx>{content}</wps:txbx></wps:wsp></w:drawing></mc:Choice>'
+        f'<mc:Fallback><w:pict><v:shape><v:textbox>{content}</v:textbox></v:shape></w:pict></mc:Fallback>'
+        "</mc:AlternateContent></w:r>"
+    )
+
+
+def _with_text_box(src: Path, out: Path, paragraph: Callable[[etree._Element], etree._Element]) -> Path:
+    """``src`` with a text box holding NOTE anchored at the end of the paragraph ``paragraph`` finds."""
+
+    def add(xml: bytes) -> bytes:
+        root = etree.fromstring(xml)
+        paragraph(root).append(_text_box(NOTE))
+        return etree.tostring(root)
+
+    return _rewrite(src, out, {DOCUMENT_PART: add})
+
+
+def _in_control(field_id: str) -> Callable[[etree._Element], etree._Element]:
+    return lambda root: root.xpath(f"//w:sdt[w:sdtPr/w:tag/@w:val='{field_id}']//w:p", namespaces=NS)[-1]
+
+
+def _in_label_cell(label: str) -> Callable[[etree._Element], etree._Element]:
+    return lambda root: root.xpath(f"//w:tc[normalize-space(.)='{label}']/w:p", namespaces=NS)[0]
+
+
+@pytest.mark.parametrize("anchor", [_in_control("family_situation"), _in_label_cell("家庭情况")], ids=["in-its-control", "in-its-label-cell"])
+def test_a_text_box_in_a_field_is_read_once_after_its_text_and_doubted(issued: dict, tmp_path: Path, anchor: Callable) -> None:
+    form_id, src = _issued(issued, "record")
+    fill_docx(src, RECORD_VALUES, tmp_path / "filled.docx")
+    boxed = _with_text_box(tmp_path / "filled.docx", tmp_path / "boxed.docx", anchor)
+    reading = read_docx(boxed, load_form("record"), form_id=form_id)
+    value = reading.values["family_situation"]
+    assert value.raw == f"{RECORD_VALUES['family_situation']}\n{NOTE}"
+    assert NOTE in value.doubt and value.confidence < 1.0
+    assert [fid for fid, v in reading.values.items() if v.doubt] == ["family_situation"]
+
+
+def test_a_text_box_outside_every_field_is_shown_on_the_next_field_to_fill_not_lost(issued: dict, tmp_path: Path) -> None:
+    form_id, src = _issued(issued, "record")
+    fill_docx(src, RECORD_VALUES, tmp_path / "filled.docx")
+    before_the_form = _with_text_box(tmp_path / "filled.docx", tmp_path / "boxed.docx", lambda root: root.find("w:body/w:p", NS))
+    values = read_docx(before_the_form, load_form("record"), form_id=form_id).values
+    doubted = {fid: v for fid, v in values.items() if v.doubt}
+    assert list(doubted) == ["visit_date"] and NOTE in doubted["visit_date"].doubt
+    assert doubted["visit_date"].raw == RECORD_VALUES["visit_date"], "its text is not put into a field it may not belong to"
+
+
+TEXT_BOXES = Path(__file__).parent / "data" / "text-boxes"
+
+
+def test_text_boxes_libreoffice_wrote_into_a_value_cell_and_a_label_cell_are_each_read_once() -> None:
+    saved = TEXT_BOXES / "record-boxes.libreoffice-7.4.docx"
+    values = read_docx(saved, load_form("record"), form_id=docx_identity(saved).form_id).values
+    for fid, text in (("family_situation", NOTE), ("place", "外婆家（城东小区）")):
+        assert values[fid].raw.count(text) == 1 and text in values[fid].doubt, fid
+
+
 def test_fill_docx_refuses_unknown_fields_and_options(issued: dict, tmp_path: Path) -> None:
     _, src = _issued(issued, "record")
     with pytest.raises(KeyError):

@@ -1,7 +1,10 @@
 """Text and tick marks out of WordprocessingML, as a person sees them in Word.
 
 Paragraphs are joined with "\\n", ``w:br``/``w:cr`` are line breaks, ``w:tab`` a space;
-deleted (tracked) text and field codes are left out. Tick marks typed or inserted as
+deleted (tracked) text and field codes are left out. Text boxes are not part of the text they
+are anchored in: Word draws them over the page wherever they were dragged, and writes each one
+twice (a DrawingML shape and its VML fallback). :func:`text_boxes` gives each once, with the
+run it is anchored to. Tick marks typed or inserted as
 symbols (☒ ☑ ■ √ ✓ ✔, Wingdings boxes) read as ☒, empty boxes as ☐, so choice fields can be
 read from plain text when their checkbox controls are gone.
 
@@ -31,6 +34,7 @@ __all__ = [
     "looks_repeated",
     "parse_ticks",
     "sdt_property",
+    "text_boxes",
     "text_of",
 ]
 
@@ -39,6 +43,8 @@ W14 = NS["w14"]
 P, R, T, SDT, PPR = (f"{{{W}}}{n}" for n in ("p", "r", "t", "sdt", "pPr"))
 TAB, BR, CR, SYM, NB_HYPHEN = (f"{{{W}}}{n}" for n in ("tab", "br", "cr", "sym", "noBreakHyphen"))
 MOVE_FROM = f"{{{W}}}moveFrom"
+TEXT_BOX = f"{{{W}}}txbxContent"
+FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 SQUARE = re.compile(r"(\S{2,12})\1")  # a short stretch written twice in a row
 RFONTS = f"{{{W}}}rPr/{{{W}}}rFonts"
 TICK_GLYPHS = "☒☑■√✓✔" + CHECKED
@@ -58,15 +64,36 @@ WINGDINGS_BOXES = {
 
 
 def text_of(el: etree._Element) -> str:
-    """The visible text of ``el``: paragraphs and line breaks as "\\n", outer blanks stripped."""
+    """The visible text of ``el`` outside text boxes: paragraphs and line breaks as "\\n", outer
+    blanks stripped."""
     parts: list[str] = []
-    for node in el.iter(P, R):
+    for node in (el, *_in_flow(el)):
         if node.tag == P:
             if parts:
                 parts.append("\n")
-        elif node.getparent().tag != MOVE_FROM:
+        elif node.tag == R and node.getparent().tag != MOVE_FROM:
             parts.append(_run_text(node))
     return _tidy("".join(parts))
+
+
+def _in_flow(el: etree._Element) -> Iterator[etree._Element]:
+    """The descendants of ``el`` in document order, leaving out text boxes and fallbacks."""
+    for child in el:
+        if child.tag not in (TEXT_BOX, FALLBACK):
+            yield child
+            yield from _in_flow(child)
+
+
+def text_boxes(el: etree._Element) -> list[tuple[etree._Element, str]]:
+    """(anchoring run, text) of each text box in ``el`` that shows any text, once each."""
+    boxes = []
+    for box in el.iter(TEXT_BOX):
+        if any(a.tag in (TEXT_BOX, FALLBACK) for a in box.iterancestors()):
+            continue
+        text, anchor = text_of(box), next(box.iterancestors(R), None)
+        if text and anchor is not None:
+            boxes.append((anchor, text))
+    return boxes
 
 
 def _run_text(run: etree._Element) -> str:
@@ -129,7 +156,7 @@ def cell_text(cell: etree._Element) -> tuple[str, bool]:
     LibreOffice's pattern, so the text cannot be trusted.
     """
     paragraphs, clean = [], True
-    for p in cell.iter(P):
+    for p in (node for node in _in_flow(cell) if node.tag == P):
         pieces: list[str] = []
         for alias, group in groupby((c for c in p if c.tag != PPR), key=_split_key):
             members = list(group)
