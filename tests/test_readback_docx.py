@@ -204,7 +204,9 @@ def _with_text_box(src: Path, out: Path, paragraph: Callable[[etree._Element], e
 
 
 def _in_control(field_id: str) -> Callable[[etree._Element], etree._Element]:
-    return lambda root: root.xpath(f"//w:sdt[w:sdtPr/w:tag/@w:val='{field_id}']//w:p", namespaces=NS)[-1]
+    """The last paragraph in the field's control, or the one holding it (an inline control)."""
+    control = f"w:sdt[w:sdtPr/w:tag/@w:val='{field_id}']"
+    return lambda root: root.xpath(f"//{control}//w:p | //w:p[{control}]", namespaces=NS)[-1]
 
 
 def _in_label_cell(label: str) -> Callable[[etree._Element], etree._Element]:
@@ -233,14 +235,56 @@ def test_a_text_box_outside_every_field_is_shown_on_the_next_field_to_fill_not_l
     assert doubted["visit_date"].raw == RECORD_VALUES["visit_date"], "its text is not put into a field it may not belong to"
 
 
-TEXT_BOXES = Path(__file__).parent / "data" / "text-boxes"
+COMMENT = "学生在校住宿，本次未在家"
+COMMENTS = f'<w:comments xmlns:w="{NS["w"]}"><w:comment w:id="7" w:author="王芳"><w:p><w:r><w:annotationRef/></w:r><w:r><w:t>{COMMENT}</w:t></w:r></w:p></w:comment></w:comments>'
 
 
-def test_text_boxes_libreoffice_wrote_into_a_value_cell_and_a_label_cell_are_each_read_once() -> None:
-    saved = TEXT_BOXES / "record-boxes.libreoffice-7.4.docx"
+def _with_comment(src: Path, out: Path, paragraph: Callable[[etree._Element], etree._Element]) -> Path:
+    """``src`` with a comment on the paragraph ``paragraph`` finds, written the way Word writes
+    one: a range in the document, a reference run after it, the text in word/comments.xml."""
+
+    def add(xml: bytes) -> bytes:
+        root = etree.fromstring(xml)
+        p = paragraph(root)
+        w = f"{{{NS['w']}}}"
+        start, end = etree.Element(f"{w}commentRangeStart"), etree.Element(f"{w}commentRangeEnd")
+        start.set(f"{w}id", "7"), end.set(f"{w}id", "7")
+        p.insert(1, start), p.append(end)
+        etree.SubElement(etree.SubElement(p, f"{w}r"), f"{w}commentReference").set(f"{w}id", "7")
+        return etree.tostring(root)
+
+    rel = b'<Relationship Id="rIdComments" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments" Target="comments.xml"/></Relationships>'
+    kind = b'<Override PartName="/word/comments.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"/></Types>'
+    edits = {
+        DOCUMENT_PART: add,
+        "word/_rels/document.xml.rels": lambda x: x.replace(b"</Relationships>", rel),
+        "[Content_Types].xml": lambda x: x.replace(b"</Types>", kind),
+    }
+    return _rewrite(src, out, edits, extra={"word/comments.xml": COMMENTS.encode()})
+
+
+def test_a_comment_on_a_field_is_shown_on_it_and_one_outside_every_field_on_the_next_field(issued: dict, tmp_path: Path) -> None:
+    form_id, src = _issued(issued, "record")
+    fill_docx(src, RECORD_VALUES, tmp_path / "filled.docx")
+    form = load_form("record")
+    on_a_choice = _with_comment(tmp_path / "filled.docx", tmp_path / "c1.docx", _in_control("student_present"))
+    values = read_docx(on_a_choice, form, form_id=form_id).values
+    assert [fid for fid, v in values.items() if v.doubt] == ["student_present"] and COMMENT in values["student_present"].doubt
+    assert values["student_present"].raw == RECORD_VALUES["student_present"], "a comment is shown, not read into the field"
+    before_the_form = _with_comment(tmp_path / "filled.docx", tmp_path / "c2.docx", lambda root: root.find("w:body/w:p", NS))
+    values = read_docx(before_the_form, form, form_id=form_id).values
+    assert [fid for fid, v in values.items() if v.doubt] == ["visit_date"] and COMMENT in values["visit_date"].doubt
+
+
+ASIDES = Path(__file__).parent / "data" / "asides"
+
+
+def test_text_boxes_and_a_comment_libreoffice_wrote_are_each_shown_once_on_their_field() -> None:
+    saved = ASIDES / "record-asides.libreoffice-7.4.docx"
     values = read_docx(saved, load_form("record"), form_id=docx_identity(saved).form_id).values
     for fid, text in (("family_situation", NOTE), ("place", "外婆家（城东小区）")):
         assert values[fid].raw.count(text) == 1 and text in values[fid].doubt, fid
+    assert "家长要求不写具体楼号" in values["place"].doubt and "家长要求不写具体楼号" not in values["place"].raw
 
 
 def test_fill_docx_refuses_unknown_fields_and_options(issued: dict, tmp_path: Path) -> None:

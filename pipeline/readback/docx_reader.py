@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from pipeline.errors import BlankFormError, ForeignDocumentError, UnknownFormErr
 from pipeline.identity import FORM_PREFIX, decode_payload, is_valid_form_id
 from pipeline.model.form import CHOICE_KINDS, FieldDef, FormDef, form_ids, load_form
 from pipeline.model.record import RawValue, Reading
+from pipeline.readback.docx_asides import COMMENTS_PART, add_asides, asides
 from pipeline.readback.docx_pictures import shown_images
 from pipeline.readback.docx_text import (
     cell_text,
@@ -37,7 +38,6 @@ from pipeline.readback.docx_text import (
     looks_repeated,
     parse_ticks,
     sdt_property,
-    text_boxes,
     text_of,
 )
 from pipeline.readback.safety import DOCUMENT_PART, check_zip_document, parse_xml, read_part
@@ -57,9 +57,6 @@ LOST_CONTROLS = "文档中的内容控件标记已丢失（可能用 LibreOffice
 MOVED_CONTROLS = "文档中有内容控件不在原来的单元格中（可能用新版 LibreOffice 另存过），这些字段按表格中的字段名称读取"
 BLANK_FORM = "是系统发放的表，但除了预填的学生信息，没有填写任何内容"
 MOVED_CONTROL = "“{label}”的控件被移出了它的单元格（另存时发生），已按表格读取，请核对"
-BOX_JOINED = "“{label}”栏里有一个文本框，其中的文字“{text}”已接在此栏文字之后，请核对"
-BOX_NOT_READ = "“{label}”栏里有一个文本框，其中的文字“{text}”没有读入此栏，请核对"
-BOX_ELSEWHERE = "文档中有一个文本框不在任何填写栏里，其中的文字“{text}”没有读入，请核对应填入哪一栏（此提示放在它后面最近的“{label}”栏）"
 
 
 @dataclass(frozen=True)
@@ -83,6 +80,7 @@ class _Package:
     document: etree._Element
     headers: tuple[etree._Element, ...]
     core: etree._Element | None
+    comments: etree._Element | None
     header_images: tuple[bytes, ...]
 
 
@@ -148,7 +146,8 @@ def read_docx(path: Path, form: FormDef, *, form_id: str) -> Reading:
             if cells is None:
                 cells = _value_cells(doc, form, beside_labels)
             values[f.id] = _read_by_label(f, cells[f.id], form)
-    _add_text_boxes(doc, form, values, controls, cells or beside_labels)
+    homes = {f.id: _homes(controls.get(f.id, []), (cells or beside_labels)[f.id]) for f in form.fields}
+    add_asides(doc, form, values, homes, asides(doc, pkg.comments))
     fallback = cells is not None or bool(moved)
     ids = {fid for _, fid in _id_candidates(pkg)}
     if not (controls.keys() & values.keys() or ids or _printed_ids(pkg)):
@@ -260,47 +259,10 @@ def _read_by_label(f: FieldDef, cells: list[etree._Element], form: FormDef, *, d
     return _value(_text_value(f, text), defs.DOCX_FALLBACK_CONFIDENCE, doubts)
 
 
-def _add_text_boxes(
-    doc: etree._Element,
-    form: FormDef,
-    values: dict[str, RawValue],
-    controls: dict[str, list[etree._Element]],
-    cells: dict[str, list[etree._Element]],
-) -> None:
-    """Put the text of each text box where a person will see it: joined to the text field it
-    is anchored in (its control, value cell or label cell), else as a doubt on that field, else
-    (anchored outside every field) as a doubt on the next field to fill. Nothing is placed by
-    where the box is drawn: Word keeps a box's anchor wherever it was inserted."""
-    boxes = text_boxes(doc)
-    if not boxes:
-        return
-    homes = {f.id: _homes(controls.get(f.id, []), cells[f.id]) for f in form.fields}
-    order = {el: i for i, el in enumerate(doc.iter())}
-    starts = sorted((order[hs[0]], f) for f in form.fields if f.fillable and (hs := homes[f.id])) or [(0, form.fields[-1])]
-    for anchor, text in boxes:
-        own = next((f for f in form.fields if any(h in anchor.iterancestors() for h in homes[f.id])), None)
-        if own is not None:
-            values[own.id] = _joined(values[own.id], own, text)
-            continue
-        f = next((f for start, f in starts if start > order[anchor]), starts[-1][1])
-        values[f.id] = _doubted(values[f.id], BOX_ELSEWHERE.format(text=text, label=f.label))
-
-
 def _homes(controls: list[etree._Element], cells: list[etree._Element]) -> list[etree._Element]:
     """Where a field is: its controls, value cells and the label cells before them."""
     labels = [c.getprevious() for c in cells if c.getprevious() is not None and c.getprevious().tag == f"{{{W}}}tc"]
     return [*controls, *labels, *cells]
-
-
-def _joined(raw: RawValue, f: FieldDef, text: str) -> RawValue:
-    if not isinstance(raw.raw, str) or f.kind == "signature":
-        return _doubted(raw, BOX_NOT_READ.format(label=f.label, text=text))
-    joined = replace(raw, raw="\n".join(t for t in (raw.raw, text) if t))
-    return _doubted(joined, BOX_JOINED.format(label=f.label, text=text))
-
-
-def _doubted(raw: RawValue, doubt: str) -> RawValue:
-    return replace(raw, confidence=min(raw.confidence, defs.DOCX_DOUBT_CONFIDENCE), doubt="；".join(d for d in (raw.doubt, doubt) if d))
 
 
 def _value_cells(doc: etree._Element, form: FormDef, beside_labels: dict[str, list[etree._Element]]) -> dict[str, list[etree._Element]]:
@@ -495,6 +457,7 @@ def _load(path: Path, *, with_images: bool) -> _Package:
             document=xml(DOCUMENT_PART),
             headers=tuple(headers.values()),
             core=xml(CORE_PART) if CORE_PART in names else None,
+            comments=xml(COMMENTS_PART) if COMMENTS_PART in names else None,
             header_images=images,
         )
 

@@ -1,0 +1,85 @@
+"""Text a person sees beside a Word form's fields: text boxes and comments (批注).
+
+Neither is in the flow of the cell it is anchored in, and neither may be lost: a text box's
+text is joined to the text field it is anchored in; a comment is shown on its field. Either
+one anchored outside every field is shown on the next field to fill. Every field they touch
+gets a doubt, so a person sees the text where it was placed. Nothing is placed by where a box
+is drawn: Word keeps a box's anchor wherever it was inserted, and a box is dragged freely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from lxml import etree
+
+from pipeline import defs
+from pipeline.model.form import FieldDef, FormDef
+from pipeline.model.record import RawValue
+from pipeline.readback.docx_text import text_boxes, text_of
+from pipeline.render.docx_templates import NS
+
+__all__ = ["COMMENTS_PART", "Aside", "add_asides", "asides"]
+
+W = NS["w"]
+COMMENTS_PART = "word/comments.xml"
+BOX_JOINED = "“{label}”栏里有一个文本框，其中的文字“{text}”已接在此栏文字之后，请核对"
+BOX_NOT_READ = "“{label}”栏里有一个文本框，其中的文字“{text}”没有读入此栏，请核对"
+BOX_ELSEWHERE = "文档中有一个文本框不在任何填写栏里，其中的文字“{text}”没有读入，请核对应填入哪一栏（此提示放在它后面最近的“{label}”栏）"
+COMMENT = "“{label}”栏上有一条批注：“{text}”，请核对"
+COMMENT_ELSEWHERE = "文档中有一条批注不在任何填写栏上：“{text}”，请核对（此提示放在它后面最近的“{label}”栏）"
+
+
+@dataclass(frozen=True)
+class Aside:
+    """Text beside the fields: the element it is anchored at, its text, and whether it is a
+    text box (read into its field) or a comment (shown only)."""
+
+    anchor: etree._Element
+    text: str
+    box: bool
+
+
+def asides(document: etree._Element, comments: etree._Element | None) -> list[Aside]:
+    """The text boxes and comments of a document that hold any text, in document order."""
+    found = [Aside(anchor, text, True) for anchor, text in text_boxes(document)]
+    texts = {c.get(f"{{{W}}}id"): text_of(c) for c in comments.iter(f"{{{W}}}comment")} if comments is not None else {}
+    for ref in document.iter(f"{{{W}}}commentReference"):
+        text = texts.get(ref.get(f"{{{W}}}id"), "")
+        start = document.find(f".//w:commentRangeStart[@w:id='{ref.get(f'{{{W}}}id')}']", NS)
+        if text:
+            found.append(Aside(ref.getparent() if start is None else start, text, False))
+    return found
+
+
+def add_asides(
+    document: etree._Element, form: FormDef, values: dict[str, RawValue], homes: dict[str, list[etree._Element]], found: list[Aside]
+) -> None:
+    """Put each of ``found`` on the field it is anchored in (``homes``: field id → the
+    controls and cells where that field is), else on the next field to fill."""
+    if not found:
+        return
+    order = {el: i for i, el in enumerate(document.iter())}
+    starts = sorted(((order[hs[0]], f) for f in form.fields if f.fillable and (hs := homes[f.id])), key=lambda s: s[0])
+    for aside in found:
+        own = next((f for f in form.fields if any(h in aside.anchor.iterancestors() for h in homes[f.id])), None)
+        if own is not None:
+            values[own.id] = _on_own_field(values[own.id], own, aside)
+            continue
+        f = next((f for start, f in starts if start > order[aside.anchor]), starts[-1][1] if starts else form.fields[-1])
+        elsewhere = BOX_ELSEWHERE if aside.box else COMMENT_ELSEWHERE
+        values[f.id] = _doubted(values[f.id], elsewhere.format(text=aside.text, label=f.label))
+
+
+def _on_own_field(raw: RawValue, f: FieldDef, aside: Aside) -> RawValue:
+    if not aside.box:
+        return _doubted(raw, COMMENT.format(label=f.label, text=aside.text))
+    if not isinstance(raw.raw, str) or f.kind == "signature":
+        return _doubted(raw, BOX_NOT_READ.format(label=f.label, text=aside.text))
+    joined = replace(raw, raw="\n".join(t for t in (raw.raw, aside.text) if t))
+    return _doubted(joined, BOX_JOINED.format(label=f.label, text=aside.text))
+
+
+def _doubted(raw: RawValue, doubt: str) -> RawValue:
+    doubts = "；".join(d for d in (raw.doubt, doubt) if d)
+    return replace(raw, confidence=min(raw.confidence, defs.DOCX_DOUBT_CONFIDENCE), doubt=doubts)
