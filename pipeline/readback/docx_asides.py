@@ -1,55 +1,79 @@
-"""Text a person sees beside a Word form's fields: text boxes and comments (批注).
+"""What a person sees in a Word form beside the text of its fields: text boxes, comments (批注)
+and pictures.
 
-Neither is in the flow of the cell it is anchored in, and neither may be lost: a text box's
-text is joined to the text field it is anchored in; a comment is shown on its field. Either
-one anchored outside every field is shown on the next field to fill. Every field they touch
-gets a doubt, so a person sees the text where it was placed. Nothing is placed by where a box
-is drawn: Word keeps a box's anchor wherever it was inserted, and a box is dragged freely.
+None is in the text of the cell it is anchored in, and none may be lost: a text box's text is
+joined to the text field it is anchored in; a comment is shown on its field; a picture in a
+signature field is a signature (a parent's signature photographed or drawn on a phone), and
+in any other field a picture whose content is not read. A text box or comment anchored
+outside every field is shown on the next field to fill; a picture there is an attachment (a
+photo of the visit) and stays in the stored file. Every field they touch gets a doubt, so a
+person sees what was placed there. Nothing is placed by where a box is drawn: Word keeps an
+anchor wherever it was inserted, and a box is dragged freely.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from lxml import etree
 
 from pipeline import defs
 from pipeline.model.form import FieldDef, FormDef
 from pipeline.model.record import RawValue
-from pipeline.readback.docx_text import text_boxes, text_of
+from pipeline.readback.docx_text import FALLBACK, TEXT_BOX, text_boxes, text_of
 from pipeline.render.docx_templates import NS
 
 __all__ = ["COMMENTS_PART", "Aside", "add_asides", "asides"]
 
 W = NS["w"]
+W14 = NS["w14"]
+R = f"{{{W}}}r"
+# DrawingML and VML pictures, embedded objects, and ink drawn with a pen (Word's 绘图 tab)
+PICTURES = (f"{{{W}}}drawing", f"{{{W}}}pict", f"{{{W}}}object", f"{{{W14}}}contentPart", f"{{{W}}}contentPart")
 COMMENTS_PART = "word/comments.xml"
 BOX_JOINED = "“{label}”栏里有一个文本框，其中的文字“{text}”已接在此栏文字之后，请核对"
 BOX_NOT_READ = "“{label}”栏里有一个文本框，其中的文字“{text}”没有读入此栏，请核对"
 BOX_ELSEWHERE = "文档中有一个文本框不在任何填写栏里，其中的文字“{text}”没有读入，请核对应填入哪一栏（此提示放在它后面最近的“{label}”栏）"
 COMMENT = "“{label}”栏上有一条批注：“{text}”，请核对"
 COMMENT_ELSEWHERE = "文档中有一条批注不在任何填写栏上：“{text}”，请核对（此提示放在它后面最近的“{label}”栏）"
+SIGNED_PICTURE = "“{label}”栏里是一张图片（插入的签名图片或手写笔迹），已记为已签名，请核对"
+PICTURE = "“{label}”栏里有一张图片，图片中的内容没有读入，请对照原文件核对"
 
 
 @dataclass(frozen=True)
 class Aside:
-    """Text beside the fields: the element it is anchored at, its text, and whether it is a
-    text box (read into its field) or a comment (shown only)."""
+    """Something beside the fields' text: the element it is anchored at, its kind, and its
+    text (a picture has none)."""
 
     anchor: etree._Element
-    text: str
-    box: bool
+    kind: Literal["box", "comment", "picture"]
+    text: str = ""
 
 
 def asides(document: etree._Element, comments: etree._Element | None) -> list[Aside]:
-    """The text boxes and comments of a document that hold any text, in document order."""
-    found = [Aside(anchor, text, True) for anchor, text in text_boxes(document)]
+    """The text boxes and comments holding any text, and the pictures, of a document."""
+    found = [Aside(anchor, "box", text) for anchor, text in text_boxes(document)]
     texts = {c.get(f"{{{W}}}id"): text_of(c) for c in comments.iter(f"{{{W}}}comment")} if comments is not None else {}
     for ref in document.iter(f"{{{W}}}commentReference"):
         text = texts.get(ref.get(f"{{{W}}}id"), "")
         start = document.find(f".//w:commentRangeStart[@w:id='{ref.get(f'{{{W}}}id')}']", NS)
         if text:
-            found.append(Aside(ref.getparent() if start is None else start, text, False))
-    return found
+            found.append(Aside(ref.getparent() if start is None else start, "comment", text))
+    return found + [Aside(anchor, "picture") for anchor in _pictures(document)]
+
+
+def _pictures(document: etree._Element) -> list[etree._Element]:
+    """The run of each picture, drawn object or ink drawing; a text box is no picture."""
+    runs = []
+    for el in document.iter(*PICTURES):
+        inside = [a.tag for a in el.iterancestors()]
+        if FALLBACK in inside or any(a in PICTURES for a in inside) or el.find(f".//{TEXT_BOX}") is not None:
+            continue
+        run = next(el.iterancestors(R), None)
+        if run is not None:
+            runs.append(run)
+    return runs
 
 
 def add_asides(
@@ -65,14 +89,18 @@ def add_asides(
         own = next((f for f in form.fields if any(h in aside.anchor.iterancestors() for h in homes[f.id])), None)
         if own is not None:
             values[own.id] = _on_own_field(values[own.id], own, aside)
-            continue
-        f = next((f for start, f in starts if start > order[aside.anchor]), starts[-1][1] if starts else form.fields[-1])
-        elsewhere = BOX_ELSEWHERE if aside.box else COMMENT_ELSEWHERE
-        values[f.id] = _doubted(values[f.id], elsewhere.format(text=aside.text, label=f.label))
+        elif aside.kind != "picture":
+            f = next((f for start, f in starts if start > order[aside.anchor]), starts[-1][1] if starts else form.fields[-1])
+            elsewhere = BOX_ELSEWHERE if aside.kind == "box" else COMMENT_ELSEWHERE
+            values[f.id] = _doubted(values[f.id], elsewhere.format(text=aside.text, label=f.label))
 
 
 def _on_own_field(raw: RawValue, f: FieldDef, aside: Aside) -> RawValue:
-    if not aside.box:
+    if aside.kind == "picture" and f.kind == "signature":
+        return _doubted(replace(raw, raw=True), SIGNED_PICTURE.format(label=f.label))
+    if aside.kind == "picture":
+        return _doubted(raw, PICTURE.format(label=f.label))
+    if aside.kind == "comment":
         return _doubted(raw, COMMENT.format(label=f.label, text=aside.text))
     if not isinstance(raw.raw, str) or f.kind == "signature":
         return _doubted(raw, BOX_NOT_READ.format(label=f.label, text=aside.text))

@@ -147,7 +147,8 @@ def read_docx(path: Path, form: FormDef, *, form_id: str) -> Reading:
                 cells = _value_cells(doc, form, beside_labels)
             values[f.id] = _read_by_label(f, cells[f.id], form)
     homes = {f.id: _homes(controls.get(f.id, []), (cells or beside_labels)[f.id]) for f in form.fields}
-    add_asides(doc, form, values, homes, asides(doc, pkg.comments))
+    aside = asides(doc, pkg.comments)
+    add_asides(doc, form, values, homes, [a for a in aside if a.kind != "picture"])
     fallback = cells is not None or bool(moved)
     ids = {fid for _, fid in _id_candidates(pkg)}
     if not (controls.keys() & values.keys() or ids or _printed_ids(pkg)):
@@ -156,6 +157,8 @@ def read_docx(path: Path, form: FormDef, *, form_id: str) -> Reading:
         )
     if not any(values[f.id].written for f in form.fields if f.fillable):
         raise BlankFormError(path, BLANK_FORM, "请交回老师填写后的表：填好的 Word 文件，或纸质表的扫描件、照片")
+    # after the blank check: a picture alone is a photo of the paper pasted in, which ingest reads
+    add_asides(doc, form, values, homes, [a for a in aside if a.kind == "picture"])
     notes = [LOST_CONTROLS] if cells is not None else []
     notes += [MOVED_CONTROLS] if moved else []
     notes += [

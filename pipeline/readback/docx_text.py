@@ -27,6 +27,8 @@ from pipeline import defs
 from pipeline.render.docx_templates import CHECKED, NS, UNCHECKED
 
 __all__ = [
+    "FALLBACK",
+    "TEXT_BOX",
     "Ticks",
     "cell_text",
     "checkbox_state",
