@@ -6,7 +6,6 @@ Every document here is a real .docx issued by `generate` for a class of one, fil
 
 from __future__ import annotations
 
-import io
 import random
 import shutil
 import subprocess
@@ -17,9 +16,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from docx.text.paragraph import Paragraph
 from lxml import etree
-from PIL import Image, ImageDraw
 
 from pipeline.defs import DOCX_FALLBACK_CONFIDENCE
 from pipeline.errors import BlankFormError, ForeignDocumentError, UnknownFormError, UnreadableFileError, UnsafeFileError
@@ -36,6 +33,7 @@ from pipeline.roster.importer import import_roster
 from pipeline.store import repo
 from pipeline.store.workspace import Workspace, init_workspace
 from pipeline.synth import FillValue, fill_docx
+from word_support import in_control, with_pictures
 
 CLASS = "测试班"
 RECORD_VALUES: dict[str, FillValue] = {
@@ -206,17 +204,11 @@ def _with_text_box(src: Path, out: Path, paragraph: Callable[[etree._Element], e
     return _rewrite(src, out, {DOCUMENT_PART: add})
 
 
-def _in_control(field_id: str) -> Callable[[etree._Element], etree._Element]:
-    """The last paragraph in the field's control, or the one holding it (an inline control)."""
-    control = f"w:sdt[w:sdtPr/w:tag/@w:val='{field_id}']"
-    return lambda root: etree.XPath(f"//{control}//w:p | //w:p[{control}]", namespaces=NS)(root)[-1]
-
-
 def _in_label_cell(label: str) -> Callable[[etree._Element], etree._Element]:
     return lambda root: root.xpath(f"//w:tc[normalize-space(.)='{label}']/w:p", namespaces=NS)[0]
 
 
-@pytest.mark.parametrize("anchor", [_in_control("family_situation"), _in_label_cell("家庭情况")], ids=["in-its-control", "in-its-label-cell"])
+@pytest.mark.parametrize("anchor", [in_control("family_situation"), _in_label_cell("家庭情况")], ids=["in-its-control", "in-its-label-cell"])
 def test_a_text_box_in_a_field_is_read_once_after_its_text_and_doubted(issued: dict, tmp_path: Path, anchor: Callable) -> None:
     form_id, src = _issued(issued, "record")
     fill_docx(src, RECORD_VALUES, tmp_path / "filled.docx")
@@ -270,7 +262,7 @@ def test_a_comment_on_a_field_is_shown_on_it_and_one_outside_every_field_on_the_
     form_id, src = _issued(issued, "record")
     fill_docx(src, RECORD_VALUES, tmp_path / "filled.docx")
     form = load_form("record")
-    on_a_choice = _with_comment(tmp_path / "filled.docx", tmp_path / "c1.docx", _in_control("student_present"))
+    on_a_choice = _with_comment(tmp_path / "filled.docx", tmp_path / "c1.docx", in_control("student_present"))
     values = read_docx(on_a_choice, form, form_id=form_id).values
     assert [fid for fid, v in values.items() if v.doubt] == ["student_present"] and COMMENT in values["student_present"].doubt
     assert values["student_present"].raw == RECORD_VALUES["student_present"], "a comment is shown, not read into the field"
@@ -279,29 +271,13 @@ def test_a_comment_on_a_field_is_shown_on_it_and_one_outside_every_field_on_the_
     assert [fid for fid, v in values.items() if v.doubt] == ["visit_date"] and COMMENT in values["visit_date"].doubt
 
 
-def _with_pictures(src: Path, out: Path, paragraphs: Mapping[str, Callable[[etree._Element], etree._Element]]) -> Path:
-    """``src`` with a small picture (a scribbled line) inserted by python-docx at the end of each
-    paragraph ``paragraphs`` finds; "end" adds one more paragraph holding a picture to the body."""
-    picture = io.BytesIO()
-    scribble = Image.new("RGB", (300, 100), "white")
-    ImageDraw.Draw(scribble).line([(20, 70), (80, 20), (140, 80), (260, 30)], fill="black", width=4)
-    scribble.save(picture, "PNG")
-    document = docx.Document(str(src))
-    for name, paragraph in paragraphs.items():
-        picture.seek(0)
-        p = document.add_paragraph() if name == "end" else Paragraph(paragraph(document.element), document.part)
-        p.add_run().add_picture(picture, width=docx.shared.Mm(30))
-    document.save(str(out))
-    return out
-
-
 def test_a_picture_in_a_signature_field_is_a_signature_to_check_and_one_elsewhere_is_named_not_lost(issued: dict, tmp_path: Path) -> None:
     """Before, a parent's signature pasted as a picture read as unsigned, confidence 1.0."""
     form_id, src = _issued(issued, "record")
     typed = {k: v for k, v in RECORD_VALUES.items() if k != "teacher_signature"}
     fill_docx(src, typed, tmp_path / "filled.docx")
-    where = {f: _in_control(f) for f in ("teacher_signature", "parent_signature", "family_situation")}
-    pictured = _with_pictures(tmp_path / "filled.docx", tmp_path / "pictured.docx", {**where, "end": lambda root: root})
+    where = {f: in_control(f) for f in ("teacher_signature", "parent_signature", "family_situation")}
+    pictured = with_pictures(tmp_path / "filled.docx", tmp_path / "pictured.docx", {**where, "end": lambda root: root})
     values = read_docx(pictured, load_form("record"), form_id=form_id).values
     assert sorted(fid for fid, v in values.items() if v.doubt) == sorted(where)
     for signature in ("teacher_signature", "parent_signature"):

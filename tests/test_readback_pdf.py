@@ -29,6 +29,7 @@ from pipeline.resources import samples_dir
 from pipeline.roster.importer import import_roster
 from pipeline.store.workspace import Workspace, init_workspace
 from pipeline.synth import fill_docx, fill_fillable_pdf, fill_print_pdf
+from word_support import in_control, with_pictures
 
 CLASS = "七年级（1）班"
 VALUES: dict[str, str | tuple[str, ...] | bool] = {
@@ -180,16 +181,46 @@ def test_text_straying_out_of_a_box_is_doubted(issued: dict, tmp_path: Path) -> 
     assert value.doubt and value.confidence < 0.9
 
 
+def test_a_signature_placed_as_a_picture_on_the_print_pdf_is_signed_and_doubted(issued: dict, tmp_path: Path) -> None:
+    """Before, a parent's signature photo placed into the box by a PDF editor read as unsigned."""
+    entry = issued["pdf"][0]
+    filled = tmp_path / "typed.pdf"
+    fill_print_pdf(entry["path"], {**VALUES, **LEFT_EMPTY}, filled)
+    box = load_form("record").field("parent_signature").value_box
+    overlay = io.BytesIO()
+    canvas = Canvas(overlay, pagesize=A4)
+    signature = Image.new("RGB", (300, 100), "white")
+    signature.paste(0, (40, 45, 260, 55))
+    pt = 72 / 25.4
+    canvas.drawImage(ImageReader(signature), (box.x + 10) * pt, (297 - box.bottom + 5) * pt, 45 * pt, 15 * pt)
+    canvas.save()
+    signed = tmp_path / "signed.pdf"
+    with pikepdf.open(filled) as pdf, pikepdf.open(overlay) as drawn:
+        pdf.pages[_page_of(entry, "parent_signature")].add_overlay(drawn.pages[0])
+        pdf.save(signed)
+    info = inspect_pdf(signed)
+    values = read_pdf(signed, load_form("record"), form_id=info.form_id, info=info).values
+    assert values["parent_signature"].raw is True and "图片" in values["parent_signature"].doubt
+    assert [fid for fid, v in values.items() if v.doubt] == ["parent_signature"]
+
+
+def _page_of(entry: dict, field_id: str) -> int:
+    """0-based index, in the class PDF of ``entry``, of the page holding the record's field."""
+    form = load_form("record")
+    return entry["first_page"] - 1 + next(p.number for p in form.pages if any(f.id == field_id for f in p.fields)) - 1
+
+
 # --- Word export (text layer, read by labels) ----------------------------------------------
 
 
 @pytest.mark.slow
-def _word_export(entry: dict, tmp_path: Path) -> Path:
-    """The filled .docx exported to PDF by LibreOffice."""
+def _word_export(entry: dict, tmp_path: Path, pictures: tuple[str, ...] = ()) -> Path:
+    """The filled .docx, with a picture in each field of ``pictures``, exported to PDF by LibreOffice."""
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice is not installed")
     filled = tmp_path / f"{entry['form_id']}.docx"
     fill_docx(entry["path"], {**VALUES, **{k: v for k, v in LEFT_EMPTY.items() if v}}, filled)
+    with_pictures(filled, filled, {fid: in_control(fid) for fid in pictures})
     profile = tmp_path / "lo-profile"
     subprocess.run(
         ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
@@ -269,6 +300,16 @@ def test_word_export_is_read_by_its_labels(issued: dict, tmp_path: Path) -> None
     undoubted = [fid for fid, v in reading.values.items() if not v.doubt]
     assert len(undoubted) == len(reading.values), "an export of an intact .docx reads without doubt"
     assert reading.values["place"].confidence == pytest.approx(0.9)
+
+
+def test_a_word_export_with_a_signature_pasted_as_a_picture_is_signed_and_doubted(issued: dict, tmp_path: Path) -> None:
+    """Before, the parent's signature picture read as unsigned at the export's confidence."""
+    exported = _word_export(issued["docx"][0], tmp_path, pictures=("parent_signature", "family_situation"))
+    info = inspect_pdf(exported)
+    values = read_pdf(exported, load_form("record"), form_id=info.form_id, info=info).values
+    assert values["parent_signature"].raw is True and "图片" in values["parent_signature"].doubt
+    assert values["family_situation"].raw == VALUES["family_situation"] and "图片" in values["family_situation"].doubt
+    assert sorted(fid for fid, v in values.items() if v.doubt) == ["family_situation", "parent_signature"]
 
 
 # --- image-only, foreign and broken PDFs ---------------------------------------------------

@@ -20,11 +20,11 @@ from lxml import etree
 
 from pipeline import defs
 from pipeline.model.form import FieldDef, FormDef
-from pipeline.model.record import RawValue
+from pipeline.model.record import Raw, RawValue
 from pipeline.readback.docx_text import FALLBACK, TEXT_BOX, text_boxes, text_of
 from pipeline.render.docx_templates import NS
 
-__all__ = ["COMMENTS_PART", "Aside", "add_asides", "asides"]
+__all__ = ["COMMENTS_PART", "Aside", "add_asides", "asides", "picture_in_field"]
 
 W = NS["w"]
 W14 = NS["w14"]
@@ -95,11 +95,17 @@ def add_asides(
             values[f.id] = _doubted(values[f.id], elsewhere.format(text=aside.text, label=f.label))
 
 
+def picture_in_field(f: FieldDef, raw: Raw, doubts: list[str]) -> Raw:
+    """A field of a Word file, or of a PDF, that shows a picture: a signature field is signed,
+    any other field keeps what its text says; either is doubted (``doubts`` grows)."""
+    doubts.append((SIGNED_PICTURE if f.kind == "signature" else PICTURE).format(label=f.label))
+    return True if f.kind == "signature" else raw
+
+
 def _on_own_field(raw: RawValue, f: FieldDef, aside: Aside) -> RawValue:
-    if aside.kind == "picture" and f.kind == "signature":
-        return _doubted(replace(raw, raw=True), SIGNED_PICTURE.format(label=f.label))
     if aside.kind == "picture":
-        return _doubted(raw, PICTURE.format(label=f.label))
+        doubts: list[str] = []
+        return _doubted(replace(raw, raw=picture_in_field(f, raw.raw, doubts)), doubts[0])
     if aside.kind == "comment":
         return _doubted(raw, COMMENT.format(label=f.label, text=aside.text))
     if not isinstance(raw.raw, str) or f.kind == "signature":

@@ -16,9 +16,10 @@ from typing import Any
 
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef
-from pipeline.model.record import RawValue
+from pipeline.model.record import Raw, RawValue
+from pipeline.readback.docx_asides import picture_in_field
 from pipeline.readback.docx_text import parse_ticks
-from pipeline.readback.pdf_text import MM_PER_PT, Glyph, Line, inside, join_lines, page_glyphs, squash, text_lines
+from pipeline.readback.pdf_text import MM_PER_PT, Glyph, Line, inside, join_lines, page_glyphs, page_pictures, squash, text_lines
 from pipeline.render.docx_templates import SIGNATURE_PLACEHOLDER, TEXT_PLACEHOLDER
 
 __all__ = ["read_by_labels"]
@@ -34,6 +35,7 @@ class _Cell:
     right: float  # mm, right edge of the cell's writing area
     lines: list[Line] = field(default_factory=list)
     stray: bool = False  # more text in the row before the next label: not our table's shape
+    pictured: bool = False  # a picture shows in the cell (a signature pasted as a picture)
 
     @property
     def glyphs(self) -> list[Glyph]:
@@ -51,19 +53,21 @@ def _value_cells(pdf: Any, form: FormDef) -> dict[str, list[_Cell]]:
     found: dict[str, list[_Cell]] = {f.id: [] for f in form.fields}
     last: _Cell | None = None
     for page in pdf.pages:
-        glyphs = page_glyphs(page)
+        glyphs, pictures = page_glyphs(page), page_pictures(page)
         for t, table in enumerate(page.find_tables()):
             for r, row in enumerate(table.rows):
                 boxes = [_box(c) for c in row.cells if c is not None]
                 texts = [squash("".join(g.text for g in inside(b, glyphs))) for b in boxes]
                 if t == 0 and r == 0 and last is not None and len(boxes) > 1 and not texts[0]:
                     last.lines += text_lines(inside(boxes[1], glyphs, spaces=True))
+                    last.pictured |= _shows_a_picture(boxes[1], pictures)
                     continue
                 for i, text in enumerate(texts[:-1]):
                     f = by_label.get(text)
                     if f is not None:
                         last = _Cell(boxes[i + 1].right - defs.DOCX_CELL_MARGIN, text_lines(inside(boxes[i + 1], glyphs, spaces=True)))
                         last.stray = _more_text(texts[i + 2 :], by_label)
+                        last.pictured = _shows_a_picture(boxes[i + 1], pictures)
                         found[f.id].append(last)
     return found
 
@@ -76,6 +80,11 @@ def _more_text(rest: list[str], labels: Mapping[str, FieldDef]) -> bool:
         if text:
             return True
     return False
+
+
+def _shows_a_picture(cell: Box, pictures: Sequence[Box]) -> bool:
+    """True when the middle of a picture lies in ``cell``."""
+    return any(cell.x <= p.x + p.w / 2 <= cell.right and cell.y <= p.y + p.h / 2 <= cell.bottom for p in pictures)
 
 
 def _box(bbox: Sequence[float]) -> Box:
@@ -91,14 +100,17 @@ def _read(f: FieldDef, cells: list[_Cell]) -> RawValue:
     if cells[0].stray:
         doubts.append(f"“{f.label}”的内容分在几个单元格中，可能没有读全，请核对")
     text = texts[0]
+    raw: Raw = text
     if f.kind in CHOICE_KINDS:
         ticks = parse_ticks(text, f.option_values)
         if ticks.problems:
             doubts.append(f"“{f.label}”的勾选无法确定：{'；'.join(ticks.problems)}")
-        return _value(ticks.ticked, doubts)
-    if f.kind == "signature":
-        return _value(bool(text), doubts)
-    return _value(text, doubts)
+        raw = ticks.ticked
+    elif f.kind == "signature":
+        raw = bool(text)
+    if cells[0].pictured:
+        raw = picture_in_field(f, raw, doubts)
+    return _value(raw, doubts)
 
 
 def _cell_text(f: FieldDef, cell: _Cell) -> str:
@@ -117,6 +129,6 @@ def _is_placeholder(f: FieldDef, text: str) -> bool:
     return squash(text) in {squash(TEXT_PLACEHOLDER), squash(SIGNATURE_PLACEHOLDER), squash(f.hint)} - {""}
 
 
-def _value(raw: str | bool | tuple[str, ...], doubts: list[str]) -> RawValue:
+def _value(raw: Raw, doubts: list[str]) -> RawValue:
     confidence = defs.PDF_DOUBT_CONFIDENCE if doubts else defs.PDF_TEXT_CONFIDENCE
     return RawValue(raw, confidence, SOURCE, "；".join(doubts))

@@ -16,6 +16,7 @@ from typing import Any
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, PageDef
 from pipeline.model.record import Raw, RawValue
+from pipeline.readback.docx_asides import picture_in_field
 from pipeline.readback.pdf_text import (
     MM_PER_PT,
     Glyph,
@@ -26,6 +27,7 @@ from pipeline.readback.pdf_text import (
     overlaps,
     page_glyphs,
     page_marks,
+    page_pictures,
     squash,
     text_lines,
 )
@@ -82,14 +84,15 @@ def read_by_layout(pages: Mapping[int, Any], form: FormDef) -> dict[str, RawValu
             missing = f"PDF 中没有表单第 {page_def.number} 页，请核对"
             values.update({f.id: RawValue(None, 0.0, SOURCE, missing) for f in page_def.fields})
             continue
-        glyphs, marks = page_glyphs(page), page_marks(page)
-        values.update({f.id: read_field(f, glyphs, marks) for f in page_def.fields})
+        glyphs, marks, pictures = page_glyphs(page), page_marks(page), page_pictures(page)
+        values.update({f.id: read_field(f, glyphs, marks, pictures) for f in page_def.fields})
     return values
 
 
-def read_field(f: FieldDef, glyphs: Sequence[Glyph], marks: Sequence[Mark]) -> RawValue:
+def read_field(f: FieldDef, glyphs: Sequence[Glyph], marks: Sequence[Mark], pictures: Sequence[Box]) -> RawValue:
     doubts: list[str] = []
     raw: Raw
+    pictured = any(overlaps(p, inset(f.value_box, defs.PDF_FRAME_INSET)) for p in pictures)
     if f.kind in CHOICE_KINDS:
         raw = tuple(o.value for o in f.options if _ticked(o.box, glyphs, marks))
     elif f.kind in COMB_KINDS:
@@ -99,6 +102,8 @@ def read_field(f: FieldDef, glyphs: Sequence[Glyph], marks: Sequence[Mark]) -> R
         raw = bool(inside(area, glyphs)) or any(m.kind != "rect" and overlaps(m.box, area) for m in marks)
     else:
         raw = _text(f, glyphs, doubts)
+    if pictured:
+        raw = picture_in_field(f, raw, doubts)
     confidence = defs.PDF_DOUBT_CONFIDENCE if doubts else 1.0
     return RawValue(raw, confidence, SOURCE, "；".join(doubts))
 

@@ -9,7 +9,7 @@ not have fitted is a soft wrap (joined), any other line end is a real line break
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,11 +98,16 @@ def pdfium_glyphs(page: Any) -> list[Glyph]:
 
 def page_marks(page: Any) -> list[Mark]:
     """Rectangles, lines and curves of a pdfplumber page, in mm."""
-    return [
-        Mark(kind, Box(o["x0"] * MM_PER_PT, o["top"] * MM_PER_PT, (o["x1"] - o["x0"]) * MM_PER_PT, (o["bottom"] - o["top"]) * MM_PER_PT))
-        for kind, objects in (("rect", page.rects), ("line", page.lines), ("curve", page.curves))
-        for o in objects
-    ]
+    return [Mark(kind, _mm_box(o)) for kind, objects in (("rect", page.rects), ("line", page.lines), ("curve", page.curves)) for o in objects]
+
+
+def page_pictures(page: Any) -> list[Box]:
+    """Where a pdfplumber page shows pictures, in mm."""
+    return [_mm_box(o) for o in page.images]
+
+
+def _mm_box(o: Mapping[str, Any]) -> Box:
+    return Box(o["x0"] * MM_PER_PT, o["top"] * MM_PER_PT, (o["x1"] - o["x0"]) * MM_PER_PT, (o["bottom"] - o["top"]) * MM_PER_PT)
 
 
 def _is_grey(colour: Any) -> bool:
