@@ -285,6 +285,23 @@ def test_a_picture_in_a_signature_field_is_a_signature_to_check_and_one_elsewher
     assert values["family_situation"].raw == RECORD_VALUES["family_situation"] and "图片" in values["family_situation"].doubt
 
 
+def test_text_typed_beside_a_label_or_below_the_form_is_shown_on_a_field_not_lost(issued: dict, tmp_path: Path) -> None:
+    """Before, both read as if never typed: every field `auto`, the text in no record."""
+    form_id, src = _issued(issued, "record")
+    fill_docx(src, RECORD_VALUES, tmp_path / "filled.docx")
+    document = docx.Document(str(tmp_path / "filled.docx"))
+    label = next(c for t in document.tables for row in t.rows for c in row.cells if c.text.strip() == "家访地点")
+    label.paragraphs[0].add_run(" 外婆家")
+    document.add_paragraph("补充：家长反映孩子在家玩手机到深夜")
+    document.save(str(tmp_path / "typed.docx"))
+    form = load_form("record")
+    values = read_docx(tmp_path / "typed.docx", form, form_id=form_id).values
+    last = [f.id for f in form.fields if f.fillable][-1]
+    assert sorted(fid for fid, v in values.items() if v.doubt) == sorted(["place", last])
+    assert "外婆家" in values["place"].doubt and values["place"].raw == RECORD_VALUES["place"]
+    assert "玩手机到深夜" in values[last].doubt
+
+
 ASIDES = Path(__file__).parent / "data" / "asides"
 
 

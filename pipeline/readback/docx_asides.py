@@ -1,10 +1,11 @@
-"""What a person sees in a Word form beside the text of its fields: text boxes, comments (批注)
-and pictures.
+"""What a person sees in a Word form beside the text of its fields: text boxes, comments (批注),
+pictures, and text typed outside every field.
 
-None is in the text of the cell it is anchored in, and none may be lost: a text box's text is
-joined to the text field it is anchored in; a comment is shown on its field; a picture in a
-signature field is a signature (a parent's signature photographed or drawn on a phone), and
-in any other field a picture whose content is not read. A text box or comment anchored
+None is in the text of a field, and none may be lost: a text box's text is joined to the text
+field it is anchored in; a comment is shown on its field; a picture in a signature field is a
+signature (a parent's signature photographed or drawn on a phone), and in any other field a
+picture whose content is not read. Text typed beside a label, or a paragraph the form does not
+print (a note added below the table), is shown on its field. A text box, comment or paragraph
 outside every field is shown on the next field to fill; a picture there is an attachment (a
 photo of the visit) and stays in the stored file. Every field they touch gets a doubt, so a
 person sees what was placed there. Nothing is placed by where a box is drawn: Word keeps an
@@ -21,10 +22,10 @@ from lxml import etree
 from pipeline import defs
 from pipeline.model.form import FieldDef, FormDef
 from pipeline.model.record import Raw, RawValue
-from pipeline.readback.docx_text import FALLBACK, TEXT_BOX, text_boxes, text_of
+from pipeline.readback.docx_text import FALLBACK, TEXT_BOX, paragraphs, text_boxes, text_of, without_controls
 from pipeline.render.docx_templates import NS
 
-__all__ = ["COMMENTS_PART", "Aside", "add_asides", "asides", "picture_in_field"]
+__all__ = ["COMMENTS_PART", "Aside", "add_asides", "asides", "picture_in_field", "stray_text"]
 
 W = NS["w"]
 W14 = NS["w14"]
@@ -34,9 +35,11 @@ PICTURES = (f"{{{W}}}drawing", f"{{{W}}}pict", f"{{{W}}}object", f"{{{W14}}}cont
 COMMENTS_PART = "word/comments.xml"
 BOX_JOINED = "“{label}”栏里有一个文本框，其中的文字“{text}”已接在此栏文字之后，请核对"
 BOX_NOT_READ = "“{label}”栏里有一个文本框，其中的文字“{text}”没有读入此栏，请核对"
-BOX_ELSEWHERE = "文档中有一个文本框不在任何填写栏里，其中的文字“{text}”没有读入，请核对应填入哪一栏（此提示放在它后面最近的“{label}”栏）"
+BOX_ELSEWHERE = "文档中有一个文本框不在任何填写栏里，其中的文字“{text}”没有读入，请核对应填入哪一栏（此提示放在“{label}”栏）"
 COMMENT = "“{label}”栏上有一条批注：“{text}”，请核对"
-COMMENT_ELSEWHERE = "文档中有一条批注不在任何填写栏上：“{text}”，请核对（此提示放在它后面最近的“{label}”栏）"
+COMMENT_ELSEWHERE = "文档中有一条批注不在任何填写栏上：“{text}”，请核对（此提示放在“{label}”栏）"
+TEXT = "“{label}”一栏中填写处以外有文字“{text}”，没有读入，请核对"
+TEXT_ELSEWHERE = "文档中有不在任何填写栏里的文字“{text}”，没有读入，请核对应填入哪一栏（此提示放在“{label}”栏）"
 SIGNED_PICTURE = "“{label}”栏里是一张图片（插入的签名图片或手写笔迹），已记为已签名，请核对"
 PICTURE = "“{label}”栏里有一张图片，图片中的内容没有读入，请对照原文件核对"
 
@@ -47,7 +50,7 @@ class Aside:
     text (a picture has none)."""
 
     anchor: etree._Element
-    kind: Literal["box", "comment", "picture"]
+    kind: Literal["box", "comment", "picture", "text"]
     text: str = ""
 
 
@@ -61,6 +64,20 @@ def asides(document: etree._Element, comments: etree._Element | None) -> list[As
         if text:
             found.append(Aside(ref.getparent() if start is None else start, "comment", text))
     return found + [Aside(anchor, "picture") for anchor in _pictures(document)]
+
+
+def stray_text(document: etree._Element, printed: frozenset[str], title: str, values_in: list[etree._Element]) -> list[Aside]:
+    """Paragraphs outside ``values_in`` (the fields' controls and value cells) holding text the
+    form does not print: ``printed`` (whitespace removed), or a heading ending in ``title``."""
+    found, fields = [], set(values_in)
+    for p in paragraphs(document):
+        if any(a in fields for a in p.iterancestors()):
+            continue
+        text = text_of(p if p.find(f".//{{{W}}}sdt") is None else without_controls(p))
+        squashed = "".join(text.split())
+        if squashed and squashed not in printed and not squashed.endswith(title):
+            found.append(Aside(p, "text", text))
+    return found
 
 
 def _pictures(document: etree._Element) -> list[etree._Element]:
@@ -80,7 +97,8 @@ def add_asides(
     document: etree._Element, form: FormDef, values: dict[str, RawValue], homes: dict[str, list[etree._Element]], found: list[Aside]
 ) -> None:
     """Put each of ``found`` on the field it is anchored in (``homes``: field id → the
-    controls and cells where that field is), else on the next field to fill."""
+    controls and cells where that field is), else on the next field to fill (the last, after
+    every field)."""
     if not found:
         return
     order = {el: i for i, el in enumerate(document.iter())}
@@ -91,7 +109,7 @@ def add_asides(
             values[own.id] = _on_own_field(values[own.id], own, aside)
         elif aside.kind != "picture":
             f = next((f for start, f in starts if start > order[aside.anchor]), starts[-1][1] if starts else form.fields[-1])
-            elsewhere = BOX_ELSEWHERE if aside.kind == "box" else COMMENT_ELSEWHERE
+            elsewhere = {"box": BOX_ELSEWHERE, "comment": COMMENT_ELSEWHERE, "text": TEXT_ELSEWHERE}[aside.kind]
             values[f.id] = _doubted(values[f.id], elsewhere.format(text=aside.text, label=f.label))
 
 
@@ -106,8 +124,8 @@ def _on_own_field(raw: RawValue, f: FieldDef, aside: Aside) -> RawValue:
     if aside.kind == "picture":
         doubts: list[str] = []
         return _doubted(replace(raw, raw=picture_in_field(f, raw.raw, doubts)), doubts[0])
-    if aside.kind == "comment":
-        return _doubted(raw, COMMENT.format(label=f.label, text=aside.text))
+    if aside.kind in ("comment", "text"):
+        return _doubted(raw, (COMMENT if aside.kind == "comment" else TEXT).format(label=f.label, text=aside.text))
     if not isinstance(raw.raw, str) or f.kind == "signature":
         return _doubted(raw, BOX_NOT_READ.format(label=f.label, text=aside.text))
     joined = replace(raw, raw="\n".join(t for t in (raw.raw, aside.text) if t))

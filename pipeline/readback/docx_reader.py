@@ -29,16 +29,18 @@ from pipeline.errors import BlankFormError, ForeignDocumentError, UnknownFormErr
 from pipeline.identity import FORM_PREFIX, decode_payload, is_valid_form_id
 from pipeline.model.form import CHOICE_KINDS, FieldDef, FormDef, form_ids, load_form
 from pipeline.model.record import RawValue, Reading
-from pipeline.readback.docx_asides import COMMENTS_PART, add_asides, asides
+from pipeline.readback.docx_asides import COMMENTS_PART, add_asides, asides, stray_text
 from pipeline.readback.docx_pictures import shown_images
 from pipeline.readback.docx_text import (
     cell_text,
     checkbox_state,
     is_checkbox,
     looks_repeated,
+    paragraphs,
     parse_ticks,
     sdt_property,
     text_of,
+    without_controls,
 )
 from pipeline.readback.safety import DOCUMENT_PART, check_zip_document, parse_xml, read_part
 from pipeline.render.docx_templates import NS, template_path
@@ -147,7 +149,9 @@ def read_docx(path: Path, form: FormDef, *, form_id: str) -> Reading:
                 cells = _value_cells(doc, form, beside_labels)
             values[f.id] = _read_by_label(f, cells[f.id], form)
     homes = {f.id: _homes(controls.get(f.id, []), (cells or beside_labels)[f.id]) for f in form.fields}
-    aside = asides(doc, pkg.comments)
+    values_in = [el for f in form.fields for el in (*controls.get(f.id, []), *(cells or beside_labels)[f.id])]
+    printed = _printed_text(form)
+    aside = asides(doc, pkg.comments) + (stray_text(doc, *printed, values_in) if printed else [])
     add_asides(doc, form, values, homes, [a for a in aside if a.kind != "picture"])
     fallback = cells is not None or bool(moved)
     ids = {fid for _, fid in _id_candidates(pkg)}
@@ -264,7 +268,8 @@ def _read_by_label(f: FieldDef, cells: list[etree._Element], form: FormDef, *, d
 
 def _homes(controls: list[etree._Element], cells: list[etree._Element]) -> list[etree._Element]:
     """Where a field is: its controls, value cells and the label cells before them."""
-    labels = [c.getprevious() for c in cells if c.getprevious() is not None and c.getprevious().tag == f"{{{W}}}tc"]
+    values = [*cells, *(c for c in map(_enclosing_cell, controls) if c is not None)]
+    labels = [c.getprevious() for c in values if c.getprevious() is not None and c.getprevious().tag == f"{{{W}}}tc"]
     return [*controls, *labels, *cells]
 
 
@@ -334,13 +339,26 @@ def _text_outside(cell: etree._Element, sdt: etree._Element) -> bool:
 @cache
 def _placeholders(form_id: str) -> dict[str, str]:
     """Field id → the grey placeholder text its empty control shows in the form's template."""
-    path = template_path(form_id)
-    with zipfile.ZipFile(path) as zf:
-        doc = parse_xml(read_part(zf, DOCUMENT_PART, path), part=DOCUMENT_PART, path=path)
     return {
         sdt_property(sdt, "tag"): text_of(sdt.find("w:sdtContent", NS))
-        for sdt in doc.xpath("//w:sdt[w:sdtPr/w:showingPlcHdr]", namespaces=NS)
+        for sdt in _template(form_id).xpath("//w:sdt[w:sdtPr/w:showingPlcHdr]", namespaces=NS)
     }
+
+
+@cache
+def _printed_text(form: FormDef) -> tuple[frozenset[str], str] | None:
+    """What the form's template prints outside its controls, by paragraph and without
+    whitespace, and its title; None for a template that generates paragraphs (the outline's
+    questions, chosen per student), whose printed text no list holds."""
+    printed = {"".join(text_of(p).split()) for p in paragraphs(without_controls(_template(form.id)))}
+    return None if any("{%" in t for t in printed) else (frozenset(printed), "".join(form.title.split()))
+
+
+@cache
+def _template(form_id: str) -> etree._Element:
+    path = template_path(form_id)
+    with zipfile.ZipFile(path) as zf:
+        return parse_xml(read_part(zf, DOCUMENT_PART, path), part=DOCUMENT_PART, path=path)
 
 
 # --- identity -----------------------------------------------------------------------------

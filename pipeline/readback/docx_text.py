@@ -16,6 +16,7 @@ undoes exactly that pattern and reports anything else as not clean.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -34,10 +35,12 @@ __all__ = [
     "checkbox_state",
     "is_checkbox",
     "looks_repeated",
+    "paragraphs",
     "parse_ticks",
     "sdt_property",
     "text_boxes",
     "text_of",
+    "without_controls",
 ]
 
 W = NS["w"]
@@ -69,21 +72,40 @@ def text_of(el: etree._Element) -> str:
     """The visible text of ``el`` outside text boxes: paragraphs and line breaks as "\\n", outer
     blanks stripped."""
     parts: list[str] = []
-    for node in (el, *_in_flow(el)):
+    for node in _in_flow(el, P, R):
         if node.tag == P:
             if parts:
                 parts.append("\n")
-        elif node.tag == R and node.getparent().tag != MOVE_FROM:
+        elif node.getparent().tag != MOVE_FROM:
             parts.append(_run_text(node))
     return _tidy("".join(parts))
 
 
-def _in_flow(el: etree._Element) -> Iterator[etree._Element]:
-    """The descendants of ``el`` in document order, leaving out text boxes and fallbacks."""
+def _in_flow(el: etree._Element, *tags: str) -> Iterator[etree._Element]:
+    """``el`` and its descendants of ``tags``, in document order, leaving out what is inside
+    text boxes and fallbacks below ``el`` (a box's own text is read from the box)."""
+    if next(el.iter(TEXT_BOX, FALLBACK), None) is None:
+        yield from el.iter(*tags)
+        return
+    if el.tag in tags:
+        yield el
     for child in el:
         if child.tag not in (TEXT_BOX, FALLBACK):
-            yield child
-            yield from _in_flow(child)
+            yield from _in_flow(child, *tags)
+
+
+def paragraphs(el: etree._Element) -> list[etree._Element]:
+    """The paragraphs of ``el`` outside text boxes, in document order."""
+    return list(_in_flow(el, P))
+
+
+def without_controls(el: etree._Element) -> etree._Element:
+    """A copy of ``el`` without its content controls: what a form prints around its values."""
+    bare = copy.deepcopy(el)
+    for sdt in bare.findall(f".//{SDT}"):
+        if sdt.getparent() is not None:  # not inside a control removed before it
+            sdt.getparent().remove(sdt)
+    return bare
 
 
 def text_boxes(el: etree._Element) -> list[tuple[etree._Element, str]]:
@@ -157,8 +179,8 @@ def cell_text(cell: etree._Element) -> tuple[str, bool]:
     Returns (text, clean); clean is False when a run of same-alias controls does not follow
     LibreOffice's pattern, so the text cannot be trusted.
     """
-    paragraphs, clean = [], True
-    for p in (node for node in _in_flow(cell) if node.tag == P):
+    lines, clean = [], True
+    for p in paragraphs(cell):
         pieces: list[str] = []
         for alias, group in groupby((c for c in p if c.tag != PPR), key=_split_key):
             members = list(group)
@@ -168,8 +190,8 @@ def cell_text(cell: etree._Element) -> tuple[str, bool]:
             text, ok = _rejoin(members)
             pieces.append(text)
             clean = clean and ok
-        paragraphs.append("".join(pieces))
-    return _tidy("\n".join(paragraphs)), clean
+        lines.append("".join(pieces))
+    return _tidy("\n".join(lines)), clean
 
 
 def _split_key(child: etree._Element) -> str | None:
