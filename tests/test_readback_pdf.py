@@ -8,8 +8,10 @@ import json
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import docx
 import numpy as np
 import pikepdf
 import pypdfium2 as pdfium
@@ -214,13 +216,14 @@ def _page_of(entry: dict, field_id: str) -> int:
 
 
 @pytest.mark.slow
-def _word_export(entry: dict, tmp_path: Path, pictures: tuple[str, ...] = ()) -> Path:
-    """The filled .docx, with a picture in each field of ``pictures``, exported to PDF by LibreOffice."""
+def _word_export(entry: dict, tmp_path: Path, edit: Callable[[Path], object] | None = None) -> Path:
+    """The filled .docx, edited in place by ``edit``, exported to PDF by LibreOffice."""
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice is not installed")
     filled = tmp_path / f"{entry['form_id']}.docx"
     fill_docx(entry["path"], {**VALUES, **{k: v for k, v in LEFT_EMPTY.items() if v}}, filled)
-    with_pictures(filled, filled, {fid: in_control(fid) for fid in pictures})
+    if edit is not None:
+        edit(filled)
     profile = tmp_path / "lo-profile"
     subprocess.run(
         ["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
@@ -304,12 +307,29 @@ def test_word_export_is_read_by_its_labels(issued: dict, tmp_path: Path) -> None
 
 def test_a_word_export_with_a_signature_pasted_as_a_picture_is_signed_and_doubted(issued: dict, tmp_path: Path) -> None:
     """Before, the parent's signature picture read as unsigned at the export's confidence."""
-    exported = _word_export(issued["docx"][0], tmp_path, pictures=("parent_signature", "family_situation"))
+    exported = _word_export(
+        issued["docx"][0], tmp_path, lambda path: with_pictures(path, path, {f: in_control(f) for f in ("parent_signature", "family_situation")})
+    )
     info = inspect_pdf(exported)
     values = read_pdf(exported, load_form("record"), form_id=info.form_id, info=info).values
     assert values["parent_signature"].raw is True and "图片" in values["parent_signature"].doubt
     assert values["family_situation"].raw == VALUES["family_situation"] and "图片" in values["family_situation"].doubt
     assert sorted(fid for fid, v in values.items() if v.doubt) == ["family_situation", "parent_signature"]
+
+
+def test_a_note_typed_below_the_form_in_word_is_shown_on_a_field_of_its_pdf_export_not_lost(issued: dict, tmp_path: Path) -> None:
+    """Before, the export read without a doubt and the note was in no record."""
+
+    def add_note(path: Path) -> None:
+        document = docx.Document(str(path))
+        document.add_paragraph("补充：家长反映孩子在家玩手机到深夜")
+        document.save(str(path))
+
+    exported = _word_export(issued["docx"][0], tmp_path, add_note)
+    info = inspect_pdf(exported)
+    values = read_pdf(exported, load_form("record"), form_id=info.form_id, info=info).values
+    last = [f.id for f in load_form("record").fields if f.fillable][-1]
+    assert [fid for fid, v in values.items() if v.doubt] == [last] and "玩手机到深夜" in values[last].doubt
 
 
 # --- image-only, foreign and broken PDFs ---------------------------------------------------

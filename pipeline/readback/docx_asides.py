@@ -23,9 +23,10 @@ from pipeline import defs
 from pipeline.model.form import FieldDef, FormDef
 from pipeline.model.record import Raw, RawValue
 from pipeline.readback.docx_text import FALLBACK, TEXT_BOX, paragraphs, text_boxes, text_of, without_controls
+from pipeline.readback.printed_text import PrintedText
 from pipeline.render.docx_templates import NS
 
-__all__ = ["COMMENTS_PART", "Aside", "add_asides", "asides", "picture_in_field", "stray_text"]
+__all__ = ["COMMENTS_PART", "TEXT_ELSEWHERE", "Aside", "add_asides", "asides", "doubted", "picture_in_field", "stray_text"]
 
 W = NS["w"]
 W14 = NS["w14"]
@@ -66,16 +67,15 @@ def asides(document: etree._Element, comments: etree._Element | None) -> list[As
     return found + [Aside(anchor, "picture") for anchor in _pictures(document)]
 
 
-def stray_text(document: etree._Element, printed: frozenset[str], title: str, values_in: list[etree._Element]) -> list[Aside]:
+def stray_text(document: etree._Element, printed: PrintedText, values_in: list[etree._Element]) -> list[Aside]:
     """Paragraphs outside ``values_in`` (the fields' controls and value cells) holding text the
-    form does not print: ``printed`` (whitespace removed), or a heading ending in ``title``."""
+    form does not print."""
     found, fields = [], set(values_in)
     for p in paragraphs(document):
         if any(a in fields for a in p.iterancestors()):
             continue
         text = text_of(p if p.find(f".//{{{W}}}sdt") is None else without_controls(p))
-        squashed = "".join(text.split())
-        if squashed and squashed not in printed and not squashed.endswith(title):
+        if not printed.prints(text):
             found.append(Aside(p, "text", text))
     return found
 
@@ -110,7 +110,7 @@ def add_asides(
         elif aside.kind != "picture":
             f = next((f for start, f in starts if start > order[aside.anchor]), starts[-1][1] if starts else form.fields[-1])
             elsewhere = {"box": BOX_ELSEWHERE, "comment": COMMENT_ELSEWHERE, "text": TEXT_ELSEWHERE}[aside.kind]
-            values[f.id] = _doubted(values[f.id], elsewhere.format(text=aside.text, label=f.label))
+            values[f.id] = doubted(values[f.id], elsewhere.format(text=aside.text, label=f.label))
 
 
 def picture_in_field(f: FieldDef, raw: Raw, doubts: list[str]) -> Raw:
@@ -123,15 +123,16 @@ def picture_in_field(f: FieldDef, raw: Raw, doubts: list[str]) -> Raw:
 def _on_own_field(raw: RawValue, f: FieldDef, aside: Aside) -> RawValue:
     if aside.kind == "picture":
         doubts: list[str] = []
-        return _doubted(replace(raw, raw=picture_in_field(f, raw.raw, doubts)), doubts[0])
+        return doubted(replace(raw, raw=picture_in_field(f, raw.raw, doubts)), doubts[0])
     if aside.kind in ("comment", "text"):
-        return _doubted(raw, (COMMENT if aside.kind == "comment" else TEXT).format(label=f.label, text=aside.text))
+        return doubted(raw, (COMMENT if aside.kind == "comment" else TEXT).format(label=f.label, text=aside.text))
     if not isinstance(raw.raw, str) or f.kind == "signature":
-        return _doubted(raw, BOX_NOT_READ.format(label=f.label, text=aside.text))
+        return doubted(raw, BOX_NOT_READ.format(label=f.label, text=aside.text))
     joined = replace(raw, raw="\n".join(t for t in (raw.raw, aside.text) if t))
-    return _doubted(joined, BOX_JOINED.format(label=f.label, text=aside.text))
+    return doubted(joined, BOX_JOINED.format(label=f.label, text=aside.text))
 
 
-def _doubted(raw: RawValue, doubt: str) -> RawValue:
+def doubted(raw: RawValue, doubt: str, ceiling: float = defs.DOCX_DOUBT_CONFIDENCE) -> RawValue:
+    """``raw`` with ``doubt`` added to its doubts, its confidence at most ``ceiling``."""
     doubts = "；".join(d for d in (raw.doubt, doubt) if d)
-    return replace(raw, confidence=min(raw.confidence, defs.DOCX_DOUBT_CONFIDENCE), doubt=doubts)
+    return replace(raw, confidence=min(raw.confidence, ceiling), doubt=doubts)

@@ -31,19 +31,18 @@ from pipeline.model.form import CHOICE_KINDS, FieldDef, FormDef, form_ids, load_
 from pipeline.model.record import RawValue, Reading
 from pipeline.readback.docx_asides import COMMENTS_PART, add_asides, asides, stray_text
 from pipeline.readback.docx_pictures import shown_images
+from pipeline.readback.printed_text import printed_text, template_document
 from pipeline.readback.docx_text import (
     cell_text,
     checkbox_state,
     is_checkbox,
     looks_repeated,
-    paragraphs,
     parse_ticks,
     sdt_property,
     text_of,
-    without_controls,
 )
 from pipeline.readback.safety import DOCUMENT_PART, check_zip_document, parse_xml, read_part
-from pipeline.render.docx_templates import NS, template_path
+from pipeline.render.docx_templates import NS
 
 __all__ = ["DocxIdentity", "docx_form_id", "docx_identity", "read_docx"]
 
@@ -150,8 +149,8 @@ def read_docx(path: Path, form: FormDef, *, form_id: str) -> Reading:
             values[f.id] = _read_by_label(f, cells[f.id], form)
     homes = {f.id: _homes(controls.get(f.id, []), (cells or beside_labels)[f.id]) for f in form.fields}
     values_in = [el for f in form.fields for el in (*controls.get(f.id, []), *(cells or beside_labels)[f.id])]
-    printed = _printed_text(form)
-    aside = asides(doc, pkg.comments) + (stray_text(doc, *printed, values_in) if printed else [])
+    printed = printed_text(form)
+    aside = asides(doc, pkg.comments) + (stray_text(doc, printed, values_in) if printed else [])
     add_asides(doc, form, values, homes, [a for a in aside if a.kind != "picture"])
     fallback = cells is not None or bool(moved)
     ids = {fid for _, fid in _id_candidates(pkg)}
@@ -341,24 +340,8 @@ def _placeholders(form_id: str) -> dict[str, str]:
     """Field id → the grey placeholder text its empty control shows in the form's template."""
     return {
         sdt_property(sdt, "tag"): text_of(sdt.find("w:sdtContent", NS))
-        for sdt in _template(form_id).xpath("//w:sdt[w:sdtPr/w:showingPlcHdr]", namespaces=NS)
+        for sdt in template_document(form_id).xpath("//w:sdt[w:sdtPr/w:showingPlcHdr]", namespaces=NS)
     }
-
-
-@cache
-def _printed_text(form: FormDef) -> tuple[frozenset[str], str] | None:
-    """What the form's template prints outside its controls, by paragraph and without
-    whitespace, and its title; None for a template that generates paragraphs (the outline's
-    questions, chosen per student), whose printed text no list holds."""
-    printed = {"".join(text_of(p).split()) for p in paragraphs(without_controls(_template(form.id)))}
-    return None if any("{%" in t for t in printed) else (frozenset(printed), "".join(form.title.split()))
-
-
-@cache
-def _template(form_id: str) -> etree._Element:
-    path = template_path(form_id)
-    with zipfile.ZipFile(path) as zf:
-        return parse_xml(read_part(zf, DOCUMENT_PART, path), part=DOCUMENT_PART, path=path)
 
 
 # --- identity -----------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from typing import Any
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef
 from pipeline.model.record import Raw, RawValue
-from pipeline.readback.docx_asides import picture_in_field
+from pipeline.readback.docx_asides import TEXT_ELSEWHERE, doubted, picture_in_field
+from pipeline.readback.printed_text import printed_text
 from pipeline.readback.docx_text import parse_ticks
 from pipeline.readback.pdf_text import MM_PER_PT, Glyph, Line, inside, join_lines, page_glyphs, page_pictures, squash, text_lines
 from pipeline.render.docx_templates import SIGNATURE_PLACEHOLDER, TEXT_PLACEHOLDER
@@ -33,6 +34,8 @@ class _Cell:
     """A value cell, possibly continued on the next page."""
 
     right: float  # mm, right edge of the cell's writing area
+    page: int  # 0-based page index
+    top: float  # mm
     lines: list[Line] = field(default_factory=list)
     stray: bool = False  # more text in the row before the next label: not our table's shape
     pictured: bool = False  # a picture shows in the cell (a signature pasted as a picture)
@@ -43,18 +46,32 @@ class _Cell:
 
 
 def read_by_labels(pdf: Any, form: FormDef) -> dict[str, RawValue]:
-    """Every field of ``form`` from the value cell right of its label."""
-    cells = _value_cells(pdf, form)
-    return {f.id: _read(f, cells[f.id]) for f in form.fields}
+    """Every field of ``form`` from the value cell right of its label; a line printed outside
+    the tables that the form does not print (a note typed below the table, a text box, a
+    comment's balloon) is shown on the next field to fill."""
+    cells, strays = _value_cells(pdf, form)
+    values = {f.id: _read(f, cells[f.id]) for f in form.fields}
+    fillable = sorted((((c.page, c.top), f) for f in form.fields if f.fillable for c in cells[f.id][:1]), key=lambda at: at[0])
+    for where, text in strays:
+        f = next((f for at, f in fillable if at > where), fillable[-1][1] if fillable else form.fields[-1])
+        values[f.id] = doubted(values[f.id], TEXT_ELSEWHERE.format(text=text, label=f.label), defs.PDF_DOUBT_CONFIDENCE)
+    return values
 
 
-def _value_cells(pdf: Any, form: FormDef) -> dict[str, list[_Cell]]:
+def _value_cells(pdf: Any, form: FormDef) -> tuple[dict[str, list[_Cell]], list[tuple[tuple[int, float], str]]]:
+    """Field id → its value cells, and ((page, top), text) of each line outside the tables that
+    the form does not print."""
     by_label = {squash(f.label): f for f in form.fields}
     found: dict[str, list[_Cell]] = {f.id: [] for f in form.fields}
+    printed = printed_text(form)
+    strays: list[tuple[tuple[int, float], str]] = []
     last: _Cell | None = None
-    for page in pdf.pages:
+    for number, page in enumerate(pdf.pages):
         glyphs, pictures = page_glyphs(page), page_pictures(page)
-        for t, table in enumerate(page.find_tables()):
+        tables = page.find_tables()
+        if printed is not None:
+            strays += [((number, line.glyphs[0].top), text) for line in _outside(glyphs, tables) if not printed.prints_line(text := line.text)]
+        for t, table in enumerate(tables):
             for r, row in enumerate(table.rows):
                 boxes = [_box(c) for c in row.cells if c is not None]
                 texts = [squash("".join(g.text for g in inside(b, glyphs))) for b in boxes]
@@ -65,11 +82,18 @@ def _value_cells(pdf: Any, form: FormDef) -> dict[str, list[_Cell]]:
                 for i, text in enumerate(texts[:-1]):
                     f = by_label.get(text)
                     if f is not None:
-                        last = _Cell(boxes[i + 1].right - defs.DOCX_CELL_MARGIN, text_lines(inside(boxes[i + 1], glyphs, spaces=True)))
+                        cell = boxes[i + 1]
+                        last = _Cell(cell.right - defs.DOCX_CELL_MARGIN, number, cell.y, text_lines(inside(cell, glyphs, spaces=True)))
                         last.stray = _more_text(texts[i + 2 :], by_label)
-                        last.pictured = _shows_a_picture(boxes[i + 1], pictures)
+                        last.pictured = _shows_a_picture(cell, pictures)
                         found[f.id].append(last)
-    return found
+    return found, strays
+
+
+def _outside(glyphs: list[Glyph], tables: list[Any]) -> list[Line]:
+    """The lines of text outside every table of the page."""
+    boxes = [_box(t.bbox) for t in tables]
+    return text_lines(g for g in glyphs if not any(g.centre_in(b) for b in boxes))
 
 
 def _more_text(rest: list[str], labels: Mapping[str, FieldDef]) -> bool:
@@ -132,3 +156,4 @@ def _is_placeholder(f: FieldDef, text: str) -> bool:
 def _value(raw: Raw, doubts: list[str]) -> RawValue:
     confidence = defs.PDF_DOUBT_CONFIDENCE if doubts else defs.PDF_TEXT_CONFIDENCE
     return RawValue(raw, confidence, SOURCE, "；".join(doubts))
+
