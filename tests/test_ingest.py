@@ -13,7 +13,9 @@ from sqlalchemy import text
 from pipeline.cli import main
 from pipeline.generate import generate
 from pipeline.ingest import ingest
+from pipeline.readback import docx_form_id
 from pipeline.store import records as record_store
+from pipeline.store import repo
 from pipeline.store.workspace import Workspace
 from ingest_support import CLASS, VALUES, filled_docx, make_workspace
 from tests.pg_support import own_database
@@ -53,6 +55,20 @@ def test_a_filled_docx_becomes_a_record_with_values_by_kind(ws: Workspace, issue
     assert f["teachers"].refs, "teacher names resolve to teacher ids"
     assert record.version == 1
     assert ws.files.has(record.source_file.split(".")[0], ".docx"), "the original is kept"
+
+
+def test_a_visit_written_on_a_classmates_word_form_waits_for_a_person(ws: Workspace, issued_docx: list[Path], tmp_path: Path) -> None:
+    """The interviewee is the other student's guardian: before, the field was `auto` and the
+    visit counted for the wrong student without a word."""
+    with ws.session() as s:
+        owner = repo.get_issued_form(s, docx_form_id(issued_docx[0])).student_no
+        other = next(st for st in repo.list_students(s, class_name=CLASS) if st.student_no != owner)
+    path = filled_docx(issued_docx[0], tmp_path / "back" / "a.docx", {**VALUES, "interviewee": f"{other.guardian_relation} {other.guardian_name}"})
+    ingest(ws, [path])
+    with ws.session() as s:
+        [record] = record_store.list_records(s)
+    field = record.fields["interviewee"]
+    assert field.status == "review" and f"同班学生{other.name}" in field.message
 
 
 def test_ingesting_the_same_file_twice_changes_nothing(ws: Workspace, issued_docx: list[Path], tmp_path: Path) -> None:

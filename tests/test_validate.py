@@ -74,14 +74,14 @@ GOOD: dict[str, Any] = {
 }
 
 
-def record_of(confidence: float = 1.0, **changes: Any) -> Record:
+def record_of(confidence: float = 1.0, context: ValidationContext = CONTEXT, **changes: Any) -> Record:
     """Validate the GOOD form with some fields changed (a RawValue passes through as is)."""
     raws = {**GOOD, **changes}
     values = {
         fid: raw if isinstance(raw, RawValue) else RawValue(raw, confidence, "docx") for fid, raw in raws.items()
     }
     reading = Reading(ISSUED.form_id, values, reader="docx")
-    return to_record(reading, form=FORM, issued=ISSUED, context=CONTEXT, source_file="abc.docx")
+    return to_record(reading, form=FORM, issued=ISSUED, context=context, source_file="abc.docx")
 
 
 def norm(field_id: str, raw: Any, form: FormDef = FORM) -> Any:
@@ -292,6 +292,31 @@ def test_teacher_name_shared_by_two_teachers_goes_to_review() -> None:
     fv = record_of(teachers="李娜").fields["teachers"]
     assert fv.status == "review" and "重名" in fv.message and "QHMD010" in fv.message
     assert fv.refs == ()
+
+
+CLASSMATE = Student("G994624201302170002", "王小明", STUDENT.class_name, guardian_name="王建国", guardian_relation="父亲", caregiver="赵桂芝")
+
+
+@pytest.mark.parametrize(
+    ("interviewee", "named"),
+    [
+        ("父亲 王建国", "王建国"),
+        ("王小明的奶奶赵桂芝", "王小明"),
+        ("父亲王 建国", "王建国"),
+        ("祖母 蒋红霞", None),
+        ("祖母", None),
+        ("蒋红霞、王建国", None),
+        ("吴明和王小明的家长", None),
+    ],
+)
+def test_an_interviewee_of_a_classmates_family_not_this_students_sends_the_field_to_review(interviewee: str, named: str | None) -> None:
+    """A visit written on a classmate's form was `auto` as this student's; now it waits for a person."""
+    context = replace(CONTEXT, classmates=(STUDENT, CLASSMATE))
+    fv = record_of(context=context, interviewee=interviewee).fields["interviewee"]
+    if named is None:
+        assert fv.status == "auto", fv.message
+    else:
+        assert fv.status == "review" and f"“{named}”是同班学生王小明" in fv.message and "填错了学生" in fv.message
 
 
 def test_changed_prefilled_phone_is_kept_and_goes_to_review_with_the_roster_value() -> None:

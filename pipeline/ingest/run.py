@@ -295,6 +295,7 @@ def _read_and_store(
         teachers = repo.list_teachers(session, school=repo.student_school(session, issued.student_no)) if issued else []
         policy = student_policy(session, ws, issued.student_no) if issued else ws.policy
         thresholds = workspace_thresholds(session)
+        classmates = repo.classmates(session, student) if student else []
     if issued is None or student is None:
         raise _unknown_form(ws, path, found)
     form = load_form(issued.form)
@@ -305,7 +306,7 @@ def _read_and_store(
         if pictures and pictures.files:  # nothing typed, a photo of the handwritten sheet pasted in
             return pictures
         raise
-    context = ValidationContext(policy=policy, student=student, teachers=teachers, today=dt.date.today(), thresholds=thresholds)
+    context = ValidationContext(policy, student, teachers, dt.date.today(), thresholds, classmates)
     suffix = path.suffix.lower()
     record = to_record(reading, form=form, issued=issued, context=context, source_file=f"{digest}{suffix}")
     returned = _returned(path, size, digest, kind, batch_id, "record", "", found.form_id)

@@ -408,8 +408,9 @@ def _build_record(ws: Workspace, form_id: str) -> PageEvent | None:
                 values[f.id] = RawValue(None, 0.0, "ocr", doubt=f"第 {f.page} 页没有扫描到，请补扫该页或人工录入")
         notes = tuple(f"缺第 {n} 页" for n in missing)
         reading = Reading(form_id, values, "scan", notes)
+        classmates = repo.classmates(session, student)
         context = ValidationContext(
-            policy=student_policy(session, ws, issued.student_no), student=student, teachers=teachers, today=dt.date.today(), thresholds=workspace_thresholds(session)
+            student_policy(session, ws, issued.student_no), student, teachers, dt.date.today(), workspace_thresholds(session), classmates
         )
         record = to_record(reading, form=form, issued=issued, context=context, source_file=pages[0].source_file)
         stored = record_store.add_record(session, record)

@@ -213,8 +213,9 @@ def submit_online_record(
         teachers = repo.list_teachers(session, school=repo.student_school(session, student_no))
         policy = student_policy(session, ws, student_no)  # the student's school's, in a district's store
         thresholds = workspace_thresholds(session)
+        classmates = repo.classmates(session, student)
     raw = posted_values(form, posted)
-    context = ValidationContext(policy, student, teachers, today or dt.date.today(), thresholds)
+    context = ValidationContext(policy, student, teachers, today or dt.date.today(), thresholds, classmates)
 
     def store(session: Session) -> Record:
         issued = _target(session, form, student, form_id)

@@ -199,7 +199,9 @@ def _rule_findings(
     if student is None:
         raise ReviewError(f"表单 {record.form_id} 的学生（学籍号 {record.student_no}）不在花名册中。请先导入花名册")
     teachers = repo.list_teachers(session, school=repo.student_school(session, record.student_no))
-    context = ValidationContext(student_policy(session, ws, record.student_no), student, teachers, dt.date.today())
+    context = ValidationContext(
+        student_policy(session, ws, record.student_no), student, teachers, dt.date.today(), classmates=repo.classmates(session, student)
+    )
     values = {fid: fv.value for fid, fv in record.fields.items()} | {field.id: value}
     # flagged: an empty value is the reviewer's statement that the paper is empty
     return check_field(field, values, load_form(record.form), context, flagged=True)

@@ -100,6 +100,11 @@ def student_school(session: Session, student_no: str) -> str | None:
     return session.scalar(select(StudentRow.school_code).where(StudentRow.student_no == student_no))
 
 
+def classmates(session: Session, student: Student) -> list[Student]:
+    """The students of ``student``'s class in ``student``'s school, ``student`` among them."""
+    return list_students(session, class_name=student.class_name, school=student_school(session, student.student_no))
+
+
 def list_teachers(session: Session, *, school: str | None = None) -> list[Teacher]:
     """Teachers (of one school's code, or of every school when None) by 工号, with their classes."""
     classes: dict[str, list[str]] = {}

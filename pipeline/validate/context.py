@@ -18,3 +18,4 @@ class ValidationContext:
     teachers: Sequence[Teacher]  # the roster's teachers, to resolve names to 工号
     today: dt.date  # local date of the return: dates after it are "in the future"
     thresholds: AutoThresholds = field(default_factory=AutoThresholds)  # the workspace's calibrated ones
+    classmates: Sequence[Student] = ()  # the students of the form's class, whose families name a mix-up

@@ -18,6 +18,7 @@ from typing import Any
 
 from pipeline.errors import FormDefinitionError
 from pipeline.model.form import CHOICE_KINDS, FieldDef, FormDef
+from pipeline.model.people import Student
 from pipeline.validate.context import ValidationContext
 
 _NAME_SEPARATORS = re.compile(r"[、,;/\s]+")  # after NFKC: ，；／ and full-width spaces are ASCII
@@ -103,12 +104,38 @@ def split_teacher_names(text: str) -> list[str]:
     return names
 
 
+def this_family(r: RuleInput) -> Finding:
+    """No one named is a classmate or a classmate's guardian or caregiver unless the form's own
+    student's family is named too: a visit written on another student's form."""
+    student = r.context.student
+    text = _squashed(r.value)
+    if any(name in text for name in _family(student)):
+        return PASS
+    for other in r.context.classmates:
+        if other.student_no != student.student_no:
+            named = next((name for name in _family(other) if name in text), None)
+            if named is not None:
+                who = "本人" if named == other.name else "的家长"
+                return Finding(f"“{named}”是同班学生{other.name}{who}，不是{student.name}的家人：请核对这张表是否填错了学生")
+    return PASS
+
+
+def _family(student: Student) -> list[str]:
+    """The names of a student and of their guardian and caregiver (two characters or more)."""
+    return [_squashed(n) for n in (student.name, student.guardian_name, student.caregiver) if len(_squashed(n)) >= 2]
+
+
+def _squashed(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
 RULES: dict[str, Rule] = {
     "within_school_year": within_school_year,
     "not_future": not_future,
     "after_field": after_field,
     "start_before_end": start_before_end,
     "teacher_names": teacher_names,
+    "this_family": this_family,
 }
 
 
