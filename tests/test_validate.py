@@ -305,13 +305,15 @@ CLASSMATE = Student("G994624201302170002", "王小明", STUDENT.class_name, guar
         ("父亲王 建国", "王建国"),
         ("祖母 蒋红霞", None),
         ("祖母", None),
+        ("父母", None),
         ("蒋红霞、王建国", None),
         ("吴明和王小明的家长", None),
     ],
 )
 def test_an_interviewee_of_a_classmates_family_not_this_students_sends_the_field_to_review(interviewee: str, named: str | None) -> None:
     """A visit written on a classmate's form was `auto` as this student's; now it waits for a person."""
-    context = replace(CONTEXT, classmates=(STUDENT, CLASSMATE))
+    cared_for_by_kin = Student("G994624201302170003", "陈晨", STUDENT.class_name, guardian_name="陈刚", caregiver="父母")
+    context = replace(CONTEXT, classmates=(STUDENT, CLASSMATE, cared_for_by_kin))
     fv = record_of(context=context, interviewee=interviewee).fields["interviewee"]
     if named is None:
         assert fv.status == "auto", fv.message

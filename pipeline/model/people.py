@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# Kinship words people are written as ("奶奶", "母亲 张丽", "父母"): a 受访人 besides the roster's
+# own relation, and what a roster's 主要看护人 column holds.
+KINSHIP_WORDS = (
+    "父亲", "母亲", "爸爸", "妈妈", "父母", "祖父", "祖母", "爷爷", "奶奶", "外祖父", "外祖母", "外公",
+    "外婆", "姥爷", "姥姥", "哥哥", "姐姐", "叔叔", "阿姨", "舅舅", "姑姑", "家长", "监护人",
+)
+
 
 @dataclass(frozen=True)
 class Student:

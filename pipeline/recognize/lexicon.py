@@ -28,7 +28,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from pipeline import defs
-from pipeline.model.people import Student, Teacher
+from pipeline.model.people import KINSHIP_WORDS, Student, Teacher
 from pipeline.recognize.ctc import BLANK
 from pipeline.recognize.lines import LineReading
 
@@ -40,12 +40,6 @@ SPACE_CHARS = " 　"
 SEPARATOR_MARKS = "、丶,，;；/／·•"
 SEPARATOR_CHARS = SEPARATOR_MARKS + SPACE_CHARS
 _SEPARATORS = re.compile(f"[{re.escape(SEPARATOR_CHARS)}]+")
-# Kinship words a 受访人 is written as besides the roster's own relation and caregiver ("奶奶",
-# "母亲 张丽", "父母"): each alone, and each before the guardian's name.
-RELATIONS = (
-    "父亲", "母亲", "爸爸", "妈妈", "父母", "祖父", "祖母", "爷爷", "奶奶", "外祖父", "外祖母", "外公",
-    "外婆", "姥爷", "姥姥", "哥哥", "姐姐", "叔叔", "阿姨", "舅舅", "姑姑", "家长", "监护人",
-)
 
 
 @dataclass(frozen=True)
@@ -80,7 +74,7 @@ class Lexicon:
         school's teachers and ``places`` (the place values people verified in this workspace, also
         with their kinship word varied)."""
         staff = [t for t in teachers if not t.classes or class_name in t.classes]
-        relations = _known(student.guardian_relation, student.caregiver, *RELATIONS)
+        relations = _known(student.guardian_relation, student.caregiver, *KINSHIP_WORDS)
         names = {
             "student": _known(student.name),
             "guardian": _known(student.guardian_name, student.caregiver),

@@ -18,7 +18,7 @@ from typing import Any
 
 from pipeline.errors import FormDefinitionError
 from pipeline.model.form import CHOICE_KINDS, FieldDef, FormDef
-from pipeline.model.people import Student
+from pipeline.model.people import KINSHIP_WORDS, Student
 from pipeline.validate.context import ValidationContext
 
 _NAME_SEPARATORS = re.compile(r"[、,;/\s]+")  # after NFKC: ，；／ and full-width spaces are ASCII
@@ -105,8 +105,8 @@ def split_teacher_names(text: str) -> list[str]:
 
 
 def this_family(r: RuleInput) -> Finding:
-    """No one named is a classmate or a classmate's guardian or caregiver unless the form's own
-    student's family is named too: a visit written on another student's form."""
+    """No one named is a classmate or a classmate's guardian or caregiver unless someone of the
+    form's own student's family is named too: a visit written on another student's form."""
     student = r.context.student
     text = _squashed(r.value)
     if any(name in text for name in _family(student)):
@@ -121,8 +121,10 @@ def this_family(r: RuleInput) -> Finding:
 
 
 def _family(student: Student) -> list[str]:
-    """The names of a student and of their guardian and caregiver (two characters or more)."""
-    return [_squashed(n) for n in (student.name, student.guardian_name, student.caregiver) if len(_squashed(n)) >= 2]
+    """The names of a student and of their guardian, and of their caregiver where the roster
+    names one (its 主要看护人 column is mostly a kinship word: 父母, 祖母)."""
+    names = (_squashed(n) for n in (student.name, student.guardian_name, student.caregiver))
+    return [n for n in names if len(n) >= 2 and n not in KINSHIP_WORDS]
 
 
 def _squashed(text: str) -> str:
