@@ -32,6 +32,7 @@ from pipeline.scan.load import scan_pages
 from pipeline.store.workspace import Workspace, init_workspace, open_workspace
 from pipeline.synth.evaluate import evaluate
 from pipeline import defs
+from pipeline.readback import inspect_pdf
 from pipeline.synth import fill_print_pdf
 from pipeline.synth.photo import PhotoModel, photo_bytes, photograph
 from tests.scan_support import rasterise
@@ -289,6 +290,28 @@ def test_a_print_or_fillable_pdf_written_on_in_a_pdf_app_is_read_from_the_page_n
             [record] = record_store.list_records(s)
         read[name] = {fid: (fv.value, fv.status) for fid, fv in record.fields.items() if fid in values}
     assert read["app"] == read["typed"] and read["fillable-app"] == read["typed"]
+
+
+def test_a_print_pdf_written_on_with_a_tablets_pen_is_read_from_the_strokes_not_taken_for_blank(tmp_path: Path) -> None:
+    """A note app (GoodNotes, a tablet's PDF editor) exports what a pen wrote as paths in the
+    page's content. The text layer still showed the blank print, so it was refused ("这是打印用
+    的空白表"), and a page also typed on read the written boxes as empty. Now such pages are read
+    as a scan reads the paper: every value right, or sent to a person."""
+    ws = _workspace(tmp_path / "ws")
+    generate(ws, forms=["record"], formats=["pdf"], out_dir=tmp_path / "forms", class_name=CLASS)
+    entry = json.loads((tmp_path / "forms" / "manifest.json").read_text(encoding="utf-8"))[0]
+    values = {"visit_date": "2025-11-03", "place": "学生家中", "mode": ("入户走访",), "topics": ("学习情况",), "teacher_signature": True}
+    written = tmp_path / "笔写.pdf"
+    fill_print_pdf(tmp_path / "forms" / entry["file"], values, written, first_page=entry["first_page"], ink=True)
+    assert inspect_pdf(written).kind == "image"
+    report = ingest(ws, [written], workers=1)
+    assert report.count("new") >= 1, [i.message for i in report.items]
+    with ws.session() as s:
+        record = next(r for r in record_store.list_records(s) if r.form_id == entry["form_id"])
+    expected = {"visit_date": "2025-11-03", "place": "学生家中", "mode": "入户走访", "topics": ["学习情况"], "teacher_signature": True}
+    read = {fid: (record.fields[fid].value, record.fields[fid].status) for fid in expected}
+    assert all(value == expected[fid] or status == "review" for fid, (value, status) in read.items()), read
+    assert read["mode"] == ("入户走访", "auto") and read["visit_date"][0] == "2025-11-03", read
 
 
 def test_a_fillable_pdf_returned_untouched_is_refused_as_blank(tmp_path: Path) -> None:

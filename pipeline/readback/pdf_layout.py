@@ -13,6 +13,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, PageDef
 from pipeline.model.record import Raw, RawValue
@@ -32,7 +35,7 @@ from pipeline.readback.pdf_text import (
     text_lines,
 )
 
-__all__ = ["FOOTER", "form_pages", "layout_matches", "read_by_layout"]
+__all__ = ["FOOTER", "form_pages", "layout_matches", "pen_strokes_on", "read_by_layout"]
 
 SOURCE = "pdf-text"
 FOOTER = re.compile(r"表单编号\s*([0-9A-Z]{9})\s*第\s*(\d+)\s*/\s*(\d+)\s*页")
@@ -73,6 +76,34 @@ def form_pages(doc: Any, form: FormDef, form_id: str) -> tuple[dict[int, int], t
         return pages, ()
     fallback = {number: number - 1 for number in range(1, min(form.page_count, len(doc)) + 1)}
     return fallback, (f"页脚中没有表单编号 {form_id}，已按页序读取",)
+
+
+def pen_strokes_on(page: pdfium.PdfPage, form: FormDef) -> bool:
+    """Whether a pen wrote on ``page`` of our print layout where text is written: a curved or
+    many-pointed path inside a text, date or digit box, as a tablet's ink leaves it once
+    flattened into the page (our print draws only rectangles and straight lines there). The
+    layout reader reads typed characters only; such a page is for the scan reader."""
+    height = page.get_height()
+    box = form.pages[0].footer_box
+    footer = page.get_textpage().get_text_bounded(box.x / MM_PER_PT, height - box.bottom / MM_PER_PT, box.right / MM_PER_PT, height - box.y / MM_PER_PT)
+    found = FOOTER.search(footer)
+    number = int(found.group(2)) if found else 1
+    page_def = next((p for p in form.pages if p.number == number), None)
+    if page_def is None:
+        return False
+    boxes = [inset(f.value_box, defs.PDF_FRAME_INSET) for f in page_def.fields if f.kind not in CHOICE_KINDS and f.kind != "signature"]
+    for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,)):
+        left, bottom, right, top = obj.get_bounds()
+        x, y = (left + right) / 2 * MM_PER_PT, height * MM_PER_PT - (bottom + top) / 2 * MM_PER_PT
+        if any(b.x <= x <= b.right and b.y <= y <= b.bottom for b in boxes) and _drawn_by_hand(obj):
+            return True
+    return False
+
+
+def _drawn_by_hand(path: pdfium.PdfObject) -> bool:
+    """A path with a curve, or with more straight segments than a rectangle has."""
+    kinds = [pdfium_c.FPDFPathSegment_GetType(pdfium_c.FPDFPath_GetPathSegment(path.raw, i)) for i in range(pdfium_c.FPDFPath_CountSegments(path.raw))]
+    return pdfium_c.FPDF_SEGMENT_BEZIERTO in kinds or kinds.count(pdfium_c.FPDF_SEGMENT_LINETO) > defs.PDF_RECT_SEGMENTS
 
 
 def read_by_layout(pages: Mapping[int, Any], form: FormDef) -> dict[str, RawValue]:

@@ -38,7 +38,7 @@ from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, for
 from pipeline.model.record import RawValue, Reading
 from pipeline.pdf_runs import page_runs
 from pipeline.readback.pdf_labels import read_by_labels
-from pipeline.readback.pdf_layout import form_pages, layout_matches, read_by_layout
+from pipeline.readback.pdf_layout import form_pages, layout_matches, pen_strokes_on, read_by_layout
 from pipeline.readback.pdf_text import Glyph, pdfium_glyphs
 from pipeline.render.fillable import FORM_ID_FIELD, FORM_ID_INFO, comb_runs
 from pipeline.scan.load import is_scanned_page
@@ -106,6 +106,8 @@ def inspect_pdf(path: Path) -> PdfInfo:
     kind = _kind(fields, first, has_text, form_id)
     if (kind == "ours" or (kind == "acroform" and not _any_value(fields))) and _marked_up(path, pages):
         kind = "image"  # what was written is in annotations, not in the text layer or the fields
+    elif kind == "ours" and _handwritten(path, pages, _form_of(form_id)):
+        kind = "image"  # a tablet's pen strokes, flattened into the page: the scan reader reads them
     if kind == "text" and len(forms := _printed_form_ids(path, pages)) > 1:
         raise ForeignDocumentError(
             path, f"一个 PDF 文件里有 {len(forms)} 份表（表单编号 {'、'.join(forms)}），无法分开读取",
@@ -263,6 +265,14 @@ def _marked_up(path: Path, count: int) -> bool:
     """Whether a PDF app wrote on any page: a text box, pen strokes, a stamp or a shape."""
     try:
         return any(_writing_on(doc[i]) for doc, run in page_runs(path, count) for i in run)
+    except pdfium.PdfiumError as exc:
+        raise _pdfium_error(path, exc) from exc
+
+
+def _handwritten(path: Path, count: int, form: FormDef | None) -> bool:
+    """Whether a pen wrote on any page where text is written (see pen_strokes_on)."""
+    try:
+        return form is not None and any(pen_strokes_on(doc[i], form) for doc, run in page_runs(path, count) for i in run)
     except pdfium.PdfiumError as exc:
         raise _pdfium_error(path, exc) from exc
 

@@ -3,14 +3,16 @@
 :func:`fill_fillable_pdf` types into the AcroForm fields of a fillable PDF (as in a PDF
 viewer); :func:`fill_print_pdf` writes onto the print PDF itself (as a PDF editor's
 typewriter and stamp tools do): text in the value boxes, one digit per comb cell, a drawn
-check mark in each ticked option box and a drawn stroke for a signature.
+check mark in each ticked option box and a drawn stroke for a signature; or, with ``ink``, the
+text written by hand with a tablet's pen, its strokes flattened into the page as paths.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 
 import pdfplumber
@@ -26,11 +28,14 @@ from pipeline.render.fillable import ON
 from pipeline.render.fonts import default_fonts
 from pipeline.render.pen import PT, Pen
 from pipeline.synth.docx_fill import SIGNED_NAME, FillValue
+from pipeline.synth.strokes import skeleton
 
 __all__ = ["fill_fillable_pdf", "fill_print_pdf"]
 
 _PRINTED_ID = re.compile(r"表单编号\s*([0-9A-Z]{9})")
 _MULTILINE_SIZE = 10.0  # pt, typed narrative text
+_INK_WIDTH = 0.8  # pt, a tablet pen's stroke
+Write = Callable[..., None]  # (text, x mm, baseline mm, size pt, align=...) as Pen.text
 
 
 def fill_fillable_pdf(src: Path, values: Mapping[str, FillValue], out: Path) -> None:
@@ -89,14 +94,22 @@ def _comb_parts(value: str, sizes: list[int]) -> list[str]:
 
 
 def fill_print_pdf(
-    src: Path, values: Mapping[str, FillValue], out: Path, *, first_page: int = 1, form: FormDef | None = None, markup: bool = False
+    src: Path,
+    values: Mapping[str, FillValue],
+    out: Path,
+    *,
+    first_page: int = 1,
+    form: FormDef | None = None,
+    markup: bool = False,
+    ink: bool = False,
 ) -> None:
     """Write ``src`` to ``out`` with ``values`` drawn onto the form starting at ``first_page``.
 
     The form is found from the printed form id when ``form`` is not given. A signature of
     True is drawn as a pen stroke, a signature given as text is typed. With ``markup`` the
     writing goes into an annotation over each page, as a phone or tablet PDF app's "fill &
-    sign" keeps it, not into the page's content.
+    sign" keeps it, not into the page's content. With ``ink`` the text is written by hand with
+    a pen, each character's strokes a path, as a tablet's ink is once flattened into the page.
     """
     form = form or _printed_form(src, first_page)
     fonts = default_fonts()
@@ -104,9 +117,10 @@ def fill_print_pdf(
     canvas = Canvas(overlay, pagesize=(form.page_size[0] * mm, form.page_size[1] * mm))
     for page in form.pages:
         pen = Pen(canvas, fonts, form.page_size[1])
+        write = partial(_handwrite, pen) if ink else pen.text
         for f in page.fields:
             if f.id in values:
-                _draw(pen, f, values[f.id])
+                _draw(pen, f, values[f.id], write)
         canvas.showPage()
     canvas.save()
     buffer = io.BytesIO()
@@ -138,7 +152,7 @@ def _printed_form(src: Path, first_page: int) -> FormDef:
     return load_form(kinds[found.group(1)[0]])
 
 
-def _draw(pen: Pen, f: FieldDef, value: FillValue) -> None:
+def _draw(pen: Pen, f: FieldDef, value: FillValue, write: Write) -> None:
     if f.kind in CHOICE_KINDS:
         if not isinstance(value, tuple) or set(value) - set(f.option_values):
             raise ValueError(f"field {f.id!r} offers {list(f.option_values)}, not {value!r}")
@@ -150,22 +164,42 @@ def _draw(pen: Pen, f: FieldDef, value: FillValue) -> None:
     elif f.kind in COMB_KINDS:
         size = defs.VALUE_FONT_SIZE
         for digit, cell in zip(re.sub(r"\D", "", str(value)), f.cells):
-            pen.text(digit, cell.x + cell.w / 2, pen.centred_baseline(cell, size), size, align="center")
+            write(digit, cell.x + cell.w / 2, pen.centred_baseline(cell, size), size, align="center")
     elif f.kind == "multiline":
-        _lines(pen, f, str(value))
+        _lines(pen, f, str(value), write)
     elif value is not False:
         size = defs.VALUE_FONT_SIZE
-        pen.text(str(value), f.value_box.x + defs.PADDING, pen.centred_baseline(f.value_box, size), size)
+        write(str(value), f.value_box.x + defs.PADDING, pen.centred_baseline(f.value_box, size), size)
 
 
-def _lines(pen: Pen, f: FieldDef, text: str) -> None:
-    """Typed narrative: one line per guide-line band, wrapped at the box width."""
+def _lines(pen: Pen, f: FieldDef, text: str, write: Write) -> None:
+    """A narrative: one line per guide-line band, wrapped at the box width."""
     room = f.value_box.w - 2 * defs.PADDING
     lines = [line for paragraph in text.split("\n") for line in pen.wrap(paragraph, _MULTILINE_SIZE, room)]
     if len(lines) > len(f.lines):
         raise ValueError(f"field {f.id!r}: {len(lines)} lines do not fit {len(f.lines)} bands")
     for line, band in zip(lines, f.lines):
-        pen.text(line, band.x + defs.PADDING, band.bottom - _MULTILINE_SIZE * PT * 0.3, _MULTILINE_SIZE)
+        write(line, band.x + defs.PADDING, band.bottom - _MULTILINE_SIZE * PT * 0.3, _MULTILINE_SIZE)
+
+
+def _handwrite(pen: Pen, text: str, x: float, baseline: float, size: float, *, align: str = "left") -> None:
+    """``text`` written with a pen where Pen.text would type it: each character's centre-line
+    strokes (pipeline.synth.strokes) drawn as paths of straight segments."""
+    fonts = pen.fonts
+    font = next(f for f in fonts.fonts if f.name == fonts.primary)
+    widths = [pen.canvas.stringWidth(char, fonts.primary, size) * PT for char in text]
+    x -= {"left": 0.0, "center": sum(widths) / 2, "right": sum(widths)}[align]
+    em = size * PT
+    pen.canvas.setLineWidth(_INK_WIDTH)
+    for char, width in zip(text, widths):
+        for stroke in (s for part in skeleton(char, font.path) for s in part):
+            points = [((x + width / 2 + sx * em) * mm, pen.y(baseline + sy * em)) for sx, sy in stroke]
+            path = pen.canvas.beginPath()
+            path.moveTo(*points[0])
+            for point in points[1:]:
+                path.lineTo(*point)
+            pen.canvas.drawPath(path, stroke=1, fill=0)
+        x += width
 
 
 def _tick_mark(pen: Pen, box: Box) -> None:
