@@ -13,6 +13,7 @@ from pathlib import Path
 
 import docx
 import numpy as np
+import pdfplumber
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
@@ -330,6 +331,46 @@ def test_a_note_typed_below_the_form_in_word_is_shown_on_a_field_of_its_pdf_expo
     values = read_pdf(exported, load_form("record"), form_id=info.form_id, info=info).values
     last = [f.id for f in load_form("record").fields if f.fillable][-1]
     assert [fid for fid, v in values.items() if v.doubt] == [last] and "玩手机到深夜" in values[last].doubt
+
+
+def _beside_label(path: Path, label: str, gap_mm: float = 20.0) -> tuple[int, float, float]:
+    """(page index, x, y) in points from the bottom left, ``gap_mm`` right of ``label``'s text."""
+    with pdfplumber.open(path) as pdf:
+        for index, page in enumerate(pdf.pages):
+            words = [w for w in page.extract_words() if w["text"] == label]
+            if words:
+                return index, words[0]["x1"] + gap_mm / 25.4 * 72, page.height - (words[0]["top"] + words[0]["bottom"]) / 2
+    raise AssertionError(f"{label} not in {path}")
+
+
+def test_pen_strokes_and_a_pdf_apps_note_on_a_word_export_are_shown_on_their_fields(issued: dict, tmp_path: Path) -> None:
+    """A teacher writes on the exported form with a tablet: the parent signs with the pen (strokes
+    flattened into the page) and a note goes into a text-box annotation. Before, the signature
+    read as unsigned and the note was not seen, every field without a doubt."""
+    exported = _word_export(issued["docx"][0], tmp_path)
+    written = tmp_path / "written.pdf"
+    sign_page, x, y = _beside_label(exported, "家长签名")
+    note_page, nx, ny = _beside_label(exported, "家长意见建议", gap_mm=40)
+    overlay = io.BytesIO()
+    canvas = Canvas(overlay, pagesize=A4)
+    for page in range(max(sign_page, note_page) + 1):
+        if page == sign_page:
+            path = canvas.beginPath()
+            path.moveTo(x, y)
+            path.curveTo(x + 20, y + 12, x + 30, y - 10, x + 60, y + 4)
+            canvas.drawPath(path, stroke=1, fill=0)
+        canvas.showPage()
+    canvas.save()
+    with pikepdf.open(exported) as pdf, pikepdf.open(overlay) as drawn:
+        pdf.pages[sign_page].add_overlay(drawn.pages[sign_page])
+        note = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.FreeText, Rect=[nx, ny - 6, nx + 120, ny + 6], Contents="同意")
+        pdf.pages[note_page].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(note)]))
+        pdf.save(written)
+    info = inspect_pdf(written)
+    values = read_pdf(written, load_form("record"), form_id=info.form_id, info=info).values
+    assert values["parent_signature"].raw is True and "笔迹" in values["parent_signature"].doubt
+    assert values["parent_opinion"].raw == VALUES["parent_opinion"] and "批注" in values["parent_opinion"].doubt
+    assert sorted(fid for fid, v in values.items() if v.doubt) == ["parent_opinion", "parent_signature"]
 
 
 # --- image-only, foreign and broken PDFs ---------------------------------------------------

@@ -26,7 +26,7 @@ from pipeline.readback.docx_text import FALLBACK, TEXT_BOX, paragraphs, text_box
 from pipeline.readback.printed_text import PrintedText
 from pipeline.render.docx_templates import NS
 
-__all__ = ["COMMENTS_PART", "TEXT_ELSEWHERE", "Aside", "add_asides", "asides", "doubted", "picture_in_field", "stray_text"]
+__all__ = ["COMMENTS_PART", "INK", "PICTURE", "TEXT_ELSEWHERE", "Aside", "add_asides", "asides", "doubted", "shown_in_field", "stray_text"]
 
 W = NS["w"]
 W14 = NS["w14"]
@@ -41,8 +41,10 @@ COMMENT = "“{label}”栏上有一条批注：“{text}”，请核对"
 COMMENT_ELSEWHERE = "文档中有一条批注不在任何填写栏上：“{text}”，请核对（此提示放在“{label}”栏）"
 TEXT = "“{label}”一栏中填写处以外有文字“{text}”，没有读入，请核对"
 TEXT_ELSEWHERE = "文档中有不在任何填写栏里的文字“{text}”，没有读入，请核对应填入哪一栏（此提示放在“{label}”栏）"
-SIGNED_PICTURE = "“{label}”栏里是一张图片（插入的签名图片或手写笔迹），已记为已签名，请核对"
-PICTURE = "“{label}”栏里有一张图片，图片中的内容没有读入，请对照原文件核对"
+SIGNED = "“{label}”栏里有{what}，已记为已签名，请核对"
+NOT_READ = "“{label}”栏里有{what}，其中的内容没有读入，请对照原文件核对"
+PICTURE = "一张图片（如插入的签名图片）"
+INK = "画上或写上的笔迹、批注"
 
 
 @dataclass(frozen=True)
@@ -113,17 +115,18 @@ def add_asides(
             values[f.id] = doubted(values[f.id], elsewhere.format(text=aside.text, label=f.label))
 
 
-def picture_in_field(f: FieldDef, raw: Raw, doubts: list[str]) -> Raw:
-    """A field of a Word file, or of a PDF, that shows a picture: a signature field is signed,
-    any other field keeps what its text says; either is doubted (``doubts`` grows)."""
-    doubts.append((SIGNED_PICTURE if f.kind == "signature" else PICTURE).format(label=f.label))
+def shown_in_field(f: FieldDef, raw: Raw, doubts: list[str], what: str = PICTURE) -> Raw:
+    """A field of a Word file, or of a PDF, that shows ``what`` (a picture, ink) beside its text:
+    a signature field is signed, any other field keeps what its text says; either is doubted
+    (``doubts`` grows)."""
+    doubts.append((SIGNED if f.kind == "signature" else NOT_READ).format(label=f.label, what=what))
     return True if f.kind == "signature" else raw
 
 
 def _on_own_field(raw: RawValue, f: FieldDef, aside: Aside) -> RawValue:
     if aside.kind == "picture":
         doubts: list[str] = []
-        return doubted(replace(raw, raw=picture_in_field(f, raw.raw, doubts)), doubts[0])
+        return doubted(replace(raw, raw=shown_in_field(f, raw.raw, doubts)), doubts[0])
     if aside.kind in ("comment", "text"):
         return doubted(raw, (COMMENT if aside.kind == "comment" else TEXT).format(label=f.label, text=aside.text))
     if not isinstance(raw.raw, str) or f.kind == "signature":

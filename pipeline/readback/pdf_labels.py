@@ -17,10 +17,23 @@ from typing import Any
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef
 from pipeline.model.record import Raw, RawValue
-from pipeline.readback.docx_asides import TEXT_ELSEWHERE, doubted, picture_in_field
+from pipeline.readback.docx_asides import INK, TEXT_ELSEWHERE, doubted, shown_in_field
 from pipeline.readback.printed_text import printed_text
 from pipeline.readback.docx_text import parse_ticks
-from pipeline.readback.pdf_text import MM_PER_PT, Glyph, Line, inside, join_lines, page_glyphs, page_pictures, squash, text_lines
+from pipeline.readback.pdf_text import (
+    MM_PER_PT,
+    Glyph,
+    Line,
+    inset,
+    inside,
+    join_lines,
+    overlaps,
+    page_glyphs,
+    page_ink,
+    page_pictures,
+    squash,
+    text_lines,
+)
 from pipeline.render.docx_templates import SIGNATURE_PLACEHOLDER, TEXT_PLACEHOLDER
 
 __all__ = ["read_by_labels"]
@@ -39,6 +52,7 @@ class _Cell:
     lines: list[Line] = field(default_factory=list)
     stray: bool = False  # more text in the row before the next label: not our table's shape
     pictured: bool = False  # a picture shows in the cell (a signature pasted as a picture)
+    inked: bool = False  # a pen stroke or a PDF app's annotation is on the cell
 
     @property
     def glyphs(self) -> list[Glyph]:
@@ -67,7 +81,7 @@ def _value_cells(pdf: Any, form: FormDef) -> tuple[dict[str, list[_Cell]], list[
     strays: list[tuple[tuple[int, float], str]] = []
     last: _Cell | None = None
     for number, page in enumerate(pdf.pages):
-        glyphs, pictures = page_glyphs(page), page_pictures(page)
+        glyphs, pictures, ink = page_glyphs(page), page_pictures(page), page_ink(page)
         tables = page.find_tables()
         if printed is not None:
             strays += [((number, line.glyphs[0].top), text) for line in _outside(glyphs, tables) if not printed.prints_line(text := line.text)]
@@ -78,6 +92,7 @@ def _value_cells(pdf: Any, form: FormDef) -> tuple[dict[str, list[_Cell]], list[
                 if t == 0 and r == 0 and last is not None and len(boxes) > 1 and not texts[0]:
                     last.lines += text_lines(inside(boxes[1], glyphs, spaces=True))
                     last.pictured |= _shows_a_picture(boxes[1], pictures)
+                    last.inked |= _touched(boxes[1], ink)
                     continue
                 for i, text in enumerate(texts[:-1]):
                     f = by_label.get(text)
@@ -86,6 +101,7 @@ def _value_cells(pdf: Any, form: FormDef) -> tuple[dict[str, list[_Cell]], list[
                         last = _Cell(cell.right - defs.DOCX_CELL_MARGIN, number, cell.y, text_lines(inside(cell, glyphs, spaces=True)))
                         last.stray = _more_text(texts[i + 2 :], by_label)
                         last.pictured = _shows_a_picture(cell, pictures)
+                        last.inked = _touched(cell, ink)
                         found[f.id].append(last)
     return found, strays
 
@@ -111,6 +127,12 @@ def _shows_a_picture(cell: Box, pictures: Sequence[Box]) -> bool:
     return any(cell.x <= p.x + p.w / 2 <= cell.right and cell.y <= p.y + p.h / 2 <= cell.bottom for p in pictures)
 
 
+def _touched(cell: Box, ink: Sequence[Box]) -> bool:
+    """True when ink lies on ``cell`` (not only on its border)."""
+    inner = inset(cell, defs.PDF_FRAME_INSET)
+    return any(overlaps(b, inner) for b in ink)
+
+
 def _box(bbox: Sequence[float]) -> Box:
     x0, top, x1, bottom = (v * MM_PER_PT for v in bbox)
     return Box(x0, top, x1 - x0, bottom - top)
@@ -133,7 +155,9 @@ def _read(f: FieldDef, cells: list[_Cell]) -> RawValue:
     elif f.kind == "signature":
         raw = bool(text)
     if cells[0].pictured:
-        raw = picture_in_field(f, raw, doubts)
+        raw = shown_in_field(f, raw, doubts)
+    if cells[0].inked:
+        raw = shown_in_field(f, raw, doubts, INK)
     return _value(raw, doubts)
 
 

@@ -19,7 +19,7 @@ import pypdfium2.raw as pdfium_c
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, PageDef
 from pipeline.model.record import Raw, RawValue
-from pipeline.readback.docx_asides import picture_in_field
+from pipeline.readback.docx_asides import shown_in_field
 from pipeline.readback.pdf_text import (
     MM_PER_PT,
     Glyph,
@@ -134,7 +134,7 @@ def read_field(f: FieldDef, glyphs: Sequence[Glyph], marks: Sequence[Mark], pict
     else:
         raw = _text(f, glyphs, doubts)
     if pictured:
-        raw = picture_in_field(f, raw, doubts)
+        raw = shown_in_field(f, raw, doubts)
     confidence = defs.PDF_DOUBT_CONFIDENCE if doubts else 1.0
     return RawValue(raw, confidence, SOURCE, "；".join(doubts))
 

@@ -39,18 +39,14 @@ from pipeline.model.record import RawValue, Reading
 from pipeline.pdf_runs import page_runs
 from pipeline.readback.pdf_labels import read_by_labels
 from pipeline.readback.pdf_layout import form_pages, layout_matches, pen_strokes_on, read_by_layout
-from pipeline.readback.pdf_text import Glyph, pdfium_glyphs
+from pipeline.readback.pdf_text import WRITING_ANNOTATIONS, Glyph, pdfium_glyphs
 from pipeline.render.fillable import FORM_ID_FIELD, FORM_ID_INFO, comb_runs
 from pipeline.scan.load import is_scanned_page
 
 __all__ = ["KINDS", "PdfInfo", "inspect_pdf", "read_pdf"]
 
 KINDS = ("acroform", "ours", "text", "image")
-# Annotations a PDF app writes with (the others, links, notes and highlights, add no value)
-_WRITING = (
-    pdfium_c.FPDF_ANNOT_FREETEXT, pdfium_c.FPDF_ANNOT_INK, pdfium_c.FPDF_ANNOT_STAMP, pdfium_c.FPDF_ANNOT_SQUARE,
-    pdfium_c.FPDF_ANNOT_CIRCLE, pdfium_c.FPDF_ANNOT_LINE, pdfium_c.FPDF_ANNOT_POLYLINE, pdfium_c.FPDF_ANNOT_POLYGON,
-)
+_WRITING = tuple(getattr(pdfium_c, f"FPDF_ANNOT_{name.upper()}") for name in WRITING_ANNOTATIONS)
 PRINTED_ID = re.compile(r"表单编号\s*[:：]?\s*([0-9A-Z]{9})(?![0-9A-Z])")
 BLANK_PRINT = "这是打印用的空白表，不是交回的表"
 BLANK_FILLABLE = "是系统发放的可填写 PDF，但没有填写任何内容"

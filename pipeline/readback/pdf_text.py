@@ -19,6 +19,8 @@ from pipeline import defs
 from pipeline.model.form import Box
 
 MM_PER_PT = 25.4 / 72
+# The annotations a PDF app writes with (links, notes and highlights add no value)
+WRITING_ANNOTATIONS = ("FreeText", "Ink", "Stamp", "Square", "Circle", "Line", "PolyLine", "Polygon")
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,19 @@ def page_marks(page: Any) -> list[Mark]:
 def page_pictures(page: Any) -> list[Box]:
     """Where a pdfplumber page shows pictures, in mm."""
     return [_mm_box(o) for o in page.images]
+
+
+def page_ink(page: Any) -> list[Box]:
+    """Where something was written or drawn on a pdfplumber page besides its text, in mm: pen
+    strokes (paths that are neither straight lines nor rectangles) and a PDF app's writing
+    annotations."""
+    notes = [a for a in page.annots if _literal(a["data"].get("Subtype")) in WRITING_ANNOTATIONS]
+    return [_mm_box(o) for o in (*page.curves, *notes)]
+
+
+def _literal(value: Any) -> str:
+    name = getattr(value, "name", "")
+    return name.decode("latin-1") if isinstance(name, bytes) else str(name)
 
 
 def _mm_box(o: Mapping[str, Any]) -> Box:
