@@ -112,6 +112,29 @@ def test_fillable_pdf_reads_back_what_was_typed_into_its_fields(issued: dict, tm
     assert not any(v.doubt for v in reading.values.values())
 
 
+def test_a_signature_drawn_with_a_pdf_apps_pen_on_a_typed_fillable_pdf_is_signed_and_doubted(issued: dict, tmp_path: Path) -> None:
+    """Typed on a phone, then signed with a finger: the app keeps the stroke in an Ink annotation
+    over the box. Before, the AcroForm's empty signature field said unsigned, confidence 1.0."""
+    entry = issued["fillable-pdf"][0]
+    filled = tmp_path / "filled.pdf"
+    fill_fillable_pdf(entry["path"], {**VALUES, **LEFT_EMPTY}, filled)
+    box = load_form("record").field("parent_signature").value_box
+    pt = 72 / 25.4
+    x, y = (box.x + 5) * pt, (297 - box.bottom + 5) * pt
+    signed = tmp_path / "signed.pdf"
+    with pikepdf.open(filled) as pdf:
+        page = pdf.pages[_page_of(entry, "parent_signature")]
+        stroke = pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Ink, Rect=[x, y, x + 100, y + 30], InkList=[[x, y, x + 30, y + 25, x + 60, y + 5, x + 100, y + 20]]
+        )
+        page.obj.Annots = pdf.make_indirect(pikepdf.Array([*page.obj.get("/Annots", pikepdf.Array()), pdf.make_indirect(stroke)]))
+        pdf.save(signed)
+    info = inspect_pdf(signed)
+    values = read_pdf(signed, load_form("record"), form_id=info.form_id, info=info).values
+    assert values["parent_signature"].raw is True and "笔迹" in values["parent_signature"].doubt
+    assert [fid for fid, v in values.items() if v.doubt] == ["parent_signature"]
+
+
 def test_chinese_typed_into_a_fillable_pdf_is_displayed(issued: dict, tmp_path: Path) -> None:
     entry = issued["fillable-pdf"][0]
     filled = tmp_path / "filled.pdf"

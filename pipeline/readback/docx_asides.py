@@ -26,7 +26,7 @@ from pipeline.readback.docx_text import FALLBACK, TEXT_BOX, paragraphs, text_box
 from pipeline.readback.printed_text import PrintedText
 from pipeline.render.docx_templates import NS
 
-__all__ = ["COMMENTS_PART", "INK", "PICTURE", "TEXT_ELSEWHERE", "Aside", "add_asides", "asides", "doubted", "shown_in_field", "stray_text"]
+__all__ = ["COMMENTS_PART", "INK", "PICTURE", "TEXT_ELSEWHERE", "Aside", "add_asides", "asides", "doubted", "shown_in_field", "shown_on", "stray_text"]
 
 W = NS["w"]
 W14 = NS["w14"]
@@ -123,10 +123,15 @@ def shown_in_field(f: FieldDef, raw: Raw, doubts: list[str], what: str = PICTURE
     return True if f.kind == "signature" else raw
 
 
+def shown_on(value: RawValue, f: FieldDef, what: str, ceiling: float = defs.DOCX_DOUBT_CONFIDENCE) -> RawValue:
+    """``value`` of field ``f`` that shows ``what`` besides its text (see shown_in_field)."""
+    doubts: list[str] = []
+    return doubted(replace(value, raw=shown_in_field(f, value.raw, doubts, what)), doubts[0], ceiling)
+
+
 def _on_own_field(raw: RawValue, f: FieldDef, aside: Aside) -> RawValue:
     if aside.kind == "picture":
-        doubts: list[str] = []
-        return doubted(replace(raw, raw=shown_in_field(f, raw.raw, doubts)), doubts[0])
+        return shown_on(raw, f, PICTURE)
     if aside.kind in ("comment", "text"):
         return doubted(raw, (COMMENT if aside.kind == "comment" else TEXT).format(label=f.label, text=aside.text))
     if not isinstance(raw.raw, str) or f.kind == "signature":

@@ -29,13 +29,14 @@ from pipeline.readback.pdf_text import (
     join_lines,
     overlaps,
     page_glyphs,
+    page_ink,
     page_marks,
     page_pictures,
     squash,
     text_lines,
 )
 
-__all__ = ["FOOTER", "form_pages", "layout_matches", "pen_strokes_on", "read_by_layout"]
+__all__ = ["FOOTER", "form_pages", "inked_fields", "layout_matches", "pen_strokes_on", "read_by_layout"]
 
 SOURCE = "pdf-text"
 FOOTER = re.compile(r"表单编号\s*([0-9A-Z]{9})\s*第\s*(\d+)\s*/\s*(\d+)\s*页")
@@ -118,6 +119,17 @@ def read_by_layout(pages: Mapping[int, Any], form: FormDef) -> dict[str, RawValu
         glyphs, marks, pictures = page_glyphs(page), page_marks(page), page_pictures(page)
         values.update({f.id: read_field(f, glyphs, marks, pictures) for f in page_def.fields})
     return values
+
+
+def inked_fields(pages: Mapping[int, Any], form: FormDef) -> list[FieldDef]:
+    """The fields of ``form`` a pen stroke or a PDF app's annotation lies on, on the pages
+    holding them (form page number → pdfplumber page)."""
+    found = []
+    for page_def in form.pages:
+        page = pages.get(page_def.number)
+        ink = page_ink(page) if page is not None else []
+        found += [f for f in page_def.fields if any(overlaps(b, inset(f.value_box, defs.PDF_FRAME_INSET)) for b in ink)]
+    return found
 
 
 def read_field(f: FieldDef, glyphs: Sequence[Glyph], marks: Sequence[Mark], pictures: Sequence[Box]) -> RawValue:

@@ -38,7 +38,8 @@ from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, for
 from pipeline.model.record import RawValue, Reading
 from pipeline.pdf_runs import page_runs
 from pipeline.readback.pdf_labels import read_by_labels
-from pipeline.readback.pdf_layout import form_pages, layout_matches, pen_strokes_on, read_by_layout
+from pipeline.readback.docx_asides import INK, shown_on
+from pipeline.readback.pdf_layout import form_pages, inked_fields, layout_matches, pen_strokes_on, read_by_layout
 from pipeline.readback.pdf_text import WRITING_ANNOTATIONS, Glyph, pdfium_glyphs
 from pipeline.render.fillable import FORM_ID_FIELD, FORM_ID_INFO, comb_runs
 from pipeline.scan.load import is_scanned_page
@@ -135,11 +136,15 @@ def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Readi
     finally:
         doc.close()
     with _open(path) as pdf:
-        values = _guard(path, lambda: read_by_layout({n: pdf.pages[i] for n, i in indices.items()}, form))
+        pages = {n: pdf.pages[i] for n, i in indices.items()}
+        values = _guard(path, lambda: read_by_layout(pages, form))
+        inked = _guard(path, lambda: inked_fields(pages, form)) if info.kind == "acroform" else []
     reader = "pdf-layout"
     if info.kind == "acroform":
         fields, _ = _acro_fields(path)
         values.update({f.id: _acro_value(f, fields) for f in form.fields if f.prefill is None})
+        # a signature or a note written with a pen or a PDF app's tools over the typed fields
+        values.update({f.id: shown_on(values[f.id], f, INK, defs.PDF_DOUBT_CONFIDENCE) for f in inked if f.prefill is None})
         reader, notes = "acroform", ()
     if not any(values[f.id].written for f in form.fields if f.fillable and f.id in values):
         # Our print layout, or our fillable PDF, and not one value typed in: the file as issued.
