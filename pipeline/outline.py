@@ -28,6 +28,7 @@ __all__ = [
     "SECTIONS",
     "RosterFacts",
     "categories_for",
+    "is_section_heading",
     "outline_context",
     "outline_environment",
     "outline_for",
@@ -69,6 +70,12 @@ BLOCK_PRIORITY = (
 )
 
 _NUMERALS = "一二三四五六七八九十"
+_HEADING = re.compile(f"[{_NUMERALS}]、(?:{'|'.join(SECTIONS)})")
+
+
+def is_section_heading(text: str) -> bool:
+    """Whether ``text`` is a section heading as an outline prints it ("二、拟了解的问题")."""
+    return _HEADING.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)

@@ -302,6 +302,23 @@ def test_text_typed_beside_a_label_or_below_the_form_is_shown_on_a_field_not_los
     assert "玩手机到深夜" in values[last].doubt
 
 
+def test_an_answer_typed_under_an_outline_question_is_shown_on_the_notes_and_the_questions_are_not(issued: dict, tmp_path: Path) -> None:
+    """The outline's questions are generated per student; a teacher types an answer on a new line
+    below one. Before, the answer was in no field and nothing said so."""
+    form_id, src = _issued(issued, "outline")
+    fill_docx(src, {"planned_date": "2025-11-03", "notes": "带好成绩单"}, tmp_path / "filled.docx")
+    form = load_form("outline")
+    assert not any(v.doubt for v in read_docx(tmp_path / "filled.docx", form, form_id=form_id).values.values())
+    document = docx.Document(str(tmp_path / "filled.docx"))
+    paragraphs = document.paragraphs
+    question = next(i for i, p in enumerate(paragraphs) if p.text.startswith("•"))
+    paragraphs[question + 1].insert_paragraph_before("答：奶奶说孩子周末常去河边玩")
+    document.save(str(tmp_path / "answered.docx"))
+    values = read_docx(tmp_path / "answered.docx", form, form_id=form_id).values
+    assert [fid for fid, v in values.items() if v.doubt] == ["notes"]
+    assert "常去河边玩" in values["notes"].doubt and values["notes"].raw == "带好成绩单"
+
+
 ASIDES = Path(__file__).parent / "data" / "asides"
 
 

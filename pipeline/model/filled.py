@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from pipeline.model.form import FormDef
 
 
+BULLET = "•"  # before each item of an outline, printed and in Word
+
+
 @dataclass(frozen=True)
 class OutlineSection:
     heading: str  # e.g. "一、核心目标"

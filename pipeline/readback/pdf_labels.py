@@ -78,6 +78,8 @@ def _value_cells(pdf: Any, form: FormDef) -> tuple[dict[str, list[_Cell]], list[
     by_label = {squash(f.label): f for f in form.fields}
     found: dict[str, list[_Cell]] = {f.id: [] for f in form.fields}
     printed = printed_text(form)
+    if printed is not None and printed.outline:
+        printed = None  # its items wrap into lines a text no list holds: no line can be judged
     strays: list[tuple[tuple[int, float], str]] = []
     last: _Cell | None = None
     for number, page in enumerate(pdf.pages):

@@ -13,10 +13,12 @@ from functools import cache
 
 from lxml import etree
 
-from pipeline.model.form import FormDef
 from pipeline.readback.docx_text import paragraphs, text_of, without_controls
 from pipeline.readback.safety import DOCUMENT_PART, parse_xml, read_part
-from pipeline.render.docx_templates import template_path
+from pipeline.model.filled import BULLET
+from pipeline.model.form import FormDef
+from pipeline.outline import is_section_heading
+from pipeline.render.docx_templates import OUTLINE_LOOP, template_path
 
 __all__ = ["PrintedText", "printed_text", "template_document"]
 
@@ -25,31 +27,38 @@ HEADER_ID = "表单编号"  # the header's "表单编号 R…", printed above ev
 
 @dataclass(frozen=True)
 class PrintedText:
-    """A template's paragraphs outside its controls and its title, whitespace removed."""
+    """A template's paragraphs outside its controls and its title, whitespace removed; with
+    ``outline``, also the section headings and items the 访谈提纲 generates per student."""
 
     paragraphs: frozenset[str]
     title: str
+    outline: bool = False
 
     def prints(self, text: str) -> bool:
         """Whether ``text`` is one of the form's printed paragraphs, or its heading."""
         squashed = "".join(text.split())
+        if self.outline and (squashed.startswith(BULLET) or is_section_heading(squashed)):
+            return True
         return not squashed or squashed in self.paragraphs or squashed.endswith(self.title)
 
     def prints_line(self, text: str) -> bool:
         """Whether ``text`` is a line of a printed paragraph as a PDF export wraps it, the
-        heading, or the header's form id."""
+        heading, or the header's form id. (An outline's items wrap into lines that may start
+        anywhere in a text no list holds: its lines cannot be judged so.)"""
         squashed = "".join(text.split())
         return self.prints(text) or squashed.startswith(HEADER_ID) or any(squashed in p for p in self.paragraphs)
 
 
 @cache
 def printed_text(form: FormDef) -> PrintedText | None:
-    """What ``form``'s template prints; None for a template that generates paragraphs (the
-    outline's questions, chosen per student), whose printed text no list holds."""
+    """What ``form``'s template prints; None for a template that generates paragraphs other
+    than the outline's, whose printed text no list holds."""
     printed = {"".join(text_of(p).split()) for p in paragraphs(without_controls(template_document(form.id)))}
-    if any("{%" in t for t in printed):
+    loop = {"".join(t.split()) for t in OUTLINE_LOOP}
+    outline = loop <= printed
+    if any("{%" in t for t in printed - (loop if outline else set())):
         return None
-    return PrintedText(frozenset(printed - {""}), "".join(form.title.split()))
+    return PrintedText(frozenset(printed - loop - {""}), "".join(form.title.split()), outline)
 
 
 @cache

@@ -37,6 +37,7 @@ from lxml import etree
 
 from pipeline import defs
 from pipeline.atomic import atomic_write_bytes
+from pipeline.model.filled import BULLET
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, PageDef, qr_side_mm
 from pipeline.resources import templates_dir
 
@@ -68,7 +69,7 @@ OUTLINE_LOOP = (
     "{%p for s in outline.sections %}",
     "{{ s.heading }}",
     "{%p for item in s.items %}",
-    "• {{ item }}",
+    BULLET + " {{ item }}",
     "{%p endfor %}",
     "{%p endfor %}",
 )
@@ -216,7 +217,7 @@ def _page_items(page: PageDef) -> list[tuple[str, Any]]:
 
 def _outline_loop() -> Iterator[Element]:
     for text in OUTLINE_LOOP:
-        if text.startswith("•"):
+        if text.startswith(BULLET):
             yield _paragraph(_run(text), indent=defs.DOCX_BULLET_INDENT)
         else:
             yield _paragraph(_run(text, bold=text.startswith("{{")))

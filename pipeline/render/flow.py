@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph
 
 from pipeline import defs
-from pipeline.model.filled import OutlineContent
+from pipeline.model.filled import BULLET, OutlineContent
 from pipeline.model.form import Box
 from pipeline.render.fonts import FontSet
 
@@ -39,9 +39,6 @@ def plan_outline(
         if placed is not None:
             return placed
     return None
-
-
-BULLET = "•"
 
 
 def _story(outline: OutlineContent, fonts: FontSet, size: float) -> list[Flowable]:
