@@ -19,14 +19,14 @@ from typing import Literal
 
 from lxml import etree
 
-from pipeline import defs
 from pipeline.model.form import FieldDef, FormDef
-from pipeline.model.record import Raw, RawValue
+from pipeline.model.record import RawValue
 from pipeline.readback.docx_text import FALLBACK, TEXT_BOX, paragraphs, text_boxes, text_of, without_controls
+from pipeline.readback.field_doubts import PICTURE, TEXT_ELSEWHERE, doubted, shown_on
 from pipeline.readback.printed_text import PrintedText
 from pipeline.render.docx_templates import NS
 
-__all__ = ["COMMENTS_PART", "INK", "PICTURE", "TEXT_ELSEWHERE", "Aside", "add_asides", "asides", "doubted", "shown_in_field", "shown_on", "stray_text"]
+__all__ = ["COMMENTS_PART", "Aside", "add_asides", "asides", "stray_text"]
 
 W = NS["w"]
 W14 = NS["w14"]
@@ -40,11 +40,6 @@ BOX_ELSEWHERE = "文档中有一个文本框不在任何填写栏里，其中的
 COMMENT = "“{label}”栏上有一条批注：“{text}”，请核对"
 COMMENT_ELSEWHERE = "文档中有一条批注不在任何填写栏上：“{text}”，请核对（此提示放在“{label}”栏）"
 TEXT = "“{label}”一栏中填写处以外有文字“{text}”，没有读入，请核对"
-TEXT_ELSEWHERE = "文档中有不在任何填写栏里的文字“{text}”，没有读入，请核对应填入哪一栏（此提示放在“{label}”栏）"
-SIGNED = "“{label}”栏里有{what}，已记为已签名，请核对"
-NOT_READ = "“{label}”栏里有{what}，其中的内容没有读入，请对照原文件核对"
-PICTURE = "一张图片（如插入的签名图片）"
-INK = "画上或写上的笔迹、批注"
 
 
 @dataclass(frozen=True)
@@ -115,20 +110,6 @@ def add_asides(
             values[f.id] = doubted(values[f.id], elsewhere.format(text=aside.text, label=f.label))
 
 
-def shown_in_field(f: FieldDef, raw: Raw, doubts: list[str], what: str = PICTURE) -> Raw:
-    """A field of a Word file, or of a PDF, that shows ``what`` (a picture, ink) beside its text:
-    a signature field is signed, any other field keeps what its text says; either is doubted
-    (``doubts`` grows)."""
-    doubts.append((SIGNED if f.kind == "signature" else NOT_READ).format(label=f.label, what=what))
-    return True if f.kind == "signature" else raw
-
-
-def shown_on(value: RawValue, f: FieldDef, what: str, ceiling: float = defs.DOCX_DOUBT_CONFIDENCE) -> RawValue:
-    """``value`` of field ``f`` that shows ``what`` besides its text (see shown_in_field)."""
-    doubts: list[str] = []
-    return doubted(replace(value, raw=shown_in_field(f, value.raw, doubts, what)), doubts[0], ceiling)
-
-
 def _on_own_field(raw: RawValue, f: FieldDef, aside: Aside) -> RawValue:
     if aside.kind == "picture":
         return shown_on(raw, f, PICTURE)
@@ -138,9 +119,3 @@ def _on_own_field(raw: RawValue, f: FieldDef, aside: Aside) -> RawValue:
         return doubted(raw, BOX_NOT_READ.format(label=f.label, text=aside.text))
     joined = replace(raw, raw="\n".join(t for t in (raw.raw, aside.text) if t))
     return doubted(joined, BOX_JOINED.format(label=f.label, text=aside.text))
-
-
-def doubted(raw: RawValue, doubt: str, ceiling: float = defs.DOCX_DOUBT_CONFIDENCE) -> RawValue:
-    """``raw`` with ``doubt`` added to its doubts, its confidence at most ``ceiling``."""
-    doubts = "；".join(d for d in (raw.doubt, doubt) if d)
-    return replace(raw, confidence=min(raw.confidence, ceiling), doubt=doubts)

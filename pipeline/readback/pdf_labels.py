@@ -17,7 +17,7 @@ from typing import Any
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef
 from pipeline.model.record import Raw, RawValue
-from pipeline.readback.docx_asides import INK, TEXT_ELSEWHERE, doubted, shown_in_field
+from pipeline.readback.field_doubts import INK, TEXT_ELSEWHERE, doubted, shown_in_field
 from pipeline.readback.printed_text import printed_text
 from pipeline.readback.docx_text import parse_ticks
 from pipeline.readback.pdf_text import (

@@ -19,7 +19,7 @@ import pypdfium2.raw as pdfium_c
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, PageDef
 from pipeline.model.record import Raw, RawValue
-from pipeline.readback.docx_asides import shown_in_field
+from pipeline.readback.field_doubts import shown_in_field
 from pipeline.readback.pdf_text import (
     MM_PER_PT,
     Glyph,

@@ -38,7 +38,7 @@ from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, for
 from pipeline.model.record import RawValue, Reading
 from pipeline.pdf_runs import page_runs
 from pipeline.readback.pdf_labels import read_by_labels
-from pipeline.readback.docx_asides import INK, shown_on
+from pipeline.readback.field_doubts import INK, shown_on
 from pipeline.readback.pdf_layout import form_pages, inked_fields, layout_matches, pen_strokes_on, read_by_layout
 from pipeline.readback.pdf_text import WRITING_ANNOTATIONS, Glyph, pdfium_glyphs
 from pipeline.render.fillable import FORM_ID_FIELD, FORM_ID_INFO, comb_runs

@@ -13,11 +13,11 @@ from functools import cache
 
 from lxml import etree
 
-from pipeline.readback.docx_text import paragraphs, text_of, without_controls
-from pipeline.readback.safety import DOCUMENT_PART, parse_xml, read_part
 from pipeline.model.filled import BULLET
 from pipeline.model.form import FormDef
 from pipeline.outline import is_section_heading
+from pipeline.readback.docx_text import paragraphs, text_of, without_controls
+from pipeline.readback.safety import DOCUMENT_PART, parse_xml, read_part
 from pipeline.render.docx_templates import OUTLINE_LOOP, template_path
 
 __all__ = ["PrintedText", "printed_text", "template_document"]

@@ -1,0 +1,43 @@
+"""Doubts a reader puts on a field for what it shows besides its text, in Word files and PDFs
+alike: a picture or pen strokes in a field, text placed outside every field.
+
+A signature field that shows a picture or ink is signed (a parent's signature photographed,
+or written with a tablet's pen); any other field keeps what its text says and names what else
+it shows. Either goes to a person.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pipeline import defs
+from pipeline.model.form import FieldDef
+from pipeline.model.record import Raw, RawValue
+
+__all__ = ["INK", "PICTURE", "TEXT_ELSEWHERE", "doubted", "shown_in_field", "shown_on"]
+
+TEXT_ELSEWHERE = "文档中有不在任何填写栏里的文字“{text}”，没有读入，请核对应填入哪一栏（此提示放在“{label}”栏）"
+SIGNED = "“{label}”栏里有{what}，已记为已签名，请核对"
+NOT_READ = "“{label}”栏里有{what}，其中的内容没有读入，请对照原文件核对"
+PICTURE = "一张图片（如插入的签名图片）"
+INK = "画上或写上的笔迹、批注"
+
+
+def shown_in_field(f: FieldDef, raw: Raw, doubts: list[str], what: str = PICTURE) -> Raw:
+    """A field of a Word file, or of a PDF, that shows ``what`` (a picture, ink) beside its text:
+    a signature field is signed, any other field keeps what its text says; either is doubted
+    (``doubts`` grows)."""
+    doubts.append((SIGNED if f.kind == "signature" else NOT_READ).format(label=f.label, what=what))
+    return True if f.kind == "signature" else raw
+
+
+def shown_on(value: RawValue, f: FieldDef, what: str, ceiling: float = defs.DOCX_DOUBT_CONFIDENCE) -> RawValue:
+    """``value`` of field ``f`` that shows ``what`` besides its text (see shown_in_field)."""
+    doubts: list[str] = []
+    return doubted(replace(value, raw=shown_in_field(f, value.raw, doubts, what)), doubts[0], ceiling)
+
+
+def doubted(raw: RawValue, doubt: str, ceiling: float = defs.DOCX_DOUBT_CONFIDENCE) -> RawValue:
+    """``raw`` with ``doubt`` added to its doubts, its confidence at most ``ceiling``."""
+    doubts = "；".join(d for d in (raw.doubt, doubt) if d)
+    return replace(raw, confidence=min(raw.confidence, ceiling), doubt=doubts)
