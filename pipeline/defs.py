@@ -316,6 +316,7 @@ PDF_SPACE_GAP = 0.3  # em; a wider gap between two characters is read as a space
 PDF_GREY_RANGE = (0.3, 0.85)  # grey level (0 black, 1 white) of placeholder text in exports
 PDF_FRAME_INSET = 0.6  # mm; marks within this of an option box's edge are its printed frame
 PDF_STRADDLE_SHARE = 0.3  # a glyph this much inside a value box, centred outside it, strays out
+PDF_RUN_GAP = 2.0  # em; a wider gap between two characters of a line starts another run of text
 PDF_RECT_SEGMENTS = 4  # straight segments a rectangle has at most (3 and a close, or 4); more are a pen's stroke
 
 # Compliance to-do lists and the problem ledger (台账)

@@ -207,6 +207,33 @@ def test_text_straying_out_of_a_box_is_doubted(issued: dict, tmp_path: Path) -> 
     assert value.doubt and value.confidence < 0.9
 
 
+def test_text_a_pdf_editor_typed_beside_a_label_or_outside_the_boxes_is_shown_not_lost(issued: dict, tmp_path: Path) -> None:
+    """Typed onto the print PDF where the form prints nothing: before, it was in no field and
+    every field said nothing of it."""
+    entry = issued["pdf"][0]
+    filled = tmp_path / "typed.pdf"
+    fill_print_pdf(entry["path"], {**VALUES, **LEFT_EMPTY}, filled)
+    form = load_form("record")
+    label = form.field("place").label_box
+    pt = 72 / 25.4
+    overlay = io.BytesIO()
+    canvas = Canvas(overlay, pagesize=A4)
+    canvas.setFont(default_fonts().primary, 10)
+    canvas.drawString((label.x + 14) * pt, (297 - label.y - label.h / 2 - 1) * pt, "外婆")
+    canvas.drawString(150 * pt, (297 - 283) * pt, "补充：家长反映孩子在家玩手机到深夜")
+    canvas.save()
+    typed = tmp_path / "typed-outside.pdf"
+    with pikepdf.open(filled) as pdf, pikepdf.open(overlay) as drawn:
+        pdf.pages[_page_of(entry, "place")].add_overlay(drawn.pages[0])
+        pdf.save(typed)
+    info = inspect_pdf(typed)
+    values = read_pdf(typed, form, form_id=info.form_id, info=info).values
+    after_page_1 = next(f.id for f in form.pages[1].fields if f.fillable)
+    assert sorted(fid for fid, v in values.items() if v.doubt) == sorted(["place", after_page_1])
+    assert "外婆" in values["place"].doubt and values["place"].raw == VALUES["place"]
+    assert "玩手机到深夜" in values[after_page_1].doubt
+
+
 def test_a_signature_placed_as_a_picture_on_the_print_pdf_is_signed_and_doubted(issued: dict, tmp_path: Path) -> None:
     """Before, a parent's signature photo placed into the box by a PDF editor read as unsigned."""
     entry = issued["pdf"][0]

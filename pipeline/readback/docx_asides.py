@@ -22,7 +22,7 @@ from lxml import etree
 from pipeline.model.form import FieldDef, FormDef
 from pipeline.model.record import RawValue
 from pipeline.readback.docx_text import FALLBACK, TEXT_BOX, paragraphs, text_boxes, text_of, without_controls
-from pipeline.readback.field_doubts import PICTURE, TEXT_ELSEWHERE, doubted, shown_on
+from pipeline.readback.field_doubts import PICTURE, TEXT, TEXT_ELSEWHERE, doubted, shown_on
 from pipeline.readback.printed_text import PrintedText
 from pipeline.render.docx_templates import NS
 
@@ -39,7 +39,6 @@ BOX_NOT_READ = "“{label}”栏里有一个文本框，其中的文字“{text}
 BOX_ELSEWHERE = "文档中有一个文本框不在任何填写栏里，其中的文字“{text}”没有读入，请核对应填入哪一栏（此提示放在“{label}”栏）"
 COMMENT = "“{label}”栏上有一条批注：“{text}”，请核对"
 COMMENT_ELSEWHERE = "文档中有一条批注不在任何填写栏上：“{text}”，请核对（此提示放在“{label}”栏）"
-TEXT = "“{label}”一栏中填写处以外有文字“{text}”，没有读入，请核对"
 
 
 @dataclass(frozen=True)

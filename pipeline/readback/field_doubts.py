@@ -14,8 +14,9 @@ from pipeline import defs
 from pipeline.model.form import FieldDef
 from pipeline.model.record import Raw, RawValue
 
-__all__ = ["INK", "PICTURE", "TEXT_ELSEWHERE", "doubted", "shown_in_field", "shown_on"]
+__all__ = ["INK", "PICTURE", "TEXT", "TEXT_ELSEWHERE", "doubted", "shown_in_field", "shown_on"]
 
+TEXT = "“{label}”一栏中填写处以外有文字“{text}”，没有读入，请核对"
 TEXT_ELSEWHERE = "文档中有不在任何填写栏里的文字“{text}”，没有读入，请核对应填入哪一栏（此提示放在“{label}”栏）"
 SIGNED = "“{label}”栏里有{what}，已记为已签名，请核对"
 NOT_READ = "“{label}”栏里有{what}，其中的内容没有读入，请对照原文件核对"

@@ -19,10 +19,11 @@ import pypdfium2.raw as pdfium_c
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, PageDef
 from pipeline.model.record import Raw, RawValue
-from pipeline.readback.field_doubts import shown_in_field
+from pipeline.readback.field_doubts import TEXT, TEXT_ELSEWHERE, doubted, shown_in_field
 from pipeline.readback.pdf_text import (
     MM_PER_PT,
     Glyph,
+    Line,
     Mark,
     inset,
     inside,
@@ -108,8 +109,10 @@ def _drawn_by_hand(path: pdfium.PdfObject) -> bool:
 
 
 def read_by_layout(pages: Mapping[int, Any], form: FormDef) -> dict[str, RawValue]:
-    """Every field of ``form`` from the pages holding it (form page number → pdfplumber page)."""
+    """Every field of ``form`` from the pages holding it (form page number → pdfplumber page);
+    text typed where the form prints nothing is shown on the next field to fill."""
     values: dict[str, RawValue] = {}
+    strays: list[tuple[tuple[int, float], str]] = []
     for page_def in form.pages:
         page = pages.get(page_def.number)
         if page is None:
@@ -118,7 +121,46 @@ def read_by_layout(pages: Mapping[int, Any], form: FormDef) -> dict[str, RawValu
             continue
         glyphs, marks, pictures = page_glyphs(page), page_marks(page), page_pictures(page)
         values.update({f.id: read_field(f, glyphs, marks, pictures) for f in page_def.fields})
+        for run in _stray_runs(glyphs, page_def, form):
+            text = "".join(g.text for g in run).strip()
+            own = next((f for f in page_def.fields if run[0].centre_in(f.box)), None)
+            if own is not None:
+                values[own.id] = doubted(values[own.id], TEXT.format(label=own.label, text=text), defs.PDF_DOUBT_CONFIDENCE)
+            else:
+                strays.append(((page_def.number, run[0].top), text))
+    fillable = [((p.number, f.value_box.y), f) for p in form.pages for f in p.fields if f.fillable]
+    for where, text in strays:
+        f = next((f for at, f in fillable if at > where), fillable[-1][1])
+        values[f.id] = doubted(values[f.id], TEXT_ELSEWHERE.format(text=text, label=f.label), defs.PDF_DOUBT_CONFIDENCE)
     return values
+
+
+def _stray_runs(glyphs: Sequence[Glyph], page: PageDef, form: FormDef) -> list[list[Glyph]]:
+    """The runs of characters outside the page's value and content boxes that the layout does
+    not print there: its labels, its texts, the title and the footer."""
+    boxes = [*(f.value_box for f in page.fields), *page.content_boxes]
+    labels = {squash(f.label) for f in page.fields}
+    texts = [squash(t.text) for t in page.texts]
+    title = squash(form.title)
+    found = []
+    for line in text_lines(g for g in glyphs if not any(g.centre_in(b) for b in boxes)):
+        for run in _runs(line):
+            text = squash("".join(g.text for g in run))
+            printed = text in labels or text.endswith(title) or FOOTER.fullmatch(text) or any(text in t for t in texts)
+            if text and not printed:
+                found.append(run)
+    return found
+
+
+def _runs(line: Line) -> list[list[Glyph]]:
+    """A line's characters in runs set apart by a gap wider than two characters (two labels
+    of one row, a label and what was typed far from it)."""
+    runs = [[line.glyphs[0]]]
+    for a, b in zip(line.glyphs, line.glyphs[1:]):
+        if b.x0 - a.x1 > defs.PDF_RUN_GAP * a.size:
+            runs.append([])
+        runs[-1].append(b)
+    return runs
 
 
 def inked_fields(pages: Mapping[int, Any], form: FormDef) -> list[FieldDef]:
