@@ -71,6 +71,19 @@ def test_a_visit_written_on_a_classmates_word_form_waits_for_a_person(ws: Worksp
     assert field.status == "review" and f"同班学生{other.name}" in field.message
 
 
+def test_a_note_typed_below_a_word_form_waits_for_a_person_with_its_text(ws: Workspace, issued_docx: list[Path], tmp_path: Path) -> None:
+    """Before, the record was stored with every field `auto` and the note in none of them."""
+    path = filled_docx(issued_docx[0], tmp_path / "back" / "a.docx")
+    document = Document(str(path))
+    document.add_paragraph("补充：家长反映孩子在家玩手机到深夜")
+    document.save(str(path))
+    ingest(ws, [path])
+    with ws.session() as s:
+        [record] = record_store.list_records(s)
+    noted = [fv for fv in record.fields.values() if "玩手机到深夜" in fv.message]
+    assert record.status == "review" and len(noted) == 1 and noted[0].status == "review"
+
+
 def test_ingesting_the_same_file_twice_changes_nothing(ws: Workspace, issued_docx: list[Path], tmp_path: Path) -> None:
     path = filled_docx(issued_docx[0], tmp_path / "back" / "a.docx")
     ingest(ws, [path])
