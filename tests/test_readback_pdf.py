@@ -25,6 +25,7 @@ from reportlab.pdfgen.canvas import Canvas
 from pipeline.errors import BlankFormError, ForeignDocumentError, UnreadableFileError
 from pipeline.generate import generate
 from pipeline.model.form import load_form
+from pipeline.model.record import RawValue
 from pipeline.readback import PdfInfo, inspect_pdf, read_pdf
 from pipeline.readback.pdf_reader import UNMAPPED_TEXT
 from pipeline.render.fonts import default_fonts
@@ -129,8 +130,7 @@ def test_a_signature_drawn_with_a_pdf_apps_pen_on_a_typed_fillable_pdf_is_signed
         )
         page.obj.Annots = pdf.make_indirect(pikepdf.Array([*page.obj.get("/Annots", pikepdf.Array()), pdf.make_indirect(stroke)]))
         pdf.save(signed)
-    info = inspect_pdf(signed)
-    values = read_pdf(signed, load_form("record"), form_id=info.form_id, info=info).values
+    values = _record_values(signed)
     assert values["parent_signature"].raw is True and "笔迹" in values["parent_signature"].doubt
     assert [fid for fid, v in values.items() if v.doubt] == ["parent_signature"]
 
@@ -222,12 +222,7 @@ def test_text_a_pdf_editor_typed_beside_a_label_or_outside_the_boxes_is_shown_no
     canvas.drawString((label.x + 14) * pt, (297 - label.y - label.h / 2 - 1) * pt, "外婆")
     canvas.drawString(150 * pt, (297 - 283) * pt, "补充：家长反映孩子在家玩手机到深夜")
     canvas.save()
-    typed = tmp_path / "typed-outside.pdf"
-    with pikepdf.open(filled) as pdf, pikepdf.open(overlay) as drawn:
-        pdf.pages[_page_of(entry, "place")].add_overlay(drawn.pages[0])
-        pdf.save(typed)
-    info = inspect_pdf(typed)
-    values = read_pdf(typed, form, form_id=info.form_id, info=info).values
+    values = _read_with(filled, tmp_path / "typed-outside.pdf", _page_of(entry, "place"), overlay)
     after_page_1 = next(f.id for f in form.pages[1].fields if f.fillable)
     assert sorted(fid for fid, v in values.items() if v.doubt) == sorted(["place", after_page_1])
     assert "外婆" in values["place"].doubt and values["place"].raw == VALUES["place"]
@@ -247,14 +242,24 @@ def test_a_signature_placed_as_a_picture_on_the_print_pdf_is_signed_and_doubted(
     pt = 72 / 25.4
     canvas.drawImage(ImageReader(signature), (box.x + 10) * pt, (297 - box.bottom + 5) * pt, 45 * pt, 15 * pt)
     canvas.save()
-    signed = tmp_path / "signed.pdf"
-    with pikepdf.open(filled) as pdf, pikepdf.open(overlay) as drawn:
-        pdf.pages[_page_of(entry, "parent_signature")].add_overlay(drawn.pages[0])
-        pdf.save(signed)
-    info = inspect_pdf(signed)
-    values = read_pdf(signed, load_form("record"), form_id=info.form_id, info=info).values
+    values = _read_with(filled, tmp_path / "signed.pdf", _page_of(entry, "parent_signature"), overlay)
     assert values["parent_signature"].raw is True and "图片" in values["parent_signature"].doubt
     assert [fid for fid, v in values.items() if v.doubt] == ["parent_signature"]
+
+
+def _read_with(src: Path, out: Path, page: int, overlay: io.BytesIO) -> dict[str, RawValue]:
+    """The record fields of ``src`` with the first page of ``overlay`` drawn over its page
+    ``page`` (0-based), written to ``out``."""
+    with pikepdf.open(src) as pdf, pikepdf.open(overlay) as drawn:
+        pdf.pages[page].add_overlay(drawn.pages[0])
+        pdf.save(out)
+    return _record_values(out)
+
+
+def _record_values(path: Path) -> dict[str, RawValue]:
+    """What the PDF reader reads from the record form PDF ``path``."""
+    info = inspect_pdf(path)
+    return read_pdf(path, load_form("record"), form_id=info.form_id, info=info).values
 
 
 def _page_of(entry: dict, field_id: str) -> int:
@@ -361,8 +366,7 @@ def test_a_word_export_with_a_signature_pasted_as_a_picture_is_signed_and_doubte
     exported = _word_export(
         issued["docx"][0], tmp_path, lambda path: with_pictures(path, path, {f: in_control(f) for f in ("parent_signature", "family_situation")})
     )
-    info = inspect_pdf(exported)
-    values = read_pdf(exported, load_form("record"), form_id=info.form_id, info=info).values
+    values = _record_values(exported)
     assert values["parent_signature"].raw is True and "图片" in values["parent_signature"].doubt
     assert values["family_situation"].raw == VALUES["family_situation"] and "图片" in values["family_situation"].doubt
     assert sorted(fid for fid, v in values.items() if v.doubt) == ["family_situation", "parent_signature"]
@@ -377,8 +381,7 @@ def test_a_note_typed_below_the_form_in_word_is_shown_on_a_field_of_its_pdf_expo
         document.save(str(path))
 
     exported = _word_export(issued["docx"][0], tmp_path, add_note)
-    info = inspect_pdf(exported)
-    values = read_pdf(exported, load_form("record"), form_id=info.form_id, info=info).values
+    values = _record_values(exported)
     last = [f.id for f in load_form("record").fields if f.fillable][-1]
     assert [fid for fid, v in values.items() if v.doubt] == [last] and "玩手机到深夜" in values[last].doubt
 
@@ -416,8 +419,7 @@ def test_pen_strokes_and_a_pdf_apps_note_on_a_word_export_are_shown_on_their_fie
         note = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.FreeText, Rect=[nx, ny - 6, nx + 120, ny + 6], Contents="同意")
         pdf.pages[note_page].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(note)]))
         pdf.save(written)
-    info = inspect_pdf(written)
-    values = read_pdf(written, load_form("record"), form_id=info.form_id, info=info).values
+    values = _record_values(written)
     assert values["parent_signature"].raw is True and "笔迹" in values["parent_signature"].doubt
     assert values["parent_opinion"].raw == VALUES["parent_opinion"] and "批注" in values["parent_opinion"].doubt
     assert sorted(fid for fid, v in values.items() if v.doubt) == ["parent_opinion", "parent_signature"]
