@@ -29,9 +29,8 @@ from pipeline.errors import BlankFormError, ForeignDocumentError, UnknownFormErr
 from pipeline.identity import FORM_PREFIX, decode_payload, is_valid_form_id
 from pipeline.model.form import CHOICE_KINDS, FieldDef, FormDef, form_ids, load_form
 from pipeline.model.record import RawValue, Reading
-from pipeline.readback.docx_asides import COMMENTS_PART, add_asides, asides, stray_text
+from pipeline.readback.docx_asides import COMMENTS_PART, Aside, add_asides, asides, stray_text
 from pipeline.readback.docx_pictures import shown_images
-from pipeline.readback.printed_text import printed_text, template_document
 from pipeline.readback.docx_text import (
     cell_text,
     checkbox_state,
@@ -41,6 +40,7 @@ from pipeline.readback.docx_text import (
     sdt_property,
     text_of,
 )
+from pipeline.readback.printed_text import printed_text, template_document
 from pipeline.readback.safety import DOCUMENT_PART, check_zip_document, parse_xml, read_part
 from pipeline.render.docx_templates import NS
 
@@ -148,9 +148,7 @@ def read_docx(path: Path, form: FormDef, *, form_id: str) -> Reading:
                 cells = _value_cells(doc, form, beside_labels)
             values[f.id] = _read_by_label(f, cells[f.id], form)
     homes = {f.id: _homes(controls.get(f.id, []), (cells or beside_labels)[f.id]) for f in form.fields}
-    values_in = [el for f in form.fields for el in (*controls.get(f.id, []), *(cells or beside_labels)[f.id])]
-    printed = printed_text(form)
-    aside = asides(doc, pkg.comments) + (stray_text(doc, printed, values_in) if printed else [])
+    aside = _asides(pkg, form, controls, cells or beside_labels)
     add_asides(doc, form, values, homes, [a for a in aside if a.kind != "picture"])
     fallback = cells is not None or bool(moved)
     ids = {fid for _, fid in _id_candidates(pkg)}
@@ -263,6 +261,16 @@ def _read_by_label(f: FieldDef, cells: list[etree._Element], form: FormDef, *, d
     if text == _placeholders(form.id).get(f.id):
         text = ""
     return _value(_text_value(f, text), defs.DOCX_FALLBACK_CONFIDENCE, doubts)
+
+
+def _asides(
+    pkg: _Package, form: FormDef, controls: dict[str, list[etree._Element]], cells: dict[str, list[etree._Element]]
+) -> list[Aside]:
+    """Text boxes, comments and pictures, and text outside the fields' controls and value
+    ``cells`` that the form does not print."""
+    printed = printed_text(form)
+    values_in = [el for f in form.fields for el in (*controls.get(f.id, []), *cells[f.id])]
+    return asides(pkg.document, pkg.comments) + (stray_text(pkg.document, printed, values_in) if printed else [])
 
 
 def _homes(controls: list[etree._Element], cells: list[etree._Element]) -> list[etree._Element]:

@@ -62,14 +62,9 @@ def form_pages(doc: Any, form: FormDef, form_id: str) -> tuple[dict[int, int], t
     A class PDF holds many forms; only the footer region is read (fast). A PDF whose footers do
     not name ``form_id`` (e.g. re-printed without them) is taken page by page from its start.
     """
-    box = form.pages[0].footer_box
-    left, right = box.x / MM_PER_PT, box.right / MM_PER_PT
     pages: dict[int, int] = {}
     for index in range(len(doc)):
-        page = doc[index]
-        height = page.get_height()  # points; pdfium's origin is bottom-left
-        footer = page.get_textpage().get_text_bounded(left, height - box.bottom / MM_PER_PT, right, height - box.y / MM_PER_PT)
-        found = FOOTER.search(footer)
+        found = _footer(doc[index], form)
         if found and found.group(1) == form_id:
             pages.setdefault(int(found.group(2)), index)
             if len(pages) == form.page_count:
@@ -80,20 +75,26 @@ def form_pages(doc: Any, form: FormDef, form_id: str) -> tuple[dict[int, int], t
     return fallback, (f"页脚中没有表单编号 {form_id}，已按页序读取",)
 
 
+def _footer(page: pdfium.PdfPage, form: FormDef) -> re.Match[str] | None:
+    """The printed footer of a page of our layout ("表单编号 R… 第 n/m 页"), read from its box
+    alone (fast)."""
+    box = form.pages[0].footer_box
+    height = page.get_height()  # points; pdfium's origin is bottom-left
+    text = page.get_textpage().get_text_bounded(box.x / MM_PER_PT, height - box.bottom / MM_PER_PT, box.right / MM_PER_PT, height - box.y / MM_PER_PT)
+    return FOOTER.search(text)
+
+
 def pen_strokes_on(page: pdfium.PdfPage, form: FormDef) -> bool:
     """Whether a pen wrote on ``page`` of our print layout where text is written: a curved or
     many-pointed path inside a text, date or digit box, as a tablet's ink leaves it once
     flattened into the page (our print draws only rectangles and straight lines there). The
     layout reader reads typed characters only; such a page is for the scan reader."""
-    height = page.get_height()
-    box = form.pages[0].footer_box
-    footer = page.get_textpage().get_text_bounded(box.x / MM_PER_PT, height - box.bottom / MM_PER_PT, box.right / MM_PER_PT, height - box.y / MM_PER_PT)
-    found = FOOTER.search(footer)
-    number = int(found.group(2)) if found else 1
-    page_def = next((p for p in form.pages if p.number == number), None)
+    found = _footer(page, form)
+    page_def = next((p for p in form.pages if p.number == (int(found.group(2)) if found else 1)), None)
     if page_def is None:
         return False
     boxes = [inset(f.value_box, defs.PDF_FRAME_INSET) for f in page_def.fields if f.kind not in CHOICE_KINDS and f.kind != "signature"]
+    height = page.get_height()
     for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,)):
         left, bottom, right, top = obj.get_bounds()
         x, y = (left + right) / 2 * MM_PER_PT, height * MM_PER_PT - (bottom + top) / 2 * MM_PER_PT
