@@ -22,7 +22,7 @@ from lxml import etree
 from pipeline.model.form import FieldDef, FormDef
 from pipeline.model.record import RawValue
 from pipeline.readback.docx_text import FALLBACK, TEXT_BOX, paragraphs, text_boxes, text_of, without_controls
-from pipeline.readback.field_doubts import PICTURE, TEXT, TEXT_ELSEWHERE, doubted, shown_on
+from pipeline.readback.field_doubts import PICTURE, TEXT, TEXT_ELSEWHERE, doubted, next_field, shown_on
 from pipeline.readback.printed_text import PrintedText
 from pipeline.render.docx_templates import NS
 
@@ -104,7 +104,7 @@ def add_asides(
         if own is not None:
             values[own.id] = _on_own_field(values[own.id], own, aside)
         elif aside.kind != "picture":
-            f = next((f for start, f in starts if start > order[aside.anchor]), starts[-1][1] if starts else form.fields[-1])
+            f = next_field(starts, order[aside.anchor], form.fields[-1])
             elsewhere = {"box": BOX_ELSEWHERE, "comment": COMMENT_ELSEWHERE, "text": TEXT_ELSEWHERE}[aside.kind]
             values[f.id] = doubted(values[f.id], elsewhere.format(text=aside.text, label=f.label))
 

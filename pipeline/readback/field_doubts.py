@@ -8,13 +8,15 @@ it shows. Either goes to a person.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 from pipeline import defs
 from pipeline.model.form import FieldDef
 from pipeline.model.record import Raw, RawValue
 
-__all__ = ["INK", "PICTURE", "TEXT", "TEXT_ELSEWHERE", "doubted", "shown_in_field", "shown_on"]
+__all__ = ["INK", "PICTURE", "TEXT", "TEXT_ELSEWHERE", "doubted", "next_field", "shown_in_field", "shown_on"]
 
 TEXT = "“{label}”一栏中填写处以外有文字“{text}”，没有读入，请核对"
 TEXT_ELSEWHERE = "文档中有不在任何填写栏里的文字“{text}”，没有读入，请核对应填入哪一栏（此提示放在“{label}”栏）"
@@ -42,3 +44,10 @@ def doubted(raw: RawValue, doubt: str, ceiling: float = defs.DOCX_DOUBT_CONFIDEN
     """``raw`` with ``doubt`` added to its doubts, its confidence at most ``ceiling``."""
     doubts = "；".join(d for d in (raw.doubt, doubt) if d)
     return replace(raw, confidence=min(raw.confidence, ceiling), doubt=doubts)
+
+
+def next_field(starts: Sequence[tuple[Any, FieldDef]], at: Any, last: FieldDef) -> FieldDef:
+    """The field that shows what was found at ``at`` outside every field: the first of
+    ``starts`` (where each field to fill starts, in order) after it; after them all, the last of
+    them (``last`` when there is none)."""
+    return next((f for start, f in starts if start > at), starts[-1][1] if starts else last)

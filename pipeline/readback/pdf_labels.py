@@ -17,7 +17,7 @@ from typing import Any
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef
 from pipeline.model.record import Raw, RawValue
-from pipeline.readback.field_doubts import INK, TEXT_ELSEWHERE, doubted, shown_in_field
+from pipeline.readback.field_doubts import INK, TEXT_ELSEWHERE, doubted, next_field, shown_in_field
 from pipeline.readback.printed_text import printed_text
 from pipeline.readback.docx_text import parse_ticks
 from pipeline.readback.pdf_text import (
@@ -67,7 +67,7 @@ def read_by_labels(pdf: Any, form: FormDef) -> dict[str, RawValue]:
     values = {f.id: _read(f, cells[f.id]) for f in form.fields}
     fillable = sorted((((c.page, c.top), f) for f in form.fields if f.fillable for c in cells[f.id][:1]), key=lambda at: at[0])
     for where, text in strays:
-        f = next((f for at, f in fillable if at > where), fillable[-1][1] if fillable else form.fields[-1])
+        f = next_field(fillable, where, form.fields[-1])
         values[f.id] = doubted(values[f.id], TEXT_ELSEWHERE.format(text=text, label=f.label), defs.PDF_DOUBT_CONFIDENCE)
     return values
 

@@ -19,7 +19,7 @@ import pypdfium2.raw as pdfium_c
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, PageDef
 from pipeline.model.record import Raw, RawValue
-from pipeline.readback.field_doubts import TEXT, TEXT_ELSEWHERE, doubted, shown_in_field
+from pipeline.readback.field_doubts import TEXT, TEXT_ELSEWHERE, doubted, next_field, shown_in_field
 from pipeline.readback.pdf_text import (
     MM_PER_PT,
     Glyph,
@@ -131,7 +131,7 @@ def read_by_layout(pages: Mapping[int, Any], form: FormDef) -> dict[str, RawValu
                 strays.append(((page_def.number, run[0].top), text))
     fillable = [((p.number, f.value_box.y), f) for p in form.pages for f in p.fields if f.fillable]
     for where, text in strays:
-        f = next((f for at, f in fillable if at > where), fillable[-1][1])
+        f = next_field(fillable, where, form.fields[-1])
         values[f.id] = doubted(values[f.id], TEXT_ELSEWHERE.format(text=text, label=f.label), defs.PDF_DOUBT_CONFIDENCE)
     return values
 
