@@ -20,6 +20,11 @@ FORM_PREFIX = {"record": "R", "outline": "O", "memo": "M"}
 BLANK = "BLANK"
 
 
+def form_kind(form_id: str | None) -> str | None:
+    """The form ("record", "outline", "memo") a form id was issued for, by its first letter."""
+    return next((kind for kind, prefix in FORM_PREFIX.items() if form_id and form_id.startswith(prefix)), None)
+
+
 def new_form_id(form_id: str, choice: Callable[[str], str] = secrets.choice) -> str:
     """A fresh, unguessable form id: form letter + 7 random symbols + 1 check symbol."""
     body = FORM_PREFIX.get(form_id, "X") + "".join(choice(_ALPHABET) for _ in range(7))

@@ -314,6 +314,25 @@ def test_a_print_pdf_written_on_with_a_tablets_pen_is_read_from_the_strokes_not_
     assert read["mode"] == ("入户走访", "auto") and read["visit_date"][0] == "2025-11-03", read
 
 
+def test_a_classs_print_pdf_typed_into_for_two_students_gives_both_records_and_reads_no_blank_form(tmp_path: Path) -> None:
+    """A teacher types into the class's print PDF for the students visited and returns that one
+    file. Before, it was read as its first form only: another student's typed visit was never
+    read, and the file said 已读入."""
+    ws = _workspace(tmp_path / "ws", students=3)
+    generate(ws, forms=["record"], formats=["pdf"], out_dir=tmp_path / "forms", class_name=CLASS)
+    first, blank, third = json.loads((tmp_path / "forms" / "manifest.json").read_text(encoding="utf-8"))
+    typed = tmp_path / "typed-once.pdf"
+    fill_print_pdf(tmp_path / "forms" / first["file"], {"place": "学生家中", "mode": ("入户走访",)}, typed, first_page=first["first_page"])
+    fill_print_pdf(typed, {"place": "社区活动室", "mode": ("电话",)}, tmp_path / "全班.pdf", first_page=third["first_page"])
+    report = ingest(ws, [tmp_path / "全班.pdf"], workers=1)
+    holder = next(f for f in report.files if f.path.endswith("全班.pdf"))
+    assert holder.outcome == "unpacked" and "2 份" in holder.reason, holder
+    with ws.session() as s:
+        read = {r.form_id: (r.fields["place"].value, r.fields["mode"].value) for r in record_store.list_records(s)}
+    assert read == {first["form_id"]: ("学生家中", "入户走访"), third["form_id"]: ("社区活动室", "电话")}
+    assert blank["form_id"] not in read
+
+
 def test_a_fillable_pdf_returned_untouched_is_refused_as_blank(tmp_path: Path) -> None:
     """Before, it became a record of nothing but the pre-filled values."""
     ws = _workspace(tmp_path / "ws")

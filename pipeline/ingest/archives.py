@@ -1,6 +1,6 @@
 """Files that hold returns: a zip (a teacher zips a folder of photos or Word files to send it
-through a chat app or by mail), a Word file of pasted photos, and one of several forms pasted
-one after another. Each member, picture or form is unpacked into a folder of the workspace and
+through a chat app or by mail), a Word file of pasted photos, one of several forms pasted
+one after another, and a class's print PDF typed into for several students. Each member, picture or form is unpacked into a folder of the workspace and
 read like any returned file; the holder itself is kept in the file store like every input.
 
 Unpacking is bounded (members, bytes, compression ratio: zip bombs) and writes nothing outside
@@ -22,9 +22,11 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from pipeline import defs
-from pipeline.errors import UnreadableFileError, UnsafeFileError
+from pipeline.errors import BlankFormError, UnreadableFileError, UnsafeFileError
 from pipeline.readback.docx_pictures import body_pictures
 from pipeline.readback.docx_split import form_parts
+from pipeline.readback.pdf_reader import BLANK_PRINT
+from pipeline.readback.pdf_split import written_forms
 from pipeline.safe_names import free_name, safe_parts
 from pipeline.write_errors import os_storage_error
 
@@ -99,6 +101,16 @@ def word_forms(path: Path, into: Path) -> Unpacked:
     as a Word file of its own, 第N份_<form id>.docx."""
     forms = [(f"第{n}份_{form_id}.docx", data) for n, (form_id, data) in enumerate(form_parts(path), start=1)]
     return _written(Unpacked("一个 Word 文件里有 {n} 份表，已分开"), forms, into)
+
+
+def pdf_forms(path: Path, into: Path, pages: int) -> Unpacked:
+    """Each form with anything written on it in a class's print PDF ``path`` (of ``pages``
+    pages), written into the empty folder ``into`` as a PDF of its own, 第N份_<form id>.pdf;
+    BlankFormError when none is written on."""
+    forms = [(f"第{n}份_{form_id}.pdf", data) for n, (form_id, data) in enumerate(written_forms(path, pages), start=1)]
+    if not forms:
+        raise BlankFormError(path, f"{BLANK_PRINT}（其中的表都没有填写）", "请交回老师填写后的表：纸质表的扫描件，或填好的 Word、PDF 文件")
+    return _written(Unpacked("一个 PDF 文件里有 {n} 份填写过的表，已分开（没有填写的表未读入）"), forms, into)
 
 
 def _written(unpacked: Unpacked, files: list[tuple[str, bytes]], into: Path) -> Unpacked:

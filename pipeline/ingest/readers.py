@@ -16,7 +16,7 @@ class Identity:
     form_id: str
     school_code: str | None = None
     needs_scan_reader: bool = False
-    holds: str = ""  # "pictures" or "forms": a Word file of photos or of several forms, taken apart
+    holds: str = ""  # "pictures", "forms" or "pdf-forms": a Word file of photos or of several forms, a class's print PDF, taken apart
     notes: tuple[str, ...] = ()
     detail: Any = None  # what the reader learnt while identifying, handed back to read()
 
@@ -49,6 +49,8 @@ def identify(path: Path, kind: str) -> Identity:
             return Identity(info.form_id or "", info.school_code, needs_scan_reader=True)
         if not info.form_id:
             raise ForeignDocumentError(path, "PDF 中找不到表单编号，不是本系统生成的家访表单", "请确认文件是否交错")
+        if len(info.forms) > 1:  # a class's print PDF typed into for several students
+            return Identity(info.form_id, info.school_code, holds="pdf-forms", detail=info)
         return Identity(info.form_id, info.school_code, detail=info)
     if kind == "image":
         return Identity("", needs_scan_reader=True)

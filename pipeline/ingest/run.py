@@ -287,6 +287,8 @@ def _read_and_store(
     found = readers.identify(path, kind)
     if found.needs_scan_reader:
         return ScanFile(path, f"{digest}{path.suffix.lower()}")
+    if found.holds == "pdf-forms":
+        return archives.pdf_forms(path, folder, found.detail.pages)
     if found.holds:
         return (archives.word_pictures if found.holds == "pictures" else archives.word_forms)(path, folder)
     with ws.session() as session:

@@ -26,7 +26,7 @@ from PIL import Image
 
 from pipeline import defs
 from pipeline.errors import BlankFormError, ForeignDocumentError, UnknownFormError
-from pipeline.identity import FORM_PREFIX, decode_payload, is_valid_form_id
+from pipeline.identity import FORM_PREFIX, decode_payload, form_kind, is_valid_form_id
 from pipeline.model.form import CHOICE_KINDS, FieldDef, FormDef, form_ids, load_form
 from pipeline.model.record import RawValue, Reading
 from pipeline.readback.docx_asides import COMMENTS_PART, Aside, add_asides, asides, stray_text
@@ -116,7 +116,7 @@ def docx_identity(path: Path) -> DocxIdentity:
         form_id=form_id,
         source=source,
         school_code=payload.school if payload else None,
-        form_kind=_form_kind(form_id),
+        form_kind=form_kind(form_id),
         layout_hash=payload.layout_hash if payload else None,
         notes=tuple(notes),
         forms=tuple(fid for fid, _ in form_starts(pkg.document)),
@@ -414,10 +414,6 @@ def _qr_texts(pkg: _Package) -> list[str]:
         except (OSError, ValueError, Image.DecompressionBombError):
             continue  # an image we cannot decode is simply not our QR
     return texts
-
-
-def _form_kind(form_id: str) -> str | None:
-    return next((kind for kind, prefix in FORM_PREFIX.items() if form_id.startswith(prefix)), None)
 
 
 @cache

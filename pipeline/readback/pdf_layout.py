@@ -37,10 +37,11 @@ from pipeline.readback.pdf_text import (
     text_lines,
 )
 
-__all__ = ["FOOTER", "form_pages", "inked_fields", "layout_matches", "pen_strokes_on", "read_by_layout"]
+__all__ = ["FOOTER", "footer_of", "form_pages", "inked_fields", "layout_matches", "pen_strokes_on", "read_by_layout"]
 
 SOURCE = "pdf-text"
 FOOTER = re.compile(r"表单编号\s*([0-9A-Z]{9})\s*第\s*(\d+)\s*/\s*(\d+)\s*页")
+FOOTER_BOX = Box(*defs.FOOTER_BOX)  # where every form prints its footer
 
 
 def layout_matches(glyphs: Sequence[Glyph], page: PageDef) -> bool:
@@ -64,7 +65,7 @@ def form_pages(doc: Any, form: FormDef, form_id: str) -> tuple[dict[int, int], t
     """
     pages: dict[int, int] = {}
     for index in range(len(doc)):
-        found = _footer(doc[index], form)
+        found = footer_of(doc[index])
         if found and found.group(1) == form_id:
             pages.setdefault(int(found.group(2)), index)
             if len(pages) == form.page_count:
@@ -75,10 +76,10 @@ def form_pages(doc: Any, form: FormDef, form_id: str) -> tuple[dict[int, int], t
     return fallback, (f"页脚中没有表单编号 {form_id}，已按页序读取",)
 
 
-def _footer(page: pdfium.PdfPage, form: FormDef) -> re.Match[str] | None:
-    """The printed footer of a page of our layout ("表单编号 R… 第 n/m 页"), read from its box
-    alone (fast)."""
-    box = form.pages[0].footer_box
+def footer_of(page: pdfium.PdfPage) -> re.Match[str] | None:
+    """The printed footer of a page of our layout ("表单编号 R… 第 n/m 页": groups form id,
+    page number, page count), read from its box alone (fast)."""
+    box = FOOTER_BOX
     height = page.get_height()  # points; pdfium's origin is bottom-left
     text = page.get_textpage().get_text_bounded(box.x / MM_PER_PT, height - box.bottom / MM_PER_PT, box.right / MM_PER_PT, height - box.y / MM_PER_PT)
     return FOOTER.search(text)
@@ -89,7 +90,7 @@ def pen_strokes_on(page: pdfium.PdfPage, form: FormDef) -> bool:
     many-pointed path inside a text, date or digit box, as a tablet's ink leaves it once
     flattened into the page (our print draws only rectangles and straight lines there). The
     layout reader reads typed characters only; such a page is for the scan reader."""
-    found = _footer(page, form)
+    found = footer_of(page)
     page_def = next((p for p in form.pages if p.number == (int(found.group(2)) if found else 1)), None)
     if page_def is None:
         return False

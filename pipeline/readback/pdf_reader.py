@@ -33,7 +33,7 @@ from pdfminer.psparser import PSException
 
 from pipeline import defs
 from pipeline.errors import BlankFormError, ForeignDocumentError, UnreadableFileError
-from pipeline.identity import FORM_PREFIX, PagePayload, decode_payload, is_valid_form_id
+from pipeline.identity import PagePayload, decode_payload, form_kind, is_valid_form_id
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, form_ids, load_form
 from pipeline.model.record import RawValue, Reading
 from pipeline.pdf_runs import page_runs
@@ -67,6 +67,7 @@ class PdfInfo:
     school_code: str | None  # from the page-1 QR code
     pages: int
     notes: tuple[str, ...] = ()  # e.g. two sources naming different form ids (Chinese)
+    forms: tuple[str, ...] = ()  # our print layout: the form ids printed in it, two or more for a class's PDF
 
 
 def inspect_pdf(path: Path) -> PdfInfo:
@@ -110,7 +111,8 @@ def inspect_pdf(path: Path) -> PdfInfo:
             path, f"一个 PDF 文件里有 {len(forms)} 份表（表单编号 {'、'.join(forms)}），无法分开读取",
             "请每份表单独导出为一个 PDF 后重新交回，或直接交回 Word 文件（一个 Word 文件里的几份表能自动分开）",
         )
-    return PdfInfo(kind, form_id, payload.school if payload else None, pages, notes)
+    class_forms = tuple(_printed_form_ids(path, pages)) if kind == "ours" else ()
+    return PdfInfo(kind, form_id, payload.school if payload else None, pages, notes, class_forms)
 
 
 def _printed_form_ids(path: Path, count: int) -> list[str]:
@@ -302,8 +304,8 @@ def _kind(fields: Mapping[str, Any], first: list[Glyph], has_text: bool, form_id
 
 
 def _form_of(form_id: str | None) -> FormDef | None:
-    kinds = {prefix: kind for kind, prefix in FORM_PREFIX.items()}
-    return load_form(kinds[form_id[0]]) if form_id and form_id[0] in kinds else None
+    kind = form_kind(form_id)
+    return load_form(kind) if kind else None
 
 
 # --- AcroForm values ------------------------------------------------------------------------

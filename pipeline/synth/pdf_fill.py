@@ -21,7 +21,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from pipeline import defs
-from pipeline.identity import FORM_PREFIX
+from pipeline.identity import form_kind
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, load_form
 from pipeline.atomic import atomic_write_bytes
 from pipeline.render.fillable import ON
@@ -146,10 +146,10 @@ def _annotate(pdf: Pdf, target: Page, drawn: Page) -> None:
 def _printed_form(src: Path, first_page: int) -> FormDef:
     with pdfplumber.open(src) as pdf:
         found = _PRINTED_ID.search(pdf.pages[first_page - 1].extract_text() or "")
-    kinds = {prefix: kind for kind, prefix in FORM_PREFIX.items()}
-    if found is None or found.group(1)[0] not in kinds:
+    kind = form_kind(found.group(1) if found else None)
+    if kind is None:
         raise ValueError(f"{src.name} page {first_page} shows no form id")
-    return load_form(kinds[found.group(1)[0]])
+    return load_form(kind)
 
 
 def _draw(pen: Pen, f: FieldDef, value: FillValue, write: Write) -> None:
