@@ -1,7 +1,8 @@
 """Files that hold returns: a zip (a teacher zips a folder of photos or Word files to send it
-through a chat app or by mail), a Word file of pasted photos, one of several forms pasted
-one after another, and a class's print PDF typed into for several students. Each member, picture or form is unpacked into a folder of the workspace and
-read like any returned file; the holder itself is kept in the file store like every input.
+through a chat app or by mail), a Word file of pasted photos, one of several forms pasted one
+after another, and a class's print PDF typed into for several students. Each member, picture
+or form is unpacked into a folder of the workspace and read like any returned file; the holder
+itself is kept in the file store like every input.
 
 Unpacking is bounded (members, bytes, compression ratio: zip bombs) and writes nothing outside
 its folder (member names are made safe by pipeline.safe_names; a member whose name this
