@@ -104,11 +104,11 @@ def word_forms(path: Path, into: Path) -> Unpacked:
     return _written(Unpacked("一个 Word 文件里有 {n} 份表，已分开"), forms, into)
 
 
-def pdf_forms(path: Path, into: Path, pages: int) -> Unpacked:
-    """Each form with anything written on it in a class's print PDF ``path`` (of ``pages``
-    pages), written into the empty folder ``into`` as a PDF of its own, 第N份_<form id>.pdf;
-    BlankFormError when none is written on."""
-    forms = [(f"第{n}份_{form_id}.pdf", data) for n, (form_id, data) in enumerate(written_forms(path, pages), start=1)]
+def pdf_forms(path: Path, into: Path) -> Unpacked:
+    """Each form with anything written on it in a class's print PDF ``path``, written into the
+    empty folder ``into`` as a PDF of its own, 第N份_<form id>.pdf; BlankFormError when none is
+    written on."""
+    forms = [(f"第{n}份_{form_id}.pdf", data) for n, (form_id, data) in enumerate(written_forms(path), start=1)]
     if not forms:
         raise BlankFormError(path, f"{BLANK_PRINT}（其中的表都没有填写）", "请交回老师填写后的表：纸质表的扫描件，或填好的 Word、PDF 文件")
     return _written(Unpacked("一个 PDF 文件里有 {n} 份填写过的表，已分开（没有填写的表未读入）"), forms, into)

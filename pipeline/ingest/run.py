@@ -287,10 +287,8 @@ def _read_and_store(
     found = readers.identify(path, kind)
     if found.needs_scan_reader:
         return ScanFile(path, f"{digest}{path.suffix.lower()}")
-    if found.holds == "pdf-forms":
-        return archives.pdf_forms(path, folder, found.detail.pages)
     if found.holds:
-        return (archives.word_pictures if found.holds == "pictures" else archives.word_forms)(path, folder)
+        return _TAKE_APART[found.holds](path, folder)
     with ws.session() as session:
         issued = repo.get_issued_form(session, found.form_id)
         student = repo.get_student(session, issued.student_no) if issued else None
@@ -313,6 +311,10 @@ def _read_and_store(
     record = to_record(reading, form=form, issued=issued, context=context, source_file=f"{digest}{suffix}")
     returned = _returned(path, size, digest, kind, batch_id, "record", "", found.form_id)
     return ws.write(lambda session: _store_record(session, path, record, returned))
+
+
+# A file that holds other returns ("holds" of readers.Identity), taken apart into a folder
+_TAKE_APART = {"pictures": archives.word_pictures, "forms": archives.word_forms, "pdf-forms": archives.pdf_forms}
 
 
 def _store_record(session: Session, path: Path, record: Record, returned: ReturnedFile) -> IngestItem:

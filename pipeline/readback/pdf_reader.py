@@ -44,7 +44,7 @@ from pipeline.readback.pdf_text import WRITING_ANNOTATIONS, Glyph, pdfium_glyphs
 from pipeline.render.fillable import FORM_ID_FIELD, FORM_ID_INFO, comb_runs
 from pipeline.scan.load import is_scanned_page
 
-__all__ = ["KINDS", "PdfInfo", "inspect_pdf", "read_pdf"]
+__all__ = ["KINDS", "PdfInfo", "guard_parse", "inspect_pdf", "read_pdf"]
 
 KINDS = ("acroform", "ours", "text", "image")
 _WRITING = tuple(getattr(pdfium_c, f"FPDF_ANNOT_{name.upper()}") for name in WRITING_ANNOTATIONS)
@@ -130,7 +130,7 @@ def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Readi
         raise ValueError(f"{path} has no text layer: the scan reader reads it")
     if info.kind == "text":
         with _open(path) as pdf:
-            values = _guard(path, lambda: read_by_labels(pdf, form))
+            values = guard_parse(path, lambda: read_by_labels(pdf, form))
         return Reading(form_id, values, "pdf-labels", info.notes)
     doc = pdfium.PdfDocument(str(path))
     try:
@@ -139,8 +139,8 @@ def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Readi
         doc.close()
     with _open(path) as pdf:
         pages = {n: pdf.pages[i] for n, i in indices.items()}
-        values = _guard(path, lambda: read_by_layout(pages, form))
-        inked = _guard(path, lambda: inked_fields(pages, form)) if info.kind == "acroform" else []
+        values = guard_parse(path, lambda: read_by_layout(pages, form))
+        inked = guard_parse(path, lambda: inked_fields(pages, form)) if info.kind == "acroform" else []
     reader = "pdf-layout"
     if info.kind == "acroform":
         fields, _ = _acro_fields(path)
@@ -233,7 +233,7 @@ def _open(path: Path) -> Any:
         raise UnreadableFileError(path, _DAMAGED, _REEXPORT) from exc
 
 
-def _guard(path: Path, read: Any) -> Any:
+def guard_parse(path: Path, read: Any) -> Any:
     """Run ``read`` (which parses page content), turning a parser failure into UnreadableFileError."""
     try:
         return read()

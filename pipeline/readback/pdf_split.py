@@ -18,22 +18,29 @@ from pipeline.identity import form_kind
 from pipeline.model.form import load_form
 from pipeline.pdf_runs import page_runs
 from pipeline.readback.pdf_layout import footer_of, inked_fields, read_by_layout
+from pipeline.readback.pdf_reader import guard_parse
 
 __all__ = ["written_forms"]
 
 
-def written_forms(path: Path, count: int) -> list[tuple[str, bytes]]:
-    """(form id, PDF bytes) of each form of our print layout among the ``count`` pages of
-    ``path`` with anything written on it, in the file's order."""
-    pages = _pages_by_form(path, count)
+def written_forms(path: Path) -> list[tuple[str, bytes]]:
+    """(form id, PDF bytes) of each form of our print layout in ``path`` with anything written
+    on it, in the file's order. UnreadableFileError when a page's content cannot be parsed."""
+    return guard_parse(path, lambda: _written_forms(path))
+
+
+def _written_forms(path: Path) -> list[tuple[str, bytes]]:
+    pages = _pages_by_form(path)
     with pdfplumber.open(path) as pdf:
         written = [form_id for form_id, indices in pages.items() if _written(pdf, form_id, indices)]
     return [(form_id, _extract(path, pages[form_id])) for form_id in written]
 
 
-def _pages_by_form(path: Path, count: int) -> dict[str, dict[int, int]]:
+def _pages_by_form(path: Path) -> dict[str, dict[int, int]]:
     """Form id → (form page number → 0-based page index), from each page's printed footer."""
     found: dict[str, dict[int, int]] = {}
+    with pikepdf.open(path) as pdf:
+        count = len(pdf.pages)
     for doc, run in page_runs(path, count):
         for index in run:
             footer = footer_of(doc[index])
