@@ -148,6 +148,47 @@ def test_a_copiers_or_scanner_apps_pdf_is_read_page_by_page_like_the_same_scan_w
     assert variant != "one-image" or plain_rows["fields"] == ocr_rows["fields"]
 
 
+def _two_to_a_sheet(scans: Path, out: Path, *, turns: int) -> Path:
+    """The scanned pages as a form printed two pages to a side ("每版打印 2 页": each page shrunk
+    to fit half of an A4 sheet turned across) and scanned, the sheet turned ``turns`` quarter turns."""
+    pages = [page for pdf in sorted(scans.rglob("*.pdf")) for page in scan_pages(pdf)]
+    images, dpi = [page.image for page in pages if page.image is not None], pages[0].dpi
+    height, width = images[0].shape
+    out.mkdir()
+    for n in range(0, len(images), 2):
+        sheet = np.full((width, height), 255, np.uint8)
+        for k, image in enumerate(images[n : n + 2]):
+            small = np.asarray(Image.fromarray(image).resize((round(width * 0.7), round(height * 0.7)), Image.LANCZOS))
+            top, left = (width - small.shape[0]) // 2, k * height // 2 + (height // 2 - small.shape[1]) // 2
+            sheet[top : top + small.shape[0], left : left + small.shape[1]] = small
+        Image.fromarray(np.ascontiguousarray(np.rot90(sheet, turns))).save(out / f"{n // 2 + 1}.png", dpi=(dpi, dpi))
+    return out
+
+
+@pytest.mark.parametrize("turns", [0, 1], ids=["side-by-side", "fed-turned"])
+def test_a_sheet_printed_two_pages_to_a_side_is_read_half_by_half(tmp_path: Path, turns: int) -> None:
+    """A class printed 每版打印 2 页 (a form's two pages shrunk onto one side of an A4 sheet) was
+    quarantined whole, as a scan to put flat and rescan at 100 %, which cannot help: the sheet is
+    printed so. Each half is now read as a page at its printed scale."""
+    ws = _workspace(tmp_path / "ws")
+    scans, truth = _stack(ws, tmp_path, events=StackEvents.none())
+    sheets = _two_to_a_sheet(scans, tmp_path / "2-up", turns=turns)
+    report = ingest(ws, [sheets], workers=1)
+    assert report.count("new") == 2 and report.count("quarantined") == 0, [i.message for i in report.items]
+    halves = ("左半页", "右半页") if turns % 2 == 0 else ("上半页", "下半页")
+    assert sorted(i.message.split("（")[1][:3] for i in report.items if i.outcome == "read") == sorted(halves * 2)
+    with ws.session() as s:
+        result = evaluate(record_store.list_records(s), truth)
+    assert result.forms_read == 2
+    for group, _, accuracy, _, precision in result.rows():
+        assert precision == 1.0, f"{group}: a value accepted unchecked is wrong"
+        assert group not in ("checkbox", "checkbox options", "signature") or accuracy == 1.0, group
+    before = _rows(ws)
+    again = ingest(ws, [sheets], workers=1)
+    assert again.count("new") == again.count("updated") == 0
+    assert _rows(ws) == before, "a rerun of the same sheets adds nothing"
+
+
 def test_the_stack_events_are_recognised_and_reported(tmp_path: Path) -> None:
     ws = _workspace(tmp_path / "ws", students=3)
     scans, truth = _stack(ws, tmp_path, events=StackEvents(blank_back_rate=0.0, duplicates=1, missing=1, foreign=1, upside_down=1))

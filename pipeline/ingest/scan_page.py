@@ -4,11 +4,14 @@ Pure with respect to the database: a worker gets a :class:`ScanContext` snapshot
 forms, layouts, roster) once, and returns a :class:`PageOutcome` that the main process stores.
 Chain: ``identify`` (QR; else the printed footer; else the printed header) → ``register``
 (markers → homography, fit checked) → ``recognise`` (every teacher-filled field of the page).
+A scan of two pages side by side (printed two to a side, or two sheets on an A3 scanner) is
+read half by half, each half a page of its own in the store (:mod:`pipeline.scan.two_up`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -37,6 +40,7 @@ from pipeline.scan.photo_quality import GLARE_DOUBT
 from pipeline.scan.placement import DOUBT_MISPLACED, misplaced_fields
 from pipeline.scan.rectify import glared_fields, rectify_photo, shows_blank_sheet
 from pipeline.scan.register import Registration, register_page, warp_to_template
+from pipeline.scan.two_up import Half, halves
 
 
 FOREIGN_PAGE = "不是本系统的家访表：找不到定位标记和二维码（可能是其他材料、照片或别的系统的表格）"
@@ -54,6 +58,7 @@ FAINT_HAND = "字迹过淡（铅笔或浅色笔）：请用灰度重新扫描"
 DOUBT_FAINT_HAND = "本页字迹过淡，请对照原图核对"
 BILEVEL_NARRATIVE = "黑白二值图像（1 位扫描或手机扫描软件的黑白模式）：手写段落的标点和细笔画分辨不清，{count} 段待核对；建议改用灰度模式扫描"
 DOUBT_BILEVEL = "黑白二值图像分辨不清标点和细笔画，请对照原图核对这一段"
+TWO_UP = "一张扫描件上并排有两页（每版打印 2 页，或两张纸在 A3 扫描仪上并排扫描），本页为其{part}，已单独读入"
 
 
 @dataclass(frozen=True)
@@ -95,15 +100,20 @@ class PageOutcome:
     notes: tuple[str, ...] = ()
     unreadable: bool = False  # the page image could not be decoded (never reached a reader)
     foreign: bool = False  # neither a QR symbol nor a single marker: no form of ours at all
+    # A scan of two pages side by side (status "split"): each half read as a page of its own,
+    # with its own image, where it lies on the scan (左半页 …) and its pixels' digest.
+    parts: tuple[PageOutcome, ...] = ()
+    part: str = ""
+    digest: str = ""
 
 
 def read_page(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, assigned: PagePayload | None = None) -> PageOutcome:
     """Everything the scan reader can learn from one page image; ``assigned`` is the identity
     a person gave a quarantined page (then the page is not identified again). ``dpi`` None
     means a phone photo (or a stored page): it is rectified rather than checked as a flat scan."""
-    page_image, suffix = _encode_page(image)
     outcome = _read_as(image, dpi, ctx, assigned, None, ()) if assigned else _read(image, dpi, ctx)
-    outcome.page_image, outcome.page_suffix = page_image, suffix
+    if not outcome.parts:
+        outcome.page_image, outcome.page_suffix = _encode_page(image)
     return outcome
 
 
@@ -119,9 +129,13 @@ def read_assigned_page(image: np.ndarray, ctx: ScanContext, assigned: PagePayloa
     return as_photo if as_photo.status == "read" or not is_a4_shaped(image.shape) else as_scan
 
 
-def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext) -> PageOutcome:
+def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, whole: bool = True) -> PageOutcome:
+    """Identify, register and recognise a page image; a scan of two pages side by side (not a
+    ``whole`` one's half) is read half by half."""
     # a photo, or a scan of other than one A4 page (two sheets fed as one, a 2-in-1 copy), may hold two forms
     found = identify_page(image, dpi=dpi or _dpi_of(image), photo=dpi is None or not is_a4_shaped(image.shape))
+    if whole and dpi is not None and (two := halves(image, found.symbols, dpi=dpi, page_size=_page_size())):
+        return PageOutcome("split", parts=tuple(_read_half(half, dpi, ctx) for half in two))
     if found.several:  # no fallback: the footer or header would name one sheet and lose the other
         return PageOutcome("quarantined", found.reason)
     if found.blank:
@@ -137,6 +151,22 @@ def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext) -> PageOutcome
             foreign = bool(notes) and notes[0].startswith(FOREIGN_PAGE)
             return PageOutcome("quarantined", notes[0] if notes else found.reason, foreign=foreign)
     return _read_as(image, dpi, ctx, payload, rotation, notes, unfilled_is_blank=True)
+
+
+def _read_half(half: Half, dpi: float, ctx: ScanContext) -> PageOutcome:
+    """One half of a scan of two pages side by side, read as a page printed at its scale."""
+    outcome = _read(half.image, dpi * half.scale, ctx, whole=False)
+    outcome.notes = (*outcome.notes, TWO_UP.format(part=half.label))
+    outcome.page_image, outcome.page_suffix = _encode_page(half.image)
+    outcome.part, outcome.digest = half.label, pixels_digest(half.image)
+    return outcome
+
+
+def pixels_digest(image: np.ndarray) -> str:
+    """Hash of a page image's pixels and shape: the same page scanned into another file is the same."""
+    digest = hashlib.sha256(repr(image.shape).encode())
+    digest.update(image.tobytes())
+    return digest.hexdigest()
 
 
 def _read_as(

@@ -14,7 +14,6 @@ default, or a Dask cluster).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,6 +39,7 @@ from pipeline.ingest.scan_page import (
     ScanContext,
     faint_scan_doubts,
     form_for,
+    pixels_digest,
     read_assigned_page,
     read_page,
 )
@@ -176,10 +176,11 @@ class PageRef:
     picture: bool = False  # a phone's photo or screenshot (grouped by page, refused when foreign)
     sharpness: float = 0.0  # of a picture: ranks two pictures of one page that were not read
     stored_here: bool = False  # stored from this very file by a batch cut off before accounting for it
+    part: str = ""  # a half of a scan of two pages side by side: where it lies (左半页 …)
 
     @property
     def where(self) -> str:
-        return f"{self.file.path} 第 {self.index + 1} 页"
+        return f"{self.file.path} 第 {self.index + 1} 页" + (f"（{self.part}）" if self.part else "")
 
 
 def _read_all(
@@ -233,8 +234,7 @@ def _file_pages(scan_file: ScanFile, ws: Workspace, log_file: Path) -> Iterator[
             with ws.session() as session:
                 seen = scans.scanned_page(session, digest)
             picture = is_picture(scan_file.path, page)
-            here = seen is not None and (seen.source_file, seen.page_index) == (scan_file.stored_as, page.index)
-            ref = PageRef(scan_file, page.index, digest, seen.batch_id if seen else "", picture, sharpness(page.image) if picture and page.image is not None else 0.0, here)
+            ref = _ref(PageRef(scan_file, page.index, digest, picture=picture, sharpness=sharpness(page.image) if picture and page.image is not None else 0.0), seen)
             yield ref, None if seen else page
     except DocumentError as exc:
         yield PageRef(scan_file, -1, ""), _whole_file(scan_file, came, str(exc))
@@ -243,6 +243,15 @@ def _file_pages(scan_file: ScanFile, ws: Workspace, log_file: Path) -> Iterator[
     except Exception as exc:  # a loader bug: the rest of this file is lost, the batch goes on
         reason = f"{scan_file.path}：{program_error(str(scan_file.path), exc, log_file)}"
         yield PageRef(scan_file, -1, ""), _whole_file(scan_file, came, reason)
+
+
+def _ref(ref: PageRef, seen: ScannedPage | None) -> PageRef:
+    """``ref`` with what the store holds under its digest: the batch that stored it, and whether it
+    was stored from this very page of this very file."""
+    if seen is None:
+        return ref
+    here = (seen.source_file, seen.page_index) == (ref.file.stored_as, ref.index)
+    return replace(ref, stored_in=seen.batch_id, stored_here=here)
 
 
 def _whole_file(scan_file: ScanFile, came: int, reason: str) -> ScanPage:
@@ -258,9 +267,7 @@ def undecoded_digest(scan_file: ScanFile, index: int) -> str:
 def page_digest(page: ScanPage) -> str:
     """Hash of the page's pixels and shape: the same page scanned into another file is the same."""
     assert page.image is not None
-    h = hashlib.sha256(repr(page.image.shape).encode())
-    h.update(page.image.tobytes())
-    return h.hexdigest()
+    return pixels_digest(page.image)
 
 
 def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch: _Batch) -> list[PageEvent]:
@@ -275,6 +282,8 @@ def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch:
         return [PageEvent(ref.file.path, "duplicate", f"{where}：与本批另一个文件中的一页完全相同，只读入一次", index=ref.index)]
     if outcome is None:
         return skipped
+    if outcome.parts:
+        return [event for part in outcome.parts for event in _store_half(ws, ref, part, batch)]
     if ref.index < 0:
         return [PageEvent(ref.file.path, outcome.status, outcome.reason)]
     if ref.picture and outcome.foreign:
@@ -311,6 +320,15 @@ def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch:
         for rival in replaced
         if rival.batch_id != batch.batch_id  # one of this batch says so itself (_as_settled)
     ]
+
+
+def _store_half(ws: Workspace, ref: PageRef, half: PageOutcome, batch: _Batch) -> list[PageEvent]:
+    """Store one half of a scan of two pages side by side as a page of its own (its own digest):
+    a rerun reads the scan again and finds the halves it stored."""
+    with ws.session() as session:
+        seen = scans.scanned_page(session, half.digest)
+    half_ref = _ref(replace(ref, digest=half.digest, part=half.part), seen)
+    return _store_page(ws, half_ref, None if seen else half, batch)
 
 
 def _page_event(ref: PageRef, stored: ScannedPage, *, unreadable: bool) -> PageEvent:

@@ -1,7 +1,8 @@
 """Scan ingest, image side: input files → page images → identified, registered pages.
 
 Each step is a pure function on plain data (the ingest orchestration calls them in turn):
-``scan_pages`` (load) → ``identify_page`` (QR, rotation, blank) → ``register_page`` (markers,
+``scan_pages`` (load) → ``identify_page`` (QR, rotation, blank; ``two_up.halves`` cuts a scan of two
+pages side by side into pages of their own) → ``register_page`` (markers,
 homography, fit check) → ``warp_to_template`` (the registered page) → ``crop_mm`` (field boxes).
 Debug views (a page's layout overlay, the checkbox gallery) are in ``pipeline.ingest.inspect``:
 they place pages as the ingest does and read workspaces, which this package's steps never do.

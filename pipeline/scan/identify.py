@@ -47,6 +47,7 @@ class PageIdentity:
     qr_points: tuple[Point, Point, Point, Point] | None
     reason: str = ""  # Chinese, why the page is not identified (empty when it is)
     several: tuple[str, ...] = ()  # the form ids of two or more sheets in one picture
+    symbols: tuple[tuple[PagePayload, tuple[Point, ...]], ...] = ()  # every symbol of ours found, with its corners
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,12 @@ def _ours(seen: list[tuple[PagePayload, _Found]]) -> PageIdentity:
     """The page our symbol names; none when symbols of two forms are on it (two sheets in one
     picture). Two pages of one form may be: the back's symbol shows through, mirrored."""
     forms = list(dict.fromkeys(p.form_id for p, _ in seen if not p.is_blank))
+    symbols = tuple((p, s.points) for p, s in seen)
     if len(forms) > 1:
-        return PageIdentity(None, 0, False, None, SEVERAL_FORMS.format(count=len(forms), ids="、".join(forms)), several=tuple(forms))
+        reason = SEVERAL_FORMS.format(count=len(forms), ids="、".join(forms))
+        return PageIdentity(None, 0, False, None, reason, several=tuple(forms), symbols=symbols)
     payload, symbol = seen[0]
-    return PageIdentity(payload, rotation_of(symbol.points), payload.is_blank, symbol.points)
+    return PageIdentity(payload, rotation_of(symbol.points), payload.is_blank, symbol.points, symbols=symbols)
 
 
 def registered_payload(registered: np.ndarray, form_page: PageDef) -> PagePayload | None:
