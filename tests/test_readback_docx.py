@@ -33,7 +33,7 @@ from pipeline.roster.importer import import_roster
 from pipeline.store import repo
 from pipeline.store.workspace import Workspace, init_workspace
 from pipeline.synth import FillValue, fill_docx
-from word_support import in_control, with_pictures
+from word_support import in_control, with_ink, with_pictures
 
 CLASS = "测试班"
 RECORD_VALUES: dict[str, FillValue] = {
@@ -283,6 +283,23 @@ def test_a_picture_in_a_signature_field_is_a_signature_to_check_and_one_elsewher
     for signature in ("teacher_signature", "parent_signature"):
         assert values[signature].raw is True and "图片" in values[signature].doubt
     assert values["family_situation"].raw == RECORD_VALUES["family_situation"] and "图片" in values["family_situation"].doubt
+
+
+def test_ink_drawn_in_a_signature_field_signs_it_and_ink_outside_every_field_is_shown_on_the_next_field(issued: dict, tmp_path: Path) -> None:
+    """Word's 绘图 tab: the teacher signs with a tablet's pen in the signature field, the parent
+    signs below the table. Before, the first read as a picture and the second was dropped: the
+    parent's signature `unsigned`, confidence 1.0 (a picture outside the fields is a photo of
+    the visit and stays in the file; ink there is writing)."""
+    form_id, src = _issued(issued, "record")
+    typed = {k: v for k, v in RECORD_VALUES.items() if k != "teacher_signature"}
+    fill_docx(src, typed, tmp_path / "filled.docx")
+    where = {"teacher_signature": in_control("teacher_signature"), "end": lambda root: root}
+    form = load_form("record")
+    values = read_docx(with_ink(tmp_path / "filled.docx", tmp_path / "inked.docx", where), form, form_id=form_id).values
+    last = [f.id for f in form.fields if f.fillable][-1]
+    assert last == "parent_signature" and sorted(fid for fid, v in values.items() if v.doubt) == ["parent_signature", "teacher_signature"]
+    assert values["teacher_signature"].raw is True and "笔迹" in values["teacher_signature"].doubt
+    assert values[last].raw is False and "不在任何填写栏里的笔迹" in values[last].doubt and values[last].confidence < 1.0
 
 
 def test_text_typed_beside_a_label_or_below_the_form_is_shown_on_a_field_not_lost(issued: dict, tmp_path: Path) -> None:

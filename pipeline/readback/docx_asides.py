@@ -4,10 +4,11 @@ pictures, and text typed outside every field.
 None is in the text of a field, and none may be lost: a text box's text is joined to the text
 field it is anchored in; a comment is shown on its field; a picture in a signature field is a
 signature (a parent's signature photographed or drawn on a phone), and in any other field a
-picture whose content is not read. Text typed beside a label, or a paragraph the form does not
-print (a note added below the table), is shown on its field. A text box, comment or paragraph
-outside every field is shown on the next field to fill; a picture there is an attachment (a
-photo of the visit) and stays in the stored file. Every field they touch gets a doubt, so a
+picture whose content is not read; ink drawn with a pen (Word's 绘图 tab) is read the same.
+Text typed beside a label, or a paragraph the form does not print (a note added below the
+table), is shown on its field. A text box, comment, paragraph or ink drawing outside every field
+is shown on the next field to fill (ink there may be a signature written beside its box); a
+picture there is an attachment (a photo of the visit) and stays in the stored file. Every field they touch gets a doubt, so a
 person sees what was placed there. Nothing is placed by where a box is drawn: Word keeps an
 anchor wherever it was inserted, and a box is dragged freely.
 """
@@ -22,7 +23,7 @@ from lxml import etree
 from pipeline.model.form import FieldDef, FormDef
 from pipeline.model.record import RawValue
 from pipeline.readback.docx_text import FALLBACK, TEXT_BOX, paragraphs, text_boxes, text_of, without_controls
-from pipeline.readback.field_doubts import PICTURE, TEXT, TEXT_ELSEWHERE, doubted, next_field, shown_on
+from pipeline.readback.field_doubts import INK, INK_ELSEWHERE, PICTURE, TEXT, TEXT_ELSEWHERE, doubted, next_field, shown_on
 from pipeline.readback.printed_text import PrintedText
 from pipeline.render.docx_templates import NS
 
@@ -32,7 +33,8 @@ W = NS["w"]
 W14 = NS["w14"]
 R = f"{{{W}}}r"
 # DrawingML and VML pictures, embedded objects, and ink drawn with a pen (Word's 绘图 tab)
-PICTURES = (f"{{{W}}}drawing", f"{{{W}}}pict", f"{{{W}}}object", f"{{{W14}}}contentPart", f"{{{W}}}contentPart")
+INK_PARTS = (f"{{{W14}}}contentPart", f"{{{W}}}contentPart")
+PICTURES = (f"{{{W}}}drawing", f"{{{W}}}pict", f"{{{W}}}object", *INK_PARTS)
 COMMENTS_PART = "word/comments.xml"
 BOX_JOINED = "“{label}”栏里有一个文本框，其中的文字“{text}”已接在此栏文字之后，请核对"
 BOX_NOT_READ = "“{label}”栏里有一个文本框，其中的文字“{text}”没有读入此栏，请核对"
@@ -47,7 +49,7 @@ class Aside:
     text (a picture has none)."""
 
     anchor: etree._Element
-    kind: Literal["box", "comment", "picture", "text"]
+    kind: Literal["box", "comment", "picture", "ink", "text"]
     text: str = ""
 
 
@@ -60,7 +62,7 @@ def asides(document: etree._Element, comments: etree._Element | None) -> list[As
         start = document.find(f".//w:commentRangeStart[@w:id='{ref.get(f'{{{W}}}id')}']", NS)
         if text:
             found.append(Aside(ref.getparent() if start is None else start, "comment", text))
-    return found + [Aside(anchor, "picture") for anchor in _pictures(document)]
+    return found + _pictures(document)
 
 
 def stray_text(document: etree._Element, printed: PrintedText, values_in: list[etree._Element]) -> list[Aside]:
@@ -76,17 +78,18 @@ def stray_text(document: etree._Element, printed: PrintedText, values_in: list[e
     return found
 
 
-def _pictures(document: etree._Element) -> list[etree._Element]:
-    """The run of each picture, drawn object or ink drawing; a text box is no picture."""
-    runs = []
+def _pictures(document: etree._Element) -> list[Aside]:
+    """Each picture or drawn object, and each ink drawing, at its run; a text box is no picture."""
+    found = []
     for el in document.iter(*PICTURES):
         inside = [a.tag for a in el.iterancestors()]
         if FALLBACK in inside or any(a in PICTURES for a in inside) or el.find(f".//{TEXT_BOX}") is not None:
             continue
         run = next(el.iterancestors(R), None)
+        ink = el.tag in INK_PARTS or next(el.iter(*INK_PARTS), None) is not None
         if run is not None:
-            runs.append(run)
-    return runs
+            found.append(Aside(run, "ink" if ink else "picture"))
+    return found
 
 
 def add_asides(
@@ -105,13 +108,13 @@ def add_asides(
             values[own.id] = _on_own_field(values[own.id], own, aside)
         elif aside.kind != "picture":
             f = next_field(starts, order[aside.anchor], form.fields[-1])
-            elsewhere = {"box": BOX_ELSEWHERE, "comment": COMMENT_ELSEWHERE, "text": TEXT_ELSEWHERE}[aside.kind]
+            elsewhere = {"box": BOX_ELSEWHERE, "comment": COMMENT_ELSEWHERE, "ink": INK_ELSEWHERE, "text": TEXT_ELSEWHERE}[aside.kind]
             values[f.id] = doubted(values[f.id], elsewhere.format(text=aside.text, label=f.label))
 
 
 def _on_own_field(raw: RawValue, f: FieldDef, aside: Aside) -> RawValue:
-    if aside.kind == "picture":
-        return shown_on(raw, f, PICTURE)
+    if aside.kind in ("picture", "ink"):
+        return shown_on(raw, f, PICTURE if aside.kind == "picture" else INK)
     if aside.kind in ("comment", "text"):
         return doubted(raw, (COMMENT if aside.kind == "comment" else TEXT).format(label=f.label, text=aside.text))
     if not isinstance(raw.raw, str) or f.kind == "signature":

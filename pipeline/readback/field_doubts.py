@@ -16,10 +16,11 @@ from pipeline import defs
 from pipeline.model.form import FieldDef
 from pipeline.model.record import Raw, RawValue
 
-__all__ = ["INK", "PICTURE", "TEXT", "TEXT_ELSEWHERE", "doubted", "next_field", "shown_in_field", "shown_on"]
+__all__ = ["INK", "INK_ELSEWHERE", "PICTURE", "TEXT", "TEXT_ELSEWHERE", "Stray", "doubted", "next_field", "on_next_fields", "shown_in_field", "shown_on"]
 
 TEXT = "“{label}”一栏中填写处以外有文字“{text}”，没有读入，请核对"
 TEXT_ELSEWHERE = "文档中有不在任何填写栏里的文字“{text}”，没有读入，请核对应填入哪一栏（此提示放在“{label}”栏）"
+INK_ELSEWHERE = "文档中有不在任何填写栏里的笔迹或批注（如写在栏外的签名），没有读入，请对照原文件核对（此提示放在“{label}”栏）"
 SIGNED = "“{label}”栏里有{what}，已记为已签名，请核对"
 NOT_READ = "“{label}”栏里有{what}，其中的内容没有读入，请对照原文件核对"
 PICTURE = "一张图片（如插入的签名图片）"
@@ -44,6 +45,19 @@ def doubted(raw: RawValue, doubt: str, ceiling: float = defs.DOCX_DOUBT_CONFIDEN
     """``raw`` with ``doubt`` added to its doubts, its confidence at most ``ceiling``."""
     doubts = "；".join(d for d in (raw.doubt, doubt) if d)
     return replace(raw, confidence=min(raw.confidence, ceiling), doubt=doubts)
+
+
+Stray = tuple[Any, str, str]  # something found outside every field: where, its doubt ({label}, {text}), its text
+
+
+def on_next_fields(
+    values: dict[str, RawValue], starts: Sequence[tuple[Any, FieldDef]], strays: Sequence[Stray], last: FieldDef, ceiling: float
+) -> dict[str, RawValue]:
+    """``values`` with each of ``strays`` doubted on the next field to fill after it (see next_field)."""
+    for where, doubt, text in strays:
+        f = next_field(starts, where, last)
+        values[f.id] = doubted(values[f.id], doubt.format(text=text, label=f.label), ceiling)
+    return values
 
 
 def next_field(starts: Sequence[tuple[Any, FieldDef]], at: Any, last: FieldDef) -> FieldDef:

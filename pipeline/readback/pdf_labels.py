@@ -17,7 +17,7 @@ from typing import Any
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef
 from pipeline.model.record import Raw, RawValue
-from pipeline.readback.field_doubts import INK, TEXT_ELSEWHERE, doubted, next_field, shown_in_field
+from pipeline.readback.field_doubts import INK, INK_ELSEWHERE, TEXT_ELSEWHERE, Stray, on_next_fields, shown_in_field
 from pipeline.readback.printed_text import printed_text
 from pipeline.readback.docx_text import parse_ticks
 from pipeline.readback.pdf_text import (
@@ -62,31 +62,31 @@ class _Cell:
 def read_by_labels(pdf: Any, form: FormDef) -> dict[str, RawValue]:
     """Every field of ``form`` from the value cell right of its label; a line printed outside
     the tables that the form does not print (a note typed below the table, a text box, a
-    comment's balloon) is shown on the next field to fill."""
+    comment's balloon), or ink there (a signature written below its box), is shown on the next
+    field to fill."""
     cells, strays = _value_cells(pdf, form)
     values = {f.id: _read(f, cells[f.id]) for f in form.fields}
     fillable = sorted((((c.page, c.top), f) for f in form.fields if f.fillable for c in cells[f.id][:1]), key=lambda at: at[0])
-    for where, text in strays:
-        f = next_field(fillable, where, form.fields[-1])
-        values[f.id] = doubted(values[f.id], TEXT_ELSEWHERE.format(text=text, label=f.label), defs.PDF_DOUBT_CONFIDENCE)
-    return values
+    return on_next_fields(values, fillable, strays, form.fields[-1], defs.PDF_DOUBT_CONFIDENCE)
 
 
-def _value_cells(pdf: Any, form: FormDef) -> tuple[dict[str, list[_Cell]], list[tuple[tuple[int, float], str]]]:
-    """Field id → its value cells, and ((page, top), text) of each line outside the tables that
-    the form does not print."""
+def _value_cells(pdf: Any, form: FormDef) -> tuple[dict[str, list[_Cell]], list[Stray]]:
+    """Field id → its value cells, and what lies outside the tables: each line the form does not
+    print, and each pen stroke or PDF app's annotation."""
     by_label = {squash(f.label): f for f in form.fields}
     found: dict[str, list[_Cell]] = {f.id: [] for f in form.fields}
     printed = printed_text(form)
     if printed is not None and printed.outline:
         printed = None  # its items wrap into lines a text no list holds: no line can be judged
-    strays: list[tuple[tuple[int, float], str]] = []
+    strays: list[Stray] = []
     last: _Cell | None = None
     for number, page in enumerate(pdf.pages):
         glyphs, pictures, ink = page_glyphs(page), page_pictures(page), page_ink(page)
         tables = page.find_tables()
+        framed = [_box(t.bbox) for t in tables]
         if printed is not None:
-            strays += [((number, line.glyphs[0].top), text) for line in _outside(glyphs, tables) if not printed.prints_line(text := line.text)]
+            strays += [((number, line.glyphs[0].top), TEXT_ELSEWHERE, text) for line in _outside(glyphs, framed) if not printed.prints_line(text := line.text)]
+        strays += [((number, b.y), INK_ELSEWHERE, "") for b in ink if not any(overlaps(b, t) for t in framed)]
         for t, table in enumerate(tables):
             for r, row in enumerate(table.rows):
                 boxes = [_box(c) for c in row.cells if c is not None]
@@ -108,10 +108,9 @@ def _value_cells(pdf: Any, form: FormDef) -> tuple[dict[str, list[_Cell]], list[
     return found, strays
 
 
-def _outside(glyphs: list[Glyph], tables: list[Any]) -> list[Line]:
+def _outside(glyphs: list[Glyph], tables: list[Box]) -> list[Line]:
     """The lines of text outside every table of the page."""
-    boxes = [_box(t.bbox) for t in tables]
-    return text_lines(g for g in glyphs if not any(g.centre_in(b) for b in boxes))
+    return text_lines(g for g in glyphs if not any(g.centre_in(b) for b in tables))
 
 
 def _more_text(rest: list[str], labels: Mapping[str, FieldDef]) -> bool:

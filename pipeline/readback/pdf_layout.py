@@ -19,7 +19,7 @@ import pypdfium2.raw as pdfium_c
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, PageDef
 from pipeline.model.record import Raw, RawValue
-from pipeline.readback.field_doubts import TEXT, TEXT_ELSEWHERE, doubted, next_field, shown_in_field
+from pipeline.readback.field_doubts import INK_ELSEWHERE, TEXT, TEXT_ELSEWHERE, Stray, doubted, on_next_fields, shown_in_field
 from pipeline.readback.pdf_text import (
     MM_PER_PT,
     Glyph,
@@ -37,7 +37,7 @@ from pipeline.readback.pdf_text import (
     text_lines,
 )
 
-__all__ = ["FOOTER", "footer_of", "form_pages", "inked_fields", "layout_matches", "pen_strokes_on", "read_by_layout"]
+__all__ = ["FOOTER", "footer_of", "form_pages", "ink_elsewhere", "inked_fields", "layout_matches", "pen_strokes_on", "read_by_layout", "shown_on_next_fields"]
 
 SOURCE = "pdf-text"
 FOOTER = re.compile(r"表单编号\s*([0-9A-Z]{9})\s*第\s*(\d+)\s*/\s*(\d+)\s*页")
@@ -114,7 +114,7 @@ def read_by_layout(pages: Mapping[int, Any], form: FormDef) -> dict[str, RawValu
     """Every field of ``form`` from the pages holding it (form page number → pdfplumber page);
     text typed where the form prints nothing is shown on the next field to fill."""
     values: dict[str, RawValue] = {}
-    strays: list[tuple[tuple[int, float], str]] = []
+    strays: list[Stray] = []
     for page_def in form.pages:
         page = pages.get(page_def.number)
         if page is None:
@@ -129,12 +129,15 @@ def read_by_layout(pages: Mapping[int, Any], form: FormDef) -> dict[str, RawValu
             if own is not None:
                 values[own.id] = doubted(values[own.id], TEXT.format(label=own.label, text=text), defs.PDF_DOUBT_CONFIDENCE)
             else:
-                strays.append(((page_def.number, run[0].top), text))
+                strays.append(((page_def.number, run[0].top), TEXT_ELSEWHERE, text))
+    return shown_on_next_fields(values, form, strays)
+
+
+def shown_on_next_fields(values: dict[str, RawValue], form: FormDef, strays: Sequence[Stray]) -> dict[str, RawValue]:
+    """``values`` with each of ``strays`` (found at (form page, top) outside every field) shown
+    on the next field to fill."""
     fillable = [((p.number, f.value_box.y), f) for p in form.pages for f in p.fields if f.fillable]
-    for where, text in strays:
-        f = next_field(fillable, where, form.fields[-1])
-        values[f.id] = doubted(values[f.id], TEXT_ELSEWHERE.format(text=text, label=f.label), defs.PDF_DOUBT_CONFIDENCE)
-    return values
+    return on_next_fields(values, fillable, strays, form.fields[-1], defs.PDF_DOUBT_CONFIDENCE)
 
 
 def _stray_runs(glyphs: Sequence[Glyph], page: PageDef, form: FormDef) -> list[list[Glyph]]:
@@ -173,6 +176,18 @@ def inked_fields(pages: Mapping[int, Any], form: FormDef) -> list[FieldDef]:
         page = pages.get(page_def.number)
         ink = page_ink(page) if page is not None else []
         found += [f for f in page_def.fields if any(overlaps(b, inset(f.value_box, defs.PDF_FRAME_INSET)) for b in ink)]
+    return found
+
+
+def ink_elsewhere(pages: Mapping[int, Any], form: FormDef) -> list[Stray]:
+    """Each pen stroke or PDF app's annotation outside every field
+    (a signature written below its box, a note over the printed guidance), on the pages holding
+    them (form page number → pdfplumber page): our print draws no such thing."""
+    found = []
+    for page_def in form.pages:
+        page = pages.get(page_def.number)
+        ink = page_ink(page) if page is not None else []
+        found += [((page_def.number, b.y), INK_ELSEWHERE, "") for b in ink if not any(overlaps(b, f.box) for f in page_def.fields)]
     return found
 
 
