@@ -113,29 +113,35 @@ def test_fillable_pdf_reads_back_what_was_typed_into_its_fields(issued: dict, tm
     assert not any(v.doubt for v in reading.values.values())
 
 
-@pytest.mark.parametrize("below", [0, 12], ids=["in-its-box", "below-its-box"])
-def test_a_signature_drawn_with_a_pdf_apps_pen_on_a_typed_fillable_pdf_is_signed_or_shown_and_doubted(issued: dict, tmp_path: Path, below: int) -> None:
-    """Typed on a phone, then signed with a finger: the app keeps the stroke in an Ink annotation,
-    over the box or (a parent's hand missing it) below it, outside every field. Before, the
-    AcroForm's empty signature field said unsigned, confidence 1.0, either way."""
+@pytest.mark.parametrize(
+    ("top", "signed", "doubt"),
+    [(226, True, "栏里有画上"), (218.5, True, "栏里有画上"), (266, False, "不在任何填写栏里的笔迹")],
+    ids=["in-its-box", "over-its-label", "below-its-box"],
+)
+def test_a_signature_drawn_with_a_pdf_apps_pen_on_a_typed_fillable_pdf_is_signed_or_shown_and_doubted(
+    issued: dict, tmp_path: Path, top: float, signed: bool, doubt: str
+) -> None:
+    """Typed on a phone, then signed with a finger: the app keeps the stroke in an Ink annotation
+    (``top``: mm from the page's top), over the box, over its label 家长签名 (the box starts
+    below it) or below it, outside every field. Before, the AcroForm's empty signature field
+    said unsigned, confidence 1.0, in each case."""
     entry = issued["fillable-pdf"][0]
     filled = tmp_path / "filled.pdf"
     fill_fillable_pdf(entry["path"], {**VALUES, **LEFT_EMPTY}, filled)
     box = load_form("record").field("parent_signature").value_box
     pt = 72 / 25.4
-    x, y = (box.x + 5) * pt, (297 - box.bottom + 5 - below - box.h) * pt if below else (297 - box.bottom + 5) * pt
-    signed = tmp_path / "signed.pdf"
+    x, y, height = (box.x + 5) * pt, (297 - top - 5) * pt, 5 * pt
+    signed_pdf = tmp_path / "signed.pdf"
     with pikepdf.open(filled) as pdf:
         page = pdf.pages[_page_of(entry, "parent_signature")]
         stroke = pikepdf.Dictionary(
-            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Ink, Rect=[x, y, x + 100, y + 30], InkList=[[x, y, x + 30, y + 25, x + 60, y + 5, x + 100, y + 20]]
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Ink, Rect=[x, y, x + 100, y + height], InkList=[[x, y, x + 30, y + height, x + 60, y + 2, x + 100, y + height - 2]]
         )
         page.obj.Annots = pdf.make_indirect(pikepdf.Array([*page.obj.get("/Annots", pikepdf.Array()), pdf.make_indirect(stroke)]))
-        pdf.save(signed)
-    values = _record_values(signed)
+        pdf.save(signed_pdf)
+    values = _record_values(signed_pdf)
     assert [fid for fid, v in values.items() if v.doubt] == ["parent_signature"]
-    signature = values["parent_signature"]
-    assert (signature.raw is True and "栏里有画上" in signature.doubt) if not below else (signature.raw is False and "不在任何填写栏里的笔迹" in signature.doubt)
+    assert values["parent_signature"].raw is signed and doubt in values["parent_signature"].doubt
 
 
 def test_chinese_typed_into_a_fillable_pdf_is_displayed(issued: dict, tmp_path: Path) -> None:
@@ -428,31 +434,39 @@ def test_pen_strokes_and_a_pdf_apps_note_on_a_word_export_are_shown_on_their_fie
     assert sorted(fid for fid, v in values.items() if v.doubt) == ["parent_opinion", "parent_signature"]
 
 
-def test_a_signature_written_with_a_pen_below_the_table_of_a_word_export_is_shown_not_lost(issued: dict, tmp_path: Path) -> None:
-    """The parent signs the exported form with a tablet's pen under the table rather than in its
-    box. Before, the strokes were in no cell and 家长签名 read as unsigned, confidence 1.0."""
+@pytest.mark.parametrize("where", ["below-the-table", "over-its-label"])
+def test_a_signature_written_with_a_pen_beside_its_box_on_a_word_export_is_shown_not_lost(issued: dict, tmp_path: Path, where: str) -> None:
+    """The parent signs the exported form with a tablet's pen under the table, or over the label
+    家长签名, rather than in its box. Before, the strokes were on no value cell and 家长签名 read
+    as unsigned, confidence 1.0."""
     exported = _word_export(issued["docx"][0], tmp_path)
-    with pdfplumber.open(exported) as pdf:
-        last, below = max((n, t.bbox[3] + 20) for n, page in enumerate(pdf.pages) for t in page.find_tables())
-        height = pdf.pages[last].height
+    if where == "over-its-label":
+        page_index, x, y = _beside_label(exported, "家长签名", gap_mm=-12)
+    else:
+        with pdfplumber.open(exported) as pdf:
+            page_index, below = max((n, t.bbox[3] + 20) for n, page in enumerate(pdf.pages) for t in page.find_tables())
+            x, y = 300, pdf.pages[page_index].height - below
     overlay = io.BytesIO()
     canvas = Canvas(overlay, pagesize=A4)
-    for _ in range(last):
+    for _ in range(page_index):
         canvas.showPage()
-    y = height - below
     path = canvas.beginPath()
-    path.moveTo(300, y)
-    path.curveTo(320, y + 12, 330, y - 10, 360, y + 4)
+    path.moveTo(x, y)
+    path.curveTo(x + 10, y + 5, x + 15, y - 4, x + 30, y + 2)
     canvas.drawPath(path, stroke=1, fill=0)
     canvas.showPage()
     canvas.save()
     written = tmp_path / "written.pdf"
     with pikepdf.open(exported) as pdf, pikepdf.open(overlay) as drawn:
-        pdf.pages[last].add_overlay(drawn.pages[last])
+        pdf.pages[page_index].add_overlay(drawn.pages[page_index])
         pdf.save(written)
     values = _record_values(written)
     assert [fid for fid, v in values.items() if v.doubt] == ["parent_signature"]
-    assert values["parent_signature"].raw is False and "不在任何填写栏里的笔迹" in values["parent_signature"].doubt
+    signature = values["parent_signature"]
+    if where == "over-its-label":
+        assert signature.raw is True and "栏里有画上" in signature.doubt
+    else:
+        assert signature.raw is False and "不在任何填写栏里的笔迹" in signature.doubt
 
 
 # --- image-only, foreign and broken PDFs ---------------------------------------------------

@@ -103,7 +103,7 @@ def _value_cells(pdf: Any, form: FormDef) -> tuple[dict[str, list[_Cell]], list[
                         last = _Cell(cell.right - defs.DOCX_CELL_MARGIN, number, cell.y, text_lines(inside(cell, glyphs, spaces=True)))
                         last.stray = _more_text(texts[i + 2 :], by_label)
                         last.pictured = _shows_a_picture(cell, pictures)
-                        last.inked = _touched(cell, ink)
+                        last.inked = _touched(cell, ink) or _touched(boxes[i], ink)  # on its label: a signature over 家长签名
                         found[f.id].append(last)
     return found, strays
 

@@ -37,7 +37,7 @@ from pipeline.readback.pdf_text import (
     text_lines,
 )
 
-__all__ = ["FOOTER", "footer_of", "form_pages", "ink_elsewhere", "inked_fields", "layout_matches", "pen_strokes_on", "read_by_layout", "shown_on_next_fields"]
+__all__ = ["FOOTER", "footer_of", "form_pages", "ink_beside_fields", "inked_fields", "layout_matches", "pen_strokes_on", "read_by_layout", "shown_on_next_fields"]
 
 SOURCE = "pdf-text"
 FOOTER = re.compile(r"表单编号\s*([0-9A-Z]{9})\s*第\s*(\d+)\s*/\s*(\d+)\s*页")
@@ -179,16 +179,22 @@ def inked_fields(pages: Mapping[int, Any], form: FormDef) -> list[FieldDef]:
     return found
 
 
-def ink_elsewhere(pages: Mapping[int, Any], form: FormDef) -> list[Stray]:
-    """Each pen stroke or PDF app's annotation outside every field
-    (a signature written below its box, a note over the printed guidance), on the pages holding
-    them (form page number → pdfplumber page): our print draws no such thing."""
-    found = []
+def ink_beside_fields(pages: Mapping[int, Any], form: FormDef) -> tuple[list[FieldDef], list[Stray]]:
+    """Pen strokes and PDF apps' annotations not on any field's box to fill, on the pages holding
+    them (form page number → pdfplumber page): the fields whose label they lie on (a signature
+    written over 家长签名), and each one outside every field (a signature written below its box,
+    a note over the printed guidance). Our print draws no such thing."""
+    beside: list[FieldDef] = []
+    strays: list[Stray] = []
     for page_def in form.pages:
         page = pages.get(page_def.number)
-        ink = page_ink(page) if page is not None else []
-        found += [((page_def.number, b.y), INK_ELSEWHERE, "") for b in ink if not any(overlaps(b, f.box) for f in page_def.fields)]
-    return found
+        for b in page_ink(page) if page is not None else []:
+            if any(overlaps(b, inset(f.value_box, defs.PDF_FRAME_INSET)) for f in page_def.fields):
+                continue
+            on = [f for f in page_def.fields if overlaps(b, f.box)]
+            beside += [f for f in on if f not in beside]
+            strays += [] if on else [((page_def.number, b.y), INK_ELSEWHERE, "")]
+    return beside, strays
 
 
 def read_field(f: FieldDef, glyphs: Sequence[Glyph], marks: Sequence[Mark], pictures: Sequence[Box]) -> RawValue:

@@ -39,7 +39,7 @@ from pipeline.model.record import RawValue, Reading
 from pipeline.pdf_runs import page_runs
 from pipeline.readback.pdf_labels import read_by_labels
 from pipeline.readback.field_doubts import INK, shown_on
-from pipeline.readback.pdf_layout import form_pages, ink_elsewhere, inked_fields, layout_matches, pen_strokes_on, read_by_layout, shown_on_next_fields
+from pipeline.readback.pdf_layout import form_pages, ink_beside_fields, inked_fields, layout_matches, pen_strokes_on, read_by_layout, shown_on_next_fields
 from pipeline.readback.pdf_text import WRITING_ANNOTATIONS, Glyph, pdfium_glyphs
 from pipeline.render.fillable import FORM_ID_FIELD, FORM_ID_INFO, comb_runs
 from pipeline.scan.load import is_scanned_page
@@ -141,7 +141,7 @@ def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Readi
         pages = {n: pdf.pages[i] for n, i in indices.items()}
         values = guard_parse(path, lambda: read_by_layout(pages, form))
         inked = guard_parse(path, lambda: inked_fields(pages, form)) if info.kind == "acroform" else []
-        elsewhere = guard_parse(path, lambda: ink_elsewhere(pages, form))
+        beside, elsewhere = guard_parse(path, lambda: ink_beside_fields(pages, form))
     reader = "pdf-layout"
     if info.kind == "acroform":
         fields, _ = _acro_fields(path)
@@ -149,6 +149,7 @@ def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Readi
         # a signature or a note written with a pen or a PDF app's tools over the typed fields
         values.update({f.id: shown_on(values[f.id], f, INK, defs.PDF_DOUBT_CONFIDENCE) for f in inked if f.prefill is None})
         reader, notes = "acroform", ()
+    values.update({f.id: shown_on(values[f.id], f, INK, defs.PDF_DOUBT_CONFIDENCE) for f in beside})
     values = shown_on_next_fields(values, form, elsewhere)
     if not any(values[f.id].written for f in form.fields if f.fillable and f.id in values):
         # Our print layout, or our fillable PDF, and not one value typed in: the file as issued.
