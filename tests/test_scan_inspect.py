@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from pipeline.scan.geometry import registered_shape
 from pipeline.ingest.inspect import checkbox_gallery, stored_checkbox_tiles
 from pipeline.store.workspace import Workspace
 from pipeline.synth.scanner import ScannerModel
-from tests.scan_support import issue_one_record_form, mark_options, scanned
+from tests.scan_support import TEMPLATE_DPI, issue_one_record_form, mark_options, rasterise, scanned
 
 CLASS = "调试班"
 FORM = load_form("record")
@@ -85,6 +86,26 @@ def test_overlay_of_an_image_that_is_no_form_says_why(tmp_path: Path) -> None:
 def test_overlay_of_a_page_beyond_the_file_says_how_many_there_are(scanned_form: Scanned, tmp_path: Path) -> None:
     result = run("overlay", scanned_form.scan, "--page", 2, "--out", tmp_path / "o.png")
     assert result.exit_code == 1 and "文件只有 1 页" in result.output
+
+
+def test_overlay_of_a_scan_of_two_pages_side_by_side_draws_the_half_asked_for(scanned_form: Scanned, tmp_path: Path) -> None:
+    """A form printed 每版打印 2 页 is read half by half; the overlay shows the half named."""
+    entry = json.loads((scanned_form.forms_dir / "manifest.json").read_text(encoding="utf-8"))[0]
+    pages = [rasterise(scanned_form.forms_dir / entry["file"], entry["first_page"] - 1 + n) for n in (0, 1)]
+    height, width = pages[0].shape
+    sheet = np.full((width, height), 255, np.uint8)
+    for n, page in enumerate(pages):
+        small = np.asarray(Image.fromarray(page).resize((round(width * 0.7), round(height * 0.7))))
+        sheet[: small.shape[0], n * height // 2 : n * height // 2 + small.shape[1]] = small
+    two_up = tmp_path / "2-up.png"
+    Image.fromarray(sheet).save(two_up, dpi=(TEMPLATE_DPI, TEMPLATE_DPI))
+    asked = run("overlay", two_up, "--out", tmp_path / "o.png")
+    assert asked.exit_code == 1 and "并排有两页（左半页、右半页）" in asked.output and "--half" in asked.output
+    right = run("overlay", two_up, "--half", 2, "--out", tmp_path / "right.png")
+    assert right.exit_code == 0, right.output
+    assert f"表单 {scanned_form.form_id}（record）第 2 页" in right.output and (tmp_path / "right.png").exists()
+    single = run("overlay", scanned_form.scan, "--half", 1, "--out", tmp_path / "o.png")
+    assert single.exit_code == 1 and "不是并排两页" in single.output
 
 
 def test_gallery_shows_the_stored_checkboxes_sorted_by_fill(scanned_form: Scanned, tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ def scan() -> None:
 @scan.command("overlay")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--page", "page_no", type=click.IntRange(min=1), default=1, show_default=True, help="文件中的第几页（从 1 起）。")
+@click.option("--half", type=click.IntRange(1, 2), default=None, help="并排两页的扫描件（每版打印 2 页、A3 扫描）：看第几个半页（1 为左或上，2 为右或下）。")
 @_out_option
 @click.option(
     "--workspace", "-w", type=click.Path(file_okay=False, exists=True, path_type=Path), envvar="JIAFANG_WORKSPACE",
@@ -37,7 +38,7 @@ def scan() -> None:
     help="jiafang generate --out 的输出目录：按其中 manifest.json 确定表单。",
 )
 @library_errors
-def overlay(file: Path, page_no: int, out: Path, workspace: Path | None, forms_dir: Path | None) -> None:
+def overlay(file: Path, page_no: int, half: int | None, out: Path, workspace: Path | None, forms_dir: Path | None) -> None:
     """识别扫描文件 FILE 的一页并配准，把字段框、数字格、选项框和横线带画在配准后的页面上。
 
     只凭二维码识别（不用页脚或页眉）。二维码只含表单编号：给了 -w 时按工作区的发放记录确定是哪种表单，给了 --forms-dir 时按生成清单，否则按二维码中的版面指纹在现有表单定义中查找。
@@ -48,6 +49,7 @@ def overlay(file: Path, page_no: int, out: Path, workspace: Path | None, forms_d
     示例：
       jiafang scan overlay 交回/七年级1班.pdf --page 3 --out 叠加.png
       jiafang scan overlay 扫描/0001.png -w jiafang-data --out 叠加.png
+      jiafang scan overlay 扫描/每版两页.pdf --page 1 --half 2 --out 右半页.png
     """
     from pipeline.ingest.inspect import chain_lookups, form_by_issue, form_by_layout, form_by_manifest, overlay_scan, write_png
 
@@ -55,7 +57,7 @@ def overlay(file: Path, page_no: int, out: Path, workspace: Path | None, forms_d
     if workspace:
         with opened_workspace(workspace) as ws:
             lookups.insert(0, form_by_issue(ws))  # asked first; reads the issuance table at once
-    result = overlay_scan(file, page_no, lookup=chain_lookups([*lookups, form_by_layout]))
+    result = overlay_scan(file, page_no, lookup=chain_lookups([*lookups, form_by_layout]), half=half)
     write_png(result.image, out)
     reg = result.registration
     click.echo(

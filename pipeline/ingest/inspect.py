@@ -28,16 +28,17 @@ from pipeline import defs
 from pipeline.atomic import atomic_write
 from pipeline.errors import ScanError
 from pipeline.identity import PagePayload
-from pipeline.ingest.scan_page import form_for, place_page
+from pipeline.ingest.scan_page import form_for, identify, place_page
 from pipeline.ingest.scan_run import scan_context
 from pipeline.model.form import CHOICE_KINDS, FormDef, PageDef, form_ids, load_form
 from pipeline.recognize.omr import CheckboxReading, read_checkbox
 from pipeline.render.fonts import discover_font_files
 from pipeline.scan.geometry import crop_mm
-from pipeline.scan.identify import identify_page
+from pipeline.scan.identify import PageIdentity
 from pipeline.scan.load import ScanPage, scan_pages
 from pipeline.scan.placement import misplaced_fields
 from pipeline.scan.register import Registration, overlay_registered
+from pipeline.scan.two_up import halves
 from pipeline.store.scans import pages_with_status
 
 if TYPE_CHECKING:
@@ -135,15 +136,16 @@ def chain_lookups(lookups: Sequence[FormLookup]) -> FormLookup:
 # --- overlay --------------------------------------------------------------------------------
 
 
-def overlay_scan(path: Path, page_no: int, *, lookup: FormLookup) -> PageOverlay:
-    """Page ``page_no`` (1-based) of a scan file, identified by QR, registered, layout drawn on.
+def overlay_scan(path: Path, page_no: int, *, lookup: FormLookup, half: int | None = None) -> PageOverlay:
+    """Page ``page_no`` (1-based) of a scan file, identified by QR, registered, layout drawn on;
+    of a scan of two pages side by side, its ``half`` (1: left or top, 2: right or bottom).
 
     Raises ScanError naming the file and page when the page is blank, unreadable, cannot be
-    identified or does not register.
+    identified or does not register, or holds two pages and no ``half`` is named.
     """
     where = f"{path} 第 {page_no} 页"
     page, pixels = _nth_page(path, page_no, where)
-    found = identify_page(pixels, dpi=page.dpi, photo=page.photo)
+    where, pixels, dpi, found = _half_of(page, pixels, identify(pixels, page.reader_dpi), half, where)
     if found.blank:
         raise ScanError(f"{where}：空白页（没有二维码、几乎没有墨迹，或是有意留空的页），没有可叠加的版面")
     if found.payload is None:
@@ -151,7 +153,7 @@ def overlay_scan(path: Path, page_no: int, *, lookup: FormLookup) -> PageOverlay
     payload = found.payload
     form = _printed_form(payload, lookup, where)
     form_page = form.pages[payload.page - 1]
-    placed = place_page(pixels, page.reader_dpi, form_page, form.page_size, found.rotation)
+    placed = place_page(pixels, dpi, form_page, form.page_size, found.rotation)
     registration, registered = placed.registration, placed.page
     if registered is None:
         raise ScanError(f"{where}：配准失败：{placed.reason}")
@@ -159,6 +161,23 @@ def overlay_scan(path: Path, page_no: int, *, lookup: FormLookup) -> PageOverlay
     misplaced = tuple(f.label for f in form_page.fields if f.id in misplaced_ids)
     caption = [_identity_line(payload, form, registration), _LEGEND, *([MISPLACED_LINE + "、".join(misplaced)] if misplaced else [])]
     return PageOverlay(_with_caption(overlay_registered(registered, form_page), caption), payload, form, registration, misplaced)
+
+
+def _half_of(
+    page: ScanPage, pixels: np.ndarray, found: PageIdentity, half: int | None, where: str
+) -> tuple[str, np.ndarray, float | None, PageIdentity]:
+    """(where, pixels, dpi, identity) of the page to draw on: the scan's ``half`` when it holds two
+    pages side by side (read so by ingest: pipeline.scan.two_up), else the page itself."""
+    dpi = page.reader_dpi
+    two = halves(pixels, found.symbols, dpi=dpi, page_size=load_form("record").page_size) if dpi is not None else []
+    if two and half is None:
+        raise ScanError(f"{where}：这一页并排有两页（{two[0].label}、{two[1].label}）：请用 --half 1 或 --half 2 指定看哪一半")
+    if half is not None and not two:
+        raise ScanError(f"{where}：这一页不是并排两页的扫描件，不要用 --half")
+    if not two or dpi is None or half is None:
+        return where, pixels, dpi, found
+    chosen = two[half - 1]
+    return f"{where}（{chosen.label}）", chosen.image, dpi * chosen.scale, identify(chosen.image, dpi * chosen.scale)
 
 
 def _nth_page(path: Path, page_no: int, where: str) -> tuple[ScanPage, np.ndarray]:

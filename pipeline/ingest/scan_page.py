@@ -132,8 +132,7 @@ def read_assigned_page(image: np.ndarray, ctx: ScanContext, assigned: PagePayloa
 def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, whole: bool = True) -> PageOutcome:
     """Identify, register and recognise a page image; a scan of two pages side by side (not a
     ``whole`` one's half) is read half by half."""
-    # a photo, or a scan of other than one A4 page (two sheets fed as one, a 2-in-1 copy), may hold two forms
-    found = identify_page(image, dpi=dpi or _dpi_of(image), photo=dpi is None or not is_a4_shaped(image.shape))
+    found = identify(image, dpi)
     if whole and dpi is not None and (two := halves(image, found.symbols, dpi=dpi, page_size=_page_size())):
         return PageOutcome("split", parts=tuple(_read_half(half, dpi, ctx) for half in two))
     if found.several:  # no fallback: the footer or header would name one sheet and lose the other
@@ -151,6 +150,12 @@ def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, whole: bool
             foreign = bool(notes) and notes[0].startswith(FOREIGN_PAGE)
             return PageOutcome("quarantined", notes[0] if notes else found.reason, foreign=foreign)
     return _read_as(image, dpi, ctx, payload, rotation, notes, unfilled_is_blank=True)
+
+
+def identify(image: np.ndarray, dpi: float | None) -> PageIdentity:
+    """The QR symbols of a page image (``dpi`` None: a photo). A photo, or a scan of other than
+    one A4 page (two sheets fed as one, a 2-up print on A3), may hold two pages: it is searched whole."""
+    return identify_page(image, dpi=dpi or _dpi_of(image), photo=dpi is None or not is_a4_shaped(image.shape))
 
 
 def _read_half(half: Half, dpi: float, ctx: ScanContext) -> PageOutcome:
