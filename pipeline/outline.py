@@ -29,6 +29,7 @@ __all__ = [
     "RosterFacts",
     "categories_for",
     "is_section_heading",
+    "item_patterns",
     "outline_context",
     "outline_environment",
     "outline_for",
@@ -76,6 +77,39 @@ _HEADING = re.compile(f"[{_NUMERALS}]、(?:{'|'.join(SECTIONS)})")
 def is_section_heading(text: str) -> bool:
     """Whether ``text`` is a section heading as an outline prints it ("二、拟了解的问题")."""
     return _HEADING.fullmatch(text) is not None
+
+
+_TAG = re.compile(r"(\{\{.*?\}\}|\{%.*?%\})")
+
+
+@lru_cache(maxsize=1)
+def item_patterns() -> tuple[re.Pattern[str], ...]:
+    """Every item any outline can print, as a pattern over its text with whitespace removed:
+    what a template fills in from the roster ({{ … }}) matches any text, each branch of an
+    {% if %} is allowed. A returned outline's item that none matches has had text added."""
+    lines = (line.strip() for path in sorted((templates_dir() / "outline").glob("*.j2")) for line in path.read_text(encoding="utf-8").splitlines())
+    return tuple(re.compile(_item_pattern(line[2:])) for line in lines if line.startswith("- "))
+
+
+def _item_pattern(item: str) -> str:
+    out: list[str] = []
+    closed: list[bool] = []  # per open {% if %}: whether it has an {% else %}
+    for token in _TAG.split(item):
+        if token.startswith("{{"):
+            out.append(".+?")
+        elif token.startswith("{%"):
+            word = token.strip("{%-} ").split()[0]
+            if word == "if":
+                out.append("(?:")
+                closed.append(False)
+            elif word in ("elif", "else"):
+                out.append("|")
+                closed[-1] = closed[-1] or word == "else"
+            elif word == "endif":
+                out.append(")" if closed.pop() else "|)")
+        else:
+            out.append(re.escape("".join(token.split())))
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -154,6 +188,8 @@ def outline_environment() -> jinja2.Environment:
         autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,
+        # an included block (_隐私.j2) ends with its line break, or the item after it is glued to its last
+        keep_trailing_newline=True,
     )
 
 

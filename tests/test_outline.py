@@ -127,6 +127,15 @@ def test_cautions_cover_three_more_three_less_and_privacy_for_care_groups() -> N
         assert any("不让同学知道" in c for c in cautions)
 
 
+@pytest.mark.parametrize(("group", "after"), [("单亲家庭", "在校给予不显眼的照顾"), ("心理问题", "不在孩子面前给其下结论")])
+def test_an_item_after_the_shared_privacy_cautions_is_an_item_of_its_own(group: str, after: str) -> None:
+    """The shared block ended without its line break, so the item after it was printed glued to
+    its last caution ("…不让同学知道。- 在校给予…")."""
+    cautions = section(outline_for(student(group), POLICY), "注意事项")
+    assert any(c.startswith(after) for c in cautions), cautions
+    assert not any("- " in c for c in cautions)
+
+
 def test_outline_holds_no_phone_digits() -> None:
     s = student("留守儿童", "经济困难", phone="15876543210")
     text = text_of(outline_for(s, POLICY, recent=("按时交作业",)))
