@@ -336,6 +336,27 @@ def test_an_answer_typed_under_an_outline_question_is_shown_on_the_notes_and_the
     assert "常去河边玩" in values["notes"].doubt and values["notes"].raw == "带好成绩单"
 
 
+def test_an_answer_typed_after_an_outline_question_on_its_line_is_shown_on_the_notes(issued: dict, tmp_path: Path) -> None:
+    """Before, every line starting with the outline's bullet was taken for printed guidance: the
+    answer typed after a question was in no field and every field said `auto`. Items printed
+    glued together by outlines before 6b2bb7a ("。- ") still read as printed."""
+    form_id, src = _issued(issued, "outline")
+    fill_docx(src, {"planned_date": "2025-11-03", "notes": "带好成绩单"}, tmp_path / "filled.docx")
+    document = docx.Document(str(tmp_path / "filled.docx"))
+    items = [p for p in document.paragraphs if p.text.startswith("•")]
+    items[-2].add_run(items[-1].text.replace("•", "- ", 1))  # two cautions glued, as printed before
+    items[-1]._p.getparent().remove(items[-1]._p)
+    document.save(str(tmp_path / "glued.docx"))
+    form = load_form("outline")
+    assert not any(v.doubt for v in read_docx(tmp_path / "glued.docx", form, form_id=form_id).values.values())
+    question = next(p for p in document.paragraphs if p.text.rstrip().endswith("？"))
+    question.add_run("答：奶奶说孩子周末常去河边玩")
+    document.save(str(tmp_path / "answered.docx"))
+    values = read_docx(tmp_path / "answered.docx", form, form_id=form_id).values
+    assert [fid for fid, v in values.items() if v.doubt] == ["notes"]
+    assert "常去河边玩" in values["notes"].doubt and values["notes"].raw == "带好成绩单"
+
+
 ASIDES = Path(__file__).parent / "data" / "asides"
 
 

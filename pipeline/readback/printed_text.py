@@ -7,6 +7,7 @@ beside a label) is shown to a person instead of being dropped.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass
 from functools import cache
@@ -15,7 +16,7 @@ from lxml import etree
 
 from pipeline.model.filled import BULLET
 from pipeline.model.form import FormDef
-from pipeline.outline import is_section_heading
+from pipeline.outline import is_section_heading, item_patterns
 from pipeline.readback.docx_text import paragraphs, text_of, without_controls
 from pipeline.readback.safety import DOCUMENT_PART, parse_xml, read_part
 from pipeline.render.docx_templates import OUTLINE_LOOP, template_path
@@ -28,7 +29,8 @@ HEADER_ID = "表单编号"  # the header's "表单编号 R…", printed above ev
 @dataclass(frozen=True)
 class PrintedText:
     """A template's paragraphs outside its controls and its title, whitespace removed; with
-    ``outline``, also the section headings and items the 访谈提纲 generates per student."""
+    ``outline``, also the section headings and the items (as the templates can fill them in)
+    the 访谈提纲 generates per student."""
 
     paragraphs: frozenset[str]
     title: str
@@ -37,7 +39,9 @@ class PrintedText:
     def prints(self, text: str) -> bool:
         """Whether ``text`` is one of the form's printed paragraphs, or its heading."""
         squashed = "".join(text.split())
-        if self.outline and (squashed.startswith(BULLET) or is_section_heading(squashed)):
+        if self.outline and squashed.startswith(BULLET):
+            return _an_item(squashed[len(BULLET) :])
+        if self.outline and is_section_heading(squashed):
             return True
         return not squashed or squashed in self.paragraphs or squashed.endswith(self.title)
 
@@ -47,6 +51,12 @@ class PrintedText:
         anywhere in a text no list holds: its lines cannot be judged so.)"""
         squashed = "".join(text.split())
         return self.prints(text) or squashed.startswith(HEADER_ID) or any(squashed in p for p in self.paragraphs)
+
+
+def _an_item(text: str) -> bool:
+    """Whether ``text`` is an outline item as printed: an answer typed after a question is not.
+    Outlines printed before 6b2bb7a glued an item to the privacy cautions before it ("。- ")."""
+    return all(any(p.fullmatch(part) for p in item_patterns()) for part in re.split(r"(?<=。)-", text))
 
 
 @cache
