@@ -405,26 +405,34 @@ def _beside_label(path: Path, label: str, gap_mm: float = 20.0) -> tuple[int, fl
     raise AssertionError(f"{label} not in {path}")
 
 
+def _pen_stroke(pdf_path: Path, page_index: int, x: float, y: float, out: Path) -> Path:
+    """``pdf_path`` with a pen stroke starting at (x, y) (points from the bottom left) on page
+    ``page_index``, flattened into the page as note apps do."""
+    overlay = io.BytesIO()
+    canvas = Canvas(overlay, pagesize=A4)
+    for _ in range(page_index):
+        canvas.showPage()
+    path = canvas.beginPath()
+    path.moveTo(x, y)
+    path.curveTo(x + 10, y + 5, x + 15, y - 4, x + 30, y + 2)
+    canvas.drawPath(path, stroke=1, fill=0)
+    canvas.showPage()
+    canvas.save()
+    with pikepdf.open(pdf_path) as pdf, pikepdf.open(overlay) as drawn:
+        pdf.pages[page_index].add_overlay(drawn.pages[page_index])
+        pdf.save(out)
+    return out
+
+
 def test_pen_strokes_and_a_pdf_apps_note_on_a_word_export_are_shown_on_their_fields(issued: dict, tmp_path: Path) -> None:
     """A teacher writes on the exported form with a tablet: the parent signs with the pen (strokes
     flattened into the page) and a note goes into a text-box annotation. Before, the signature
     read as unsigned and the note was not seen, every field without a doubt."""
     exported = _word_export(issued["docx"][0], tmp_path)
     written = tmp_path / "written.pdf"
-    sign_page, x, y = _beside_label(exported, "家长签名")
+    signed = _pen_stroke(exported, *_beside_label(exported, "家长签名"), tmp_path / "signed.pdf")
     note_page, nx, ny = _beside_label(exported, "家长意见建议", gap_mm=40)
-    overlay = io.BytesIO()
-    canvas = Canvas(overlay, pagesize=A4)
-    for page in range(max(sign_page, note_page) + 1):
-        if page == sign_page:
-            path = canvas.beginPath()
-            path.moveTo(x, y)
-            path.curveTo(x + 20, y + 12, x + 30, y - 10, x + 60, y + 4)
-            canvas.drawPath(path, stroke=1, fill=0)
-        canvas.showPage()
-    canvas.save()
-    with pikepdf.open(exported) as pdf, pikepdf.open(overlay) as drawn:
-        pdf.pages[sign_page].add_overlay(drawn.pages[sign_page])
+    with pikepdf.open(signed) as pdf:
         note = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.FreeText, Rect=[nx, ny - 6, nx + 120, ny + 6], Contents="同意")
         pdf.pages[note_page].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(note)]))
         pdf.save(written)
@@ -446,20 +454,7 @@ def test_a_signature_written_with_a_pen_beside_its_box_on_a_word_export_is_shown
         with pdfplumber.open(exported) as pdf:
             page_index, below = max((n, t.bbox[3] + 20) for n, page in enumerate(pdf.pages) for t in page.find_tables())
             x, y = 300, pdf.pages[page_index].height - below
-    overlay = io.BytesIO()
-    canvas = Canvas(overlay, pagesize=A4)
-    for _ in range(page_index):
-        canvas.showPage()
-    path = canvas.beginPath()
-    path.moveTo(x, y)
-    path.curveTo(x + 10, y + 5, x + 15, y - 4, x + 30, y + 2)
-    canvas.drawPath(path, stroke=1, fill=0)
-    canvas.showPage()
-    canvas.save()
-    written = tmp_path / "written.pdf"
-    with pikepdf.open(exported) as pdf, pikepdf.open(overlay) as drawn:
-        pdf.pages[page_index].add_overlay(drawn.pages[page_index])
-        pdf.save(written)
+    written = _pen_stroke(exported, page_index, x, y, tmp_path / "written.pdf")
     values = _record_values(written)
     assert [fid for fid, v in values.items() if v.doubt] == ["parent_signature"]
     signature = values["parent_signature"]
