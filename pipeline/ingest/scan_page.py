@@ -58,7 +58,7 @@ FAINT_HAND = "字迹过淡（铅笔或浅色笔）：请用灰度重新扫描"
 DOUBT_FAINT_HAND = "本页字迹过淡，请对照原图核对"
 BILEVEL_NARRATIVE = "黑白二值图像（1 位扫描或手机扫描软件的黑白模式）：手写段落的标点和细笔画分辨不清，{count} 段待核对；建议改用灰度模式扫描"
 DOUBT_BILEVEL = "黑白二值图像分辨不清标点和细笔画，请对照原图核对这一段"
-TWO_UP = "一张扫描件上并排有两页（每版打印 2 页，或两张纸在 A3 扫描仪上并排扫描），本页为其{part}，已单独读入"
+TWO_UP = "一张扫描件上并排有两页（每版打印 2 页，或两张纸在 A3 扫描仪上并排扫描），已分开读入"
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def identify(image: np.ndarray, dpi: float | None) -> PageIdentity:
 def _read_half(half: Half, dpi: float, ctx: ScanContext) -> PageOutcome:
     """One half of a scan of two pages side by side, read as a page printed at its scale."""
     outcome = _read(half.image, dpi * half.scale, ctx, whole=False)
-    outcome.notes = (*outcome.notes, TWO_UP.format(part=half.label))
+    outcome.notes = (*outcome.notes, TWO_UP)
     outcome.page_image, outcome.page_suffix = _encode_page(half.image)
     outcome.part, outcome.digest = half.label, pixels_digest(half.image)
     return outcome
