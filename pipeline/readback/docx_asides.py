@@ -86,9 +86,8 @@ def _pictures(document: etree._Element) -> list[Aside]:
         if FALLBACK in inside or any(a in PICTURES for a in inside) or el.find(f".//{TEXT_BOX}") is not None:
             continue
         run = next(el.iterancestors(R), None)
-        ink = el.tag in INK_PARTS or next(el.iter(*INK_PARTS), None) is not None
-        if run is not None:
-            found.append(Aside(run, "ink" if ink else "picture"))
+        if run is not None:  # el.iter includes el: a contentPart itself, or a drawing holding one
+            found.append(Aside(run, "ink" if next(el.iter(*INK_PARTS), None) is not None else "picture"))
     return found
 
 
