@@ -216,12 +216,14 @@ def test_text_straying_out_of_a_box_is_doubted(issued: dict, tmp_path: Path) -> 
     assert value.doubt and value.confidence < 0.9
 
 
-def test_text_a_pdf_editor_typed_beside_a_label_or_outside_the_boxes_is_shown_not_lost(issued: dict, tmp_path: Path) -> None:
-    """Typed onto the print PDF where the form prints nothing: before, it was in no field and
-    every field said nothing of it."""
-    entry = issued["pdf"][0]
+@pytest.mark.parametrize("kind", ["pdf", "fillable-pdf"])
+def test_text_a_pdf_editor_typed_beside_a_label_or_outside_the_boxes_is_shown_not_lost(issued: dict, tmp_path: Path, kind: str) -> None:
+    """Typed onto the print PDF, or onto the page of the typed fillable PDF, where the form prints
+    nothing: before, it was in no field and every field said nothing of it (on the fillable PDF,
+    the fields' typed values replaced what the page showed)."""
+    entry = issued[kind][0]
     filled = tmp_path / "typed.pdf"
-    fill_print_pdf(entry["path"], {**VALUES, **LEFT_EMPTY}, filled)
+    (fill_print_pdf if kind == "pdf" else fill_fillable_pdf)(entry["path"], {**VALUES, **LEFT_EMPTY}, filled)
     form = load_form("record")
     label = form.field("place").label_box
     pt = 72 / 25.4

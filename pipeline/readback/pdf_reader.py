@@ -38,7 +38,7 @@ from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, for
 from pipeline.model.record import RawValue, Reading
 from pipeline.pdf_runs import page_runs
 from pipeline.readback.pdf_labels import read_by_labels
-from pipeline.readback.field_doubts import INK, shown_on
+from pipeline.readback.field_doubts import INK, doubted, shown_on
 from pipeline.readback.pdf_layout import form_pages, ink_beside_fields, inked_fields, layout_matches, pen_strokes_on, read_by_layout, shown_on_next_fields
 from pipeline.readback.pdf_text import WRITING_ANNOTATIONS, Glyph, pdfium_glyphs
 from pipeline.render.fillable import FORM_ID_FIELD, FORM_ID_INFO, comb_runs
@@ -145,7 +145,8 @@ def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Readi
     reader = "pdf-layout"
     if info.kind == "acroform":
         fields, _ = _acro_fields(path)
-        values.update({f.id: _acro_value(f, fields) for f in form.fields if f.prefill is None})
+        # what the page shows besides the fields (text typed onto it by a PDF editor) stays doubted
+        values.update({f.id: _with_doubt(_acro_value(f, fields), values[f.id].doubt) for f in form.fields if f.prefill is None})
         # a signature or a note written with a pen or a PDF app's tools over the typed fields
         values.update({f.id: shown_on(values[f.id], f, INK, defs.PDF_DOUBT_CONFIDENCE) for f in inked if f.prefill is None})
         reader, notes = "acroform", ()
@@ -155,6 +156,10 @@ def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Readi
         # Our print layout, or our fillable PDF, and not one value typed in: the file as issued.
         raise BlankFormError(path, BLANK_FILLABLE if reader == "acroform" else BLANK_PRINT, "请交回老师填写后的表：纸质表的扫描件，或填好的 Word、PDF 文件")
     return Reading(form_id, values, reader, (*info.notes, *notes))
+
+
+def _with_doubt(value: RawValue, doubt: str) -> RawValue:
+    return doubted(value, doubt, defs.PDF_DOUBT_CONFIDENCE) if doubt else value
 
 
 # --- opening safely -------------------------------------------------------------------------
