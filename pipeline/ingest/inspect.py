@@ -28,7 +28,7 @@ from pipeline import defs
 from pipeline.atomic import atomic_write
 from pipeline.errors import ScanError
 from pipeline.identity import PagePayload
-from pipeline.ingest.scan_page import form_for, identify, place_page
+from pipeline.ingest.scan_page import form_for, halves_of, identify, place_page
 from pipeline.ingest.scan_run import scan_context
 from pipeline.model.form import CHOICE_KINDS, FormDef, PageDef, form_ids, load_form
 from pipeline.recognize.omr import CheckboxReading, read_checkbox
@@ -38,7 +38,6 @@ from pipeline.scan.identify import PageIdentity
 from pipeline.scan.load import ScanPage, scan_pages
 from pipeline.scan.placement import misplaced_fields
 from pipeline.scan.register import Registration, overlay_registered
-from pipeline.scan.two_up import halves
 from pipeline.store.scans import pages_with_status
 
 if TYPE_CHECKING:
@@ -169,7 +168,7 @@ def _half_of(
     """(where, pixels, dpi, identity) of the page to draw on: the scan's ``half`` when it holds two
     pages side by side (read so by ingest: pipeline.scan.two_up), else the page itself."""
     dpi = page.reader_dpi
-    two = halves(pixels, found.symbols, dpi=dpi, page_size=load_form("record").page_size) if dpi is not None else []
+    two = halves_of(pixels, dpi, found)
     if two and half is None:
         raise ScanError(f"{where}：这一页并排有两页（{two[0].label}、{two[1].label}）：请用 --half 1 或 --half 2 指定看哪一半")
     if half is not None and not two:

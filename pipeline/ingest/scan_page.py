@@ -133,7 +133,7 @@ def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, whole: bool
     """Identify, register and recognise a page image; a scan of two pages side by side (not a
     ``whole`` one's half) is read half by half."""
     found = identify(image, dpi)
-    if whole and dpi is not None and (two := halves(image, found.symbols, dpi=dpi, page_size=_page_size())):
+    if whole and dpi is not None and (two := halves_of(image, dpi, found)):
         return PageOutcome("split", parts=tuple(_read_half(half, dpi, ctx) for half in two))
     if found.several:  # no fallback: the footer or header would name one sheet and lose the other
         return PageOutcome("quarantined", found.reason)
@@ -156,6 +156,13 @@ def identify(image: np.ndarray, dpi: float | None) -> PageIdentity:
     """The QR symbols of a page image (``dpi`` None: a photo). A photo, or a scan of other than
     one A4 page (two sheets fed as one, a 2-up print on A3), may hold two pages: it is searched whole."""
     return identify_page(image, dpi=dpi or _dpi_of(image), photo=dpi is None or not is_a4_shaped(image.shape))
+
+
+def halves_of(image: np.ndarray, dpi: float | None, found: PageIdentity) -> list[Half]:
+    """The halves a page image identified as ``found`` is read as, when it is a scan of two pages
+    side by side; [] for one page, and for a photo (``dpi`` None: where a photo's sheet lies, a
+    cut down its middle can miss it)."""
+    return halves(image, found.symbols, dpi=dpi, page_size=_page_size()) if dpi is not None else []
 
 
 def _read_half(half: Half, dpi: float, ctx: ScanContext) -> PageOutcome:
