@@ -317,6 +317,8 @@ PDF_GREY_RANGE = (0.3, 0.85)  # grey level (0 black, 1 white) of placeholder tex
 PDF_FRAME_INSET = 0.6  # mm; marks within this of an option box's edge are its printed frame
 PDF_STRADDLE_SHARE = 0.3  # a glyph this much inside a value box, centred outside it, strays out
 PDF_RUN_GAP = 2.0  # em; a wider gap between two characters of a line starts another run of text
+PDF_STRIKE_BAND = (0.3, 0.9)  # where in a glyph's box (0 top, 1 bottom) a line through it strikes it out; an underline lies below 1
+PDF_STRIKE_THICKNESS = 0.5  # mm; a rule this thin or thinner can be a strike-through (Word: a filled rectangle, LibreOffice: a line)
 PDF_RECT_SEGMENTS = 4  # straight segments a rectangle has at most (3 and a close, or 4); more are a pen's stroke
 
 # Compliance to-do lists and the problem ledger (台账)

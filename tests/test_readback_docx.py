@@ -302,6 +302,26 @@ def test_ink_drawn_in_a_signature_field_signs_it_and_ink_outside_every_field_is_
     assert values[last].raw is False and "不在任何填写栏里的笔迹" in values[last].doubt and values[last].confidence < 1.0
 
 
+def test_text_struck_through_or_hidden_in_word_is_left_out_of_the_value_and_named(issued: dict, tmp_path: Path) -> None:
+    """A teacher takes back a sentence with 删除线 rather than deleting it, or hides a name.
+    Before, the struck sentence and the hidden name were read into the values: `auto`,
+    confidence 1.0. A run whose strike is set off (LibreOffice writes w:val="false") reads."""
+    form_id, src = _issued(issued, "record")
+    fill_docx(src, RECORD_VALUES, tmp_path / "filled.docx")
+    document = docx.Document(str(tmp_path / "filled.docx"))
+    narrative = docx.text.paragraph.Paragraph(in_control("family_situation")(document.element), document.part)
+    narrative.add_run("孩子有自伤倾向。").font.strike = True
+    narrative.add_run("（已核实）").font.strike = False
+    hidden = etree.fromstring(f'<w:r xmlns:w="{NS["w"]}"><w:rPr><w:vanish/></w:rPr><w:t>、张强</w:t></w:r>')
+    etree.XPath("//w:sdt[w:sdtPr/w:tag/@w:val='teachers']/w:sdtContent", namespaces=NS)(document.element)[0].append(hidden)
+    document.save(str(tmp_path / "struck.docx"))
+    values = read_docx(tmp_path / "struck.docx", load_form("record"), form_id=form_id).values
+    assert sorted(fid for fid, v in values.items() if v.doubt) == ["family_situation", "teachers"]
+    assert values["family_situation"].raw == RECORD_VALUES["family_situation"] + "（已核实）"
+    assert "删除线" in values["family_situation"].doubt and "孩子有自伤倾向。" in values["family_situation"].doubt
+    assert values["teachers"].raw == RECORD_VALUES["teachers"] and "隐藏" in values["teachers"].doubt and "张强" in values["teachers"].doubt
+
+
 def test_text_typed_beside_a_label_or_below_the_form_is_shown_on_a_field_not_lost(issued: dict, tmp_path: Path) -> None:
     """Before, both read as if never typed: every field `auto`, the text in no record."""
     form_id, src = _issued(issued, "record")

@@ -466,6 +466,68 @@ def test_a_signature_written_with_a_pen_beside_its_box_on_a_word_export_is_shown
         assert signature.raw is False and "不在任何填写栏里的笔迹" in signature.doubt
 
 
+@pytest.mark.parametrize("drawn", ["rectangle", "line"])
+def test_text_struck_through_in_word_is_left_out_of_its_pdf_export_and_named(issued: dict, tmp_path: Path, drawn: str) -> None:
+    """A sentence taken back with 删除线 before the export, which Word draws as a thin filled
+    rectangle through the text and LibreOffice as a line. Before, it was read into the value
+    at the export's confidence, without a doubt."""
+    exported = _word_export(issued["docx"][0], tmp_path)
+    taken_back = "学习环境较安静。"
+    with pdfplumber.open(exported) as pdf:
+        index, page = next((n, p) for n, p in enumerate(pdf.pages) if taken_back in "".join(c["text"] for c in p.chars))
+        text = "".join(c["text"] for c in page.chars)
+        chars = page.chars[text.index(taken_back) : text.index(taken_back) + len(taken_back)]
+        y = page.height - (chars[0]["top"] + 0.6 * (chars[0]["bottom"] - chars[0]["top"]))
+    overlay = io.BytesIO()
+    canvas = Canvas(overlay, pagesize=A4)
+    for _ in range(index):
+        canvas.showPage()
+    if drawn == "rectangle":
+        canvas.rect(chars[0]["x0"], y - 0.3, chars[-1]["x1"] - chars[0]["x0"], 0.6, stroke=0, fill=1)
+    else:
+        canvas.line(chars[0]["x0"], y, chars[-1]["x1"], y)
+    canvas.showPage()
+    canvas.save()
+    with pikepdf.open(exported) as pdf, pikepdf.open(overlay) as strike:
+        pdf.pages[index].add_overlay(strike.pages[index])
+        pdf.save(tmp_path / "struck.pdf")
+    values = _record_values(tmp_path / "struck.pdf")
+    assert [fid for fid, v in values.items() if v.doubt] == ["family_situation"]
+    assert taken_back not in values["family_situation"].raw and "住房为自建房" in values["family_situation"].raw
+    assert f"删除线的文字“{taken_back}”" in values["family_situation"].doubt
+
+
+@pytest.mark.parametrize("kind", ["docx", "pdf", "fillable-pdf"])
+def test_a_pdf_apps_comments_are_shown_on_the_field_they_lie_on_or_the_next_not_lost(issued: dict, tmp_path: Path, kind: str) -> None:
+    """A head teacher comments on the returned PDF in a PDF app — a sticky note on the date, a
+    word struck out in the place, a note in the margin — on a Word export, our print PDF typed
+    in, our fillable PDF. Before, the comments were dropped and every field read without a doubt."""
+    entry = issued[kind][0]
+    if kind == "docx":
+        filled = _word_export(entry, tmp_path)
+    else:
+        filled = tmp_path / "typed.pdf"
+        (fill_print_pdf if kind == "pdf" else fill_fillable_pdf)(entry["path"], {**VALUES, **LEFT_EMPTY}, filled)
+    form = load_form("record")
+    page, x, y = _beside_label(filled, form.field("visit_date").label, gap_mm=30)
+    _, px, py = _beside_label(filled, form.field("place").label, gap_mm=4)
+    with pikepdf.open(filled) as pdf:
+        comments = [
+            pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text, Rect=[x, y - 8, x + 16, y + 8], Contents="日期写错了，应为11月5日"),
+            pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.StrikeOut, Rect=[px, py - 5, px + 45, py + 5]),
+            pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text, Rect=[20, 8, 36, 24], Contents="请补家长签名"),
+        ]
+        annots = pdf.pages[page].obj.get("/Annots", pikepdf.Array())
+        pdf.pages[page].obj.Annots = pdf.make_indirect(pikepdf.Array([*annots, *map(pdf.make_indirect, comments)]))
+        pdf.save(tmp_path / "commented.pdf")
+    values = _record_values(tmp_path / "commented.pdf")
+    doubted = {fid: v.doubt for fid, v in values.items() if v.doubt}
+    margin = [fid for fid, doubt in doubted.items() if "请补家长签名" in doubt]
+    assert sorted(doubted) == sorted(["visit_date", "place", *margin]) and len(margin) == 1
+    assert "日期写错了，应为11月5日" in doubted["visit_date"] and "划去了" in doubted["place"]
+    assert {fid: values[fid].raw for fid in ("place", "teachers")} == {fid: VALUES[fid] for fid in ("place", "teachers")}
+
+
 # --- image-only, foreign and broken PDFs ---------------------------------------------------
 
 

@@ -31,6 +31,7 @@ from pipeline.model.form import CHOICE_KINDS, FieldDef, FormDef, form_ids, load_
 from pipeline.model.record import RawValue, Reading
 from pipeline.readback.docx_asides import COMMENTS_PART, Aside, add_asides, asides, stray_text
 from pipeline.readback.docx_pictures import shown_images
+from pipeline.readback.field_doubts import STRUCK
 from pipeline.readback.docx_text import (
     cell_text,
     checkbox_state,
@@ -38,6 +39,7 @@ from pipeline.readback.docx_text import (
     looks_repeated,
     parse_ticks,
     sdt_property,
+    struck_text,
     text_of,
 )
 from pipeline.readback.printed_text import printed_text, template_document
@@ -190,6 +192,7 @@ def _read_control(f: FieldDef, sdts: list[etree._Element], form: FormDef) -> Raw
     cell = _enclosing_cell(sdt)
     if cell is not None and _text_outside(cell, sdt):
         doubts.append(f"“{f.label}”单元格中控件外还有文字，请核对")
+    doubts += _struck_doubts(f, sdt)
     if f.kind in CHOICE_KINDS:
         boxes = [b for b in sdt.iter(f"{{{W}}}sdt") if is_checkbox(b)]
         if not boxes:
@@ -230,6 +233,15 @@ def _ticks_from_text(text: str, f: FieldDef, doubts: list[str]) -> tuple[str, ..
     return ticks.ticked
 
 
+def _struck_doubts(f: FieldDef, el: etree._Element) -> list[str]:
+    """A doubt per way text in ``el`` was taken back (struck through, hidden), naming the text:
+    it is not in the value, and whether the teacher meant that is for a person to say."""
+    found: dict[str, list[str]] = {}
+    for how, text in struck_text(el):
+        found.setdefault(how, []).append(text)
+    return [STRUCK.format(label=f.label, how=how, text="……".join(texts)) for how, texts in found.items()]
+
+
 def _text_value(f: FieldDef, text: str) -> str | bool:
     return bool(text) if f.kind == "signature" else text
 
@@ -248,6 +260,7 @@ def _read_by_label(f: FieldDef, cells: list[etree._Element], form: FormDef, *, d
     doubts = [doubt] if doubt else []
     doubts += [f"“{f.label}”在文档中有 {len(cells)} 处，已取第一处"] if len(cells) > 1 else []
     text, clean = cell_text(cells[0])
+    doubts += _struck_doubts(f, cells[0])
     if not clean:
         doubts.append(f"“{f.label}”的文字在另存时被拆分重复，无法可靠还原，请人工核对")
     elif looks_repeated(text):

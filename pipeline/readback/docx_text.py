@@ -1,7 +1,9 @@
 """Text and tick marks out of WordprocessingML, as a person sees them in Word.
 
 Paragraphs are joined with "\\n", ``w:br``/``w:cr`` are line breaks, ``w:tab`` a space;
-deleted (tracked) text and field codes are left out. Text boxes are not part of the text they
+deleted (tracked) text and field codes are left out, and so is text a teacher struck through
+(删除线: taken back, though Word still shows it) or hid; :func:`struck_text` gives that text,
+for a reader to name it. Text boxes are not part of the text they
 are anchored in: Word draws them over the page wherever they were dragged, and writes each one
 twice (a DrawingML shape and its VML fallback). :func:`text_boxes` gives each once, with the
 run it is anchored to. Tick marks typed or inserted as
@@ -38,6 +40,7 @@ __all__ = [
     "paragraphs",
     "parse_ticks",
     "sdt_property",
+    "struck_text",
     "text_boxes",
     "text_of",
     "without_controls",
@@ -49,6 +52,10 @@ P, R, T, SDT, PPR = (f"{{{W}}}{n}" for n in ("p", "r", "t", "sdt", "pPr"))
 TAB, BR, CR, SYM, NB_HYPHEN = (f"{{{W}}}{n}" for n in ("tab", "br", "cr", "sym", "noBreakHyphen"))
 MOVE_FROM = f"{{{W}}}moveFrom"
 TEXT_BOX = f"{{{W}}}txbxContent"
+# Run properties that take a run's text out of what it says: Word's 删除线 (single or double)
+# and 隐藏文字. A toggle is on unless its w:val says off.
+STRUCK = {"strike": "加了删除线", "dstrike": "加了删除线", "vanish": "设为隐藏"}
+TOGGLE_OFF = ("0", "false", "off")
 FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 SQUARE = re.compile(r"(\S{2,12})\1")  # a short stretch written twice in a row
 RFONTS = f"{{{W}}}rPr/{{{W}}}rFonts"
@@ -120,7 +127,32 @@ def text_boxes(el: etree._Element) -> list[tuple[etree._Element, str]]:
     return boxes
 
 
+def struck_text(el: etree._Element) -> list[tuple[str, str]]:
+    """(how, text) of each run in ``el`` outside text boxes whose text is struck through or
+    hidden (see :data:`STRUCK`), in document order; runs of whitespace left out."""
+    found = []
+    for run in _in_flow(el, R):
+        how = _struck(run)
+        if how and (text := "".join(t.text or "" for t in run.findall(T)).strip()):
+            found.append((how, text))
+    return found
+
+
+def _struck(run: etree._Element) -> str | None:
+    """How ``run`` is taken out of the text (a value of :data:`STRUCK`), or None."""
+    props = run.find(f"{{{W}}}rPr")
+    if props is None:
+        return None
+    for name, how in STRUCK.items():
+        flag = props.find(f"{{{W}}}{name}")
+        if flag is not None and (flag.get(f"{{{W}}}val") or "on").lower() not in TOGGLE_OFF:
+            return how
+    return None
+
+
 def _run_text(run: etree._Element) -> str:
+    if _struck(run):
+        return ""
     fonts = run.find(RFONTS)
     font = (fonts.get(f"{{{W}}}ascii") or "").lower() if fonts is not None else ""
     out = []

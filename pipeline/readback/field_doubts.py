@@ -16,11 +16,15 @@ from pipeline import defs
 from pipeline.model.form import FieldDef
 from pipeline.model.record import Raw, RawValue
 
-__all__ = ["INK", "INK_ELSEWHERE", "PICTURE", "TEXT", "TEXT_ELSEWHERE", "Stray", "doubted", "next_field", "on_next_fields", "shown_in_field", "shown_on"]
+__all__ = ["INK", "INK_ELSEWHERE", "NOTE", "NOTE_ELSEWHERE", "PICTURE", "STRUCK", "TEXT", "TEXT_ELSEWHERE", "Stray", "doubted", "next_field", "on_next_fields", "shown_in_field", "shown_on"]
 
 TEXT = "“{label}”一栏中填写处以外有文字“{text}”，没有读入，请核对"
 TEXT_ELSEWHERE = "文档中有不在任何填写栏里的文字“{text}”，没有读入，请核对应填入哪一栏（此提示放在“{label}”栏）"
 INK_ELSEWHERE = "文档中有不在任何填写栏里的笔迹或批注（如写在栏外的签名），没有读入，请对照原文件核对（此提示放在“{label}”栏）"
+NOTE = "“{label}”一栏上有 PDF 批注：{text}，没有读入，请核对"
+NOTE_ELSEWHERE = "文档中有不在任何填写栏上的 PDF 批注：{text}，没有读入，请核对（此提示放在“{label}”栏）"
+# text a teacher took back (Word's 删除线, hidden text): left out of the value, named for a person
+STRUCK = "“{label}”中有{how}的文字“{text}”，没有计入，请核对"
 SIGNED = "“{label}”栏里有{what}，已记为已签名，请核对"
 NOT_READ = "“{label}”栏里有{what}，其中的内容没有读入，请对照原文件核对"
 PICTURE = "一张图片（如插入的签名图片）"

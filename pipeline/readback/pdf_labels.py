@@ -17,21 +17,25 @@ from typing import Any
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef
 from pipeline.model.record import Raw, RawValue
-from pipeline.readback.field_doubts import INK, INK_ELSEWHERE, TEXT_ELSEWHERE, Stray, on_next_fields, shown_in_field
+from pipeline.readback.field_doubts import INK, INK_ELSEWHERE, NOTE, NOTE_ELSEWHERE, STRUCK, TEXT_ELSEWHERE, Stray, on_next_fields, shown_in_field
 from pipeline.readback.printed_text import printed_text
 from pipeline.readback.docx_text import parse_ticks
 from pipeline.readback.pdf_text import (
     MM_PER_PT,
     Glyph,
     Line,
+    Note,
     inset,
     inside,
     join_lines,
     overlaps,
     page_glyphs,
     page_ink,
+    page_marks,
+    page_notes,
     page_pictures,
     squash,
+    struck_through,
     text_lines,
 )
 from pipeline.render.docx_templates import SIGNATURE_PLACEHOLDER, TEXT_PLACEHOLDER
@@ -53,6 +57,8 @@ class _Cell:
     stray: bool = False  # more text in the row before the next label: not our table's shape
     pictured: bool = False  # a picture shows in the cell (a signature pasted as a picture)
     inked: bool = False  # a pen stroke or a PDF app's annotation is on the cell
+    struck: list[Glyph] = field(default_factory=list)  # text struck through, left out of ``lines``
+    notes: list[str] = field(default_factory=list)  # a PDF app's comments on the cell or its label
 
     @property
     def glyphs(self) -> list[Glyph]:
@@ -60,10 +66,10 @@ class _Cell:
 
 
 def read_by_labels(pdf: Any, form: FormDef) -> dict[str, RawValue]:
-    """Every field of ``form`` from the value cell right of its label; a line printed outside
-    the tables that the form does not print (a note typed below the table, a text box, a
-    comment's balloon), or ink there (a signature written below its box), is shown on the next
-    field to fill."""
+    """Every field of ``form`` from the value cell right of its label, without text struck
+    through; a line printed outside the tables that the form does not print (a note typed below
+    the table, a text box, a comment's balloon), ink there (a signature written below its box),
+    or a PDF app's comment on no field, is shown on the next field to fill."""
     cells, strays = _value_cells(pdf, form)
     values = {f.id: _read(f, cells[f.id]) for f in form.fields}
     fillable = sorted((((c.page, c.top), f) for f in form.fields if f.fillable for c in cells[f.id][:1]), key=lambda at: at[0])
@@ -81,31 +87,50 @@ def _value_cells(pdf: Any, form: FormDef) -> tuple[dict[str, list[_Cell]], list[
     strays: list[Stray] = []
     last: _Cell | None = None
     for number, page in enumerate(pdf.pages):
-        glyphs, pictures, ink = page_glyphs(page), page_pictures(page), page_ink(page)
+        everything, pictures, ink = page_glyphs(page), page_pictures(page), page_ink(page)
+        struck = struck_through(everything, page_marks(page))
+        gone = set(struck)
+        glyphs = [g for g in everything if g not in gone]
+        notes = page_notes(page, everything)
         tables = page.find_tables()
         framed = [_box(t.bbox) for t in tables]
         if printed is not None:
             strays += [((number, line.glyphs[0].top), TEXT_ELSEWHERE, text) for line in _outside(glyphs, framed) if not printed.prints_line(text := line.text)]
         strays += [((number, b.y), INK_ELSEWHERE, "") for b in ink if not any(overlaps(b, t) for t in framed)]
+        placed: list[Note] = []
         for t, table in enumerate(tables):
             for r, row in enumerate(table.rows):
                 boxes = [_box(c) for c in row.cells if c is not None]
                 texts = [squash("".join(g.text for g in inside(b, glyphs))) for b in boxes]
                 if t == 0 and r == 0 and last is not None and len(boxes) > 1 and not texts[0]:
-                    last.lines += text_lines(inside(boxes[1], glyphs, spaces=True))
-                    last.pictured |= _shows_a_picture(boxes[1], pictures)
-                    last.inked |= _touched(boxes[1], ink)
+                    _mark(last, boxes[1], glyphs, struck, pictures, ink, notes, placed, label=None)
                     continue
                 for i, text in enumerate(texts[:-1]):
                     f = by_label.get(text)
                     if f is not None:
                         cell = boxes[i + 1]
-                        last = _Cell(cell.right - defs.DOCX_CELL_MARGIN, number, cell.y, text_lines(inside(cell, glyphs, spaces=True)))
+                        last = _Cell(cell.right - defs.DOCX_CELL_MARGIN, number, cell.y)
+                        _mark(last, cell, glyphs, struck, pictures, ink, notes, placed, label=boxes[i])
                         last.stray = _more_text(texts[i + 2 :], by_label)
-                        last.pictured = _shows_a_picture(cell, pictures)
-                        last.inked = _touched(cell, ink) or _touched(boxes[i], ink)  # on its label: a signature over 家长签名
                         found[f.id].append(last)
+        strays += [((number, n.box.y), NOTE_ELSEWHERE, n.text) for n in notes if not any(n is p for p in placed)]
     return found, strays
+
+
+def _mark(
+    cell: _Cell, box: Box, glyphs: list[Glyph], struck: list[Glyph], pictures: list[Box], ink: list[Box],
+    notes: list[Note], placed: list[Note], *, label: Box | None,
+) -> None:
+    """Add to ``cell`` what ``box`` (its area on one page) shows: the lines of text, the text
+    struck through, a picture, ink or comments on it or on its ``label`` (a signature written
+    over 家长签名); the comments taken go to ``placed``."""
+    cell.lines += text_lines(inside(box, glyphs, spaces=True))
+    cell.struck += inside(box, struck)
+    cell.pictured |= _shows_a_picture(box, pictures)
+    cell.inked |= _touched(box, ink) or (label is not None and _touched(label, ink))
+    on = [n for n in notes if _touched(box, [n.box]) or (label is not None and _touched(label, [n.box]))]
+    cell.notes += [n.text for n in on]
+    placed += on
 
 
 def _outside(glyphs: list[Glyph], tables: list[Box]) -> list[Line]:
@@ -159,6 +184,9 @@ def _read(f: FieldDef, cells: list[_Cell]) -> RawValue:
         raw = shown_in_field(f, raw, doubts)
     if cells[0].inked:
         raw = shown_in_field(f, raw, doubts, INK)
+    struck = "".join(g.text for c in cells[:1] for g in c.struck)
+    doubts += [STRUCK.format(label=f.label, how="加了删除线", text=struck)] if struck else []
+    doubts += [NOTE.format(label=f.label, text=text) for text in cells[0].notes]
     return _value(raw, doubts)
 
 

@@ -19,7 +19,7 @@ import pypdfium2.raw as pdfium_c
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, PageDef
 from pipeline.model.record import Raw, RawValue
-from pipeline.readback.field_doubts import INK_ELSEWHERE, TEXT, TEXT_ELSEWHERE, Stray, doubted, on_next_fields, shown_in_field
+from pipeline.readback.field_doubts import INK_ELSEWHERE, NOTE, NOTE_ELSEWHERE, TEXT, TEXT_ELSEWHERE, Stray, doubted, on_next_fields, shown_in_field
 from pipeline.readback.pdf_text import (
     MM_PER_PT,
     Glyph,
@@ -32,6 +32,7 @@ from pipeline.readback.pdf_text import (
     page_glyphs,
     page_ink,
     page_marks,
+    page_notes,
     page_pictures,
     squash,
     text_lines,
@@ -112,7 +113,8 @@ def _drawn_by_hand(path: pdfium.PdfObject) -> bool:
 
 def read_by_layout(pages: Mapping[int, Any], form: FormDef) -> dict[str, RawValue]:
     """Every field of ``form`` from the pages holding it (form page number → pdfplumber page);
-    text typed where the form prints nothing is shown on the next field to fill."""
+    a PDF app's comment is shown on the field it lies on, and it or text typed where the form
+    prints nothing on no field is shown on the next field to fill."""
     values: dict[str, RawValue] = {}
     strays: list[Stray] = []
     for page_def in form.pages:
@@ -130,6 +132,10 @@ def read_by_layout(pages: Mapping[int, Any], form: FormDef) -> dict[str, RawValu
                 values[own.id] = doubted(values[own.id], TEXT.format(label=own.label, text=text), defs.PDF_DOUBT_CONFIDENCE)
             else:
                 strays.append(((page_def.number, run[0].top), TEXT_ELSEWHERE, text))
+        for note in page_notes(page, glyphs):
+            on = [f for f in page_def.fields if overlaps(note.box, f.box)]
+            values.update({f.id: doubted(values[f.id], NOTE.format(label=f.label, text=note.text), defs.PDF_DOUBT_CONFIDENCE) for f in on})
+            strays += [] if on else [((page_def.number, note.box.y), NOTE_ELSEWHERE, note.text)]
     return shown_on_next_fields(values, form, strays)
 
 

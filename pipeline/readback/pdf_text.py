@@ -14,13 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import pypdfium2.raw as pdfium_c
+from pdfminer.pdftypes import resolve1
+from pdfminer.utils import decode_text
 
 from pipeline import defs
 from pipeline.model.form import Box
 
 MM_PER_PT = 25.4 / 72
-# The annotations a PDF app writes with (links, notes and highlights add no value)
+# The annotations a PDF app writes with (links and widgets add no value; comments are notes)
 WRITING_ANNOTATIONS = ("FreeText", "Ink", "Stamp", "Square", "Circle", "Line", "PolyLine", "Polygon")
+# A PDF app's comments: a sticky note, an insertion mark, a marked stretch of text, an attached
+# file. Their words (a head teacher's "日期应为10月15日") are read only by the person they are
+# shown to; a stretch struck out with one says its text is taken back.
+COMMENT_ANNOTATIONS = ("Text", "Caret", "Highlight", "Underline", "Squiggly", "StrikeOut", "FileAttachment")
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,15 @@ class Mark:
 
     kind: str  # rect / line / curve
     box: Box
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something a page shows for a person to read beside its text: a comment's words, or the
+    text a comment strikes out (Chinese, ready for a doubt)."""
+
+    box: Box
+    text: str
 
 
 @dataclass(frozen=True)
@@ -114,6 +129,47 @@ def page_ink(page: Any) -> list[Box]:
     annotations."""
     notes = [a for a in page.annots if _literal(a["data"].get("Subtype")) in WRITING_ANNOTATIONS]
     return [_mm_box(o) for o in (*page.curves, *notes)]
+
+
+def page_notes(page: Any, glyphs: Sequence[Glyph]) -> list[Note]:
+    """The comments of a pdfplumber page that say anything: their words, the file attached, the
+    text (of ``glyphs``) a strike-out comment covers."""
+    notes = []
+    for a in page.annots:
+        kind = _literal(a["data"].get("Subtype"))
+        if kind not in COMMENT_ANNOTATIONS:
+            continue
+        box = _mm_box(a)
+        words = " ".join(str(a.get("contents") or "").split())
+        said = [f"“{words}”"] if words else []
+        if kind == "StrikeOut":
+            struck = squash("".join(g.text for g in inside(box, glyphs)))
+            said.insert(0, f"划去了“{struck}”" if struck else "划去了一段文字")
+        elif kind == "FileAttachment":
+            said.insert(0, f"附有文件“{_attached_name(a['data']) or '（无名）'}”")
+        if said:
+            notes.append(Note(box, "，".join(said)))
+    return notes
+
+
+def _attached_name(data: Mapping[str, Any]) -> str:
+    """The name of the file a FileAttachment comment holds ("" when it gives none)."""
+    spec = resolve1(data.get("FS"))
+    name = resolve1(spec.get("UF") or spec.get("F")) if isinstance(spec, Mapping) else spec
+    return decode_text(name) if isinstance(name, bytes) else ""
+
+
+def struck_through(glyphs: Sequence[Glyph], marks: Sequence[Mark]) -> list[Glyph]:
+    """The glyphs a thin horizontal rule crosses in their middle: text struck through (删除线),
+    as Word (a filled rectangle) and LibreOffice (a line) export it."""
+    rules = [m.box for m in marks if m.kind in ("line", "rect") and m.box.h <= defs.PDF_STRIKE_THICKNESS and m.box.w > 0]
+    return [g for g in glyphs if not g.text.isspace() and any(_strikes(r, g) for r in rules)]
+
+
+def _strikes(rule: Box, g: Glyph) -> bool:
+    low, high = defs.PDF_STRIKE_BAND
+    y = rule.y + rule.h / 2
+    return rule.x <= g.cx <= rule.right and g.top + low * (g.bottom - g.top) <= y <= g.top + high * (g.bottom - g.top)
 
 
 def _literal(value: Any) -> str:
