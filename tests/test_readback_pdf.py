@@ -429,7 +429,8 @@ def _pen_stroke(pdf_path: Path, page_index: int, x: float, y: float, out: Path) 
 def test_pen_strokes_and_a_pdf_apps_note_on_a_word_export_are_shown_on_their_fields(issued: dict, tmp_path: Path) -> None:
     """A teacher writes on the exported form with a tablet: the parent signs with the pen (strokes
     flattened into the page) and a note goes into a text-box annotation. Before, the signature
-    read as unsigned and the note was not seen, every field without a doubt."""
+    read as unsigned and the note was not seen, every field without a doubt; then the note was
+    named as a mark on its field, without its words."""
     exported = _word_export(issued["docx"][0], tmp_path)
     written = tmp_path / "written.pdf"
     signed = _pen_stroke(exported, *_beside_label(exported, "家长签名"), tmp_path / "signed.pdf")
@@ -440,7 +441,7 @@ def test_pen_strokes_and_a_pdf_apps_note_on_a_word_export_are_shown_on_their_fie
         pdf.save(written)
     values = _record_values(written)
     assert values["parent_signature"].raw is True and "笔迹" in values["parent_signature"].doubt
-    assert values["parent_opinion"].raw == VALUES["parent_opinion"] and "批注" in values["parent_opinion"].doubt
+    assert values["parent_opinion"].raw == VALUES["parent_opinion"] and "批注：“同意”" in values["parent_opinion"].doubt
     assert sorted(fid for fid, v in values.items() if v.doubt) == ["parent_opinion", "parent_signature"]
 
 

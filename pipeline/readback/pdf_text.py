@@ -132,12 +132,13 @@ def page_ink(page: Any) -> list[Box]:
 
 
 def page_notes(page: Any, glyphs: Sequence[Glyph]) -> list[Note]:
-    """The comments of a pdfplumber page that say anything: their words, the file attached, the
-    text (of ``glyphs``) a strike-out comment covers."""
+    """The comments of a pdfplumber page that say anything, and the words of its writing
+    annotations (a text box typed with 添加文字): their words, the file attached, the text (of
+    ``glyphs``) a strike-out comment covers."""
     notes = []
     for a in page.annots:
         kind = _literal(a["data"].get("Subtype"))
-        if kind not in COMMENT_ANNOTATIONS:
+        if kind not in COMMENT_ANNOTATIONS + WRITING_ANNOTATIONS:
             continue
         box = _mm_box(a)
         words = " ".join(str(a.get("contents") or "").split())
