@@ -91,6 +91,26 @@ def test_second_word_return_keeps_decisions_on_unchanged_values_and_flags_the_ch
     assert kept["visit_time"] == hashlib.sha256(b"19:00-20:10").hexdigest(), "the decision keeps the text it was made on"
 
 
+def test_a_form_filled_again_for_another_visit_sends_its_date_to_a_person_naming_both_dates(tmp_path: Path) -> None:
+    """A teacher reuses the October Word file for the December visit. Before, the new version
+    replaced the October visit without a word: its date `auto`, the first visit only in the
+    history. A return that corrects another field on the same date leaves the date alone."""
+    ws = make_workspace(tmp_path / "ws")
+    report = generate(ws, forms=["record"], formats=["docx"], out_dir=tmp_path / "out", class_name=CLASS)
+    blank = tmp_path / "out" / report.entries[0].file
+    form_id = ingest(ws, [filled_docx(blank, tmp_path / "back" / "十一月.docx")]).items[0].form_id
+    ingest(ws, [filled_docx(blank, tmp_path / "back" / "改地点.docx", {**VALUES, "place": "学校会议室"})])
+    assert _current(ws, form_id).fields["visit_date"].status == "auto"
+    december = {**VALUES, "visit_date": "2025年12月2日", "family_situation": "第二次家访：成绩回升。"}
+    assert ingest(ws, [filled_docx(blank, tmp_path / "back" / "十二月.docx", december)]).items[0].version == 3
+    date = _current(ws, form_id).fields["visit_date"]
+    assert (date.value, date.status) == ("2025-12-02", "review")
+    assert "上次交回时记的是 2025-11-03 的家访，这次是 2025-12-02" in date.message and "另发一张表" in date.message
+    with ws.session() as s:
+        assert [r.fields["visit_date"].value for r in record_history(s, form_id)] == ["2025-11-03", "2025-11-03", "2025-12-02"]
+    ws.close()
+
+
 @pytest.mark.slow
 def test_late_page_two_of_a_scan_keeps_the_decision_on_page_one_and_reads_page_two(tmp_path: Path) -> None:
     from pipeline.synth.returns import StackEvents

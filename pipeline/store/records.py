@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.errors import StaleVersionError
 from pipeline.model.correction import UNREADABLE
+from pipeline.model.form import load_form
 from pipeline.model.record import FieldValue, NarrativeLine, Record, ReturnedFile, display_text, value_text
 from pipeline.store.repo import as_utc, now
 from pipeline.store.rows import from_row, to_values
@@ -81,6 +82,7 @@ def add_record(session: Session, record: Record) -> Record:
     previous = _current_fields(session, record.form_id)
     evidence = {fid: field_evidence(fv.raw, fv.crop) for fid, fv in record.fields.items()}
     record = replace(record, fields={fid: _carried(previous.get(fid), fv, evidence[fid]) for fid, fv in record.fields.items()})
+    record = _another_visit(record, previous)
     latest = session.scalar(select(func.max(RecordRow.version)).where(RecordRow.form_id == record.form_id))
     session.execute(update(RecordRow).where(RecordRow.form_id == record.form_id).values(current=False))
     record = replace(record, version=(latest or 0) + 1, created_at=now())
@@ -124,6 +126,26 @@ def _carried(previous: tuple[FieldValue, str | None] | None, new: FieldValue, ev
     decided = value_text(old.value) if old.value is not None else ("无法辨认" if old.message == UNREADABLE else "（空）")
     note = f"此前人工核对为“{decided}”，新读到“{display_text(new) or '（空）'}”，请核对"
     return replace(new, status="review", message="；".join(m for m in (note, new.message) if m))
+
+
+ANOTHER_VISIT = (
+    "这份表上次交回时记的是 {old} 的家访，这次是 {new}：若是改正日期，核对后确认即可；"
+    "若是另一次家访（旧表又填了一遍），请为这次家访另发一张表，上一次家访的内容在本表的历史版本中"
+)
+
+
+def _another_visit(record: Record, previous: dict[str, tuple[FieldValue, str | None]]) -> Record:
+    """``record`` with its visit date sent to a person when it dates the visit otherwise than
+    the current version: a form filled again for a later visit would otherwise replace the
+    earlier visit's record without a word (it stays only in the history)."""
+    fields = dict(record.fields)
+    for f in load_form(record.form).fields:
+        old, new = previous.get(f.id, (None, None))[0], fields.get(f.id)
+        if f.role != "visit_date" or old is None or new is None or None in (old.value, new.value) or old.value == new.value:
+            continue
+        note = ANOTHER_VISIT.format(old=value_text(old.value), new=value_text(new.value))
+        fields[f.id] = replace(new, status="review", message="；".join(m for m in (note, new.message) if m))
+    return replace(record, fields=fields)
 
 
 def current_record(session: Session, form_id: str) -> Record | None:
