@@ -177,6 +177,29 @@ def test_a_heic_photo_is_taken_for_an_image_by_its_bytes_or_its_name() -> None:
     assert kind_of(Path("IMG_1234.HEIC"), b"\x00" * 16) == "image"
 
 
+def test_a_photo_a_chat_app_saved_as_webp_is_read_like_the_same_photo_as_jpeg(issued, tmp_path: Path) -> None:
+    """Chat apps and browsers save pictures as WebP. Before, such a photo was refused as
+    "不支持的文件类型" and its form never got in."""
+    (form_id, _), printed = next(iter(issued[1].items()))
+    page = printed.copy()
+    mark_options(page, load_form("record"), {("mode", "电话"): "tick", ("topics", "学习情况"): "tick"})
+    frontal = {"frame": (1700, 2404), "fill": 0.93, "tilt": (0.6, 0.3), "turn": 0.4, "bend_mm": 0.0, "shadow": (), "light": (30.0, 0.08)}
+    jpeg = _write(tmp_path / "jpeg", "IMG_7001.jpg", page, _hand_held(41, **frontal))
+    (tmp_path / "webp").mkdir()
+    with Image.open(jpeg) as photo:
+        photo.save(tmp_path / "webp" / "mmexport1764900000000.webp", "WEBP", quality=90)
+    assert kind_of(Path("图片.dat"), (tmp_path / "webp" / "mmexport1764900000000.webp").read_bytes()[:16]) == "image"
+    read = {}
+    for name in ("jpeg", "webp"):
+        ws = _workspace(issued, tmp_path / "ws" / name)
+        report = ingest(ws, [tmp_path / name], workers=1)
+        assert [(i.outcome, i.form_id) for i in report.items if i.outcome != "read"] == [("new", form_id)], [i.message for i in report.items]
+        with ws.session() as s:
+            read[name] = {fid: f.value for r in record_store.list_records(s) for fid, f in r.fields.items()}
+        ws.close()
+    assert read["webp"] == read["jpeg"] and "电话" in read["webp"]["mode"]
+
+
 def _pasted_into_word(photos: list[Path], out: Path) -> Path:
     """The photos as a teacher pastes them into a Word document, under a line of text."""
     document = Document()

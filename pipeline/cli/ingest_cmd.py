@@ -37,7 +37,7 @@ _PROBLEMS = ("refused", "quarantined", "incomplete")
 )
 @library_errors
 def ingest_command(workspace: Path, paths: tuple[Path, ...], workers: int | None, cluster: str | None, report_path: Path | None) -> None:
-    """读入交回的表单：Word（.docx）、PDF、扫描件（PDF/TIFF/JPEG/PNG）、手机照片（JPEG/HEIC）、文件夹（递归）和 zip 压缩包。
+    """读入交回的表单：Word（.docx）、PDF、扫描件（PDF/TIFF/JPEG/PNG）、手机照片（JPEG/HEIC/WebP）、文件夹（递归）和 zip 压缩包。
 
     贴满照片的 Word 文件逐张读入照片；一个 Word 文件里有几份表时分开读入。
 

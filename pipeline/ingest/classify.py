@@ -14,7 +14,7 @@ from pipeline.scan.load import ScanPage
 
 WORD_SUFFIXES = {".docx", ".docm", ".doc", ".dotx", ".wps"}
 PDF_SUFFIXES = {".pdf"}
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".heic", ".heif"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".heic", ".heif", ".webp"}
 PICTURE_FORMATS = ("JPEG", "PNG", "HEIF", "MPO", "BMP", "WEBP")  # one picture per file, as phones and chat apps save
 _HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"mif1", b"msf1")  # ISO-BMFF "ftyp" brands of HEIC/HEIF
 
@@ -50,6 +50,8 @@ def kind_of(path: Path, head: bytes) -> str:
         if head.startswith(magic):
             return kind
     if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "image"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":  # as chat apps and browsers save pictures
         return "image"
     suffix = path.suffix.lower()
     if suffix in WORD_SUFFIXES:

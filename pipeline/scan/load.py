@@ -1,4 +1,4 @@
-"""Scan inputs → page images: image-only PDFs, multi-page TIFF, JPEG, PNG, BMP and HEIC/HEIF.
+"""Scan inputs → page images: image-only PDFs, multi-page TIFF, JPEG, PNG, BMP, WebP and HEIC/HEIF.
 
 Pages are produced one at a time (a 100-page copier PDF is never held in memory at once).
 A file that cannot be opened at all raises :class:`UnreadableFileError`; one bad page inside a
