@@ -670,6 +670,17 @@ def test_an_ole_file_is_reported_as_encrypted_or_legacy_word(tmp_path: Path) -> 
     _refused(tmp_path / "old.docx", UnreadableFileError, "97-2003")
 
 
+def test_a_word_file_saved_as_strict_open_xml_is_refused_saying_how_to_save_it(issued: dict, tmp_path: Path) -> None:
+    """Word's "Strict Open XML 文档" names the same parts under other namespaces. Before, such a
+    return, known by its header QR code, was refused as blank ("没有填写任何内容": no control of
+    ours was found), and the teacher told they had written nothing."""
+    _, src = _issued(issued, "record")
+    fill_docx(src, RECORD_VALUES, tmp_path / "filled.docx")
+    strict = lambda xml: xml.replace(NS["w"].encode(), b"http://purl.oclc.org/ooxml/wordprocessingml/main")  # noqa: E731
+    _rewrite(tmp_path / "filled.docx", tmp_path / "严格.docx", {DOCUMENT_PART: strict})
+    _refused(tmp_path / "严格.docx", UnreadableFileError, "Strict Open XML", "Word 文档 (*.docx)")
+
+
 @pytest.mark.parametrize(
     "workbook, kind",
     [("rosters/花名册-libreoffice-7.4.xls", "Excel 97-2003 工作簿（.xls）"), ("../../samples/roster.xlsx", "Excel 工作簿")],
