@@ -9,6 +9,7 @@ not have fitted is a soft wrap (joined), any other line end is a real line break
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -163,14 +164,19 @@ def _attached_name(data: Mapping[str, Any]) -> str:
 def struck_through(glyphs: Sequence[Glyph], marks: Sequence[Mark]) -> list[Glyph]:
     """The glyphs a thin horizontal rule crosses in their middle: text struck through (删除线),
     as Word (a filled rectangle) and LibreOffice (a line) export it."""
-    rules = [m.box for m in marks if m.kind in ("line", "rect") and m.box.h <= defs.PDF_STRIKE_THICKNESS and m.box.w > 0]
-    return [g for g in glyphs if not g.text.isspace() and any(_strikes(r, g) for r in rules)]
-
-
-def _strikes(rule: Box, g: Glyph) -> bool:
+    rules = sorted(
+        ((m.box.y + m.box.h / 2, m.box) for m in marks if m.kind in ("line", "rect") and m.box.h <= defs.PDF_STRIKE_THICKNESS and m.box.w > 0),
+        key=lambda rule: rule[0],
+    )
+    heights = [y for y, _ in rules]
     low, high = defs.PDF_STRIKE_BAND
-    y = rule.y + rule.h / 2
-    return rule.x <= g.cx <= rule.right and g.top + low * (g.bottom - g.top) <= y <= g.top + high * (g.bottom - g.top)
+    struck = []
+    for g in glyphs:
+        band = (g.top + low * (g.bottom - g.top), g.top + high * (g.bottom - g.top))
+        near = rules[bisect_left(heights, band[0]) : bisect_right(heights, band[1])]  # a page's table rules are many
+        if not g.text.isspace() and any(r.x <= g.cx <= r.right for _, r in near):
+            struck.append(g)
+    return struck
 
 
 def _literal(value: Any) -> str:
