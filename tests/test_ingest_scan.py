@@ -12,7 +12,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import cv2
 import numpy as np
+import pikepdf
 import pytest
 from PIL import Image
 from reportlab.lib.pagesizes import A4
@@ -27,7 +29,7 @@ from pipeline.model.form import load_form
 from pipeline.resources import samples_dir
 from pipeline.roster.importer import import_roster
 from pipeline.store import records as record_store
-from pipeline.store import repo
+from pipeline.store import repo, scans
 from pipeline.scan.load import scan_pages
 from pipeline.store.workspace import Workspace, init_workspace, open_workspace
 from pipeline.synth.evaluate import evaluate
@@ -35,7 +37,7 @@ from pipeline import defs
 from pipeline.readback import inspect_pdf
 from pipeline.synth import fill_print_pdf
 from pipeline.synth.photo import PhotoModel, photo_bytes, photograph
-from tests.scan_support import rasterise
+from tests.scan_support import TEMPLATE_DPI, IssuedPage, issue_one_record_form, mark_options, rasterise
 from pipeline.synth.returns import StackEvents, fill_returns
 
 pytestmark = pytest.mark.slow
@@ -408,3 +410,63 @@ def test_a_printout_of_the_word_form_is_held_saying_so_not_asked_to_be_rescanned
     [intake] = ingest(ws, [tmp_path / "in"], workers=1).files
     assert intake.outcome == "quarantined" and "Word 文件打印的表" in intake.reason, intake.reason
     assert "页角可能被裁掉" not in intake.reason and "可能拍的是背面" not in intake.reason
+
+
+def test_a_signature_and_a_note_a_pdf_app_added_to_a_scanned_page_are_read_and_shown_not_lost(tmp_path: Path) -> None:
+    """A teacher scans the form with a phone app; the parent then signs the scan with a PDF
+    app's pen and the teacher adds a sticky note. Before, the scan's picture was read as stored,
+    without them: 家长签名 unsigned, and the note in no record."""
+    issued = issue_one_record_form(tmp_path, CLASS)
+    form = load_form("record")
+    Image.fromarray(_page_two(issued)).save(tmp_path / "scan.pdf", resolution=TEMPLATE_DPI)
+    pt = 72 / 25.4
+    box = form.field("parent_signature").value_box
+    left, bottom = (box.x + 15) * pt, (297 - box.bottom + 5) * pt
+    with pikepdf.open(tmp_path / "scan.pdf") as pdf:
+        stroke = pdf.make_stream(f"q 1.5 w 0 0 0 RG {left} {bottom} m {left + 40} {bottom + 30} {left + 70} {bottom} {left + 110} {bottom + 25} c S Q".encode())
+        stroke.Type, stroke.Subtype, stroke.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [left - 5, bottom - 5, left + 115, bottom + 35]
+        ink = pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Ink, Rect=[left - 5, bottom - 5, left + 115, bottom + 35],
+            InkList=[[left, bottom, left + 55, bottom + 15, left + 110, bottom + 25]], AP=pikepdf.Dictionary(N=stroke),
+        )
+        note = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text, Rect=[20, 700, 40, 720], Contents="家长当面签字，另有电话录音")
+        pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(ink), pdf.make_indirect(note)]))
+        pdf.save(tmp_path / "signed.pdf")
+    ingest(issued.ws, [tmp_path / "signed.pdf"], workers=1)
+    with issued.ws.session() as s:
+        (record,) = record_store.list_records(s)
+    assert record.fields["parent_signature"].value is True
+    first = next(f.id for f in form.pages[1].fields if f.fillable)
+    assert "家长当面签字，另有电话录音" in record.fields[first].message
+    issued.ws.close()
+
+
+def _page_two(issued: IssuedPage) -> np.ndarray:
+    """Page 2 of the issued record form as printed (TEMPLATE_DPI), one follow-up measure ticked."""
+    entry = json.loads((issued.forms_dir / "manifest.json").read_text(encoding="utf-8"))[0]
+    page = rasterise(issued.forms_dir / entry["file"], entry["first_page"])
+    mark_options(page, load_form("record"), {("followup_measures", "家庭教育指导"): "tick"})
+    return page
+
+
+@pytest.mark.parametrize("order", ["signed-later", "signed-first"])
+def test_a_page_scanned_again_after_the_parent_signed_is_kept_whichever_came_first(tmp_path: Path, order: str) -> None:
+    """Page 2 is scanned, then scanned again once the parent has signed. Before, the second
+    scan was set aside as "扫描了两次，保留质量更好的…" when it was no sharper: 家长签名 stayed
+    unsigned, `auto`. The copy with more written on it is kept, and the other names why."""
+    issued = issue_one_record_form(tmp_path, CLASS)
+    unsigned = _page_two(issued)
+    signed = unsigned.copy()
+    box, px = load_form("record").field("parent_signature").value_box, TEMPLATE_DPI / 25.4
+    stroke = np.array([[(box.x + 15 + 8 * i) * px, (box.y + 12 + (-4) ** (i % 2)) * px] for i in range(9)], np.int32)
+    cv2.polylines(signed, [stroke], False, 20, 4)
+    first, second = (unsigned, signed) if order == "signed-later" else (signed, unsigned)
+    for n, page in enumerate((first, second)):
+        Image.fromarray(page).save(tmp_path / f"第{n + 1}次.pdf", resolution=TEMPLATE_DPI)
+        ingest(issued.ws, [tmp_path / f"第{n + 1}次.pdf"], workers=1)
+    with issued.ws.session() as s:
+        record = record_store.current_record(s, issued.form_id)
+        set_aside = scans.pages_with_status(s, "duplicate")
+    assert record is not None and record.fields["parent_signature"].value is True
+    assert len(set_aside) == 1 and "多填了“家长签名”" in set_aside[0].reason
+    issued.ws.close()

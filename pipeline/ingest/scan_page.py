@@ -21,9 +21,9 @@ import numpy as np
 from PIL import Image
 
 from pipeline import defs
-from pipeline.identity import PagePayload
+from pipeline.identity import PagePayload, form_kind
 from pipeline.model.classes import normalize_class
-from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FormDef, PageDef, load_form
+from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, PageDef, load_form
 from pipeline.model.layout import form_from_layout
 from pipeline.model.people import Student, Teacher
 from pipeline.model.record import RawValue
@@ -58,6 +58,8 @@ FAINT_HAND = "字迹过淡（铅笔或浅色笔）：请用灰度重新扫描"
 DOUBT_FAINT_HAND = "本页字迹过淡，请对照原图核对"
 BILEVEL_NARRATIVE = "黑白二值图像（1 位扫描或手机扫描软件的黑白模式）：手写段落的标点和细笔画分辨不清，{count} 段待核对；建议改用灰度模式扫描"
 DOUBT_BILEVEL = "黑白二值图像分辨不清标点和细笔画，请对照原图核对这一段"
+COMMENTED = "扫描件的 PDF 上有批注：{text}，没有读入，请核对（此提示放在本页第一栏“{label}”）"
+COMMENTED_PAGE = "这一页的 PDF 上有批注：{text}"
 TWO_UP = "一张扫描件上并排有两页（每版打印 2 页，或两张纸在 A3 扫描仪上并排扫描），已分开读入"
 
 
@@ -172,6 +174,29 @@ def _read_half(half: Half, dpi: float, ctx: ScanContext) -> PageOutcome:
     outcome.page_image, outcome.page_suffix = _encode_page(half.image)
     outcome.part, outcome.digest = half.label, pixels_digest(half.image)
     return outcome
+
+
+def with_comments(outcome: PageOutcome, comments: Sequence[str]) -> PageOutcome:
+    """``outcome`` of a page whose PDF carries a PDF app's ``comments`` (their words show on no
+    page image): on a page read, each is shown on the page's first field to fill; on any other
+    page, in its reason, for the clerk who handles it."""
+    if not comments:
+        return outcome
+    text = "；".join(comments)
+    first = _first_to_fill(outcome) if outcome.status == "read" else None
+    if first is None:
+        reason = "；".join(r for r in (outcome.reason or "；".join(outcome.notes), COMMENTED_PAGE.format(text=text)) if r)
+        return replace(outcome, reason=reason)
+    values = {**outcome.values, first.id: _doubted(outcome.values[first.id], COMMENTED.format(text=text, label=first.label))}
+    return replace(outcome, values=values)
+
+
+def _first_to_fill(outcome: PageOutcome) -> FieldDef | None:
+    """The first field to fill of the form page ``outcome`` was read as, of those it has values for."""
+    kind = form_kind(outcome.form_id)
+    if kind is None or outcome.page_no is None:
+        return None
+    return next((f for f in load_form(kind).pages[outcome.page_no - 1].fields if f.fillable and f.id in outcome.values), None)
 
 
 def pixels_digest(image: np.ndarray) -> str:

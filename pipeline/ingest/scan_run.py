@@ -31,7 +31,7 @@ from pipeline.errors import DocumentError, ScanError, StorageError
 from pipeline.ingest.classify import is_picture, sharpness
 from pipeline.ingest.executors import PageExecutor, Readers, local_executor
 from pipeline.ingest.faults import program_error
-from pipeline.identity import PagePayload
+from pipeline.identity import PagePayload, form_kind
 from pipeline.ingest.scan_page import (
     FAINT_SCAN_MARK,
     IssueInfo,
@@ -42,7 +42,9 @@ from pipeline.ingest.scan_page import (
     pixels_digest,
     read_assigned_page,
     read_page,
+    with_comments,
 )
+from pipeline.model.form import load_form
 from pipeline.model.audit import AuditEvent
 from pipeline.model.record import RawValue, Reading
 from pipeline.model.scan import ScannedPage
@@ -177,6 +179,7 @@ class PageRef:
     sharpness: float = 0.0  # of a picture: ranks two pictures of one page that were not read
     stored_here: bool = False  # stored from this very file by a batch cut off before accounting for it
     part: str = ""  # a half of a scan of two pages side by side: where it lies (左半页 …)
+    comments: tuple[str, ...] = ()  # what a PDF app's comments on the page say
 
     @property
     def where(self) -> str:
@@ -234,7 +237,8 @@ def _file_pages(scan_file: ScanFile, ws: Workspace, log_file: Path) -> Iterator[
             with ws.session() as session:
                 seen = scans.scanned_page(session, digest)
             picture = is_picture(scan_file.path, page)
-            ref = _ref(PageRef(scan_file, page.index, digest, picture=picture, sharpness=sharpness(page.image) if picture and page.image is not None else 0.0), seen)
+            ref = PageRef(scan_file, page.index, digest, picture=picture, comments=page.comments)
+            ref = _ref(replace(ref, sharpness=sharpness(page.image)) if picture and page.image is not None else ref, seen)
             yield ref, None if seen else page
     except DocumentError as exc:
         yield PageRef(scan_file, -1, ""), _whole_file(scan_file, came, str(exc))
@@ -288,6 +292,7 @@ def _store_page(ws: Workspace, ref: PageRef, outcome: PageOutcome | None, batch:
         return [PageEvent(ref.file.path, outcome.status, outcome.reason)]
     if ref.picture and outcome.foreign:
         outcome = replace(outcome, status="refused", reason=FOREIGN_PICTURE)
+    outcome = with_comments(outcome, ref.comments)
     image = ws.files.put_bytes(outcome.page_image, outcome.page_suffix) + outcome.page_suffix if outcome.page_image else None
     registered = ws.files.put_bytes(outcome.registered_image, ".jpg") + ".jpg" if outcome.registered_image else None
     crops = {fid: ws.files.put_bytes(png, ".png") + ".png" for fid, png in outcome.crops.items()}
@@ -354,13 +359,13 @@ def _settle_duplicate(session: Session, page: ScannedPage, batch: _Batch) -> tup
     if not _competes(page) or page.form_id is None or page.page_no is None:
         return page, []
     rivals = [r for r in scans.rival_pages(session, page.form_id, page.page_no) if r.digest != page.digest and _competes(r)]
-    better = [r for r in rivals if _rank(r) >= _rank(page)]
+    better = [r for r in rivals if _kept_over(r, page)]
     if better:
         kept = batch.name_of(session, better[0].source_file)
-        return replace(page, status="duplicate", reason=_set_aside(page, kept, better[0].page_index)), []
+        return replace(page, status="duplicate", reason=_set_aside(page, better[0], kept)), []
     kept = batch.names.get(page.source_file, page.source_file)
     for rival in rivals:
-        scans.set_status(session, rival.digest, "duplicate", _set_aside(rival, kept, page.page_index, replaced=True))
+        scans.set_status(session, rival.digest, "duplicate", _set_aside(rival, page, kept, replaced=True))
     return page, rivals
 
 
@@ -370,19 +375,43 @@ def _competes(page: ScannedPage) -> bool:
     return page.status == "read" or (page.status == "quarantined" and page.sharpness is not None)
 
 
+def _kept_over(a: ScannedPage, b: ScannedPage) -> bool:
+    """Whether copy ``a`` of a page is kept rather than ``b`` (``a`` stored first on a tie): the
+    one on which more was written — a page scanned again after the parent signed, or the
+    teacher filled in more — whatever its quality; else by :func:`_rank`."""
+    more_a, more_b = _more_written(a, b), _more_written(b, a)
+    if bool(more_a) != bool(more_b):
+        return bool(more_a)
+    return _rank(a) >= _rank(b)
+
+
+def _more_written(a: ScannedPage, b: ScannedPage) -> list[str]:
+    """The fields written on copy ``a`` of a page that are empty on ``b``."""
+    return [fid for fid, v in a.values.items() if v.written and not (fid in b.values and b.values[fid].written)]
+
+
 def _rank(page: ScannedPage) -> tuple[bool, float, float]:
     """Read beats waiting for a person, then the reading's quality, then a picture's sharpness."""
     read = page.status == "read"
     return read, page.quality if read else 0.0, page.sharpness or 0.0
 
 
-def _set_aside(page: ScannedPage, kept: str, kept_index: int, *, replaced: bool = False) -> str:
+def _set_aside(page: ScannedPage, kept: ScannedPage, kept_name: str, *, replaced: bool = False) -> str:
+    """Why copy ``page`` of a form page is not used: ``kept`` (in the file ``kept_name``) is."""
     where = f"表单 {page.form_id} 第 {page.page_no} 页"
+    if more := _more_written(kept, page):
+        labels = "、".join(_label(page, fid) for fid in more)
+        return f"{where}又扫描了一次，保留多填了“{labels}”的“{kept_name}”第 {kept.page_index + 1} 页，这一张不再使用"
     if page.sharpness is not None:
-        return f"与“{kept}”是同一页（{where}）的照片，已保留“{kept}”，这一张不再使用"
+        return f"与“{kept_name}”是同一页（{where}）的照片，已保留“{kept_name}”，这一张不再使用"
     if replaced:
-        return f"被质量更好的“{kept}”第 {kept_index + 1} 页取代（{where}）"
-    return f"{where}扫描了两次，保留质量更好的“{kept}”第 {kept_index + 1} 页"
+        return f"被质量更好的“{kept_name}”第 {kept.page_index + 1} 页取代（{where}）"
+    return f"{where}扫描了两次，保留质量更好的“{kept_name}”第 {kept.page_index + 1} 页"
+
+
+def _label(page: ScannedPage, field_id: str) -> str:
+    kind = form_kind(page.form_id)
+    return next((f.label for f in load_form(kind).fields if f.id == field_id), field_id) if kind else field_id
 
 
 def build_records(ws: Workspace) -> list[PageEvent]:

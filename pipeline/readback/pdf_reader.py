@@ -26,7 +26,6 @@ import numpy as np
 import pdfplumber
 import pikepdf
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 import zxingcpp
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
@@ -36,18 +35,18 @@ from pipeline.errors import BlankFormError, ForeignDocumentError, UnreadableFile
 from pipeline.identity import PagePayload, decode_payload, form_kind, is_valid_form_id
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, form_ids, load_form
 from pipeline.model.record import RawValue, Reading
+from pipeline.pdf_annots import writes_on
 from pipeline.pdf_runs import page_runs
 from pipeline.readback.pdf_labels import read_by_labels
 from pipeline.readback.field_doubts import INK, doubted, shown_on
 from pipeline.readback.pdf_layout import form_pages, ink_beside_fields, inked_fields, layout_matches, pen_strokes_on, read_by_layout, shown_on_next_fields
-from pipeline.readback.pdf_text import WRITING_ANNOTATIONS, Glyph, pdfium_glyphs
+from pipeline.readback.pdf_text import Glyph, pdfium_glyphs
 from pipeline.render.fillable import FORM_ID_FIELD, FORM_ID_INFO, comb_runs
 from pipeline.scan.load import is_scanned_page
 
 __all__ = ["KINDS", "PdfInfo", "guard_parse", "inspect_pdf", "read_pdf"]
 
 KINDS = ("acroform", "ours", "text", "image")
-_WRITING = tuple(getattr(pdfium_c, f"FPDF_ANNOT_{name.upper()}") for name in WRITING_ANNOTATIONS)
 PRINTED_ID = re.compile(r"表单编号\s*[:：]?\s*([0-9A-Z]{9})(?![0-9A-Z])")
 BLANK_PRINT = "这是打印用的空白表，不是交回的表"
 BLANK_FILLABLE = "是系统发放的可填写 PDF，但没有填写任何内容"
@@ -275,7 +274,7 @@ def _any_value(fields: Mapping[str, Any]) -> bool:
 def _marked_up(path: Path, count: int) -> bool:
     """Whether a PDF app wrote on any page: a text box, pen strokes, a stamp or a shape."""
     try:
-        return any(_writing_on(doc[i]) for doc, run in page_runs(path, count) for i in run)
+        return any(writes_on(doc[i]) for doc, run in page_runs(path, count) for i in run)
     except pdfium.PdfiumError as exc:
         raise _pdfium_error(path, exc) from exc
 
@@ -286,17 +285,6 @@ def _handwritten(path: Path, count: int, form: FormDef | None) -> bool:
         return form is not None and any(pen_strokes_on(doc[i], form) for doc, run in page_runs(path, count) for i in run)
     except pdfium.PdfiumError as exc:
         raise _pdfium_error(path, exc) from exc
-
-
-def _writing_on(page: pdfium.PdfPage) -> bool:
-    for index in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw)):
-        annot = pdfium_c.FPDFPage_GetAnnot(page.raw, index)
-        try:
-            if pdfium_c.FPDFAnnot_GetSubtype(annot) in _WRITING:
-                return True
-        finally:
-            pdfium_c.FPDFPage_CloseAnnot(annot)
-    return False
 
 
 def _kind(fields: Mapping[str, Any], first: list[Glyph], has_text: bool, form_id: str | None) -> str:

@@ -20,14 +20,9 @@ from pdfminer.utils import decode_text
 
 from pipeline import defs
 from pipeline.model.form import Box
+from pipeline.pdf_annots import COMMENTS, WRITING
 
 MM_PER_PT = 25.4 / 72
-# The annotations a PDF app writes with (links and widgets add no value; comments are notes)
-WRITING_ANNOTATIONS = ("FreeText", "Ink", "Stamp", "Square", "Circle", "Line", "PolyLine", "Polygon")
-# A PDF app's comments: a sticky note, an insertion mark, a marked stretch of text, an attached
-# file. Their words (a head teacher's "日期应为10月15日") are read only by the person they are
-# shown to; a stretch struck out with one says its text is taken back.
-COMMENT_ANNOTATIONS = ("Text", "Caret", "Highlight", "Underline", "Squiggly", "StrikeOut", "FileAttachment")
 
 
 @dataclass(frozen=True)
@@ -128,7 +123,7 @@ def page_ink(page: Any) -> list[Box]:
     """Where something was written or drawn on a pdfplumber page besides its text, in mm: pen
     strokes (paths that are neither straight lines nor rectangles) and a PDF app's writing
     annotations."""
-    notes = [a for a in page.annots if _literal(a["data"].get("Subtype")) in WRITING_ANNOTATIONS]
+    notes = [a for a in page.annots if _literal(a["data"].get("Subtype")) in WRITING]
     return [_mm_box(o) for o in (*page.curves, *notes)]
 
 
@@ -139,7 +134,7 @@ def page_notes(page: Any, glyphs: Sequence[Glyph]) -> list[Note]:
     notes = []
     for a in page.annots:
         kind = _literal(a["data"].get("Subtype"))
-        if kind not in COMMENT_ANNOTATIONS + WRITING_ANNOTATIONS:
+        if kind not in COMMENTS + WRITING:
             continue
         box = _mm_box(a)
         words = " ".join(str(a.get("contents") or "").split())

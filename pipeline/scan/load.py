@@ -25,6 +25,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from pipeline import defs
 from pipeline.errors import UnreadableFileError
+from pipeline.pdf_annots import comments_on, writes_on
 from pipeline.pdf_runs import page_runs
 from pipeline.scan import salvage
 
@@ -58,6 +59,7 @@ class ScanPage:
     error: str = ""  # Chinese, why this page could not be read (image is None); the caller names the page
     lost_rest: bool = False  # the file breaks off here: this page and any after it are lost
     photo: bool = False
+    comments: tuple[str, ...] = ()  # what a PDF app's comments on the page say (pdf_annots.comments_on)
 
     @property
     def ok(self) -> bool:
@@ -140,11 +142,12 @@ def _pdf_run(path: Path, doc: pdfium.PdfDocument, indices: range, *, cut: bool) 
             yield _lost_page(path, index)
             continue
         try:
+            comments = tuple(comments_on(page))
             image, dpi, photo = _pdf_page_image(page)
         except _PAGE_ERRORS as exc:
             yield _bad_page(path, index, exc)
             continue
-        yield ScanPage(path, index, image, dpi, dpi_measured=not photo, photo=photo)
+        yield ScanPage(path, index, image, dpi, dpi_measured=not photo, photo=photo, comments=comments)
 
 
 def _open_pdf(path: Path, source: Path) -> pdfium.PdfDocument:
@@ -165,23 +168,26 @@ def _pdf_page_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float, bool]:
     """(image, dpi, photo): a page's one embedded image as stored when it fills the page (a
     scan), or when it is one picture placed on the page (a photo pasted into Word, then saved
     as PDF: its own pixels, at no print scale, a photo unless A4-shaped); else the page
-    rendered at SCAN_RENDER_DPI, a photo when pictures are placed on it (turned, or several)."""
+    rendered at SCAN_RENDER_DPI, a photo when pictures are placed on it (turned, or several).
+    A page a PDF app wrote on (a signature added with its pen, a value typed in a text box) is
+    rendered, at its scan's own dpi: the image as stored does not show the writing."""
     try:
+        written = writes_on(page)
         embedded = _single_image(page)
-        if embedded is not None:
+        if embedded is not None and not written:
             return (*embedded, False)
         placed = _placed_pictures(page)
-        if len(placed) == 1 and _upright(placed[0]):
+        if len(placed) == 1 and _upright(placed[0]) and not written:
             picture = to_gray(placed[0].get_bitmap(render=False).to_pil())
             dpi, measured = image_dpi(None, picture.shape)
             return picture, dpi, not measured
-        scale = defs.SCAN_RENDER_DPI / 72
-        gray = to_gray(page.render(scale=scale, grayscale=True).to_pil())
+        dpi = embedded[1] if embedded is not None else defs.SCAN_RENDER_DPI
+        gray = to_gray(page.render(scale=dpi / 72, grayscale=True).to_pil())
         if _only_1_bit_images(page):
             # a 1-bit scan stays black and white: the smoothed rendering's soft edges would
             # hide that it was thresholded (recognize.quality.thresholded)
             gray = np.where(gray < defs.RENDERED_1_BIT_LEVEL, 0, 255).astype(np.uint8)
-        return gray, defs.SCAN_RENDER_DPI, bool(placed)  # turned or several photos: rendered, still photos
+        return gray, dpi, bool(placed)  # turned or several photos: rendered, still photos
     finally:
         page.close()
 
