@@ -17,7 +17,7 @@ BIN := $(VENV)/bin
 # CI: the full suite on the highest Python and, at the same time, the suite without `slow`
 # tests on the lowest (what differs there is the language and the wheels, which the quick
 # tier already imports and runs; the slow tier is OCR, LibreOffice and packaging). Side by side
-# on 2 cores they took 19 min (README, Development); --output-sync prints each run whole.
+# on 2 cores they take 13.5 min (README, Development); --output-sync prints each run whole.
 PYTHON_LOWEST ?= python3.10
 PYTHON_HIGHEST ?= python3.13
 # The systems that ship them, for a machine that has neither: Ubuntu 22.04 and Debian 13.
