@@ -111,6 +111,25 @@ def test_a_form_filled_again_for_another_visit_sends_its_date_to_a_person_naming
     ws.close()
 
 
+def test_an_earlier_draft_returned_after_the_finished_form_sends_what_it_empties_to_a_person(tmp_path: Path) -> None:
+    """The finished Word file comes in, then an earlier draft of it (sent again from a phone,
+    or read later from the same folder). Before, the draft became the current version without
+    a word: 家庭情况 and the teacher's signature empty, `auto`."""
+    ws = make_workspace(tmp_path / "ws")
+    report = generate(ws, forms=["record"], formats=["docx"], out_dir=tmp_path / "out", class_name=CLASS)
+    blank = tmp_path / "out" / report.entries[0].file
+    form_id = ingest(ws, [filled_docx(blank, tmp_path / "back" / "定稿.docx")]).items[0].form_id
+    draft = {k: v for k, v in VALUES.items() if k not in ("family_situation", "teacher_signature")}
+    assert ingest(ws, [filled_docx(blank, tmp_path / "back" / "草稿.docx", draft)]).items[0].version == 2
+    record = _current(ws, form_id)
+    emptied = {fid for fid, f in record.fields.items() if f.message.startswith("上一版此栏为")}
+    assert emptied == {"family_situation", "teacher_signature"}
+    assert all(record.fields[fid].status == "review" for fid in emptied)
+    assert "父母在外务工" in record.fields["family_situation"].message
+    assert (record.fields["place"].status, record.fields["visit_date"].status) == ("auto", "auto")
+    ws.close()
+
+
 @pytest.mark.slow
 def test_late_page_two_of_a_scan_keeps_the_decision_on_page_one_and_reads_page_two(tmp_path: Path) -> None:
     from pipeline.synth.returns import StackEvents

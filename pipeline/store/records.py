@@ -82,7 +82,7 @@ def add_record(session: Session, record: Record) -> Record:
     previous = _current_fields(session, record.form_id)
     evidence = {fid: field_evidence(fv.raw, fv.crop) for fid, fv in record.fields.items()}
     record = replace(record, fields={fid: _carried(previous.get(fid), fv, evidence[fid]) for fid, fv in record.fields.items()})
-    record = _another_visit(record, previous)
+    record = _against_current(record, previous)
     latest = session.scalar(select(func.max(RecordRow.version)).where(RecordRow.form_id == record.form_id))
     session.execute(update(RecordRow).where(RecordRow.form_id == record.form_id).values(current=False))
     record = replace(record, version=(latest or 0) + 1, created_at=now())
@@ -132,20 +132,32 @@ ANOTHER_VISIT = (
     "这份表上次交回时记的是 {old} 的家访，这次是 {new}：若是改正日期，核对后确认即可；"
     "若是另一次家访（旧表又填了一遍），请为这次家访另发一张表，上一次家访的内容在本表的历史版本中"
 )
+EMPTIED = "上一版此栏为“{old}”，这一版是空的：若是有意删去，核对后确认即可；若交回的是旧稿，请把填全的那份重新交回"
 
 
-def _another_visit(record: Record, previous: dict[str, tuple[FieldValue, str | None]]) -> Record:
-    """``record`` with its visit date sent to a person when it dates the visit otherwise than
-    the current version: a form filled again for a later visit would otherwise replace the
-    earlier visit's record without a word (it stays only in the history)."""
+def _against_current(record: Record, previous: dict[str, tuple[FieldValue, str | None]]) -> Record:
+    """``record`` with what it would silently undo of the current version sent to a person: a
+    value emptied (an earlier draft returned after the finished form), and a visit date changed
+    (a form filled again for a later visit). Either would replace the current version without a
+    word, the old values left only in the history."""
     fields = dict(record.fields)
     for f in load_form(record.form).fields:
         old, new = previous.get(f.id, (None, None))[0], fields.get(f.id)
-        if f.role != "visit_date" or old is None or new is None or None in (old.value, new.value) or old.value == new.value:
+        if old is None or new is None or _empty(old.value) or old.value == new.value:
             continue
-        note = ANOTHER_VISIT.format(old=value_text(old.value), new=value_text(new.value))
+        if _empty(new.value):
+            note = EMPTIED.format(old=value_text(old.value))
+        elif f.role == "visit_date":
+            note = ANOTHER_VISIT.format(old=value_text(old.value), new=value_text(new.value))
+        else:
+            continue
         fields[f.id] = replace(new, status="review", message="；".join(m for m in (note, new.message) if m))
     return replace(record, fields=fields)
+
+
+def _empty(value: Any) -> bool:
+    """No value, no text, no option ticked, or a signature not signed."""
+    return value is None or value is False or (isinstance(value, (str, list, tuple)) and not value)
 
 
 def current_record(session: Session, form_id: str) -> Record | None:
