@@ -397,21 +397,26 @@ def _rank(page: ScannedPage) -> tuple[bool, float, float]:
 
 
 def _set_aside(page: ScannedPage, kept: ScannedPage, kept_name: str, *, replaced: bool = False) -> str:
-    """Why copy ``page`` of a form page is not used: ``kept`` (in the file ``kept_name``) is."""
+    """Why copy ``page`` of a form page is not used: ``kept`` (in the file ``kept_name``) is;
+    and what is written on ``page`` alone, should each copy hold writing the other lacks."""
     where = f"表单 {page.form_id} 第 {page.page_no} 页"
     if more := _more_written(kept, page):
-        labels = "、".join(_label(page, fid) for fid in more)
-        return f"{where}又扫描了一次，保留多填了“{labels}”的“{kept_name}”第 {kept.page_index + 1} 页，这一张不再使用"
-    if page.sharpness is not None:
-        return f"与“{kept_name}”是同一页（{where}）的照片，已保留“{kept_name}”，这一张不再使用"
-    if replaced:
-        return f"被质量更好的“{kept_name}”第 {kept.page_index + 1} 页取代（{where}）"
-    return f"{where}扫描了两次，保留质量更好的“{kept_name}”第 {kept.page_index + 1} 页"
+        why = f"{where}又扫描了一次，保留多填了“{_labels(page, more)}”的“{kept_name}”第 {kept.page_index + 1} 页，这一张不再使用"
+    elif page.sharpness is not None:
+        why = f"与“{kept_name}”是同一页（{where}）的照片，已保留“{kept_name}”，这一张不再使用"
+    elif replaced:
+        why = f"被质量更好的“{kept_name}”第 {kept.page_index + 1} 页取代（{where}）"
+    else:
+        why = f"{where}扫描了两次，保留质量更好的“{kept_name}”第 {kept.page_index + 1} 页"
+    if only_here := _more_written(page, kept):
+        why += f"；但这一张上填了的“{_labels(page, only_here)}”在保留的那张上是空的，请对照两张核对"
+    return why
 
 
-def _label(page: ScannedPage, field_id: str) -> str:
+def _labels(page: ScannedPage, field_ids: list[str]) -> str:
     kind = form_kind(page.form_id)
-    return next((f.label for f in load_form(kind).fields if f.id == field_id), field_id) if kind else field_id
+    labels = {f.id: f.label for f in load_form(kind).fields} if kind else {}
+    return "、".join(labels.get(fid, fid) for fid in field_ids)
 
 
 def build_records(ws: Workspace) -> list[PageEvent]:
