@@ -87,50 +87,64 @@ def _value_cells(pdf: Any, form: FormDef) -> tuple[dict[str, list[_Cell]], list[
     strays: list[Stray] = []
     last: _Cell | None = None
     for number, page in enumerate(pdf.pages):
-        everything, pictures, ink = page_glyphs(page), page_pictures(page), page_ink(page)
-        struck = struck_through(everything, page_marks(page))
-        gone = set(struck)
-        glyphs = [g for g in everything if g not in gone]
-        notes = page_notes(page, everything)
+        shown = _Shown.of(page)
+        glyphs = shown.glyphs
         tables = page.find_tables()
         framed = [_box(t.bbox) for t in tables]
         if printed is not None:
             strays += [((number, line.glyphs[0].top), TEXT_ELSEWHERE, text) for line in _outside(glyphs, framed) if not printed.prints_line(text := line.text)]
-        strays += [((number, b.y), INK_ELSEWHERE, "") for b in ink if not any(overlaps(b, t) for t in framed)]
-        placed: list[Note] = []
+        strays += [((number, b.y), INK_ELSEWHERE, "") for b in shown.ink if not any(overlaps(b, t) for t in framed)]
         for t, table in enumerate(tables):
             for r, row in enumerate(table.rows):
                 boxes = [_box(c) for c in row.cells if c is not None]
                 texts = [squash("".join(g.text for g in inside(b, glyphs))) for b in boxes]
                 if t == 0 and r == 0 and last is not None and len(boxes) > 1 and not texts[0]:
-                    _mark(last, boxes[1], glyphs, struck, pictures, ink, notes, placed, label=None)
+                    shown.mark(last, boxes[1])
                     continue
                 for i, text in enumerate(texts[:-1]):
                     f = by_label.get(text)
                     if f is not None:
                         cell = boxes[i + 1]
                         last = _Cell(cell.right - defs.DOCX_CELL_MARGIN, number, cell.y)
-                        _mark(last, cell, glyphs, struck, pictures, ink, notes, placed, label=boxes[i])
+                        shown.mark(last, cell, label=boxes[i])
                         last.stray = _more_text(texts[i + 2 :], by_label)
                         found[f.id].append(last)
-        strays += [((number, n.box.y), NOTE_ELSEWHERE, n.text) for n in notes if not any(n is p for p in placed)]
+        strays += [((number, n.box.y), NOTE_ELSEWHERE, n.text) for n in shown.notes if not any(n is p for p in shown.placed)]
     return found, strays
 
 
-def _mark(
-    cell: _Cell, box: Box, glyphs: list[Glyph], struck: list[Glyph], pictures: list[Box], ink: list[Box],
-    notes: list[Note], placed: list[Note], *, label: Box | None,
-) -> None:
-    """Add to ``cell`` what ``box`` (its area on one page) shows: the lines of text, the text
-    struck through, a picture, ink or comments on it or on its ``label`` (a signature written
-    over 家长签名); the comments taken go to ``placed``."""
-    cell.lines += text_lines(inside(box, glyphs, spaces=True))
-    cell.struck += inside(box, struck)
-    cell.pictured |= _shows_a_picture(box, pictures)
-    cell.inked |= _touched(box, ink) or (label is not None and _touched(label, ink))
-    on = [n for n in notes if _touched(box, [n.box]) or (label is not None and _touched(label, [n.box]))]
-    cell.notes += [n.text for n in on]
-    placed += on
+@dataclass
+class _Shown:
+    """What one page shows for the cells on it: its text (without what is struck through), the
+    text struck through, pictures, ink and a PDF app's comments; ``placed`` the comments taken
+    by a field."""
+
+    glyphs: list[Glyph]
+    struck: list[Glyph]
+    pictures: list[Box]
+    ink: list[Box]
+    notes: list[Note]
+    placed: list[Note] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, page: Any) -> _Shown:
+        everything = page_glyphs(page)
+        struck = struck_through(everything, page_marks(page))
+        gone = set(struck)
+        kept = [g for g in everything if g not in gone]
+        return cls(kept, struck, page_pictures(page), page_ink(page), page_notes(page, everything))
+
+    def mark(self, cell: _Cell, box: Box, *, label: Box | None = None) -> None:
+        """Add to ``cell`` what ``box`` (its area on this page) shows, and the ink or comments on
+        its ``label`` (a signature written over 家长签名)."""
+        cell.lines += text_lines(inside(box, self.glyphs, spaces=True))
+        cell.struck += inside(box, self.struck)
+        cell.pictured |= _shows_a_picture(box, self.pictures)
+        areas = [box] if label is None else [box, label]
+        cell.inked |= any(_touched(a, self.ink) for a in areas)
+        on = [n for n in self.notes if any(_touched(a, [n.box]) for a in areas)]
+        cell.notes += [n.text for n in on]
+        self.placed += on
 
 
 def _outside(glyphs: list[Glyph], tables: list[Box]) -> list[Line]:
