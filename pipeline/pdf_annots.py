@@ -13,7 +13,7 @@ import ctypes
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-__all__ = ["COMMENTS", "WRITING", "comments_on", "writes_on"]
+__all__ = ["COMMENTS", "WRITING", "comment_text", "comments_on", "writes_on"]
 
 WRITING = ("FreeText", "Ink", "Stamp", "Square", "Circle", "Line", "PolyLine", "Polygon")
 COMMENTS = ("Text", "Caret", "Highlight", "Underline", "Squiggly", "StrikeOut", "FileAttachment")
@@ -27,19 +27,22 @@ def writes_on(page: pdfium.PdfPage) -> bool:
 
 
 def comments_on(page: pdfium.PdfPage) -> list[str]:
-    """What each comment on ``page`` says (Chinese, for a doubt): its words, or what it does
-    when it has none (a stretch struck out, a file attached); comments that say nothing are
-    left out (a bare highlight)."""
-    said = []
-    for subtype, words in _annotations(page):
-        name = _COMMENTS.get(subtype)
-        if name is None:
-            continue
-        what = {"StrikeOut": "划去了一段文字", "FileAttachment": "附有文件"}.get(name, "")
-        text = "，".join(s for s in (what, f"“{words}”" if words else "") if s)
-        if text:
-            said.append(text)
-    return said
+    """What each comment on ``page`` says (see :func:`comment_text`); comments that say nothing
+    are left out (a bare highlight)."""
+    said = [comment_text(_COMMENTS[subtype], words) for subtype, words in _annotations(page) if subtype in _COMMENTS]
+    return [text for text in said if text]
+
+
+def comment_text(kind: str, words: str, *, struck: str = "", attached: str = "") -> str:
+    """What an annotation of ``kind`` (a PDF subtype name) says, in Chinese for a doubt: its
+    ``words``, after what it does when that is more than a remark — the text it strikes out
+    (``struck``, when known), the file it holds (``attached``); "" when it says nothing."""
+    said = [f"“{words}”"] if words else []
+    if kind == "StrikeOut":
+        said.insert(0, f"划去了“{struck}”" if struck else "划去了一段文字")
+    elif kind == "FileAttachment":
+        said.insert(0, f"附有文件“{attached}”" if attached else "附有文件")
+    return "，".join(said)
 
 
 def _annotations(page: pdfium.PdfPage) -> list[tuple[int, str]]:

@@ -20,7 +20,7 @@ from pdfminer.utils import decode_text
 
 from pipeline import defs
 from pipeline.model.form import Box
-from pipeline.pdf_annots import COMMENTS, WRITING
+from pipeline.pdf_annots import COMMENTS, WRITING, comment_text
 
 MM_PER_PT = 25.4 / 72
 
@@ -136,16 +136,12 @@ def page_notes(page: Any, glyphs: Sequence[Glyph]) -> list[Note]:
         kind = _literal(a["data"].get("Subtype"))
         if kind not in COMMENTS + WRITING:
             continue
-        box = _mm_box(a)
         words = " ".join(str(a.get("contents") or "").split())
-        said = [f"“{words}”"] if words else []
-        if kind == "StrikeOut":
-            struck = squash("".join(g.text for g in inside(box, glyphs)))
-            said.insert(0, f"划去了“{struck}”" if struck else "划去了一段文字")
-        elif kind == "FileAttachment":
-            said.insert(0, f"附有文件“{_attached_name(a['data']) or '（无名）'}”")
-        if said:
-            notes.append(Note(box, "，".join(said)))
+        box = _mm_box(a)
+        struck = squash("".join(g.text for g in inside(box, glyphs))) if kind == "StrikeOut" else ""
+        attached = _attached_name(a["data"]) if kind == "FileAttachment" else ""
+        if text := comment_text(kind, words, struck=struck, attached=attached):
+            notes.append(Note(box, text))
     return notes
 
 
