@@ -54,7 +54,9 @@ MOVE_FROM = f"{{{W}}}moveFrom"
 TEXT_BOX = f"{{{W}}}txbxContent"
 # Run properties that take a run's text out of what it says: Word's 删除线 (single or double)
 # and 隐藏文字. A toggle is on unless its w:val says off.
-STRUCK = {"strike": "加了删除线", "dstrike": "加了删除线", "vanish": "设为隐藏"}
+STRUCK = {f"{{{W}}}{name}": how for name, how in (("strike", "加了删除线"), ("dstrike", "加了删除线"), ("vanish", "设为隐藏"))}
+RPR, VAL = f"{{{W}}}rPr", f"{{{W}}}val"
+ANY_STRUCK = etree.XPath("boolean(.//w:rPr[w:strike or w:dstrike or w:vanish])", namespaces={"w": W})
 TOGGLE_OFF = ("0", "false", "off")
 FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 SQUARE = re.compile(r"(\S{2,12})\1")  # a short stretch written twice in a row
@@ -130,6 +132,8 @@ def text_boxes(el: etree._Element) -> list[tuple[etree._Element, str]]:
 def struck_text(el: etree._Element) -> list[tuple[str, str]]:
     """(how, text) of each run in ``el`` outside text boxes whose text is struck through or
     hidden (see :data:`STRUCK`), in document order; runs of whitespace left out."""
+    if not ANY_STRUCK(el):
+        return []
     found = []
     for run in _in_flow(el, R):
         how = _struck(run)
@@ -140,12 +144,10 @@ def struck_text(el: etree._Element) -> list[tuple[str, str]]:
 
 def _struck(run: etree._Element) -> str | None:
     """How ``run`` is taken out of the text (a value of :data:`STRUCK`), or None."""
-    props = run.find(f"{{{W}}}rPr")
-    if props is None:
-        return None
-    for name, how in STRUCK.items():
-        flag = props.find(f"{{{W}}}{name}")
-        if flag is not None and (flag.get(f"{{{W}}}val") or "on").lower() not in TOGGLE_OFF:
+    props = run.find(RPR)
+    for flag in props if props is not None else ():
+        how = STRUCK.get(flag.tag)
+        if how and (flag.get(VAL) or "on").lower() not in TOGGLE_OFF:
             return how
     return None
 
