@@ -322,6 +322,27 @@ def test_text_struck_through_or_hidden_in_word_is_left_out_of_the_value_and_name
     assert values["teachers"].raw == RECORD_VALUES["teachers"] and "隐藏" in values["teachers"].doubt and "张强" in values["teachers"].doubt
 
 
+def test_tracked_changes_nobody_accepted_are_read_as_accepted_and_shown(issued: dict, tmp_path: Path) -> None:
+    """A head teacher edits the teacher's form with 修订 (track changes) on and it comes back
+    unaccepted. Before, the suggested text was read as the teacher's, confidence 1.0, `auto`."""
+    form_id, src = _issued(issued, "record")
+    fill_docx(src, RECORD_VALUES, tmp_path / "filled.docx")
+    document = docx.Document(str(tmp_path / "filled.docx"))
+    w = NS["w"]
+    edits = (
+        f'<w:del xmlns:w="{w}" w:id="901" w:author="班主任" w:date="2025-11-05T10:00:00Z"><w:r><w:delText>家中有小狗。</w:delText></w:r></w:del>',
+        f'<w:ins xmlns:w="{w}" w:id="902" w:author="班主任" w:date="2025-11-05T10:00:00Z"><w:r><w:t>孩子近视。</w:t></w:r></w:ins>',
+    )
+    paragraph = in_control("family_situation")(document.element)
+    for edit in edits:
+        paragraph.append(etree.fromstring(edit))
+    document.save(str(tmp_path / "revised.docx"))
+    values = read_docx(tmp_path / "revised.docx", load_form("record"), form_id=form_id).values
+    assert [fid for fid, v in values.items() if v.doubt] == ["family_situation"]
+    assert values["family_situation"].raw == RECORD_VALUES["family_situation"] + "孩子近视。"
+    assert "未接受的修订（删去“家中有小狗。”；加入“孩子近视。”）" in values["family_situation"].doubt
+
+
 def test_text_typed_beside_a_label_or_below_the_form_is_shown_on_a_field_not_lost(issued: dict, tmp_path: Path) -> None:
     """Before, both read as if never typed: every field `auto`, the text in no record."""
     form_id, src = _issued(issued, "record")

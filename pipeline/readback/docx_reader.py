@@ -41,6 +41,7 @@ from pipeline.readback.docx_text import (
     sdt_property,
     struck_text,
     text_of,
+    tracked_changes,
 )
 from pipeline.readback.printed_text import printed_text, template_document
 from pipeline.readback.safety import DOCUMENT_PART, check_zip_document, parse_xml, read_part
@@ -59,6 +60,7 @@ HEADER_PART = re.compile(r"word/header\d*\.xml")
 LOST_CONTROLS = "文档中的内容控件标记已丢失（可能用 LibreOffice 或 WPS 另存过），这些字段按表格中的字段名称读取"
 MOVED_CONTROLS = "文档中有内容控件不在原来的单元格中（可能用新版 LibreOffice 另存过），这些字段按表格中的字段名称读取"
 BLANK_FORM = "是系统发放的表，但除了预填的学生信息，没有填写任何内容"
+REVISED = "“{label}”中有未接受的修订（{changes}），已按修订后的文字读入，请核对"
 MOVED_CONTROL = "“{label}”的控件被移出了它的单元格（另存时发生），已按表格读取，请核对"
 
 
@@ -235,11 +237,16 @@ def _ticks_from_text(text: str, f: FieldDef, doubts: list[str]) -> tuple[str, ..
 
 def _struck_doubts(f: FieldDef, el: etree._Element) -> list[str]:
     """A doubt per way text in ``el`` was taken back (struck through, hidden), naming the text:
-    it is not in the value, and whether the teacher meant that is for a person to say."""
+    it is not in the value, and whether the teacher meant that is for a person to say; and one
+    for tracked changes nobody accepted (a head teacher's suggestions, read as if accepted)."""
     found: dict[str, list[str]] = {}
     for how, text in struck_text(el):
         found.setdefault(how, []).append(text)
-    return [STRUCK.format(label=f.label, how=how, text="……".join(texts)) for how, texts in found.items()]
+    doubts = [STRUCK.format(label=f.label, how=how, text="……".join(texts)) for how, texts in found.items()]
+    if changes := tracked_changes(el):
+        said = "；".join(f"{'加入' if added else '删去'}“{text}”" for added, text in changes)
+        doubts.append(REVISED.format(label=f.label, changes=said))
+    return doubts
 
 
 def _text_value(f: FieldDef, text: str) -> str | bool:

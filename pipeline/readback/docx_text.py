@@ -41,6 +41,7 @@ __all__ = [
     "parse_ticks",
     "sdt_property",
     "struck_text",
+    "tracked_changes",
     "text_boxes",
     "text_of",
     "without_controls",
@@ -51,6 +52,10 @@ W14 = NS["w14"]
 P, R, T, SDT, PPR = (f"{{{W}}}{n}" for n in ("p", "r", "t", "sdt", "pPr"))
 TAB, BR, CR, SYM, NB_HYPHEN = (f"{{{W}}}{n}" for n in ("tab", "br", "cr", "sym", "noBreakHyphen"))
 MOVE_FROM = f"{{{W}}}moveFrom"
+# Tracked changes not yet accepted: what Word shows as added (underlined) and taken out (struck)
+ADDED = (f"{{{W}}}ins", f"{{{W}}}moveTo")
+REMOVED = (f"{{{W}}}del", MOVE_FROM)
+DEL_TEXT = f"{{{W}}}delText"
 TEXT_BOX = f"{{{W}}}txbxContent"
 # Run properties that take a run's text out of what it says: Word's 删除线 (single or double)
 # and 隐藏文字. A toggle is on unless its w:val says off.
@@ -139,6 +144,16 @@ def struck_text(el: etree._Element) -> list[tuple[str, str]]:
         how = _struck(run)
         if how and (text := "".join(t.text or "" for t in run.findall(T)).strip()):
             found.append((how, text))
+    return found
+
+
+def tracked_changes(el: etree._Element) -> list[tuple[bool, str]]:
+    """(added, text) of each tracked change in ``el`` not yet accepted, in document order: text
+    added (read as part of the text) or taken out (left out of it)."""
+    found = []
+    for change in el.iter(*ADDED, *REMOVED):
+        if text := "".join(t.text or "" for t in change.iter(T, DEL_TEXT)).strip():
+            found.append((change.tag in ADDED, text))
     return found
 
 
