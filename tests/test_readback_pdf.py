@@ -529,6 +529,22 @@ def test_a_pdf_apps_comments_are_shown_on_the_field_they_lie_on_or_the_next_not_
     assert {fid: values[fid].raw for fid in ("place", "teachers")} == {fid: VALUES[fid] for fid in ("place", "teachers")}
 
 
+def test_an_annotation_a_pdf_app_wrote_without_a_place_leaves_the_rest_read(issued: dict, tmp_path: Path) -> None:
+    """An annotation with no /Rect (no viewer shows it) made pdfplumber fail on its page: the
+    whole typed form was refused as "PDF 文件已损坏". The other comments are still shown."""
+    entry = issued["pdf"][0]
+    fill_print_pdf(entry["path"], {**VALUES, **LEFT_EMPTY}, tmp_path / "typed.pdf")
+    page, x, y = _beside_label(tmp_path / "typed.pdf", load_form("record").field("place").label, gap_mm=30)
+    with pikepdf.open(tmp_path / "typed.pdf") as pdf:
+        placed = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text, Rect=[x, y - 8, x + 16, y + 8], Contents="地点待确认")
+        unplaced = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text, Contents="无处可放")
+        pdf.pages[page].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(unplaced), pdf.make_indirect(placed)]))
+        pdf.save(tmp_path / "commented.pdf")
+    values = _record_values(tmp_path / "commented.pdf")
+    assert [fid for fid, v in values.items() if v.doubt] == ["place"] and "地点待确认" in values["place"].doubt
+    assert values["visit_date"].raw == "2025年11月03日"
+
+
 # --- image-only, foreign and broken PDFs ---------------------------------------------------
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pypdfium2.raw as pdfium_c
-from pdfminer.pdftypes import resolve1
+from pdfminer.pdftypes import resolve1, resolve_all
 from pdfminer.utils import decode_text
 
 from pipeline import defs
@@ -123,7 +123,7 @@ def page_ink(page: Any) -> list[Box]:
     """Where something was written or drawn on a pdfplumber page besides its text, in mm: pen
     strokes (paths that are neither straight lines nor rectangles) and a PDF app's writing
     annotations."""
-    notes = [a for a in page.annots if _literal(a["data"].get("Subtype")) in WRITING]
+    notes = [a for a in _annotations(page) if _literal(a["data"].get("Subtype")) in WRITING]
     return [_mm_box(o) for o in (*page.curves, *notes)]
 
 
@@ -132,7 +132,7 @@ def page_notes(page: Any, glyphs: Sequence[Glyph]) -> list[Note]:
     annotations (a text box typed with 添加文字): their words, the file attached, the text (of
     ``glyphs``) a strike-out comment covers."""
     notes = []
-    for a in page.annots:
+    for a in _annotations(page):
         kind = _literal(a["data"].get("Subtype"))
         if kind not in COMMENTS + WRITING:
             continue
@@ -143,6 +143,21 @@ def page_notes(page: Any, glyphs: Sequence[Glyph]) -> list[Note]:
         if text := comment_text(kind, words, struck=struck, attached=attached):
             notes.append(Note(box, text))
     return notes
+
+
+def _annotations(page: Any) -> list[dict[str, Any]]:
+    """pdfplumber's annotations of a page, without those it cannot place: one with no /Rect (some
+    PDF apps write such) made pdfplumber fail on the page, and the whole file was refused as damaged."""
+    raw = resolve_all(page.page_obj.annots) or []
+    placed = [a for a in raw if isinstance(a, dict) and _is_rect(a.get("Rect"))]
+    if len(placed) != len(raw):
+        page.page_obj.annots = placed
+    annots: list[dict[str, Any]] = page.annots
+    return annots
+
+
+def _is_rect(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and len(value) == 4 and all(isinstance(v, (int, float)) for v in value)
 
 
 def _attached_name(data: Mapping[str, Any]) -> str:
