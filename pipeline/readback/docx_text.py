@@ -61,7 +61,6 @@ TEXT_BOX = f"{{{W}}}txbxContent"
 # and 隐藏文字. A toggle is on unless its w:val says off.
 STRUCK = {f"{{{W}}}{name}": how for name, how in (("strike", "加了删除线"), ("dstrike", "加了删除线"), ("vanish", "设为隐藏"))}
 RPR, VAL = f"{{{W}}}rPr", f"{{{W}}}val"
-ANY_STRUCK = etree.XPath("boolean(.//w:rPr[w:strike or w:dstrike or w:vanish])", namespaces={"w": W})
 TOGGLE_OFF = ("0", "false", "off")
 FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 SQUARE = re.compile(r"(\S{2,12})\1")  # a short stretch written twice in a row
@@ -86,12 +85,13 @@ def text_of(el: etree._Element) -> str:
     """The visible text of ``el`` outside text boxes: paragraphs and line breaks as "\\n", outer
     blanks stripped."""
     parts: list[str] = []
+    struck = _may_be_struck(el)
     for node in _in_flow(el, P, R):
         if node.tag == P:
             if parts:
                 parts.append("\n")
         elif node.getparent().tag != MOVE_FROM:
-            parts.append(_run_text(node))
+            parts.append(_run_text(node, struck=struck))
     return _tidy("".join(parts))
 
 
@@ -137,7 +137,7 @@ def text_boxes(el: etree._Element) -> list[tuple[etree._Element, str]]:
 def struck_text(el: etree._Element) -> list[tuple[str, str]]:
     """(how, text) of each run in ``el`` outside text boxes whose text is struck through or
     hidden (see :data:`STRUCK`), in document order; runs of whitespace left out."""
-    if not ANY_STRUCK(el):
+    if not _may_be_struck(el):
         return []
     found = []
     for run in _in_flow(el, R):
@@ -157,6 +157,12 @@ def tracked_changes(el: etree._Element) -> list[tuple[bool, str]]:
     return found
 
 
+def _may_be_struck(el: etree._Element) -> bool:
+    """Whether ``el`` holds any strike or hidden property at all: most text holds none, and then
+    no run of it is checked."""
+    return next(el.iter(*STRUCK), None) is not None
+
+
 def _struck(run: etree._Element) -> str | None:
     """How ``run`` is taken out of the text (a value of :data:`STRUCK`), or None."""
     props = run.find(RPR)
@@ -167,8 +173,10 @@ def _struck(run: etree._Element) -> str | None:
     return None
 
 
-def _run_text(run: etree._Element) -> str:
-    if _struck(run):
+def _run_text(run: etree._Element, *, struck: bool = True) -> str:
+    """A run's text; "" when it is struck through or hidden (checked only where ``struck`` says
+    its element holds such runs)."""
+    if struck and _struck(run):
         return ""
     fonts = run.find(RFONTS)
     font = (fonts.get(f"{{{W}}}ascii") or "").lower() if fonts is not None else ""

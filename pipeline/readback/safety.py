@@ -23,8 +23,7 @@ DOCUMENT_PART = "word/document.xml"
 CONTENT_TYPES_PART = "[Content_Types].xml"
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 # Word's "Strict Open XML 文档": the same parts under other namespaces, which no reader here takes
-STRICT_WORD = b"http://purl.oclc.org/ooxml/wordprocessingml/main"
-ROOT_WINDOW = 8192  # bytes of a part read for its root element's namespaces
+STRICT_WORD = "http://purl.oclc.org/ooxml/wordprocessingml/main"
 MACRO_CONTENT_TYPES = (
     "application/vnd.ms-word.document.macroEnabled.main+xml",
     "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
@@ -93,12 +92,6 @@ def _check_zip(zf: zipfile.ZipFile, path: Path) -> None:
         if kind:
             raise _other_office_error(path, kind)
         raise UnreadableFileError(path, "不是 Word 文档（缺少正文部件 word/document.xml）", NOT_A_RETURN)
-    with zf.open(DOCUMENT_PART) as part:
-        if STRICT_WORD in part.read(ROOT_WINDOW):
-            raise UnreadableFileError(
-                path, "是以“Strict Open XML 文档”格式保存的 Word 文件，系统读不了这种格式",
-                "请在 Word 中“另存为”，保存类型选“Word 文档 (*.docx)”后再交回",
-            )
 
 
 def _other_office_error(path: Path, kind: str) -> UnreadableFileError:
@@ -158,6 +151,11 @@ def parse_xml(data: bytes, *, part: str, path: Path) -> etree._Element:
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise _dtd_error(path, part)
+    if part == DOCUMENT_PART and etree.QName(root).namespace == STRICT_WORD:
+        raise UnreadableFileError(
+            path, "是以“Strict Open XML 文档”格式保存的 Word 文件，系统读不了这种格式",
+            "请在 Word 中“另存为”，保存类型选“Word 文档 (*.docx)”后再交回",
+        )
     return root
 
 
