@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pypdfium2.raw as pdfium_c
-from pdfminer.pdftypes import resolve1, resolve_all
+from pdfminer.pdftypes import resolve1
 from pdfminer.utils import decode_text
 
 from pipeline import defs
@@ -148,16 +148,18 @@ def page_notes(page: Any, glyphs: Sequence[Glyph]) -> list[Note]:
 def _annotations(page: Any) -> list[dict[str, Any]]:
     """pdfplumber's annotations of a page, without those it cannot place: one with no /Rect (some
     PDF apps write such) made pdfplumber fail on the page, and the whole file was refused as damaged."""
-    raw = resolve_all(page.page_obj.annots) or []
-    placed = [a for a in raw if isinstance(a, dict) and _is_rect(a.get("Rect"))]
+    raw = resolve1(page.page_obj.annots) or []
+    placed = [a for a in raw if _placed(resolve1(a))]
     if len(placed) != len(raw):
         page.page_obj.annots = placed
     annots: list[dict[str, Any]] = page.annots
     return annots
 
 
-def _is_rect(value: Any) -> bool:
-    return isinstance(value, (list, tuple)) and len(value) == 4 and all(isinstance(v, (int, float)) for v in value)
+def _placed(annot: Any) -> bool:
+    """Whether an annotation (its dictionary, resolved one level) has a rectangle of four numbers."""
+    rect = resolve1(annot.get("Rect")) if isinstance(annot, dict) else None
+    return isinstance(rect, (list, tuple)) and len(rect) == 4 and all(isinstance(resolve1(v), (int, float)) for v in rect)
 
 
 def _attached_name(data: Mapping[str, Any]) -> str:
