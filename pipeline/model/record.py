@@ -112,6 +112,12 @@ class FieldValue:
         }
 
 
+def is_empty(value: Any) -> bool:
+    """A normalised value that holds nothing: None for every kind, False for an unsigned
+    signature box."""
+    return value is None or value is False
+
+
 def value_text(value: Any) -> str:
     """A normalised value or a raw reading as text: option lists or ticked options joined with
     、, signatures 是/否, None empty."""

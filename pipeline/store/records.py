@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from pipeline.errors import StaleVersionError
 from pipeline.model.correction import UNREADABLE
 from pipeline.model.form import load_form
-from pipeline.model.record import FieldValue, NarrativeLine, Record, ReturnedFile, display_text, value_text
+from pipeline.model.record import FieldValue, NarrativeLine, Record, ReturnedFile, display_text, is_empty, value_text
 from pipeline.store.repo import as_utc, now
 from pipeline.store.rows import from_row, to_values
 from pipeline.store.schema import FieldValueRow, IssuedFormRow, RecordRow, ReturnedFileRow
@@ -143,9 +143,9 @@ def _against_current(record: Record, previous: dict[str, tuple[FieldValue, str |
     fields = dict(record.fields)
     for f in load_form(record.form).fields:
         old, new = previous.get(f.id, (None, None))[0], fields.get(f.id)
-        if old is None or new is None or _empty(old.value) or old.value == new.value:
+        if old is None or new is None or is_empty(old.value) or old.value == new.value:
             continue
-        if _empty(new.value):
+        if is_empty(new.value):
             note = EMPTIED.format(old=value_text(old.value))
         elif f.role == "visit_date":
             note = ANOTHER_VISIT.format(old=value_text(old.value), new=value_text(new.value))
@@ -153,11 +153,6 @@ def _against_current(record: Record, previous: dict[str, tuple[FieldValue, str |
             continue
         fields[f.id] = replace(new, status="review", message="；".join(m for m in (note, new.message) if m))
     return replace(record, fields=fields)
-
-
-def _empty(value: Any) -> bool:
-    """No value, no text, no option ticked, or a signature not signed."""
-    return value is None or value is False or (isinstance(value, (str, list, tuple)) and not value)
 
 
 def current_record(session: Session, form_id: str) -> Record | None:

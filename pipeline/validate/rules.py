@@ -19,6 +19,7 @@ from typing import Any
 from pipeline.errors import FormDefinitionError
 from pipeline.model.form import CHOICE_KINDS, FieldDef, FormDef
 from pipeline.model.people import KINSHIP_WORDS, Student
+from pipeline.model.record import is_empty
 from pipeline.validate.context import ValidationContext
 
 _NAME_SEPARATORS = re.compile(r"[、,;/\s]+")  # after NFKC: ，；／ and full-width spaces are ASCII
@@ -147,11 +148,6 @@ def required_message(field: FieldDef) -> str:
     if field.kind in CHOICE_KINDS:
         return "必填项未勾选"
     return "必填项为空"
-
-
-def is_empty(value: Any) -> bool:
-    """None for every kind, False for an unsigned signature box."""
-    return value is None or value is False
 
 
 def check_field(
