@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pypdfium2 as pdfium
@@ -38,7 +39,7 @@ from pipeline.readback.pdf_text import (
     text_lines,
 )
 
-__all__ = ["FOOTER", "footer_of", "form_pages", "ink_beside_fields", "inked_fields", "layout_matches", "pen_strokes_on", "read_by_layout", "shown_on_next_fields"]
+__all__ = ["FOOTER", "InkOnFields", "footer_of", "form_pages", "ink_on_fields", "layout_matches", "pen_strokes_on", "read_by_layout", "shown_on_next_fields"]
 
 SOURCE = "pdf-text"
 FOOTER = re.compile(r"表单编号\s*([0-9A-Z]{9})\s*第\s*(\d+)\s*/\s*(\d+)\s*页")
@@ -174,33 +175,31 @@ def _runs(line: Line) -> list[list[Glyph]]:
     return runs
 
 
-def inked_fields(pages: Mapping[int, Any], form: FormDef) -> list[FieldDef]:
-    """The fields of ``form`` a pen stroke or a PDF app's annotation lies on, on the pages
-    holding them (form page number → pdfplumber page)."""
-    found = []
-    for page_def in form.pages:
-        page = pages.get(page_def.number)
-        ink = page_ink(page) if page is not None else []
-        found += [f for f in page_def.fields if any(overlaps(b, inset(f.value_box, defs.PDF_FRAME_INSET)) for b in ink)]
-    return found
+@dataclass(frozen=True)
+class InkOnFields:
+    """Where pen strokes and a PDF app's annotations lie on our layout: on the boxes of
+    ``in_boxes`` (a signature, or a note over typed text), on the labels of ``on_labels`` (a
+    signature written over 家长签名), and outside every field (``elsewhere``: a signature written
+    below its box, a note over the printed guidance). Our print draws no such thing."""
+
+    in_boxes: list[FieldDef]
+    on_labels: list[FieldDef]
+    elsewhere: list[Stray]
 
 
-def ink_beside_fields(pages: Mapping[int, Any], form: FormDef) -> tuple[list[FieldDef], list[Stray]]:
-    """Pen strokes and PDF apps' annotations not on any field's box to fill, on the pages holding
-    them (form page number → pdfplumber page): the fields whose label they lie on (a signature
-    written over 家长签名), and each one outside every field (a signature written below its box,
-    a note over the printed guidance). Our print draws no such thing."""
-    beside: list[FieldDef] = []
-    strays: list[Stray] = []
+def ink_on_fields(pages: Mapping[int, Any], form: FormDef) -> InkOnFields:
+    """Where the ink on the pages holding ``form`` (form page number → pdfplumber page) lies."""
+    found = InkOnFields([], [], [])
     for page_def in form.pages:
         page = pages.get(page_def.number)
         for b in page_ink(page) if page is not None else []:
-            if any(overlaps(b, inset(f.value_box, defs.PDF_FRAME_INSET)) for f in page_def.fields):
+            if boxed := [f for f in page_def.fields if overlaps(b, inset(f.value_box, defs.PDF_FRAME_INSET))]:
+                found.in_boxes.extend(f for f in boxed if f not in found.in_boxes)
                 continue
             on = [f for f in page_def.fields if overlaps(b, f.box)]
-            beside += [f for f in on if f not in beside]
-            strays += [] if on else [((page_def.number, b.y), INK_ELSEWHERE, "")]
-    return beside, strays
+            found.on_labels.extend(f for f in on if f not in found.on_labels)
+            found.elsewhere.extend([] if on else [((page_def.number, b.y), INK_ELSEWHERE, "")])
+    return found
 
 
 def read_field(f: FieldDef, glyphs: Sequence[Glyph], marks: Sequence[Mark], pictures: Sequence[Box]) -> RawValue:

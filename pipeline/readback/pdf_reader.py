@@ -39,7 +39,7 @@ from pipeline.pdf_annots import writes_on
 from pipeline.pdf_runs import page_runs
 from pipeline.readback.pdf_labels import read_by_labels
 from pipeline.readback.field_doubts import INK, doubted, shown_on
-from pipeline.readback.pdf_layout import form_pages, ink_beside_fields, inked_fields, layout_matches, pen_strokes_on, read_by_layout, shown_on_next_fields
+from pipeline.readback.pdf_layout import form_pages, ink_on_fields, layout_matches, pen_strokes_on, read_by_layout, shown_on_next_fields
 from pipeline.readback.pdf_text import Glyph, pdfium_glyphs
 from pipeline.render.fillable import FORM_ID_FIELD, FORM_ID_INFO, comb_runs
 from pipeline.scan.load import is_scanned_page
@@ -139,18 +139,17 @@ def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Readi
     with _open(path) as pdf:
         pages = {n: pdf.pages[i] for n, i in indices.items()}
         values = guard_parse(path, lambda: read_by_layout(pages, form))
-        inked = guard_parse(path, lambda: inked_fields(pages, form)) if info.kind == "acroform" else []
-        beside, elsewhere = guard_parse(path, lambda: ink_beside_fields(pages, form))
+        ink = guard_parse(path, lambda: ink_on_fields(pages, form))
     reader = "pdf-layout"
     if info.kind == "acroform":
         fields, _ = _acro_fields(path)
         # what the page shows besides the fields (text typed onto it by a PDF editor) stays doubted
         values.update({f.id: _with_doubt(_acro_value(f, fields), values[f.id].doubt) for f in form.fields if f.prefill is None})
         # a signature or a note written with a pen or a PDF app's tools over the typed fields
-        values.update({f.id: shown_on(values[f.id], f, INK, defs.PDF_DOUBT_CONFIDENCE) for f in inked if f.prefill is None})
+        values.update({f.id: shown_on(values[f.id], f, INK, defs.PDF_DOUBT_CONFIDENCE) for f in ink.in_boxes if f.prefill is None})
         reader, notes = "acroform", ()
-    values.update({f.id: shown_on(values[f.id], f, INK, defs.PDF_DOUBT_CONFIDENCE) for f in beside})
-    values = shown_on_next_fields(values, form, elsewhere)
+    values.update({f.id: shown_on(values[f.id], f, INK, defs.PDF_DOUBT_CONFIDENCE) for f in ink.on_labels})
+    values = shown_on_next_fields(values, form, ink.elsewhere)
     if not any(values[f.id].written for f in form.fields if f.fillable and f.id in values):
         # Our print layout, or our fillable PDF, and not one value typed in: the file as issued.
         raise BlankFormError(path, BLANK_FILLABLE if reader == "acroform" else BLANK_PRINT, "请交回老师填写后的表：纸质表的扫描件，或填好的 Word、PDF 文件")

@@ -17,7 +17,7 @@ import pikepdf
 from pipeline.identity import form_kind
 from pipeline.model.form import load_form
 from pipeline.pdf_runs import page_runs
-from pipeline.readback.pdf_layout import footer_of, inked_fields, read_by_layout
+from pipeline.readback.pdf_layout import footer_of, ink_on_fields, read_by_layout
 from pipeline.readback.pdf_reader import guard_parse
 
 __all__ = ["written_forms"]
@@ -56,7 +56,7 @@ def _written(pdf: Any, form_id: str, indices: dict[int, int]) -> bool:
     pages = {number: pdf.pages[index] for number, index in indices.items()}
     try:
         values = read_by_layout(pages, form)
-        return any(values[f.id].written for f in form.fields if f.fillable) or bool(inked_fields(pages, form))
+        return any(values[f.id].written for f in form.fields if f.fillable) or bool(ink_on_fields(pages, form).in_boxes)
     finally:
         for page in pages.values():
             page.close()  # its parsed objects: a class's PDF holds dozens of forms
