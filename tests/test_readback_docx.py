@@ -343,6 +343,57 @@ def test_tracked_changes_nobody_accepted_are_read_as_accepted_and_shown(issued: 
     assert "未接受的修订（删去“家中有小狗。”；加入“孩子近视。”）" in values["family_situation"].doubt
 
 
+def _in_value(document: docx.document.Document, field_id: str, *xml: str) -> None:
+    """The field's control made to hold ``xml`` (runs or simple fields) and nothing else."""
+    content = etree.XPath(f"//w:sdt[w:sdtPr/w:tag/@w:val='{field_id}']/w:sdtContent", namespaces=NS)(document.element)[0]
+    for child in list(content):
+        content.remove(child)
+    for part in xml:
+        content.append(etree.fromstring(f'<w:wrap xmlns:w="{NS["w"]}">{part}</w:wrap>')[0])
+
+
+def test_a_date_word_inserted_as_an_updating_field_is_not_taken_as_the_visit_date(issued: dict, tmp_path: Path) -> None:
+    """A teacher inserts 家访日期 with 插入 → 日期和时间 and 自动更新 ticked, and 参与教师 as the
+    PC's user name. Word shows a DATE field's day as of the last time the file was opened or
+    saved, so a form finished a week later carries that day. Before, both were read as typed:
+    confidence 1.0, `auto`. A hyperlink is a field too, but its text is the teacher's."""
+    form_id, src = _issued(issued, "record")
+    fill_docx(src, RECORD_VALUES, tmp_path / "filled.docx")
+    document = docx.Document(str(tmp_path / "filled.docx"))
+    run = "<w:r><w:{}/></w:r>".format
+    _in_value(
+        document,
+        "visit_date",
+        run('fldChar w:fldCharType="begin"'),
+        '<w:r><w:instrText xml:space="preserve"> DATE \\@ "yyyy年M月d日" </w:instrText></w:r>',
+        run('fldChar w:fldCharType="separate"'),
+        "<w:r><w:t>2025年11月20日</w:t></w:r>",
+        run('fldChar w:fldCharType="end"'),
+    )
+    _in_value(document, "teachers", '<w:fldSimple w:instr=" USERNAME \\* MERGEFORMAT "><w:r><w:t>Administrator</w:t></w:r></w:fldSimple>')
+    _in_value(document, "place", '<w:fldSimple w:instr=" HYPERLINK &quot;https://example.cn&quot; "><w:r><w:t>学生家中</w:t></w:r></w:fldSimple>')
+    document.save(str(tmp_path / "fields.docx"))
+    values = read_docx(tmp_path / "fields.docx", load_form("record"), form_id=form_id).values
+    assert sorted(fid for fid, v in values.items() if v.doubt) == ["teachers", "visit_date"]
+    assert values["visit_date"].raw == "2025年11月20日" and values["visit_date"].confidence < 1.0
+    assert "自动更新日期（域 DATE）" in values["visit_date"].doubt
+    assert values["teachers"].raw == "Administrator" and "自动生成的内容（域 USERNAME）" in values["teachers"].doubt
+    assert values["place"].raw == "学生家中" and values["place"].confidence == 1.0
+
+
+def test_pinyin_set_above_a_rare_character_is_not_read_into_the_value(issued: dict, tmp_path: Path) -> None:
+    """A teacher puts 拼音指南 over a rare character of a name. Word shows the pinyin above the
+    line; before, it was read into the text between the characters ("由奶奶 zhé 喆照顾")."""
+    form_id, src = _issued(issued, "record")
+    fill_docx(src, RECORD_VALUES, tmp_path / "filled.docx")
+    document = docx.Document(str(tmp_path / "filled.docx"))
+    ruby = "<w:r><w:ruby><w:rubyPr><w:rubyAlign w:val='center'/></w:rubyPr><w:rt><w:r><w:t>zhé</w:t></w:r></w:rt><w:rubyBase><w:r><w:t>喆</w:t></w:r></w:rubyBase></w:ruby></w:r>"
+    _in_value(document, "family_situation", f"<w:p><w:r><w:t>由奶奶</w:t></w:r>{ruby}<w:r><w:t>照顾。</w:t></w:r></w:p>")
+    document.save(str(tmp_path / "pinyin.docx"))
+    value = read_docx(tmp_path / "pinyin.docx", load_form("record"), form_id=form_id).values["family_situation"]
+    assert (value.raw, value.confidence, value.doubt) == ("由奶奶喆照顾。", 1.0, "")
+
+
 def test_text_typed_beside_a_label_or_below_the_form_is_shown_on_a_field_not_lost(issued: dict, tmp_path: Path) -> None:
     """Before, both read as if never typed: every field `auto`, the text in no record."""
     form_id, src = _issued(issued, "record")

@@ -35,6 +35,7 @@ from pipeline.readback.field_doubts import STRUCK
 from pipeline.readback.docx_text import (
     cell_text,
     checkbox_state,
+    computed_fields,
     is_checkbox,
     looks_repeated,
     parse_ticks,
@@ -61,6 +62,9 @@ LOST_CONTROLS = "文档中的内容控件标记已丢失（可能用 LibreOffice
 MOVED_CONTROLS = "文档中有内容控件不在原来的单元格中（可能用新版 LibreOffice 另存过），这些字段按表格中的字段名称读取"
 BLANK_FORM = "是系统发放的表，但除了预填的学生信息，没有填写任何内容"
 REVISED = "“{label}”中有未接受的修订（{changes}），已按修订后的文字读入，请核对"
+COMPUTED = "“{label}”中的“{text}”是 Word 自动生成的内容（域 {kind}），不是填写的文字，请核对"
+COMPUTED_DATE = "“{label}”中的“{text}”是 Word 插入的自动更新日期（域 {kind}），显示的是文件最后一次打开、保存或打印的日期，不一定是填写的日期，请核对"
+DATE_FIELDS = frozenset({"DATE", "TIME", "SAVEDATE", "PRINTDATE", "CREATEDATE", "EDITTIME"})
 MOVED_CONTROL = "“{label}”的控件被移出了它的单元格（另存时发生），已按表格读取，请核对"
 
 
@@ -194,7 +198,7 @@ def _read_control(f: FieldDef, sdts: list[etree._Element], form: FormDef) -> Raw
     cell = _enclosing_cell(sdt)
     if cell is not None and _text_outside(cell, sdt):
         doubts.append(f"“{f.label}”单元格中控件外还有文字，请核对")
-    doubts += _struck_doubts(f, sdt)
+    doubts += _text_doubts(f, sdt)
     if f.kind in CHOICE_KINDS:
         boxes = [b for b in sdt.iter(f"{{{W}}}sdt") if is_checkbox(b)]
         if not boxes:
@@ -235,10 +239,11 @@ def _ticks_from_text(text: str, f: FieldDef, doubts: list[str]) -> tuple[str, ..
     return ticks.ticked
 
 
-def _struck_doubts(f: FieldDef, el: etree._Element) -> list[str]:
-    """A doubt per way text in ``el`` was taken back (struck through, hidden), naming the text:
-    it is not in the value, and whether the teacher meant that is for a person to say; and one
-    for tracked changes nobody accepted (a head teacher's suggestions, read as if accepted)."""
+def _text_doubts(f: FieldDef, el: etree._Element) -> list[str]:
+    """A doubt per way text in ``el`` shows other than as typed, naming the text: taken back
+    (struck through, hidden: not in the value, and whether the teacher meant that is for a person
+    to say); tracked changes nobody accepted (a head teacher's suggestions, read as if accepted);
+    and a Word field's computed result (a DATE field's day is the day the file was last saved)."""
     found: dict[str, list[str]] = {}
     for how, text in struck_text(el):
         found.setdefault(how, []).append(text)
@@ -246,6 +251,9 @@ def _struck_doubts(f: FieldDef, el: etree._Element) -> list[str]:
     if changes := tracked_changes(el):
         said = "；".join(f"{'加入' if added else '删去'}“{text}”" for added, text in changes)
         doubts.append(REVISED.format(label=f.label, changes=said))
+    for kind, text in computed_fields(el):
+        if text:
+            doubts.append((COMPUTED_DATE if kind in DATE_FIELDS else COMPUTED).format(label=f.label, text=text, kind=kind))
     return doubts
 
 
@@ -267,7 +275,7 @@ def _read_by_label(f: FieldDef, cells: list[etree._Element], form: FormDef, *, d
     doubts = [doubt] if doubt else []
     doubts += [f"“{f.label}”在文档中有 {len(cells)} 处，已取第一处"] if len(cells) > 1 else []
     text, clean = cell_text(cells[0])
-    doubts += _struck_doubts(f, cells[0])
+    doubts += _text_doubts(f, cells[0])
     if not clean:
         doubts.append(f"“{f.label}”的文字在另存时被拆分重复，无法可靠还原，请人工核对")
     elif looks_repeated(text):

@@ -3,7 +3,9 @@
 Paragraphs are joined with "\\n", ``w:br``/``w:cr`` are line breaks, ``w:tab`` a space;
 deleted (tracked) text and field codes are left out, and so is text a teacher struck through
 (删除线: taken back, though Word still shows it) or hid; :func:`struck_text` gives that text,
-for a reader to name it. Text boxes are not part of the text they
+for a reader to name it. A field (域) keeps the result Word last computed, which is read as text;
+:func:`computed_fields` names the fields whose result nobody typed (a DATE field shows the day the
+file was last opened or saved, USERNAME the PC's user). Text boxes are not part of the text they
 are anchored in: Word draws them over the page wherever they were dragged, and writes each one
 twice (a DrawingML shape and its VML fallback). :func:`text_boxes` gives each once, with the
 run it is anchored to. Tick marks typed or inserted as
@@ -35,6 +37,7 @@ __all__ = [
     "Ticks",
     "cell_text",
     "checkbox_state",
+    "computed_fields",
     "is_checkbox",
     "looks_repeated",
     "paragraphs",
@@ -56,13 +59,20 @@ MOVE_FROM = f"{{{W}}}moveFrom"
 ADDED = (f"{{{W}}}ins", f"{{{W}}}moveTo")
 REMOVED = (f"{{{W}}}del", MOVE_FROM)
 DEL_TEXT = f"{{{W}}}delText"
+FLD_SIMPLE, FLD_CHAR, INSTR_TEXT = (f"{{{W}}}{n}" for n in ("fldSimple", "fldChar", "instrText"))
+FLD_CHAR_TYPE, INSTR = f"{{{W}}}fldCharType", f"{{{W}}}instr"
+# Fields whose result is what a person typed or chose, or only how it looks: every other field's
+# result is computed by Word (dates, document and user properties, formulas, merged data).
+TYPED_FIELDS = frozenset({"HYPERLINK", "FORMTEXT", "FORMCHECKBOX", "FORMDROPDOWN", "SYMBOL", "EQ", "ADVANCE"})
 TEXT_BOX = f"{{{W}}}txbxContent"
+RUBY_TEXT = f"{{{W}}}rt"  # 拼音指南: the pinyin Word sets above its base text, not part of the text
 # Run properties that take a run's text out of what it says: Word's 删除线 (single or double)
 # and 隐藏文字. A toggle is on unless its w:val says off.
 STRUCK = {f"{{{W}}}{name}": how for name, how in (("strike", "加了删除线"), ("dstrike", "加了删除线"), ("vanish", "设为隐藏"))}
 RPR, VAL = f"{{{W}}}rPr", f"{{{W}}}val"
 TOGGLE_OFF = ("0", "false", "off")
 FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+OUT_OF_FLOW = (TEXT_BOX, FALLBACK, RUBY_TEXT)
 SQUARE = re.compile(r"(\S{2,12})\1")  # a short stretch written twice in a row
 RFONTS = f"{{{W}}}rPr/{{{W}}}rFonts"
 TICK_GLYPHS = "☒☑■√✓✔" + CHECKED
@@ -97,14 +107,15 @@ def text_of(el: etree._Element) -> str:
 
 def _in_flow(el: etree._Element, *tags: str) -> Iterator[etree._Element]:
     """``el`` and its descendants of ``tags``, in document order, leaving out what is inside
-    text boxes and fallbacks below ``el`` (a box's own text is read from the box)."""
-    if next(el.iter(TEXT_BOX, FALLBACK), None) is None:
+    text boxes and fallbacks below ``el`` (a box's own text is read from the box) and pinyin
+    set above text."""
+    if next(el.iter(*OUT_OF_FLOW), None) is None:
         yield from el.iter(*tags)
         return
     if el.tag in tags:
         yield el
     for child in el:
-        if child.tag not in (TEXT_BOX, FALLBACK):
+        if child.tag not in OUT_OF_FLOW:
             yield from _in_flow(child, *tags)
 
 
@@ -155,6 +166,43 @@ def tracked_changes(el: etree._Element) -> list[tuple[bool, str]]:
         if text := "".join(t.text or "" for t in change.iter(T, DEL_TEXT)).strip():
             found.append((change.tag in ADDED, text))
     return found
+
+
+def computed_fields(el: etree._Element) -> list[tuple[str, str]]:
+    """(kind, shown text) of each field in ``el`` whose result Word computes (not in
+    :data:`TYPED_FIELDS`), in document order of their ends: the kind is the field code's first
+    word (DATE, USERNAME; "=" for a formula). Simple fields and fields spread over runs (begin,
+    code, separate, result, end) alike; the text of a field inside another counts for both."""
+    found: list[tuple[str, str]] = []
+    begun: list[_Field] = []
+    for node in el.iter(FLD_SIMPLE, FLD_CHAR, INSTR_TEXT, T):
+        if node.tag == FLD_SIMPLE:
+            found.append((node.get(INSTR) or "", text_of(node)))
+        elif node.tag == FLD_CHAR:
+            kind = node.get(FLD_CHAR_TYPE)
+            if kind == "begin":
+                begun.append(_Field())
+            elif begun and kind == "separate":
+                begun[-1].in_result = True
+            elif begun and kind == "end":
+                field = begun.pop()
+                found.append((field.code, field.shown))
+        elif node.tag == INSTR_TEXT and begun and not begun[-1].in_result:
+            begun[-1].code += node.text or ""
+        elif node.tag == T:
+            for field in (f for f in begun if f.in_result):
+                field.shown += node.text or ""
+    kinds = [("=" if code.strip().startswith("=") else (code.split() or [""])[0].upper(), shown.strip()) for code, shown in found]
+    return [(kind, shown) for kind, shown in kinds if kind and kind not in TYPED_FIELDS]
+
+
+@dataclass
+class _Field:
+    """A field spread over runs, as far as it has been read."""
+
+    code: str = ""
+    shown: str = ""
+    in_result: bool = False
 
 
 def _may_be_struck(el: etree._Element) -> bool:
