@@ -418,6 +418,16 @@ WORD_WEIGHT = 2.0  # times the word model's log likelihood ratio counts against 
 # marks below: 95.3, 94.8, 84.4 %); every generator better on each stack; lines made worse 3, 3, 7, all
 # already unreadable pencil lines.
 WORD_CORRECTION_ODDS = 1.0  # a rival this much likelier than the character read (words counted once) replaces it in the draft
+# Writing on a scanned page outside every box a teacher fills (pipeline/recognize/stray.py): the
+# scan's ink that the page as printed does not explain.
+STRAY_PRINT_TOLERANCE = 1.5  # mm printed ink is grown by: registration leaves up to ~0.5 mm, a 1-bit copy fattens strokes
+STRAY_FIELD_PAD = 2.0  # mm around a box a teacher fills whose ink belongs to it (a tick or a word over its frame)
+STRAY_TITLE_BOTTOM = 27.0  # mm, bottom of the title band (baseline TITLE_Y): a reprint's or renamed school's title differs
+STRAY_EDGE = 5.0  # mm along the paper's edge not looked at (scanner shadow, staples, punch holes)
+STRAY_JOIN = 1.5  # mm between strokes of one patch of writing
+STRAY_MIN_SIDE = 2.5  # mm, least width and height of a patch of writing (a small written character ~4)
+STRAY_MIN_INK = 2.0  # mm² of strokes in a patch of writing
+STRAY_MAX_ELONGATION = 10.0  # longest over shortest side of a patch of writing; longer ones are folds or creases
 REVIEW_LINE_PAD_MM = 1.5  # mm of the field's crop kept around a line's ink in the review station's line image
 # A narrative line next to faint ink no line showed the recognizer is not accepted
 # (pipeline/recognize/text.py _unseen_ink): bench/ingest.py --photos (seed 11) had a photo's final 。

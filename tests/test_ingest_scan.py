@@ -38,6 +38,8 @@ from pipeline.readback import inspect_pdf
 from pipeline.synth import fill_print_pdf
 from pipeline.synth.photo import PhotoModel, photo_bytes, photograph
 from tests.scan_support import TEMPLATE_DPI, IssuedPage, issue_one_record_form, mark_options, rasterise
+from pipeline.model.form import Box
+from pipeline.synth.handwriting import HandwritingStyle, draw_text, px_box
 from pipeline.synth.returns import StackEvents, fill_returns
 
 pytestmark = pytest.mark.slow
@@ -482,3 +484,40 @@ def test_a_page_scanned_again_after_the_parent_signed_is_kept_whichever_came_fir
     else:
         assert record.fields["parent_signature"].value is True and "多填了“家长签名”" in set_aside.reason
     issued.ws.close()
+
+
+def _written(page: np.ndarray, box_mm: tuple[float, float, float, float], text: str) -> np.ndarray:
+    """``page`` (TEMPLATE_DPI) with ``text`` handwritten in ``box_mm`` (x, y, w, h)."""
+    out, px = page.copy(), TEMPLATE_DPI / 25.4
+    style = HandwritingStyle.random(np.random.default_rng(3))
+    draw_text(out, px_box(Box(*box_mm), px), text, style=style, rng=np.random.default_rng(4), px_per_mm=px)
+    return out
+
+
+def test_writing_outside_the_boxes_to_fill_is_shown_on_a_field_not_lost(tmp_path: Path) -> None:
+    """On page 1 a teacher writes the family's new address beside the printed one and a note
+    above the table. The readers read only the boxes a teacher fills: before, the new address
+    was lost and the printed one stood `auto`, and the note was nowhere. Now the address goes
+    to a person with its crop, the note is shown on the field nearest to it, and the page says
+    how many such patches it has. The same page without them says nothing of the kind."""
+    address = load_form("record").field("address").value_box
+    found = {}
+    for name in ("clean", "written"):
+        issued = issue_one_record_form(tmp_path / name, CLASS)
+        page = issued.page.copy()
+        mark_options(page, load_form("record"), {("mode", "入户走访"): "tick"})
+        if name == "written":
+            page = _written(_written(page, (address.x + 100, address.y + 1.5, 55, 9), "现住幸福里5栋"), (45, 28, 70, 7.5), "学生已搬家")
+        Image.fromarray(page).save(tmp_path / f"{name}.png", dpi=(TEMPLATE_DPI, TEMPLATE_DPI))
+        report = ingest(issued.ws, [tmp_path / f"{name}.png"], workers=1)
+        with issued.ws.session() as s:
+            record = record_store.current_record(s, issued.form_id)
+        found[name] = (record, " ".join(i.message for i in report.items))
+    clean, _ = found["clean"]
+    assert not [fid for fid, v in clean.fields.items() if "手写字迹" in v.message]
+    record, notes = found["written"]
+    assert record.fields["address"].status == "review" and "“家庭住址”印好的内容旁有手写字迹" in record.fields["address"].message
+    assert record.fields["address"].value == clean.fields["address"].value and record.fields["address"].crop
+    near = [fid for fid, v in record.fields.items() if "此栏附近的填写栏以外有手写字迹" in v.message]
+    assert len(near) == 1 and record.fields[near[0]].status == "review"
+    assert "2 处手写字迹不在填写栏里" in notes

@@ -23,14 +23,18 @@ from PIL import Image
 from pipeline import defs
 from pipeline.identity import PagePayload, form_kind
 from pipeline.model.classes import normalize_class
-from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, PageDef, load_form
+from pipeline.model.filled import FilledForm
+from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, PageDef, load_form
 from pipeline.model.layout import form_from_layout
 from pipeline.model.people import Student, Teacher
+from pipeline.model.prefill import prefill_values
 from pipeline.model.record import RawValue
 from pipeline.recognize.lexicon import Lexicon
 from pipeline.recognize.lines import line_text
 from pipeline.recognize.quality import page_ink, print_survival, thresholded
+from pipeline.recognize.stray import Stray, stray_writing
 from pipeline.recognize.text import read_short_text
+from pipeline.render.pdf import render_page_image
 from pipeline.scan.geometry import crop_mm
 from pipeline.recognize.ink import faint_map, has_ink
 from pipeline.recognize.omr import read_checkbox
@@ -58,6 +62,9 @@ FAINT_HAND = "字迹过淡（铅笔或浅色笔）：请用灰度重新扫描"
 DOUBT_FAINT_HAND = "本页字迹过淡，请对照原图核对"
 BILEVEL_NARRATIVE = "黑白二值图像（1 位扫描或手机扫描软件的黑白模式）：手写段落的标点和细笔画分辨不清，{count} 段待核对；建议改用灰度模式扫描"
 DOUBT_BILEVEL = "黑白二值图像分辨不清标点和细笔画，请对照原图核对这一段"
+STRAY = "本页有 {count} 处手写字迹不在填写栏里（写在印好的内容上、页边或栏目之间），没有读入，已标在相应的栏上待核对"
+DOUBT_STRAY_PRINTED = "“{label}”印好的内容旁有手写字迹（可能改写了预填内容，或划掉后写了别的学生），没有读入，请对照原图核对"
+DOUBT_STRAY_NEAR = "此栏附近的填写栏以外有手写字迹（页边或栏目之间），没有读入，请对照原图核对"
 COMMENTED = "扫描件的 PDF 上有批注：{text}，没有读入，请核对（此提示放在本页第一栏“{label}”）"
 COMMENTED_PAGE = "这一页的 PDF 上有批注：{text}"
 TWO_UP = "一张扫描件上并排有两页（每版打印 2 页，或两张纸在 A3 扫描仪上并排扫描），已分开读入"
@@ -83,6 +90,7 @@ class ScanContext:
     dates: tuple[dt.date, dt.date]  # first and last day a date written on a form is read as
     places: tuple[str, ...] = ()  # place values people verified in this workspace (a lexicon)
     other_schools: frozenset[str] = frozenset()  # codes of the store's other schools: their forms are ours too
+    school_name: str = ""  # as this school's forms print it (the school field's value)
 
 
 @dataclass
@@ -258,6 +266,9 @@ def _read_as(
     if (held := _written_narratives(values, form_page)) and thresholded(image):
         values = {fid: _doubted(v, DOUBT_BILEVEL) if fid in held else v for fid, v in values.items()}
         notes = (*notes, BILEVEL_NARRATIVE.format(count=len(held)))
+    if payload.school == ctx.school_code and (strays := stray_writing(registered, _as_printed(form, payload, student, ctx), form_page)):
+        values, crops = _stray_doubts(values, crops, strays, registered, form_page)
+        notes = (*notes, STRAY.format(count=len(strays)))
     return PageOutcome(
         "read",
         form_id=payload.form_id,
@@ -270,6 +281,37 @@ def _read_as(
         crops=crops,
         notes=notes,
     )
+
+
+def _as_printed(form: FormDef, payload: PagePayload, student: Student, ctx: ScanContext) -> np.ndarray:
+    """The page as it was printed for ``student`` (without its title: see recognize.stray)."""
+    values = prefill_values(form, student, school_name=ctx.school_name, form_id=payload.form_id)
+    filled = FilledForm(form=form, form_id=payload.form_id, school_code=payload.school, title="", values=values)
+    return render_page_image(filled, payload.page, defs.REGISTERED_PX_PER_MM)
+
+
+def _stray_doubts(
+    values: dict[str, RawValue], crops: dict[str, bytes], strays: Sequence[Stray], registered: np.ndarray, page: PageDef
+) -> tuple[dict[str, RawValue], dict[str, bytes]]:
+    """Each patch of writing outside the boxes to fill shown on a field: on the pre-printed field
+    it lies on (which then goes to a person with its crop, its printed value standing until they
+    say otherwise), else on the nearest field to fill."""
+    values, crops = dict(values), dict(crops)
+    fields = {f.id: f for f in page.fields}
+    for stray in strays:
+        if stray.field_id is not None:
+            f = fields[stray.field_id]
+            values[f.id] = RawValue(raw=None, confidence=1.0, source="ocr", doubt=DOUBT_STRAY_PRINTED.format(label=f.label))
+            crops[f.id] = _png(crop_mm(registered, f.box, pad_mm=defs.CROP_PAD_MM))
+        elif near := _nearest(stray.box, [f for f in page.fields if f.id in values and f.fillable]):
+            if DOUBT_STRAY_NEAR not in values[near.id].doubt:
+                values[near.id] = _doubted(values[near.id], DOUBT_STRAY_NEAR)
+    return values, crops
+
+
+def _nearest(box: Box, fields: Sequence[FieldDef]) -> FieldDef | None:
+    centre = np.array([box.x + box.w / 2, box.y + box.h / 2])
+    return min(fields, key=lambda f: float(np.linalg.norm(centre - [f.box.x + f.box.w / 2, f.box.y + f.box.h / 2])), default=None)
 
 
 def _too_few_pixels(image: np.ndarray, dpi: float | None) -> str:

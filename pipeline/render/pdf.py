@@ -8,10 +8,13 @@ footer and outline text. All values are checked against the fonts before anythin
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pypdfium2 as pdfium
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
@@ -69,6 +72,21 @@ def render_pdf(
         spans = _draw_forms(canvas, forms, outlines, fonts, batch_id=batch_id, duplex=duplex)
         canvas.save()
     return spans
+
+
+def render_page_image(filled: FilledForm, page_no: int, px_per_mm: float, *, fonts: FontSet | None = None) -> np.ndarray:
+    """Page ``page_no`` of ``filled`` as printed, grey, at ``px_per_mm``: what a scan of it
+    shows before anyone writes on it."""
+    fonts = fonts or default_fonts()
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pageCompression=0)
+    outline = _outline_plan(filled, fonts)[page_no - 1] if filled.outline else []
+    _draw_form_page(Pen(canvas, fonts, filled.form.page_size[1]), filled, filled.form.pages[page_no - 1], outline, set())
+    canvas.showPage()
+    canvas.save()
+    page = pdfium.PdfDocument(buffer.getvalue())[0]
+    image = page.render(scale=px_per_mm * PT, grayscale=True).to_numpy()
+    return np.ascontiguousarray(image.reshape(image.shape[:2]))
 
 
 def _draw_forms(

@@ -1,0 +1,109 @@
+"""Writing on a scanned page outside every box a teacher fills: a corrected phone number or
+address beside the printed one, a student's name written over the printed name, a note in the
+margin. The readers read only the boxes a teacher fills, so such writing would be lost, and a
+correction of a printed value silently overruled by the roster.
+
+The page as printed is known (:func:`pipeline.render.pdf.render_page_image`); the scan's ink that
+no printed mark explains, within a tolerance for registration, and that lies outside the boxes
+a teacher fills (whose writing is read there, and may run over their frames), is writing. What
+varies between printings without being writing is left out: the title (a reprint's mark, a
+renamed school), the outline's generated text, and what identifies the page. Scanner specks, folds and the paper's edges
+are not writing: specks are dropped, long thin runs are folds or creases, and a band along the
+paper's edge is not looked at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pipeline import defs
+from pipeline.model.form import Box, PageDef
+from pipeline.recognize.ink import binarize, drop_specks
+
+__all__ = ["Stray", "stray_writing"]
+
+PX = defs.REGISTERED_PX_PER_MM
+
+
+@dataclass(frozen=True)
+class Stray:
+    """One patch of writing outside the boxes a teacher fills, in mm on the form page, and the
+    pre-printed field it lies on (None: a margin, a label, between fields)."""
+
+    box: Box
+    field_id: str | None
+
+
+def stray_writing(registered: np.ndarray, printed: np.ndarray, page: PageDef) -> list[Stray]:
+    """Patches of writing on ``registered`` (a scan in template space) that ``printed`` (the page
+    as printed, same space, grey) does not explain, outside the boxes a teacher fills."""
+    unexplained = binarize(registered) & ~_printed_cover(printed, registered.shape)
+    unexplained &= ~_not_looked_at(page, unexplained.shape)
+    unexplained = drop_specks(unexplained)
+    return [Stray(box, _printed_field(page, box)) for box in _patches(unexplained)]
+
+
+def _printed_cover(printed: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Where printed ink lies on a page of ``shape``, grown by what registration may leave
+    between scan and print (a rendering may be a pixel larger or smaller than the page)."""
+    reach = 2 * round(defs.STRAY_PRINT_TOLERANCE * PX) + 1
+    dark = np.zeros(shape[:2], np.uint8)
+    rows, cols = min(shape[0], printed.shape[0]), min(shape[1], printed.shape[1])
+    dark[:rows, :cols] = printed[:rows, :cols] < 128
+    return cv2.dilate(dark, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach))).astype(bool)
+
+
+def _not_looked_at(page: PageDef, shape: tuple[int, ...]) -> np.ndarray:
+    """The boxes a teacher fills (grown: a tick or a word runs over the frame), the printed
+    text that varies between printings, what identifies the page (its QR code and footer: a
+    photo's bottom edge may lie further off than the tolerance), and the paper's edge."""
+    mask = np.zeros(shape[:2], bool)
+    pad = defs.STRAY_FIELD_PAD
+    for f in page.fields:
+        if f.fillable:
+            _set(mask, f.box, pad)
+    for box in page.content_boxes:
+        _set(mask, box, 0.0)
+    for box in (page.qr_box, page.footer_box):
+        _set(mask, box, pad)
+    _set(mask, Box(0, 0, shape[1] / PX, defs.STRAY_TITLE_BOTTOM), 0.0)
+    edge = round(defs.STRAY_EDGE * PX)
+    mask[:edge, :] = mask[-edge:, :] = True
+    mask[:, :edge] = mask[:, -edge:] = True
+    return mask
+
+
+def _set(mask: np.ndarray, box: Box, pad: float) -> None:
+    top, left = max(0, round((box.y - pad) * PX)), max(0, round((box.x - pad) * PX))
+    mask[top : round((box.y + box.h + pad) * PX), left : round((box.x + box.w + pad) * PX)] = True
+
+
+def _patches(ink: np.ndarray) -> list[Box]:
+    """Strokes near each other joined into patches; those the size of writing, not a fold."""
+    join = 2 * round(defs.STRAY_JOIN * PX) + 1
+    joined = cv2.dilate(ink.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (join, join)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    found = []
+    for i in range(1, count):
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        strokes = int((ink[y : y + h, x : x + w] & (labels[y : y + h, x : x + w] == i)).sum())
+        box = Box(x / PX, y / PX, w / PX, h / PX)
+        if _is_writing(box, strokes / PX / PX):
+            found.append(box)
+    return found
+
+
+def _is_writing(box: Box, ink_mm2: float) -> bool:
+    """A patch the size of a written character or more, with the ink of one, that is not a
+    long thin run (a fold, a crease, a ruler line)."""
+    short, long = sorted((box.w, box.h))
+    return short >= defs.STRAY_MIN_SIDE and ink_mm2 >= defs.STRAY_MIN_INK and long / short <= defs.STRAY_MAX_ELONGATION
+
+
+def _printed_field(page: PageDef, box: Box) -> str | None:
+    """The pre-printed field whose box holds the patch's centre."""
+    centre = (box.x + box.w / 2, box.y + box.h / 2)
+    return next((f.id for f in page.fields if not f.fillable and f.box.contains(*centre)), None)
