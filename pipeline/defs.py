@@ -420,6 +420,7 @@ WORD_WEIGHT = 2.0  # times the word model's log likelihood ratio counts against 
 WORD_CORRECTION_ODDS = 1.0  # a rival this much likelier than the character read (words counted once) replaces it in the draft
 # Writing on a scanned page outside every box a teacher fills (pipeline/recognize/stray.py): the
 # scan's ink that the page as printed does not explain.
+STRAY_PRINTED_LEVEL = 230  # grey level (0..255) of the page as printed below which it is printed (grey print too: a 1-bit copy dithers it into dots)
 STRAY_PRINT_TOLERANCE = 1.5  # mm printed ink is grown by: registration leaves up to ~0.5 mm, a 1-bit copy fattens strokes
 STRAY_FIELD_PAD = 2.0  # mm around a box a teacher fills whose ink belongs to it (a tick or a word over its frame)
 STRAY_TITLE_BOTTOM = 27.0  # mm, bottom of the title band (baseline TITLE_Y): a reprint's or renamed school's title differs

@@ -17,7 +17,9 @@ from PIL import Image
 from ingest_support import CLASS, make_workspace
 from pipeline.generate import generate
 from pipeline.ingest import ingest
-from pipeline.ingest.scan_page import UNFILLED_PAGE
+from pipeline.ingest.scan_page import UNFILLED_PAGE, WRITTEN_BACK, WRITTEN_PADDING
+from pipeline.model.form import Box
+from pipeline.synth.handwriting import HandwritingStyle, draw_text, px_box
 from pipeline.ingest.scan_run import FOREIGN_PICTURE
 from pipeline.readback.pdf_reader import BLANK_PRINT
 from pipeline.scan.identify import is_blank
@@ -117,3 +119,33 @@ def test_handwriting_on_a_scan_that_lost_its_thin_lines_is_doubted_not_dropped()
     doubted = _doubted(RawValue("林春燕", 0.99, "ocr", doubt="字迹潦草"))
     assert doubted.raw == "林春燕"
     assert doubted.doubt == f"字迹潦草；{DOUBT_FAINT_SCAN}"
+
+
+def _with_note(page: np.ndarray, text: str, dpi: float = 200) -> np.ndarray:
+    """``page`` with one short line handwritten near its top."""
+    out, px = page.copy(), dpi / 25.4
+    style = HandwritingStyle.random(np.random.default_rng(3))
+    draw_text(out, px_box(Box(40, 60, 120, 9), px), text, style=style, rng=np.random.default_rng(4), px_per_mm=px)
+    return out
+
+
+def test_a_note_on_the_back_of_a_sheet_or_on_the_padding_page_is_held_not_skipped(ws: Workspace, tmp_path: Path) -> None:
+    """A teacher writes "同上" on the back of a sheet printed on one side, and continues the memo on
+    its "此页有意留空" back. Before, both were skipped as blank pages: the first has too little ink
+    to count as a page, the second was blank by its QR code whatever was written on it. Unwritten,
+    both are still blank."""
+    generate(ws, forms=["memo"], formats=["pdf"], out_dir=tmp_path / "print", class_name=CLASS)
+    doc = pdfium.PdfDocument(next((tmp_path / "print" / "pdf" / "memo").glob("*.pdf")))
+    try:
+        padding = np.asarray(doc[1].render(scale=200 / 72, grayscale=True).to_pil().convert("L"))
+    finally:
+        doc.close()
+    white = np.full_like(padding, 248)
+    pages = {"back": white, "padding": padding, "back-written": _with_note(white, "同上"), "padding-written": _with_note(padding, "家长说孩子最近睡眠不好")}
+    for name, page in pages.items():
+        Image.fromarray(page).save(tmp_path / f"{name}.png", dpi=(200, 200))
+    report = ingest(ws, [tmp_path / f"{name}.png" for name in pages], workers=1)
+    outcomes = {Path(f.path).stem: (f.outcome, f.reason) for f in report.files}
+    assert outcomes["back"][0] == outcomes["padding"][0] == "blank"
+    assert outcomes["back-written"][0] == "quarantined" and WRITTEN_BACK in outcomes["back-written"][1]
+    assert outcomes["padding-written"][0] == "quarantined" and WRITTEN_PADDING in outcomes["padding-written"][1]

@@ -32,9 +32,9 @@ from pipeline.model.record import RawValue
 from pipeline.recognize.lexicon import Lexicon
 from pipeline.recognize.lines import line_text
 from pipeline.recognize.quality import page_ink, print_survival, thresholded
-from pipeline.recognize.stray import Stray, stray_writing
+from pipeline.recognize.stray import Stray, stray_writing, writing_on_blank
 from pipeline.recognize.text import read_short_text
-from pipeline.render.pdf import render_page_image
+from pipeline.render.pdf import render_padding_image, render_page_image
 from pipeline.scan.geometry import crop_mm
 from pipeline.recognize.ink import faint_map, has_ink
 from pipeline.recognize.omr import read_checkbox
@@ -62,6 +62,8 @@ FAINT_HAND = "字迹过淡（铅笔或浅色笔）：请用灰度重新扫描"
 DOUBT_FAINT_HAND = "本页字迹过淡，请对照原图核对"
 BILEVEL_NARRATIVE = "黑白二值图像（1 位扫描或手机扫描软件的黑白模式）：手写段落的标点和细笔画分辨不清，{count} 段待核对；建议改用灰度模式扫描"
 DOUBT_BILEVEL = "黑白二值图像分辨不清标点和细笔画，请对照原图核对这一段"
+WRITTEN_BACK = "这一页没有印表格，但有手写字迹（可能是写在表单背面的续写或备注），没有读入：请对照原图核对，把内容补到对应的表单上"
+WRITTEN_PADDING = "“此页有意留空”的页上有手写字迹（可能是接着前一张表写的内容），没有读入：请对照原图核对，把内容补到对应的表单上"
 STRAY = "本页有 {count} 处手写字迹不在填写栏里（写在印好的内容上、页边或栏目之间），没有读入，已标在相应的栏上待核对"
 DOUBT_STRAY_PRINTED = "“{label}”印好的内容旁有手写字迹（可能改写了预填内容，或划掉后写了别的学生），没有读入，请对照原图核对"
 DOUBT_STRAY_NEAR = "此栏附近的填写栏以外有手写字迹（页边或栏目之间），没有读入，请对照原图核对"
@@ -148,7 +150,7 @@ def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, whole: bool
     if found.several:  # no fallback: the footer or header would name one sheet and lose the other
         return PageOutcome("quarantined", found.reason)
     if found.blank:
-        return PageOutcome("blank", "空白页（双面扫描的背面或有意留空的页）")
+        return _blank(image, dpi, found)
     payload = found.payload
     rotation: int | None = found.rotation
     notes: tuple[str, ...] = ()
@@ -160,6 +162,29 @@ def _read(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, whole: bool
             foreign = bool(notes) and notes[0].startswith(FOREIGN_PAGE)
             return PageOutcome("quarantined", notes[0] if notes else found.reason, foreign=foreign)
     return _read_as(image, dpi, ctx, payload, rotation, notes, unfilled_is_blank=True)
+
+
+def _blank(image: np.ndarray, dpi: float | None, found: PageIdentity) -> PageOutcome:
+    """A page with no form on it, or our duplex padding page: skipped, unless someone wrote on
+    it (a note continued on the back of a sheet): then held for a person, never dropped."""
+    if dpi is not None and found.payload is None and writing_on_blank(image, dpi):
+        return PageOutcome("quarantined", WRITTEN_BACK)
+    if found.payload is not None and _written_on_padding(image, dpi, found):
+        return PageOutcome("quarantined", WRITTEN_PADDING)
+    return PageOutcome("blank", "空白页（双面扫描的背面或有意留空的页）")
+
+
+def _written_on_padding(image: np.ndarray, dpi: float | None, found: PageIdentity) -> bool:
+    """Whether writing lies on a duplex padding page beyond what it prints; a page that cannot
+    be registered is taken as printed."""
+    assert found.payload is not None
+    page = replace(_generic_page(), fields=(), content_boxes=())
+    placed = place_page(image, dpi, page, _page_size(), found.rotation)
+    if placed.page is None:
+        return False
+    after = FilledForm(form=load_form("record"), form_id="", school_code=found.payload.school, title="")
+    printed = render_padding_image(after, found.payload.page, found.payload.layout_hash, defs.REGISTERED_PX_PER_MM)
+    return bool(stray_writing(placed.page, printed, page))
 
 
 def identify(image: np.ndarray, dpi: float | None) -> PageIdentity:

@@ -23,7 +23,7 @@ from pipeline import defs
 from pipeline.model.form import Box, PageDef
 from pipeline.recognize.ink import binarize, drop_specks
 
-__all__ = ["Stray", "stray_writing"]
+__all__ = ["Stray", "stray_writing", "writing_on_blank"]
 
 PX = defs.REGISTERED_PX_PER_MM
 
@@ -46,14 +46,28 @@ def stray_writing(registered: np.ndarray, printed: np.ndarray, page: PageDef) ->
     return [Stray(box, _printed_field(page, box)) for box in _patches(unexplained)]
 
 
+def writing_on_blank(page: np.ndarray, dpi: float) -> list[Box]:
+    """Patches of writing on a scanned page where nothing is printed (the back of a sheet
+    printed on one side), in mm: a note too short to make the page's ink count as a form's."""
+    scale = PX / (dpi / 25.4)
+    ink = binarize(cv2.resize(page, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
+    ink &= ~_edge(ink.shape)
+    return _patches(drop_specks(ink))
+
+
 def _printed_cover(printed: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Where printed ink lies on a page of ``shape``, grown by what registration may leave
     between scan and print (a rendering may be a pixel larger or smaller than the page)."""
-    reach = 2 * round(defs.STRAY_PRINT_TOLERANCE * PX) + 1
     dark = np.zeros(shape[:2], np.uint8)
     rows, cols = min(shape[0], printed.shape[0]), min(shape[1], printed.shape[1])
-    dark[:rows, :cols] = printed[:rows, :cols] < 128
-    return cv2.dilate(dark, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach))).astype(bool)
+    dark[:rows, :cols] = printed[:rows, :cols] < defs.STRAY_PRINTED_LEVEL
+    return _grown(dark, defs.STRAY_PRINT_TOLERANCE).astype(bool)
+
+
+def _grown(mask: np.ndarray, by_mm: float) -> np.ndarray:
+    """``mask`` (uint8) grown by ``by_mm`` each way (a square: fast, and as good here)."""
+    side = 2 * round(by_mm * PX) + 1
+    return cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (side, side)))
 
 
 def _not_looked_at(page: PageDef, shape: tuple[int, ...]) -> np.ndarray:
@@ -70,10 +84,15 @@ def _not_looked_at(page: PageDef, shape: tuple[int, ...]) -> np.ndarray:
     for box in (page.qr_box, page.footer_box):
         _set(mask, box, pad)
     _set(mask, Box(0, 0, shape[1] / PX, defs.STRAY_TITLE_BOTTOM), 0.0)
-    edge = round(defs.STRAY_EDGE * PX)
-    mask[:edge, :] = mask[-edge:, :] = True
-    mask[:, :edge] = mask[:, -edge:] = True
-    return mask
+    return mask | _edge(shape)
+
+
+def _edge(shape: tuple[int, ...]) -> np.ndarray:
+    """A band along the paper's edge (scanner shadow, staples, punch holes)."""
+    edge, band = round(defs.STRAY_EDGE * PX), np.zeros(shape[:2], bool)
+    band[:edge, :] = band[-edge:, :] = True
+    band[:, :edge] = band[:, -edge:] = True
+    return band
 
 
 def _set(mask: np.ndarray, box: Box, pad: float) -> None:
@@ -83,17 +102,10 @@ def _set(mask: np.ndarray, box: Box, pad: float) -> None:
 
 def _patches(ink: np.ndarray) -> list[Box]:
     """Strokes near each other joined into patches; those the size of writing, not a fold."""
-    join = 2 * round(defs.STRAY_JOIN * PX) + 1
-    joined = cv2.dilate(ink.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (join, join)))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
-    found = []
-    for i in range(1, count):
-        x, y, w, h = (int(v) for v in stats[i, :4])
-        strokes = int((ink[y : y + h, x : x + w] & (labels[y : y + h, x : x + w] == i)).sum())
-        box = Box(x / PX, y / PX, w / PX, h / PX)
-        if _is_writing(box, strokes / PX / PX):
-            found.append(box)
-    return found
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(_grown(ink.astype(np.uint8), defs.STRAY_JOIN), connectivity=8)
+    strokes = np.bincount(labels[ink], minlength=count) / PX / PX
+    boxes = (Box(*(float(v) / PX for v in stats[i, :4])) for i in range(1, count))
+    return [box for box, mm2 in zip(boxes, strokes[1:]) if _is_writing(box, float(mm2))]
 
 
 def _is_writing(box: Box, ink_mm2: float) -> bool:

@@ -9,7 +9,7 @@ footer and outline text. All values are checked against the fonts before anythin
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,10 +78,20 @@ def render_page_image(filled: FilledForm, page_no: int, px_per_mm: float, *, fon
     """Page ``page_no`` of ``filled`` as printed, grey, at ``px_per_mm``: what a scan of it
     shows before anyone writes on it."""
     fonts = fonts or default_fonts()
+    outline = _outline_plan(filled, fonts)[page_no - 1] if filled.outline else []
+    page = filled.form.pages[page_no - 1]
+    return _page_image(lambda pen: _draw_form_page(pen, filled, page, outline, set()), filled.form, px_per_mm, fonts)
+
+
+def render_padding_image(after: FilledForm, seq: int, batch_id: str, px_per_mm: float) -> np.ndarray:
+    """Duplex padding page ``seq`` of batch ``batch_id`` as printed (see render_page_image)."""
+    return _page_image(lambda pen: _draw_blank_page(pen, after, seq, batch_id), after.form, px_per_mm, default_fonts())
+
+
+def _page_image(draw: Callable[[Pen], None], form: FormDef, px_per_mm: float, fonts: FontSet) -> np.ndarray:
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pageCompression=0)
-    outline = _outline_plan(filled, fonts)[page_no - 1] if filled.outline else []
-    _draw_form_page(Pen(canvas, fonts, filled.form.page_size[1]), filled, filled.form.pages[page_no - 1], outline, set())
+    draw(Pen(canvas, fonts, form.page_size[1]))
     canvas.showPage()
     canvas.save()
     page = pdfium.PdfDocument(buffer.getvalue())[0]
