@@ -521,3 +521,29 @@ def test_writing_outside_the_boxes_to_fill_is_shown_on_a_field_not_lost(tmp_path
     near = [fid for fid, v in record.fields.items() if "此栏附近的填写栏以外有手写字迹" in v.message]
     assert len(near) == 1 and record.fields[near[0]].status == "review"
     assert "2 处手写字迹不在填写栏里" in notes
+
+
+def test_answers_written_beside_the_outlines_questions_are_shown_not_lost(tmp_path: Path) -> None:
+    """A teacher jots answers beside the 访谈提纲's printed questions and fills no box. Before, the
+    page was skipped as unfilled and the answers lost. Now it is read, and each answer is shown
+    on the nearest field; an unwritten outline page is still unfilled."""
+    ws = init_workspace(tmp_path / "ws", policy_path=samples_dir() / "policy.yaml")
+    import_roster(ws, [samples_dir() / "roster.xlsx"])
+    with ws.session() as s:
+        student = repo.list_students(s, class_name="七年级（1）班")[0]
+        repo.upsert_students(s, [replace(student, class_name=CLASS)])
+    generate(ws, forms=["outline"], formats=["pdf"], out_dir=tmp_path / "forms", class_name=CLASS)
+    entry = json.loads((tmp_path / "forms" / "manifest.json").read_text(encoding="utf-8"))[0]
+    page = rasterise(tmp_path / "forms" / entry["file"], entry["first_page"] - 1)
+    answered = _written(_written(page, (160, 110, 34, 7), "奶奶陪"), (95, 120, 50, 7), "爸爸会骂")
+    for name, image in (("clean", page), ("answered", answered)):
+        Image.fromarray(image).save(tmp_path / f"{name}.png", dpi=(TEMPLATE_DPI, TEMPLATE_DPI))
+    clean = ingest(ws, [tmp_path / "clean.png"], workers=1)
+    assert [f.outcome for f in clean.files] == ["blank"]
+    report = ingest(ws, [tmp_path / "answered.png"], workers=1)
+    assert [f.outcome for f in report.files] == ["read"]
+    with ws.session() as s:
+        record = record_store.current_record(s, entry["form_id"])
+    shown = [fid for fid, v in record.fields.items() if "此栏附近的填写栏以外有手写字迹" in v.message]
+    assert shown and all(record.fields[fid].status == "review" for fid in shown)
+    assert "2 处手写字迹不在填写栏里" in " ".join(i.message for i in report.items)

@@ -27,7 +27,8 @@ from pipeline.model.filled import FilledForm
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, PageDef, load_form
 from pipeline.model.layout import form_from_layout
 from pipeline.model.people import Student, Teacher
-from pipeline.model.prefill import prefill_values
+from pipeline.model.policy import Policy
+from pipeline.generate.batch import filled_form
 from pipeline.model.record import RawValue
 from pipeline.recognize.lexicon import Lexicon
 from pipeline.recognize.lines import line_text
@@ -92,7 +93,7 @@ class ScanContext:
     dates: tuple[dt.date, dt.date]  # first and last day a date written on a form is read as
     places: tuple[str, ...] = ()  # place values people verified in this workspace (a lexicon)
     other_schools: frozenset[str] = frozenset()  # codes of the store's other schools: their forms are ours too
-    school_name: str = ""  # as this school's forms print it (the school field's value)
+    policy: Policy | None = None  # what this school's forms print (its name, the outline's guidance): the page as printed
 
 
 @dataclass
@@ -265,10 +266,12 @@ def _read_as(
     registration, registered, notes = placed.registration, placed.page, (*notes, *placed.notes)
     if rotation is not None and (other := _another_sheet(registered, form_page, payload)):  # identified by a QR
         return PageOutcome("quarantined", other, form_id=payload.form_id, page_no=payload.page)
-    if unfilled_is_blank and not _has_writing(registered, form_page):
-        return PageOutcome("blank", UNFILLED_PAGE, form_id=payload.form_id, page_no=payload.page, layout_hash=form.layout_hash)
     issue = ctx.issued[payload.form_id]
     student = ctx.students[issue.student_no]
+    printed = _as_printed(form, payload, student, ctx) if payload.school == ctx.school_code else None
+    strays = stray_writing(registered, printed, form_page) if printed is not None else []
+    if unfilled_is_blank and not strays and not _has_writing(registered, form_page):
+        return PageOutcome("blank", UNFILLED_PAGE, form_id=payload.form_id, page_no=payload.page, layout_hash=form.layout_hash)
     lexicon = Lexicon.from_roster(student, ctx.teachers, issue.class_name, dates=ctx.dates, places=ctx.places)
     ink = page_ink(registered, form_page)
     values, crops = recognise_page(registered, form_page, lexicon, faint_level=ink.faint_level)
@@ -291,7 +294,7 @@ def _read_as(
     if (held := _written_narratives(values, form_page)) and thresholded(image):
         values = {fid: _doubted(v, DOUBT_BILEVEL) if fid in held else v for fid, v in values.items()}
         notes = (*notes, BILEVEL_NARRATIVE.format(count=len(held)))
-    if payload.school == ctx.school_code and (strays := stray_writing(registered, _as_printed(form, payload, student, ctx), form_page)):
+    if strays:
         values, crops = _stray_doubts(values, crops, strays, registered, form_page)
         notes = (*notes, STRAY.format(count=len(strays)))
     return PageOutcome(
@@ -308,11 +311,12 @@ def _read_as(
     )
 
 
-def _as_printed(form: FormDef, payload: PagePayload, student: Student, ctx: ScanContext) -> np.ndarray:
-    """The page as it was printed for ``student`` (without its title: see recognize.stray)."""
-    values = prefill_values(form, student, school_name=ctx.school_name, form_id=payload.form_id)
-    filled = FilledForm(form=form, form_id=payload.form_id, school_code=payload.school, title="", values=values)
-    return render_page_image(filled, payload.page, defs.REGISTERED_PX_PER_MM)
+def _as_printed(form: FormDef, payload: PagePayload, student: Student, ctx: ScanContext) -> np.ndarray | None:
+    """The page as it was printed for ``student`` (its title aside: see recognize.stray), as
+    far as the batch's snapshot of the school's policy tells."""
+    if ctx.policy is None:
+        return None
+    return render_page_image(filled_form(form, student, ctx.policy, form_id=payload.form_id), payload.page, defs.REGISTERED_PX_PER_MM)
 
 
 def _stray_doubts(

@@ -164,7 +164,7 @@ def scan_context(ws: Workspace) -> ScanContext:
         others = frozenset(s.code for s in list_schools(session)) - {ws.policy.school.code}
     year, margin = ws.policy.school_year, dt.timedelta(days=defs.DATE_WINDOW_MARGIN)
     dates = (year.start - margin, year.end + margin)
-    return ScanContext(ws.policy.school.code, issued, layouts, students, teachers, dates, places, others, ws.policy.school.name)
+    return ScanContext(ws.policy.school.code, issued, layouts, students, teachers, dates, places, others, ws.policy)
 
 
 @dataclass(frozen=True)

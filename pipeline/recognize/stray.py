@@ -7,7 +7,9 @@ The page as printed is known (:func:`pipeline.render.pdf.render_page_image`); th
 no printed mark explains, within a tolerance for registration, and that lies outside the boxes
 a teacher fills (whose writing is read there, and may run over their frames), is writing. What
 varies between printings without being writing is left out: the title (a reprint's mark, a
-renamed school), the outline's generated text, and what identifies the page. Scanner specks, folds and the paper's edges
+renamed school) and what identifies the page; the outline's generated text is judged only where
+the scan shows it as rendered now (the policy or the student's groups may have changed since it
+was printed). Scanner specks, folds and the paper's edges
 are not writing: specks are dropped, long thin runs are folds or creases, and a band along the
 paper's edge is not looked at.
 """
@@ -40,8 +42,12 @@ class Stray:
 def stray_writing(registered: np.ndarray, printed: np.ndarray, page: PageDef) -> list[Stray]:
     """Patches of writing on ``registered`` (a scan in template space) that ``printed`` (the page
     as printed, same space, grey) does not explain, outside the boxes a teacher fills."""
-    unexplained = binarize(registered) & ~_printed_cover(printed, registered.shape)
-    unexplained &= ~_not_looked_at(page, unexplained.shape)
+    ink, dark = binarize(registered), _printed_dark(printed, registered.shape)
+    unexplained = ink & ~_grown(dark, defs.STRAY_PRINT_TOLERANCE).astype(bool)
+    unexplained &= ~_not_looked_at(page, ink.shape)
+    for box in page.content_boxes:
+        if not _printed_as_rendered(box, ink, dark):
+            _set(unexplained, box, 0.0, value=False)
     unexplained = drop_specks(unexplained)
     return [Stray(box, _printed_field(page, box)) for box in _patches(unexplained)]
 
@@ -55,13 +61,28 @@ def writing_on_blank(page: np.ndarray, dpi: float) -> list[Box]:
     return _patches(drop_specks(ink))
 
 
-def _printed_cover(printed: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Where printed ink lies on a page of ``shape``, grown by what registration may leave
-    between scan and print (a rendering may be a pixel larger or smaller than the page)."""
+def _printed_dark(printed: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Where printed ink lies on a page of ``shape`` (uint8; a rendering may be a pixel larger
+    or smaller than the page)."""
     dark = np.zeros(shape[:2], np.uint8)
     rows, cols = min(shape[0], printed.shape[0]), min(shape[1], printed.shape[1])
     dark[:rows, :cols] = printed[:rows, :cols] < defs.STRAY_PRINTED_LEVEL
-    return _grown(dark, defs.STRAY_PRINT_TOLERANCE).astype(bool)
+    return dark
+
+
+def _printed_as_rendered(box: Box, ink: np.ndarray, dark: np.ndarray) -> bool:
+    """Whether the generated text of ``box`` (the outline's guidance, chosen from the policy and
+    the student's groups at print time) is on the scan as rendered now: nearly all of the
+    rendering's print has the scan's ink near it, and most of the scan's ink is near print.
+    Otherwise the policy or the roster changed since printing, and the box is not judged."""
+    top, left = round(box.y * PX), round(box.x * PX)
+    rows, cols = slice(top, round(box.bottom * PX)), slice(left, round(box.right * PX))
+    printed, scanned = dark[rows, cols], ink[rows, cols].astype(np.uint8)
+    if not printed.any():
+        return not scanned.any()
+    found = (_grown(scanned, defs.STRAY_PRINT_TOLERANCE)[printed > 0] > 0).mean()
+    explained = (_grown(printed, defs.STRAY_PRINT_TOLERANCE)[scanned > 0] > 0).mean() if scanned.any() else 1.0
+    return bool(found >= defs.STRAY_CONTENT_FOUND and explained >= defs.STRAY_CONTENT_EXPLAINED)
 
 
 def _grown(mask: np.ndarray, by_mm: float) -> np.ndarray:
@@ -79,8 +100,6 @@ def _not_looked_at(page: PageDef, shape: tuple[int, ...]) -> np.ndarray:
     for f in page.fields:
         if f.fillable:
             _set(mask, f.box, pad)
-    for box in page.content_boxes:
-        _set(mask, box, 0.0)
     for box in (page.qr_box, page.footer_box):
         _set(mask, box, pad)
     _set(mask, Box(0, 0, shape[1] / PX, defs.STRAY_TITLE_BOTTOM), 0.0)
@@ -95,9 +114,9 @@ def _edge(shape: tuple[int, ...]) -> np.ndarray:
     return band
 
 
-def _set(mask: np.ndarray, box: Box, pad: float) -> None:
+def _set(mask: np.ndarray, box: Box, pad: float, *, value: bool = True) -> None:
     top, left = max(0, round((box.y - pad) * PX)), max(0, round((box.x - pad) * PX))
-    mask[top : round((box.y + box.h + pad) * PX), left : round((box.x + box.w + pad) * PX)] = True
+    mask[top : round((box.y + box.h + pad) * PX), left : round((box.x + box.w + pad) * PX)] = value
 
 
 def _patches(ink: np.ndarray) -> list[Box]:
