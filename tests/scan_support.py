@@ -64,15 +64,15 @@ class IssuedPage:
     page: np.ndarray  # page 1 of the record form as printed, at TEMPLATE_DPI
 
 
-def issue_one_record_form(folder: Path, class_name: str) -> IssuedPage:
+def issue_one_form(folder: Path, class_name: str, form: str = "record") -> IssuedPage:
     """A workspace with the sample roster whose first student of 七年级（1）班, moved alone
-    to ``class_name``, has been issued a record form."""
+    to ``class_name``, has been issued a ``form`` (page 1 as printed)."""
     ws = init_workspace(folder / "ws", policy_path=samples_dir() / "policy.yaml")
     import_roster(ws, [samples_dir() / "roster.xlsx"])
     with ws.session() as s:
         student = repo.list_students(s, class_name="七年级（1）班")[0]
         repo.upsert_students(s, [replace(student, class_name=class_name)])
-    generate(ws, forms=["record"], formats=["pdf"], out_dir=folder / "forms", class_name=class_name)
+    generate(ws, forms=[form], formats=["pdf"], out_dir=folder / "forms", class_name=class_name)
     entry = json.loads((folder / "forms" / "manifest.json").read_text(encoding="utf-8"))[0]
     page = rasterise(folder / "forms" / entry["file"], entry["first_page"] - 1)
     return IssuedPage(ws, folder / "forms", entry["form_id"], page)

@@ -41,7 +41,7 @@ from pipeline.synth.handwriting import (
     HandwritingStyle, draw_correction, draw_digit_cells, draw_text, draw_tick, handwriting_font, px_box,
 )
 from pipeline.synth.scanner import ScannerModel
-from scan_support import TEMPLATE_DPI, issue_one_record_form, rasterise, scanned
+from scan_support import TEMPLATE_DPI, issue_one_form, rasterise, scanned
 
 FORM = load_form("record")
 PX = defs.REGISTERED_PX_PER_MM
@@ -84,7 +84,7 @@ def _ingested(
 ) -> tuple[Record, str]:
     """The record and the file's ingest reason after ``write`` on page 1 and scanning it (the
     scan's dpi in the file's metadata unless not ``dpi_tag``)."""
-    issued = issue_one_record_form(folder, "淡笔班")
+    issued = issue_one_form(folder, "淡笔班")
     write(issued.page)
     scan = folder / f"scan{suffix}"
     Image.fromarray(scanned(issued.page, scanner)).save(scan, **({"dpi": (scanner.dpi, scanner.dpi)} if dpi_tag else {}))
@@ -114,7 +114,7 @@ def _says(value: object, written: str) -> bool:
 @pytest.fixture(scope="module")
 def print_page(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
     """Page 1 of an issued record form as printed, at the registered resolution."""
-    issued = issue_one_record_form(tmp_path_factory.mktemp("print"), "单笔班")
+    issued = issue_one_form(tmp_path_factory.mktemp("print"), "单笔班")
     issued.ws.close()
     return rasterise(next((issued.forms_dir / "pdf" / "record").glob("*.pdf")), 0)
 
@@ -199,7 +199,7 @@ def test_a_paragraph_on_a_1_bit_scan_goes_to_a_person_and_the_same_page_in_grey_
 def test_a_1_bit_scan_on_a_turned_pdf_page_is_still_seen_as_thresholded(tmp_path: Path) -> None:
     """A copier that turns a page (/Rotate) has it rendered rather than taken as stored; a
     smoothed rendering would give the 1-bit image a grey scan's soft edges."""
-    issued = issue_one_record_form(tmp_path, "淡笔班")
+    issued = issue_one_form(tmp_path, "淡笔班")
     issued.ws.close()
     _with_paragraph(issued.page, ink=40)
     copier = ScannerModel(dpi=200, mode="bw", bw_threshold=128, noise=3.0, rotation=1.0)

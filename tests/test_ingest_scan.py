@@ -37,7 +37,7 @@ from pipeline import defs
 from pipeline.readback import inspect_pdf
 from pipeline.synth import fill_print_pdf
 from pipeline.synth.photo import PhotoModel, photo_bytes, photograph
-from tests.scan_support import TEMPLATE_DPI, IssuedPage, issue_one_record_form, mark_options, rasterise
+from tests.scan_support import TEMPLATE_DPI, IssuedPage, issue_one_form, mark_options, rasterise
 from pipeline.model.form import Box
 from pipeline.synth.handwriting import HandwritingStyle, draw_text, px_box
 from pipeline.synth.returns import StackEvents, fill_returns
@@ -294,9 +294,9 @@ def test_a_scanned_page_that_cannot_be_placed_by_hand_says_why_without_photo_adv
     from pipeline.errors import ScanError
     from pipeline.ingest.scan_run import assign_page
     from pipeline.store.scans import pages_with_status
-    from scan_support import TEMPLATE_DPI, issue_one_record_form
+    from scan_support import TEMPLATE_DPI, issue_one_form
 
-    issued = issue_one_record_form(tmp_path, CLASS)
+    issued = issue_one_form(tmp_path, CLASS)
     page, px = issued.page.copy(), TEMPLATE_DPI / 25.4
     first = load_form("record").pages[0]
     for box in (first.qr_box, first.footer_box, *(m.box for m in first.markers)):  # nothing left to find the page by
@@ -418,7 +418,7 @@ def test_a_signature_and_a_note_a_pdf_app_added_to_a_scanned_page_are_read_and_s
     """A teacher scans the form with a phone app; the parent then signs the scan with a PDF
     app's pen and the teacher adds a sticky note. Before, the scan's picture was read as stored,
     without them: 家长签名 unsigned, and the note in no record."""
-    issued = issue_one_record_form(tmp_path, CLASS)
+    issued = issue_one_form(tmp_path, CLASS)
     form = load_form("record")
     Image.fromarray(_page_two(issued)).save(tmp_path / "scan.pdf", resolution=TEMPLATE_DPI)
     pt = 72 / 25.4
@@ -464,7 +464,7 @@ def test_a_page_scanned_again_after_the_parent_signed_is_kept_whichever_came_fir
     scan was set aside as "扫描了两次，保留质量更好的…" when it was no sharper: 家长签名 stayed
     unsigned, `auto`. The copy with more written on it is kept, and the other names why; where
     each holds a signature the other lacks, the copy set aside names what is only on it."""
-    issued = issue_one_record_form(tmp_path, CLASS)
+    issued = issue_one_form(tmp_path, CLASS)
     unsigned = _page_two(issued)
     signed = _signed(unsigned, "parent_signature")
     first, second = {
@@ -495,19 +495,22 @@ def _written(page: np.ndarray, box_mm: tuple[float, float, float, float], text: 
 
 
 def test_writing_outside_the_boxes_to_fill_is_shown_on_a_field_not_lost(tmp_path: Path) -> None:
-    """On page 1 a teacher writes the family's new address beside the printed one and a note
-    above the table. The readers read only the boxes a teacher fills: before, the new address
-    was lost and the printed one stood `auto`, and the note was nowhere. Now the address goes
-    to a person with its crop, the note is shown on the field nearest to it, and the page says
+    """On page 1 a teacher writes the family's new address beside the printed one, a note above
+    the table, and a place that runs out of its box past the table's edge. The readers read only
+    the boxes a teacher fills: before, the new address was lost and the printed one stood `auto`,
+    the note was nowhere, and the place was read without its end. Now the address goes to a
+    person with its crop, the note is shown on the field nearest to it and the overrun on the
+    place (the box it runs out of, though another field's centre is nearer), and the page says
     how many such patches it has. The same page without them says nothing of the kind."""
     address = load_form("record").field("address").value_box
     found = {}
     for name in ("clean", "written"):
-        issued = issue_one_record_form(tmp_path / name, CLASS)
+        issued = issue_one_form(tmp_path / name, CLASS)
         page = issued.page.copy()
         mark_options(page, load_form("record"), {("mode", "入户走访"): "tick"})
         if name == "written":
             page = _written(_written(page, (address.x + 100, address.y + 1.5, 55, 9), "现住幸福里5栋"), (45, 28, 70, 7.5), "学生已搬家")
+            page = _written(page, (192, 122, 13, 8), "三栋")
         Image.fromarray(page).save(tmp_path / f"{name}.png", dpi=(TEMPLATE_DPI, TEMPLATE_DPI))
         report = ingest(issued.ws, [tmp_path / f"{name}.png"], workers=1)
         with issued.ws.session() as s:
@@ -518,23 +521,17 @@ def test_writing_outside_the_boxes_to_fill_is_shown_on_a_field_not_lost(tmp_path
     record, notes = found["written"]
     assert record.fields["address"].status == "review" and "“家庭住址”印好的内容旁有手写字迹" in record.fields["address"].message
     assert record.fields["address"].value == clean.fields["address"].value and record.fields["address"].crop
-    near = [fid for fid, v in record.fields.items() if "此栏附近的填写栏以外有手写字迹" in v.message]
-    assert len(near) == 1 and record.fields[near[0]].status == "review"
-    assert "2 处手写字迹不在填写栏里" in notes
+    near = sorted(fid for fid, v in record.fields.items() if "此栏附近的填写栏以外有手写字迹" in v.message)
+    assert near == ["place", "visit_date"] and all(record.fields[fid].status == "review" for fid in near)
+    assert "3 处手写字迹不在填写栏里" in notes
 
 
 def test_answers_written_beside_the_outlines_questions_are_shown_not_lost(tmp_path: Path) -> None:
     """A teacher jots answers beside the 访谈提纲's printed questions and fills no box. Before, the
     page was skipped as unfilled and the answers lost. Now it is read, and each answer is shown
     on the nearest field; an unwritten outline page is still unfilled."""
-    ws = init_workspace(tmp_path / "ws", policy_path=samples_dir() / "policy.yaml")
-    import_roster(ws, [samples_dir() / "roster.xlsx"])
-    with ws.session() as s:
-        student = repo.list_students(s, class_name="七年级（1）班")[0]
-        repo.upsert_students(s, [replace(student, class_name=CLASS)])
-    generate(ws, forms=["outline"], formats=["pdf"], out_dir=tmp_path / "forms", class_name=CLASS)
-    entry = json.loads((tmp_path / "forms" / "manifest.json").read_text(encoding="utf-8"))[0]
-    page = rasterise(tmp_path / "forms" / entry["file"], entry["first_page"] - 1)
+    issued = issue_one_form(tmp_path, CLASS, "outline")
+    ws, page = issued.ws, issued.page
     answered = _written(_written(page, (160, 110, 34, 7), "奶奶陪"), (95, 120, 50, 7), "爸爸会骂")
     for name, image in (("clean", page), ("answered", answered)):
         Image.fromarray(image).save(tmp_path / f"{name}.png", dpi=(TEMPLATE_DPI, TEMPLATE_DPI))
@@ -543,7 +540,7 @@ def test_answers_written_beside_the_outlines_questions_are_shown_not_lost(tmp_pa
     report = ingest(ws, [tmp_path / "answered.png"], workers=1)
     assert [f.outcome for f in report.files] == ["read"]
     with ws.session() as s:
-        record = record_store.current_record(s, entry["form_id"])
+        record = record_store.current_record(s, issued.form_id)
     shown = [fid for fid, v in record.fields.items() if "此栏附近的填写栏以外有手写字迹" in v.message]
     assert shown and all(record.fields[fid].status == "review" for fid in shown)
     assert "2 处手写字迹不在填写栏里" in " ".join(i.message for i in report.items)

@@ -35,7 +35,7 @@ from pipeline.store.records import current_record
 from pipeline.store.workspace import Workspace
 from pipeline.synth.handwriting import HandwritingStyle, draw_digit_cells, draw_lines, handwriting_font, px_box, strike_through
 from pipeline.synth.scanner import ScannerModel
-from scan_support import issue_one_record_form, scanned
+from scan_support import issue_one_form, scanned
 
 FORM = load_form("record")
 SCANNER = ScannerModel(dpi=200, rotation=0.8, shift_mm=(1.0, -1.0), blur=0.5, noise=3.0)
@@ -61,7 +61,7 @@ class Returned:
 @pytest.fixture(scope="module")
 def returned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Returned]:
     folder = tmp_path_factory.mktemp("narrative")
-    issued = issue_one_record_form(folder, CLASS)
+    issued = issue_one_form(folder, CLASS)
     rng = np.random.default_rng(4)
     for field_id, text in (CLEAN, STRUCK):
         draw_lines(issued.page, [px_box(b) for b in FORM.field(field_id).lines], text, style=TIDY, rng=rng)

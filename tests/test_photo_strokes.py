@@ -23,7 +23,7 @@ from pipeline.scan.load import scan_pages
 from pipeline.scan.rectify import rectify_photo
 from pipeline.synth.handwriting import HandwritingStyle, draw_digit_cells, handwriting_font, px_box
 from pipeline.synth.photo import random_photo, write_photo
-from scan_support import issue_one_record_form
+from scan_support import issue_one_form
 
 pytestmark = pytest.mark.slow
 DIGITS = {"date": "20251018", "time_range": "10251150"}
@@ -42,7 +42,7 @@ def photographed(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
     model as one of the bench's (half the frame, defocus 1.25 px, 2 px shake, noise 3.5, JPEG
     84), and rectified as ingest does."""
     folder = tmp_path_factory.mktemp("strokes")
-    page = issue_one_record_form(folder, "笔迹班").page.copy()
+    page = issue_one_form(folder, "笔迹班").page.copy()
     for i, field in enumerate(_combs()):
         draw_digit_cells(page, [px_box(c) for c in field.cells], DIGITS[field.kind], style=THIN_PEN, rng=np.random.default_rng(i))
     model = replace(

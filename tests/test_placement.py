@@ -20,7 +20,7 @@ from pipeline.model.form import FormDef, load_form
 from pipeline.scan.placement import DOUBT_MISPLACED, misplaced_fields, outline_shown
 from pipeline.scan.rectify import frame_offsets, rectify_photo
 from pipeline.scan.register import register_page, warp_to_template
-from scan_support import TEMPLATE_DPI, IssuedPage, issue_one_record_form, mark_options
+from scan_support import TEMPLATE_DPI, IssuedPage, issue_one_form, mark_options
 
 PX = defs.REGISTERED_PX_PER_MM
 DATA = Path(__file__).parent / "data" / "photos"
@@ -29,7 +29,7 @@ MARKS = {("mode", "电话"): "tick", ("visit_type", "重点"): "tick", ("topics"
 
 @pytest.fixture(scope="module")
 def issued(tmp_path_factory: pytest.TempPathFactory) -> IssuedPage:
-    issued = issue_one_record_form(tmp_path_factory.mktemp("placement"), "框位班")
+    issued = issue_one_form(tmp_path_factory.mktemp("placement"), "框位班")
     mark_options(issued.page, load_form("record"), MARKS)
     return issued
 

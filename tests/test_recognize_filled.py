@@ -19,7 +19,7 @@ from pipeline.model.record import FieldValue
 from pipeline.recognize.omr import DOUBT_FILLED_ONLY
 from pipeline.store.records import current_record
 from pipeline.synth.scanner import ScannerModel
-from scan_support import issue_one_record_form, mark_options, scanned
+from scan_support import issue_one_form, mark_options, scanned
 
 pytestmark = pytest.mark.slow
 FORM = load_form("record")
@@ -29,7 +29,7 @@ SCANNER = ScannerModel(dpi=200, rotation=1.0, shift_mm=(1.5, -1.0), blur=0.5, no
 
 def _topics_as_read(folder: Path, marks: dict[str, str]) -> FieldValue:
     """The topics field after marking its boxes (option value -> pen kind) and ingesting page 1."""
-    issued = issue_one_record_form(folder, "涂框班")
+    issued = issue_one_form(folder, "涂框班")
     mark_options(issued.page, FORM, {("topics", value): kind for value, kind in marks.items()})
     scan = folder / "scan.png"
     Image.fromarray(scanned(issued.page, SCANNER)).save(scan, dpi=(SCANNER.dpi, SCANNER.dpi))

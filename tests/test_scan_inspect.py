@@ -18,7 +18,7 @@ from pipeline.scan.geometry import registered_shape
 from pipeline.ingest.inspect import checkbox_gallery, stored_checkbox_tiles
 from pipeline.store.workspace import Workspace
 from pipeline.synth.scanner import ScannerModel
-from tests.scan_support import TEMPLATE_DPI, issue_one_record_form, mark_options, rasterise, scanned
+from tests.scan_support import TEMPLATE_DPI, issue_one_form, mark_options, rasterise, scanned
 
 CLASS = "调试班"
 FORM = load_form("record")
@@ -36,7 +36,7 @@ class Scanned:
 @pytest.fixture(scope="module")
 def scanned_form(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
     tmp = tmp_path_factory.mktemp("inspect")
-    issued = issue_one_record_form(tmp, CLASS)
+    issued = issue_one_form(tmp, CLASS)
     page, ws = issued.page, issued.ws
     mark_options(page, FORM, MARKS)
     image = scanned(page, ScannerModel(dpi=200, rotation=1.5, shift_mm=(2.0, 1.0), blur=0.5, noise=3.0))

@@ -30,7 +30,7 @@ from pipeline.scan.illumination import flatten_light
 from pipeline.scan.register import register_page, warp_to_template
 from pipeline.store import records as record_store
 from pipeline.synth.handwriting import HandwritingStyle, draw_text, handwriting_font, px_box
-from scan_support import IssuedPage, issue_one_record_form, mark_options
+from scan_support import IssuedPage, issue_one_form, mark_options
 
 pytestmark = pytest.mark.slow
 CLASS = "照片班"
@@ -48,7 +48,7 @@ TICKED = {"ticked"}  # OMR's state of a tick or a cross
 
 @pytest.fixture(scope="module")
 def issued(tmp_path_factory: pytest.TempPathFactory) -> IssuedPage:
-    issued = issue_one_record_form(tmp_path_factory.mktemp("photo"), CLASS)
+    issued = issue_one_form(tmp_path_factory.mktemp("photo"), CLASS)
     mark_options(issued.page, load_form("record"), MARKS)
     return issued
 

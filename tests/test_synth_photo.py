@@ -22,14 +22,14 @@ from pipeline.synth import settings as synth_defs
 from pipeline.synth.kinds import score_kinds
 from pipeline.synth.photo import PhotoModel, chat_screenshot, photo_bytes, photograph, random_photo, sheet_corners
 from pipeline.synth.returns import StackEvents, fill_returns
-from tests.scan_support import issue_one_record_form
+from tests.scan_support import issue_one_form
 
 SMALL = (900, 1200)  # a small frame keeps the byte-level checks quick; geometry scales with it
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
-    return issue_one_record_form(tmp_path_factory.mktemp("photo"), "拍照班").page
+    return issue_one_form(tmp_path_factory.mktemp("photo"), "拍照班").page
 
 
 def _model(seed: int, **changes: object) -> PhotoModel:
@@ -106,7 +106,7 @@ def test_a_chat_screenshot_is_a_phone_sized_picture_with_no_marker(page: np.ndar
 
 @pytest.mark.slow
 def test_photo_returns_carry_phone_names_a_screenshot_and_the_values_the_scans_carry(tmp_path: Path) -> None:
-    issued = issue_one_record_form(tmp_path / "issue", "拍照班")
+    issued = issue_one_form(tmp_path / "issue", "拍照班")
     manifest = issued.forms_dir / "manifest.json"
     events = StackEvents(blank_back_rate=0.0, duplicates=1, missing=0, foreign=0, upside_down=0, screenshots=1)
     photos = fill_returns(manifest, tmp_path / "photos", seed=5, photos=True, photo_frame=SMALL, events=events, policy=issued.ws.policy)

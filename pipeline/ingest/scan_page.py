@@ -339,8 +339,14 @@ def _stray_doubts(
 
 
 def _nearest(box: Box, fields: Sequence[FieldDef]) -> FieldDef | None:
-    centre = np.array([box.x + box.w / 2, box.y + box.h / 2])
-    return min(fields, key=lambda f: float(np.linalg.norm(centre - [f.box.x + f.box.w / 2, f.box.y + f.box.h / 2])), default=None)
+    """The field whose box lies nearest ``box`` (the gap between them): writing that runs out
+    of a box belongs to that box, not to a neighbour whose centre happens to be nearer."""
+    def gap(f: FieldDef) -> float:
+        dx = max(f.box.x - box.right, box.x - f.box.right, 0.0)
+        dy = max(f.box.y - box.bottom, box.y - f.box.bottom, 0.0)
+        return float(np.hypot(dx, dy))
+
+    return min(fields, key=gap, default=None)
 
 
 def _too_few_pixels(image: np.ndarray, dpi: float | None) -> str:
