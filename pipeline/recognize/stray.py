@@ -48,7 +48,6 @@ def stray_writing(registered: np.ndarray, printed: np.ndarray, page: PageDef) ->
     for box in page.content_boxes:
         if not _printed_as_rendered(box, ink, dark):
             _set(unexplained, box, 0.0, value=False)
-    unexplained = drop_specks(unexplained)
     return [Stray(box, _printed_field(page, box)) for box in _patches(unexplained)]
 
 
@@ -58,7 +57,7 @@ def writing_on_blank(page: np.ndarray, dpi: float) -> list[Box]:
     scale = PX / (dpi / 25.4)
     ink = binarize(cv2.resize(page, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
     ink &= ~_edge(ink.shape)
-    return _patches(drop_specks(ink))
+    return _patches(ink)
 
 
 def _printed_dark(printed: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -120,7 +119,11 @@ def _set(mask: np.ndarray, box: Box, pad: float, *, value: bool = True) -> None:
 
 
 def _patches(ink: np.ndarray) -> list[Box]:
-    """Strokes near each other joined into patches; those the size of writing, not a fold."""
+    """Strokes near each other joined into patches; those the size of writing, not a fold.
+    Most pages have no ink to judge at all (less than one patch's worth): none is looked for."""
+    if np.count_nonzero(ink) < defs.STRAY_MIN_INK * PX * PX:
+        return []
+    ink = drop_specks(ink)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(_grown(ink.astype(np.uint8), defs.STRAY_JOIN), connectivity=8)
     strokes = np.bincount(labels[ink], minlength=count) / PX / PX
     boxes = (Box(*(float(v) / PX for v in stats[i, :4])) for i in range(1, count))
