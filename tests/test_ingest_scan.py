@@ -519,7 +519,7 @@ def test_writing_outside_the_boxes_to_fill_is_shown_on_a_field_not_lost(tmp_path
     clean, _ = found["clean"]
     assert not [fid for fid, v in clean.fields.items() if "手写字迹" in v.message]
     record, notes = found["written"]
-    assert record.fields["address"].status == "review" and "“家庭住址”印好的内容旁有手写字迹" in record.fields["address"].message
+    assert record.fields["address"].status == "review" and "“家庭住址”印好的内容旁有多出的字迹" in record.fields["address"].message
     assert record.fields["address"].value == clean.fields["address"].value and record.fields["address"].crop
     near = sorted(fid for fid, v in record.fields.items() if "此栏附近的填写栏以外有手写字迹" in v.message)
     assert near == ["place", "visit_date"] and all(record.fields[fid].status == "review" for fid in near)
