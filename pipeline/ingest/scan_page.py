@@ -312,8 +312,8 @@ def _read_as(
 
 
 def _as_printed(form: FormDef, payload: PagePayload, student: Student, ctx: ScanContext) -> np.ndarray | None:
-    """The page as it was printed for ``student`` (its title aside: see recognize.stray), as
-    far as the batch's snapshot of the school's policy tells."""
+    """The page as it was printed for ``student``, as far as the batch's snapshot of the
+    school's policy tells (what may differ since, such as the title, recognize.stray leaves out)."""
     if ctx.policy is None:
         return None
     return render_page_image(filled_form(form, student, ctx.policy, form_id=payload.form_id), payload.page, defs.REGISTERED_PX_PER_MM)

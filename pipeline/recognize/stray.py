@@ -1,17 +1,16 @@
-"""Writing on a scanned page outside every box a teacher fills: a corrected phone number or
-address beside the printed one, a student's name written over the printed name, a note in the
-margin. The readers read only the boxes a teacher fills, so such writing would be lost, and a
-correction of a printed value silently overruled by the roster.
+"""Writing on a scanned page outside every box a teacher fills: a new address beside the printed
+one, a student's name written over the printed name, a note in the margin, answers jotted beside
+the outline's questions, the end of a word that runs out of its box. The readers read only the
+boxes a teacher fills, so such writing would be lost, and a correction of a printed value
+silently overruled by the roster.
 
 The page as printed is known (:func:`pipeline.render.pdf.render_page_image`); the scan's ink that
-no printed mark explains, within a tolerance for registration, and that lies outside the boxes
-a teacher fills (whose writing is read there, and may run over their frames), is writing. What
-varies between printings without being writing is left out: the title (a reprint's mark, a
-renamed school) and what identifies the page; the outline's generated text is judged only where
-the scan shows it as rendered now (the policy or the student's groups may have changed since it
-was printed). Scanner specks, folds and the paper's edges
-are not writing: specks are dropped, long thin runs are folds or creases, and a band along the
-paper's edge is not looked at.
+no printed mark explains, within a tolerance for registration, and that lies outside the boxes a
+teacher fills (whose writing is read there, and may run over their frames), is writing. Left out:
+the title (a reprint's mark, a renamed school), what identifies the page (QR code, footer) and a
+band along the paper's edge (scanner shadow, staples, punch holes). The outline's generated text
+is judged only where the scan shows it as rendered now (the policy or the student's groups may
+have changed since it was printed). Specks are dropped, and long thin runs are folds or creases.
 """
 
 from __future__ import annotations
