@@ -500,10 +500,11 @@ def test_writing_outside_the_boxes_to_fill_is_shown_on_a_field_not_lost(tmp_path
     the boxes a teacher fills: before, the new address was lost and the printed one stood `auto`,
     the note was nowhere, and the place was read without its end. Now the address goes to a
     person with its crop, the note is shown on the field nearest to it and the overrun on the
-    place (the box it runs out of, though another field's centre is nearer), and the page says
-    how many such patches it has. The same page without them says nothing of the kind."""
+    place (the box it runs out of, though another field's centre is nearer), whose crop grows to
+    show it, and the page says how many such patches it has. The same page without them says
+    nothing of the kind."""
     address = load_form("record").field("address").value_box
-    found = {}
+    found, place_crop = {}, {}
     for name in ("clean", "written"):
         issued = issue_one_form(tmp_path / name, CLASS)
         page = issued.page.copy()
@@ -516,6 +517,9 @@ def test_writing_outside_the_boxes_to_fill_is_shown_on_a_field_not_lost(tmp_path
         with issued.ws.session() as s:
             record = record_store.current_record(s, issued.form_id)
         found[name] = (record, " ".join(i.message for i in report.items))
+        digest, _, suffix = record.fields["place"].crop.partition(".")
+        with Image.open(issued.ws.files.path_of(digest, suffix)) as crop:
+            place_crop[name] = crop.size
     clean, _ = found["clean"]
     assert not [fid for fid, v in clean.fields.items() if "手写字迹" in v.message]
     record, notes = found["written"]
@@ -523,6 +527,7 @@ def test_writing_outside_the_boxes_to_fill_is_shown_on_a_field_not_lost(tmp_path
     assert record.fields["address"].value == clean.fields["address"].value and record.fields["address"].crop
     near = sorted(fid for fid, v in record.fields.items() if "此栏附近的填写栏以外有手写字迹" in v.message)
     assert near == ["place", "visit_date"] and all(record.fields[fid].status == "review" for fid in near)
+    assert place_crop["written"][0] > place_crop["clean"][0] and place_crop["written"][1] == place_crop["clean"][1]
     assert "3 处手写字迹不在填写栏里" in notes
 
 

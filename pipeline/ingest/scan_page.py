@@ -323,18 +323,25 @@ def _stray_doubts(
     values: dict[str, RawValue], crops: dict[str, bytes], strays: Sequence[Stray], registered: np.ndarray, page: PageDef
 ) -> tuple[dict[str, RawValue], dict[str, bytes]]:
     """Each patch of writing outside the boxes to fill shown on a field: on the pre-printed field
-    it lies on (which then goes to a person with its crop, its printed value standing until they
-    say otherwise), else on the nearest field to fill."""
+    it lies on (which then goes to a person, its printed value standing until they say
+    otherwise), else on the nearest field to fill. The field's crop grows to show the patch, but
+    a paragraph's, whose line images are cut from it by its box's corner."""
     values, crops = dict(values), dict(crops)
     fields = {f.id: f for f in page.fields}
+    shown: dict[str, Box] = {}
+    to_fill = [f for f in page.fields if f.id in values and f.fillable]
     for stray in strays:
-        if stray.field_id is not None:
-            f = fields[stray.field_id]
+        f = fields[stray.field_id] if stray.field_id is not None else _nearest(stray.box, to_fill)
+        if f is None:
+            continue
+        if f.fillable:
+            values[f.id] = values[f.id] if DOUBT_STRAY_NEAR in values[f.id].doubt else _doubted(values[f.id], DOUBT_STRAY_NEAR)
+        else:
             values[f.id] = RawValue(raw=None, confidence=1.0, source="ocr", doubt=DOUBT_STRAY_PRINTED.format(label=f.label))
-            crops[f.id] = _png(crop_mm(registered, f.box, pad_mm=defs.CROP_PAD_MM))
-        elif near := _nearest(stray.box, [f for f in page.fields if f.id in values and f.fillable]):
-            if DOUBT_STRAY_NEAR not in values[near.id].doubt:
-                values[near.id] = _doubted(values[near.id], DOUBT_STRAY_NEAR)
+        shown[f.id] = shown.get(f.id, f.box).united(stray.box)
+    for fid, box in shown.items():
+        if not values[fid].lines:
+            crops[fid] = _png(crop_mm(registered, box, pad_mm=defs.CROP_PAD_MM))
     return values, crops
 
 

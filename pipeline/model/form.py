@@ -102,6 +102,11 @@ class Box:
             and self.y - tolerance <= y <= self.bottom + tolerance
         )
 
+    def united(self, other: Box) -> Box:
+        """The smallest box holding this one and ``other``."""
+        x, y = min(self.x, other.x), min(self.y, other.y)
+        return Box(x, y, max(self.right, other.right) - x, max(self.bottom, other.bottom) - y)
+
 
 @dataclass(frozen=True)
 class Option:
