@@ -18,6 +18,8 @@ from pipeline.scan.geometry import registered_shape
 from pipeline.ingest.inspect import checkbox_gallery, stored_checkbox_tiles
 from pipeline.store.workspace import Workspace
 from pipeline.synth.scanner import ScannerModel
+from pipeline.model.form import Box
+from pipeline.synth.handwriting import HandwritingStyle, draw_text, px_box
 from tests.scan_support import TEMPLATE_DPI, issue_one_form, mark_options, rasterise, scanned
 
 CLASS = "调试班"
@@ -63,6 +65,23 @@ def test_overlay_draws_the_layout_on_the_identified_registered_page(scanned_form
         option = FORM.field("mode").options[0].box  # its outline is drawn in colour on the grey page
         r, g, b = image.convert("RGB").getpixel((round(option.x * 8), round(option.y * 8) + image.height - rows))
         assert len({r, g, b}) > 1
+    assert "填写栏以外的手写字迹" not in result.output  # a page written only in its boxes
+
+
+def test_overlay_with_the_workspace_draws_the_writing_outside_the_boxes(scanned_form: Scanned, tmp_path: Path) -> None:
+    """The page as ingest sees it: a note written above the table is framed and counted (it
+    needs the page as printed, so the student's issue in the workspace); without the workspace
+    the layout alone is drawn."""
+    page = rasterise(scanned_form.forms_dir / "pdf" / "record" / f"{CLASS}.pdf", 0)
+    mark_options(page, FORM, MARKS)
+    px = TEMPLATE_DPI / 25.4
+    draw_text(page, px_box(Box(45, 28, 70, 7.5), px), "学生已搬家", style=HandwritingStyle.random(np.random.default_rng(3)), rng=np.random.default_rng(4), px_per_mm=px)
+    Image.fromarray(page).save(tmp_path / "note.png", dpi=(TEMPLATE_DPI, TEMPLATE_DPI))
+    found = run("overlay", tmp_path / "note.png", "--out", tmp_path / "with.png", "-w", scanned_form.ws.root)
+    assert found.exit_code == 0, found.output
+    assert "填写栏以外的手写字迹 1 处" in found.output
+    alone = run("overlay", tmp_path / "note.png", "--out", tmp_path / "alone.png", "--forms-dir", scanned_form.forms_dir)
+    assert alone.exit_code == 0 and "填写栏以外的手写字迹" not in alone.output
 
 
 def test_overlay_of_a_blank_page_names_file_and_page_and_exits_1(tmp_path: Path) -> None:

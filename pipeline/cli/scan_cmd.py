@@ -43,7 +43,7 @@ def overlay(file: Path, page_no: int, half: int | None, out: Path, workspace: Pa
 
     只凭二维码识别（不用页脚或页眉）。二维码只含表单编号：给了 -w 时按工作区的发放记录确定是哪种表单，给了 --forms-dir 时按生成清单，否则按二维码中的版面指纹在现有表单定义中查找。
 
-    图片上方注明识别结果（表单编号、页码、旋转）、配准残差，以及框线与版面对不上的栏（读入时这些栏送人工核对）。空白页、无法识别或无法配准的页说明原因，退出码为 1。
+    图片上方注明识别结果（表单编号、页码、旋转）、配准残差，以及框线与版面对不上的栏（读入时这些栏送人工核对）；给了 -w 时还用黑色粗框画出填写栏以外的手写字迹（按印好的样子比对找出）。空白页、无法识别或无法配准的页说明原因，退出码为 1。
 
     \b
     示例：
@@ -52,12 +52,15 @@ def overlay(file: Path, page_no: int, half: int | None, out: Path, workspace: Pa
       jiafang scan overlay 扫描/每版两页.pdf --page 1 --half 2 --out 右半页.png
     """
     from pipeline.ingest.inspect import chain_lookups, form_by_issue, form_by_layout, form_by_manifest, overlay_scan, write_png
+    from pipeline.ingest.scan_run import scan_context
 
     lookups = [form_by_manifest(forms_dir)] if forms_dir else []
+    context = None
     if workspace:
         with opened_workspace(workspace) as ws:
-            lookups.insert(0, form_by_issue(ws))  # asked first; reads the issuance table at once
-    result = overlay_scan(file, page_no, lookup=chain_lookups([*lookups, form_by_layout]), half=half)
+            context = scan_context(ws)  # read at once: the issuance table, layouts, roster, policy
+        lookups.insert(0, form_by_issue(context))  # asked first
+    result = overlay_scan(file, page_no, lookup=chain_lookups([*lookups, form_by_layout]), half=half, context=context)
     write_png(result.image, out)
     reg = result.registration
     click.echo(
@@ -66,6 +69,8 @@ def overlay(file: Path, page_no: int, half: int | None, out: Path, workspace: Pa
     )
     if result.misplaced:
         click.echo(f"框线与版面对不上的栏（读入时会送人工核对）：{'、'.join(result.misplaced)}")
+    if result.strays:
+        click.echo(f"填写栏以外的手写字迹 {len(result.strays)} 处（图中黑色粗框；读入时标在相应的栏上待核对）")
 
 
 @scan.command("gallery")

@@ -28,10 +28,11 @@ from pipeline import defs
 from pipeline.atomic import atomic_write
 from pipeline.errors import ScanError
 from pipeline.identity import PagePayload
-from pipeline.ingest.scan_page import form_for, halves_of, identify, place_page
+from pipeline.ingest.scan_page import ScanContext, as_printed, form_for, halves_of, identify, place_page
 from pipeline.ingest.scan_run import scan_context
 from pipeline.model.form import CHOICE_KINDS, FormDef, PageDef, form_ids, load_form
 from pipeline.recognize.omr import CheckboxReading, read_checkbox
+from pipeline.recognize.stray import Stray, stray_writing
 from pipeline.render.fonts import discover_font_files
 from pipeline.scan.geometry import crop_mm
 from pipeline.scan.identify import PageIdentity
@@ -48,6 +49,8 @@ FormLookup = Callable[[str, str], FormDef | None]  # (form id, layout hash) → 
 
 _CAPTION_PX = 22  # px, caption text height on the overlay (a registered page is 8 px/mm)
 MISPLACED_LINE = "框线与版面对不上的栏（待人工核对）："
+STRAY_LINE = "黑色粗框：填写栏以外的手写字迹 {count} 处（读入时标在相应的栏上待核对）"
+_STRAY_COLOUR, _STRAY_WIDTH = (0, 0, 0), 5
 _LEGEND = "红框 字段 · 橙框 标签 · 蓝框 数字格 · 绿框 选项框 · 紫框 横线带 · 青框 定位标记 · 粉框 二维码"
 _TILE_ZOOM = 3  # a checkbox crop (7.5 mm, 60 px) is shown 3x
 _TILE_TEXT_PX = 14  # px, tile caption text height
@@ -83,6 +86,7 @@ class PageOverlay:
     form: FormDef
     registration: Registration
     misplaced: tuple[str, ...] = ()  # labels of the fields with a box not found in place
+    strays: tuple[Stray, ...] = ()  # writing outside the boxes to fill (looked for with a workspace)
 
 
 @dataclass(frozen=True)
@@ -117,9 +121,8 @@ def form_by_manifest(forms_dir: Path) -> FormLookup:
     return lambda form_id, layout_hash: load_form(kinds[form_id]) if form_id in kinds else None
 
 
-def form_by_issue(ws: Workspace) -> FormLookup:
-    """Form ids → the form as printed, from the workspace's issuance table and stored layouts."""
-    ctx = scan_context(ws)
+def form_by_issue(ctx: ScanContext) -> FormLookup:
+    """Form ids → the form as printed, from a workspace's issuance table and stored layouts."""
     return lambda form_id, layout_hash: form_for(ctx.issued[form_id], ctx.layouts) if form_id in ctx.issued else None
 
 
@@ -135,9 +138,12 @@ def chain_lookups(lookups: Sequence[FormLookup]) -> FormLookup:
 # --- overlay --------------------------------------------------------------------------------
 
 
-def overlay_scan(path: Path, page_no: int, *, lookup: FormLookup, half: int | None = None) -> PageOverlay:
+def overlay_scan(
+    path: Path, page_no: int, *, lookup: FormLookup, half: int | None = None, context: ScanContext | None = None
+) -> PageOverlay:
     """Page ``page_no`` (1-based) of a scan file, identified by QR, registered, layout drawn on;
-    of a scan of two pages side by side, its ``half`` (1: left or top, 2: right or bottom).
+    of a scan of two pages side by side, its ``half`` (1: left or top, 2: right or bottom). With
+    a workspace's ``context``, the writing outside the boxes to fill is drawn too.
 
     Raises ScanError naming the file and page when the page is blank, unreadable, cannot be
     identified or does not register, or holds two pages and no ``half`` is named.
@@ -158,8 +164,31 @@ def overlay_scan(path: Path, page_no: int, *, lookup: FormLookup, half: int | No
         raise ScanError(f"{where}：配准失败：{placed.reason}")
     misplaced_ids = misplaced_fields(registered, form_page)
     misplaced = tuple(f.label for f in form_page.fields if f.id in misplaced_ids)
-    caption = [_identity_line(payload, form, registration), _LEGEND, *([MISPLACED_LINE + "、".join(misplaced)] if misplaced else [])]
-    return PageOverlay(_with_caption(overlay_registered(registered, form_page), caption), payload, form, registration, misplaced)
+    strays = _strays(registered, payload, form, context)
+    image = overlay_registered(registered, form_page)
+    _draw_strays(image, strays)
+    caption = [
+        _identity_line(payload, form, registration),
+        _LEGEND,
+        *([MISPLACED_LINE + "、".join(misplaced)] if misplaced else []),
+        *([STRAY_LINE.format(count=len(strays))] if strays else []),
+    ]
+    return PageOverlay(_with_caption(image, caption), payload, form, registration, misplaced, strays)
+
+
+def _strays(registered: np.ndarray, payload: PagePayload, form: FormDef, context: ScanContext | None) -> tuple[Stray, ...]:
+    """The writing outside the boxes to fill, as ingest finds it (none without the student's issue)."""
+    issue = context.issued.get(payload.form_id) if context and payload.school == context.school_code else None
+    if context is None or issue is None or issue.student_no not in context.students:
+        return ()
+    printed = as_printed(form, payload, context.students[issue.student_no], context)
+    return tuple(stray_writing(registered, printed, form.pages[payload.page - 1])) if printed is not None else ()
+
+
+def _draw_strays(image: Image.Image, strays: Sequence[Stray]) -> None:
+    pen, px = ImageDraw.Draw(image), defs.REGISTERED_PX_PER_MM
+    for s in strays:
+        pen.rectangle((s.box.x * px, s.box.y * px, s.box.right * px, s.box.bottom * px), outline=_STRAY_COLOUR, width=_STRAY_WIDTH)
 
 
 def _half_of(
@@ -245,7 +274,7 @@ def stored_checkbox_tiles(ws: Workspace, *, field_id: str | None = None) -> list
     """Checkbox tiles of every read page the workspace keeps a registered image of."""
     if field_id is not None and field_id not in _choice_field_ids():
         raise ScanError(f"没有名为 {field_id!r} 的勾选字段（可用：{'、'.join(sorted(_choice_field_ids()))}）")
-    lookup = form_by_issue(ws)
+    lookup = form_by_issue(scan_context(ws))
     with ws.session() as session:
         pages = pages_with_status(session, "read")
     tiles: list[CheckboxTile] = []

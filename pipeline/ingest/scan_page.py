@@ -268,7 +268,7 @@ def _read_as(
         return PageOutcome("quarantined", other, form_id=payload.form_id, page_no=payload.page)
     issue = ctx.issued[payload.form_id]
     student = ctx.students[issue.student_no]
-    printed = _as_printed(form, payload, student, ctx) if payload.school == ctx.school_code else None
+    printed = as_printed(form, payload, student, ctx) if payload.school == ctx.school_code else None
     strays = stray_writing(registered, printed, form_page) if printed is not None else []
     if unfilled_is_blank and not strays and not _has_writing(registered, form_page):
         return PageOutcome("blank", UNFILLED_PAGE, form_id=payload.form_id, page_no=payload.page, layout_hash=form.layout_hash)
@@ -311,7 +311,7 @@ def _read_as(
     )
 
 
-def _as_printed(form: FormDef, payload: PagePayload, student: Student, ctx: ScanContext) -> np.ndarray | None:
+def as_printed(form: FormDef, payload: PagePayload, student: Student, ctx: ScanContext) -> np.ndarray | None:
     """The page as it was printed for ``student``, as far as the batch's snapshot of the
     school's policy tells (what may differ since, such as the title, recognize.stray leaves out)."""
     if ctx.policy is None:
