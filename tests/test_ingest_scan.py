@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import sqlite3
@@ -25,6 +26,7 @@ from sqlalchemy import text
 
 from pipeline.generate import generate
 from pipeline.ingest import ingest
+from pipeline.ingest.scan_page import UNCHECKED_STRAYS
 from pipeline.model.form import load_form
 from pipeline.resources import samples_dir
 from pipeline.roster.importer import import_roster
@@ -549,3 +551,35 @@ def test_answers_written_beside_the_outlines_questions_are_shown_not_lost(tmp_pa
     shown = [fid for fid, v in record.fields.items() if "此栏附近的填写栏以外有手写字迹" in v.message]
     assert shown and all(record.fields[fid].status == "review" for fid in shown)
     assert "2 处手写字迹不在填写栏里" in " ".join(i.message for i in report.items)
+
+
+@pytest.mark.parametrize("why", ["roster-changed", "no-fonts"])
+def test_a_page_that_cannot_be_drawn_as_printed_is_read_and_says_what_was_not_checked(tmp_path: Path, why: str) -> None:
+    """The office corrects a phone number in the roster after printing, to one the form's boxes
+    cannot hold; or the PC reading the scans has no font to draw the form with. The page as
+    printed cannot be drawn again, so writing outside its boxes cannot be looked for: the page
+    is read, and says so. (The first version of that check failed on such a page, and the page
+    was quarantined as 程序错误.)"""
+    issued = issue_one_form(tmp_path, CLASS)
+    page = issued.page.copy()
+    mark_options(page, load_form("record"), {("mode", "入户走访"): "tick"})
+    Image.fromarray(page).save(tmp_path / "page.png", dpi=(TEMPLATE_DPI, TEMPLATE_DPI))
+    if why == "roster-changed":
+        with issued.ws.session() as s:
+            student = repo.list_students(s, class_name=CLASS)[0]
+            repo.upsert_students(s, [replace(student, phone="138123456789")])
+        report = ingest(issued.ws, [tmp_path / "page.png"], workers=1)
+        assert [f.outcome for f in report.files] == ["read"]
+        assert UNCHECKED_STRAYS in " ".join(i.message for i in report.items)
+        return
+    issued.ws.close()
+    env = {**os.environ, defs.FONTS_ENV: str(tmp_path / "没有这个字体.ttf")}
+    run = subprocess.run(
+        [sys.executable, "-m", "pipeline", "ingest", "-w", str(issued.ws.root), str(tmp_path / "page.png")],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert "程序错误" not in run.stdout + run.stderr and UNCHECKED_STRAYS in run.stdout + run.stderr
+    ws = open_workspace(issued.ws.root)
+    with ws.session() as s:
+        assert record_store.current_record(s, issued.form_id) is not None
+    ws.close()

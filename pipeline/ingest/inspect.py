@@ -28,11 +28,11 @@ from pipeline import defs
 from pipeline.atomic import atomic_write
 from pipeline.errors import ScanError
 from pipeline.identity import PagePayload
-from pipeline.ingest.scan_page import ScanContext, as_printed, form_for, halves_of, identify, place_page
+from pipeline.ingest.scan_page import ScanContext, find_strays, form_for, halves_of, identify, place_page
 from pipeline.ingest.scan_run import scan_context
 from pipeline.model.form import CHOICE_KINDS, FormDef, PageDef, form_ids, load_form
 from pipeline.recognize.omr import CheckboxReading, read_checkbox
-from pipeline.recognize.stray import Stray, stray_writing
+from pipeline.recognize.stray import Stray
 from pipeline.render.fonts import discover_font_files
 from pipeline.scan.geometry import crop_mm
 from pipeline.scan.identify import PageIdentity
@@ -164,7 +164,7 @@ def overlay_scan(
         raise ScanError(f"{where}：配准失败：{placed.reason}")
     misplaced_ids = misplaced_fields(registered, form_page)
     misplaced = tuple(f.label for f in form_page.fields if f.id in misplaced_ids)
-    strays = _strays(registered, payload, form, context)
+    strays = tuple(find_strays(registered, form, payload, context) or ()) if context else ()
     image = overlay_registered(registered, form_page)
     _draw_strays(image, strays)
     caption = [
@@ -174,15 +174,6 @@ def overlay_scan(
         *([STRAY_LINE.format(count=len(strays))] if strays else []),
     ]
     return PageOverlay(_with_caption(image, caption), payload, form, registration, misplaced, strays)
-
-
-def _strays(registered: np.ndarray, payload: PagePayload, form: FormDef, context: ScanContext | None) -> tuple[Stray, ...]:
-    """The writing outside the boxes to fill, as ingest finds it (none without the student's issue)."""
-    issue = context.issued.get(payload.form_id) if context and payload.school == context.school_code else None
-    if context is None or issue is None or issue.student_no not in context.students:
-        return ()
-    printed = as_printed(form, payload, context.students[issue.student_no], context)
-    return tuple(stray_writing(registered, printed, form.pages[payload.page - 1])) if printed is not None else ()
 
 
 def _draw_strays(image: Image.Image, strays: Sequence[Stray]) -> None:

@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from pipeline import defs
+from pipeline.errors import FontCoverageError, RenderError
 from pipeline.identity import PagePayload, form_kind
 from pipeline.model.classes import normalize_class
 from pipeline.model.filled import FilledForm
@@ -68,6 +69,7 @@ WRITTEN_PADDING = "“此页有意留空”的页上有手写字迹（可能是�
 STRAY = "本页有 {count} 处手写字迹不在填写栏里（写在印好的内容上、页边或栏目之间），没有读入，已标在相应的栏上待核对"
 DOUBT_STRAY_PRINTED = "“{label}”印好的内容旁有多出的字迹（可能手写改了预填内容、划掉后写了别的学生，或花名册在打印后改过），没有读入，请对照原图核对"
 DOUBT_STRAY_NEAR = "此栏附近的填写栏以外有手写字迹（页边或栏目之间），没有读入，请对照原图核对"
+UNCHECKED_STRAYS = "无法还原这张表印好的样子（预填内容在打印后改过，或读入的电脑缺少字体），本页没有查找填写栏以外的手写字迹，请对照原图看一眼页边和预填栏旁"
 COMMENTED = "扫描件的 PDF 上有批注：{text}，没有读入，请核对（此提示放在本页第一栏“{label}”）"
 COMMENTED_PAGE = "这一页的 PDF 上有批注：{text}"
 TWO_UP = "一张扫描件上并排有两页（每版打印 2 页，或两张纸在 A3 扫描仪上并排扫描），已分开读入"
@@ -268,8 +270,7 @@ def _read_as(
         return PageOutcome("quarantined", other, form_id=payload.form_id, page_no=payload.page)
     issue = ctx.issued[payload.form_id]
     student = ctx.students[issue.student_no]
-    printed = as_printed(form, payload, student, ctx) if payload.school == ctx.school_code else None
-    strays = stray_writing(registered, printed, form_page) if printed is not None else []
+    strays = find_strays(registered, form, payload, ctx)
     if unfilled_is_blank and not strays and not _has_writing(registered, form_page):
         return PageOutcome("blank", UNFILLED_PAGE, form_id=payload.form_id, page_no=payload.page, layout_hash=form.layout_hash)
     lexicon = Lexicon.from_roster(student, ctx.teachers, issue.class_name, dates=ctx.dates, places=ctx.places)
@@ -294,7 +295,9 @@ def _read_as(
     if (held := _written_narratives(values, form_page)) and thresholded(image):
         values = {fid: _doubted(v, DOUBT_BILEVEL) if fid in held else v for fid, v in values.items()}
         notes = (*notes, BILEVEL_NARRATIVE.format(count=len(held)))
-    if strays:
+    if strays is None:
+        notes = (*notes, UNCHECKED_STRAYS)
+    elif strays:
         values, crops = _stray_doubts(values, crops, strays, registered, form_page)
         notes = (*notes, STRAY.format(count=len(strays)))
     return PageOutcome(
@@ -311,12 +314,20 @@ def _read_as(
     )
 
 
-def as_printed(form: FormDef, payload: PagePayload, student: Student, ctx: ScanContext) -> np.ndarray | None:
-    """The page as it was printed for ``student``, as far as the batch's snapshot of the
-    school's policy tells (what may differ since, such as the title, recognize.stray leaves out)."""
-    if ctx.policy is None:
+def find_strays(registered: np.ndarray, form: FormDef, payload: PagePayload, ctx: ScanContext) -> list[Stray] | None:
+    """The writing outside the boxes to fill of a registered page of this school, found against
+    the page as printed for its student (recognize.stray); none looked for without the school's
+    policy or the page's issue; None when the page cannot be drawn as printed here (a roster value
+    changed since printing that no longer fits its box, a reading PC without the fonts)."""
+    issue = ctx.issued.get(payload.form_id)
+    if ctx.policy is None or payload.school != ctx.school_code or issue is None or issue.student_no not in ctx.students:
+        return []
+    filled = filled_form(form, ctx.students[issue.student_no], ctx.policy, form_id=payload.form_id)
+    try:
+        printed = render_page_image(filled, payload.page, defs.REGISTERED_PX_PER_MM)
+    except (RenderError, FontCoverageError):  # a value no box or font holds now; a worker PC without the fonts
         return None
-    return render_page_image(filled_form(form, student, ctx.policy, form_id=payload.form_id), payload.page, defs.REGISTERED_PX_PER_MM)
+    return stray_writing(registered, printed, form.pages[payload.page - 1])
 
 
 def _stray_doubts(
