@@ -6,6 +6,9 @@ not our form is quarantined as foreign, not skipped as blank.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -15,9 +18,10 @@ import pytest
 from PIL import Image
 
 from ingest_support import CLASS, make_workspace
+from pipeline import defs
 from pipeline.generate import generate
 from pipeline.ingest import ingest
-from pipeline.ingest.scan_page import UNFILLED_PAGE, WRITTEN_BACK, WRITTEN_PADDING
+from pipeline.ingest.scan_page import UNCHECKED_PADDING, UNFILLED_PAGE, WRITTEN_BACK, WRITTEN_PADDING
 from pipeline.model.form import Box
 from pipeline.synth.handwriting import HandwritingStyle, draw_text, px_box
 from pipeline.ingest.scan_run import FOREIGN_PICTURE
@@ -129,17 +133,22 @@ def _with_note(page: np.ndarray, text: str, dpi: float = 200) -> np.ndarray:
     return out
 
 
+def _padding_page(ws: Workspace, tmp_path: Path) -> np.ndarray:
+    """The "此页有意留空" page after a one-page memo, as printed, at 200 dpi."""
+    generate(ws, forms=["memo"], formats=["pdf"], out_dir=tmp_path / "print", class_name=CLASS)
+    doc = pdfium.PdfDocument(next((tmp_path / "print" / "pdf" / "memo").glob("*.pdf")))
+    try:
+        return np.asarray(doc[1].render(scale=200 / 72, grayscale=True).to_pil().convert("L"))
+    finally:
+        doc.close()
+
+
 def test_a_note_on_the_back_of_a_sheet_or_on_the_padding_page_is_held_not_skipped(ws: Workspace, tmp_path: Path) -> None:
     """A teacher writes "同上" on the back of a sheet printed on one side, and continues the memo on
     its "此页有意留空" back. Before, both were skipped as blank pages: the first has too little ink
     to count as a page, the second was blank by its QR code whatever was written on it. Unwritten,
     both are still blank."""
-    generate(ws, forms=["memo"], formats=["pdf"], out_dir=tmp_path / "print", class_name=CLASS)
-    doc = pdfium.PdfDocument(next((tmp_path / "print" / "pdf" / "memo").glob("*.pdf")))
-    try:
-        padding = np.asarray(doc[1].render(scale=200 / 72, grayscale=True).to_pil().convert("L"))
-    finally:
-        doc.close()
+    padding = _padding_page(ws, tmp_path)
     white = np.full_like(padding, 248)
     pages = {"back": white, "padding": padding, "back-written": _with_note(white, "同上"), "padding-written": _with_note(padding, "家长说孩子最近睡眠不好")}
     for name, page in pages.items():
@@ -149,3 +158,17 @@ def test_a_note_on_the_back_of_a_sheet_or_on_the_padding_page_is_held_not_skippe
     assert outcomes["back"][0] == outcomes["padding"][0] == "blank"
     assert outcomes["back-written"][0] == "quarantined" and WRITTEN_BACK in outcomes["back-written"][1]
     assert outcomes["padding-written"][0] == "quarantined" and WRITTEN_PADDING in outcomes["padding-written"][1]
+
+
+def test_a_padding_page_read_on_a_pc_without_fonts_is_blank_saying_it_was_not_checked(ws: Workspace, tmp_path: Path) -> None:
+    """Without a font the padding page cannot be drawn as printed to look for writing on it:
+    it is skipped as before, saying so, not failed as 程序错误."""
+    Image.fromarray(_with_note(_padding_page(ws, tmp_path), "家长说孩子最近睡眠不好")).save(tmp_path / "padding.png", dpi=(200, 200))
+    ws.close()
+    env = {**os.environ, defs.FONTS_ENV: str(tmp_path / "没有这个字体.ttf")}
+    run = subprocess.run(
+        [sys.executable, "-m", "pipeline", "ingest", "-w", str(ws.root), "--report", str(tmp_path / "结果.csv"), str(tmp_path / "padding.png")],
+        env=env, capture_output=True, text=True, timeout=300,
+    )
+    said = run.stdout + run.stderr + (tmp_path / "结果.csv").read_text(encoding="utf-8-sig")
+    assert "程序错误" not in said and UNCHECKED_PADDING in said

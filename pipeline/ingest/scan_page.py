@@ -69,6 +69,8 @@ WRITTEN_PADDING = "“此页有意留空”的页上有手写字迹（可能是�
 STRAY = "本页有 {count} 处手写字迹不在填写栏里（写在印好的内容上、页边或栏目之间），没有读入，已标在相应的栏上待核对"
 DOUBT_STRAY_PRINTED = "“{label}”印好的内容旁有多出的字迹（可能手写改了预填内容、划掉后写了别的学生，或花名册在打印后改过），没有读入，请对照原图核对"
 DOUBT_STRAY_NEAR = "此栏附近的填写栏以外有手写字迹（页边或栏目之间），没有读入，请对照原图核对"
+BLANK_PAGE = "空白页（双面扫描的背面或有意留空的页）"
+UNCHECKED_PADDING = "读入的电脑缺少字体，没能检查这张有意留空的页上有没有手写字迹，请看一眼原图"
 UNCHECKED_STRAYS = "无法还原这张表印好的样子（预填内容在打印后改过，或读入的电脑缺少字体），本页没有查找填写栏以外的手写字迹，请对照原图看一眼页边和预填栏旁"
 COMMENTED = "扫描件的 PDF 上有批注：{text}，没有读入，请核对（此提示放在本页第一栏“{label}”）"
 COMMENTED_PAGE = "这一页的 PDF 上有批注：{text}"
@@ -172,21 +174,25 @@ def _blank(image: np.ndarray, dpi: float | None, found: PageIdentity) -> PageOut
     it (a note continued on the back of a sheet): then held for a person, never dropped."""
     if dpi is not None and found.payload is None and writing_on_blank(image, dpi):
         return PageOutcome("quarantined", WRITTEN_BACK)
-    if found.payload is not None and _written_on_padding(image, dpi, found):
+    written = _written_on_padding(image, dpi, found) if found.payload is not None else False
+    if written:
         return PageOutcome("quarantined", WRITTEN_PADDING)
-    return PageOutcome("blank", "空白页（双面扫描的背面或有意留空的页）")
+    return PageOutcome("blank", BLANK_PAGE if written is not None else f"{BLANK_PAGE}；{UNCHECKED_PADDING}")
 
 
-def _written_on_padding(image: np.ndarray, dpi: float | None, found: PageIdentity) -> bool:
+def _written_on_padding(image: np.ndarray, dpi: float | None, found: PageIdentity) -> bool | None:
     """Whether writing lies on a duplex padding page beyond what it prints; a page that cannot
-    be registered is taken as printed."""
+    be registered is taken as printed; None when the page cannot be drawn here (no fonts)."""
     assert found.payload is not None
     page = replace(_generic_page(), fields=(), content_boxes=())
     placed = place_page(image, dpi, page, _page_size(), found.rotation)
     if placed.page is None:
         return False
     after = FilledForm(form=load_form("record"), form_id="", school_code=found.payload.school, title="")
-    printed = render_padding_image(after, found.payload.page, found.payload.layout_hash, defs.REGISTERED_PX_PER_MM)
+    try:
+        printed = render_padding_image(after, found.payload.page, found.payload.layout_hash, defs.REGISTERED_PX_PER_MM)
+    except FontCoverageError:
+        return None
     return bool(stray_writing(placed.page, printed, page))
 
 
