@@ -98,9 +98,10 @@ def rasterise(pdf: Path, index: int, dpi: float = TEMPLATE_DPI) -> np.ndarray:
         doc.close()
 
 
-def scanned(template: np.ndarray, settings: ScannerModel, seed: int = 7) -> np.ndarray:
-    """A grayscale scan of a template page (at TEMPLATE_DPI) made by the scanner model."""
-    image = scan(template, settings, rng=np.random.default_rng(seed))
+def scanned(template: np.ndarray, settings: ScannerModel, seed: int = 7, *, back: np.ndarray | None = None) -> np.ndarray:
+    """A grayscale scan of a template page (at TEMPLATE_DPI) made by the scanner model; ``back``,
+    the other side of the sheet, shows through where ``settings`` say."""
+    image = scan(template, settings, rng=np.random.default_rng(seed), back=back)
     return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
 
 

@@ -24,9 +24,10 @@ from PIL import Image
 from pipeline import defs
 from pipeline.ingest import ingest
 from pipeline.ingest.scan_page import (
-    BILEVEL_NARRATIVE, DOUBT_BILEVEL, DOUBT_FAINT_HAND, DOUBT_LOW_RESOLUTION, FAINT_HAND, LOW_RESOLUTION, MISPLACED,
+    BILEVEL_NARRATIVE, DOUBT_BILEVEL, DOUBT_FAINT_HAND, DOUBT_LOW_RESOLUTION, DOUBT_STRAY_PRINTED, FAINT_HAND, LOW_RESOLUTION,
+    MISPLACED,
 )
-from pipeline.model.form import load_form
+from pipeline.model.form import Box, load_form
 from pipeline.model.record import Record
 from pipeline.recognize import default_engine
 from pipeline.recognize.combs import ONE, SEVEN, comb_segments, read_digits, shape_checked
@@ -34,6 +35,7 @@ from pipeline.recognize.fields import recognize_field
 from pipeline.recognize.ink import InkMap
 from pipeline.recognize.omr import read_checkbox, read_choice_group
 from pipeline.recognize.quality import page_ink, thresholded
+from pipeline.recognize.stray import stray_writing
 from pipeline.scan.geometry import crop_mm
 from pipeline.scan.load import scan_pages
 from pipeline.store.records import current_record
@@ -83,11 +85,12 @@ def _ingested(
     folder: Path, scanner: ScannerModel, write: Callable[[np.ndarray], None], *, suffix: str = ".png", dpi_tag: bool = True
 ) -> tuple[Record, str]:
     """The record and the file's ingest reason after ``write`` on page 1 and scanning it (the
-    scan's dpi in the file's metadata unless not ``dpi_tag``)."""
+    scan's dpi in the file's metadata unless not ``dpi_tag``; page 2 as printed on its back)."""
     issued = issue_one_form(folder, "淡笔班")
     write(issued.page)
+    back = rasterise(next((issued.forms_dir / "pdf" / "record").glob("*.pdf")), 1)
     scan = folder / f"scan{suffix}"
-    Image.fromarray(scanned(issued.page, scanner)).save(scan, **({"dpi": (scanner.dpi, scanner.dpi)} if dpi_tag else {}))
+    Image.fromarray(scanned(issued.page, scanner, back=back)).save(scan, **({"dpi": (scanner.dpi, scanner.dpi)} if dpi_tag else {}))
     report = ingest(issued.ws, [scan], workers=1)
     with issued.ws.session() as s:
         record = current_record(s, issued.form_id)
@@ -138,6 +141,53 @@ def test_a_page_written_in_pencil_says_so_once_and_sends_its_fields_to_review(tm
     for field_id in ("visit_date", "visit_time", "visit_type", "place"):
         assert record.fields[field_id].status == "review"
         assert DOUBT_FAINT_HAND in record.fields[field_id].message
+
+
+@pytest.mark.slow
+def test_a_correction_in_pencil_beside_a_printed_value_on_a_pencil_page_is_shown_not_lost(tmp_path: Path) -> None:
+    """A teacher who writes in pencil writes the family's new address beside the printed one in
+    pencil too. Pencil is lighter than the ink writing outside the boxes was looked for at, so
+    the correction was lost and the printed address stood `auto`. On a page whose writing is
+    faint the pre-printed fields are searched at the page's faint level: the address goes to a
+    person. The same page without the correction, its back seen through the sheet and folded
+    across the address (the back's QR code and the fold's shadow are as dark as pencil), leaves
+    the address as printed and finds nothing."""
+    address = FORM.field("address").value_box
+    pencil = replace(_hand(185), pencil=True)
+
+    def corrected(page: np.ndarray) -> None:
+        _write_visit(page, 185)
+        draw_text(page, px_box(Box(address.x + 100, address.y + 1.5, 55, 9)), "现住幸福里5栋", style=pencil, rng=np.random.default_rng(4))
+
+    record, reason = _ingested(tmp_path / "corrected", GREY, corrected)
+    assert record.fields["address"].status == "review" and DOUBT_STRAY_PRINTED.format(label="家庭住址") in record.fields["address"].message
+    assert FAINT_HAND in reason and "1 处手写字迹不在填写栏里" in reason
+    # the back's QR code and frames seen through the sheet, and a fold's shadow across the address
+    handled = replace(GREY, show_through=0.15, folds=((address.y + 9.7, 0.2, 0.8, 0.4),))
+    record, reason = _ingested(tmp_path / "as-printed", handled, partial(_write_visit, ink=185))
+    assert record.fields["address"].status == "auto" and "手写字迹不在填写栏里" not in reason
+
+
+def test_the_backs_qr_code_seen_through_a_printed_field_is_not_taken_for_a_pencil_correction(tmp_path: Path) -> None:
+    """On a page written faintly the printed fields are searched at the faint level, where the
+    QR code on the sheet's back, seen through the paper (mirrored, and 2 mm lower where a duplex
+    printer set the back off), lies on 表单编号 as dark as pencil: it is not writing. Pencil
+    beside the printed address on the same page is."""
+    issued = issue_one_form(tmp_path, "淡笔班")
+    issued.ws.close()
+    printed, page = issued.page, FORM.pages[0]
+    qr = page.qr_box
+    rows, cols = slice(round(qr.y * PX), round(qr.bottom * PX)), slice(round(qr.x * PX), round(qr.right * PX))
+    seen = np.full(printed.shape, 255.0)
+    top, left = round((qr.y + 2) * PX), printed.shape[1] - cols.stop
+    seen[top : top + rows.stop - rows.start, left : left + cols.stop - cols.start] = printed[rows, cols][:, ::-1]
+    seen = cv2.GaussianBlur(255 - 0.15 * (255 - seen), (0, 0), 0.3 * PX)
+    scan = np.minimum(printed, seen).astype(np.uint8)
+    assert stray_writing(scan, printed, page, faint_level=defs.FAINT_INK_LEVEL) == []
+    address = FORM.field("address").value_box
+    pencil = replace(_hand(185), pencil=True)
+    draw_text(scan, px_box(Box(address.x + 100, address.y + 1.5, 55, 9)), "现住幸福里5栋", style=pencil, rng=np.random.default_rng(4))
+    assert [s.field_id for s in stray_writing(scan, printed, page, faint_level=defs.FAINT_INK_LEVEL)] == ["address"]
 
 
 @pytest.mark.slow

@@ -32,6 +32,7 @@ from pipeline.ingest.scan_page import ScanContext, find_strays, form_for, halves
 from pipeline.ingest.scan_run import scan_context
 from pipeline.model.form import CHOICE_KINDS, FormDef, PageDef, form_ids, load_form
 from pipeline.recognize.omr import CheckboxReading, read_checkbox
+from pipeline.recognize.quality import page_ink
 from pipeline.recognize.stray import Stray
 from pipeline.render.fonts import discover_font_files
 from pipeline.scan.geometry import crop_mm
@@ -164,7 +165,10 @@ def overlay_scan(
         raise ScanError(f"{where}：配准失败：{placed.reason}")
     misplaced_ids = misplaced_fields(registered, form_page)
     misplaced = tuple(f.label for f in form_page.fields if f.id in misplaced_ids)
-    strays = tuple(find_strays(registered, form, payload, context) or ()) if context else ()
+    strays: tuple[Stray, ...] = ()
+    if context:
+        faint = page_ink(registered, form_page).written_faintly
+        strays = tuple(find_strays(registered, form, payload, context, faint_level=faint) or ())
     image = overlay_registered(registered, form_page)
     _draw_strays(image, strays)
     caption = [

@@ -276,11 +276,11 @@ def _read_as(
         return PageOutcome("quarantined", other, form_id=payload.form_id, page_no=payload.page)
     issue = ctx.issued[payload.form_id]
     student = ctx.students[issue.student_no]
-    strays = find_strays(registered, form, payload, ctx)
+    ink = page_ink(registered, form_page)
+    strays = find_strays(registered, form, payload, ctx, faint_level=ink.written_faintly)
     if unfilled_is_blank and not strays and not _has_writing(registered, form_page):
         return PageOutcome("blank", UNFILLED_PAGE, form_id=payload.form_id, page_no=payload.page, layout_hash=form.layout_hash)
     lexicon = Lexicon.from_roster(student, ctx.teachers, issue.class_name, dates=ctx.dates, places=ctx.places)
-    ink = page_ink(registered, form_page)
     values, crops = recognise_page(registered, form_page, lexicon, faint_level=ink.faint_level)
     values = {fid: _doubted(v, GLARE_DOUBT) if fid in placed.glare else v for fid, v in values.items()}
     survival = print_survival(registered, form_page)
@@ -320,11 +320,14 @@ def _read_as(
     )
 
 
-def find_strays(registered: np.ndarray, form: FormDef, payload: PagePayload, ctx: ScanContext) -> list[Stray] | None:
+def find_strays(
+    registered: np.ndarray, form: FormDef, payload: PagePayload, ctx: ScanContext, *, faint_level: float | None = None
+) -> list[Stray] | None:
     """The writing outside the boxes to fill of a registered page of this school, found against
-    the page as printed for its student (recognize.stray); none looked for without the school's
-    policy or the page's issue; None when the page cannot be drawn as printed here (a roster value
-    changed since printing that no longer fits its box, a reading PC without the fonts)."""
+    the page as printed for its student (recognize.stray; down to ``faint_level`` on a page
+    written faintly); none looked for without the school's policy or the page's issue; None when
+    the page cannot be drawn as printed here (a roster value changed since printing that no
+    longer fits its box, a reading PC without the fonts)."""
     issue = ctx.issued.get(payload.form_id)
     if ctx.policy is None or payload.school != ctx.school_code or issue is None or issue.student_no not in ctx.students:
         return []
@@ -333,7 +336,7 @@ def find_strays(registered: np.ndarray, form: FormDef, payload: PagePayload, ctx
         printed = render_page_image(filled, payload.page, defs.REGISTERED_PX_PER_MM)
     except (RenderError, FontCoverageError):  # a value no box or font holds now; a worker PC without the fonts
         return None
-    return stray_writing(registered, printed, form.pages[payload.page - 1])
+    return stray_writing(registered, printed, form.pages[payload.page - 1], faint_level=faint_level)
 
 
 def _stray_doubts(

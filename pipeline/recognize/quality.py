@@ -65,6 +65,12 @@ class PageInk:
         what such a page shows empty may not be)."""
         return self.faint >= defs.FAINT_PAGE_SHARE * self.written
 
+    @property
+    def written_faintly(self) -> float | None:
+        """The faint level where the page's boxes hold writing and most of it is faint or
+        broken (the teacher's pen is faint, wherever else on the page they wrote), else None."""
+        return self.faint_level if self.faint and self.is_faint else None
+
 
 def thresholded(image: np.ndarray) -> bool:
     """Black and white, or nearly: a 1-bit scan, also once saved as JPEG (a phone scanner

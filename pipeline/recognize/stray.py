@@ -16,13 +16,14 @@ have changed since it was printed). Specks are dropped, and long thin runs are f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import reduce
 
 import cv2
 import numpy as np
 
 from pipeline import defs
 from pipeline.model.form import Box, PageDef
-from pipeline.recognize.ink import binarize, drop_specks
+from pipeline.recognize.ink import binarize, drop_specks, faint_map
 
 __all__ = ["Stray", "stray_writing", "writing_on_blank"]
 
@@ -38,10 +39,19 @@ class Stray:
     field_id: str | None
 
 
-def stray_writing(registered: np.ndarray, printed: np.ndarray, page: PageDef) -> list[Stray]:
+def stray_writing(
+    registered: np.ndarray, printed: np.ndarray, page: PageDef, *, faint_level: float | None = None
+) -> list[Stray]:
     """Patches of writing on ``registered`` (a scan in template space) that ``printed`` (the page
-    as printed, same space, grey) does not explain, outside the boxes a teacher fills."""
-    ink, dark = binarize(registered), _printed_dark(printed, registered.shape)
+    as printed, same space, grey) does not explain, outside the boxes a teacher fills. On a page
+    written faintly (pencil, a light pen, a 1-bit copy of them) the pre-printed fields are also
+    searched down to its ``faint_level``, broken strokes joined: a correction there is written
+    with the pen of the rest, and left unseen the printed value would stand. Not the rest of the
+    page: at that level what the duplex back shows through the paper is ink."""
+    ink = binarize(registered)
+    if faint_level is not None:
+        ink |= _faint_on_pre_printed(registered, page, faint_level)
+    dark = _printed_dark(printed, registered.shape)
     unexplained = ink & ~_grown(dark, defs.STRAY_PRINT_TOLERANCE).astype(bool)
     unexplained &= ~_not_looked_at(page, ink.shape)
     for box in page.content_boxes:
@@ -102,6 +112,22 @@ def _not_looked_at(page: PageDef, shape: tuple[int, ...]) -> np.ndarray:
         _set(mask, box, pad)
     _set(mask, Box(0, 0, shape[1] / PX, defs.STRAY_TITLE_BOTTOM), 0.0)
     return mask | _edge(shape)
+
+
+def _faint_on_pre_printed(registered: np.ndarray, page: PageDef, level: float) -> np.ndarray:
+    """Faint strokes in the boxes of the fields printed from the roster (:func:`faint_map`: the
+    long runs of a fold's shadow, or of the back's QR code seen through the sheet, are none)."""
+    mask = np.zeros(registered.shape[:2], bool)
+    boxes = [f.box for f in page.fields if not f.fillable]
+    if not boxes:
+        return mask
+    area = reduce(Box.united, boxes)
+    rows, cols = slice(round(area.y * PX), round(area.bottom * PX)), slice(round(area.x * PX), round(area.right * PX))
+    mask[rows, cols] = faint_map(registered[rows, cols], level).mask
+    boxed = np.zeros_like(mask)
+    for box in boxes:
+        _set(boxed, box, 0.0)
+    return mask & boxed
 
 
 def _edge(shape: tuple[int, ...]) -> np.ndarray:
