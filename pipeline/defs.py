@@ -430,6 +430,7 @@ STRAY_EDGE = 5.0  # mm along the paper's edge not looked at (scanner shadow, sta
 STRAY_JOIN = 1.5  # mm between strokes of one patch of writing
 STRAY_MIN_SIDE = 2.5  # mm, least width and height of a patch of writing (a small written character ~4)
 STRAY_MIN_INK = 2.0  # mm² of strokes in a patch of writing
+STRAY_QR_THROUGH_PAD = 4.0  # mm around where the back's QR code shows through: a duplex printer sets the back off by up to ~2 mm, and the ghost is blurred
 STRAY_MAX_ELONGATION = 10.0  # longest over shortest side of a patch of writing; longer ones are folds or creases
 REVIEW_LINE_PAD_MM = 1.5  # mm of the field's crop kept around a line's ink in the review station's line image
 # A narrative line next to faint ink no line showed the recognizer is not accepted

@@ -47,7 +47,8 @@ def stray_writing(
     written faintly (pencil, a light pen, a 1-bit copy of them) the pre-printed fields are also
     searched down to its ``faint_level``, broken strokes joined: a correction there is written
     with the pen of the rest, and left unseen the printed value would stand. Not the rest of the
-    page: at that level what the duplex back shows through the paper is ink."""
+    page: at that level what the duplex back shows through the paper (its QR code, its frames)
+    is ink."""
     ink = binarize(registered)
     if faint_level is not None:
         ink |= _faint_on_pre_printed(registered, page, faint_level)
@@ -115,8 +116,9 @@ def _not_looked_at(page: PageDef, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _faint_on_pre_printed(registered: np.ndarray, page: PageDef, level: float) -> np.ndarray:
-    """Faint strokes in the boxes of the fields printed from the roster (:func:`faint_map`: the
-    long runs of a fold's shadow, or of the back's QR code seen through the sheet, are none)."""
+    """Faint strokes (:func:`faint_map`: a fold's shadow is a long run, no stroke) in the boxes
+    of the fields printed from the roster, but where the QR code on the sheet's back, seen
+    mirrored through the paper, may lie (every page prints it in the same place)."""
     mask = np.zeros(registered.shape[:2], bool)
     boxes = [f.box for f in page.fields if not f.fillable]
     if not boxes:
@@ -127,6 +129,8 @@ def _faint_on_pre_printed(registered: np.ndarray, page: PageDef, level: float) -
     boxed = np.zeros_like(mask)
     for box in boxes:
         _set(boxed, box, 0.0)
+    qr = page.qr_box
+    _set(boxed, Box(registered.shape[1] / PX - qr.right, qr.y, qr.w, qr.h), defs.STRAY_QR_THROUGH_PAD, value=False)
     return mask & boxed
 
 
