@@ -343,15 +343,17 @@ def _stray_doubts(
     values: dict[str, RawValue], crops: dict[str, bytes], strays: Sequence[Stray], registered: np.ndarray, page: PageDef
 ) -> tuple[dict[str, RawValue], dict[str, bytes]]:
     """Each patch of writing outside the boxes to fill shown on a field: on the pre-printed field
-    it lies on (which then goes to a person, its printed value standing until they say
-    otherwise), else on the nearest field to fill. The field's crop grows to show the patch, but
-    a paragraph's, whose line images are cut from it by its box's corner."""
+    it lies on, else on the field nearest it. A pre-printed field then goes to a person, its
+    printed value standing until they say otherwise: a correction written past the table's edge
+    beside it, or a strike through it that runs on past its box, is about that value, not about
+    the field to fill nearest it. The field's crop grows to show the patch, but a paragraph's,
+    whose line images are cut from it by its box's corner."""
     values, crops = dict(values), dict(crops)
     fields = {f.id: f for f in page.fields}
     shown: dict[str, Box] = {}
-    to_fill = [f for f in page.fields if f.id in values and f.fillable]
+    near = [f for f in page.fields if f.id in values or not f.fillable]
     for stray in strays:
-        f = fields[stray.field_id] if stray.field_id is not None else _nearest(stray.box, to_fill)
+        f = fields[stray.field_id] if stray.field_id is not None else _nearest(stray.box, near)
         if f is None:
             continue
         if f.fillable:
