@@ -9,11 +9,12 @@ neither."""
 from __future__ import annotations
 
 import ctypes
+from dataclasses import dataclass
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-__all__ = ["COMMENTS", "WRITING", "comment_text", "comments_on", "writes_on"]
+__all__ = ["COMMENTS", "WRITING", "PageComment", "comment_text", "comments_on", "writes_on"]
 
 WRITING = ("FreeText", "Ink", "Stamp", "Square", "Circle", "Line", "PolyLine", "Polygon")
 COMMENTS = ("Text", "Caret", "Highlight", "Underline", "Squiggly", "StrikeOut", "FileAttachment")
@@ -23,14 +24,38 @@ _COMMENTS = {getattr(pdfium_c, f"FPDF_ANNOT_{name.upper()}"): name for name in C
 
 def writes_on(page: pdfium.PdfPage) -> bool:
     """Whether a PDF app wrote on ``page``: a text box, pen strokes, a stamp or a shape."""
-    return any(subtype in _WRITING for subtype, _ in _annotations(page))
+    return any(annotation.subtype in _WRITING for annotation in _annotations(page))
 
 
-def comments_on(page: pdfium.PdfPage) -> list[str]:
-    """What each comment on ``page`` says (see :func:`comment_text`); comments that say nothing
-    are left out (a bare highlight)."""
-    said = [comment_text(_COMMENTS[subtype], words) for subtype, words in _annotations(page) if subtype in _COMMENTS]
-    return [text for text in said if text]
+@dataclass(frozen=True)
+class PageComment:
+    """What a comment on a page says, and where its mark's centre lies: as shares of the page's
+    width and height from its top-left corner as shown (turned by its /Rotate)."""
+
+    text: str
+    at: tuple[float, float] | None = None
+
+
+def comments_on(page: pdfium.PdfPage) -> list[PageComment]:
+    """What each comment on ``page`` says (see :func:`comment_text`), and where; comments that
+    say nothing are left out (a bare highlight)."""
+    said = []
+    for annotation in _annotations(page):
+        if annotation.subtype in _COMMENTS and (text := comment_text(_COMMENTS[annotation.subtype], annotation.words)):
+            said.append(PageComment(text, _share_of(page, annotation.rect)))
+    return said
+
+
+def _share_of(page: pdfium.PdfPage, rect: tuple[float, float, float, float]) -> tuple[float, float] | None:
+    """The centre of ``rect`` (left, bottom, right, top in PDF points) as shares of the page as
+    shown, from its top-left corner (/Rotate turns the page clockwise); None on a page of no size."""
+    left, bottom, right, top = page.get_cropbox()
+    if right <= left or top <= bottom:
+        return None
+    x = ((rect[0] + rect[2]) / 2 - left) / (right - left)
+    y = (top - (rect[1] + rect[3]) / 2) / (top - bottom)
+    turned = {0: (x, y), 90: (1 - y, x), 180: (1 - x, 1 - y), 270: (y, 1 - x)}
+    return turned.get(page.get_rotation())
 
 
 def comment_text(kind: str, words: str, *, struck: str = "", attached: str = "") -> str:
@@ -45,13 +70,23 @@ def comment_text(kind: str, words: str, *, struck: str = "", attached: str = "")
     return "，".join(said)
 
 
-def _annotations(page: pdfium.PdfPage) -> list[tuple[int, str]]:
-    """(subtype, words of its Contents) of each annotation on ``page``."""
+@dataclass(frozen=True)
+class _Annotation:
+    subtype: int
+    words: str  # of its Contents
+    rect: tuple[float, float, float, float]  # left, bottom, right, top in PDF points
+
+
+def _annotations(page: pdfium.PdfPage) -> list[_Annotation]:
+    """Each annotation on ``page``."""
     found = []
     for index in range(pdfium_c.FPDFPage_GetAnnotCount(page.raw)):
         annot = pdfium_c.FPDFPage_GetAnnot(page.raw, index)
         try:
-            found.append((pdfium_c.FPDFAnnot_GetSubtype(annot), _contents(annot)))
+            rect = pdfium_c.FS_RECTF()
+            pdfium_c.FPDFAnnot_GetRect(annot, rect)
+            box = (min(rect.left, rect.right), min(rect.bottom, rect.top), max(rect.left, rect.right), max(rect.bottom, rect.top))
+            found.append(_Annotation(pdfium_c.FPDFAnnot_GetSubtype(annot), _contents(annot), box))
         finally:
             pdfium_c.FPDFPage_CloseAnnot(annot)
     return found

@@ -433,16 +433,60 @@ def test_a_signature_and_a_note_a_pdf_app_added_to_a_scanned_page_are_read_and_s
             Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Ink, Rect=[left - 5, bottom - 5, left + 115, bottom + 35],
             InkList=[[left, bottom, left + 55, bottom + 15, left + 110, bottom + 25]], AP=pikepdf.Dictionary(N=stroke),
         )
-        note = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text, Rect=[20, 700, 40, 720], Contents="家长当面签字，另有电话录音")
+        note = _sticky_note(form.field("parent_signature").value_box, "家长当面签字，另有电话录音")
         pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(ink), pdf.make_indirect(note)]))
         pdf.save(tmp_path / "signed.pdf")
     ingest(issued.ws, [tmp_path / "signed.pdf"], workers=1)
     with issued.ws.session() as s:
         (record,) = record_store.list_records(s)
     assert record.fields["parent_signature"].value is True
-    first = next(f.id for f in form.pages[1].fields if f.fillable)
-    assert "家长当面签字，另有电话录音" in record.fields[first].message
+    assert "家长当面签字，另有电话录音" in record.fields["parent_signature"].message
     issued.ws.close()
+
+
+@pytest.mark.parametrize("stored", ["upright", "upright-shown-turned", "sideways-shown-upright"])
+def test_a_note_a_pdf_app_put_on_a_scanned_pages_field_is_shown_on_that_field(tmp_path: Path, stored: str) -> None:
+    """A head teacher opens the office's scan in a PDF app and puts a sticky note on the printed
+    phone number ("电话已换…") and one on 家访地点. Before, both were shown on the page's first
+    field to fill (家访日期), where the phone number cannot be corrected, and the printed number
+    stood `auto`. Now each is on the field it lies on: the phone number goes to a person. Also
+    where the PDF turns the page for display (/Rotate): a scan that came out sideways and was
+    turned upright in a PDF app, or an upright one turned by mistake. Before, such a page was
+    taken for a phone photo (its picture no longer fills the page as pdfium measures it) and,
+    a clean white scan, held as a photo with glare ("反光遮住了 12 个填写栏"), its record lost."""
+    issued = issue_one_form(tmp_path, CLASS)
+    form = load_form("record")
+    page = issued.page.copy()
+    mark_options(page, form, {("mode", "入户走访"): "tick"})
+    sideways = stored == "sideways-shown-upright"
+    Image.fromarray(np.rot90(page) if sideways else page).save(tmp_path / "scan.pdf", resolution=TEMPLATE_DPI)
+    with pikepdf.open(tmp_path / "scan.pdf") as pdf:
+        notes = [
+            _sticky_note(form.field("phone").value_box, "电话已换为13912345678", sideways=sideways),
+            _sticky_note(form.field("place").value_box, "地点写错了", sideways=sideways),
+        ]
+        pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(n) for n in notes]))
+        if stored != "upright":
+            pdf.pages[0].obj.Rotate = 90
+        pdf.save(tmp_path / "noted.pdf")
+    report = ingest(issued.ws, [tmp_path / "noted.pdf"], workers=1)
+    assert [f.outcome for f in report.files] == ["read"], report.files[0].reason
+    with issued.ws.session() as s:
+        (record,) = record_store.list_records(s)
+    issued.ws.close()
+    noted = {fid: v.message for fid, v in record.fields.items() if "批注" in v.message}
+    assert list(noted) == ["phone", "place"] and "电话已换为13912345678" in noted["phone"] and "地点写错了" in noted["place"]
+    assert record.fields["phone"].status == "review" and record.fields["place"].status == "review"
+    assert record.fields["phone"].crop, "the reviewer sees the printed number with the note"
+
+
+def _sticky_note(box: Box, text: str, *, sideways: bool = False) -> pikepdf.Dictionary:
+    """A PDF app's sticky note (a 20 pt icon) at the middle of ``box`` (mm on an A4 page), on the
+    page as stored: upright, or ``sideways`` (turned a quarter anticlockwise, 297 mm wide)."""
+    pt = 72 / 25.4
+    x_mm, y_mm = box.x + box.w / 2, box.y + box.h / 2
+    x, y = (y_mm * pt, x_mm * pt) if sideways else (x_mm * pt, (297 - y_mm) * pt)
+    return pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text, Rect=[x - 10, y - 10, x + 10, y + 10], Contents=text)
 
 
 def _page_two(issued: IssuedPage) -> np.ndarray:

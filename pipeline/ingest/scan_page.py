@@ -31,6 +31,7 @@ from pipeline.model.people import Student, Teacher
 from pipeline.model.policy import Policy
 from pipeline.generate.batch import filled_form
 from pipeline.model.record import RawValue
+from pipeline.pdf_annots import PageComment
 from pipeline.recognize.lexicon import Lexicon
 from pipeline.recognize.lines import line_text
 from pipeline.recognize.quality import page_ink, print_survival, thresholded
@@ -73,6 +74,7 @@ BLANK_PAGE = "空白页（双面扫描的背面或有意留空的页）"
 UNCHECKED_PADDING = "读入的电脑缺少字体，没能检查这张有意留空的页上有没有手写字迹，请看一眼原图"
 UNCHECKED_STRAYS = "无法还原这张表印好的样子（预填内容在打印后改过，或读入的电脑缺少字体），本页没有查找填写栏以外的手写字迹，请对照原图看一眼页边和预填栏旁"
 COMMENTED = "扫描件的 PDF 上有批注：{text}，没有读入，请核对（此提示放在本页第一栏“{label}”）"
+COMMENTED_HERE = "扫描件的 PDF 上此栏有批注：{text}，没有读入，请核对"
 COMMENTED_PAGE = "这一页的 PDF 上有批注：{text}"
 TWO_UP = "一张扫描件上并排有两页（每版打印 2 页，或两张纸在 A3 扫描仪上并排扫描），已分开读入"
 
@@ -122,6 +124,9 @@ class PageOutcome:
     parts: tuple[PageOutcome, ...] = ()
     part: str = ""
     digest: str = ""
+    # 3x3, the page image's shares of its width and height → template mm: where a PDF app's
+    # comment on a flat scan read whole lies on the form (None otherwise)
+    shares_to_mm: np.ndarray | None = None
 
 
 def read_page(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, assigned: PagePayload | None = None) -> PageOutcome:
@@ -215,30 +220,68 @@ def _read_half(half: Half, dpi: float, ctx: ScanContext) -> PageOutcome:
     outcome.notes = (*outcome.notes, TWO_UP)
     outcome.page_image, outcome.page_suffix = _encode_page(half.image)
     outcome.part, outcome.digest = half.label, pixels_digest(half.image)
+    outcome.shares_to_mm = None  # a comment's place is a share of the whole scan, not of this half
     return outcome
 
 
-def with_comments(outcome: PageOutcome, comments: Sequence[str]) -> PageOutcome:
+def with_comments(outcome: PageOutcome, comments: Sequence[PageComment]) -> PageOutcome:
     """``outcome`` of a page whose PDF carries a PDF app's ``comments`` (their words show on no
-    page image): on a page read, each is shown on the page's first field to fill; on any other
-    page, in its reason, for the clerk who handles it."""
+    page image): on a page read, each is shown on the field it lies on or nearest it (a
+    pre-printed one then goes to a person with its image: "电话已换" on the printed phone number is
+    about it), or on the page's first field to fill where its place on the form is not known (a
+    photo, a half of a two-page scan); on any other page, in its reason, for the clerk."""
     if not comments:
         return outcome
-    text = "；".join(comments)
-    first = _first_to_fill(outcome) if outcome.status == "read" else None
-    if first is None:
+    page = _read_form_page(outcome)
+    first = next((f for f in page.fields if f.fillable and f.id in outcome.values), None) if page else None
+    if page is None or first is None:
+        text = "；".join(c.text for c in comments)
         reason = "；".join(r for r in (outcome.reason or "；".join(outcome.notes), COMMENTED_PAGE.format(text=text)) if r)
         return replace(outcome, reason=reason)
-    values = {**outcome.values, first.id: _doubted(outcome.values[first.id], COMMENTED.format(text=text, label=first.label))}
-    return replace(outcome, values=values)
+    values = dict(outcome.values)
+    for comment in comments:
+        if (f := _commented_field(outcome, page, comment)) is not None:
+            _with_doubt(values, f, COMMENTED_HERE.format(text=comment.text))
+        else:
+            _with_doubt(values, first, COMMENTED.format(text=comment.text, label=first.label))
+    return replace(outcome, values=values, crops={**_crops_of(outcome, page, set(values) - set(outcome.values)), **outcome.crops})
 
 
-def _first_to_fill(outcome: PageOutcome) -> FieldDef | None:
-    """The first field to fill of the form page ``outcome`` was read as, of those it has values for."""
-    kind = form_kind(outcome.form_id)
-    if kind is None or outcome.page_no is None:
+def _crops_of(outcome: PageOutcome, page: PageDef, field_ids: Collection[str]) -> dict[str, bytes]:
+    """PNG crops of fields ``field_ids`` cut from a page read's registered image."""
+    if not field_ids or outcome.registered_image is None:
+        return {}
+    registered = np.asarray(Image.open(io.BytesIO(outcome.registered_image)).convert("L"))
+    return {f.id: _png(crop_mm(registered, f.box, pad_mm=defs.CROP_PAD_MM)) for f in page.fields if f.id in field_ids}
+
+
+def _read_form_page(outcome: PageOutcome) -> PageDef | None:
+    """The form page a page read was read as (None for a page not read)."""
+    kind = form_kind(outcome.form_id) if outcome.status == "read" else None
+    return load_form(kind).pages[outcome.page_no - 1] if kind is not None and outcome.page_no is not None else None
+
+
+def _commented_field(outcome: PageOutcome, page: PageDef, comment: PageComment) -> FieldDef | None:
+    """The field a comment's mark lies on or nearest to, where its place on the form is known."""
+    if comment.at is None or outcome.shares_to_mm is None:
         return None
-    return next((f for f in load_form(kind).pages[outcome.page_no - 1].fields if f.fillable and f.id in outcome.values), None)
+    x, y, w = outcome.shares_to_mm @ np.array([*comment.at, 1.0])
+    return _nearest(Box(float(x / w), float(y / w), 0.0, 0.0), _shown_on(page, outcome.values))
+
+
+def _shown_on(page: PageDef, values: Mapping[str, RawValue]) -> list[FieldDef]:
+    """The fields of a page read that what it found outside them can be shown on: those read,
+    and the pre-printed ones."""
+    return [f for f in page.fields if f.id in values or not f.fillable]
+
+
+def _with_doubt(values: dict[str, RawValue], f: FieldDef, doubt: str) -> None:
+    """``doubt`` on field ``f`` in ``values`` (once): a pre-printed field, which the scan reader
+    does not read, gets a value of its own, its printed value standing until a person changes it."""
+    if f.id not in values:
+        values[f.id] = RawValue(raw=None, confidence=1.0, source="ocr", doubt=doubt)
+    elif doubt not in values[f.id].doubt:
+        values[f.id] = _doubted(values[f.id], doubt)
 
 
 def pixels_digest(image: np.ndarray) -> str:
@@ -317,7 +360,16 @@ def _read_as(
         registered_image=_jpeg(registered),
         crops=crops,
         notes=notes,
+        shares_to_mm=_shares_to_mm(registration, image) if dpi is not None else None,
     )
+
+
+def _shares_to_mm(registration: Registration, image: np.ndarray) -> np.ndarray | None:
+    """The page image's shares of its width and height → template mm, by the page's registration."""
+    if registration.homography is None:
+        return None
+    height, width = image.shape[:2]
+    return registration.homography @ np.diag([float(width), float(height), 1.0])
 
 
 def find_strays(
@@ -351,15 +403,12 @@ def _stray_doubts(
     values, crops = dict(values), dict(crops)
     fields = {f.id: f for f in page.fields}
     shown: dict[str, Box] = {}
-    near = [f for f in page.fields if f.id in values or not f.fillable]
+    near = _shown_on(page, values)
     for stray in strays:
         f = fields[stray.field_id] if stray.field_id is not None else _nearest(stray.box, near)
         if f is None:
             continue
-        if f.fillable:
-            values[f.id] = values[f.id] if DOUBT_STRAY_NEAR in values[f.id].doubt else _doubted(values[f.id], DOUBT_STRAY_NEAR)
-        else:
-            values[f.id] = RawValue(raw=None, confidence=1.0, source="ocr", doubt=DOUBT_STRAY_PRINTED.format(label=f.label))
+        _with_doubt(values, f, DOUBT_STRAY_NEAR if f.fillable else DOUBT_STRAY_PRINTED.format(label=f.label))
         shown[f.id] = shown.get(f.id, f.box).united(stray.box)
     for fid, box in shown.items():
         if not values[fid].lines:

@@ -48,6 +48,7 @@ from pipeline.model.form import load_form
 from pipeline.model.audit import AuditEvent
 from pipeline.model.record import RawValue, Reading
 from pipeline.model.scan import ScannedPage
+from pipeline.pdf_annots import PageComment
 from pipeline.progress import Progress
 from pipeline.scan.load import ScanPage, page_count, scan_pages
 from pipeline.store import records as record_store
@@ -179,7 +180,7 @@ class PageRef:
     sharpness: float = 0.0  # of a picture: ranks two pictures of one page that were not read
     stored_here: bool = False  # stored from this very file by a batch cut off before accounting for it
     part: str = ""  # a half of a scan of two pages side by side: where it lies (左半页 …)
-    comments: tuple[str, ...] = ()  # what a PDF app's comments on the page say
+    comments: tuple[PageComment, ...] = ()  # what a PDF app's comments on the page say, and where
 
     @property
     def where(self) -> str:

@@ -25,7 +25,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from pipeline import defs
 from pipeline.errors import UnreadableFileError
-from pipeline.pdf_annots import comments_on, writes_on
+from pipeline.pdf_annots import PageComment, comments_on, writes_on
 from pipeline.pdf_runs import page_runs
 from pipeline.scan import salvage
 
@@ -59,7 +59,7 @@ class ScanPage:
     error: str = ""  # Chinese, why this page could not be read (image is None); the caller names the page
     lost_rest: bool = False  # the file breaks off here: this page and any after it are lost
     photo: bool = False
-    comments: tuple[str, ...] = ()  # what a PDF app's comments on the page say (pdf_annots.comments_on)
+    comments: tuple[PageComment, ...] = ()  # what a PDF app's comments on the page say, and where
 
     @property
     def ok(self) -> bool:
@@ -216,7 +216,7 @@ def _single_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float] | None:
 
 def _placed_pictures(page: pdfium.PdfPage) -> list[pdfium.PdfImage]:
     """The large images placed on the page without filling it: photos pasted into a document."""
-    width, height = page.get_size()
+    width, height = _unturned_size(page)
     images = [o for o in page.get_objects(max_depth=2) if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
     if any(_covers(o, width, height) for o in images):
         return []
@@ -236,13 +236,20 @@ def is_scanned_page(page: pdfium.PdfPage) -> bool:
     layer (render mode 3), or whatever lies under an image covering the page. Also a "compact"
     PDF split into layers (a background image under masks), turned by /Rotate or not."""
     objects = [o for o in page.get_objects(max_depth=2) if o.type != pdfium_c.FPDF_PAGEOBJ_FORM]
-    width, height = page.get_size()
+    width, height = _unturned_size(page)
     images = [(i, o) for i, o in enumerate(objects) if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
     if sum(_area(o) for _, o in images) < defs.PDF_PICTURE_SHARE * width * height:
         return False
     hidden = max((i + 1 for i, o in images if _covers(o, width, height)), default=0)
     on_top = [o for o in objects[hidden:] if o.type == pdfium_c.FPDF_PAGEOBJ_TEXT and _visible(o)]
     return _characters(page, on_top) <= defs.SCAN_STAMP_MAX_CHARS
+
+
+def _unturned_size(page: pdfium.PdfPage) -> tuple[float, float]:
+    """The page's width and height where its objects are drawn, before /Rotate turns it for
+    display (pdfium gives the turned size): a scan on a page turned by 90° still fills it."""
+    width, height = page.get_size()
+    return (height, width) if page.get_rotation() in (90, 270) else (width, height)
 
 
 def _area(image: pdfium.PdfObject) -> float:
