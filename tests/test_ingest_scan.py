@@ -26,7 +26,7 @@ from sqlalchemy import text
 
 from pipeline.generate import generate
 from pipeline.ingest import ingest
-from pipeline.ingest.scan_page import UNCHECKED_STRAYS
+from pipeline.ingest.scan_page import UNCHECKED_STRAYS, identify
 from pipeline.model.form import load_form
 from pipeline.resources import samples_dir
 from pipeline.roster.importer import import_roster
@@ -193,6 +193,50 @@ def test_a_sheet_printed_two_pages_to_a_side_is_read_half_by_half(tmp_path: Path
     again = ingest(ws, [sheets], workers=1)
     assert again.count("new") == again.count("updated") == 0
     assert _rows(ws) == before, "a rerun of the same sheets adds nothing"
+
+
+def test_a_note_on_one_half_of_a_two_page_scan_is_shown_on_that_half_only(tmp_path: Path) -> None:
+    """Two students' forms printed two pages to a side and scanned; a head teacher puts a note on
+    each student's 家访地点. Before, each half was given both notes, each on a field the note was
+    not on: a remark about one student stored on the other's record."""
+    ws = _workspace(tmp_path / "ws")
+    scans, _ = _stack(ws, tmp_path, events=StackEvents.none())
+    pages = [page for pdf in sorted(scans.rglob("*.pdf")) for page in scan_pages(pdf)]
+    firsts = [page for page in pages if (found := identify(page.image, page.dpi)).payload and found.payload.page == 1]
+    place = load_form("record").field("place").value_box
+    sheet = _two_up_pdf([page.image for page in firsts], firsts[0].dpi, [(0, place, "甲生：地点是奶奶家"), (1, place, "乙生：地点在学校")], tmp_path / "2-up.pdf")
+    report = ingest(ws, [sheet], workers=1)
+    assert report.count("new") == 2, [i.message for i in report.items]
+    with ws.session() as s:
+        noted = {r.form_id: {fid: v.message for fid, v in r.fields.items() if "批注" in v.message} for r in record_store.list_records(s)}
+    ws.close()
+    assert [list(fields) for fields in noted.values()] == [["place"], ["place"]]
+    said = sorted(("甲生" in fields["place"], "乙生" in fields["place"]) for fields in noted.values())
+    assert said == [(False, True), (True, False)], "each student's record has its own note and not the other's"
+
+
+def _two_up_pdf(images: list[np.ndarray], dpi: float, notes: list[tuple[int, Box, str]], out: Path) -> Path:
+    """Two page images printed two to a side (each shrunk to 70 % in its half of a sheet turned
+    across) as a scanned PDF, with a sticky note for each (half, box in mm on its page, text)."""
+    height, width = images[0].shape
+    sheet, places = np.full((width, height), 255, np.uint8), []
+    for k, image in enumerate(images[:2]):
+        small = np.asarray(Image.fromarray(image).resize((round(width * 0.7), round(height * 0.7)), Image.LANCZOS))
+        top, left = (width - small.shape[0]) // 2, k * height // 2 + (height // 2 - small.shape[1]) // 2
+        sheet[top : top + small.shape[0], left : left + small.shape[1]] = small
+        places.append((left, top, small.shape[1] / width))
+    Image.fromarray(sheet).save(out, resolution=dpi)
+    pt, px = 72 / dpi, dpi / 25.4
+    with pikepdf.open(out, allow_overwriting_input=True) as pdf:
+        annots = []
+        for k, box, text in notes:
+            left, top, shrink = places[k]
+            x, y = left + (box.x + box.w / 2) * px * shrink, top + (box.y + box.h / 2) * px * shrink
+            rect = [x * pt - 10, (width - y) * pt - 10, x * pt + 10, (width - y) * pt + 10]
+            annots.append(pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text, Rect=rect, Contents=text)))
+        pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array(annots))
+        pdf.save(out)
+    return out
 
 
 def test_the_stack_events_are_recognised_and_reported(tmp_path: Path) -> None:

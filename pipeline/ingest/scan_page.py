@@ -124,9 +124,10 @@ class PageOutcome:
     parts: tuple[PageOutcome, ...] = ()
     part: str = ""
     digest: str = ""
-    # 3x3, the page image's shares of its width and height → template mm: where a PDF app's
-    # comment on a flat scan read whole lies on the form (None otherwise)
+    # 3x3, the scan's shares of its width and height → template mm: where a PDF app's comment
+    # on a flat scan lies on the form (None for a photo); a half takes only the comments on it
     shares_to_mm: np.ndarray | None = None
+    half_shares: tuple[float, float, float, float] | None = None  # of a half: the scan it covers
 
 
 def read_page(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, assigned: PagePayload | None = None) -> PageOutcome:
@@ -220,7 +221,11 @@ def _read_half(half: Half, dpi: float, ctx: ScanContext) -> PageOutcome:
     outcome.notes = (*outcome.notes, TWO_UP)
     outcome.page_image, outcome.page_suffix = _encode_page(half.image)
     outcome.part, outcome.digest = half.label, pixels_digest(half.image)
-    outcome.shares_to_mm = None  # a comment's place is a share of the whole scan, not of this half
+    left, top, right, bottom = outcome.half_shares = half.shares
+    if outcome.shares_to_mm is not None:  # from shares of the half to shares of the whole scan
+        outcome.shares_to_mm = outcome.shares_to_mm @ np.array(
+            [[1 / (right - left), 0.0, -left / (right - left)], [0.0, 1 / (bottom - top), -top / (bottom - top)], [0.0, 0.0, 1.0]]
+        )
     return outcome
 
 
@@ -229,7 +234,9 @@ def with_comments(outcome: PageOutcome, comments: Sequence[PageComment]) -> Page
     page image): on a page read, each is shown on the field it lies on or nearest it (a
     pre-printed one then goes to a person with its image: "电话已换" on the printed phone number is
     about it), or on the page's first field to fill where its place on the form is not known (a
-    photo, a half of a two-page scan); on any other page, in its reason, for the clerk."""
+    photo); on any other page, in its reason, for the clerk. A half of a scan of two pages side by
+    side takes the comments that lie on it (a note about one student is not put on the other's)."""
+    comments = [c for c in comments if _on_half(outcome, c)]
     if not comments:
         return outcome
     page = _read_form_page(outcome)
@@ -253,6 +260,16 @@ def _crops_of(outcome: PageOutcome, page: PageDef, field_ids: Collection[str]) -
         return {}
     registered = np.asarray(Image.open(io.BytesIO(outcome.registered_image)).convert("L"))
     return {f.id: _png(crop_mm(registered, f.box, pad_mm=defs.CROP_PAD_MM)) for f in page.fields if f.id in field_ids}
+
+
+def _on_half(outcome: PageOutcome, comment: PageComment) -> bool:
+    """Whether ``comment`` lies on the half of a scan ``outcome`` is (on any other page: yes; a
+    comment whose place is not known, or that lies on the cut, goes to both)."""
+    if outcome.half_shares is None or comment.at is None:
+        return True
+    left, top, right, bottom = outcome.half_shares
+    x, y = (min(max(share, 0.0), 1.0) for share in comment.at)
+    return left <= x <= right and top <= y <= bottom
 
 
 def _read_form_page(outcome: PageOutcome) -> PageDef | None:

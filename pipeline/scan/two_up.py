@@ -22,6 +22,7 @@ class Half:
     label: str  # where on the picture, as a clerk says it (左半页 …)
     image: np.ndarray
     scale: float  # printed size of a page in this half / its size on paper (0.71 on a 2-up A4 sheet)
+    shares: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)  # left, top, right, bottom of the picture it covers, as shares
 
 
 def halves(
@@ -39,7 +40,12 @@ def halves(
         return []
     cut = image.shape[axis] // 2
     parts = (image[:, :cut], image[:, cut:]) if axis else (image[:cut], image[cut:])
-    return [Half(label, np.ascontiguousarray(part), _scale(part.shape, dpi, page_size)) for label, part in zip(_LABELS[axis], parts)]
+    share = cut / image.shape[axis]
+    shares = ((0.0, 0.0, share, 1.0), (share, 0.0, 1.0, 1.0)) if axis else ((0.0, 0.0, 1.0, share), (0.0, share, 1.0, 1.0))
+    return [
+        Half(label, np.ascontiguousarray(part), _scale(part.shape, dpi, page_size), where)
+        for label, part, where in zip(_LABELS[axis], parts, shares)
+    ]
 
 
 def _side(points: tuple[Point, ...], axis: int, middle: float) -> str:
