@@ -221,7 +221,8 @@ def _read_half(half: Half, dpi: float, ctx: ScanContext) -> PageOutcome:
     outcome.notes = (*outcome.notes, TWO_UP)
     outcome.page_image, outcome.page_suffix = _encode_page(half.image)
     outcome.part, outcome.digest = half.label, pixels_digest(half.image)
-    left, top, right, bottom = outcome.half_shares = half.shares
+    outcome.half_shares = half.shares
+    left, top, right, bottom = half.shares
     if outcome.shares_to_mm is not None:  # from shares of the half to shares of the whole scan
         outcome.shares_to_mm = outcome.shares_to_mm @ np.array(
             [[1 / (right - left), 0.0, -left / (right - left)], [0.0, 1 / (bottom - top), -top / (bottom - top)], [0.0, 0.0, 1.0]]
