@@ -524,6 +524,34 @@ def test_a_note_a_pdf_app_put_on_a_scanned_pages_field_is_shown_on_that_field(tm
     assert record.fields["phone"].crop, "the reviewer sees the printed number with the note"
 
 
+def test_a_typed_print_pdf_turned_by_rotate_is_read_from_the_page_as_shown_not_misread(tmp_path: Path) -> None:
+    """A teacher types the visit into the print PDF, turns the page in the PDF app and saves
+    (/Rotate). The text layer's places turn with the page: the layout no longer matched, the
+    labels reader took printed labels for values, and "发现的问题" stood `auto` as 达成的共识, "参与教师"
+    as 受访人. Now such a page is read as shown, by the scan reader; every value it accepts is the
+    one the same file unturned gives."""
+    typed = {"visit_date": "2025-11-17", "visit_time": "14:10-15:30", "place": "学生家", "family_situation": "家长支持孩子学习。"}
+    records = {}
+    for turned in (False, True):
+        issued = issue_one_form(tmp_path / str(turned), CLASS)
+        pdf = tmp_path / f"typed-{turned}.pdf"
+        fill_print_pdf(next((issued.forms_dir / "pdf" / "record").glob("*.pdf")), typed, pdf)
+        if turned:
+            with pikepdf.open(pdf, allow_overwriting_input=True) as doc:
+                for page in doc.pages:
+                    page.obj.Rotate = 90
+                doc.save(pdf)
+        ingest(issued.ws, [pdf], workers=1)
+        with issued.ws.session() as s:
+            (records[turned],) = record_store.list_records(s)
+        issued.ws.close()
+    upright, turned_record = records[False], records[True]
+    assert upright.reader == "pdf-layout" and turned_record.reader == "scan"
+    wrong = {fid: v.value for fid, v in turned_record.fields.items() if v.status == "auto" and fid != "form_id" and v.value != upright.fields[fid].value}
+    assert not wrong, f"accepted unchecked, not what was typed: {wrong}"
+    assert turned_record.fields["visit_date"].value == "2025-11-17" and turned_record.fields["visit_time"].value == "14:10-15:30"
+
+
 def _sticky_note(box: Box, text: str, *, sideways: bool = False) -> pikepdf.Dictionary:
     """A PDF app's sticky note (a 20 pt icon) at the middle of ``box`` (mm on an A4 page), on the
     page as stored: upright, or ``sideways`` (turned a quarter anticlockwise, 297 mm wide)."""

@@ -101,7 +101,9 @@ def inspect_pdf(path: Path) -> PdfInfo:
     form_id = valid[0] if valid else None
     notes = tuple(f"PDF 中另有表单编号 {other}，与 {form_id} 不一致，请核对" for other in valid[1:])
     kind = _kind(fields, first, has_text, form_id)
-    if (kind == "ours" or (kind == "acroform" and not _any_value(fields))) and _marked_up(path, pages):
+    if kind in ("ours", "text") and _turned(path):
+        kind = "image"  # the text layer's places are turned with the page: the scan reader reads the page as shown
+    elif (kind == "ours" or (kind == "acroform" and not _any_value(fields))) and _marked_up(path, pages):
         kind = "image"  # what was written is in annotations, not in the text layer or the fields
     elif kind == "ours" and _handwritten(path, pages, _form_of(form_id)):
         kind = "image"  # a tablet's pen strokes, flattened into the page: the scan reader reads them
@@ -268,6 +270,12 @@ def _qr_payload(page: Any) -> PagePayload | None:
 def _any_value(fields: Mapping[str, Any]) -> bool:
     """Whether any AcroForm field but the form id holds a value: text, or a box switched on."""
     return any(name != FORM_ID_FIELD and _is_on(field) for name, field in fields.items())
+
+
+def _turned(path: Path) -> bool:
+    """Whether a page of the PDF is turned for display (/Rotate: a PDF app's 旋转页面, saved)."""
+    with pikepdf.open(path) as pdf:
+        return any(int(page.obj.get("/Rotate", 0)) % 360 for page in pdf.pages)
 
 
 def _marked_up(path: Path, count: int) -> bool:
