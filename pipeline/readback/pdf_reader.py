@@ -101,7 +101,7 @@ def inspect_pdf(path: Path) -> PdfInfo:
     form_id = valid[0] if valid else None
     notes = tuple(f"PDF 中另有表单编号 {other}，与 {form_id} 不一致，请核对" for other in valid[1:])
     kind = _kind(fields, first, has_text, form_id)
-    if kind in ("ours", "text") and _turned(path):
+    if kind in ("ours", "text") and _turned(path, pages):
         kind = "image"  # the text layer's places are turned with the page: the scan reader reads the page as shown
     elif (kind == "ours" or (kind == "acroform" and not _any_value(fields))) and _marked_up(path, pages):
         kind = "image"  # what was written is in annotations, not in the text layer or the fields
@@ -272,10 +272,12 @@ def _any_value(fields: Mapping[str, Any]) -> bool:
     return any(name != FORM_ID_FIELD and _is_on(field) for name, field in fields.items())
 
 
-def _turned(path: Path) -> bool:
+def _turned(path: Path, count: int) -> bool:
     """Whether a page of the PDF is turned for display (/Rotate: a PDF app's 旋转页面, saved)."""
-    with pikepdf.open(path) as pdf:
-        return any(int(page.obj.get("/Rotate", 0)) % 360 for page in pdf.pages)
+    try:
+        return any(doc[i].get_rotation() for doc, run in page_runs(path, count) for i in run)
+    except pdfium.PdfiumError as exc:
+        raise _pdfium_error(path, exc) from exc
 
 
 def _marked_up(path: Path, count: int) -> bool:
