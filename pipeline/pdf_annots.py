@@ -42,7 +42,7 @@ def comments_on(page: pdfium.PdfPage) -> list[PageComment]:
     said = []
     for annotation in _annotations(page):
         if annotation.subtype in _COMMENTS and (text := comment_text(_COMMENTS[annotation.subtype], annotation.words)):
-            said.append(PageComment(text, _share_of(page, annotation.rect)))
+            said.append(PageComment(text, _share_of(page, annotation.rect) if annotation.rect else None))
     return said
 
 
@@ -74,7 +74,7 @@ def comment_text(kind: str, words: str, *, struck: str = "", attached: str = "")
 class _Annotation:
     subtype: int
     words: str  # of its Contents
-    rect: tuple[float, float, float, float]  # left, bottom, right, top in PDF points
+    rect: tuple[float, float, float, float] | None  # left, bottom, right, top in PDF points (None: it has no /Rect)
 
 
 def _annotations(page: pdfium.PdfPage) -> list[_Annotation]:
@@ -84,9 +84,10 @@ def _annotations(page: pdfium.PdfPage) -> list[_Annotation]:
         annot = pdfium_c.FPDFPage_GetAnnot(page.raw, index)
         try:
             rect = pdfium_c.FS_RECTF()
-            pdfium_c.FPDFAnnot_GetRect(annot, rect)
+            # pdfium gives a zero rectangle for a comment written without one
+            placed = pdfium_c.FPDFAnnot_HasKey(annot, b"Rect") and pdfium_c.FPDFAnnot_GetRect(annot, rect)
             box = (min(rect.left, rect.right), min(rect.bottom, rect.top), max(rect.left, rect.right), max(rect.bottom, rect.top))
-            found.append(_Annotation(pdfium_c.FPDFAnnot_GetSubtype(annot), _contents(annot), box))
+            found.append(_Annotation(pdfium_c.FPDFAnnot_GetSubtype(annot), _contents(annot), box if placed else None))
         finally:
             pdfium_c.FPDFPage_CloseAnnot(annot)
     return found

@@ -27,7 +27,7 @@ from sqlalchemy import text
 from pipeline.generate import generate
 from pipeline.ingest import ingest
 from pipeline.ingest.scan_page import UNCHECKED_STRAYS, identify
-from pipeline.model.form import load_form
+from pipeline.model.form import FormDef, load_form
 from pipeline.resources import samples_dir
 from pipeline.roster.importer import import_roster
 from pipeline.store import records as record_store
@@ -288,22 +288,21 @@ def test_a_batch_killed_mid_way_resumes_to_the_same_database(tmp_path: Path) -> 
     assert _rows(open_workspace(tmp_path / "killed")) == _rows(whole)
 
 
-def test_a_page_printed_from_an_older_layout_is_read_with_that_layout(tmp_path: Path) -> None:
+def _issued_on_an_older_layout(tmp_path: Path) -> tuple[Workspace, FormDef, str, np.ndarray]:
+    """A workspace whose one student was issued a record form printed from an older layout (家访地点
+    and 参与教师 in each other's rows): the workspace, that layout, the form id and page 1 as
+    printed (8 px/mm)."""
     import datetime as dt
 
-    import numpy as np
     import pypdfium2 as pdfium
-    from PIL import Image
 
     from pipeline.generate.batch import filled_form
     from pipeline.model.form import form_from_file
     from pipeline.model.issuance import IssuedForm
     from pipeline.render.pdf import render_pdf
     from pipeline.resources import forms_dir
-    from pipeline.synth.handwriting import HandwritingStyle, draw_text, px_box
 
     ws = _workspace(tmp_path / "ws", students=1)
-    # the older layout had 家访地点 and 参与教师 in each other's rows
     text = (forms_dir() / "record.yaml").read_text(encoding="utf-8")
     swapped = text.replace("box: [15, 121, 180, 10]}", "box: [15, 151, 180, 10]}", 1).replace(
         "        box: [15, 151, 180, 10]\n", "        box: [15, 121, 180, 10]\n", 1
@@ -313,13 +312,23 @@ def test_a_page_printed_from_an_older_layout_is_read_with_that_layout(tmp_path: 
     assert old.layout_hash != load_form("record").layout_hash and old.field("place").box.y == 151
     with ws.session() as s:
         student = repo.list_students(s, class_name=CLASS)[0]
-        teacher = next(t.name for t in repo.list_teachers(s) if t.role == "班主任")
     filled = filled_form(old, student, ws.policy)
     render_pdf([filled], tmp_path / "old.pdf", batch_id="OLD")
     with ws.session() as s:
         repo.save_layout(s, old)
         repo.add_issued_forms(s, [IssuedForm(filled.form_id, "record", old.version, old.layout_hash, student.student_no, CLASS, 2, "OLD", (), dt.datetime.now(dt.timezone.utc))])
     page = np.asarray(pdfium.PdfDocument(tmp_path / "old.pdf")[0].render(scale=8 * 25.4 / 72, grayscale=True).to_pil())[:2376].copy()
+    return ws, old, filled.form_id, page
+
+
+def test_a_page_printed_from_an_older_layout_is_read_with_that_layout(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from pipeline.synth.handwriting import HandwritingStyle, draw_text, px_box
+
+    ws, old, form_id, page = _issued_on_an_older_layout(tmp_path)
+    with ws.session() as s:
+        teacher = next(t.name for t in repo.list_teachers(s) if t.role == "班主任")
     rng = np.random.default_rng(4)
     style = HandwritingStyle.random(rng)
     draw_text(page, px_box(old.field("place").value_box), "学校会议室", style=style, rng=rng)
@@ -327,11 +336,29 @@ def test_a_page_printed_from_an_older_layout_is_read_with_that_layout(tmp_path: 
     Image.fromarray(page).save(tmp_path / "scan.png", dpi=(203.2, 203.2))
     ingest(ws, [tmp_path / "scan.png"], workers=1)
     with ws.session() as s:
-        record = record_store.current_record(s, filled.form_id)
+        record = record_store.current_record(s, form_id)
     assert record is not None and record.layout_hash == old.layout_hash
     teachers = record.fields["teachers"]
     assert teachers.value == teacher or teachers.status == "review", "a misread name is never accepted"
     assert teachers.raw and "会议" in (record.fields["place"].raw or ""), "each value is read from its old box"
+
+
+def test_a_note_on_a_page_printed_from_an_older_layout_is_shown_on_the_field_that_layout_has_there(tmp_path: Path) -> None:
+    """A head teacher's sticky note on 家访地点 of a scan printed from an older layout, where
+    家访地点 lies in the row the current layout gives 参与教师: it is shown on 家访地点, as printed."""
+    ws, old, form_id, page = _issued_on_an_older_layout(tmp_path)
+    mark_options(page, old, {("mode", "入户走访"): "tick"})
+    Image.fromarray(page).save(tmp_path / "scan.pdf", resolution=203.2)
+    with pikepdf.open(tmp_path / "scan.pdf") as pdf:
+        note = _sticky_note(old.field("place").value_box, "地点写错了")
+        pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(note)]))
+        pdf.save(tmp_path / "noted.pdf")
+    ingest(ws, [tmp_path / "noted.pdf"], workers=1)
+    with ws.session() as s:
+        record = record_store.current_record(s, form_id)
+    ws.close()
+    assert record is not None and record.layout_hash == old.layout_hash
+    assert [fid for fid, v in record.fields.items() if "批注" in v.message] == ["place"]
 
 
 def test_a_scanned_page_that_cannot_be_placed_by_hand_says_why_without_photo_advice(tmp_path: Path) -> None:
@@ -550,6 +577,26 @@ def test_a_typed_print_pdf_turned_by_rotate_is_read_from_the_page_as_shown_not_m
     wrong = {fid: v.value for fid, v in turned_record.fields.items() if v.status == "auto" and fid != "form_id" and v.value != upright.fields[fid].value}
     assert not wrong, f"accepted unchecked, not what was typed: {wrong}"
     assert turned_record.fields["visit_date"].value == "2025-11-17" and turned_record.fields["visit_time"].value == "14:10-15:30"
+
+
+def test_a_note_without_a_place_on_a_scanned_page_is_shown_on_its_first_field_not_on_a_corner(tmp_path: Path) -> None:
+    """A PDF app that wrote a comment without a /Rect: pdfium gives no place, and the zero rectangle
+    it leaves would put the note on the field nearest the page's bottom-left corner. It is shown
+    on the page's first field to fill, saying so."""
+    issued = issue_one_form(tmp_path, CLASS)
+    page = issued.page.copy()
+    mark_options(page, load_form("record"), {("mode", "入户走访"): "tick"})
+    Image.fromarray(page).save(tmp_path / "scan.pdf", resolution=TEMPLATE_DPI)
+    with pikepdf.open(tmp_path / "scan.pdf") as pdf:
+        note = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text, Contents="请再核对一次")
+        pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(note)]))
+        pdf.save(tmp_path / "noted.pdf")
+    ingest(issued.ws, [tmp_path / "noted.pdf"], workers=1)
+    with issued.ws.session() as s:
+        (record,) = record_store.list_records(s)
+    issued.ws.close()
+    noted = {fid: v.message for fid, v in record.fields.items() if "批注" in v.message}
+    assert list(noted) == ["visit_date"] and "请再核对一次" in noted["visit_date"] and "此提示放在本页第一栏" in noted["visit_date"]
 
 
 def _sticky_note(box: Box, text: str, *, sideways: bool = False) -> pikepdf.Dictionary:

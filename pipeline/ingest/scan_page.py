@@ -22,7 +22,7 @@ from PIL import Image
 
 from pipeline import defs
 from pipeline.errors import FontCoverageError, RenderError
-from pipeline.identity import PagePayload, form_kind
+from pipeline.identity import PagePayload
 from pipeline.model.classes import normalize_class
 from pipeline.model.filled import FilledForm
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, PageDef, load_form
@@ -128,6 +128,7 @@ class PageOutcome:
     # on a flat scan lies on the form (None for a photo); a half takes only the comments on it
     shares_to_mm: np.ndarray | None = None
     half_shares: tuple[float, float, float, float] | None = None  # of a half: the scan it covers
+    form_page: PageDef | None = None  # of a page read: its form page as printed (an older layout too)
 
 
 def read_page(image: np.ndarray, dpi: float | None, ctx: ScanContext, *, assigned: PagePayload | None = None) -> PageOutcome:
@@ -240,7 +241,7 @@ def with_comments(outcome: PageOutcome, comments: Sequence[PageComment]) -> Page
     comments = [c for c in comments if _on_half(outcome, c)]
     if not comments:
         return outcome
-    page = _read_form_page(outcome)
+    page = outcome.form_page
     first = next((f for f in page.fields if f.fillable and f.id in outcome.values), None) if page else None
     if page is None or first is None:
         text = "；".join(c.text for c in comments)
@@ -271,12 +272,6 @@ def _on_half(outcome: PageOutcome, comment: PageComment) -> bool:
     left, top, right, bottom = outcome.half_shares
     x, y = (min(max(share, 0.0), 1.0) for share in comment.at)
     return left <= x <= right and top <= y <= bottom
-
-
-def _read_form_page(outcome: PageOutcome) -> PageDef | None:
-    """The form page a page read was read as (None for a page not read)."""
-    kind = form_kind(outcome.form_id) if outcome.status == "read" else None
-    return load_form(kind).pages[outcome.page_no - 1] if kind is not None and outcome.page_no is not None else None
 
 
 def _commented_field(outcome: PageOutcome, page: PageDef, comment: PageComment) -> FieldDef | None:
@@ -379,6 +374,7 @@ def _read_as(
         crops=crops,
         notes=notes,
         shares_to_mm=_shares_to_mm(registration, image) if dpi is not None else None,
+        form_page=form_page,
     )
 
 
