@@ -88,7 +88,7 @@ def _ingested(
     scan's dpi in the file's metadata unless not ``dpi_tag``; page 2 as printed on its back)."""
     issued = issue_one_form(folder, "淡笔班")
     write(issued.page)
-    back = rasterise(next((issued.forms_dir / "pdf" / "record").glob("*.pdf")), 1)
+    back = rasterise(next((issued.forms_dir / "pdf" / "record").glob("*.pdf")), 1) if scanner.show_through else None
     scan = folder / f"scan{suffix}"
     Image.fromarray(scanned(issued.page, scanner, back=back)).save(scan, **({"dpi": (scanner.dpi, scanner.dpi)} if dpi_tag else {}))
     report = ingest(issued.ws, [scan], workers=1)
