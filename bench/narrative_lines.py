@@ -98,16 +98,21 @@ def blank_pages(folder: Path) -> list[np.ndarray]:
         pdf.close()
 
 
-def scanned_in_place(page: np.ndarray, rng: np.random.Generator, profile: str) -> np.ndarray:
-    """``page`` through the scanner's light, blur, noise and modes, back at the registered size."""
+def scanned_in_place(page: np.ndarray, rng: np.random.Generator, profile: str, mode: str | None = None) -> tuple[np.ndarray, str]:
+    """``page`` through the scanner's light, blur, noise and modes, back at the registered size,
+    and the mode it was scanned in (``mode`` forces one)."""
     settings = replace(random_settings(rng, profile), rotation=0.0, scale=1.0, shift_mm=(0.0, 0.0), perspective_mm=(), upside_down=False)
+    if mode is not None:
+        settings = replace(settings, mode=mode, jpeg_quality=None if mode == "bw" else settings.jpeg_quality or 85)
     out = scan(page, settings, rng=rng)
     if out.ndim == 3:
         out = cv2.cvtColor(out, cv2.COLOR_RGB2GRAY)
-    return cv2.resize(out, (page.shape[1], page.shape[0]), interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(out, (page.shape[1], page.shape[0]), interpolation=cv2.INTER_LINEAR), settings.mode
 
 
-def read_form(pages: list[np.ndarray], generator: str, rng: np.random.Generator, profile: str, engine: Any) -> list[dict[str, Any]]:
+def read_form(
+    pages: list[np.ndarray], generator: str, rng: np.random.Generator, profile: str, engine: Any, mode: str | None = None
+) -> list[dict[str, Any]]:
     form = load_form("record")
     style = writer(generator, rng)
     rows = []
@@ -117,7 +122,7 @@ def read_form(pages: list[np.ndarray], generator: str, rng: np.random.Generator,
         for f in page_def.fields:
             if f.kind == "multiline":
                 written[f.id] = draw_lines(page, [px_box(b) for b in f.lines], narrative(f.id, rng), style=style, rng=rng)
-        registered = scanned_in_place(page, rng, profile)
+        registered, scanned_mode = scanned_in_place(page, rng, profile, mode)
         for field_id, truth_lines in written.items():
             f = form.field(field_id)
             value = recognize_field(registered, f, engine=engine)
@@ -125,14 +130,14 @@ def read_form(pages: list[np.ndarray], generator: str, rng: np.random.Generator,
                 band = _band(f, line)
                 truth = truth_lines[band] if band < len(truth_lines) else ""
                 rows.append({
-                    "font": generator, "field": field_id, "text": line.text, "truth": truth,
+                    "font": generator, "mode": scanned_mode, "field": field_id, "text": line.text, "truth": truth,
                     "chars": list(line.chars), "errors": Levenshtein.distance(line.text, truth),
                     # held back although every character is sure: faint ink the recognizer never saw
                     "unseen": not line.accepted and min(line.chars, default=0.0) >= defs.NARRATIVE_CHAR_AUTO_MIN,
                 })
             read = {_band(f, line) for line in value.lines}
             rows.extend(
-                {"font": generator, "field": field_id, "missed": True, "truth": t} for i, t in enumerate(truth_lines) if i not in read
+                {"font": generator, "mode": scanned_mode, "field": field_id, "missed": True, "truth": t} for i, t in enumerate(truth_lines) if i not in read
             )
     return rows
 
@@ -220,6 +225,7 @@ def main() -> None:
     parser.add_argument("--forms", type=int, default=24)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--profile", default="office")
+    parser.add_argument("--mode", choices=("gray", "colour", "bw"), help="scan every page in this mode (default: the profile's mix)")
     parser.add_argument("--table", type=Path, help="print the table of an earlier run's JSON again (no OCR)")
     parser.add_argument(
         "--recognizer-only", action="store_true",
@@ -248,7 +254,7 @@ def main() -> None:
         pages = blank_pages(Path(tmp))
         for i in range(args.forms):
             font = fonts[i % len(fonts)]
-            rows.extend({**r, "form": i} for r in read_form(pages, font, rng, args.profile, engine))
+            rows.extend({**r, "form": i} for r in read_form(pages, font, rng, args.profile, engine, args.mode))
     result = {
         "forms": args.forms, "seed": args.seed, "profile": args.profile, "generators": fonts,
         "seconds": round(time.perf_counter() - started, 1), "missed_lines": sum(1 for r in rows if r.get("missed")),
@@ -257,7 +263,7 @@ def main() -> None:
         "rows": rows,
     }
     OUT.mkdir(exist_ok=True)
-    (OUT / f"narrative_lines-{args.profile}-{args.seed}{'-recognizer' if args.recognizer_only else ''}{'-uncorrected' if args.uncorrected else ''}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    (OUT / f"narrative_lines-{args.profile}{'-' + args.mode if args.mode else ''}-{args.seed}{'-recognizer' if args.recognizer_only else ''}{'-uncorrected' if args.uncorrected else ''}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     print_table(result)
 
 
