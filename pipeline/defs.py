@@ -319,6 +319,8 @@ PDF_STRADDLE_SHARE = 0.3  # a glyph this much inside a value box, centred outsid
 PDF_RUN_GAP = 2.0  # em; a wider gap between two characters of a line starts another run of text
 PDF_STRIKE_BAND = (0.3, 0.9)  # where in a glyph's box (0 top, 1 bottom) a line through it strikes it out; an underline lies below 1
 PDF_STRIKE_THICKNESS = 0.5  # mm; a rule this thin or thinner can be a strike-through (Word: a filled rectangle, LibreOffice: a line)
+PDF_UPRIGHT_ANGLE = 0.1  # radians; a character turned less than this in its page's own space stands upright
+PDF_UPRIGHT_SHARE = 0.8  # share of a turned page's characters upright in its own space for its text layer to be read there
 PDF_RECT_SEGMENTS = 4  # straight segments a rectangle has at most (3 and a close, or 4); more are a pen's stroke
 
 # Compliance to-do lists and the problem ledger (台账)

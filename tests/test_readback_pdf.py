@@ -28,6 +28,7 @@ from pipeline.model.form import load_form
 from pipeline.model.record import RawValue
 from pipeline.readback import PdfInfo, inspect_pdf, read_pdf
 from pipeline.readback.pdf_reader import UNMAPPED_TEXT
+from pipeline.readback.pdf_split import written_forms
 from pipeline.render.fonts import default_fonts
 from pipeline.resources import samples_dir
 from pipeline.roster.importer import import_roster
@@ -189,6 +190,52 @@ def test_print_pdf_filled_digitally_is_read_by_the_layout_boxes(issued: dict, tm
     assert reading.reader == "pdf-layout" and not any(v.doubt for v in reading.values.values())
 
 
+def _turned(pdf: Path, out: Path, degrees: int) -> Path:
+    """``pdf`` with every page turned for display by ``degrees`` (a PDF app's 旋转页面, saved)."""
+    with pikepdf.open(pdf) as doc:
+        for page in doc.pages:
+            page.obj.Rotate = degrees
+        doc.save(out)
+    return out
+
+
+def _read(path: Path) -> tuple[PdfInfo, object]:
+    info = inspect_pdf(path)
+    return info, read_pdf(path, load_form("record"), form_id=info.form_id or "", info=info)
+
+
+@pytest.mark.parametrize("degrees", [90, 180, 270])
+@pytest.mark.parametrize("made", ["fillable-pdf", "pdf"])
+def test_a_typed_pdf_whose_pages_a_pdf_app_turned_reads_as_the_same_file_unturned(issued: dict, tmp_path: Path, made: str, degrees: int) -> None:
+    """A teacher types the visit into the fillable or the print PDF, turns its pages (旋转页面)
+    and saves. The text, the fields and the layout lie in the page's own space; read in the
+    turned places, the fillable PDF's printed labels were stray text on every field (20 of them
+    to a person) and its printed values misread (家庭住址 "回\n访"), and the print PDF went to the
+    scan reader, 11 fields to a person. Now each reads as the same file unturned."""
+    typed = tmp_path / "typed.pdf"
+    fill = fill_fillable_pdf if made == "fillable-pdf" else fill_print_pdf
+    fill(issued[made][0]["path"], {**VALUES, **LEFT_EMPTY}, typed)
+    (upright_info, upright), (turned_info, turned) = _read(typed), _read(_turned(typed, tmp_path / "turned.pdf", degrees))
+    assert turned_info.turned and not upright_info.turned
+    assert (turned_info.kind, turned_info.form_id) == (upright_info.kind, upright_info.form_id)
+    assert turned.reader == upright.reader and turned.notes == upright.notes
+    assert turned.values == upright.values
+
+
+def test_a_class_pdf_typed_into_and_turned_upside_down_is_split_and_read_by_its_layout(issued: dict, tmp_path: Path) -> None:
+    """pdfium gives the footer of a page turned by 180° backwards ("1/2 页 第 表单编号 R…"): the
+    forms of a class's print PDF were not found, and the whole file went to the scan reader."""
+    second = issued["pdf"][1]
+    fill_print_pdf(second["path"], {"place": "社区活动室"}, tmp_path / "typed.pdf", first_page=second["first_page"])
+    turned = _turned(tmp_path / "typed.pdf", tmp_path / "turned.pdf", 180)
+    assert inspect_pdf(turned).forms[:2] == tuple(entry["form_id"] for entry in issued["pdf"][:2])
+    [(form_id, part)] = written_forms(turned)
+    (tmp_path / "part.pdf").write_bytes(part)
+    info, reading = _read(tmp_path / "part.pdf")
+    assert form_id == second["form_id"] == info.form_id and info.kind == "ours" and reading.reader == "pdf-layout"
+    assert reading.values["place"].raw == "社区活动室" and not reading.notes
+
+
 def test_layout_reader_finds_a_later_form_of_a_class_pdf_by_its_footer(issued: dict, tmp_path: Path) -> None:
     second = issued["pdf"][1]
     filled = tmp_path / "typed.pdf"
@@ -314,6 +361,35 @@ def test_a_pdf_whose_fonts_map_no_text_is_refused_saying_why_not_read_as_empty_f
         inspect_pdf(tmp_path / "虚拟打印机.pdf")
     assert UNMAPPED_TEXT in str(refused.value) and "请交回 Word 原文件" in str(refused.value)
     assert inspect_pdf(exported).kind == "text", "the same export with its maps is read"
+
+
+def test_a_word_export_a_pdf_app_turned_is_read_by_its_labels_as_unturned(issued: dict, tmp_path: Path) -> None:
+    """A Word export turned in a PDF app (旋转页面) and saved: read in the turned places, the labels
+    reader took printed labels for values; then it went to the scan reader and was held (no
+    corner markers). Its text stands upright in the page's own space, and is read there."""
+    exported = _word_export(issued["docx"][0], tmp_path)
+    (_, upright), (info, turned) = _read(exported), _read(_turned(exported, tmp_path / "turned.pdf", 90))
+    assert (info.kind, info.turned) == ("text", True)
+    assert turned.reader == upright.reader == "pdf-labels" and turned.values == upright.values
+
+
+def test_a_word_export_drawn_on_its_side_and_turned_upright_is_left_to_the_scan_reader(issued: dict, tmp_path: Path) -> None:
+    """A PDF printer that prints a page onto paper lying the other way draws the text on its side
+    and turns the paper for display: the text is upright only as shown, and the labels reader
+    would read it across its lines. Such a file goes to the scan reader (which holds a Word
+    export, asking for the Word file), not to the labels reader."""
+    exported = _word_export(issued["docx"][0], tmp_path)
+    with pikepdf.open(exported) as pdf:
+        for page in pdf.pages:
+            width, height = (float(v) for v in page.mediabox[2:])
+            page.contents_coalesce()
+            page.Contents = pdf.make_stream(b"q 0 1 -1 0 %.3f 0 cm\n" % height + page.Contents.read_bytes() + b"\nQ")
+            page.mediabox = pikepdf.Array([0, 0, height, width])
+            page.obj.Rotate = 90
+        pdf.save(tmp_path / "横放.pdf")
+    shown = pdfium.PdfDocument(str(tmp_path / "横放.pdf"))[0].render(scale=0.5).to_pil().convert("L")
+    assert shown.width < shown.height, "shown as the portrait page it was"
+    assert inspect_pdf(tmp_path / "横放.pdf").kind == "image"
 
 
 @pytest.mark.parametrize(("where", "kind"), [("under", "text"), ("over", "image")])

@@ -8,7 +8,9 @@ normally a Word/WPS export of our .docx, read by its labels (pipeline.readback.p
 our print PDF (or our fillable PDF with its fields empty) written on with a PDF app's markup
 (typed text boxes, pen strokes, ticks, as "fill & sign" on a phone or tablet adds them: read
 from the page as shown), left to the scan reader. Any kind returned with nothing written in it
-is refused as blank. The form id comes from the first of:
+is refused as blank. A page a PDF app turned (/Rotate) is read in its own space, where the
+layout is (:mod:`pipeline.pdf_turn`); a text layer drawn on its side there is left to the scan
+reader. The form id comes from the first of:
 the AcroForm ``form_id`` field, the document information, the printed "表单编号 X", the QR code
 on page 1 (which also gives the school code).
 """
@@ -23,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pdfplumber
 import pikepdf
 import pypdfium2 as pdfium
 import zxingcpp
@@ -37,6 +38,7 @@ from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, for
 from pipeline.model.record import RawValue, Reading
 from pipeline.pdf_annots import writes_on
 from pipeline.pdf_runs import page_runs
+from pipeline.pdf_turn import is_turned, open_unturned, upright
 from pipeline.readback.pdf_labels import read_by_labels
 from pipeline.readback.field_doubts import INK, doubted, shown_on
 from pipeline.readback.pdf_layout import form_pages, ink_on_fields, layout_matches, pen_strokes_on, read_by_layout, shown_on_next_fields
@@ -67,6 +69,7 @@ class PdfInfo:
     pages: int
     notes: tuple[str, ...] = ()  # e.g. two sources naming different form ids (Chinese)
     forms: tuple[str, ...] = ()  # our print layout: the form ids printed in it, two or more for a class's PDF
+    turned: bool = False  # a page is turned for display (/Rotate): its text is read in the page's own space
 
 
 def inspect_pdf(path: Path) -> PdfInfo:
@@ -88,6 +91,7 @@ def inspect_pdf(path: Path) -> PdfInfo:
         text = doc[0].get_textpage().get_text_range()
         pages = len(doc)
         scanned = is_scanned_page(doc[0])
+        upright_text = upright(doc[0])
     finally:
         doc.close()
     # a scan's own text is a copier's OCR layer ("searchable PDF"), not a document's text
@@ -101,8 +105,9 @@ def inspect_pdf(path: Path) -> PdfInfo:
     form_id = valid[0] if valid else None
     notes = tuple(f"PDF 中另有表单编号 {other}，与 {form_id} 不一致，请核对" for other in valid[1:])
     kind = _kind(fields, first, has_text, form_id)
-    if kind in ("ours", "text") and _turned(path, pages):
-        kind = "image"  # the text layer's places are turned with the page: the scan reader reads the page as shown
+    turned = _turned(path, pages)
+    if kind == "text" and turned and not upright_text:
+        kind = "image"  # its text lies on its side where the labels are looked for: the scan reader reads the page as shown
     elif (kind == "ours" or (kind == "acroform" and not _any_value(fields))) and _marked_up(path, pages):
         kind = "image"  # what was written is in annotations, not in the text layer or the fields
     elif kind == "ours" and _handwritten(path, pages, _form_of(form_id)):
@@ -113,7 +118,7 @@ def inspect_pdf(path: Path) -> PdfInfo:
             "请每份表单独导出为一个 PDF 后重新交回，或直接交回 Word 文件（一个 Word 文件里的几份表能自动分开）",
         )
     class_forms = tuple(_printed_form_ids(path, pages)) if kind == "ours" else ()
-    return PdfInfo(kind, form_id, payload.school if payload else None, pages, notes, class_forms)
+    return PdfInfo(kind, form_id, payload.school if payload else None, pages, notes, class_forms, turned)
 
 
 def _printed_form_ids(path: Path, count: int) -> list[str]:
@@ -130,7 +135,7 @@ def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Readi
     if info.kind == "image":
         raise ValueError(f"{path} has no text layer: the scan reader reads it")
     if info.kind == "text":
-        with _open(path) as pdf:
+        with _open(path, info.turned) as pdf:
             values = guard_parse(path, lambda: read_by_labels(pdf, form))
         return Reading(form_id, values, "pdf-labels", info.notes)
     doc = pdfium.PdfDocument(str(path))
@@ -138,7 +143,7 @@ def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Readi
         indices, notes = form_pages(doc, form, form_id)
     finally:
         doc.close()
-    with _open(path) as pdf:
+    with _open(path, info.turned) as pdf:
         pages = {n: pdf.pages[i] for n, i in indices.items()}
         values = guard_parse(path, lambda: read_by_layout(pages, form))
         ink = guard_parse(path, lambda: ink_on_fields(pages, form))
@@ -232,9 +237,9 @@ def _collect(node: pikepdf.Object, prefix: str, out: dict[str, Field], seen: fro
         _collect(kid, name, out, seen)
 
 
-def _open(path: Path) -> Any:
+def _open(path: Path, turned: bool) -> Any:
     try:
-        return pdfplumber.open(path)
+        return open_unturned(path, turned)
     except (PDFSyntaxError, PSException, ValueError, TypeError, KeyError) as exc:
         raise UnreadableFileError(path, _DAMAGED, _REEXPORT) from exc
     except Exception as exc:  # pdfminer raises a wide, undocumented range of errors
@@ -275,7 +280,7 @@ def _any_value(fields: Mapping[str, Any]) -> bool:
 def _turned(path: Path, count: int) -> bool:
     """Whether a page of the PDF is turned for display (/Rotate: a PDF app's 旋转页面, saved)."""
     try:
-        return any(doc[i].get_rotation() for doc, run in page_runs(path, count) for i in run)
+        return any(is_turned(doc, run) for doc, run in page_runs(path, count))
     except pdfium.PdfiumError as exc:
         raise _pdfium_error(path, exc) from exc
 

@@ -11,12 +11,12 @@ import io
 from pathlib import Path
 from typing import Any
 
-import pdfplumber
 import pikepdf
 
 from pipeline.identity import form_kind
 from pipeline.model.form import load_form
 from pipeline.pdf_runs import page_runs
+from pipeline.pdf_turn import is_turned, open_unturned
 from pipeline.readback.pdf_layout import footer_of, ink_on_fields, read_by_layout
 from pipeline.readback.pdf_reader import guard_parse
 
@@ -30,23 +30,26 @@ def written_forms(path: Path) -> list[tuple[str, bytes]]:
 
 
 def _written_forms(path: Path) -> list[tuple[str, bytes]]:
-    pages = _pages_by_form(path)
-    with pdfplumber.open(path) as pdf:
+    pages, turned = _pages_by_form(path)
+    with open_unturned(path, turned) as pdf:
         written = [form_id for form_id, indices in pages.items() if _written(pdf, form_id, indices)]
     return [(form_id, _extract(path, pages[form_id])) for form_id in written]
 
 
-def _pages_by_form(path: Path) -> dict[str, dict[int, int]]:
-    """Form id → (form page number → 0-based page index), from each page's printed footer."""
+def _pages_by_form(path: Path) -> tuple[dict[str, dict[int, int]], bool]:
+    """Form id → (form page number → 0-based page index), from each page's printed footer; and
+    whether a page is turned for display."""
     found: dict[str, dict[int, int]] = {}
+    turned = False
     with pikepdf.open(path) as pdf:
         count = len(pdf.pages)
     for doc, run in page_runs(path, count):
+        turned = turned or is_turned(doc, run)
         for index in run:
             footer = footer_of(doc[index])
             if footer and form_kind(footer.group(1)):
                 found.setdefault(footer.group(1), {}).setdefault(int(footer.group(2)), index)
-    return found
+    return found, turned
 
 
 def _written(pdf: Any, form_id: str, indices: dict[int, int]) -> bool:

@@ -27,6 +27,7 @@ from pipeline import defs
 from pipeline.errors import UnreadableFileError
 from pipeline.pdf_annots import PageComment, comments_on, writes_on
 from pipeline.pdf_runs import page_runs
+from pipeline.pdf_turn import unturned_size
 from pipeline.scan import salvage
 
 pillow_heif.register_heif_opener()  # once, at import: Image.open then reads iPhone HEIC/HEIF photos
@@ -216,7 +217,7 @@ def _single_image(page: pdfium.PdfPage) -> tuple[np.ndarray, float] | None:
 
 def _placed_pictures(page: pdfium.PdfPage) -> list[pdfium.PdfImage]:
     """The large images placed on the page without filling it: photos pasted into a document."""
-    width, height = _unturned_size(page)
+    width, height = unturned_size(page)
     images = [o for o in page.get_objects(max_depth=2) if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
     if any(_covers(o, width, height) for o in images):
         return []
@@ -236,7 +237,7 @@ def is_scanned_page(page: pdfium.PdfPage) -> bool:
     layer (render mode 3), or whatever lies under an image covering the page. Also a "compact"
     PDF split into layers (a background image under masks), turned by /Rotate or not."""
     objects = [o for o in page.get_objects(max_depth=2) if o.type != pdfium_c.FPDF_PAGEOBJ_FORM]
-    width, height = _unturned_size(page)
+    width, height = unturned_size(page)
     images = [(i, o) for i, o in enumerate(objects) if o.type == pdfium_c.FPDF_PAGEOBJ_IMAGE]
     if sum(_area(o) for _, o in images) < defs.PDF_PICTURE_SHARE * width * height:
         return False
@@ -244,12 +245,6 @@ def is_scanned_page(page: pdfium.PdfPage) -> bool:
     on_top = [o for o in objects[hidden:] if o.type == pdfium_c.FPDF_PAGEOBJ_TEXT and _visible(o)]
     return _characters(page, on_top) <= defs.SCAN_STAMP_MAX_CHARS
 
-
-def _unturned_size(page: pdfium.PdfPage) -> tuple[float, float]:
-    """The page's width and height where its objects are drawn, before /Rotate turns it for
-    display (pdfium gives the turned size): a scan on a page turned by 90° still fills it."""
-    width, height = page.get_size()
-    return (height, width) if page.get_rotation() in (90, 270) else (width, height)
 
 
 def _area(image: pdfium.PdfObject) -> float:
