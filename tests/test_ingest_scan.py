@@ -578,6 +578,28 @@ def test_a_typed_print_pdf_turned_by_rotate_gives_the_record_the_same_file_untur
     assert turned_record.fields["visit_date"].value == "2025-11-17" and turned_record.fields["visit_time"].value == "14:10-15:30"
 
 
+def test_a_typed_print_pdf_printed_again_shrunk_to_fit_is_read_as_shown_with_no_signature_made_up(tmp_path: Path) -> None:
+    """Typed into, then printed to a PDF printer that shrank it to fit (97 %): read by the labels
+    reader, 家访教师签名 stood `auto` as signed (the label 家长签名 beside it taken for a
+    signature) and every tick was lost. Now the scan reader reads the page as shown."""
+    issued = issue_one_form(tmp_path, CLASS)
+    typed = tmp_path / "typed.pdf"
+    fill_print_pdf(next((issued.forms_dir / "pdf" / "record").glob("*.pdf")), {"visit_date": "2025-11-17", "place": "学生家", "mode": ("入户走访",)}, typed)
+    with pikepdf.open(typed) as pdf:
+        for page in pdf.pages:
+            page.contents_coalesce()
+            page.Contents = pdf.make_stream(b"q 0.97 0 0 0.97 9 12 cm\n" + page.Contents.read_bytes() + b"\nQ")
+        pdf.save(tmp_path / "打印为PDF.pdf")
+    ingest(issued.ws, [tmp_path / "打印为PDF.pdf"], workers=1)
+    with issued.ws.session() as s:
+        (record,) = record_store.list_records(s)
+    issued.ws.close()
+    fields = record.fields
+    assert record.reader == "scan"
+    assert (fields["visit_date"].value, fields["place"].value, fields["mode"].value) == ("2025-11-17", "学生家", "入户走访")
+    assert not (fields["teacher_signature"].value and fields["teacher_signature"].status == "auto"), fields["teacher_signature"]
+
+
 def test_a_note_without_a_place_on_a_scanned_page_is_shown_on_its_first_field_not_on_a_corner(tmp_path: Path) -> None:
     """A PDF app that wrote a comment without a /Rect: pdfium gives no place, and the zero rectangle
     it leaves would put the note on the field nearest the page's bottom-left corner. It is shown

@@ -222,6 +222,43 @@ def test_a_typed_pdf_whose_pages_a_pdf_app_turned_reads_as_the_same_file_unturne
     assert turned.values == upright.values
 
 
+def test_a_typed_print_pdf_a_pdf_app_cropped_reads_as_the_same_file_uncropped(issued: dict, tmp_path: Path) -> None:
+    """A crop box (裁剪页面) hides the page's margins but moves nothing on it. pdfium measured the
+    text from the crop box's top: the layout no longer matched, and the labels reader read our
+    print layout — a signature where nobody signed ("家长签名" taken for the teacher's), the
+    ticks and paragraphs not found."""
+    typed = tmp_path / "typed.pdf"
+    fill_print_pdf(issued["pdf"][0]["path"], {**VALUES, **LEFT_EMPTY}, typed)
+    with pikepdf.open(typed) as pdf:
+        for page in pdf.pages:
+            page.obj.CropBox = pikepdf.Array([20, 20, 575, 822])
+        pdf.save(tmp_path / "cropped.pdf")
+    (_, whole), (info, cropped) = _read(typed), _read(tmp_path / "cropped.pdf")
+    assert info.kind == "ours" and cropped.reader == whole.reader == "pdf-layout"
+    assert cropped.values == whole.values
+
+
+@pytest.mark.parametrize("moved", ["shrunk-to-fit", "origin-moved"])
+def test_our_print_pdf_printed_again_to_a_pdf_elsewhere_on_the_page_is_left_to_the_scan_reader(issued: dict, tmp_path: Path, moved: str) -> None:
+    """Typed into, then printed again to a PDF printer (shrunk to fit the printable area: 97 %), or
+    saved with its page box moved under the text: the text no longer lies where the layout
+    puts it, and the labels reader, made for Word's tables, read our print layout's rows — a
+    teacher's signature where nobody signed. Our printed footer says whose layout it is: the
+    page is read as shown by the scan reader, which registers it by its corner markers."""
+    typed = tmp_path / "typed.pdf"
+    fill_print_pdf(issued["pdf"][0]["path"], {**VALUES, **LEFT_EMPTY}, typed)
+    with pikepdf.open(typed) as pdf:
+        for page in pdf.pages:
+            page.contents_coalesce()
+            shift = b"0.97 0 0 0.97 9 12" if moved == "shrunk-to-fit" else b"1 0 0 1 0 -841.89"
+            page.Contents = pdf.make_stream(b"q " + shift + b" cm\n" + page.Contents.read_bytes() + b"\nQ")
+            if moved == "origin-moved":
+                page.mediabox = pikepdf.Array([0, -841.89, 595.28, 0])
+        pdf.save(tmp_path / "moved.pdf")
+    info = inspect_pdf(tmp_path / "moved.pdf")
+    assert (info.kind, info.form_id) == ("image", issued["pdf"][0]["form_id"])
+
+
 def test_a_class_pdf_typed_into_and_turned_upside_down_is_split_and_read_by_its_layout(issued: dict, tmp_path: Path) -> None:
     """pdfium gives the footer of a page turned by 180° backwards ("1/2 页 第 表单编号 R…"): the
     forms of a class's print PDF were not found, and the whole file went to the scan reader."""

@@ -196,7 +196,7 @@ LAYERS: tuple[dict[str, str], ...] = (
         "identity": "form ids and the QR payload",
         "resources": "where forms/, templates/ and samples/ are",
         "pdf_runs": "reading a long PDF in runs of pages",
-        "pdf_turn": "a page turned for display by /Rotate, read in its own space",
+        "pdf_space": "a PDF page's own space, where its objects are drawn (not turned, not cropped)",
         "pdf_annots": "a PDF app's annotations: what writes on a page, what comments on it",
         "workbook": "the one way an xlsx is saved",
         "progress": "the progress callback type",

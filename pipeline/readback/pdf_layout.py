@@ -20,7 +20,7 @@ import pypdfium2.raw as pdfium_c
 from pipeline import defs
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, PageDef
 from pipeline.model.record import Raw, RawValue
-from pipeline.pdf_turn import unturned_size
+from pipeline.pdf_space import media_height
 from pipeline.readback.field_doubts import INK_ELSEWHERE, NOTE, NOTE_ELSEWHERE, TEXT, TEXT_ELSEWHERE, Stray, doubted, on_next_fields, shown_in_field
 from pipeline.readback.pdf_text import (
     MM_PER_PT,
@@ -87,7 +87,7 @@ def footer_of(page: pdfium.PdfPage) -> re.Match[str] | None:
     if page.get_rotation():
         # pdfium gives bounded text in the order it is shown: a page turned upside down, its words backwards
         return FOOTER.search(squash("".join(g.text for g in sorted(inside(box, pdfium_glyphs(page)), key=lambda g: g.x0))))
-    _, height = page.get_size()  # points; pdfium's origin is bottom-left
+    height = media_height(page)  # points; pdfium's y runs up
     text = page.get_textpage().get_text_bounded(box.x / MM_PER_PT, height - box.bottom / MM_PER_PT, box.right / MM_PER_PT, height - box.y / MM_PER_PT)
     return FOOTER.search(text)
 
@@ -102,7 +102,7 @@ def pen_strokes_on(page: pdfium.PdfPage, form: FormDef) -> bool:
     if page_def is None:
         return False
     boxes = [inset(f.value_box, defs.PDF_FRAME_INSET) for f in page_def.fields if f.kind not in CHOICE_KINDS and f.kind != "signature"]
-    _, height = unturned_size(page)
+    height = media_height(page)
     for obj in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_PATH,)):
         left, bottom, right, top = obj.get_bounds()
         x, y = (left + right) / 2 * MM_PER_PT, height * MM_PER_PT - (bottom + top) / 2 * MM_PER_PT

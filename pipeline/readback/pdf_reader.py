@@ -9,7 +9,7 @@ our print PDF (or our fillable PDF with its fields empty) written on with a PDF 
 (typed text boxes, pen strokes, ticks, as "fill & sign" on a phone or tablet adds them: read
 from the page as shown), left to the scan reader. Any kind returned with nothing written in it
 is refused as blank. A page a PDF app turned (/Rotate) is read in its own space, where the
-layout is (:mod:`pipeline.pdf_turn`); a text layer drawn on its side there is left to the scan
+layout is (:mod:`pipeline.pdf_space`); a text layer drawn on its side there is left to the scan
 reader. The form id comes from the first of:
 the AcroForm ``form_id`` field, the document information, the printed "表单编号 X", the QR code
 on page 1 (which also gives the school code).
@@ -38,11 +38,11 @@ from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, FieldDef, FormDef, for
 from pipeline.model.record import RawValue, Reading
 from pipeline.pdf_annots import writes_on
 from pipeline.pdf_runs import page_runs
-from pipeline.pdf_turn import is_turned, open_unturned, upright
+from pipeline.pdf_space import is_turned, open_unturned, upright
 from pipeline.readback.pdf_labels import read_by_labels
 from pipeline.readback.field_doubts import INK, doubted, shown_on
-from pipeline.readback.pdf_layout import form_pages, ink_on_fields, layout_matches, pen_strokes_on, read_by_layout, shown_on_next_fields
-from pipeline.readback.pdf_text import Glyph, pdfium_glyphs
+from pipeline.readback.pdf_layout import FOOTER, form_pages, ink_on_fields, layout_matches, pen_strokes_on, read_by_layout, shown_on_next_fields
+from pipeline.readback.pdf_text import Glyph, pdfium_glyphs, squash
 from pipeline.render.fillable import FORM_ID_FIELD, FORM_ID_INFO, comb_runs
 from pipeline.scan.load import is_scanned_page
 
@@ -108,6 +108,10 @@ def inspect_pdf(path: Path) -> PdfInfo:
     turned = _turned(path, pages)
     if kind == "text" and turned and not upright_text:
         kind = "image"  # its text lies on its side where the labels are looked for: the scan reader reads the page as shown
+    elif kind == "text" and FOOTER.search(squash(text)):
+        # our print layout, but not where the layout puts it (printed to a PDF printer, shrunk to
+        # fit): the labels reader misreads its rows; the scan reader registers the page as shown
+        kind = "image"
     elif (kind == "ours" or (kind == "acroform" and not _any_value(fields))) and _marked_up(path, pages):
         kind = "image"  # what was written is in annotations, not in the text layer or the fields
     elif kind == "ours" and _handwritten(path, pages, _form_of(form_id)):

@@ -16,7 +16,7 @@ import pikepdf
 from pipeline.identity import form_kind
 from pipeline.model.form import load_form
 from pipeline.pdf_runs import page_runs
-from pipeline.pdf_turn import is_turned, open_unturned
+from pipeline.pdf_space import is_turned, open_unturned
 from pipeline.readback.pdf_layout import footer_of, ink_on_fields, read_by_layout
 from pipeline.readback.pdf_reader import guard_parse
 

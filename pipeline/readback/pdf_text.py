@@ -21,7 +21,7 @@ from pdfminer.utils import decode_text
 from pipeline import defs
 from pipeline.model.form import Box
 from pipeline.pdf_annots import COMMENTS, WRITING, comment_text
-from pipeline.pdf_turn import unturned_size
+from pipeline.pdf_space import media_height
 
 MM_PER_PT = 25.4 / 72
 
@@ -98,7 +98,7 @@ def pdfium_glyphs(page: Any) -> list[Glyph]:
     """Every character of a pypdfium2 page, in mm (fast; no colour). Boxes span the font's
     ascent to descent, as pdfplumber's do, so a flat glyph (一, 、) still sits on its line."""
     textpage = page.get_textpage()
-    _, height = unturned_size(page)  # pdfium places characters in the page's own space
+    height = media_height(page)  # pdfium's own size of the page is turned and cropped
     glyphs = []
     for i in range(textpage.count_chars()):
         if pdfium_c.FPDFText_IsGenerated(textpage.raw, i):

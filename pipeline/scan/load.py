@@ -27,7 +27,7 @@ from pipeline import defs
 from pipeline.errors import UnreadableFileError
 from pipeline.pdf_annots import PageComment, comments_on, writes_on
 from pipeline.pdf_runs import page_runs
-from pipeline.pdf_turn import unturned_size
+from pipeline.pdf_space import unturned_size
 from pipeline.scan import salvage
 
 pillow_heif.register_heif_opener()  # once, at import: Image.open then reads iPhone HEIC/HEIF photos

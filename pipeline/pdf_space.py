@@ -1,9 +1,11 @@
-"""A PDF page turned for display by its /Rotate (a PDF app's 旋转页面, saved), read in its own space.
+"""A PDF page's own space: where its text, drawings and annotations are placed.
 
-A page's text, drawings and annotations are placed in the page's own space; /Rotate only turns
-the page as shown. Our layouts are in that own space too, so the readers read a turned page
-there: pdfium places characters and objects in it (only its page size is given turned), and
-pdfplumber, which turns what it gives, is given the file with the turn taken off."""
+Our layouts measure from the top-left corner of the page, unturned and uncropped. /Rotate (a PDF
+app's 旋转页面, saved) only turns the page as shown, and a crop box (裁剪页面) only hides part of
+it, so the readers read every page in its own space, as pdfplumber measures it (x as placed, y
+down from the media box's height): pdfium places characters and objects in user space but gives
+the page's size turned and cropped, and pdfplumber turns what it gives, so it is given the file
+with the turn taken off."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import pypdfium2.raw as pdfium_c
 
 from pipeline import defs
 
-__all__ = ["is_turned", "open_unturned", "unturned_size", "upright"]
+__all__ = ["is_turned", "media_height", "open_unturned", "unturned_size", "upright"]
 
 
 def unturned_size(page: pdfium.PdfPage) -> tuple[float, float]:
@@ -27,6 +29,13 @@ def unturned_size(page: pdfium.PdfPage) -> tuple[float, float]:
     (pdfium gives the size as shown, turned by /Rotate)."""
     width, height = page.get_size()
     return (height, width) if page.get_rotation() in (90, 270) else (width, height)
+
+
+def media_height(page: pdfium.PdfPage) -> float:
+    """The height in points, in pdfium's user space (y up), from which pdfplumber measures a
+    character's top: the media box's, unturned, whatever the crop box shows."""
+    _, bottom, _, top = page.get_mediabox()
+    return top - bottom
 
 
 def is_turned(doc: pdfium.PdfDocument, indices: range) -> bool:
