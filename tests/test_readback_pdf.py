@@ -190,6 +190,28 @@ def test_print_pdf_filled_digitally_is_read_by_the_layout_boxes(issued: dict, tm
     assert reading.reader == "pdf-layout" and not any(v.doubt for v in reading.values.values())
 
 
+def test_a_fillable_pdf_flattened_by_a_tool_that_garbles_chinese_sends_the_garbled_text_to_a_person(issued: dict, tmp_path: Path) -> None:
+    """A tool that flattens the typed fields into the page without a Chinese font writes "??"
+    for each character, which reads back as 㼿: the record held 家访地点 "㼿" and 家庭情况
+    "㼿㼿㼿㼿", `auto`. Such text, and GBK bytes read as Latin-1 ("Ñ§Éú"), now goes to a person
+    naming the characters; a plain value stays as it was."""
+    filled = tmp_path / "filled.pdf"
+    fill_fillable_pdf(issued["fillable-pdf"][0]["path"], {**VALUES, **LEFT_EMPTY}, filled)
+    with pikepdf.open(filled) as pdf:
+        pdf.generate_appearance_streams()
+        pdf.flatten_annotations("all")  # the fields become page content, the form goes
+        pdf.save(tmp_path / "flat.pdf")
+    _, reading = _read(tmp_path / "flat.pdf")
+    garbled = {fid: v.doubt for fid, v in reading.values.items() if "乱码" in v.doubt}
+    assert {"place", "family_situation", "interviewee"} <= set(garbled), garbled
+    assert all("㼿" in garbled[fid] for fid in ("place", "family_situation", "interviewee")), garbled
+    assert not any("㼿" in str(v.raw) for fid, v in reading.values.items() if fid not in garbled)
+    typed = tmp_path / "typed.pdf"
+    fill_print_pdf(issued["pdf"][0]["path"], {"place": "Ñ§Éú¼Ò", "interviewee": VALUES["interviewee"]}, typed)
+    _, reading = _read(typed)
+    assert "“ÑÉúÒ”" in reading.values["place"].doubt and not reading.values["interviewee"].doubt
+
+
 def _turned(pdf: Path, out: Path, degrees: int) -> Path:
     """``pdf`` with every page turned for display by ``degrees`` (a PDF app's 旋转页面, saved)."""
     with pikepdf.open(pdf) as doc:

@@ -8,6 +8,7 @@ it shows. Either goes to a person.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -16,7 +17,10 @@ from pipeline import defs
 from pipeline.model.form import FieldDef
 from pipeline.model.record import Raw, RawValue
 
-__all__ = ["INK", "INK_ELSEWHERE", "NOTE", "NOTE_ELSEWHERE", "PICTURE", "STRUCK", "TEXT", "TEXT_ELSEWHERE", "Stray", "doubted", "next_field", "on_next_fields", "shown_in_field", "shown_on"]
+__all__ = [
+    "GARBLED", "INK", "INK_ELSEWHERE", "NOTE", "NOTE_ELSEWHERE", "PICTURE", "STRUCK", "TEXT", "TEXT_ELSEWHERE", "Stray",
+    "doubted", "garbled", "next_field", "on_next_fields", "shown_in_field", "shown_on",
+]
 
 TEXT = "“{label}”一栏中填写处以外有文字“{text}”，没有读入，请核对"
 TEXT_ELSEWHERE = "文档中有不在任何填写栏里的文字“{text}”，没有读入，请核对应填入哪一栏（此提示放在“{label}”栏）"
@@ -27,6 +31,7 @@ NOTE_ELSEWHERE = "文档中有不在任何填写栏上的 PDF 批注：{text}，
 STRUCK = "“{label}”中有{how}的文字“{text}”，没有计入，请核对"
 SIGNED = "“{label}”栏里有{what}，已记为已签名，请核对"
 NOT_READ = "“{label}”栏里有{what}，其中的内容没有读入，请对照原文件核对"
+GARBLED = "“{label}”的文字中有生僻字或乱码“{chars}”（常见于文字编码出错的 PDF 工具），请对照原文件核对"
 PICTURE = "一张图片（如插入的签名图片）"
 INK = "画上或写上的笔迹、批注"
 
@@ -49,6 +54,21 @@ def doubted(raw: RawValue, doubt: str, ceiling: float = defs.DOCX_DOUBT_CONFIDEN
     """``raw`` with ``doubt`` added to its doubts, its confidence at most ``ceiling``."""
     doubts = "；".join(d for d in (raw.doubt, doubt) if d)
     return replace(raw, confidence=min(raw.confidence, ceiling), doubt=doubts)
+
+
+def garbled(text: str) -> str:
+    """The characters of ``text`` that a school's form rarely holds and a broken text encoding
+    makes: rare CJK (a "??" read as one 16-bit code gives 㼿), Latin letters with accents (GBK
+    bytes read as Latin-1), private-use, unassigned and replacement characters, controls."""
+    return "".join(dict.fromkeys(c for c in text if _garbled(c)))
+
+
+def _garbled(c: str) -> bool:
+    code = ord(c)
+    rare_cjk = 0x3400 <= code <= 0x4DBF or code >= 0x20000  # CJK Extension A, and B onwards
+    latin_accented = 0xC0 <= code <= 0xFF and c.isalpha()
+    kind = unicodedata.category(c)
+    return rare_cjk or latin_accented or c == "\ufffd" or kind in ("Co", "Cn", "Cs") or (kind == "Cc" and c not in "\n\t")
 
 
 Stray = tuple[Any, str, str]  # something found outside every field: where, its doubt ({label}, {text}), its text

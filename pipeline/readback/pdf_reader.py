@@ -40,7 +40,7 @@ from pipeline.pdf_annots import writes_on
 from pipeline.pdf_runs import page_runs
 from pipeline.pdf_space import is_turned, open_unturned, upright
 from pipeline.readback.pdf_labels import read_by_labels
-from pipeline.readback.field_doubts import INK, doubted, shown_on
+from pipeline.readback.field_doubts import GARBLED, INK, doubted, garbled, shown_on
 from pipeline.readback.pdf_layout import FOOTER, form_pages, ink_on_fields, layout_matches, pen_strokes_on, read_by_layout, shown_on_next_fields
 from pipeline.readback.pdf_text import Glyph, pdfium_glyphs, squash
 from pipeline.render.fillable import FORM_ID_FIELD, FORM_ID_INFO, comb_runs
@@ -141,7 +141,7 @@ def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Readi
     if info.kind == "text":
         with _open(path, info.turned) as pdf:
             values = guard_parse(path, lambda: read_by_labels(pdf, form))
-        return Reading(form_id, values, "pdf-labels", info.notes)
+        return Reading(form_id, _garble_checked(values, form), "pdf-labels", info.notes)
     doc = pdfium.PdfDocument(str(path))
     try:
         indices, notes = form_pages(doc, form, form_id)
@@ -164,7 +164,16 @@ def read_pdf(path: Path, form: FormDef, *, form_id: str, info: PdfInfo) -> Readi
     if not any(values[f.id].written for f in form.fields if f.fillable and f.id in values):
         # Our print layout, or our fillable PDF, and not one value typed in: the file as issued.
         raise BlankFormError(path, BLANK_FILLABLE if reader == "acroform" else BLANK_PRINT, "请交回老师填写后的表：纸质表的扫描件，或填好的 Word、PDF 文件")
-    return Reading(form_id, values, reader, (*info.notes, *notes))
+    return Reading(form_id, _garble_checked(values, form), reader, (*info.notes, *notes))
+
+
+def _garble_checked(values: Mapping[str, RawValue], form: FormDef) -> dict[str, RawValue]:
+    """``values`` with each text holding characters a broken text encoding makes sent to a person."""
+    return {fid: _with_doubt(v, GARBLED.format(label=form.field(fid).label, chars=chars)) if (chars := _garbled_in(v)) else v for fid, v in values.items()}
+
+
+def _garbled_in(value: RawValue) -> str:
+    return garbled(value.raw) if isinstance(value.raw, str) else ""
 
 
 def _with_doubt(value: RawValue, doubt: str) -> RawValue:
