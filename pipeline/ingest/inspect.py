@@ -163,7 +163,7 @@ def overlay_scan(
     registration, registered = placed.registration, placed.page
     if registered is None:
         raise ScanError(f"{where}：配准失败：{placed.reason}")
-    misplaced_ids = misplaced_fields(registered, form_page)
+    misplaced_ids = misplaced_fields(registered, form_page, flat=dpi is not None)
     misplaced = tuple(f.label for f in form_page.fields if f.id in misplaced_ids)
     strays: tuple[Stray, ...] = ()
     if context:

@@ -348,7 +348,7 @@ def _read_as(
     elif survival < defs.PRINT_SURVIVAL_MIN:
         values = faint_scan_doubts(values)
         notes = (*notes, FAINT_SCAN.format(share=survival))
-    elif misplaced := misplaced_fields(registered, form_page):  # a scan that lost its lines says so above instead
+    elif misplaced := misplaced_fields(registered, form_page, flat=dpi is not None):  # a scan that lost its lines says so above instead
         values = {fid: _doubted(v, DOUBT_MISPLACED) if fid in misplaced else v for fid, v in values.items()}
         notes = (*notes, MISPLACED.format(count=len(misplaced)))
     if ink.is_faint and not low_resolution:

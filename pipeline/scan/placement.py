@@ -9,6 +9,13 @@ only near its place (OMR within ``OMR_SEARCH``), so a box outside that reach is 
 whatever lies there: the edge of its outline, the first stroke of its label. Each unit whose
 outline is not found whole within that reach — every one of its four sides inked along
 ``PLACEMENT_SIDE_MIN`` of its length — puts its field in doubt, for a person to read.
+
+On a flat scan (registered on its markers alone, nothing warped locally) a unit's outline can
+also be missing where it is: a 1-bit copy at a light threshold wipes the thin outlines of comb
+cells while the table's lines stand. There the field's own frame — the table cell around its
+label and value, ruled in the table's heavier lines — says where the inside is: a fold or a
+shear that moved the inside moves that frame too. A photo's frames are what its local warp
+was fitted to, so there a unit must be found itself.
 """
 
 from __future__ import annotations
@@ -24,9 +31,13 @@ from pipeline.scan.geometry import crop_mm, mm_to_px
 DOUBT_MISPLACED = "此栏的框线与版面对不上（纸张弯折或照片变形），请对照原图核对"
 
 
-def misplaced_fields(registered: np.ndarray, form_page: PageDef) -> frozenset[str]:
-    """Ids of the fillable fields with an option box or comb cell not found in place."""
-    return frozenset(f.id for f in form_page.fields if f.fillable and not all(_in_place(registered, u) for u in _units(f)))
+def misplaced_fields(registered: np.ndarray, form_page: PageDef, *, flat: bool = False) -> frozenset[str]:
+    """Ids of the fillable fields with an option box or comb cell not found in place; on a
+    ``flat`` scan, not those whose own frame is found in place."""
+    return frozenset(
+        f.id for f in form_page.fields
+        if f.fillable and not all(_in_place(registered, u) for u in _units(f)) and not (flat and _in_place(registered, f.box))
+    )
 
 
 def _units(field: FieldDef) -> tuple[Box, ...]:
