@@ -105,7 +105,7 @@ def inspect_pdf(path: Path) -> PdfInfo:
     form_id = valid[0] if valid else None
     notes = tuple(f"PDF 中另有表单编号 {other}，与 {form_id} 不一致，请核对" for other in valid[1:])
     kind = _kind(fields, first, has_text, form_id)
-    turned = _turned(path, pages)
+    turned = kind != "image" and _turned(path, pages)  # a scan's pages are read as shown
     if kind == "text" and turned and not upright_text:
         kind = "image"  # its text lies on its side where the labels are looked for: the scan reader reads the page as shown
     elif kind == "text" and FOOTER.search(squash(text)):

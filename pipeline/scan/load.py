@@ -246,7 +246,6 @@ def is_scanned_page(page: pdfium.PdfPage) -> bool:
     return _characters(page, on_top) <= defs.SCAN_STAMP_MAX_CHARS
 
 
-
 def _area(image: pdfium.PdfObject) -> float:
     a, b, c, d, _, _ = image.get_matrix().get()
     return abs(a * d - b * c)
