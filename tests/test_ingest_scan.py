@@ -343,6 +343,23 @@ def test_a_page_printed_from_an_older_layout_is_read_with_that_layout(tmp_path: 
     assert teachers.raw and "会议" in (record.fields["place"].raw or ""), "each value is read from its old box"
 
 
+def test_a_print_pdf_of_an_older_layout_typed_into_is_read_with_that_layout(tmp_path: Path) -> None:
+    """A teacher types into the print PDF issued before 家访地点 and 参与教师 changed rows. The
+    layout reader read it with today's layout: 家访地点 stood `auto` as the teacher's name, and
+    the printed headings of a layout rebuilt from storage were taken for stray typed text."""
+    ws, old, form_id, _ = _issued_on_an_older_layout(tmp_path)
+    typed = {"place": "学生家中", "teachers": "王老师", "visit_date": "2025-11-17", "mode": ("入户走访",)}
+    fill_print_pdf(tmp_path / "old.pdf", typed, tmp_path / "typed.pdf", form=old)
+    ingest(ws, [tmp_path / "typed.pdf"], workers=1)
+    with ws.session() as s:
+        (record,) = record_store.list_records(s)
+    ws.close()
+    assert record.reader == "pdf-layout"
+    assert (record.fields["place"].value, record.fields["place"].status) == ("学生家中", "auto")
+    assert record.fields["teachers"].value == "王老师" and record.fields["visit_date"].value == "2025-11-17"
+    assert not any("不在任何填写栏里的文字" in v.message for v in record.fields.values()), "the printed headings are printed"
+
+
 def test_a_note_on_a_page_printed_from_an_older_layout_is_shown_on_the_field_that_layout_has_there(tmp_path: Path) -> None:
     """A head teacher's sticky note on 家访地点 of a scan printed from an older layout, where
     家访地点 lies in the row the current layout gives 参与教师: it is shown on 家访地点, as printed."""

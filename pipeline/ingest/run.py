@@ -37,6 +37,7 @@ from pipeline.ingest.intake import scan_file_intake
 from pipeline.ingest.scan_page import read_page
 from pipeline.ingest.scan_run import PageReader, ScanFile, ingest_scan_files
 from pipeline.model.form import load_form
+from pipeline.model.layout import as_printed
 from pipeline.model.intake import FILE_OUTCOMES, FileIntake
 from pipeline.model.record import Record, ReturnedFile
 from pipeline.progress import Progress
@@ -296,9 +297,11 @@ def _read_and_store(
         policy = student_policy(session, ws, issued.student_no) if issued else ws.policy
         thresholds = workspace_thresholds(session)
         classmates = repo.classmates(session, student) if student else []
+        layout = repo.get_layout(session, issued.layout_hash) if issued else None
     if issued is None or student is None:
         raise _unknown_form(ws, path, found)
-    form = load_form(issued.form)
+    # read where the copy was printed: a form issued before its definition changed keeps its layout
+    form = as_printed(load_form(issued.form), issued.layout_hash, layout)
     try:
         reading = readers.read(path, kind, form, found)
     except BlankFormError:

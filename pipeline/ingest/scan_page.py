@@ -26,7 +26,7 @@ from pipeline.identity import PagePayload
 from pipeline.model.classes import normalize_class
 from pipeline.model.filled import FilledForm
 from pipeline.model.form import CHOICE_KINDS, COMB_KINDS, Box, FieldDef, FormDef, PageDef, load_form
-from pipeline.model.layout import form_from_layout
+from pipeline.model.layout import as_printed
 from pipeline.model.people import Student, Teacher
 from pipeline.model.policy import Policy
 from pipeline.generate.batch import filled_form
@@ -564,10 +564,7 @@ def _another_sheet(registered: np.ndarray, form_page: PageDef, payload: PagePayl
 
 def form_for(issue: IssueInfo, layouts: Mapping[str, dict]) -> FormDef:
     """The form as it was printed: the current definition, or the stored older layout."""
-    current = load_form(issue.form)
-    if issue.layout_hash == current.layout_hash or issue.layout_hash not in layouts:
-        return current
-    return form_from_layout(layouts[issue.layout_hash], current)
+    return as_printed(load_form(issue.form), issue.layout_hash, layouts.get(issue.layout_hash))
 
 
 def _dpi_of(image: np.ndarray) -> float:

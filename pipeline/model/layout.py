@@ -13,7 +13,7 @@ from typing import Any
 
 from pipeline.model.form import Box, FieldDef, FormDef, Marker, Option, PageDef, Separator, layout_hash, option_label_at
 
-__all__ = ["field_dict", "form_from_layout", "layout_dict", "layout_hash"]
+__all__ = ["as_printed", "field_dict", "form_from_layout", "layout_dict", "layout_hash"]
 
 
 def layout_dict(form: FormDef) -> dict[str, Any]:
@@ -69,17 +69,28 @@ def field_dict(f: FieldDef) -> dict[str, Any]:
     return out
 
 
+def as_printed(current: FormDef, printed_hash: str, layout: dict[str, Any] | None) -> FormDef:
+    """The form as a copy was printed from the layout ``printed_hash``: ``current`` when that is
+    its layout (or the layout was never stored), else the stored ``layout`` rebuilt."""
+    if printed_hash == current.layout_hash or layout is None:
+        return current
+    return form_from_layout(layout, current)
+
+
 def form_from_layout(layout: dict[str, Any], current: FormDef) -> FormDef:
     """Rebuild a form from a stored layout (a page printed from an older version).
 
     Geometry comes from the stored layout; what is not geometry (rules, hints, roles, outward
     flags, option meanings) comes from the current definition's field of the same id, so an
-    old printout is reported and protected the way the form is declared today.
+    old printout is reported and protected the way the form is declared today. The layout
+    stores no printed texts (section headings, guidance): a page takes the current page's of
+    its number, so a reader still knows their words for printed, not typed.
     """
     def box(values: list[float]) -> Box:
         return Box(*map(float, values))
 
     known = {f.id: f for f in current.fields}
+    printed = {p.number: p.texts for p in current.pages}
 
     def field(raw: dict[str, Any], page: int) -> FieldDef:
         now = known.get(raw["id"])
@@ -112,7 +123,7 @@ def form_from_layout(layout: dict[str, Any], current: FormDef) -> FormDef:
         PageDef(
             number=p["page"],
             fields=tuple(field(f, p["page"]) for f in p["fields"]),
-            texts=(),
+            texts=printed.get(p["page"], ()),
             content_boxes=tuple(box(b) for b in p.get("content_boxes_mm", [])),
             markers=tuple(Marker(m["id"], box(m["box_mm"])) for m in p["markers"]),
             qr_box=box(p["qr_box_mm"]),
