@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -28,6 +29,7 @@ from pipeline.generate import generate
 from pipeline.ingest import ingest
 from pipeline.ingest.scan_page import UNCHECKED_STRAYS, identify
 from pipeline.model.form import FormDef, load_form
+from pipeline.model.record import Record
 from pipeline.resources import samples_dir
 from pipeline.roster.importer import import_roster
 from pipeline.store import records as record_store
@@ -321,7 +323,9 @@ def _issued_on_an_older_layout(tmp_path: Path) -> tuple[Workspace, FormDef, str,
     return ws, old, filled.form_id, page
 
 
-def test_a_page_printed_from_an_older_layout_is_read_with_that_layout(tmp_path: Path) -> None:
+def _older_layout_scanned(tmp_path: Path) -> tuple[Workspace, FormDef, Record, str]:
+    """A page of an older layout written on (学校会议室 in its 家访地点 box, the class teacher in its
+    参与教师 box), scanned and ingested: the workspace, that layout, the record, the teacher."""
     from PIL import Image
 
     from pipeline.synth.handwriting import HandwritingStyle, draw_text, px_box
@@ -337,10 +341,31 @@ def test_a_page_printed_from_an_older_layout_is_read_with_that_layout(tmp_path: 
     ingest(ws, [tmp_path / "scan.png"], workers=1)
     with ws.session() as s:
         record = record_store.current_record(s, form_id)
-    assert record is not None and record.layout_hash == old.layout_hash
+    assert record is not None
+    return ws, old, record, teacher
+
+
+def test_a_page_printed_from_an_older_layout_is_read_with_that_layout(tmp_path: Path) -> None:
+    ws, old, record, teacher = _older_layout_scanned(tmp_path)
+    assert record.layout_hash == old.layout_hash
     teachers = record.fields["teachers"]
     assert teachers.value == teacher or teachers.status == "review", "a misread name is never accepted"
     assert teachers.raw and "会议" in (record.fields["place"].raw or ""), "each value is read from its old box"
+
+
+def test_the_review_page_of_a_scan_from_an_older_layout_marks_a_field_where_that_layout_printed_it(tmp_path: Path) -> None:
+    """The review station drew the boxes of today's layout on the page: on a copy printed before
+    家访地点 and 参与教师 changed rows, the reviewer checking 家访地点 was shown 参与教师's row."""
+    from PIL import Image
+
+    from pipeline.review.pages import HIGHLIGHT, page_png, page_sources
+
+    ws, old, record, _ = _older_layout_scanned(tmp_path)
+    shown = np.asarray(Image.open(io.BytesIO(page_png(ws, record, page_sources(ws, record)[1], highlight="place"))).convert("RGB"))
+    rows = np.nonzero(np.all(shown == HIGHLIGHT, axis=2).any(axis=1))[0]
+    top, bottom = rows.min() / shown.shape[0] * old.page_size[1], rows.max() / shown.shape[0] * old.page_size[1]
+    place = old.field("place").box
+    assert abs(top - place.y) < 1.5 and abs(bottom - place.bottom) < 1.5, (top, bottom, place)
 
 
 def test_a_print_pdf_of_an_older_layout_typed_into_is_read_with_that_layout(tmp_path: Path) -> None:

@@ -11,8 +11,10 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 
 from pipeline import defs
-from pipeline.model.form import load_form
+from pipeline.model.form import FormDef, load_form
+from pipeline.model.layout import as_printed
 from pipeline.model.record import NarrativeLine, Record
+from pipeline.store import repo
 from pipeline.store.scans import read_pages
 from pipeline.store.workspace import Workspace
 
@@ -48,7 +50,7 @@ def page_png(ws: Workspace, record: Record, source: PageSource, *, highlight: st
     """PNG of one page at the review scale, with field boxes when the page is registered."""
     image = _load(ws, source).convert("RGB")
     if source.registered:
-        _draw_boxes(image, record, source.page_no, highlight)
+        _draw_boxes(image, printed_form(ws, record), record, source.page_no, highlight)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=False, compress_level=1)
     return buffer.getvalue()
@@ -72,10 +74,18 @@ def _load(ws: Workspace, source: PageSource) -> Image.Image:
     return image
 
 
-def _draw_boxes(image: Image.Image, record: Record, page_no: int, highlight: str | None) -> None:
+def printed_form(ws: Workspace, record: Record) -> FormDef:
+    """The form as the record's copy was printed: a copy issued before the form's definition
+    changed has its boxes where its own layout put them."""
+    with ws.session() as session:
+        layout = repo.get_layout(session, record.layout_hash)
+    return as_printed(load_form(record.form), record.layout_hash, layout)
+
+
+def _draw_boxes(image: Image.Image, form: FormDef, record: Record, page_no: int, highlight: str | None) -> None:
     pen = ImageDraw.Draw(image)
     scale = defs.REVIEW_PAGE_PX_PER_MM
-    for field in load_form(record.form).pages[page_no - 1].fields:
+    for field in form.pages[page_no - 1].fields:
         fv = record.fields.get(field.id)
         if fv is None:
             continue
@@ -93,7 +103,7 @@ def line_png(ws: Workspace, record: Record, field_id: str, index: int) -> bytes 
     if fv is None or not fv.crop or not 0 <= index < len(fv.lines):
         return None
     digest, _, suffix = fv.crop.partition(".")
-    box = load_form(record.form).field(field_id).box
+    box = printed_form(ws, record).field(field_id).box
     x, y, w, h = fv.lines[index].box
     px, pad = defs.REGISTERED_PX_PER_MM, defs.REVIEW_LINE_PAD_MM
     # The crop starts CROP_PAD_MM before the field's box (pipeline.ingest.scan_page).
