@@ -37,8 +37,8 @@ from pipeline.ingest.intake import scan_file_intake
 from pipeline.ingest.scan_page import read_page
 from pipeline.ingest.scan_run import PageReader, ScanFile, ingest_scan_files
 from pipeline.model.form import load_form
-from pipeline.model.layout import as_printed
 from pipeline.model.intake import FILE_OUTCOMES, FileIntake
+from pipeline.model.layout import as_printed
 from pipeline.model.record import Record, ReturnedFile
 from pipeline.progress import Progress
 from pipeline.store import intake as intake_store

@@ -50,7 +50,7 @@ def page_png(ws: Workspace, record: Record, source: PageSource, *, highlight: st
     """PNG of one page at the review scale, with field boxes when the page is registered."""
     image = _load(ws, source).convert("RGB")
     if source.registered:
-        _draw_boxes(image, printed_form(ws, record), record, source.page_no, highlight)
+        _draw_boxes(image, _printed_form(ws, record), record, source.page_no, highlight)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=False, compress_level=1)
     return buffer.getvalue()
@@ -74,7 +74,7 @@ def _load(ws: Workspace, source: PageSource) -> Image.Image:
     return image
 
 
-def printed_form(ws: Workspace, record: Record) -> FormDef:
+def _printed_form(ws: Workspace, record: Record) -> FormDef:
     """The form as the record's copy was printed: a copy issued before the form's definition
     changed has its boxes where its own layout put them."""
     with ws.session() as session:
@@ -103,7 +103,7 @@ def line_png(ws: Workspace, record: Record, field_id: str, index: int) -> bytes 
     if fv is None or not fv.crop or not 0 <= index < len(fv.lines):
         return None
     digest, _, suffix = fv.crop.partition(".")
-    box = printed_form(ws, record).field(field_id).box
+    box = _printed_form(ws, record).field(field_id).box
     x, y, w, h = fv.lines[index].box
     px, pad = defs.REGISTERED_PX_PER_MM, defs.REVIEW_LINE_PAD_MM
     # The crop starts CROP_PAD_MM before the field's box (pipeline.ingest.scan_page).
