@@ -642,6 +642,31 @@ def test_a_typed_print_pdf_printed_again_shrunk_to_fit_is_read_as_shown_with_no_
     assert not (fields["teacher_signature"].value and fields["teacher_signature"].status == "auto"), fields["teacher_signature"]
 
 
+def test_a_typed_print_pdf_printed_two_pages_to_a_sheet_is_read_half_by_half_with_no_signature_made_up(tmp_path: Path) -> None:
+    """Typed into, then printed to a PDF printer two pages to a sheet (每版打印 2 页): read by the
+    labels reader, 家访教师签名 stood `auto` as signed where nobody signed, and 家访方式's tick was
+    lost. The scan reader now reads each half as shown: the typed page, and the untyped one blank."""
+    issued = issue_one_form(tmp_path, CLASS)
+    typed = tmp_path / "typed.pdf"
+    fill_print_pdf(next((issued.forms_dir / "pdf" / "record").glob("*.pdf")), {"visit_date": "2025-11-17", "place": "学生家", "mode": ("入户走访",)}, typed)
+    width, height = A4[1], A4[0]
+    with pikepdf.open(typed) as pages, pikepdf.Pdf.new() as sheet:
+        sheet.add_blank_page(page_size=(width, height))
+        half = A4[0] * height / A4[1]  # each A4 page shrunk to the sheet's height
+        for i, page in enumerate(pages.pages):
+            left = (width / 2 - half) / 2 + i * width / 2
+            sheet.pages[0].add_overlay(page, pikepdf.Rectangle(left, 0, left + half, height))
+        sheet.save(tmp_path / "每版2页.pdf")
+    report = ingest(issued.ws, [tmp_path / "每版2页.pdf"], workers=1)
+    with issued.ws.session() as s:
+        (record,) = record_store.list_records(s)
+    issued.ws.close()
+    fields = record.fields
+    assert record.reader == "scan", [(f.outcome, f.reason) for f in report.files]
+    assert (fields["visit_date"].value, fields["place"].value, fields["mode"].value) == ("2025-11-17", "学生家", "入户走访")
+    assert not (fields["teacher_signature"].value and fields["teacher_signature"].status == "auto"), fields["teacher_signature"]
+
+
 def test_a_note_without_a_place_on_a_scanned_page_is_shown_on_its_first_field_not_on_a_corner(tmp_path: Path) -> None:
     """A PDF app that wrote a comment without a /Rect: pdfium gives no place, and the zero rectangle
     it leaves would put the note on the field nearest the page's bottom-left corner. It is shown
